@@ -1,0 +1,19 @@
+#pragma once
+// Ctrl-C handling: the handler only records the signal; long-running loops poll `interrupted()`
+// and unwind normally so that journals are committed and maintenance mode is switched off.
+
+namespace tma::core {
+
+/// Install SIGINT/SIGTERM handlers that set the interrupted flag (idempotent).
+void install_signal_handlers();
+
+/// True once SIGINT or SIGTERM has been received.
+bool interrupted();
+
+/// The signal that interrupted us (0 if none).
+int interrupt_signal();
+
+/// Set or clear the flag by hand (tests, and the runner when it cancels itself).
+void set_interrupted_for_testing(bool value);
+
+} // namespace tma::core

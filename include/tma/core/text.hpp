@@ -1,0 +1,29 @@
+#pragma once
+// Small string helpers shared across folders.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tma::core {
+
+/// Shell-style glob match (`*`, `?`, `[abc]`, `[!a-z]`) of the whole `text`.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+/// True when `text` contains a glob metacharacter.
+bool has_glob(std::string_view text);
+
+/// Levenshtein distance, for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `name` if it is close enough to be a plausible typo (ninja's spellcheck).
+std::optional<std::string> suggest(std::string_view name, const std::vector<std::string>& candidates);
+
+/// `text` without leading and trailing ASCII white space.
+std::string_view trim(std::string_view text);
+
+/// Join with `separator`.
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+} // namespace tma::core

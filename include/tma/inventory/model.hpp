@@ -1,0 +1,292 @@
+#pragma once
+// The inventory as tma uses it after loading and validation (docs/inventory.md describes the YAML).
+// Defaults are already merged in: every Environment carries its full effective settings.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tma/core/units.hpp>
+
+namespace tma::inventory {
+
+using core::Cents;
+using core::Date;
+using core::Seconds;
+
+/// Where a value came from, for messages (`sites.yaml:14:5`). Line and column are 1-based.
+struct Mark {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+/// A value that must never be printed: a literal (possibly from `${VAR}`) or a program to run
+/// (`*_command: [argv...]`), resolved on demand by `resolve_secret()`.
+struct Secret {
+  std::string value;                 ///< literal value (registered for redaction at load)
+  std::vector<std::string> command;  ///< argv of a program whose stdout is the value
+  Mark mark;
+  bool empty() const { return value.empty() && command.empty(); }
+};
+
+enum class Lang { fr, en };
+enum class Cms { wordpress, drupal, composer, static_site };
+enum class HostKeyChecking { yes, accept_new };
+enum class Criticality { critical, major, minor };
+
+/// One environment's SSH endpoint, after merging `defaults.ssh`.
+struct SshTarget {
+  std::string user;           ///< may be empty: let ~/.ssh/config decide
+  std::string host;
+  int port = 22;
+  std::optional<std::string> identity_file;
+  std::optional<std::string> known_hosts;
+  HostKeyChecking host_key_checking = HostKeyChecking::yes;
+  std::optional<std::string> jump;
+  Seconds connect_timeout{10};
+  std::vector<std::string> options; ///< extra `-o Key=Value`, validated at load
+};
+
+struct HttpSettings {
+  Seconds timeout{30};
+  bool tls_verify = true;
+  std::optional<std::string> ca_file;
+};
+
+/// A smoke test / health check (`checks:`).
+struct SmokeCheck {
+  std::string path = "/";
+  int expect_status = 200;
+  std::optional<std::string> expect_text;
+  std::optional<Seconds> max_time;
+  Mark mark;
+};
+
+/// `keep:` in restic's terms; an absent field is 0 (rule off).
+struct KeepPolicy {
+  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
+  bool empty() const { return last + hourly + daily + weekly + monthly + yearly == 0; }
+};
+
+enum class BackupMethod { ssh, http, custom };
+enum class Compression { gzip, zstd, none };
+
+struct HttpRequestSpec {
+  std::string url;
+  std::string method = "POST";
+  std::map<std::string, Secret> headers; ///< header values are treated as secrets
+};
+
+struct BackupPolicy {
+  std::string schedule = "daily 02:30";
+  KeepPolicy keep{0, 0, 7, 4, 12, 0};
+  std::vector<std::string> storage{"local"};
+  BackupMethod method = BackupMethod::ssh;
+  std::vector<std::string> paths{"."};
+  std::vector<std::string> exclude;
+  Compression compression = Compression::gzip;
+  bool database = true;                       ///< dump the CMS database (ssh method)
+  std::optional<HttpRequestSpec> trigger;     ///< http method
+  std::optional<std::string> status_url;      ///< http method, `{id}` replaced
+  std::optional<std::string> done_field;      ///< http method: JSON field that says done
+  std::optional<std::string> done_value;
+  std::map<std::string, std::vector<std::string>> commands; ///< custom method: artifact -> argv
+  bool configured = false; ///< the site (or defaults) said something about backups
+};
+
+struct UpdatePolicy {
+  std::string schedule = "weekly mon 09:00";
+  std::vector<std::string> exclude;          ///< component names never updated
+  std::map<std::string, std::string> pin;    ///< component -> version pattern (`6.4.*`)
+  bool configured = false;
+};
+
+struct HealthPolicy {
+  Seconds tls_warn{14 * 86400};
+  Seconds tls_critical{3 * 86400};
+  int down_after = 2;
+};
+
+/// One place a site runs (prod, preprod, ...), with every default merged in.
+struct Environment {
+  std::string name;
+  std::string url;
+  bool local = false;                 ///< `transport: local`: commands run on this machine
+  std::optional<SshTarget> ssh;       ///< absent for HTTP-only environments
+  std::string path;                   ///< site root on the server
+  std::map<std::string, std::string> binaries; ///< wp, drush, php, composer overrides
+  HttpSettings http;
+  Mark mark;
+  /// The binary to run for `tool` (`wp`, `drush`, ...), honouring overrides.
+  std::string binary(const std::string& tool) const {
+    auto it = binaries.find(tool);
+    return it == binaries.end() ? tool : it->second;
+  }
+};
+
+struct Site {
+  std::string name;
+  std::string client;
+  Cms cms = Cms::wordpress;
+  std::vector<std::string> tags;
+  Criticality criticality = Criticality::major;
+  std::vector<Environment> environments; ///< sorted: prod first, then preprod, then by name
+  BackupPolicy backup;
+  UpdatePolicy updates;
+  HealthPolicy health;
+  std::vector<SmokeCheck> checks;        ///< empty means "GET / expecting 200"
+  std::vector<std::string> plugins;      ///< plugins to fingerprint over HTTP
+  Mark mark;
+  const Environment* env(const std::string& env_name) const {
+    for (const auto& e : environments) {
+      if (e.name == env_name) return &e;
+    }
+    return nullptr;
+  }
+};
+
+struct SlaTarget {
+  Seconds respond{0};
+  Seconds resolve{0};
+};
+
+enum class SlaClock { business, always }; ///< `business` | `24x7`
+
+struct Sla {
+  SlaClock clock = SlaClock::always;
+  std::optional<SlaTarget> critical, major, minor;
+};
+
+enum class ContractModel { subscription, on_demand, hour_bank };
+
+struct HourPack {
+  Date date;
+  Seconds hours{0};
+  Cents price = 0;
+  std::optional<Date> expires;
+};
+
+struct Contract {
+  ContractModel model = ContractModel::on_demand;
+  // subscription
+  Cents monthly_fee = 0;
+  Seconds included{0};
+  Cents overage_rate = 0; ///< per hour; subscription and hour_bank
+  // on_demand
+  Cents rate = 0;         ///< per hour
+  Seconds increment{0};   ///< each billable entry rounded up to this
+  Seconds minimum{0};     ///< then raised to this
+  // hour_bank
+  std::vector<HourPack> packs;
+  Seconds low_balance{0};
+  std::optional<Sla> sla;
+};
+
+struct Contact {
+  std::string name;
+  std::string email;
+};
+
+struct Client {
+  std::string id;   ///< key in `clients:`
+  std::string name; ///< display name
+  Lang lang = Lang::en;
+  std::vector<Contact> contacts;
+  Contract contract;
+  Mark mark;
+};
+
+struct BusinessHours {
+  std::vector<int> days{1, 2, 3, 4, 5}; ///< ISO weekday numbers, 1 = Monday
+  int from_minutes = 9 * 60;
+  int to_minutes = 18 * 60;
+  std::vector<Date> holidays;
+};
+
+struct Agency {
+  std::string name;
+  std::string timezone = "UTC";
+  std::string currency = "EUR";
+  BusinessHours business_hours;
+  std::vector<Contact> contacts;
+};
+
+struct StorageTarget {
+  std::string name;
+  std::string type = "local"; ///< local | restic
+  std::string path;           ///< local: directory (relative to the inventory's directory)
+  std::string repository;     ///< restic
+  Secret password;            ///< restic
+};
+
+struct Sources {
+  std::string wordpress_api = "https://api.wordpress.org";
+  std::optional<std::string> vulnerabilities_url;
+  std::string vulnerabilities_format = "wordfence";
+  Secret vulnerabilities_api_key;
+  Seconds cache_ttl{12 * 3600};
+};
+
+struct JournalSettings {
+  std::string repository = "."; ///< relative to the inventory's directory
+  std::string ref = "refs/heads/tma-journal";
+  std::string remote = "origin";
+};
+
+struct NotifyChannel {
+  std::string name;
+  std::string type; ///< slack | mattermost | teams | webhook | email
+  Secret url;
+  Secret secret;    ///< HMAC key for generic webhooks
+  std::string smtp;
+  std::string username;
+  Secret password;
+  std::string from;
+  bool tls = true;
+};
+
+struct NotifyRule {
+  std::string on;
+  std::optional<Criticality> min_severity;
+  std::vector<std::string> to;
+};
+
+struct Notify {
+  std::vector<NotifyChannel> channels;
+  std::vector<NotifyRule> rules;
+};
+
+struct Inventory {
+  std::string path;      ///< the file it was loaded from
+  std::string directory; ///< its directory, base for relative paths
+  Agency agency;
+  std::vector<Client> clients; ///< sorted by id
+  std::vector<Site> sites;     ///< sorted by name
+  std::map<std::string, StorageTarget> storage;
+  Sources sources;
+  JournalSettings journal;
+  Notify notify;
+
+  const Client* client(const std::string& id) const {
+    for (const auto& c : clients) {
+      if (c.id == id) return &c;
+    }
+    return nullptr;
+  }
+  const Site* site(const std::string& name) const {
+    for (const auto& s : sites) {
+      if (s.name == name) return &s;
+    }
+    return nullptr;
+  }
+};
+
+std::string_view to_string(Cms cms);
+std::string_view to_string(ContractModel model);
+std::string_view to_string(Lang lang);
+std::string_view to_string(Criticality criticality);
+std::string_view to_string(BackupMethod method);
+
+} // namespace tma::inventory

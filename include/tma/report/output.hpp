@@ -1,0 +1,66 @@
+#pragma once
+// Everything tma prints goes through here: redaction, colour only on a TTY without NO_COLOR,
+// the JSON envelope shared by every `--format json`.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tma::report {
+
+enum class Format { table, json, markdown };
+
+/// Parse `table|json|markdown`.
+std::optional<Format> parse_format(std::string_view text);
+
+enum class Colour { automatic, never };
+
+/// Styles a table cell may carry; rendered as ANSI colour only when colour is on.
+enum class Style { plain, good, warn, bad, dim, bold };
+
+struct Cell {
+  std::string text;
+  Style style = Style::plain;
+  Cell(std::string t, Style s = Style::plain) : text(std::move(t)), style(s) {}
+  Cell(const char* t, Style s = Style::plain) : text(t), style(s) {}
+};
+
+/// A plain-text table: a header row and aligned columns.
+class Table {
+public:
+  explicit Table(std::vector<std::string> headers);
+  void add_row(std::vector<Cell> row);
+  std::size_t rows() const { return m_rows.size(); }
+  /// Render with two spaces between columns; `colour` adds ANSI styles.
+  std::string render(bool colour) const;
+
+private:
+  std::vector<std::string> m_headers;
+  std::vector<std::vector<Cell>> m_rows;
+};
+
+/// Whether stdout should get colour: a TTY, NO_COLOR unset, not disabled by `--no-color`.
+bool stdout_colour(Colour setting);
+
+/// Whether stderr is a terminal (progress lines go there only then).
+bool stderr_is_tty();
+
+/// `{schema, tma_version, generated_at, ...payload}`: the envelope of every JSON document.
+nlohmann::json envelope(int schema, nlohmann::json payload);
+
+/// Current UTC time as RFC 3339 (`2026-11-29T01:02:03Z`).
+std::string utc_now_rfc3339();
+
+/// Write `text` to stdout after redaction.
+void print(std::string_view text);
+
+/// Write `text` to stderr after redaction.
+void eprint(std::string_view text);
+
+/// Pretty JSON (2-space indent) plus newline, redacted.
+void print_json(const nlohmann::json& document);
+
+} // namespace tma::report

@@ -1,0 +1,66 @@
+#include "cli/app.hpp"
+
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <tma/core/error.hpp>
+#include <tma/core/exit_code.hpp>
+#include <tma/core/log.hpp>
+#include <tma/core/redact.hpp>
+#include <tma/core/signals.hpp>
+#include <tma/core/version.hpp>
+#include <tma/report/output.hpp>
+
+#include "cli/commands.hpp"
+
+namespace tma::cli {
+
+int run(int argc, char** argv) {
+  core::install_signal_handlers();
+  Context context;
+  CLI::App app{"tma: maintenance orchestrator for a portfolio of web sites", "tma"};
+  app.set_version_flag("--version,-V", std::string("tma ") + std::string(core::version()));
+  app.require_subcommand(1);
+  app.fallthrough(); // global options may follow the subcommand name
+  app.add_option("--inventory,-i", context.global.inventory,
+                 "Inventory file (default: $TMA_INVENTORY, else ./sites.yaml)")
+      ->type_name("FILE");
+  app.add_flag("--verbose,-v", context.global.verbose, "More detail on stderr (repeat for debug)");
+  app.add_flag("--quiet,-q", context.global.quiet, "Only errors on stderr");
+  app.add_flag("--no-color", context.global.no_color, "No colour (also when NO_COLOR is set)");
+  app.parse_complete_callback([&] {
+    using core::log::Level;
+    if (context.global.quiet) core::log::set_level(Level::error);
+    else if (context.global.verbose >= 2) core::log::set_level(Level::debug);
+    else if (context.global.verbose == 1) core::log::set_level(Level::info);
+  });
+
+  setup_inventory(app, context);
+  setup_sites(app, context);
+
+  // The single place where errors become messages and exit codes.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    report::eprint(fmt::format("tma: error: {}\nRun 'tma --help' for usage.\n", e.what()));
+    return core::exit_code::usage;
+  } catch (const core::TmaError& e) {
+    report::eprint(fmt::format("tma: error: {}\n", e.what()));
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    report::eprint(fmt::format("tma: internal error: {}\n", e.what()));
+    return 70; // EX_SOFTWARE
+  }
+  if (core::interrupted()) return core::exit_code::interrupted;
+  return context.exit_code;
+}
+
+} // namespace tma::cli

@@ -1,0 +1,14 @@
+#pragma once
+// One setup function per subcommand (micromamba style), each in its own cmd_<name>.cpp:
+// CLI11 wiring only, the work is done by the tma_core library.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.hpp"
+
+namespace tma::cli {
+
+void setup_inventory(CLI::App& app, Context& context);
+void setup_sites(CLI::App& app, Context& context);
+
+} // namespace tma::cli

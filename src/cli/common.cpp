@@ -1,0 +1,57 @@
+#include "cli/common.hpp"
+
+#include <fmt/format.h>
+
+#include <tma/core/error.hpp>
+#include <tma/core/text.hpp>
+
+namespace tma::cli {
+
+const inventory::Loaded& Context::loaded() {
+  if (!m_loaded) {
+    auto path = inventory::inventory_path(global.inventory);
+    auto result = inventory::load_inventory(path);
+    if (!result) {
+      std::string message;
+      for (const auto& d : result.error()) message += d.str() + "\n";
+      message += fmt::format("{} error{} in {}", result.error().size(), result.error().size() == 1 ? "" : "s", path);
+      throw core::ConfigError(message);
+    }
+    m_loaded = std::move(*result);
+  }
+  return *m_loaded;
+}
+
+bool Context::colour() const {
+  return report::stdout_colour(global.no_color ? report::Colour::never : report::Colour::automatic);
+}
+
+void Context::print_warnings() {
+  if (global.quiet) return;
+  for (const auto& w : loaded().warnings) report::eprint("tma: warning: " + w.str() + "\n");
+}
+
+void add_selection(CLI::App& command, inventory::Selection& selection) {
+  command.add_option("--site,-s", selection.sites, "Site name or glob (repeatable)")->type_name("NAME");
+  command.add_option("--client,-c", selection.clients, "Client id (repeatable)")->type_name("NAME");
+  command.add_option("--tag,-t", selection.tags, "Tag (repeatable)")->type_name("TAG");
+  command.add_flag("--all,-a", selection.all, "Every site in the inventory");
+  command.add_option("--env,-e", selection.env, "Only this environment (prod, preprod, ...)")->type_name("ENV");
+}
+
+void add_format(CLI::App& command, report::Format& format, bool markdown) {
+  std::map<std::string, report::Format> choices{{"table", report::Format::table}, {"json", report::Format::json}};
+  if (markdown) choices.emplace("markdown", report::Format::markdown);
+  command.add_option("--format,-f", format, "Output format")
+      ->transform(CLI::CheckedTransformer(choices, CLI::ignore_case))
+      ->default_str("table");
+}
+
+std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,
+                                                   inventory::EmptySelection empty) {
+  auto sites = inventory::select_sites(context.inventory(), selection, empty);
+  if (!sites) throw core::UsageError(sites.error().message);
+  return *sites;
+}
+
+} // namespace tma::cli

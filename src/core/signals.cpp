@@ -1,0 +1,32 @@
+#include <tma/core/signals.hpp>
+
+#include <atomic>
+#include <csignal>
+
+namespace tma::core {
+namespace {
+
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int signo) { g_signal.store(signo); }
+
+} // namespace
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0; // no SA_RESTART: blocking waits return EINTR so loops can notice
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  // A closed pipe (`tma sites | head`) must be an EPIPE error, not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+bool interrupted() { return g_signal.load() != 0; }
+
+int interrupt_signal() { return g_signal.load(); }
+
+void set_interrupted_for_testing(bool value) { g_signal.store(value ? SIGINT : 0); }
+
+} // namespace tma::core

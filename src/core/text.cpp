@@ -1,0 +1,109 @@
+#include <tma/core/text.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+
+namespace tma::core {
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative matcher with single-star backtracking: linear in practice, no recursion blow-up.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  auto class_match = [&](std::size_t& pp, char c) {
+    // pp points at '['; returns whether c matches and advances pp past ']'.
+    std::size_t i = pp + 1;
+    bool negate = i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^');
+    if (negate) ++i;
+    bool matched = false;
+    bool first = true;
+    while (i < pattern.size() && (first || pattern[i] != ']')) {
+      first = false;
+      if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+        if (c >= pattern[i] && c <= pattern[i + 2]) matched = true;
+        i += 3;
+      } else {
+        if (c == pattern[i]) matched = true;
+        ++i;
+      }
+    }
+    pp = i < pattern.size() ? i + 1 : i;
+    return matched != negate;
+  };
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+      continue;
+    }
+    if (p < pattern.size()) {
+      if (pattern[p] == '?') {
+        ++p, ++t;
+        continue;
+      }
+      if (pattern[p] == '[' && pattern.find(']', p + 2) != std::string_view::npos) {
+        std::size_t pp = p;
+        if (class_match(pp, text[t])) {
+          p = pp, ++t;
+          continue;
+        }
+      } else if (pattern[p] == text[t]) {
+        ++p, ++t;
+        continue;
+      }
+    }
+    if (star == std::string_view::npos) return false;
+    p = star + 1;
+    t = ++mark;
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool has_glob(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), 0);
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> suggest(std::string_view name, const std::vector<std::string>& candidates) {
+  // ninja allows 3 edits; for short names that is nearly anything, so scale with the length.
+  std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, name.size() / 3));
+  std::optional<std::string> best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& candidate : candidates) {
+    auto d = edit_distance(name, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+} // namespace tma::core
