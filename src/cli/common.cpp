@@ -27,7 +27,8 @@ bool Context::colour() const {
 }
 
 void Context::print_warnings() {
-  if (global.quiet) return;
+  // Only `tma inventory check` shows warnings by default; elsewhere they would fill every cron mail.
+  if (global.quiet || global.verbose == 0) return;
   for (const auto& w : loaded().warnings) report::eprint("tma: warning: " + w.str() + "\n");
 }
 
