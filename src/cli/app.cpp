@@ -39,6 +39,7 @@ int run(int argc, char** argv) {
 
   setup_inventory(app, context);
   setup_sites(app, context);
+  setup_ping(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

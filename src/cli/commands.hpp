@@ -10,5 +10,6 @@ namespace tma::cli {
 
 void setup_inventory(CLI::App& app, Context& context);
 void setup_sites(CLI::App& app, Context& context);
+void setup_ping(CLI::App& app, Context& context);
 
 } // namespace tma::cli
