@@ -86,7 +86,7 @@ json ping_http(const inventory::Site& site, const inventory::Environment& env, t
                const PingOptions& options, SiteResult& result, json& warnings) {
   auto request = transport::request_for(env.http, env.url);
   auto r = http.send(request);
-  json out{{"url", env.url}};
+  json out{{"url", transport::url_for_display(env.url)}};
   if (!r) {
     out["ok"] = false;
     out["error"] = r.error().message;
