@@ -1,0 +1,166 @@
+#pragma once
+// The journal: tma's memory of every action, one JSON event per line. The real store keeps each
+// run's events in one file `journal/YYYY/MM/DD/<utc time>-<run id>.jsonl` on a git ref
+// (docs/journal.md); `MemoryJournal` is the fake other modules' tests use.
+//
+// Writing: open a `Run`, `record()` events as things happen, and `finish()` it (its destructor
+// finishes it too, so a failed or interrupted command still records what happened so far).
+// Reading: `scan()` visits events newest first, pruned by day before any file is read.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <tma/core/error.hpp>
+#include <tma/core/timezone.hpp>
+
+namespace tma::journal {
+
+using core::SysSeconds;
+
+/// One journal event (one line of a run file). `site`, `env`, `client` are empty when the event is
+/// not about one (they are written as JSON null).
+struct Event {
+  std::string id;     ///< `<run id>-<sequence>`, unique in the journal
+  SysSeconds at{};    ///< when it happened (written as UTC RFC 3339)
+  std::string actor;  ///< `Name <email>` or $TMA_ACTOR
+  std::string run;    ///< run id, shared by the events of one tma invocation
+  std::string type;   ///< `run.started`, `backup.finished`, `hours.logged`... (docs/journal.md)
+  std::string site;
+  std::string env;
+  std::string client;
+  nlohmann::json data = nlohmann::json::object(); ///< type-specific payload, schema per type
+};
+
+/// Event <-> JSON object (the line format). `from_json` fails with a message naming the bad field.
+nlohmann::json to_json(const Event& event);
+core::Result<Event> event_from_json(const nlohmann::json& object);
+
+/// What `record()` needs to know besides the type and data.
+struct Subject {
+  std::string site;
+  std::string env;
+  std::string client;
+};
+
+/// Which events to read. Every set field must match; the vectors are OR-ed within themselves.
+struct Filter {
+  std::optional<SysSeconds> since;  ///< at >= since
+  std::optional<SysSeconds> until;  ///< at < until
+  std::vector<std::string> types;   ///< exact type, or a prefix ending in `.` or `.*` (`backup.*`)
+  std::vector<std::string> sites;   ///< exact site names (expand globs before)
+  std::vector<std::string> clients; ///< exact client ids
+  std::vector<std::string> runs;    ///< exact run ids
+  bool matches(const Event& event) const;
+};
+
+/// Called with each matching event; return false to stop the scan.
+using Visitor = std::function<bool(const Event&)>;
+
+/// The journal store. Implementations are safe to use from several threads.
+class Journal {
+public:
+  virtual ~Journal() = default;
+
+  /// Store the events of run `run_id` that started at `started` as one unit: all or nothing.
+  /// `segment` distinguishes the rare second file of a run longer than `k_max_segment_span`.
+  /// Events must already be redacted and carry their ids (Run does both).
+  virtual core::Result<void> append(const std::string& run_id, SysSeconds started, const std::vector<Event>& events) = 0;
+
+  /// Visit the events matching `filter`, newest first (by `at`; ties: later in its run first).
+  virtual core::Result<void> scan(const Filter& filter, const Visitor& visit) const = 0;
+
+  /// The actor recorded on events of this process (`Name <email>` / $TMA_ACTOR).
+  virtual std::string actor() const = 0;
+
+  /// The current time; the real store uses the system clock, the fake a settable one.
+  virtual SysSeconds now() const = 0;
+};
+
+/// All matching events, newest first, at most `limit` of them.
+core::Result<std::vector<Event>> read_events(const Journal& journal, const Filter& filter,
+                                             std::optional<std::size_t> limit = std::nullopt);
+
+/// A run's events are committed under its start day; a run still recording this long after it
+/// started commits what it has and continues in a new file, so readers can prune by day safely.
+inline constexpr std::chrono::hours k_max_segment_span{24};
+
+/// A fresh random run id (16 lowercase hex digits).
+std::string new_run_id();
+
+/// One tma invocation's events, committed once at the end (RAII). Not copyable; movable.
+class Run {
+public:
+  /// Start a run recording to `journal` (which must outlive it). `command` (`backup`, `hours log`)
+  /// goes into the `run.started` event's data with `argv` (redacted).
+  Run(Journal& journal, std::string command, std::vector<std::string> argv = {});
+  ~Run();
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+  Run(Run&&) noexcept;
+  Run& operator=(Run&&) = delete;
+
+  /// Record an event of `type` about `subject` with `data`; every string in `data` and the subject
+  /// is passed through core::redact(). Returns the event as stored (with its id and time).
+  /// Thread-safe.
+  Event record(const std::string& type, const Subject& subject, nlohmann::json data = nlohmann::json::object());
+
+  /// Record `run.finished` with `exit_code` and the duration, then commit everything. Idempotent:
+  /// later calls return the first result. The destructor calls it with exit code 130 when the
+  /// process was interrupted, 70 otherwise, and logs (never throws) an error.
+  core::Result<void> finish(int exit_code);
+
+  const std::string& id() const { return m_id; }
+  SysSeconds started() const { return m_started; }
+
+private:
+  core::Result<void> flush_locked();
+
+  Journal* m_journal;
+  std::string m_id;
+  std::string m_command;
+  SysSeconds m_started;
+  SysSeconds m_segment_started;
+  std::vector<Event> m_pending;
+  std::size_t m_sequence = 0;
+  std::optional<core::Result<void>> m_finished;
+  std::unique_ptr<std::mutex> m_mutex;
+};
+
+/// In-memory journal for tests: events kept in a vector, clock settable, appends recorded.
+class MemoryJournal final : public Journal {
+public:
+  explicit MemoryJournal(std::string actor = "Test <test@tma.invalid>",
+                         SysSeconds now = SysSeconds{std::chrono::seconds{1'780'000'000}});
+  core::Result<void> append(const std::string& run_id, SysSeconds started, const std::vector<Event>& events) override;
+  core::Result<void> scan(const Filter& filter, const Visitor& visit) const override;
+  std::string actor() const override { return m_actor; }
+  SysSeconds now() const override;
+
+  /// Move the fake clock.
+  void set_now(SysSeconds now);
+  void advance(std::chrono::seconds by);
+  /// Make the next `append` fail with `error` (to test error paths).
+  void fail_next_append(core::Error error);
+  /// Every event appended so far, in append order.
+  std::vector<Event> events() const;
+  /// Number of successful `append` calls.
+  std::size_t appends() const;
+
+private:
+  mutable std::mutex m_mutex;
+  std::string m_actor;
+  SysSeconds m_now;
+  std::vector<Event> m_events;
+  std::size_t m_appends = 0;
+  std::optional<core::Error> m_fail_next;
+};
+
+} // namespace tma::journal
