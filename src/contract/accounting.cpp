@@ -194,6 +194,8 @@ ClientHours summarize_client(const inventory::Client& client, const std::vector<
                              const Period& period) {
   ClientHours summary;
   summary.client = client.id;
+  summary.client_name = client.name;
+  summary.contract = client.contract;
   summary.model = client.contract.model;
   summary.period = period;
   std::vector<TimeEntry> own;

@@ -112,6 +112,8 @@ struct UnbilledTotals {
 /// The summary of one client for one period.
 struct ClientHours {
   std::string client;
+  std::string client_name;     ///< display name from the inventory
+  Contract contract;           ///< the terms the figures were computed with
   ContractModel model = ContractModel::on_demand;
   Period period;
   int billable_entries = 0;
