@@ -39,6 +39,8 @@ int run(int argc, char** argv) {
 
   setup_inventory(app, context);
   setup_sites(app, context);
+  setup_hours(app, context);
+  setup_summary(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

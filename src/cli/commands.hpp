@@ -10,5 +10,7 @@ namespace tma::cli {
 
 void setup_inventory(CLI::App& app, Context& context);
 void setup_sites(CLI::App& app, Context& context);
+void setup_hours(CLI::App& app, Context& context);
+void setup_summary(CLI::App& app, Context& context);
 
 } // namespace tma::cli

@@ -90,25 +90,32 @@ core::Result<TimeEntry> entry_from_event(const journal::Event& event) {
   return entry;
 }
 
-core::Result<TimeEntry> log_time(journal::Run& run, const LogRequest& request, const core::TimeZone& zone,
-                                 core::SysSeconds now) {
+core::Result<Date> check_log_request(const LogRequest& request, const core::TimeZone& zone, core::SysSeconds now) {
   if (core::trim(request.description).empty()) {
     return core::fail(core::ErrorKind::usage, "the description of the work is empty");
   }
   if (request.duration.count() <= 0 || request.duration > k_max_entry) {
     return core::fail(core::ErrorKind::usage,
-                      fmt::format("duration {} is out of range (0 .. {})", format_hours(request.duration),
+                      fmt::format("duration {} is out of range (more than 0, at most {})", format_hours(request.duration),
                                   format_hours(k_max_entry)));
   }
   auto today = zone.local_date(now);
-  TimeEntry entry;
-  entry.date = request.date.value_or(today);
+  auto date = request.date.value_or(today);
   // An entry is never dated after the moment it is logged: readers rely on it to skip old days.
-  if (today < entry.date) {
+  if (today < date) {
     return core::fail(core::ErrorKind::usage,
-                      fmt::format("--date {} is in the future (today is {} in {})", core::format_date(entry.date),
+                      fmt::format("--date {} is in the future (today is {} in {})", core::format_date(date),
                                   core::format_date(today), zone.name()));
   }
+  return date;
+}
+
+core::Result<TimeEntry> log_time(journal::Run& run, const LogRequest& request, const core::TimeZone& zone,
+                                 core::SysSeconds now) {
+  auto date = check_log_request(request, zone, now);
+  if (!date) return tl::unexpected(date.error());
+  TimeEntry entry;
+  entry.date = *date;
   entry.client = request.client;
   entry.site = request.site;
   entry.duration = request.duration;
@@ -156,6 +163,46 @@ core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const 
     return std::tie(a.date, a.at, a.id) < std::tie(b.date, b.at, b.id);
   });
   return loaded;
+}
+
+namespace {
+
+template <class T, class Name>
+std::string unknown(std::string_view what, const std::string& name, const std::vector<T>& items, Name name_of) {
+  std::vector<std::string> candidates;
+  for (const auto& item : items) candidates.push_back(name_of(item));
+  auto guess = core::suggest(name, candidates);
+  return fmt::format("unknown {} '{}'{}", what, name, guess ? fmt::format(" (did you mean '{}'?)", *guess) : "");
+}
+
+} // namespace
+
+core::Result<const inventory::Client*> find_client(const inventory::Inventory& inventory, const std::string& id) {
+  if (const auto* client = inventory.client(id)) return client;
+  return core::fail(core::ErrorKind::usage,
+                    unknown("client", id, inventory.clients, [](const inventory::Client& c) { return c.id; }));
+}
+
+core::Result<std::pair<std::string, std::optional<std::string>>> resolve_log_target(
+    const inventory::Inventory& inventory, const std::optional<std::string>& site, const std::optional<std::string>& client) {
+  if (!site && !client) return core::fail(core::ErrorKind::usage, "say who the work was for: --site NAME or --client ID");
+  std::optional<std::string> client_id;
+  if (client) {
+    auto found = find_client(inventory, *client);
+    if (!found) return tl::unexpected(found.error());
+    client_id = (*found)->id;
+  }
+  if (!site) return std::pair{*client_id, std::optional<std::string>()};
+  const auto* found_site = inventory.site(*site);
+  if (!found_site) {
+    return core::fail(core::ErrorKind::usage,
+                      unknown("site", *site, inventory.sites, [](const inventory::Site& s) { return s.name; }));
+  }
+  if (client_id && *client_id != found_site->client) {
+    return core::fail(core::ErrorKind::usage, fmt::format("site '{}' belongs to client '{}', not '{}'", found_site->name,
+                                                          found_site->client, *client_id));
+  }
+  return std::pair{found_site->client, std::optional<std::string>(found_site->name)};
 }
 
 Date earliest_relevant(const inventory::Client& client, const Period& period) {

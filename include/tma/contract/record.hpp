@@ -40,8 +40,12 @@ nlohmann::json entry_data(const TimeEntry& entry);
 /// the missing or malformed field.
 core::Result<TimeEntry> entry_from_event(const journal::Event& event);
 
-/// Check `request` (non-empty description, date not after today in `zone` at `now`) and record it on
-/// `run` as a `time.logged` event. Returns the entry as stored, or a usage error naming the bad value.
+/// Check `request` without recording it: a non-empty description, a duration in (0, k_max_entry], a date
+/// not after today in `zone` at `now`. Returns the entry's date, or a usage error naming the bad value.
+core::Result<Date> check_log_request(const LogRequest& request, const core::TimeZone& zone, core::SysSeconds now);
+
+/// `check_log_request`, then record `request` on `run` as a `time.logged` event. Returns the entry as
+/// stored (with its id and time).
 core::Result<TimeEntry> log_time(journal::Run& run, const LogRequest& request, const core::TimeZone& zone,
                                  core::SysSeconds now);
 
@@ -77,6 +81,15 @@ struct LoadedEntries {
 /// starts at the beginning of `query.earliest` in `zone`, letting the journal skip older days unread.
 core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const EntryQuery& query,
                                          const core::TimeZone& zone);
+
+/// The client `id` of `inventory`, or a usage error `unknown client 'x'` with a did-you-mean suggestion.
+core::Result<const inventory::Client*> find_client(const inventory::Inventory& inventory, const std::string& id);
+
+/// Who a `tma hours log` entry is for: `site` (which implies its client) and/or `client`. Usage errors
+/// for an unknown site or client (with did-you-mean), neither given, or a site of another client.
+/// Returns the client id and the site name when one was given.
+core::Result<std::pair<std::string, std::optional<std::string>>> resolve_log_target(
+    const inventory::Inventory& inventory, const std::optional<std::string>& site, const std::optional<std::string>& client);
 
 /// The earliest day whose entries matter for `client` in `period`: the period's start, or for an hour
 /// bank the first pack's date if earlier (entries before any pack cannot change a balance).
