@@ -113,7 +113,8 @@ public:
   Event record(const std::string& type, const Subject& subject, nlohmann::json data = nlohmann::json::object());
 
   /// Record `run.finished` with `exit_code` and the duration, then commit everything. Idempotent:
-  /// later calls return the first result. The destructor calls it with exit code 130 when the
+  /// later calls return the first result. A run that recorded nothing besides `run.started` and
+  /// finishes with exit code 0 writes nothing (commands that only read leave no trace). The destructor calls it with exit code 130 when the
   /// process was interrupted, 70 otherwise, and logs (never throws) an error.
   core::Result<void> finish(int exit_code);
 
@@ -130,6 +131,7 @@ private:
   SysSeconds m_segment_started;
   std::vector<Event> m_pending;
   std::size_t m_sequence = 0;
+  std::size_t m_own_events = 0; ///< events other than run.started
   std::optional<core::Result<void>> m_finished;
   std::unique_ptr<std::mutex> m_mutex;
 };

@@ -1,0 +1,41 @@
+#pragma once
+// `tma sync`: exchange the journal ref with a remote. Run files have unique paths, so merging two
+// journals is a union of files; anything else that conflicts stops the sync with nothing changed.
+
+#include <filesystem>
+#include <string>
+
+#include <tma/core/error.hpp>
+
+namespace tma::journal {
+
+struct SyncOptions {
+  std::filesystem::path repository;       ///< the repository holding the journal ref
+  std::string ref = "refs/heads/tma-journal";
+  std::string remote = "origin";          ///< remote name in that repository's config
+  int max_attempts = 5;                   ///< fetch-merge-push rounds when the push is not a fast-forward
+};
+
+/// What happened, for the summary line and `--format json`.
+struct SyncReport {
+  std::string remote_url;    ///< redacted
+  std::string local_before;  ///< commit ids (empty: ref absent)
+  std::string remote_before;
+  std::string local_after;
+  enum class Merge { none, fast_forward, merge_commit } merge = Merge::none;
+  bool pushed = false;       ///< the remote ref was updated and the remote accepted it
+  int attempts = 0;          ///< rounds used (1 unless the remote moved during the sync)
+};
+
+/// Fetch `options.ref` from `options.remote`, merge it into the local ref (fast-forward, or a
+/// merge commit without touching the work tree or index), and push the result, checking the
+/// remote's per-ref status. Retries the whole round on a non-fast-forward push. SSH remotes
+/// authenticate through ssh-agent; HTTPS remotes with $TMA_GIT_TOKEN (user $TMA_GIT_USERNAME,
+/// default `x-access-token`). Errors: a merge conflict (ErrorKind::git, naming the paths, local
+/// ref unchanged), a rejected push (ErrorKind::git, with the remote's reason), network failures.
+core::Result<SyncReport> sync_journal(const SyncOptions& options);
+
+/// "merge commit", "fast-forward", "none".
+std::string_view to_string(SyncReport::Merge merge);
+
+} // namespace tma::journal

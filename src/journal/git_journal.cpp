@@ -1,0 +1,223 @@
+#include <tma/journal/git_journal.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <span>
+
+#include <fmt/format.h>
+
+#include <tma/core/log.hpp>
+
+#include "journal/git_handles.hpp"
+#include "journal/git_store.hpp"
+#include "journal/reader.hpp"
+
+namespace tma::journal {
+
+namespace {
+
+constexpr int k_max_attempts = 12;
+constexpr std::string_view k_readme =
+    "This ref is tma's journal: one file per tma run under journal/YYYY/MM/DD/,\n"
+    "one JSON event per line. Written by tma only; see docs/journal.md.\n";
+
+// `journal/YYYY/MM/DD/YYYYMMDDTHHMMSSZ-<run>.jsonl`, split in path components.
+std::vector<std::string> run_file_path(const std::string& run_id, SysSeconds started) {
+  auto civil = core::TimeZone::utc().to_local(started).local;
+  const auto& d = civil.date;
+  return {"journal", fmt::format("{:04}", d.year), fmt::format("{:02}", d.month), fmt::format("{:02}", d.day),
+          fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}.jsonl", d.year, d.month, d.day, civil.hour, civil.minute,
+                      civil.second, run_id)};
+}
+
+// A new tree: `base` (may be null) with `blob` added at `path`; fails if the path exists.
+core::Result<git_oid> insert_path(git_repository* repo, const git_tree* base, std::span<const std::string> path,
+                                  const git_oid& blob) {
+  git_treebuilder* raw = nullptr;
+  int rc = git_treebuilder_new(&raw, repo, base);
+  git::TreeBuilder builder(raw);
+  if (rc < 0) return git::failure(rc, "cannot build journal tree");
+  const std::string& name = path.front();
+  if (path.size() == 1) {
+    if (git_treebuilder_get(builder.get(), name.c_str()) != nullptr) {
+      return core::fail(core::ErrorKind::internal, fmt::format("journal file {} already exists", name));
+    }
+    rc = git_treebuilder_insert(nullptr, builder.get(), name.c_str(), &blob, GIT_FILEMODE_BLOB);
+  } else {
+    git::Tree subtree;
+    if (base != nullptr) {
+      const git_tree_entry* entry = git_tree_entry_byname(base, name.c_str());
+      if (entry != nullptr && git_tree_entry_type(entry) == GIT_OBJECT_TREE) {
+        git_tree* sub = nullptr;
+        rc = git_tree_lookup(&sub, repo, git_tree_entry_id(entry));
+        subtree.reset(sub);
+        if (rc < 0) return git::failure(rc, "cannot read journal tree");
+      }
+    }
+    auto child = insert_path(repo, subtree.get(), path.subspan(1), blob);
+    if (!child) return child;
+    rc = git_treebuilder_insert(nullptr, builder.get(), name.c_str(), &*child, GIT_FILEMODE_TREE);
+  }
+  if (rc < 0) return git::failure(rc, fmt::format("cannot add {} to the journal tree", name));
+  git_oid out;
+  rc = git_treebuilder_write(&out, builder.get());
+  if (rc < 0) return git::failure(rc, "cannot write journal tree");
+  return out;
+}
+
+core::Result<git::Tree> tree_of(git_repository* repo, const git_oid& commit_id) {
+  git_commit* commit = nullptr;
+  int rc = git_commit_lookup(&commit, repo, &commit_id);
+  git::Commit owner(commit);
+  if (rc < 0) return git::failure(rc, "cannot read journal commit");
+  git_tree* tree = nullptr;
+  rc = git_commit_tree(&tree, commit);
+  if (rc < 0) return git::failure(rc, "cannot read journal tree");
+  return git::Tree(tree);
+}
+
+// Commit `blob` at `path` on top of the ref's current tip, compare-and-swap the ref, retry.
+core::Result<void> commit_file(git_repository* repo, const std::string& ref_name, const std::vector<std::string>& path,
+                               const git_oid& blob, const std::string& message) {
+  auto signature = git::commit_signature(repo);
+  if (!signature) return tl::unexpected(signature.error());
+  git::StaleLockDetector stale(git::common_dir(repo), ref_name);
+  for (int attempt = 0; attempt < k_max_attempts; ++attempt) {
+    auto tip = git::resolve_ref(repo, ref_name);
+    if (!tip) return tl::unexpected(tip.error());
+    git::Tree base;
+    git::Commit parent;
+    if (*tip) {
+      auto tree = tree_of(repo, **tip);
+      if (!tree) return tl::unexpected(tree.error());
+      base = std::move(*tree);
+      git_commit* raw = nullptr;
+      int rc = git_commit_lookup(&raw, repo, &**tip);
+      parent.reset(raw);
+      if (rc < 0) return git::failure(rc, "cannot read journal tip");
+    }
+    auto tree_id = insert_path(repo, base.get(), path, blob);
+    if (!tree_id) return tl::unexpected(tree_id.error());
+    git_tree* raw_tree = nullptr;
+    int rc = git_tree_lookup(&raw_tree, repo, &*tree_id);
+    git::Tree tree(raw_tree);
+    if (rc < 0) return git::failure(rc, "cannot read new journal tree");
+    const git_commit* parents[1] = {parent.get()};
+    git_oid commit_id;
+    rc = git_commit_create(&commit_id, repo, nullptr, signature->get(), signature->get(), nullptr, message.c_str(),
+                           tree.get(), parent ? 1 : 0, parents);
+    if (rc < 0) return git::failure(rc, "cannot write journal commit");
+    rc = git::compare_and_swap(repo, ref_name, *tip, commit_id, "tma: " + message);
+    if (rc == 0) return {};
+    if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS && rc != GIT_ELOCKED) {
+      return git::failure(rc, fmt::format("cannot update {}", ref_name));
+    }
+    if (rc == GIT_ELOCKED && stale.check()) continue;
+    git::backoff(attempt);
+  }
+  return core::fail(core::ErrorKind::locked,
+                    fmt::format("{} kept moving or stayed locked after {} attempts; journal not updated (is another "
+                                "program rewriting it?)",
+                                ref_name, k_max_attempts));
+}
+
+class GitJournal final : public Journal {
+public:
+  GitJournal(git::Repository repo, std::string ref, std::string actor)
+      : m_repo(std::move(repo)), m_ref(std::move(ref)), m_actor(std::move(actor)) {}
+
+  core::Result<void> append(const std::string& run_id, SysSeconds started, const std::vector<Event>& events) override {
+    if (events.empty()) return {};
+    std::string content;
+    for (const auto& e : events) content += to_json(e).dump() + "\n";
+    auto path = run_file_path(run_id, started);
+    std::lock_guard lock(m_mutex);
+    auto machine = git::MachineLock::acquire(git::common_dir(m_repo.get()));
+    if (!machine) return tl::unexpected(machine.error());
+    git_oid blob;
+    int rc = git_blob_create_from_buffer(&blob, m_repo.get(), content.data(), content.size());
+    if (rc < 0) return git::failure(rc, "cannot write journal file");
+    auto message = fmt::format("journal: run {} ({} event{})", run_id, events.size(), events.size() == 1 ? "" : "s");
+    auto done = commit_file(m_repo.get(), m_ref, path, blob, message);
+    if (!done) return tl::unexpected(core::with_context(done.error(), "journal"));
+    return {};
+  }
+
+  core::Result<void> scan(const Filter& filter, const Visitor& visit) const override {
+    std::lock_guard lock(m_mutex);
+    return scan_tree(m_repo.get(), m_ref, filter, visit);
+  }
+
+  std::string actor() const override { return m_actor; }
+
+  SysSeconds now() const override {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  }
+
+private:
+  mutable std::mutex m_mutex; // a git_repository must not be used by two threads at once
+  git::Repository m_repo;
+  std::string m_ref;
+  std::string m_actor;
+};
+
+} // namespace
+
+core::Result<void> init_journal_ref(const GitJournalOptions& options) {
+  auto repo = git::open_repository(options.repository.string());
+  if (!repo) return tl::unexpected(repo.error());
+  auto machine = git::MachineLock::acquire(git::common_dir(repo->get()));
+  if (!machine) return tl::unexpected(machine.error());
+  auto tip = git::resolve_ref(repo->get(), options.ref);
+  if (!tip) return tl::unexpected(tip.error());
+  if (*tip) return {};
+  git_oid blob;
+  int rc = git_blob_create_from_buffer(&blob, repo->get(), k_readme.data(), k_readme.size());
+  if (rc < 0) return git::failure(rc, "cannot write journal README");
+  auto done = commit_file(repo->get(), options.ref, {"journal", "README"}, blob, "journal: start");
+  if (!done && done.error().message.find("already exists") != std::string::npos) return {};
+  return done;
+}
+
+core::Result<std::unique_ptr<Journal>> open_git_journal(const GitJournalOptions& options) {
+  auto repo = git::open_repository(options.repository.string());
+  if (!repo) return tl::unexpected(repo.error());
+  if (git_reference_is_valid_name(options.ref.c_str()) == 0 || options.ref.rfind("refs/", 0) != 0) {
+    return core::fail(core::ErrorKind::config, fmt::format("journal ref '{}' is not a valid git ref name", options.ref));
+  }
+  auto actor = resolve_actor(options.repository);
+  return std::unique_ptr<Journal>(std::make_unique<GitJournal>(std::move(*repo), options.ref, std::move(actor)));
+}
+
+std::string resolve_actor(const std::filesystem::path& repository) {
+  if (const char* env = std::getenv("TMA_ACTOR"); env != nullptr && *env != '\0') return env;
+  git::ensure_initialised();
+  git_config* raw = nullptr;
+  git::Repository repo;
+  if (auto opened = git::open_repository(repository.string())) repo = std::move(*opened);
+  int rc = 0;
+  if (repo) {
+    rc = git_repository_config_snapshot(&raw, repo.get());
+  } else {
+    git_config* live = nullptr;
+    rc = git_config_open_default(&live);
+    git::Config owner(live);
+    if (rc == 0) rc = git_config_snapshot(&raw, live); // get_string needs a snapshot
+  }
+  git::Config config(raw);
+  if (rc < 0) return "unknown";
+  auto get = [&](const char* key) -> std::string {
+    const char* value = nullptr;
+    if (git_config_get_string(&value, config.get(), key) == 0 && value != nullptr) return value;
+    return {};
+  };
+  std::string name = get("user.name");
+  std::string email = get("user.email");
+  if (name.empty() && email.empty()) return "unknown";
+  if (email.empty()) return name;
+  if (name.empty()) return "<" + email + ">";
+  return fmt::format("{} <{}>", name, email);
+}
+
+} // namespace tma::journal

@@ -1,0 +1,285 @@
+#include <tma/journal/sync.hpp>
+
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <tma/core/log.hpp>
+#include <tma/core/redact.hpp>
+
+#include "journal/git_handles.hpp"
+#include "journal/git_store.hpp"
+
+namespace tma::journal {
+
+namespace {
+
+struct CallbackState {
+  int credential_calls = 0;
+  bool tried_agent = false;
+  bool tried_token = false;
+  std::vector<std::string> rejected; ///< "ref: reason" from push_update_reference
+  std::vector<std::string> accepted;
+};
+
+int acquire_credentials(git_credential** out, const char* url, const char* user_from_url, unsigned int allowed,
+                        void* payload) {
+  auto* state = static_cast<CallbackState*>(payload);
+  ++state->credential_calls;
+  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0 && !state->tried_agent) {
+    state->tried_agent = true;
+    return git_credential_ssh_key_from_agent(out, user_from_url != nullptr ? user_from_url : "git");
+  }
+  const char* token = std::getenv("TMA_GIT_TOKEN");
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && token != nullptr && *token != '\0' &&
+      !state->tried_token) {
+    state->tried_token = true;
+    core::register_secret(token);
+    const char* user = std::getenv("TMA_GIT_USERNAME");
+    if (user == nullptr || *user == '\0') user = user_from_url != nullptr ? user_from_url : "x-access-token";
+    return git_credential_userpass_plaintext_new(out, user, token);
+  }
+  std::string message =
+      (allowed & GIT_CREDENTIAL_SSH_KEY) != 0
+          ? fmt::format("authentication to {} failed: no usable key in ssh-agent (is SSH_AUTH_SOCK set?)", url)
+          : fmt::format("authentication to {} failed: set TMA_GIT_TOKEN (and TMA_GIT_USERNAME if needed)", url);
+  git_error_set_str(GIT_ERROR_NET, core::redact(message).c_str());
+  return GIT_EAUTH;
+}
+
+int push_update_reference(const char* refname, const char* status, void* payload) {
+  auto* state = static_cast<CallbackState*>(payload);
+  if (status != nullptr) state->rejected.push_back(fmt::format("{}: {}", refname, status));
+  else state->accepted.emplace_back(refname);
+  return 0;
+}
+
+git_remote_callbacks callbacks(CallbackState& state) {
+  git_remote_callbacks cb;
+  git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
+  cb.credentials = acquire_credentials;
+  cb.push_update_reference = push_update_reference;
+  cb.payload = &state;
+  return cb;
+}
+
+std::string hex_or_empty(const std::optional<git_oid>& oid) { return oid ? git::to_hex(*oid) : std::string(); }
+
+// Where the fetched remote ref is kept: refs/remotes/<remote>/<name without refs/heads/>.
+std::string tracking_ref(const std::string& remote, const std::string& ref) {
+  std::string tail = ref.rfind("refs/heads/", 0) == 0 ? ref.substr(11) : ref.substr(5);
+  return fmt::format("refs/remotes/{}/{}", remote, tail);
+}
+
+core::Result<git::Tree> commit_tree(git_repository* repo, const git_oid& id, git::Commit* keep = nullptr) {
+  git_commit* raw = nullptr;
+  int rc = git_commit_lookup(&raw, repo, &id);
+  git::Commit commit(raw);
+  if (rc < 0) return git::failure(rc, "cannot read commit " + git::to_hex(id));
+  git_tree* tree = nullptr;
+  rc = git_commit_tree(&tree, commit.get());
+  if (rc < 0) return git::failure(rc, "cannot read tree of " + git::to_hex(id));
+  if (keep != nullptr) *keep = std::move(commit);
+  return git::Tree(tree);
+}
+
+// Merge `remote` into `local` in memory; returns the merge commit. Fails on any conflict.
+core::Result<git_oid> merge_commit(git_repository* repo, const git_oid& local, const git_oid& remote,
+                                   const std::optional<git_oid>& base, const std::string& remote_name) {
+  git::Commit local_commit, remote_commit;
+  auto local_tree = commit_tree(repo, local, &local_commit);
+  if (!local_tree) return tl::unexpected(local_tree.error());
+  auto remote_tree = commit_tree(repo, remote, &remote_commit);
+  if (!remote_tree) return tl::unexpected(remote_tree.error());
+  git::Tree base_tree;
+  if (base) {
+    auto t = commit_tree(repo, *base);
+    if (!t) return tl::unexpected(t.error());
+    base_tree = std::move(*t);
+  }
+  git_merge_options merge_options;
+  git_merge_options_init(&merge_options, GIT_MERGE_OPTIONS_VERSION);
+  merge_options.flags = GIT_MERGE_FAIL_ON_CONFLICT;
+  git_index* raw_index = nullptr;
+  int rc = git_merge_trees(&raw_index, repo, base_tree.get(), local_tree->get(), remote_tree->get(), &merge_options);
+  git::Index index(raw_index);
+  if (rc == GIT_EMERGECONFLICT || (rc == 0 && git_index_has_conflicts(index.get()))) {
+    // Find the paths to name them: redo the merge without failing fast.
+    merge_options.flags = 0;
+    git_index* full = nullptr;
+    std::vector<std::string> paths;
+    if (git_merge_trees(&full, repo, base_tree.get(), local_tree->get(), remote_tree->get(), &merge_options) == 0) {
+      git::Index conflicted(full);
+      std::size_t count = git_index_entrycount(conflicted.get());
+      for (std::size_t i = 0; i < count; ++i) {
+        const git_index_entry* e = git_index_get_byindex(conflicted.get(), i);
+        if (git_index_entry_is_conflict(e) && (paths.empty() || paths.back() != e->path)) paths.emplace_back(e->path);
+      }
+    }
+    return core::fail(core::ErrorKind::git,
+                      fmt::format("the journal on '{}' conflicts with the local one in {}; nothing was changed. "
+                                  "Journal files are only ever added by tma, so a file changed on both sides was "
+                                  "edited by hand: resolve it with git on the tma-journal ref",
+                                  remote_name, paths.empty() ? std::string("some files") : fmt::format("{}", fmt::join(paths, ", "))));
+  }
+  if (rc < 0) return git::failure(rc, "cannot merge journals");
+  git_oid tree_id;
+  rc = git_index_write_tree_to(&tree_id, index.get(), repo);
+  if (rc < 0) return git::failure(rc, "cannot write merged journal tree");
+  git_tree* raw_tree = nullptr;
+  rc = git_tree_lookup(&raw_tree, repo, &tree_id);
+  git::Tree tree(raw_tree);
+  if (rc < 0) return git::failure(rc, "cannot read merged journal tree");
+  auto signature = git::commit_signature(repo);
+  if (!signature) return tl::unexpected(signature.error());
+  const git_commit* parents[2] = {local_commit.get(), remote_commit.get()};
+  git_oid out;
+  rc = git_commit_create(&out, repo, nullptr, signature->get(), signature->get(), nullptr,
+                         fmt::format("journal: merge from {}", remote_name).c_str(), tree.get(), 2, parents);
+  if (rc < 0) return git::failure(rc, "cannot write merge commit");
+  return out;
+}
+
+bool non_fast_forward(const std::string& reason) {
+  return reason.find("fast-forward") != std::string::npos || reason.find("fast forward") != std::string::npos ||
+         reason.find("fetch first") != std::string::npos || reason.find("stale") != std::string::npos;
+}
+
+} // namespace
+
+std::string_view to_string(SyncReport::Merge merge) {
+  switch (merge) {
+  case SyncReport::Merge::fast_forward: return "fast-forward";
+  case SyncReport::Merge::merge_commit: return "merge commit";
+  case SyncReport::Merge::none:
+  default: return "none";
+  }
+}
+
+core::Result<SyncReport> sync_journal(const SyncOptions& options) {
+  auto repo = git::open_repository(options.repository.string());
+  if (!repo) return tl::unexpected(repo.error());
+  git_repository* r = repo->get();
+  git_remote* raw_remote = nullptr;
+  int rc = git_remote_lookup(&raw_remote, r, options.remote.c_str());
+  git::Remote remote(raw_remote);
+  if (rc == GIT_ENOTFOUND) {
+    return core::fail(core::ErrorKind::config,
+                      fmt::format("no git remote '{}' in {} (add one with 'git remote add {} URL', or set "
+                                  "journal.remote)",
+                                  options.remote, options.repository.string(), options.remote));
+  }
+  if (rc < 0) return git::failure(rc, fmt::format("cannot read remote '{}'", options.remote));
+  SyncReport report;
+  report.remote_url = core::redact(git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "");
+  std::string tracking = tracking_ref(options.remote, options.ref);
+  std::string fetch_spec = fmt::format("+{}:{}", options.ref, tracking);
+  std::string push_spec = fmt::format("{}:{}", options.ref, options.ref);
+  bool first_round = true;
+
+  for (int attempt = 0; attempt < options.max_attempts; ++attempt) {
+    report.attempts = attempt + 1;
+    CallbackState state;
+    // Fetch. A remote without the ref yet is fine: the first push creates it.
+    git_fetch_options fetch_options;
+    git_fetch_options_init(&fetch_options, GIT_FETCH_OPTIONS_VERSION);
+    fetch_options.callbacks = callbacks(state);
+    fetch_options.update_fetchhead = 0;
+    const char* fetch_specs[] = {fetch_spec.c_str()};
+    git_strarray fetch_array{const_cast<char**>(fetch_specs), 1};
+    rc = git_remote_fetch(remote.get(), &fetch_array, &fetch_options, "tma sync: fetch");
+    if (rc < 0) return git::failure(rc, fmt::format("fetch from '{}' ({}) failed", options.remote, report.remote_url));
+    std::optional<git_oid> remote_tip;
+    const git_remote_head** heads = nullptr;
+    std::size_t head_count = 0;
+    if (git_remote_ls(&heads, &head_count, remote.get()) == 0) {
+      for (std::size_t i = 0; i < head_count; ++i) {
+        if (options.ref == heads[i]->name) remote_tip = heads[i]->oid;
+      }
+    }
+
+    // Merge, under the machine lock so no local writer moves the ref meanwhile.
+    std::optional<git_oid> target;
+    {
+      auto machine = git::MachineLock::acquire(git::common_dir(r));
+      if (!machine) return tl::unexpected(machine.error());
+      auto local_tip = git::resolve_ref(r, options.ref);
+      if (!local_tip) return tl::unexpected(local_tip.error());
+      if (first_round) {
+        report.local_before = hex_or_empty(*local_tip);
+        report.remote_before = hex_or_empty(remote_tip);
+        first_round = false;
+      }
+      target = *local_tip;
+      std::optional<git_oid> new_local;
+      if (remote_tip && !*local_tip) {
+        new_local = *remote_tip;
+        report.merge = SyncReport::Merge::fast_forward;
+      } else if (remote_tip && git_oid_cmp(&**local_tip, &*remote_tip) != 0) {
+        git_oid base_id;
+        rc = git_merge_base(&base_id, r, &**local_tip, &*remote_tip);
+        std::optional<git_oid> base;
+        if (rc == 0) base = base_id;
+        else if (rc != GIT_ENOTFOUND) return git::failure(rc, "cannot find the journals' common ancestor");
+        if (base && git_oid_cmp(&*base, &*remote_tip) == 0) {
+          // The remote is behind us: nothing to merge.
+        } else if (base && git_oid_cmp(&*base, &**local_tip) == 0) {
+          new_local = *remote_tip;
+          report.merge = SyncReport::Merge::fast_forward;
+        } else {
+          auto merged = merge_commit(r, **local_tip, *remote_tip, base, options.remote);
+          if (!merged) return tl::unexpected(merged.error());
+          new_local = *merged;
+          report.merge = SyncReport::Merge::merge_commit;
+        }
+      }
+      if (new_local) {
+        git::StaleLockDetector stale(git::common_dir(r), options.ref);
+        for (int tries = 0;; ++tries) {
+          rc = git::compare_and_swap(r, options.ref, *local_tip, *new_local, "tma sync: merge");
+          if (rc == GIT_ELOCKED && tries < 20) {
+            if (!stale.check()) git::backoff(std::min(tries, 3));
+            continue;
+          }
+          break;
+        }
+        if (rc < 0) return git::failure(rc, fmt::format("cannot update {}", options.ref));
+        target = new_local;
+      }
+    }
+    report.local_after = hex_or_empty(target);
+    if (!target || (remote_tip && git_oid_cmp(&*target, &*remote_tip) == 0)) return report; // up to date
+
+    // Push, then read the remote's verdict on the ref: a rejection is an error, never success.
+    git_push_options push_options;
+    git_push_options_init(&push_options, GIT_PUSH_OPTIONS_VERSION);
+    push_options.callbacks = callbacks(state);
+    const char* push_specs[] = {push_spec.c_str()};
+    git_strarray push_array{const_cast<char**>(push_specs), 1};
+    rc = git_remote_push(remote.get(), &push_array, &push_options);
+    if (rc == GIT_ENONFASTFORWARD ||
+        (rc == 0 && !state.rejected.empty() && non_fast_forward(state.rejected.front()))) {
+      core::log::info("sync: '{}' moved during the sync; fetching again", options.remote);
+      git::backoff(attempt);
+      continue;
+    }
+    if (rc < 0) return git::failure(rc, fmt::format("push to '{}' ({}) failed", options.remote, report.remote_url));
+    if (!state.rejected.empty()) {
+      return core::fail(core::ErrorKind::git, fmt::format("push to '{}' ({}) rejected: {}", options.remote,
+                                                          report.remote_url, fmt::join(state.rejected, "; ")));
+    }
+    if (state.accepted.empty()) {
+      return core::fail(core::ErrorKind::git,
+                        fmt::format("push to '{}' ({}): the remote did not confirm {}", options.remote,
+                                    report.remote_url, options.ref));
+    }
+    report.pushed = true;
+    return report;
+  }
+  return core::fail(core::ErrorKind::git, fmt::format("'{}' kept moving: gave up after {} fetch-merge-push rounds",
+                                                      options.remote, options.max_attempts));
+}
+
+} // namespace tma::journal
