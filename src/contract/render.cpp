@@ -136,12 +136,26 @@ void add_figures(Block& block, const SubscriptionFigures& f, const ClientHours& 
   block.add("total", money(f.total, currency));
 }
 
-void add_figures(Block& block, const OnDemandFigures& f, const ClientHours& h, const std::string& currency) {
+// The billed lines of an on_demand client, as an aligned table indented by `indent`.
+std::string on_demand_lines(const OnDemandFigures& f, const std::string& currency, std::size_t indent) {
+  if (f.lines.empty()) return "";
+  report::Table table({"DATE", "SITE", "WORKED", "BILLED", "AMOUNT", "DESCRIPTION"});
   for (const auto& l : f.lines) {
-    block.add(core::format_date(l.date),
-              fmt::format("{} -> {}  {}  {}{}", format_hours(l.worked), format_hours(l.billed), money(l.amount, currency),
-                          l.site ? *l.site + ": " : "", l.description));
+    table.add_row({core::format_date(l.date), l.site.value_or("-"), format_hours(l.worked), format_hours(l.billed),
+                   money(l.amount, currency), l.description});
   }
+  std::string out;
+  auto text = table.render(false);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    out += std::string(indent, ' ') + text.substr(start, end - start + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
+void add_figures(Block& block, const OnDemandFigures& f, const ClientHours& h, const std::string& currency) {
   block.add("worked", format_hours(f.worked));
   block.add("billed", fmt::format("{} (increment {}, minimum {}) x {}/h", format_hours(f.billed),
                                   format_hours(h.contract.increment), format_hours(h.contract.minimum),
@@ -230,6 +244,9 @@ std::string render_client_hours(const ClientHours& h, const std::string& currenc
   auto pad = std::string(static_cast<std::size_t>(indent), ' ');
   auto out = fmt::format("{}{}{} - {} - {}\n", pad, h.client, h.client_name.empty() ? "" : " (" + h.client_name + ")",
                          inventory::to_string(h.model), h.period.label);
+  if (const auto* on_demand = std::get_if<OnDemandFigures>(&h.figures)) {
+    out += on_demand_lines(*on_demand, currency, static_cast<std::size_t>(indent + 2));
+  }
   Block block(indent + 2);
   std::visit([&](const auto& figures) { add_figures(block, figures, h, currency); }, h.figures);
   block.add("not billed", fmt::format("{} non-billable ({}), {} automatic ({})", format_hours(h.unbilled.non_billable),
