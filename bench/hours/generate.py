@@ -52,7 +52,7 @@ def inventory():
                       "      low_balance: 20h", "      overage_rate: 90.00"]
     lines.append("sites:")
     for s in range(SITES):
-        lines += [f"  {site_name(s)}:", f"    client: {client_of(s)}", "    environments:",
+        lines += [f"  {site_name(s)}:", f"    client: {client_of(s)}", "    cms: wordpress", "    environments:",
                   f"      prod: {{url: \"https://{site_name(s)}.example\"}}"]
     return "\n".join(lines) + "\n"
 

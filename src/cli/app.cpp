@@ -39,6 +39,9 @@ int run(int argc, char** argv) {
 
   setup_inventory(app, context);
   setup_sites(app, context);
+  setup_init(app, context);
+  setup_journal(app, context);
+  setup_sync(app, context);
   setup_hours(app, context);
   setup_summary(app, context);
 

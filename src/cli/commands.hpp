@@ -10,6 +10,9 @@ namespace tma::cli {
 
 void setup_inventory(CLI::App& app, Context& context);
 void setup_sites(CLI::App& app, Context& context);
+void setup_init(CLI::App& app, Context& context);
+void setup_journal(CLI::App& app, Context& context);
+void setup_sync(CLI::App& app, Context& context);
 void setup_hours(CLI::App& app, Context& context);
 void setup_summary(CLI::App& app, Context& context);
 

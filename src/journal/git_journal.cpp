@@ -31,17 +31,34 @@ std::vector<std::string> run_file_path(const std::string& run_id, SysSeconds sta
                       civil.second, run_id)};
 }
 
-// A new tree: `base` (may be null) with `blob` added at `path`; fails if the path exists.
+// Whether replacing the file `existing` by `content` keeps every line it had (a run's file only grows).
+core::Result<bool> extends(git_repository* repo, const git_oid& existing, std::string_view content) {
+  git_blob* raw = nullptr;
+  int rc = git_blob_lookup(&raw, repo, &existing);
+  git::Blob blob(raw);
+  if (rc < 0) return git::failure(rc, "cannot read existing journal file");
+  std::string_view old(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                       static_cast<std::size_t>(git_blob_rawsize(blob.get())));
+  return content.substr(0, old.size()) == old;
+}
+
+// A new tree: `base` (may be null) with `blob` (holding `content`) at `path`. An existing file
+// there is replaced only by a longer version of itself.
 core::Result<git_oid> insert_path(git_repository* repo, const git_tree* base, std::span<const std::string> path,
-                                  const git_oid& blob) {
+                                  const git_oid& blob, std::string_view content) {
   git_treebuilder* raw = nullptr;
   int rc = git_treebuilder_new(&raw, repo, base);
   git::TreeBuilder builder(raw);
   if (rc < 0) return git::failure(rc, "cannot build journal tree");
   const std::string& name = path.front();
   if (path.size() == 1) {
-    if (git_treebuilder_get(builder.get(), name.c_str()) != nullptr) {
-      return core::fail(core::ErrorKind::internal, fmt::format("journal file {} already exists", name));
+    if (const git_tree_entry* old = git_treebuilder_get(builder.get(), name.c_str())) {
+      auto ok = extends(repo, *git_tree_entry_id(old), content);
+      if (!ok) return tl::unexpected(ok.error());
+      if (!*ok) {
+        return core::fail(core::ErrorKind::internal,
+                          fmt::format("journal file {} already exists with other events; not overwritten", name));
+      }
     }
     rc = git_treebuilder_insert(nullptr, builder.get(), name.c_str(), &blob, GIT_FILEMODE_BLOB);
   } else {
@@ -55,7 +72,7 @@ core::Result<git_oid> insert_path(git_repository* repo, const git_tree* base, st
         if (rc < 0) return git::failure(rc, "cannot read journal tree");
       }
     }
-    auto child = insert_path(repo, subtree.get(), path.subspan(1), blob);
+    auto child = insert_path(repo, subtree.get(), path.subspan(1), blob, content);
     if (!child) return child;
     rc = git_treebuilder_insert(nullptr, builder.get(), name.c_str(), &*child, GIT_FILEMODE_TREE);
   }
@@ -79,7 +96,10 @@ core::Result<git::Tree> tree_of(git_repository* repo, const git_oid& commit_id) 
 
 // Commit `blob` at `path` on top of the ref's current tip, compare-and-swap the ref, retry.
 core::Result<void> commit_file(git_repository* repo, const std::string& ref_name, const std::vector<std::string>& path,
-                               const git_oid& blob, const std::string& message) {
+                               std::string_view content, const std::string& message) {
+  git_oid blob;
+  int blob_rc = git_blob_create_from_buffer(&blob, repo, content.data(), content.size());
+  if (blob_rc < 0) return git::failure(blob_rc, "cannot write journal file");
   auto signature = git::commit_signature(repo);
   if (!signature) return tl::unexpected(signature.error());
   git::StaleLockDetector stale(git::common_dir(repo), ref_name);
@@ -97,8 +117,9 @@ core::Result<void> commit_file(git_repository* repo, const std::string& ref_name
       parent.reset(raw);
       if (rc < 0) return git::failure(rc, "cannot read journal tip");
     }
-    auto tree_id = insert_path(repo, base.get(), path, blob);
+    auto tree_id = insert_path(repo, base.get(), path, blob, content);
     if (!tree_id) return tl::unexpected(tree_id.error());
+    if (base && git_oid_equal(&*tree_id, git_tree_id(base.get()))) return {}; // already stored as is
     git_tree* raw_tree = nullptr;
     int rc = git_tree_lookup(&raw_tree, repo, &*tree_id);
     git::Tree tree(raw_tree);
@@ -127,7 +148,8 @@ public:
   GitJournal(git::Repository repo, std::string ref, std::string actor)
       : m_repo(std::move(repo)), m_ref(std::move(ref)), m_actor(std::move(actor)) {}
 
-  core::Result<void> append(const std::string& run_id, SysSeconds started, const std::vector<Event>& events) override {
+  core::Result<void> write_run(const std::string& run_id, SysSeconds started,
+                               const std::vector<Event>& events) override {
     if (events.empty()) return {};
     std::string content;
     for (const auto& e : events) content += to_json(e).dump() + "\n";
@@ -135,11 +157,8 @@ public:
     std::lock_guard lock(m_mutex);
     auto machine = git::MachineLock::acquire(git::common_dir(m_repo.get()));
     if (!machine) return tl::unexpected(machine.error());
-    git_oid blob;
-    int rc = git_blob_create_from_buffer(&blob, m_repo.get(), content.data(), content.size());
-    if (rc < 0) return git::failure(rc, "cannot write journal file");
     auto message = fmt::format("journal: run {} ({} event{})", run_id, events.size(), events.size() == 1 ? "" : "s");
-    auto done = commit_file(m_repo.get(), m_ref, path, blob, message);
+    auto done = commit_file(m_repo.get(), m_ref, path, content, message);
     if (!done) return tl::unexpected(core::with_context(done.error(), "journal"));
     return {};
   }
@@ -172,12 +191,7 @@ core::Result<void> init_journal_ref(const GitJournalOptions& options) {
   auto tip = git::resolve_ref(repo->get(), options.ref);
   if (!tip) return tl::unexpected(tip.error());
   if (*tip) return {};
-  git_oid blob;
-  int rc = git_blob_create_from_buffer(&blob, repo->get(), k_readme.data(), k_readme.size());
-  if (rc < 0) return git::failure(rc, "cannot write journal README");
-  auto done = commit_file(repo->get(), options.ref, {"journal", "README"}, blob, "journal: start");
-  if (!done && done.error().message.find("already exists") != std::string::npos) return {};
-  return done;
+  return commit_file(repo->get(), options.ref, {"journal", "README"}, k_readme, "journal: start");
 }
 
 core::Result<std::unique_ptr<Journal>> open_git_journal(const GitJournalOptions& options) {

@@ -10,6 +10,7 @@
 #include <tma/core/log.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/core/signals.hpp>
+#include <tma/core/units.hpp>
 
 namespace tma::journal {
 
@@ -102,6 +103,7 @@ bool Filter::matches(const Event& event) const {
   }
   if (!sites.empty() && !contains(sites, event.site)) return false;
   if (!clients.empty() && !contains(clients, event.client)) return false;
+  if (!envs.empty() && !contains(envs, event.env)) return false;
   if (!runs.empty() && !contains(runs, event.run)) return false;
   return true;
 }
@@ -118,6 +120,21 @@ core::Result<std::vector<Event>> read_events(const Journal& journal, const Filte
   return out;
 }
 
+tl::expected<SysSeconds, std::string> parse_time_arg(std::string_view text, SysSeconds now,
+                                                     const core::TimeZone& zone) {
+  if (text.size() == 10) {
+    if (auto date = core::parse_date(text)) return zone.start_of_day(*date);
+  }
+  if (text.size() == 7) {
+    if (auto date = core::parse_date(std::string(text) + "-01")) return zone.start_of_month(date->year, date->month);
+  }
+  if (auto instant = core::parse_rfc3339(text)) return *instant;
+  if (auto duration = core::parse_duration(text)) return now - *duration;
+  return tl::unexpected(fmt::format("'{}' is not a time: use YYYY-MM-DD, YYYY-MM, an RFC 3339 time "
+                                    "(2026-11-29T10:00:00Z) or a duration back from now (7d, 12h)",
+                                    text));
+}
+
 std::string new_run_id() {
   std::random_device device;
   std::uint64_t value = (static_cast<std::uint64_t>(device()) << 32) ^ device();
@@ -127,12 +144,14 @@ std::string new_run_id() {
 Run::Run(Journal& journal, std::string command, std::vector<std::string> argv)
     : m_journal(&journal), m_id(new_run_id()), m_command(std::move(command)), m_started(journal.now()),
       m_segment_started(m_started), m_mutex(std::make_unique<std::mutex>()) {
-  record("run.started", {}, {{"command", m_command}, {"argv", argv}});
+  nlohmann::json data{{"command", m_command}};
+  if (!argv.empty()) data["argv"] = argv;
+  record("run.started", {}, std::move(data));
 }
 
 Run::Run(Run&& other) noexcept
     : m_journal(other.m_journal), m_id(std::move(other.m_id)), m_command(std::move(other.m_command)),
-      m_started(other.m_started), m_segment_started(other.m_segment_started), m_pending(std::move(other.m_pending)),
+      m_started(other.m_started), m_segment_started(other.m_segment_started), m_pending(std::move(other.m_pending)), m_stored(other.m_stored),
       m_sequence(other.m_sequence), m_own_events(other.m_own_events), m_finished(std::move(other.m_finished)),
       m_mutex(std::move(other.m_mutex)) {
   other.m_journal = nullptr;
@@ -156,7 +175,11 @@ Event Run::record(const std::string& type, const Subject& subject, nlohmann::jso
   event.at = m_journal->now();
   if (event.at - m_segment_started >= k_max_segment_span && !m_pending.empty()) {
     // Keep each file's events within a day of its name so readers may prune by day.
-    if (flush_locked()) m_segment_started = event.at;
+    if (flush_locked()) {
+      m_pending.clear();
+      m_stored = 0;
+      m_segment_started = event.at;
+    }
   }
   event.id = fmt::format("{}-{}", m_id, ++m_sequence);
   event.actor = core::redact(m_journal->actor());
@@ -172,10 +195,16 @@ Event Run::record(const std::string& type, const Subject& subject, nlohmann::jso
 }
 
 core::Result<void> Run::flush_locked() {
-  if (m_pending.empty()) return {};
-  auto result = m_journal->append(m_id, m_segment_started, m_pending);
-  if (result) m_pending.clear();
+  if (m_pending.size() == m_stored) return {};
+  auto result = m_journal->write_run(m_id, m_segment_started, m_pending);
+  if (result) m_stored = m_pending.size();
   return result;
+}
+
+core::Result<void> Run::flush() {
+  if (m_journal == nullptr) return core::fail(core::ErrorKind::internal, "journal run used after move");
+  std::lock_guard lock(*m_mutex);
+  return flush_locked();
 }
 
 core::Result<void> Run::finish(int exit_code) {
@@ -198,8 +227,8 @@ core::Result<void> Run::finish(int exit_code) {
 
 MemoryJournal::MemoryJournal(std::string actor, SysSeconds now) : m_actor(std::move(actor)), m_now(now) {}
 
-core::Result<void> MemoryJournal::append(const std::string& run_id, SysSeconds started,
-                                         const std::vector<Event>& events) {
+core::Result<void> MemoryJournal::write_run(const std::string& run_id, SysSeconds started,
+                                            const std::vector<Event>& events) {
   (void)started;
   std::lock_guard lock(m_mutex);
   if (m_fail_next) {
@@ -208,10 +237,12 @@ core::Result<void> MemoryJournal::append(const std::string& run_id, SysSeconds s
     return tl::unexpected(error);
   }
   for (const auto& e : events) {
-    if (e.run != run_id) return core::fail(core::ErrorKind::internal, "event of another run appended");
-    m_events.push_back(e);
+    if (e.run != run_id) return core::fail(core::ErrorKind::internal, "event of another run written");
+    // Rewrites of a run's file repeat the events already stored: keep each id once.
+    bool known = std::any_of(m_events.begin(), m_events.end(), [&](const Event& old) { return old.id == e.id; });
+    if (!known) m_events.push_back(e);
   }
-  ++m_appends;
+  ++m_writes;
   return {};
 }
 
@@ -247,7 +278,7 @@ void MemoryJournal::advance(std::chrono::seconds by) {
   m_now += by;
 }
 
-void MemoryJournal::fail_next_append(core::Error error) {
+void MemoryJournal::fail_next_write(core::Error error) {
   std::lock_guard lock(m_mutex);
   m_fail_next = std::move(error);
 }
@@ -257,9 +288,9 @@ std::vector<Event> MemoryJournal::events() const {
   return m_events;
 }
 
-std::size_t MemoryJournal::appends() const {
+std::size_t MemoryJournal::writes() const {
   std::lock_guard lock(m_mutex);
-  return m_appends;
+  return m_writes;
 }
 
 } // namespace tma::journal

@@ -57,6 +57,7 @@ struct Filter {
   std::vector<std::string> types;   ///< exact type, or a prefix ending in `.` or `.*` (`backup.*`)
   std::vector<std::string> sites;   ///< exact site names (expand globs before)
   std::vector<std::string> clients; ///< exact client ids
+  std::vector<std::string> envs;    ///< exact environment names
   std::vector<std::string> runs;    ///< exact run ids
   bool matches(const Event& event) const;
 };
@@ -69,10 +70,12 @@ class Journal {
 public:
   virtual ~Journal() = default;
 
-  /// Store the events of run `run_id` that started at `started` as one unit: all or nothing.
-  /// `segment` distinguishes the rare second file of a run longer than `k_max_segment_span`.
-  /// Events must already be redacted and carry their ids (Run does both).
-  virtual core::Result<void> append(const std::string& run_id, SysSeconds started, const std::vector<Event>& events) = 0;
+  /// Write the file of run `run_id` started at `started` holding `events`, atomically: after a
+  /// crash the store has the previous version of the file or this one. `events` is the run's full
+  /// list so far; a later call for the same run and start must extend it (the store refuses to
+  /// drop events). Events must already be redacted and carry their ids (`Run` does both).
+  virtual core::Result<void> write_run(const std::string& run_id, SysSeconds started,
+                                       const std::vector<Event>& events) = 0;
 
   /// Visit the events matching `filter`, newest first (by `at`; ties: later in its run first).
   virtual core::Result<void> scan(const Filter& filter, const Visitor& visit) const = 0;
@@ -91,6 +94,12 @@ core::Result<std::vector<Event>> read_events(const Journal& journal, const Filte
 /// A run's events are committed under its start day; a run still recording this long after it
 /// started commits what it has and continues in a new file, so readers can prune by day safely.
 inline constexpr std::chrono::hours k_max_segment_span{24};
+
+/// Parse a `--since`/`--until` value: `YYYY-MM-DD` (local midnight in `zone`), `YYYY-MM` (start
+/// of that month in `zone`), an RFC 3339 time, or a duration back from `now` (`7d`, `12h`, `1h30m`).
+/// Returns a message naming the accepted forms on anything else.
+tl::expected<SysSeconds, std::string> parse_time_arg(std::string_view text, SysSeconds now,
+                                                     const core::TimeZone& zone);
 
 /// A fresh random run id (16 lowercase hex digits).
 std::string new_run_id();
@@ -112,6 +121,10 @@ public:
   /// Thread-safe.
   Event record(const std::string& type, const Subject& subject, nlohmann::json data = nlohmann::json::object());
 
+  /// Commit the events recorded so far now, e.g. before a risky side effect ("journal before
+  /// acting"); the run's file is rewritten with the longer list at the next flush or at finish.
+  core::Result<void> flush();
+
   /// Record `run.finished` with `exit_code` and the duration, then commit everything. Idempotent:
   /// later calls return the first result. A run that recorded nothing besides `run.started` and
   /// finishes with exit code 0 writes nothing (commands that only read leave no trace). The destructor calls it with exit code 130 when the
@@ -129,19 +142,21 @@ private:
   std::string m_command;
   SysSeconds m_started;
   SysSeconds m_segment_started;
-  std::vector<Event> m_pending;
+  std::vector<Event> m_pending;  ///< events of the current file (segment), stored or not
+  std::size_t m_stored = 0;      ///< how many of m_pending the journal already has
   std::size_t m_sequence = 0;
   std::size_t m_own_events = 0; ///< events other than run.started
   std::optional<core::Result<void>> m_finished;
   std::unique_ptr<std::mutex> m_mutex;
 };
 
-/// In-memory journal for tests: events kept in a vector, clock settable, appends recorded.
+/// In-memory journal for tests: events kept in a vector, clock settable, writes counted.
 class MemoryJournal final : public Journal {
 public:
   explicit MemoryJournal(std::string actor = "Test <test@tma.invalid>",
                          SysSeconds now = SysSeconds{std::chrono::seconds{1'780'000'000}});
-  core::Result<void> append(const std::string& run_id, SysSeconds started, const std::vector<Event>& events) override;
+  core::Result<void> write_run(const std::string& run_id, SysSeconds started,
+                               const std::vector<Event>& events) override;
   core::Result<void> scan(const Filter& filter, const Visitor& visit) const override;
   std::string actor() const override { return m_actor; }
   SysSeconds now() const override;
@@ -149,19 +164,19 @@ public:
   /// Move the fake clock.
   void set_now(SysSeconds now);
   void advance(std::chrono::seconds by);
-  /// Make the next `append` fail with `error` (to test error paths).
-  void fail_next_append(core::Error error);
-  /// Every event appended so far, in append order.
+  /// Make the next `write_run` fail with `error` (to test error paths).
+  void fail_next_write(core::Error error);
+  /// Every event stored, in the order first written.
   std::vector<Event> events() const;
-  /// Number of successful `append` calls.
-  std::size_t appends() const;
+  /// Number of successful `write_run` calls.
+  std::size_t writes() const;
 
 private:
   mutable std::mutex m_mutex;
   std::string m_actor;
   SysSeconds m_now;
   std::vector<Event> m_events;
-  std::size_t m_appends = 0;
+  std::size_t m_writes = 0;
   std::optional<core::Error> m_fail_next;
 };
 

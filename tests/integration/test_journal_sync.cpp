@@ -1,0 +1,184 @@
+// `tma init` and `tma sync` end to end: two agency clones, a bare remote, concurrent writers.
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <sstream>
+
+#include <tma/journal/agency_init.hpp>
+#include <tma/journal/git_journal.hpp>
+#include <tma/journal/journal.hpp>
+#include <tma/journal/sync.hpp>
+
+#include "support/process.hpp"
+#include "support/run_tma.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace tma;
+
+namespace {
+
+std::string tip(const std::string& repo) {
+  return test::git(repo, {"rev-parse", "--verify", "-q", "refs/heads/tma-journal"}).out;
+}
+
+std::vector<journal::Event> test_events(const std::string& repo) {
+  auto store = journal::open_git_journal({repo, "refs/heads/tma-journal"});
+  REQUIRE(store);
+  journal::Filter filter;
+  filter.types = {"test.event"};
+  auto events = journal::read_events(**store, filter);
+  REQUIRE(events);
+  return *events;
+}
+
+// An agency directory made by `tma init`, its inventory committed, pushed to `remote`.
+void make_agency(const std::string& dir, const std::string& remote) {
+  auto init = test::run_tma({"init", dir});
+  INFO(init.err);
+  REQUIRE(init.exit_code == 0);
+  REQUIRE(test::git(dir, {"add", "sites.yaml", ".gitignore"}).exit_code == 0);
+  REQUIRE(test::git(dir, {"commit", "-q", "-m", "agency"}).exit_code == 0);
+  REQUIRE(test::git(dir, {"remote", "add", "origin", remote}).exit_code == 0);
+}
+
+test::Output tma_sync(const std::string& dir) { return test::run_tma({"sync"}, {}, dir); }
+
+} // namespace
+
+TEST_CASE("tma init creates the repository, inventory, .gitignore and journal ref, idempotently", "[integration]") {
+  test::TempDir dir;
+  auto agency = dir.file("agency");
+  auto first = test::run_tma({"init", agency});
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out.find("created git repository") != std::string::npos);
+  CHECK(std::filesystem::exists(agency + "/.git"));
+  auto inventory = test::read_file(agency + "/sites.yaml");
+  CHECK(inventory == std::string(journal::starter_inventory()));
+  CHECK(test::read_file(agency + "/.gitignore").find("backups/\n.tma-cache/\n") != std::string::npos);
+  CHECK_FALSE(tip(agency).empty());
+  // Nothing staged or committed on the user's side.
+  CHECK(test::git(agency, {"status", "--porcelain"}).out == "?? .gitignore\n?? sites.yaml\n");
+
+  // Again: keeps the edited inventory, adds only missing .gitignore lines.
+  dir.write("agency/sites.yaml", "# mine\n");
+  dir.write("agency/.gitignore", "node_modules/\nbackups/\n");
+  auto second = test::run_tma({"init", agency});
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.out.find("kept existing") != std::string::npos);
+  CHECK(test::read_file(agency + "/sites.yaml") == "# mine\n");
+  CHECK(test::read_file(agency + "/.gitignore") == "node_modules/\nbackups/\n.tma-cache/\n");
+  auto log = test::git(agency, {"log", "--format=%s", "refs/heads/tma-journal"}).out;
+  CHECK(std::count(log.begin(), log.end(), '\n') == 3); // start + two init runs
+}
+
+TEST_CASE("tma sync: two clones with concurrent writers converge, every event exactly once", "[integration]") {
+  test::TempDir dir;
+  auto remote = dir.file("remote.git");
+  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
+  auto a = dir.file("a");
+  make_agency(a, remote);
+  auto first = tma_sync(a);
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out.find("pushed") != std::string::npos);
+  REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
+  auto b = dir.file("b");
+  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
+
+  // 4 writer processes per clone, 50 events each, all at the same time.
+  std::vector<pid_t> pids;
+  for (const auto& [repo, name] : {std::pair{a, "a"}, std::pair{b, "b"}}) {
+    for (int p = 0; p < 4; ++p) {
+      pids.push_back(test::spawn_helper("journal test helper: writer",
+                                        {{"TMA_TEST_REPO", repo}, {"TMA_TEST_RUNS", "25"}, {"TMA_TEST_EVENTS", "2"},
+                                         {"TMA_TEST_TAG", std::string(name) + std::to_string(p)}}));
+    }
+  }
+  for (auto pid : pids) CHECK(test::wait_for(pid) == 0);
+
+  for (const auto& repo : {a, b, a}) {
+    auto out = tma_sync(repo);
+    INFO(repo << ": " << out.out << out.err);
+    REQUIRE(out.exit_code == 0);
+  }
+  CHECK(tip(a) == tip(b));
+  CHECK(test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out == tip(a));
+  for (const auto& repo : {a, b}) {
+    auto events = test_events(repo);
+    std::set<std::string> ids;
+    for (const auto& e : events) ids.insert(e.id);
+    CHECK(events.size() == 400);
+    CHECK(ids.size() == 400);
+  }
+  for (const auto& repo : {a, b, remote}) {
+    auto fsck = test::git(repo, {"fsck", "--strict"});
+    INFO(repo << ": " << fsck.out << fsck.err);
+    CHECK(fsck.exit_code == 0);
+  }
+  // The user's work trees are untouched by all of this.
+  CHECK(test::git(a, {"status", "--porcelain"}).out.empty());
+  CHECK(test::git(b, {"status", "--porcelain"}).out.empty());
+  // A second sync with nothing new says so.
+  auto idle = tma_sync(b);
+  REQUIRE(idle.exit_code == 0);
+  CHECK(idle.out.find("nothing to push") != std::string::npos);
+}
+
+TEST_CASE("tma sync: a rejected push is an error, never success", "[integration]") {
+  test::TempDir dir;
+  auto remote = dir.file("remote.git");
+  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
+  auto a = dir.file("a");
+  make_agency(a, remote);
+  REQUIRE(tma_sync(a).exit_code == 0);
+  auto remote_before = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
+  // New local events, and a remote whose ref cannot be updated (held by a ref lock there).
+  REQUIRE(test::run_tma({"init", a}).exit_code == 0);
+  dir.write("remote.git/refs/heads/tma-journal.lock", "held\n");
+  auto out = tma_sync(a);
+  INFO(out.out << out.err);
+  CHECK(out.exit_code != 0);
+  CHECK(out.err.find("push to 'origin'") != std::string::npos);
+  CHECK(out.out.find("pushed") == std::string::npos);
+  std::filesystem::remove(dir.file("remote.git/refs/heads/tma-journal.lock"));
+  CHECK(test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out == remote_before);
+}
+
+TEST_CASE("tma sync: a conflict outside the run files stops with a clear message and changes nothing",
+          "[integration]") {
+  test::TempDir dir;
+  auto remote = dir.file("remote.git");
+  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
+  auto a = dir.file("a");
+  make_agency(a, remote);
+  REQUIRE(tma_sync(a).exit_code == 0);
+  // Someone edits journal/README by hand on the remote, and differently in a.
+  for (const auto& [source, text] : {std::pair{remote, "remote edit\n"}, std::pair{a, "local edit\n"}}) {
+    auto scratch = dir.file(std::string("edit-") + text[0]);
+    REQUIRE(test::run_program({"git", "clone", "-q", "-b", "tma-journal", source, scratch}).exit_code == 0);
+    dir.write(std::filesystem::path(scratch).filename().string() + "/journal/README", text);
+    REQUIRE(test::git(scratch, {"commit", "-q", "-am", "hand edit"}).exit_code == 0);
+    REQUIRE(test::git(scratch, {"push", "-q", "origin", "tma-journal"}).exit_code == 0);
+  }
+  auto local_before = tip(a);
+  auto remote_before = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
+  auto out = tma_sync(a);
+  INFO(out.out << out.err);
+  CHECK(out.exit_code != 0);
+  CHECK(out.err.find("conflicts with the local one in journal/README") != std::string::npos);
+  CHECK(out.err.find("nothing was changed") != std::string::npos);
+  CHECK(tip(a) == local_before);
+  CHECK(test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out == remote_before);
+}
+
+TEST_CASE("journal::sync_journal: an unknown remote is a configuration error", "[integration]") {
+  test::TempDir dir;
+  auto repo = dir.file("r");
+  REQUIRE(test::run_program({"git", "init", "-q", repo}).exit_code == 0);
+  auto result = journal::sync_journal({repo, "refs/heads/tma-journal", "origin", 3});
+  REQUIRE_FALSE(result);
+  CHECK(result.error().kind == core::ErrorKind::config);
+  CHECK(result.error().message.find("no git remote 'origin'") != std::string::npos);
+}

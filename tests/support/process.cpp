@@ -1,0 +1,105 @@
+#include "support/process.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <stdexcept>
+
+#include "support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace tma::test {
+
+namespace {
+
+std::vector<std::string> environment(const std::map<std::string, std::optional<std::string>>& env) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    if (env.count(entry.substr(0, entry.find('=')))) continue;
+    out.push_back(entry);
+  }
+  for (const auto& [name, value] : env) {
+    if (value) out.push_back(name + "=" + *value);
+  }
+  return out;
+}
+
+pid_t start(const std::vector<std::string>& args, const std::map<std::string, std::optional<std::string>>& env,
+            const std::string& out_path, const std::string& err_path, const std::optional<std::string>& cwd) {
+  auto env_strings = environment(env);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  for (auto& s : copy) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.empty() ? "/dev/null" : out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (!err_path.empty() && err_path == out_path) {
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.empty() ? "/dev/null" : err_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  }
+  if (cwd) posix_spawn_file_actions_addchdir_np(&actions, cwd->c_str());
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("posix_spawnp " + args[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+} // namespace
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Output run_program(const std::vector<std::string>& argv, const std::optional<std::string>& cwd,
+                   const std::map<std::string, std::optional<std::string>>& env) {
+  TempDir dir;
+  auto out_path = dir.file("stdout");
+  auto err_path = dir.file("stderr");
+  Output output;
+  output.exit_code = wait_for(start(argv, env, out_path, err_path, cwd));
+  output.out = read_file(out_path);
+  output.err = read_file(err_path);
+  return output;
+}
+
+Output git(const std::string& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"git", "-C", dir, "-c", "user.name=Test", "-c", "user.email=test@tma.invalid"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv);
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::optional<std::string>>& env,
+            const std::string& err_path) {
+  return start(argv, env, err_path, err_path, std::nullopt);
+}
+
+pid_t spawn_helper(const std::string& test_name, const std::map<std::string, std::optional<std::string>>& env,
+                   const std::string& err_path) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the test binary");
+  self[n] = '\0';
+  return spawn({self, test_name}, env, err_path);
+}
+
+} // namespace tma::test
