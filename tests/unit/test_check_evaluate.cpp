@@ -122,7 +122,7 @@ TEST_CASE("check::findings_for maps composer audit and drush pm:security") {
   CHECK(d[0].note == "no fixed version published");
 }
 
-TEST_CASE("check::exit_bits combines findings, failures and unreachable sites") {
+TEST_CASE("check::exit_bits combines findings with failed and unreachable sites") {
   SiteCheck ok{"a", "prod", "wordpress", "", std::nullopt, {}, {}, true, ""};
   SiteCheck findings = ok;
   Finding minor;

@@ -59,7 +59,7 @@ TEST_CASE("check::compare_versions under composer rules") {
   CHECK(compare_versions(Scheme::composer, "12.5.3.1", "12.5.3") > 0);
 }
 
-TEST_CASE("check::version_distance classifies major, minor, patch") {
+TEST_CASE("check::version_distance classifies major minor and patch") {
   CHECK(version_distance(Scheme::php, "6.4.2", "6.5") == Distance::minor);
   CHECK(version_distance(Scheme::php, "1.9", "2.0") == Distance::major);
   CHECK(version_distance(Scheme::php, "6.1.9", "6.1.10") == Distance::patch);

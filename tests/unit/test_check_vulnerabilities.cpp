@@ -39,7 +39,7 @@ TEST_CASE("check::smallest_fix picks the smallest patched version above the inst
   CHECK(smallest_fix({"1.0"}, "1.0").empty());
 }
 
-TEST_CASE("check::VulnerabilityDb matches the Wordfence feed by type, slug and range") {
+TEST_CASE("check::VulnerabilityDb matches the Wordfence feed by type and slug and range") {
   auto db = VulnerabilityDb::parse_wordfence(fixture("wordfence/feed.json"));
   REQUIRE(db);
   CHECK(db->size() == 7);

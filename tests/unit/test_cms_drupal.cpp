@@ -33,7 +33,7 @@ TEST_CASE("cms::drush::parse_status keeps versions and never the password") {
   }
 }
 
-TEST_CASE("cms::drush::parse_pm_security reads insecure, clean and removed") {
+TEST_CASE("cms::drush::parse_pm_security reads insecure and clean and removed") {
   auto insecure = drush::parse_pm_security(fixture("drush/pm-security-insecure.json"));
   REQUIRE(insecure);
   REQUIRE(insecure->size() == 2);
@@ -74,7 +74,7 @@ TEST_CASE("cms::composer::parse_outdated maps rows to package components") {
   CHECK_FALSE(composer::parse_outdated(R"({"installed":[{"name":"a/b","version":"1","latest":"2","latest-status":"weird"}]})"));
 }
 
-TEST_CASE("cms::composer::parse_audit reads advisories, abandoned and clean runs") {
+TEST_CASE("cms::composer::parse_audit reads advisories and abandoned and clean runs") {
   auto audit = composer::parse_audit(fixture("composer/audit.json"));
   REQUIRE(audit);
   REQUIRE(audit->advisories.size() == 2);

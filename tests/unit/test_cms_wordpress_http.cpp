@@ -25,7 +25,7 @@ TEST_CASE("cms::wordpress_http finds the core version in a real home page") {
   CHECK(core.update == UpdateState::unknown);
 }
 
-TEST_CASE("cms::wordpress_http other clues: feed, readme.html, login page") {
+TEST_CASE("cms::wordpress_http other clues in feed and readme.html and login page") {
   auto feed = core_evidence_from_feed(fixture("wordpress/feed-rss2.xml"));
   REQUIRE(feed);
   CHECK(feed->version == "6.1.9");
