@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <tma/core/error.hpp>
+#include <tma/core/log.hpp>
 #include <tma/core/text.hpp>
 
 namespace tma::cli {
@@ -18,6 +19,8 @@ const inventory::Loaded& Context::loaded() {
       throw core::ConfigError(message);
     }
     m_loaded = std::move(*result);
+    core::log::debug("inventory {}: {} clients, {} sites", path, m_loaded->inventory.clients.size(),
+                     m_loaded->inventory.sites.size());
   }
   return *m_loaded;
 }
@@ -27,7 +30,8 @@ bool Context::colour() const {
 }
 
 void Context::print_warnings() {
-  if (global.quiet) return;
+  // Only `tma inventory check` shows warnings by default; elsewhere they would fill every cron mail.
+  if (global.quiet || global.verbose == 0) return;
   for (const auto& w : loaded().warnings) report::eprint("tma: warning: " + w.str() + "\n");
 }
 

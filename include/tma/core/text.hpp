@@ -14,7 +14,7 @@ bool glob_match(std::string_view pattern, std::string_view text);
 /// True when `text` contains a glob metacharacter.
 bool has_glob(std::string_view text);
 
-/// Levenshtein distance, for "did you mean" suggestions.
+/// Edit distance counting adjacent transpositions as one edit, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `name` if it is close enough to be a plausible typo (ninja's spellcheck).

@@ -118,6 +118,7 @@ struct Environment {
   std::string path;                   ///< site root on the server
   std::map<std::string, std::string> binaries; ///< wp, drush, php, composer overrides
   HttpSettings http;
+  Seconds command_timeout{1800}; ///< wall-clock bound for one remote command
   Mark mark;
   /// The binary to run for `tool` (`wp`, `drush`, ...), honouring overrides.
   std::string binary(const std::string& tool) const {

@@ -1,0 +1,256 @@
+// Top-level sections of sites.yaml other than clients and sites.
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "inventory/sections.hpp"
+
+namespace tma::inventory::detail {
+namespace {
+
+std::optional<int> parse_clock(const std::string& text) {
+  static const std::regex k_clock("([01][0-9]|2[0-3]):([0-5][0-9])");
+  std::smatch m;
+  if (!std::regex_match(text, m, k_clock)) return std::nullopt;
+  return std::stoi(m[1]) * 60 + std::stoi(m[2]);
+}
+
+std::optional<int> weekday_number(const std::string& name) {
+  static const std::vector<std::string> k_days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (std::size_t i = 0; i < k_days.size(); ++i) {
+    if (k_days[i] == name) return static_cast<int>(i) + 1;
+  }
+  return std::nullopt;
+}
+
+// `mon-fri`, `mon,wed,fri` or a list of day names.
+std::optional<std::vector<int>> read_days(LoadContext& ctx, const YAML::Node& node, const std::string& key) {
+  auto bad = [&](const std::string& what) {
+    ctx.error(node, key, fmt::format("'{}' is not a day range such as mon-fri or a list of mon..sun", what));
+    return std::nullopt;
+  };
+  std::vector<std::string> parts;
+  if (node.IsSequence()) {
+    auto list = read_string_list(ctx, node, key);
+    if (!list) return std::nullopt;
+    parts = *list;
+  } else {
+    auto text = read_string(ctx, node, key);
+    if (!text) return std::nullopt;
+    std::stringstream stream(*text);
+    for (std::string part; std::getline(stream, part, ',');) parts.push_back(part);
+  }
+  std::vector<int> days;
+  for (const auto& part : parts) {
+    if (auto dash = part.find('-'); dash != std::string::npos) {
+      auto from = weekday_number(part.substr(0, dash));
+      auto to = weekday_number(part.substr(dash + 1));
+      if (!from || !to || *from > *to) return bad(part);
+      for (int d = *from; d <= *to; ++d) days.push_back(d);
+    } else if (auto d = weekday_number(part)) {
+      days.push_back(*d);
+    } else {
+      return bad(part);
+    }
+  }
+  return days;
+}
+
+} // namespace
+
+std::vector<Contact> read_contacts(LoadContext& ctx, const YAML::Node& node, const std::string& key) {
+  std::vector<Contact> out;
+  if (!node.IsSequence()) {
+    ctx.error(node, key, "expected a list of {name, email}");
+    return out;
+  }
+  static const std::regex k_email("[^\\s@<>,;]+@[^\\s@<>,;]+");
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    MapReader map(ctx, node[i], fmt::format("{}[{}]", key, i));
+    Contact contact;
+    if (auto v = map.string("name")) contact.name = *v;
+    if (auto v = map.string("email", true)) {
+      if (!std::regex_match(*v, k_email)) {
+        ctx.error(map.get("email"), map.sub("email"), fmt::format("'{}' is not an email address", *v));
+      }
+      contact.email = *v;
+    }
+    map.finish();
+    out.push_back(contact);
+  }
+  return out;
+}
+
+Agency read_agency(LoadContext& ctx, const YAML::Node& node) {
+  Agency agency;
+  MapReader map(ctx, node, "agency");
+  if (auto v = map.string("name")) agency.name = *v;
+  if (auto v = map.string("timezone")) {
+    static const std::regex k_zone("[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*");
+    const bool have_zoneinfo = std::filesystem::exists("/usr/share/zoneinfo/UTC");
+    if (!std::regex_match(*v, k_zone) ||
+        (have_zoneinfo && !std::filesystem::is_regular_file("/usr/share/zoneinfo/" + *v))) {
+      ctx.error(map.get("timezone"), "agency.timezone", fmt::format("unknown time zone '{}' (e.g. Europe/Paris)", *v));
+    }
+    agency.timezone = *v;
+  }
+  if (auto v = map.string("currency")) agency.currency = *v;
+  if (auto contacts = map.get("contacts"); contacts.IsDefined()) {
+    agency.contacts = read_contacts(ctx, contacts, "agency.contacts");
+  }
+  if (auto hours_node = map.get("business_hours"); hours_node.IsDefined()) {
+    MapReader hours(ctx, hours_node, "agency.business_hours");
+    if (auto days = hours.get("days"); days.IsDefined()) {
+      if (auto v = read_days(ctx, days, hours.sub("days"))) agency.business_hours.days = *v;
+    }
+    for (const char* name : {"from", "to"}) {
+      if (auto v = hours.string(name)) {
+        auto minutes = parse_clock(*v);
+        if (!minutes) ctx.error(hours.get(name), hours.sub(name), fmt::format("'{}' is not a time HH:MM", *v));
+        else if (std::string(name) == "from") agency.business_hours.from_minutes = *minutes;
+        else agency.business_hours.to_minutes = *minutes;
+      }
+    }
+    if (auto holidays = hours.get("holidays"); holidays.IsDefined()) {
+      if (!holidays.IsSequence()) ctx.error(holidays, hours.sub("holidays"), "expected a list of dates");
+      for (std::size_t i = 0; holidays.IsSequence() && i < holidays.size(); ++i) {
+        if (auto d = read_date(ctx, holidays[i], fmt::format("{}[{}]", hours.sub("holidays"), i))) {
+          agency.business_hours.holidays.push_back(*d);
+        }
+      }
+    }
+    if (agency.business_hours.from_minutes >= agency.business_hours.to_minutes) {
+      ctx.error(hours_node, "agency.business_hours", "'from' must be before 'to'");
+    }
+    hours.finish();
+  }
+  map.finish();
+  return agency;
+}
+
+Defaults read_defaults(LoadContext& ctx, const YAML::Node& node) {
+  Defaults defaults;
+  MapReader map(ctx, node, "defaults");
+  if (auto ssh = map.get("ssh"); ssh.IsDefined()) {
+    MapReader ssh_map(ctx, ssh, "defaults.ssh");
+    read_ssh_settings(ssh_map, defaults.ssh);
+    ssh_map.finish();
+  }
+  if (auto n = map.get("http"); n.IsDefined()) read_http_settings(ctx, n, "defaults.http", defaults.http);
+  if (auto n = map.get("backup"); n.IsDefined()) read_backup_policy(ctx, n, "defaults.backup", defaults.backup);
+  if (auto n = map.get("updates"); n.IsDefined()) read_update_policy(ctx, n, "defaults.updates", defaults.updates);
+  if (auto n = map.get("health"); n.IsDefined()) read_health_policy(ctx, n, "defaults.health", defaults.health);
+  if (auto v = map.duration("command_timeout")) defaults.command_timeout = *v;
+  map.finish();
+  return defaults;
+}
+
+std::map<std::string, StorageTarget> read_storage(LoadContext& ctx, const YAML::Node& node) {
+  std::map<std::string, StorageTarget> out;
+  for (const auto& entry : named_entries(ctx, node, "storage")) {
+    auto key = join_key("storage", entry.name);
+    if (!check_name(ctx, entry.key_node, key, entry.name)) continue;
+    MapReader map(ctx, entry.value, key);
+    StorageTarget target;
+    target.name = entry.name;
+    if (auto v = map.choice("type", {"local", "restic"})) target.type = *v;
+    else if (map.ok() && !map.has("type")) ctx.error(entry.value, map.sub("type"), "required key is missing");
+    if (auto v = map.string("path")) target.path = *v;
+    if (auto v = map.string("repository")) target.repository = *v;
+    target.password = map.secret("password");
+    if (target.type == "local" && target.path.empty()) ctx.error(entry.value, map.sub("path"), "a local storage needs a path");
+    if (target.type == "restic" && target.repository.empty()) {
+      ctx.error(entry.value, map.sub("repository"), "a restic storage needs a repository");
+    }
+    map.finish();
+    out[entry.name] = target;
+  }
+  return out;
+}
+
+Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
+  Sources sources;
+  MapReader map(ctx, node, "sources");
+  if (auto v = map.string("wordpress_api")) sources.wordpress_api = *v;
+  if (auto vulns = map.get("vulnerabilities"); vulns.IsDefined()) {
+    MapReader v_map(ctx, vulns, "sources.vulnerabilities");
+    if (auto v = v_map.choice("format", {"wordfence"})) sources.vulnerabilities_format = *v;
+    if (auto v = v_map.string("url")) sources.vulnerabilities_url = *v;
+    sources.vulnerabilities_api_key = v_map.secret("api_key");
+    if (auto v = v_map.duration("cache_ttl")) sources.cache_ttl = *v;
+    v_map.finish();
+  }
+  map.finish();
+  return sources;
+}
+
+JournalSettings read_journal(LoadContext& ctx, const YAML::Node& node) {
+  JournalSettings journal;
+  MapReader map(ctx, node, "journal");
+  if (auto v = map.string("repository")) journal.repository = *v;
+  if (auto v = map.string("ref")) {
+    if (v->rfind("refs/", 0) != 0) ctx.error(map.get("ref"), "journal.ref", "must start with refs/ (e.g. refs/heads/tma-journal)");
+    journal.ref = *v;
+  }
+  if (auto v = map.string("remote")) journal.remote = *v;
+  map.finish();
+  return journal;
+}
+
+Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
+  Notify notify;
+  MapReader map(ctx, node, "notify");
+  if (auto channels = map.get("channels"); channels.IsDefined()) {
+    for (const auto& entry : named_entries(ctx, channels, "notify.channels")) {
+      auto key = join_key("notify.channels", entry.name);
+      if (!check_name(ctx, entry.key_node, key, entry.name)) continue;
+      MapReader c(ctx, entry.value, key);
+      NotifyChannel channel;
+      channel.name = entry.name;
+      if (auto v = c.choice("type", {"slack", "mattermost", "teams", "webhook", "email"})) channel.type = *v;
+      else if (c.ok() && !c.has("type")) ctx.error(entry.value, c.sub("type"), "required key is missing");
+      channel.url = c.secret("url");
+      channel.secret = c.secret("secret");
+      if (auto v = c.string("smtp")) channel.smtp = *v;
+      if (auto v = c.string("username")) channel.username = *v;
+      channel.password = c.secret("password");
+      if (auto v = c.string("from")) channel.from = *v;
+      if (auto v = c.boolean("tls")) channel.tls = *v;
+      if (channel.type == "email" && channel.smtp.empty()) ctx.error(entry.value, c.sub("smtp"), "an email channel needs smtp");
+      if (!channel.type.empty() && channel.type != "email" && channel.url.empty()) {
+        ctx.error(entry.value, c.sub("url"), fmt::format("a {} channel needs a url", channel.type));
+      }
+      c.finish();
+      notify.channels.push_back(channel);
+    }
+  }
+  if (auto rules = map.get("rules"); rules.IsDefined()) {
+    if (!rules.IsSequence()) ctx.error(rules, "notify.rules", "expected a list of rules");
+    for (std::size_t i = 0; rules.IsSequence() && i < rules.size(); ++i) {
+      MapReader r(ctx, rules[i], fmt::format("notify.rules[{}]", i));
+      NotifyRule rule;
+      if (auto v = r.string("on", true)) rule.on = *v;
+      if (auto v = r.choice("min_severity", {"critical", "major", "minor"})) {
+        rule.min_severity = *v == "critical" ? Criticality::critical : *v == "major" ? Criticality::major : Criticality::minor;
+      }
+      if (auto v = r.strings("to", true)) {
+        for (std::size_t j = 0; j < v->size(); ++j) {
+          const auto& target = (*v)[j];
+          bool known = target == "client" ||
+                       std::any_of(notify.channels.begin(), notify.channels.end(),
+                                   [&](const NotifyChannel& ch) { return ch.name == target; });
+          if (!known) ctx.error(r.get("to"), r.sub("to"), fmt::format("unknown channel '{}'", target));
+        }
+        rule.to = *v;
+      }
+      r.finish();
+      notify.rules.push_back(rule);
+    }
+  }
+  map.finish();
+  return notify;
+}
+
+} // namespace tma::inventory::detail

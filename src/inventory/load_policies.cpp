@@ -1,0 +1,219 @@
+// Readers shared by `defaults:` and the per-site overrides: ssh, http, backup, updates, health.
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "inventory/sections.hpp"
+
+namespace tma::inventory::detail {
+namespace {
+
+// Options that make ssh run a local command: they belong in ~/.ssh/config, where the user wrote them
+// knowingly, not in an inventory that may be shared.
+const std::set<std::string> k_refused_ssh_options = {"proxycommand", "localcommand", "permitlocalcommand",
+                                                     "knownhostscommand", "match", "remotecommand"};
+
+void check_ssh_option(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& option) {
+  static const std::regex k_option("([A-Za-z][A-Za-z0-9]*)=([^\\s]+)");
+  std::smatch m;
+  if (!std::regex_match(option, m, k_option)) {
+    ctx.error(node, key, fmt::format("ssh option '{}' must look like Key=Value (no spaces)", option));
+    return;
+  }
+  std::string name = m[1];
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  if (k_refused_ssh_options.count(name)) {
+    ctx.error(node, key, fmt::format("ssh option '{}' runs a local command and is refused here; set it in ~/.ssh/config",
+                                     std::string(m[1])));
+  }
+}
+
+bool check_host(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& host) {
+  static const std::regex k_host("[A-Za-z0-9_][A-Za-z0-9._-]*|\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*");
+  if (host.empty()) {
+    ctx.error(node, key, "the host is empty");
+    return false;
+  }
+  if (host[0] == '-') {
+    ctx.error(node, key, fmt::format("host '{}' must not start with '-'", host));
+    return false;
+  }
+  if (!std::regex_match(host, k_host)) {
+    ctx.error(node, key, fmt::format("'{}' is not a valid host name or address", host));
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& text,
+                      SshTarget& ssh) {
+  std::string rest = text;
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    auto user = rest.substr(0, at);
+    static const std::regex k_user("[A-Za-z0-9_][A-Za-z0-9._-]*");
+    if (!std::regex_match(user, k_user)) {
+      ctx.error(node, key, fmt::format("ssh user '{}' is not a valid user name{}", user,
+                                       !user.empty() && user[0] == '-' ? " (must not start with '-')" : ""));
+      return false;
+    }
+    ssh.user = user;
+    rest = rest.substr(at + 1);
+  }
+  std::string host = rest;
+  std::optional<std::string> port;
+  if (!rest.empty() && rest[0] == '[') {
+    auto close = rest.find(']');
+    if (close == std::string::npos) {
+      ctx.error(node, key, fmt::format("unbalanced '[' in ssh target '{}'", text));
+      return false;
+    }
+    host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') {
+        ctx.error(node, key, fmt::format("unexpected text after ']' in ssh target '{}'", text));
+        return false;
+      }
+      port = rest.substr(close + 2);
+    }
+  } else if (auto colon = rest.find(':'); colon != std::string::npos && rest.find(':', colon + 1) == std::string::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (!check_host(ctx, node, key, host)) return false;
+  ssh.host = host;
+  if (port) {
+    static const std::regex k_port("[0-9]{1,5}");
+    if (!std::regex_match(*port, k_port) || std::stoi(*port) < 1 || std::stoi(*port) > 65535) {
+      ctx.error(node, key, fmt::format("port '{}' in ssh target '{}' is not a number from 1 to 65535", *port, text));
+      return false;
+    }
+    ssh.port = std::stoi(*port);
+  }
+  return true;
+}
+
+void read_ssh_settings(MapReader& map, SshTarget& ssh) {
+  if (auto v = map.string("user")) ssh.user = *v;
+  if (auto v = map.integer("port", 1, 65535)) ssh.port = *v;
+  if (auto v = map.string("identity_file")) ssh.identity_file = *v;
+  if (auto v = map.string("known_hosts")) ssh.known_hosts = *v;
+  if (auto v = map.choice("host_key_checking", {"yes", "accept-new"})) {
+    ssh.host_key_checking = *v == "yes" ? HostKeyChecking::yes : HostKeyChecking::accept_new;
+  }
+  if (auto v = map.string("jump")) ssh.jump = *v;
+  if (auto v = map.duration("connect_timeout")) ssh.connect_timeout = *v;
+  if (auto v = map.strings("options")) {
+    auto node = map.get("options");
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      check_ssh_option(map.context(), node[i], fmt::format("{}[{}]", map.sub("options"), i), (*v)[i]);
+    }
+    ssh.options = *v;
+  }
+}
+
+void read_http_settings(LoadContext& ctx, const YAML::Node& node, const std::string& key, HttpSettings& http) {
+  MapReader map(ctx, node, key);
+  if (auto v = map.duration("timeout")) http.timeout = *v;
+  if (auto v = map.boolean("tls_verify")) http.tls_verify = *v;
+  if (auto v = map.string("ca_file")) http.ca_file = *v;
+  map.finish();
+}
+
+void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, BackupPolicy& backup) {
+  MapReader map(ctx, node, key);
+  if (!map.ok()) return;
+  backup.configured = true;
+  if (auto v = map.string("schedule")) backup.schedule = *v;
+  if (auto keep_node = map.get("keep"); keep_node.IsDefined()) {
+    MapReader keep(ctx, keep_node, map.sub("keep"));
+    KeepPolicy policy{};
+    const auto errors_before = ctx.errors.size();
+    auto count = [&](const char* name, int& field) {
+      if (auto v = keep.integer(name, 0, 100000)) field = *v;
+    };
+    count("last", policy.last);
+    count("hourly", policy.hourly);
+    count("daily", policy.daily);
+    count("weekly", policy.weekly);
+    count("monthly", policy.monthly);
+    count("yearly", policy.yearly);
+    keep.finish();
+    if (keep.ok() && policy.empty() && ctx.errors.size() == errors_before) {
+      ctx.error(keep_node, map.sub("keep"), "an empty retention policy would keep nothing; give at least one count");
+    }
+    backup.keep = policy;
+  }
+  if (auto v = map.strings("storage", true)) backup.storage = *v;
+  if (auto v = map.choice("method", {"ssh", "http", "custom"})) {
+    backup.method = *v == "ssh" ? BackupMethod::ssh : *v == "http" ? BackupMethod::http : BackupMethod::custom;
+  }
+  if (auto v = map.strings("paths")) backup.paths = *v;
+  if (auto v = map.strings("exclude")) backup.exclude = *v;
+  if (auto v = map.choice("compression", {"gzip", "zstd", "none"})) {
+    backup.compression = *v == "gzip" ? Compression::gzip : *v == "zstd" ? Compression::zstd : Compression::none;
+  }
+  if (auto v = map.boolean("database")) backup.database = *v;
+  if (auto trigger_node = map.get("trigger"); trigger_node.IsDefined()) {
+    MapReader trigger(ctx, trigger_node, map.sub("trigger"));
+    HttpRequestSpec spec;
+    if (auto v = trigger.string("url", true)) spec.url = *v;
+    if (auto v = trigger.choice("method", {"POST", "PUT", "GET"})) spec.method = *v;
+    if (auto headers = trigger.get("headers"); headers.IsDefined()) {
+      MapReader header_map(ctx, headers, trigger.sub("headers"));
+      for (const auto& entry : named_entries(ctx, headers, trigger.sub("headers"))) {
+        spec.headers[entry.name] = header_map.secret(entry.name);
+      }
+      header_map.finish();
+    }
+    trigger.finish();
+    backup.trigger = spec;
+  }
+  if (auto status_node = map.get("status"); status_node.IsDefined()) {
+    MapReader status(ctx, status_node, map.sub("status"));
+    if (auto v = status.string("url", true)) backup.status_url = *v;
+    if (auto done = status.get("done_when"); done.IsDefined()) {
+      MapReader done_map(ctx, done, status.sub("done_when"));
+      backup.done_field = done_map.string("field", true);
+      backup.done_value = done_map.string("equals", true);
+      done_map.finish();
+    }
+    status.finish();
+  }
+  if (auto commands = map.get("commands"); commands.IsDefined()) {
+    for (const auto& entry : named_entries(ctx, commands, map.sub("commands"))) {
+      auto argv_key = join_key(map.sub("commands"), entry.name);
+      if (!check_name(ctx, entry.key_node, argv_key, entry.name)) continue;
+      if (auto argv = read_string_list(ctx, entry.value, argv_key)) {
+        if (argv->empty()) ctx.error(entry.value, argv_key, "the command must not be empty");
+        backup.commands[entry.name] = *argv;
+      }
+    }
+  }
+  map.finish();
+}
+
+void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, UpdatePolicy& updates) {
+  MapReader map(ctx, node, key);
+  if (!map.ok()) return;
+  updates.configured = true;
+  if (auto v = map.string("schedule")) updates.schedule = *v;
+  if (auto v = map.strings("exclude")) updates.exclude = *v;
+  if (auto pin = map.get("pin"); pin.IsDefined()) {
+    for (const auto& entry : named_entries(ctx, pin, map.sub("pin"))) {
+      if (auto v = read_string(ctx, entry.value, join_key(map.sub("pin"), entry.name))) updates.pin[entry.name] = *v;
+    }
+  }
+  map.finish();
+}
+
+void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, HealthPolicy& health) {
+  MapReader map(ctx, node, key);
+  if (auto v = map.duration("tls_warn")) health.tls_warn = *v;
+  if (auto v = map.duration("tls_critical")) health.tls_critical = *v;
+  if (auto v = map.integer("down_after", 1, 1000)) health.down_after = *v;
+  map.finish();
+}
+
+} // namespace tma::inventory::detail

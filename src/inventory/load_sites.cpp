@@ -1,0 +1,188 @@
+// `sites:` and their environments, with `defaults:` merged in.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include <tma/core/text.hpp>
+
+#include "inventory/sections.hpp"
+
+namespace tma::inventory::detail {
+namespace {
+
+const std::vector<std::string> k_binaries = {"wp", "drush", "php", "composer"};
+
+// Environment order users expect in listings: prod, then preprod, then the rest by name.
+int env_rank(const std::string& name) { return name == "prod" ? 0 : name == "preprod" ? 1 : 2; }
+
+Environment read_environment(LoadContext& ctx, const Entry& entry, const std::string& key, const Site& site,
+                             const SshTarget& site_ssh, const Defaults& defaults) {
+  Environment env;
+  env.name = entry.name;
+  env.mark = ctx.mark(entry.key_node);
+  env.http = defaults.http;
+  env.command_timeout = defaults.command_timeout;
+  MapReader map(ctx, entry.value, key);
+  if (!map.ok()) return env;
+
+  if (auto v = map.string("url", true)) {
+    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
+      ctx.error(map.get("url"), map.sub("url"), fmt::format("'{}' is not an http:// or https:// URL", *v));
+    }
+    env.url = *v;
+  }
+  auto transport = map.choice("transport", {"ssh", "local"});
+  if (transport && *transport == "local") env.local = true;
+  if (auto ssh_node = map.get("ssh"); ssh_node.IsDefined()) {
+    SshTarget ssh = site_ssh;
+    if (ssh_node.IsMap()) {
+      MapReader ssh_map(ctx, ssh_node, map.sub("ssh"));
+      if (auto target = ssh_map.string("target", true)) parse_ssh_target(ctx, ssh_map.get("target"), ssh_map.sub("target"), *target, ssh);
+      read_ssh_settings(ssh_map, ssh);
+      ssh_map.finish();
+    } else if (auto text = read_string(ctx, ssh_node, map.sub("ssh"))) {
+      parse_ssh_target(ctx, ssh_node, map.sub("ssh"), *text, ssh);
+    }
+    if (env.local) ctx.error(ssh_node, map.sub("ssh"), "give either 'ssh' or 'transport: local', not both");
+    env.ssh = ssh;
+  } else if (transport && *transport == "ssh") {
+    ctx.error(entry.value, map.sub("ssh"), "transport ssh needs an 'ssh: user@host:port' target");
+  }
+  if (auto v = map.string("path")) {
+    if (v->empty() || (*v)[0] == '-') ctx.error(map.get("path"), map.sub("path"), "the path must not be empty or start with '-'");
+    env.path = *v;
+  }
+  for (const auto& tool : k_binaries) {
+    if (auto v = map.string(tool)) {
+      if (v->empty() || (*v)[0] == '-') ctx.error(map.get(tool), map.sub(tool), "a program path must not be empty or start with '-'");
+      env.binaries[tool] = *v;
+    }
+  }
+  if (auto n = map.get("http"); n.IsDefined()) read_http_settings(ctx, n, map.sub("http"), env.http);
+  if (auto v = map.duration("command_timeout")) env.command_timeout = *v;
+  map.finish();
+
+  const bool runs_commands = env.ssh || env.local;
+  if (runs_commands && env.path.empty() && site.cms != Cms::static_site) {
+    ctx.error(entry.value, map.sub("path"), "an environment reached over ssh or locally needs the site's 'path'");
+  }
+  return env;
+}
+
+} // namespace
+
+std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Defaults& defaults,
+                             const KnownNames& known) {
+  std::vector<Site> out;
+  std::vector<std::string> client_ids(known.clients.begin(), known.clients.end());
+  for (const auto& entry : named_entries(ctx, node, "sites")) {
+    auto key = join_key("sites", entry.name);
+    if (!check_name(ctx, entry.key_node, key, entry.name)) continue;
+    MapReader map(ctx, entry.value, key);
+    if (!map.ok()) continue;
+    Site site;
+    site.name = entry.name;
+    site.mark = ctx.mark(entry.key_node);
+    site.backup = defaults.backup;
+    site.updates = defaults.updates;
+    site.health = defaults.health;
+
+    if (auto v = map.string("client", true)) {
+      if (!known.clients.count(*v)) {
+        auto message = fmt::format("unknown client '{}'", *v);
+        if (auto hint = core::suggest(*v, client_ids)) message += fmt::format(" (did you mean '{}'?)", *hint);
+        ctx.error(map.get("client"), map.sub("client"), message);
+      }
+      site.client = *v;
+    }
+    if (auto v = map.choice("cms", {"wordpress", "drupal", "composer", "static"})) {
+      site.cms = *v == "wordpress" ? Cms::wordpress : *v == "drupal" ? Cms::drupal : *v == "composer" ? Cms::composer : Cms::static_site;
+    } else if (!map.has("cms")) {
+      ctx.error(entry.value, map.sub("cms"), "required key is missing (wordpress, drupal, composer or static)");
+    }
+    if (auto v = map.strings("tags")) {
+      for (const auto& tag : *v) check_name(ctx, map.get("tags"), map.sub("tags"), tag);
+      site.tags = *v;
+    }
+    if (auto v = map.choice("criticality", {"critical", "major", "minor"})) {
+      site.criticality = *v == "critical" ? Criticality::critical : *v == "major" ? Criticality::major : Criticality::minor;
+    }
+    SshTarget site_ssh = defaults.ssh;
+    if (auto n = map.get("ssh"); n.IsDefined()) {
+      MapReader ssh_map(ctx, n, map.sub("ssh"));
+      read_ssh_settings(ssh_map, site_ssh);
+      ssh_map.finish();
+    }
+    if (auto n = map.get("backup"); n.IsDefined()) read_backup_policy(ctx, n, map.sub("backup"), site.backup);
+    if (auto n = map.get("updates"); n.IsDefined()) read_update_policy(ctx, n, map.sub("updates"), site.updates);
+    if (auto n = map.get("health"); n.IsDefined()) read_health_policy(ctx, n, map.sub("health"), site.health);
+    if (auto v = map.strings("plugins")) site.plugins = *v;
+    if (auto checks = map.get("checks"); checks.IsDefined()) {
+      if (!checks.IsSequence()) ctx.error(checks, map.sub("checks"), "expected a list of checks");
+      for (std::size_t i = 0; checks.IsSequence() && i < checks.size(); ++i) {
+        MapReader c(ctx, checks[i], fmt::format("{}[{}]", map.sub("checks"), i));
+        SmokeCheck check;
+        check.mark = ctx.mark(checks[i]);
+        if (auto v = c.string("path")) {
+          if (v->empty() || (*v)[0] != '/') ctx.error(c.get("path"), c.sub("path"), "a check path must start with '/'");
+          check.path = *v;
+        }
+        if (auto v = c.integer("expect_status", 100, 599)) check.expect_status = *v;
+        if (auto v = c.string("expect_text")) check.expect_text = *v;
+        if (auto v = c.duration("max_time")) check.max_time = *v;
+        c.finish();
+        site.checks.push_back(check);
+      }
+    }
+
+    auto envs_node = map.get("environments");
+    if (!envs_node.IsDefined()) {
+      ctx.error(entry.value, map.sub("environments"), "required key is missing (at least 'prod')");
+    } else {
+      for (const auto& env_entry : named_entries(ctx, envs_node, map.sub("environments"))) {
+        auto env_key = join_key(map.sub("environments"), env_entry.name);
+        if (!check_name(ctx, env_entry.key_node, env_key, env_entry.name)) continue;
+        site.environments.push_back(read_environment(ctx, env_entry, env_key, site, site_ssh, defaults));
+      }
+      if (envs_node.IsMap() && !site.env("prod")) {
+        ctx.error(envs_node, map.sub("environments"), "a site needs a 'prod' environment");
+      }
+      std::sort(site.environments.begin(), site.environments.end(), [](const Environment& a, const Environment& b) {
+        return std::make_pair(env_rank(a.name), a.name) < std::make_pair(env_rank(b.name), b.name);
+      });
+    }
+    map.finish();
+
+    // Cross-checks that need the whole site.
+    for (const auto& storage : site.backup.storage) {
+      if (!known.storage.count(storage)) {
+        ctx.error(map.get("backup").IsDefined() ? map.get("backup") : entry.value, map.sub("backup.storage"),
+                  fmt::format("unknown storage '{}'", storage));
+      }
+    }
+    const bool any_shell = std::any_of(site.environments.begin(), site.environments.end(),
+                                       [](const Environment& e) { return e.ssh || e.local; });
+    if (site.backup.method == BackupMethod::ssh && !any_shell && !site.environments.empty()) {
+      if (map.get("backup").IsDefined()) {
+        ctx.error(map.get("backup"), map.sub("backup.method"), "backup method ssh needs an environment with ssh or transport: local");
+      } else {
+        ctx.warn(entry.key_node, key, "no environment is reachable over ssh: backups need 'backup: {method: http|custom}'");
+      }
+    }
+    if (site.backup.method == BackupMethod::http && !site.backup.trigger) {
+      ctx.error(map.get("backup"), map.sub("backup.trigger"), "backup method http needs a trigger");
+    }
+    if (site.backup.method == BackupMethod::custom && site.backup.commands.empty()) {
+      ctx.error(map.get("backup"), map.sub("backup.commands"), "backup method custom needs commands");
+    }
+    if (!site.backup.configured) ctx.warn(entry.key_node, key, "no backup policy (set defaults.backup or backup:)");
+    if (site.cms != Cms::static_site && !site.env("preprod") && site.env("prod") && any_shell) {
+      ctx.warn(entry.key_node, key, "no preprod environment: 'tma update' will need --skip-preprod");
+    }
+    out.push_back(std::move(site));
+  }
+  std::sort(out.begin(), out.end(), [](const Site& a, const Site& b) { return a.name < b.name; });
+  return out;
+}
+
+} // namespace tma::inventory::detail

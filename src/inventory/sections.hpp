@@ -1,0 +1,54 @@
+#pragma once
+// The loader's sections, one function per part of sites.yaml (see docs/inventory.md).
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <tma/inventory/model.hpp>
+
+#include "inventory/yaml_reader.hpp"
+
+namespace tma::inventory::detail {
+
+/// `defaults:`: merged into every site and environment unless overridden.
+struct Defaults {
+  SshTarget ssh;
+  HttpSettings http;
+  BackupPolicy backup;
+  UpdatePolicy updates;
+  HealthPolicy health;
+  core::Seconds command_timeout{1800};
+};
+
+/// Names defined elsewhere in the file that sites may refer to.
+struct KnownNames {
+  std::set<std::string> clients;
+  std::set<std::string> storage;
+};
+
+Agency read_agency(LoadContext& ctx, const YAML::Node& node);
+Defaults read_defaults(LoadContext& ctx, const YAML::Node& node);
+std::map<std::string, StorageTarget> read_storage(LoadContext& ctx, const YAML::Node& node);
+Sources read_sources(LoadContext& ctx, const YAML::Node& node);
+JournalSettings read_journal(LoadContext& ctx, const YAML::Node& node);
+Notify read_notify(LoadContext& ctx, const YAML::Node& node);
+std::vector<Client> read_clients(LoadContext& ctx, const YAML::Node& node);
+std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Defaults& defaults,
+                             const KnownNames& known);
+
+/// `[{name, email}]`, emails checked.
+std::vector<Contact> read_contacts(LoadContext& ctx, const YAML::Node& node, const std::string& key);
+
+/// Shared readers, used both for `defaults:` and per site/environment overrides.
+void read_ssh_settings(MapReader& map, SshTarget& ssh);
+void read_http_settings(LoadContext& ctx, const YAML::Node& node, const std::string& key, HttpSettings& http);
+void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, BackupPolicy& backup);
+void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, UpdatePolicy& updates);
+void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, HealthPolicy& health);
+
+/// Parse `[user@]host[:port]` (IPv6 as `[addr]`) into `ssh`; errors recorded against `node`.
+bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& text,
+                      SshTarget& ssh);
+
+} // namespace tma::inventory::detail

@@ -1,0 +1,153 @@
+// End to end: the built `tma` binary on fixture inventories.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_tma.hpp"
+#include "support/temp_dir.hpp"
+
+using tma::test::run_tma;
+
+namespace {
+const std::string k_example = TMA_FIXTURES "/inventories/example.yaml";
+
+const char* k_canary_inventory = R"(clients:
+  acme:
+    contract: {model: on_demand, rate: 90}
+notify:
+  channels:
+    team: {type: webhook, url: "https://hooks.example/${CANARY}"}
+sites:
+  www:
+    client: acme
+    cms: wordpress
+    plugins: ["${CANARY}"]
+    environments:
+      prod: {url: "https://acme.example/?k=${CANARY}", ssh: "deploy@web1", path: /srv/www}
+    backup:
+      method: http
+      trigger: {url: "https://panel.example/api", headers: {Authorization: "Bearer ${CANARY}"}}
+)";
+} // namespace
+
+TEST_CASE("tma --version and --help", "[e2e]") {
+  auto version = run_tma({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("tma ", 0) == 0);
+  auto help = run_tma({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("inventory") != std::string::npos);
+  CHECK(help.out.find("sites") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 64", "[e2e]") {
+  auto none = run_tma({});
+  CHECK(none.exit_code == 64);
+  auto unknown = run_tma({"frobnicate"});
+  CHECK(unknown.exit_code == 64);
+  CHECK(unknown.err.find("tma: error:") != std::string::npos);
+  auto bad_format = run_tma({"-i", k_example, "sites", "--format", "xml"});
+  CHECK(bad_format.exit_code == 64);
+}
+
+TEST_CASE("tma inventory check on the example", "[e2e]") {
+  auto r = run_tma({"inventory", "check", "-i", k_example});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("ok: 3 clients, 5 sites, 7 environments, 1 warning") != std::string::npos);
+  CHECK(r.out.find("warning: " + k_example + ":") != std::string::npos);
+
+  auto json = run_tma({"inventory", "check", "-i", k_example, "--format", "json"});
+  CHECK(json.exit_code == 0);
+  auto doc = nlohmann::json::parse(json.out);
+  CHECK(doc["schema"] == 1);
+  CHECK(doc["valid"] == true);
+  CHECK(doc["sites"] == 5);
+  CHECK(doc["warnings"].size() == 1);
+}
+
+TEST_CASE("tma inventory check reports every error and exits 78", "[e2e]") {
+  tma::test::TempDir dir;
+  auto path = dir.write("sites.yaml", "clients:\n  acme:\n    contract: {model: on_demand, rate: 90}\nsites:\n"
+                                      "  www:\n    client: acmee\n    cms: wordpress\n    environments:\n"
+                                      "      prod: {urll: \"https://x\"}\n");
+  auto r = run_tma({"inventory", "check", "-i", path});
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find(path + ":6:13: sites.www.client: unknown client 'acmee' (did you mean 'acme'?)") != std::string::npos);
+  CHECK(r.err.find(path + ":9:13: sites.www.environments.prod.url: required key is missing") != std::string::npos);
+  CHECK(r.err.find(path + ":9:14: sites.www.environments.prod.urll: unknown key (did you mean 'url'?)") != std::string::npos);
+  CHECK(r.err.find("3 errors in " + path) != std::string::npos);
+  // Any other command refuses the same inventory with the same exit code.
+  auto sites = run_tma({"sites", "-i", path});
+  CHECK(sites.exit_code == 78);
+  CHECK(sites.err.find("unknown client 'acmee'") != std::string::npos);
+}
+
+TEST_CASE("tma sites lists sites as a table and as JSON", "[e2e]") {
+  auto table = run_tma({"sites", "-i", k_example});
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.rfind("SITE", 0) == 0);
+  CHECK(table.out.find("acme-www       acme    wordpress  prod,preprod") != std::string::npos);
+  CHECK(table.out.find("\033[") == std::string::npos); // not a TTY: no colour
+
+  auto json = run_tma({"sites", "-i", k_example, "--format", "json", "--client", "lyceum"});
+  CHECK(json.exit_code == 0);
+  auto doc = nlohmann::json::parse(json.out);
+  CHECK(doc["schema"] == 1);
+  CHECK(doc.contains("tma_version"));
+  CHECK(doc.contains("generated_at"));
+  REQUIRE(doc["sites"].size() == 2);
+  CHECK(doc["sites"][0]["site"] == "lyceum-docs");
+  CHECK(doc["sites"][1]["environments"][0]["name"] == "prod");
+  CHECK(doc["sites"][1]["environments"][0]["transport"] == "ssh");
+
+  auto verbose = run_tma({"sites", "-v", "-i", k_example, "--site", "acme-www"});
+  CHECK(verbose.out.find("acme-www  preprod  deploy@web1.acme.example:2222") != std::string::npos);
+}
+
+TEST_CASE("tma sites selection errors suggest names", "[e2e]") {
+  auto r = run_tma({"sites", "-i", k_example, "--site", "acme-ww"});
+  CHECK(r.exit_code == 64);
+  CHECK(r.err == "tma: error: unknown site 'acme-ww' (did you mean 'acme-www'?)\n");
+  auto env = run_tma({"sites", "-i", k_example, "--env", "preprod", "--format", "json"});
+  CHECK(env.exit_code == 0);
+  CHECK(nlohmann::json::parse(env.out)["sites"].size() == 2);
+}
+
+TEST_CASE("the inventory is found through -i, TMA_INVENTORY or ./sites.yaml", "[e2e]") {
+  tma::test::TempDir dir;
+  dir.write("sites.yaml", tma::test::read_file(k_example));
+  auto from_cwd = run_tma({"sites"}, {{"TMA_INVENTORY", std::nullopt}}, dir.path().string());
+  CHECK(from_cwd.exit_code == 0);
+  auto from_env = run_tma({"sites"}, {{"TMA_INVENTORY", k_example}}, "/");
+  CHECK(from_env.exit_code == 0);
+  auto missing = run_tma({"sites"}, {{"TMA_INVENTORY", std::nullopt}}, "/");
+  CHECK(missing.exit_code == 78);
+  CHECK(missing.err.find("sites.yaml: inventory does not exist (give -i FILE or set TMA_INVENTORY)") != std::string::npos);
+}
+
+TEST_CASE("a canary secret never appears in output, verbose output or errors", "[e2e]") {
+  const std::string canary = "canary-5e3c1f0a";
+  tma::test::TempDir dir;
+  auto path = dir.write("sites.yaml", k_canary_inventory);
+  std::map<std::string, std::optional<std::string>> env{{"CANARY", canary}};
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"sites", "-i", path, "--format", "json"},
+           {"sites", "-vv", "-i", path},
+           {"inventory", "check", "-i", path, "--format", "json"},
+           {"-vv", "inventory", "check", "-i", path}}) {
+    auto r = run_tma(args, env);
+    INFO(args[0] << " " << args[1]);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find(canary) == std::string::npos);
+    CHECK(r.err.find(canary) == std::string::npos);
+  }
+  auto json = run_tma({"sites", "-i", path, "--format", "json"}, env);
+  CHECK(json.out.find("https://acme.example/?k=***") != std::string::npos);
+
+  // In an error message too: the canary in a field of the wrong type.
+  auto bad = dir.write("bad.yaml", std::string(k_canary_inventory) + "    health: {down_after: \"${CANARY}\"}\n");
+  auto r = run_tma({"inventory", "check", "-i", bad}, env);
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("expected an integer, got '***'") != std::string::npos);
+  CHECK(r.err.find(canary) == std::string::npos);
+}

@@ -1,0 +1,201 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include <tma/core/redact.hpp>
+#include <tma/inventory/load.hpp>
+
+using namespace tma::inventory;
+
+namespace {
+
+EnvLookup fake_env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const char* k_minimal = R"(clients:
+  acme:
+    contract: {model: on_demand, rate: 90}
+sites:
+  www:
+    client: acme
+    cms: wordpress
+    environments:
+      prod: {url: "https://acme.example", ssh: "deploy@web1:2222", path: /srv/www}
+)";
+
+std::vector<std::string> errors_of(const std::string& text, std::map<std::string, std::string> env = {}) {
+  auto result = load_inventory_text(text, "sites.yaml", fake_env(std::move(env)));
+  std::vector<std::string> out;
+  if (!result) {
+    for (const auto& d : result.error()) out.push_back(d.str());
+  }
+  return out;
+}
+
+// The minimal inventory with `line` appended under `sites.www` (indented 4).
+std::string with_site_line(const std::string& line) { return std::string(k_minimal) + "    " + line + "\n"; }
+
+} // namespace
+
+TEST_CASE("the example inventory loads", "[unit][inventory]") {
+  auto result = load_inventory(TMA_FIXTURES "/inventories/example.yaml", fake_env({}));
+  REQUIRE(result);
+  const auto& inv = result->inventory;
+  CHECK(inv.clients.size() == 3);
+  CHECK(inv.sites.size() == 5);
+  CHECK(inv.agency.timezone == "Europe/Paris");
+  const auto* www = inv.site("acme-www");
+  REQUIRE(www);
+  CHECK(www->criticality == Criticality::critical);
+  REQUIRE(www->environments.size() == 2);
+  CHECK(www->environments[0].name == "prod"); // prod first whatever the file order
+  CHECK(www->environments[0].ssh->port == 2222);
+  CHECK(www->environments[0].ssh->user == "deploy");
+  CHECK(www->environments[0].binary("wp") == "/usr/local/bin/wp");
+  CHECK(www->environments[1].binary("wp") == "wp");
+  CHECK(www->checks.size() == 3);
+  CHECK(www->backup.storage == std::vector<std::string>{"local", "offsite"});
+  CHECK(www->backup.keep.monthly == 12); // from defaults
+  const auto* blog = inv.site("acme-blog");
+  CHECK(blog->backup.keep.daily == 14);
+  CHECK(blog->backup.keep.weekly == 0); // keep replaces the default policy as a whole
+  CHECK(blog->environments[0].ssh->host_key_checking == HostKeyChecking::accept_new);
+  CHECK(blog->environments[0].ssh->options == std::vector<std::string>{"ServerAliveInterval=15"});
+  const auto* lyceum = inv.client("lyceum");
+  REQUIRE(lyceum);
+  CHECK(lyceum->contract.model == ContractModel::hour_bank);
+  CHECK(lyceum->contract.packs.size() == 2);
+  CHECK(lyceum->contract.packs[0].price == 160000);
+  CHECK(inv.client("acme")->contract.included.count() == 4 * 3600);
+  CHECK(inv.client("bistro")->contract.increment.count() == 900);
+  CHECK(inv.storage.at("offsite").password.command == std::vector<std::string>{"cat", "/etc/tma/restic-password"});
+  CHECK(inv.site("bistro-site")->environments[0].ssh == std::nullopt);
+}
+
+TEST_CASE("each kind of mistake names file, line, column and key", "[unit][inventory]") {
+  SECTION("unknown key with a suggestion") {
+    CHECK(errors_of(with_site_line("tagz: [a]")) ==
+          std::vector<std::string>{"sites.yaml:10:5: sites.www.tagz: unknown key (did you mean 'tags'?)"});
+  }
+  SECTION("wrong type") {
+    CHECK(errors_of(with_site_line("tags: oops")) ==
+          std::vector<std::string>{"sites.yaml:10:11: sites.www.tags: expected a list of strings, got a scalar"});
+  }
+  SECTION("unknown client") {
+    auto text = std::string(k_minimal);
+    text.replace(text.find("client: acme"), 12, "client: acne");
+    CHECK(errors_of(text) ==
+          std::vector<std::string>{"sites.yaml:6:13: sites.www.client: unknown client 'acne' (did you mean 'acme'?)"});
+  }
+  SECTION("a host starting with -") {
+    auto text = std::string(k_minimal);
+    text.replace(text.find("deploy@web1:2222"), 16, "-oProxyCommand=x");
+    CHECK(errors_of(text) == std::vector<std::string>{
+                                 "sites.yaml:9:48: sites.www.environments.prod.ssh: host '-oProxyCommand=x' must not "
+                                 "start with '-'"});
+  }
+  SECTION("a name starting with -") {
+    auto text = std::string(k_minimal) + "  -www:\n    client: acme\n";
+    CHECK(errors_of(text) == std::vector<std::string>{"sites.yaml:10:3: sites.-www: name '-www' must not start with '-'"});
+  }
+  SECTION("an environment without url") {
+    auto text = std::string(k_minimal);
+    text.replace(text.find("url: \"https://acme.example\", "), 29, "");
+    CHECK(errors_of(text) == std::vector<std::string>{
+                                 "sites.yaml:9:13: sites.www.environments.prod.url: required key is missing"});
+  }
+  SECTION("duplicate names") {
+    auto text = std::string(k_minimal) + "  www:\n    client: acme\n";
+    CHECK(errors_of(text) == std::vector<std::string>{"sites.yaml:10:3: sites.www: duplicate key 'www'"});
+  }
+  SECTION("strict durations") {
+    CHECK(errors_of(with_site_line("health: {tls_warn: 14 days}")) ==
+          std::vector<std::string>{"sites.yaml:10:24: sites.www.health.tls_warn: invalid duration '14 days' (expected "
+                                   "e.g. 90s, 15m, 4h, 1d, 1h30m)"});
+  }
+  SECTION("ssh options that run local commands are refused") {
+    CHECK(errors_of(with_site_line("ssh: {options: [ProxyCommand=nc %h %p]}")) ==
+          std::vector<std::string>{"sites.yaml:10:21: sites.www.ssh.options[0]: ssh option 'ProxyCommand=nc %h %p' must "
+                                   "look like Key=Value (no spaces)"});
+    CHECK(errors_of(with_site_line("ssh: {options: [LocalCommand=id]}")) ==
+          std::vector<std::string>{"sites.yaml:10:21: sites.www.ssh.options[0]: ssh option 'LocalCommand' runs a local "
+                                   "command and is refused here; set it in ~/.ssh/config"});
+  }
+  SECTION("NUL bytes are refused") {
+    CHECK(errors_of(with_site_line("tags: [\"a\\0b\"]")) ==
+          std::vector<std::string>{"sites.yaml:10:12: sites.www.tags[0]: value contains a NUL byte"});
+  }
+  SECTION("invalid YAML") {
+    CHECK(errors_of("clients: [\n") ==
+          std::vector<std::string>{"sites.yaml:2:1: invalid YAML: end of sequence flow not found"});
+  }
+  SECTION("contract keys depend on the model") {
+    auto text = std::string(k_minimal);
+    text.replace(text.find("{model: on_demand, rate: 90}"), 28, "{model: subscription, monthly_fee: 10, included_hours: 2h, rate: 3}");
+    CHECK(errors_of(text) == std::vector<std::string>{"sites.yaml:3:74: clients.acme.contract.rate: unknown key"});
+  }
+}
+
+TEST_CASE("several mistakes are reported together, in file order", "[unit][inventory]") {
+  auto text = std::string(k_minimal) + "    cms: joomla\n    tagz: []\n    criticality: urgent\n";
+  auto errors = errors_of(text);
+  CHECK(errors == std::vector<std::string>{
+                      "sites.yaml:10:5: sites.www.cms: duplicate key 'cms'",
+                      "sites.yaml:11:5: sites.www.tagz: unknown key (did you mean 'tags'?)",
+                      "sites.yaml:12:18: sites.www.criticality: 'urgent' is not one of critical, major, minor"});
+}
+
+TEST_CASE("${VAR} interpolation and secrets", "[unit][inventory]") {
+  tma::core::clear_secrets_for_testing();
+  SECTION("a defined variable expands and becomes a secret") {
+    auto text = with_site_line("plugins: [\"${PLUGIN_SECRET}\"]");
+    auto result = load_inventory_text(text, "sites.yaml", fake_env({{"PLUGIN_SECRET", "canary-7f3a9"}}));
+    REQUIRE(result);
+    CHECK(result->inventory.site("www")->plugins == std::vector<std::string>{"canary-7f3a9"});
+    CHECK(tma::core::redact("x canary-7f3a9 y") == "x *** y");
+  }
+  SECTION("a default applies when unset") {
+    auto result = load_inventory_text(with_site_line("plugins: [\"${NOPE:-fallback}\"]"), "sites.yaml", fake_env({}));
+    REQUIRE(result);
+    CHECK(result->inventory.site("www")->plugins[0] == "fallback");
+  }
+  SECTION("$${ is a literal") {
+    auto result = load_inventory_text(with_site_line("plugins: [\"$${HOME} and $5\"]"), "sites.yaml", fake_env({}));
+    REQUIRE(result);
+    CHECK(result->inventory.site("www")->plugins[0] == "${HOME} and $5");
+  }
+  SECTION("an undefined variable names the key") {
+    CHECK(errors_of(with_site_line("plugins: [\"${MISSING_TOKEN}\"]")) ==
+          std::vector<std::string>{"sites.yaml:10:15: sites.www.plugins[0]: environment variable 'MISSING_TOKEN' is not "
+                                   "set (use '${MISSING_TOKEN:-default}' for a default)"});
+  }
+  SECTION("the value never appears in an error") {
+    auto errors = errors_of(with_site_line("health: {tls_warn: \"${TLS_SECRET}\"}"), {{"TLS_SECRET", "sekrit-value-42"}});
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0] == "sites.yaml:10:24: sites.www.health.tls_warn: invalid duration '***' (expected e.g. 90s, 15m, 4h, "
+                       "1d, 1h30m)");
+  }
+  tma::core::clear_secrets_for_testing();
+}
+
+TEST_CASE("warnings do not fail the load", "[unit][inventory]") {
+  auto result = load_inventory_text(k_minimal, "sites.yaml", fake_env({}));
+  REQUIRE(result);
+  std::vector<std::string> warnings;
+  for (const auto& w : result->warnings) warnings.push_back(w.str());
+  CHECK(warnings == std::vector<std::string>{
+                        "sites.yaml:5:3: sites.www: no backup policy (set defaults.backup or backup:)",
+                        "sites.yaml:5:3: sites.www: no preprod environment: 'tma update' will need --skip-preprod"});
+}
+
+TEST_CASE("a missing inventory file is a clear error", "[unit][inventory]") {
+  auto result = load_inventory("/nonexistent/sites.yaml", fake_env({}));
+  REQUIRE_FALSE(result);
+  CHECK(result.error()[0].str() ==
+        "/nonexistent/sites.yaml: inventory does not exist (give -i FILE or set TMA_INVENTORY)");
+}
