@@ -53,6 +53,7 @@ class Site:
             text = re.sub(r"^\$wp_db_version\s*=.*$", "$wp_db_version = %s;" % db_version, text, count=1, flags=re.M)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+        self.render_html()
 
     def core_offers(self):
         installed = self.core_version()
@@ -166,11 +167,55 @@ class Site:
                     readme = os.path.join(os.path.dirname(path), "readme.txt")
                     if os.path.dirname(path) != os.path.join(self.root, "wp-content", "plugins") and os.path.exists(readme):
                         lab.set_header(readme, "Stable tag", version)
+                    self.render_html()
                     return
         else:
             lab.set_header(os.path.join(self.root, "wp-content", "themes", name, "style.css"), "Version", version)
+            self.render_html()
             return
         raise SystemExit("lab: %s %s not found" % (kind, name))
+
+    # --- public pages (HTTP fingerprinting) ------------------------------------------------------------
+
+    def render_html(self):
+        """Static pages a plain HTTP server can serve, shaped like WordPress 6.1's (see
+        tests/fixtures/wordpress/): home with generator meta, core assets with ?ver=, the active theme's
+        and active plugins' assets; the RSS2 feed at /feed/; readme.html without a version."""
+        if not self.state.get("html"):
+            return
+        version = self.core_version()
+        url = self.state.get("options", {}).get("siteurl", "http://127.0.0.1").rstrip("/")
+        theme = self.state.get("active_theme", "")
+        lines = ["<!DOCTYPE html>", "<html lang=\"en-US\">", "<head>", "<meta charset=\"UTF-8\" />",
+                 "<title>%s</title>" % self.state.get("options", {}).get("blogname", "Lab Site"),
+                 "<link rel='stylesheet' id='wp-block-library-css' href='%s/wp-includes/css/dist/block-library/"
+                 "style.min.css?ver=%s' media='all' />" % (url, version),
+                 "<script src='%s/wp-includes/js/jquery/jquery.min.js?ver=3.6.1' id='jquery-core-js'></script>" % url]
+        if theme:
+            tv = lab.read_headers(os.path.join(self.root, "wp-content", "themes", theme, "style.css"),
+                                  ["Version"]).get("Version", "")
+            lines.append("<link rel='stylesheet' id='%s-style-css' href='%s/wp-content/themes/%s/style.css?ver=%s' "
+                         "media='all' />" % (theme, url, theme, tv))
+        for row in self.plugins():
+            if row["status"] == "active":
+                lines.append("<link rel='stylesheet' id='%s-css' href='%s/wp-content/plugins/%s/assets/style.css?ver=%s'"
+                             " media='all' />" % (row["name"], url, row["name"], row["version"]))
+        lines += ["<meta name=\"generator\" content=\"WordPress %s\" />" % version, "</head>",
+                  "<body class=\"home blog\"><p>%s</p></body>" % self.state.get("options", {}).get("blogname", "Lab Site"),
+                  "</html>", ""]
+        with open(os.path.join(self.root, "index.html"), "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        os.makedirs(os.path.join(self.root, "feed"), exist_ok=True)
+        with open(os.path.join(self.root, "feed", "index.html"), "w", encoding="utf-8") as f:
+            f.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\">\n<channel>\n"
+                    "\t<title>Lab Site</title>\n\t<link>%s</link>\n\t<generator>https://wordpress.org/?v=%s</generator>\n"
+                    "</channel>\n</rss>\n" % (url, version))
+        with open(os.path.join(self.root, "readme.html"), "w", encoding="utf-8") as f:
+            f.write("<!DOCTYPE html>\n<html><head><title>WordPress &#8250; ReadMe</title></head>\n<body>\n"
+                    "<h1 id=\"logo\"><img alt=\"WordPress\" src=\"wp-admin/images/wordpress-logo.png\" /></h1>\n"
+                    "<p>Semantic Personal Publishing Platform</p>\n<h2>System Requirements</h2>\n<ul>\n"
+                    "<li><a href=\"https://www.php.net/\">PHP</a> version <strong>7.4</strong> or greater.</li>\n"
+                    "</ul>\n</body>\n</html>\n")
 
     # --- maintenance and database --------------------------------------------------------------------
 
