@@ -142,3 +142,13 @@ TEST_CASE("cms::wpcli update rows and maintenance status") {
   CHECK_FALSE(*wpcli::parse_maintenance_status(fixture("wp-cli/01-baseline_maintenance-mode-status.stdout")));
   CHECK_FALSE(wpcli::parse_maintenance_status("Error: something"));
 }
+
+TEST_CASE("cms::wpcli::parse_cli_info reads the PHP version from the real wp --info") {
+  auto info = wpcli::parse_cli_info(fixture("wp-cli/00-wpcli_cli-info.stdout"));
+  REQUIRE(info);
+  CHECK(info->php_version == "8.2.36");
+  CHECK(info->wp_cli_version == "2.12.0");
+  auto bad = wpcli::parse_cli_info("Error: something");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "wp --info: no \"PHP version:\" line in \"Error: something\"");
+}
