@@ -42,6 +42,8 @@ int run(int argc, char** argv) {
   setup_init(app, context);
   setup_journal(app, context);
   setup_sync(app, context);
+  setup_hours(app, context);
+  setup_summary(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

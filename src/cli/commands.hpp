@@ -13,5 +13,7 @@ void setup_sites(CLI::App& app, Context& context);
 void setup_init(CLI::App& app, Context& context);
 void setup_journal(CLI::App& app, Context& context);
 void setup_sync(CLI::App& app, Context& context);
+void setup_hours(CLI::App& app, Context& context);
+void setup_summary(CLI::App& app, Context& context);
 
 } // namespace tma::cli
