@@ -82,7 +82,7 @@ void run_log(Context& context, const LogOptions& options) {
   request.billable = options.non_billable ? contract::Billable::no : contract::Billable::yes;
 
   auto zone = agency_zone(context);
-  auto journal = open_inventory_journal(context);
+  auto journal = open_journal(context);
   auto now = journal->now();
   usage_value(contract::check_log_request(request, zone, now));
 
@@ -115,7 +115,7 @@ void run_list(Context& context, const ListOptions& options) {
     }
   }
   auto zone = agency_zone(context);
-  auto journal = open_inventory_journal(context);
+  auto journal = open_journal(context);
   auto period = resolve_period(options.period, zone, journal->now());
   query.earliest = period.from;
   auto loaded = contract::load_entries(*journal, query, zone);
@@ -145,7 +145,7 @@ void run_summary(Context& context, const SummaryOptions& options) {
     for (const auto& client : inventory.clients) clients.push_back(&client);
   }
   auto zone = agency_zone(context);
-  auto journal = open_inventory_journal(context);
+  auto journal = open_journal(context);
   auto period = resolve_period(options.period, zone, journal->now());
   auto report_value = contract::hours_report(*journal, clients, period, zone);
   if (!report_value) throw core::TmaError(core::exit_code::site_failed, "journal: " + report_value.error().message);

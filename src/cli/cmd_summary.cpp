@@ -36,7 +36,7 @@ void run_month_summary(Context& context, const MonthSummaryOptions& options) {
     for (const auto& client : inventory.clients) clients.push_back(&client);
   }
   auto zone = agency_zone(context);
-  auto journal = open_inventory_journal(context);
+  auto journal = open_journal(context);
   auto period = resolve_period(options.period, zone, journal->now());
   auto hours = contract::hours_report(*journal, clients, period, zone);
   if (!hours) throw core::TmaError(core::exit_code::site_failed, "journal: " + hours.error().message);

@@ -1,31 +1,10 @@
 #include "cli/hours_support.hpp"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 
 #include <tma/core/error.hpp>
-#include <tma/journal/git_journal.hpp>
 
 namespace tma::cli {
-
-std::unique_ptr<journal::Journal> open_inventory_journal(Context& context) {
-  const auto& inventory = context.inventory();
-  journal::GitJournalOptions options;
-  std::filesystem::path repository = inventory.journal.repository;
-  options.repository = repository.is_absolute() ? repository : std::filesystem::path(inventory.directory) / repository;
-  options.ref = inventory.journal.ref;
-  auto opened = journal::open_git_journal(options);
-  if (!opened) throw core::ConfigError(fmt::format("journal: {}", opened.error().message));
-  return std::move(*opened);
-}
-
-core::TimeZone agency_zone(Context& context) {
-  const auto& name = context.inventory().agency.timezone;
-  auto zone = core::TimeZone::load(name);
-  if (!zone) throw core::ConfigError(fmt::format("agency.timezone '{}': {}", name, zone.error().message));
-  return *zone;
-}
 
 void add_period_options(CLI::App& command, PeriodOptions& options, MonthRequired required) {
   auto* month = command.add_option("--month,-m", options.month, "Calendar month YYYY-MM in the agency's time zone")

@@ -1,6 +1,6 @@
 #pragma once
-// What `tma hours` and `tma summary` share: the journal named by the inventory, the agency's time
-// zone, and the period flags (--month, --from/--to).
+// What `tma hours` and `tma summary` share: the period flags (--month, --from/--to). The journal and
+// the agency's time zone come from cli/journal_access.hpp.
 
 #include <memory>
 #include <optional>
@@ -13,15 +13,9 @@
 #include <tma/journal/journal.hpp>
 
 #include "cli/common.hpp"
+#include "cli/journal_access.hpp"
 
 namespace tma::cli {
-
-/// The journal of the loaded inventory (`journal.repository` relative to the inventory's directory,
-/// `journal.ref`); throws ConfigError when it cannot be opened.
-std::unique_ptr<journal::Journal> open_inventory_journal(Context& context);
-
-/// `agency.timezone` of the loaded inventory; throws ConfigError for an unknown zone.
-core::TimeZone agency_zone(Context& context);
 
 struct PeriodOptions {
   std::optional<std::string> month;

@@ -9,6 +9,11 @@
 #include <tma/contract/render.hpp>
 
 namespace tma::contract {
+namespace {
+
+constexpr std::size_t k_client_filter_limit = 8;
+
+} // namespace
 
 core::Result<HoursReport> hours_report(const journal::Journal& journal,
                                        const std::vector<const inventory::Client*>& clients, const Period& period,
@@ -18,9 +23,11 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
   if (clients.empty()) return report;
   EntryQuery query;
   auto earliest = period.from;
-  for (const auto* client : clients) {
-    query.clients.push_back(client->id);
-    earliest = std::min(earliest, earliest_relevant(*client, period));
+  for (const auto* client : clients) earliest = std::min(earliest, earliest_relevant(*client, period));
+  // The journal tests each line against every client id before parsing it: worth it for a few
+  // clients, a loss for many (the month-end run over every client), which are sorted out below.
+  if (clients.size() <= k_client_filter_limit) {
+    for (const auto* client : clients) query.clients.push_back(client->id);
   }
   query.earliest = earliest;
   auto loaded = load_entries(journal, query, zone);
@@ -29,7 +36,9 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
   std::map<std::string, std::vector<TimeEntry>> by_client;
   for (auto& entry : loaded->entries) by_client[entry.client].push_back(std::move(entry));
   for (const auto* client : clients) {
-    report.clients.push_back(summarize_client(*client, by_client[client->id], period));
+    auto found = by_client.find(client->id);
+    static const std::vector<TimeEntry> k_none;
+    report.clients.push_back(summarize_client(*client, found == by_client.end() ? k_none : found->second, period));
   }
   report.problems = std::move(loaded->problems);
   return report;
