@@ -140,6 +140,9 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
       }
     }
   }
+  // Listed by when they started (`--at` may predate incidents recorded earlier).
+  std::stable_sort(incidents.begin(), incidents.end(),
+                   [](const Incident& a, const Incident& b) { return a.opened < b.opened; });
   return incidents;
 }
 

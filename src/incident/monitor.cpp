@@ -172,6 +172,9 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
         auto event = resolve(run, *open_it, "health checks pass again", now, outcome.downtime);
         if (!event) return tl::unexpected(event.error());
         outcome.event = *event;
+        // The outcome describes the incident as resolved (messages give the downtime).
+        outcome.incident->resolved = now;
+        outcome.incident->downtime += *outcome.downtime;
         open_it->resolved = now; // a second probe of the same problem in this run sees it resolved
       } else if (streak->count > 0) {
         outcome.transition = Transition::recovered;

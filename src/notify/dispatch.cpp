@@ -20,7 +20,18 @@ struct PendingEntry {
   Message message;
   core::SysSeconds at{};
   journal::Subject subject;
+  std::string run;      ///< of the pending event, with `sequence`: the order it was recorded in
+  long sequence = 0;
 };
+
+long sequence_of(const std::string& event_id) {
+  auto dash = event_id.rfind('-');
+  try {
+    return dash == std::string::npos ? 0 : std::stol(event_id.substr(dash + 1));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
 
 const inventory::NotifyChannel* find_channel(const inventory::Inventory& inventory, const std::string& name) {
   for (const auto& channel : inventory.notify.channels) {
@@ -72,7 +83,8 @@ core::Result<void> deliver(journal::Journal& journal, journal::Run& run, const i
       report.problems.push_back(fmt::format("{}: {}", e.id, message.error().message));
       return true;
     }
-    PendingEntry entry{key, e.data.value("channel", ""), {}, std::move(*message), e.at, {e.site, e.env, e.client}};
+    PendingEntry entry{key, e.data.value("channel", ""), {}, std::move(*message), e.at, {e.site, e.env, e.client},
+                       e.run, sequence_of(e.id)};
     if (e.data.contains("to") && e.data["to"].is_array()) {
       for (const auto& r : e.data["to"]) {
         if (r.is_string()) entry.to.push_back(r.get<std::string>());
@@ -87,7 +99,9 @@ core::Result<void> deliver(journal::Journal& journal, journal::Run& run, const i
   for (const auto& [key, entry] : pending) {
     if (sent.count(key) == 0) todo.push_back(&entry);
   }
-  std::sort(todo.begin(), todo.end(), [](const auto* a, const auto* b) { return std::tie(a->at, a->key) < std::tie(b->at, b->key); });
+  std::sort(todo.begin(), todo.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->at, a->run, a->sequence) < std::tie(b->at, b->run, b->sequence);
+  });
   for (const auto* entry : todo) {
     const auto* channel = find_channel(inventory, entry->channel);
     core::Result<void> result = channel == nullptr
@@ -105,6 +119,16 @@ core::Result<void> deliver(journal::Journal& journal, journal::Run& run, const i
     }
   }
   return run.flush();
+}
+
+std::vector<Trigger> triggers_for(const std::vector<incident::MonitorOutcome>& outcomes) {
+  std::vector<Trigger> triggers;
+  for (const auto& outcome : outcomes) {
+    if (outcome.event && outcome.incident) {
+      triggers.push_back(incident_trigger(outcome.event->type, outcome.event->id, *outcome.incident));
+    }
+  }
+  return triggers;
 }
 
 DeliveryReport notify(journal::Journal& journal, journal::Run& run, const inventory::Inventory& inventory,

@@ -20,6 +20,14 @@ import threading
 LOCK = threading.Lock()
 
 
+def address(arg):
+    """The path of `FROM:<a@b> SIZE=12` / `TO:<a@b>`, parameters dropped."""
+    path = arg.split(":", 1)[1].strip()
+    if path.startswith("<"):
+        return path[1:path.index(">")]
+    return path.split(" ", 1)[0]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port-file", required=True)
@@ -73,10 +81,10 @@ def main():
                     if args.user and self.auth is None:
                         self.send("530 authentication required")
                         continue
-                    self.mail_from = arg.split(":", 1)[1].strip().strip("<>")
+                    self.mail_from = address(arg)
                     self.send("250 ok")
                 elif verb == "RCPT":
-                    self.rcpt.append(arg.split(":", 1)[1].strip().strip("<>"))
+                    self.rcpt.append(address(arg))
                     self.send("250 ok")
                 elif verb == "DATA":
                     self.send("354 end with .")

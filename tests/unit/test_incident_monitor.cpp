@@ -80,6 +80,9 @@ TEST_CASE("incident::record_probes: 3 failures then recovery give one incident")
   CHECK(back.transition == Transition::resolved);
   REQUIRE(back.downtime);
   CHECK(*back.downtime == 15min); // 10:05 -> 10:20
+  REQUIRE(back.incident);
+  CHECK(back.incident->downtime == 15min);
+  CHECK(back.incident->resolved == utc("2026-11-30T10:20:00Z"));
 
   CHECK(check(journal, inventory, true).transition == Transition::none);   // 10:25
   auto all = incidents(journal);

@@ -75,8 +75,8 @@ struct Incident {
   bool is_open() const { return !resolved.has_value(); }
 };
 
-/// Fold `events` (any order, any types; non-incident events are ignored) into incidents, oldest
-/// first, applying the clash rule above. Events that name an unknown incident are skipped.
+/// Fold `events` (any order, any types; non-incident events are ignored) into incidents, by
+/// start time (`opened`), applying the clash rule above. Events that name an unknown incident are skipped.
 std::vector<Incident> fold(const std::vector<journal::Event>& events);
 
 /// Every incident in `journal` (all `incident.*` events are read).

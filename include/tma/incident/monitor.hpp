@@ -56,7 +56,7 @@ struct MonitorOutcome {
   Probe probe;
   Transition transition = Transition::none;
   int streak = 0;                        ///< consecutive failures including this one
-  std::optional<Incident> incident;      ///< the incident concerned (state before this event)
+  std::optional<Incident> incident;      ///< the incident concerned (resolved: with its resolution)
   std::optional<journal::Event> event;   ///< the incident.* event recorded, for notifications
   std::optional<Seconds> downtime;       ///< resolved: from the first failed check to now
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <tma/core/error.hpp>
+#include <tma/incident/monitor.hpp>
 #include <tma/journal/journal.hpp>
 #include <tma/notify/channel.hpp>
 #include <tma/notify/message.hpp>
@@ -43,6 +44,10 @@ core::Result<void> enqueue(journal::Run& run, const inventory::Inventory& invent
 /// horizon) through `sender`, oldest first, recording the outcome in `run`.
 core::Result<void> deliver(journal::Journal& journal, journal::Run& run, const inventory::Inventory& inventory,
                            Sender& sender, DeliveryReport& report);
+
+/// The triggers of monitoring `outcomes` (those that recorded an incident event), for `notify`:
+/// what `tma health --record` passes after `incident::record_probes`.
+std::vector<Trigger> triggers_for(const std::vector<incident::MonitorOutcome>& outcomes);
 
 /// `enqueue` then `deliver`: what commands call after recording the triggering events.
 DeliveryReport notify(journal::Journal& journal, journal::Run& run, const inventory::Inventory& inventory,
