@@ -173,4 +173,8 @@ TEST_CASE("tma incident: a channel that is down warns and the command still succ
   CHECK(flush.out.find("1 sent, 0 still pending\n") != std::string::npos);
   CHECK(agency.tma({"notify", "flush"}).out == "0 sent, 0 still pending\n");
   CHECK(agency.hooks.requests().size() == 1);
+  // The journal (pending, failed and sent events) holds no secret: tma() checks its output.
+  auto journal = agency.tma({"journal", "--format", "json"});
+  CHECK(journal.exit_code == 0);
+  CHECK(journal.out.find("notify.failed") != std::string::npos);
 }
