@@ -1,6 +1,7 @@
 #include <tma/contract/accounting.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -198,10 +199,15 @@ ClientHours summarize_client(const inventory::Client& client, const std::vector<
   summary.contract = client.contract;
   summary.model = client.contract.model;
   summary.period = period;
-  std::vector<TimeEntry> own;
-  for (const auto& entry : entries) {
-    if (entry.client != client.id) continue;
-    own.push_back(entry);
+  // Callers usually pass this client's entries only (hours_report splits them): copy only when not.
+  bool mixed = std::any_of(entries.begin(), entries.end(), [&](const TimeEntry& e) { return e.client != client.id; });
+  std::vector<TimeEntry> own_copy;
+  if (mixed) {
+    std::copy_if(entries.begin(), entries.end(), std::back_inserter(own_copy),
+                 [&](const TimeEntry& e) { return e.client == client.id; });
+  }
+  const auto& own = mixed ? own_copy : entries;
+  for (const auto& entry : own) {
     if (!period.contains(entry.date)) continue;
     if (entry.origin == Origin::automatic) {
       summary.unbilled.automatic += entry.duration;
