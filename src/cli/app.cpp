@@ -46,6 +46,7 @@ int run(int argc, char** argv) {
   setup_summary(app, context);
   setup_incident(app, context);
   setup_notify(app, context);
+  setup_ping(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

@@ -17,5 +17,6 @@ void setup_hours(CLI::App& app, Context& context);
 void setup_summary(CLI::App& app, Context& context);
 void setup_incident(CLI::App& app, Context& context);
 void setup_notify(CLI::App& app, Context& context);
+void setup_ping(CLI::App& app, Context& context);
 
 } // namespace tma::cli
