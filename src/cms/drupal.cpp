@@ -1,5 +1,6 @@
 #include <tma/cms/drupal.hpp>
 
+#include <tma/check/vulnerabilities.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
 
@@ -170,6 +171,35 @@ core::Result<Audit> parse_audit(std::string_view output) {
   if (auto ab = document->find("abandoned"); ab != document->end() && ab->is_object()) {
     for (const auto& [package, replacement] : ab->items()) {
       audit.abandoned[package] = replacement.is_string() ? replacement.get<std::string>() : "";
+    }
+  }
+  return audit;
+}
+
+core::Result<Audit> parse_packagist_advisories(std::string_view body, const std::map<std::string, std::string>& installed) {
+  constexpr std::string_view what = "Packagist security advisories";
+  auto document = parse_tool_json(body, what);
+  if (!document) {
+    return tl::unexpected(document.error());
+  }
+  if (!document->is_object() || !document->contains("advisories")) {
+    return core::fail(core::ErrorKind::cms, std::string(what) + ": no \"advisories\" key");
+  }
+  // The API has the same advisory fields as `composer audit`, minus the filtering by installed version.
+  auto all = parse_audit(body);
+  if (!all) {
+    return tl::unexpected(core::Error{all.error().kind,
+                                      std::string(what) + all.error().message.substr(all.error().message.find(':'))});
+  }
+  Audit audit;
+  for (auto& adv : all->advisories) {
+    auto it = installed.find(adv.package);
+    if (it == installed.end()) {
+      continue;
+    }
+    auto affected = check::composer_constraint_matches(adv.affected_versions, it->second);
+    if (!affected || *affected) {
+      audit.advisories.push_back(std::move(adv));
     }
   }
   return audit;

@@ -28,6 +28,24 @@ struct ProgramOptions {
 /// Spawn `argv` (argv[0] looked up in PATH) in its own process group; on timeout the group is killed.
 ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOptions& options = {});
 
+/// A program left running for the duration of a test (a lab HTTP server); its process group is killed
+/// at scope exit. stdout and stderr go to files in a private temp dir.
+class Background {
+public:
+  Background(const std::vector<std::string>& argv, const ProgramOptions& options = {});
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  /// What the program printed on stdout so far.
+  std::string out() const;
+  /// Wait (up to `timeout`) until stdout contains `text`; false if it never did or the program exited.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+
+private:
+  std::string m_dir;
+  int m_pid = -1;
+};
+
 /// tests/lab/bin/<tool>.
 std::string lab_bin(const std::string& tool);
 

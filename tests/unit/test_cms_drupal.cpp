@@ -96,3 +96,22 @@ TEST_CASE("cms::composer::parse_audit reads advisories and abandoned and clean r
   CHECK(missing.error().message == "composer audit --format=json: no \"advisories\" key");
   CHECK_FALSE(composer::parse_audit("No installed packages found. Please run \"composer install\""));
 }
+
+TEST_CASE("cms::composer::parse_packagist_advisories keeps what affects the installed versions") {
+  std::map<std::string, std::string> installed{{"acme/yaml-parser", "2.1.0"}, {"acme/http-client", "v3.2.0"},
+                                               {"acme/mailer", "1.0"}};
+  auto audit = composer::parse_packagist_advisories(fixture("composer/packagist-advisories.json"), installed);
+  REQUIRE(audit);
+  REQUIRE(audit->advisories.size() == 1);
+  CHECK(audit->advisories[0].package == "acme/yaml-parser");
+  CHECK(audit->advisories[0].affected_versions == ">=2.0.0,<2.3.4|<1.9.9");
+  CHECK(audit->advisories[0].link == "https://github.com/advisories/GHSA-aaaa-bbbb-cccc");
+  installed["acme/yaml-parser"] = "2.3.4";
+  installed["acme/http-client"] = "2.9";
+  auto other = composer::parse_packagist_advisories(fixture("composer/packagist-advisories.json"), installed);
+  REQUIRE(other->advisories.size() == 1);
+  CHECK(other->advisories[0].package == "acme/http-client");
+  auto bad = composer::parse_packagist_advisories("{\"status\":\"error\",\"message\":\"Missing array\"}", installed);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "Packagist security advisories: no \"advisories\" key");
+}

@@ -71,4 +71,10 @@ struct Audit {
 /// error (never read as "no advisories").
 core::Result<Audit> parse_audit(std::string_view output);
 
+/// The Packagist security-advisories API answer (`{"advisories": {"vendor/a": [...]}}`, formats.md 6.3)
+/// reduced to the advisories affecting `installed` (package -> version), i.e. what `composer audit`
+/// would say; for sites where composer cannot run. An unsupported constraint keeps the advisory
+/// (better a false alarm than silence).
+core::Result<Audit> parse_packagist_advisories(std::string_view body, const std::map<std::string, std::string>& installed);
+
 } // namespace tma::cms::composer
