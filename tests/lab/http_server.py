@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""HTTP(S) server of the tma test lab (docs/lab.md).
+
+Serves on 127.0.0.1, port 0 (the port it got is written to --port-file), with behaviour configured
+per path by a JSON file of routes:
+
+  {"/": {"status": 200, "body": "ok"},
+   "/slow": {"delay": 0.05},
+   "/flaky": {"fail_times": 2, "fail_status": 503, "retry_after": 1},
+   "/big": {"size": 10485760},
+   "/moved": {"status": 302, "headers": {"Location": "/"}},
+   "/echo": {"echo": true},
+   "*": {...}}                                         # any other path
+
+Keys: status (200), body (""), delay (seconds before answering), headers ({}), fail_times and
+fail_status (answer fail_status the first fail_times requests, with Retry-After when retry_after is
+set), size (stream that many bytes of 'x'), echo (answer the request as JSON). Every request is
+appended to --requests as one JSON line {method, path, headers, body}.
+"""
+import argparse
+import json
+import os
+import ssl
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+COUNTS = {}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--routes", required=True)
+    parser.add_argument("--port-file", required=True)
+    parser.add_argument("--requests", required=True)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    with open(args.routes) as f:
+        routes = json.load(f)
+    log = open(args.requests, "a", buffering=1)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *a):  # quiet: the request log is the record
+            pass
+
+        def handle_any(self):
+            path = self.path.split("?", 1)[0]
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with LOCK:
+                COUNTS[path] = COUNTS.get(path, 0) + 1
+                count = COUNTS[path]
+                log.write(json.dumps({"method": self.command, "path": path,
+                                      "headers": {k: v for k, v in self.headers.items()},
+                                      "body": body.decode("utf-8", "replace")}) + "\n")
+            route = routes.get(path, routes.get("*", {}))
+            if route.get("delay"):
+                time.sleep(float(route["delay"]))
+            status = int(route.get("status", 200))
+            headers = dict(route.get("headers", {}))
+            payload = route.get("body", "").encode()
+            if count <= int(route.get("fail_times", 0)):
+                status = int(route.get("fail_status", 503))
+                payload = b"failing on purpose\n"
+                if "retry_after" in route:
+                    headers["Retry-After"] = str(route["retry_after"])
+            elif route.get("echo"):
+                payload = json.dumps({"method": self.command, "path": self.path,
+                                      "headers": {k: v for k, v in self.headers.items()},
+                                      "body": body.decode("utf-8", "replace")}).encode()
+                headers.setdefault("Content-Type", "application/json")
+            size = int(route.get("size", 0)) if status < 300 or "fail_times" not in route else 0
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(size if size else len(payload)))
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            try:
+                if size:
+                    chunk = b"x" * 65536
+                    left = size
+                    while left > 0:
+                        n = min(left, len(chunk))
+                        self.wfile.write(chunk[:n])
+                        left -= n
+                else:
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", args.port), Handler)
+    if args.cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+        # Handshake in the handler thread, not in the accept loop, so one slow client blocks no one.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % server.server_address[1])
+    os.rename(tmp, args.port_file)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

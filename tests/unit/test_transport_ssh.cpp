@@ -1,0 +1,118 @@
+#include <catch2/catch.hpp>
+
+#include <tma/core/text.hpp>
+#include <tma/transport/ssh_transport.hpp>
+
+using namespace tma::transport;
+using tma::inventory::SshTarget;
+
+namespace {
+SshTarget web1() {
+  SshTarget t;
+  t.user = "deploy";
+  t.host = "web1.example";
+  t.port = 2222;
+  t.connect_timeout = std::chrono::seconds(7);
+  return t;
+}
+} // namespace
+
+TEST_CASE("transport::ssh_base_argv builds a bounded, verified call") {
+  SECTION("defaults, multiplexed") {
+    auto argv = ssh_base_argv(web1(), {}, std::string("/tmp/tma-abc/%C"), Multiplex::on);
+    REQUIRE(argv);
+    CHECK(tma::core::join(*argv, " ") ==
+          "ssh -T -o BatchMode=yes -o ConnectTimeout=7 -o ConnectionAttempts=1 -o ServerAliveInterval=15 "
+          "-o ServerAliveCountMax=4 -o StrictHostKeyChecking=yes -o LogLevel=ERROR -o ControlMaster=auto "
+          "-o ControlPersist=60 -o ControlPath=/tmp/tma-abc/%C -p 2222 -l deploy -- web1.example");
+  }
+  SECTION("identity, known_hosts, jump, accept-new, extra options, no multiplexing") {
+    auto t = web1();
+    t.identity_file = "/keys/id ed";
+    t.known_hosts = "/kh/known hosts";
+    t.jump = "bastion.example";
+    t.host_key_checking = tma::inventory::HostKeyChecking::accept_new;
+    t.options = {"Ciphers=aes256-gcm@openssh.com"};
+    auto argv = ssh_base_argv(t, {}, std::nullopt, Multiplex::on);
+    REQUIRE(argv);
+    CHECK(tma::core::join(*argv, " ") ==
+          "ssh -T -o BatchMode=yes -o ConnectTimeout=7 -o ConnectionAttempts=1 -o ServerAliveInterval=15 "
+          "-o ServerAliveCountMax=4 -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=\"/kh/known hosts\" "
+          "-i /keys/id ed -o IdentitiesOnly=yes -J bastion.example -o LogLevel=ERROR -o ControlMaster=no "
+          "-o ControlPath=none -o Ciphers=aes256-gcm@openssh.com -p 2222 -l deploy -- web1.example");
+  }
+  SECTION("hostile names are refused") {
+    for (std::string host : {"-oProxyCommand=touch /tmp/pwned", "", "a b", "x\ny"}) {
+      auto t = web1();
+      t.host = host;
+      CHECK_FALSE(ssh_base_argv(t, {}, std::nullopt, Multiplex::off));
+    }
+    auto t = web1();
+    t.user = "-oProxyCommand=x";
+    CHECK_FALSE(ssh_base_argv(t, {}, std::nullopt, Multiplex::off));
+    t = web1();
+    t.jump = "-J";
+    CHECK_FALSE(ssh_base_argv(t, {}, std::nullopt, Multiplex::off));
+  }
+}
+
+TEST_CASE("transport::ssh_remote_script prints the marker then runs the quoted argv") {
+  CHECK(ssh_remote_script({"wp", "core", "version"}, "/var/www/a'b") ==
+        "printf '@tma-start %s\\n' \"$$\" >&2 && cd '/var/www/a'\\''b' && 'wp' 'core' 'version'");
+}
+
+TEST_CASE("transport::scan_start_marker finds the marker line") {
+  auto scan = scan_start_marker("Warning: something\n@tma-start 4242\nreal stderr\n");
+  CHECK(scan.found);
+  CHECK(scan.pid == 4242);
+  CHECK(scan.rest == "real stderr\n");
+  CHECK_FALSE(scan_start_marker("@tma-start 12").found);        // incomplete line
+  CHECK_FALSE(scan_start_marker("x @tma-start 12\n").found);    // not at a line start
+  CHECK_FALSE(scan_start_marker("@tma-start abc\n").found);     // not a pid
+  CHECK(scan_start_marker("no marker").rest == "no marker");
+}
+
+TEST_CASE("transport::classify_ssh_failure tells unreachable from a changed host key") {
+  auto changed = classify_ssh_failure(
+      "@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@@@@\n"
+      "Host key verification failed.\n",
+      "ssh a@b:22");
+  CHECK(changed.outcome == Outcome::host_key_changed);
+  CHECK(changed.message.find("CHANGED") != std::string::npos);
+  auto unknown = classify_ssh_failure("No ED25519 host key is known for [127.0.0.1]:2222 and you have requested "
+                                      "strict checking.\nHost key verification failed.\n",
+                                      "ssh a@b:22");
+  CHECK(unknown.outcome == Outcome::unreachable);
+  CHECK(unknown.message == "ssh a@b:22: host key unknown or not verified (StrictHostKeyChecking): Host key "
+                           "verification failed.");
+  auto refused = classify_ssh_failure("ssh: connect to host 127.0.0.1 port 1: Connection refused\r\n", "ssh a@b:1");
+  CHECK(refused.outcome == Outcome::unreachable);
+  CHECK(refused.message == "ssh a@b:1: ssh: connect to host 127.0.0.1 port 1: Connection refused");
+  auto denied = classify_ssh_failure("a@127.0.0.1: Permission denied (publickey).\n", "ssh a@b:22");
+  CHECK(denied.message == "ssh a@b:22: authentication failed: a@127.0.0.1: Permission denied (publickey).");
+  CHECK(classify_ssh_failure("", "d").message == "d: ssh failed (exit 255)");
+}
+
+TEST_CASE("transport::is_mux_failure spots multiplexing problems") {
+  CHECK(is_mux_failure("unix_listener: path \"/x\" too long for Unix domain socket\n"));
+  CHECK(is_mux_failure("mux_client_request_session: read from master failed: Broken pipe\n"));
+  CHECK_FALSE(is_mux_failure("ssh: connect to host x port 22: Connection refused\n"));
+}
+
+TEST_CASE("transport::CommandResult::error maps outcomes to error kinds") {
+  CommandResult r;
+  r.exit_code = 0;
+  CHECK_FALSE(r.error("x"));
+  r.exit_code = 255;
+  r.err = "first\nlast line\n";
+  auto e = r.error("wp core version");
+  REQUIRE(e);
+  CHECK(e->kind == tma::core::ErrorKind::remote);
+  CHECK(e->message == "wp core version: exit code 255: last line");
+  r.outcome = Outcome::host_key_changed;
+  r.message = "host key CHANGED";
+  CHECK(r.error("x")->kind == tma::core::ErrorKind::unreachable);
+  r.outcome = Outcome::timed_out;
+  r.message = "timed out after 2.0s";
+  CHECK(r.error("x")->kind == tma::core::ErrorKind::timeout);
+}
