@@ -42,6 +42,9 @@ int run(int argc, char** argv) {
   setup_init(app, context);
   setup_journal(app, context);
   setup_sync(app, context);
+  setup_backup(app, context);
+  setup_backups(app, context);
+  setup_restore(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

@@ -13,5 +13,8 @@ void setup_sites(CLI::App& app, Context& context);
 void setup_init(CLI::App& app, Context& context);
 void setup_journal(CLI::App& app, Context& context);
 void setup_sync(CLI::App& app, Context& context);
+void setup_backup(CLI::App& app, Context& context);
+void setup_backups(CLI::App& app, Context& context);
+void setup_restore(CLI::App& app, Context& context);
 
 } // namespace tma::cli
