@@ -1,0 +1,216 @@
+// JSON (schema 1) and JUnit XML renderers of `tma check`: public contracts for CI (docs/check.md).
+#include <tma/check/render.hpp>
+
+#include <fmt/format.h>
+
+#include <tma/report/output.hpp>
+
+namespace tma::check {
+namespace {
+
+using nlohmann::json;
+
+json nullable(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+json component_json(const cms::Component& c) {
+  return {{"kind", cms::to_string(c.kind)},
+          {"name", c.name},
+          {"title", nullable(c.title)},
+          {"status", nullable(c.status)},
+          {"installed", nullable(c.installed)},
+          {"latest", nullable(c.latest)},
+          {"update", cms::to_string(c.update)},
+          {"auto_update", c.auto_update ? json(*c.auto_update) : json(nullptr)},
+          {"source", c.source},
+          {"confidence", cms::to_string(c.confidence)},
+          {"evidence", nullable(c.evidence)},
+          {"note", nullable(c.note)}};
+}
+
+json finding_json(const Finding& f, FailOn fail_on) {
+  json advisories = json::array();
+  for (const auto& a : f.advisories) {
+    advisories.push_back({{"id", a.id},
+                          {"cve", nullable(a.cve)},
+                          {"aliases", a.aliases},
+                          {"title", nullable(a.title)},
+                          {"cvss_score", a.cvss_score ? json(*a.cvss_score) : json(nullptr)},
+                          {"cvss_rating", nullable(a.cvss_rating)},
+                          {"link", nullable(a.link)},
+                          {"fixed_in", nullable(a.fixed_in)}});
+  }
+  return {{"kind", cms::to_string(f.kind)},
+          {"name", f.name},
+          {"installed", nullable(f.installed)},
+          {"latest", nullable(f.latest)},
+          {"fixed_in", nullable(f.fixed_in)},
+          {"severity", to_string(f.severity)},
+          {"cvss_score", f.cvss_score ? json(*f.cvss_score) : json(nullptr)},
+          {"cvss_rating", nullable(f.cvss_rating)},
+          {"advisories", advisories},
+          {"source", f.source},
+          {"note", nullable(f.note)},
+          {"fails", reaches(f, fail_on)}};
+}
+
+std::string dotted(std::string text) {
+  for (auto& c : text) {
+    if (c == '.' || c == ' ') {
+      c = '_';
+    }
+  }
+  return text;
+}
+
+// The finding (at most one per component) of component `c` in `site`, or null.
+const Finding* finding_of(const SiteCheck& site, const cms::Component& c) {
+  for (const auto& f : site.findings) {
+    if (f.kind == c.kind && f.name == c.name) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+std::string finding_message(const Finding& f) {
+  std::string text = fmt::format("{} {} {}: {}", cms::to_string(f.kind), f.name, f.installed.empty() ? "?" : f.installed,
+                                 to_string(f.severity));
+  if (!f.latest.empty()) {
+    text += ", latest " + f.latest;
+  }
+  if (!f.fixed_in.empty()) {
+    text += ", fixed in " + f.fixed_in;
+  }
+  auto details = finding_details(f);
+  if (!details.empty()) {
+    text += " (" + details + ")";
+  }
+  return text;
+}
+
+} // namespace
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+    case '&': out += "&amp;"; break;
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '"': out += "&quot;"; break;
+    case '\'': out += "&apos;"; break;
+    default:
+      if (c >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r') {
+        out.push_back(ch);
+      }
+    }
+  }
+  return out;
+}
+
+json render_json_payload(const CheckReport& report) {
+  auto t = totals(report);
+  json sites = json::array();
+  for (const auto& s : report.sites) {
+    json components = json::array();
+    for (const auto& c : s.components) {
+      components.push_back(component_json(c));
+    }
+    json findings = json::array();
+    for (const auto& f : s.findings) {
+      findings.push_back(finding_json(f, report.fail_on));
+    }
+    json site = {{"site", s.site},
+                 {"env", s.env},
+                 {"cms", s.cms},
+                 {"url", nullable(s.url)},
+                 {"status", to_string(site_status(s))},
+                 {"security_status", s.security_checked ? "checked" : "unknown"},
+                 {"security_note", nullable(s.security_note)},
+                 {"components", components},
+                 {"findings", findings}};
+    if (s.error) {
+      site["error"] = {{"kind", core::to_string(s.error->kind)}, {"message", s.error->message}};
+    }
+    sites.push_back(std::move(site));
+  }
+  return {{"command", "check"},
+          {"fail_on", to_string(report.fail_on)},
+          {"vulnerability_feed", {{"status", to_string(report.feed.state)}, {"message", nullable(report.feed.message)}}},
+          {"summary",
+           {{"sites", t.sites},
+            {"ok", t.ok},
+            {"findings", t.with_findings},
+            {"failed", t.failed},
+            {"unreachable", t.unreachable},
+            {"skipped", t.skipped},
+            {"components", t.components},
+            {"security", t.security},
+            {"major", t.major},
+            {"minor", t.minor},
+            {"patch", t.patch},
+            {"failing", t.failing},
+            {"security_unknown", t.security_unknown}}},
+          {"sites", sites}};
+}
+
+json render_json_document(const CheckReport& report) {
+  return report::envelope(k_check_schema, render_json_payload(report));
+}
+
+std::string render_junit(const CheckReport& report) {
+  std::string suites;
+  int all_tests = 0, all_failures = 0, all_errors = 0, all_skipped = 0;
+  for (const auto& s : report.sites) {
+    std::string cases;
+    int tests = 0, failures = 0, errors = 0, skipped = 0;
+    std::string classname_base = dotted(s.site) + "." + dotted(s.env);
+    if (s.error) {
+      ++tests;
+      ++errors;
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"check\">\n      <error type=\"{}\" message=\"{}\"/>\n"
+                           "    </testcase>\n",
+                           xml_escape(classname_base), xml_escape(to_string(site_status(s))),
+                           xml_escape(s.error->message));
+    }
+    for (const auto& c : s.components) {
+      ++tests;
+      cases += fmt::format("    <testcase classname=\"{}.{}\" name=\"{}\">", xml_escape(classname_base),
+                           cms::to_string(c.kind), xml_escape(c.name));
+      const Finding* f = finding_of(s, c);
+      if (f && reaches(*f, report.fail_on)) {
+        ++failures;
+        cases += fmt::format("\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    ", to_string(f->severity),
+                             xml_escape(finding_message(*f)), xml_escape(finding_message(*f)));
+      } else if (f) {
+        cases += fmt::format("\n      <system-out>{}</system-out>\n    ", xml_escape(finding_message(*f)));
+      }
+      cases += "</testcase>\n";
+    }
+    if (!s.security_checked && !s.error && s.cms != "static") {
+      ++tests;
+      ++skipped;
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"security-status\">\n      <skipped message=\"{}\"/>\n"
+                           "    </testcase>\n",
+                           xml_escape(classname_base),
+                           xml_escape("security status unknown" + (s.security_note.empty() ? "" : ": " + s.security_note)));
+    }
+    suites += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n"
+                          "    <properties>\n      <property name=\"cms\" value=\"{}\"/>\n"
+                          "      <property name=\"status\" value=\"{}\"/>\n    </properties>\n{}  </testsuite>\n",
+                          xml_escape(s.site + "/" + s.env), tests, failures, errors, skipped, xml_escape(s.cms),
+                          to_string(site_status(s)), cases);
+    all_tests += tests;
+    all_failures += failures;
+    all_errors += errors;
+    all_skipped += skipped;
+  }
+  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<testsuites name=\"tma check\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{}"
+                     "</testsuites>\n",
+                     all_tests, all_failures, all_errors, all_skipped, suites);
+}
+
+} // namespace tma::check

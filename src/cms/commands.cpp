@@ -1,0 +1,51 @@
+#include <tma/cms/commands.hpp>
+
+namespace tma::cms {
+namespace {
+
+ToolCommand wp(const inventory::Environment& env, Query query, std::vector<std::string> args) {
+  std::vector<std::string> argv{env.binary("wp"), "--path=" + env.path, "--skip-plugins", "--skip-themes", "--no-color"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return {query, std::move(argv), env.path, {0}};
+}
+
+ToolCommand composer(const inventory::Environment& env, Query query, std::vector<std::string> args) {
+  std::vector<std::string> argv{env.binary("composer")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--no-interaction", "--no-ansi"});
+  // composer audit exits non-zero when it finds something (a count up to 2.8, a bitmask in 2.9, 1 in
+  // 2.10+); the JSON, not the code, carries the details.
+  std::vector<int> ok{0};
+  if (query == Query::composer_audit) {
+    for (int code = 1; code < 256; ++code) {
+      ok.push_back(code);
+    }
+  }
+  return {query, std::move(argv), env.path, std::move(ok)};
+}
+
+} // namespace
+
+std::vector<ToolCommand> wordpress_check_commands(const inventory::Environment& env) {
+  return {wp(env, Query::wp_core_version, {"core", "version"}),
+          wp(env, Query::wp_core_check_update, {"core", "check-update", "--format=json"}),
+          wp(env, Query::wp_plugin_list, {"plugin", "list", "--format=json"}),
+          wp(env, Query::wp_theme_list, {"theme", "list", "--format=json"})};
+}
+
+std::vector<ToolCommand> composer_check_commands(const inventory::Environment& env) {
+  return {composer(env, Query::composer_outdated, {"outdated", "--direct", "--format=json"}),
+          composer(env, Query::composer_audit, {"audit", "--format=json"})};
+}
+
+std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env, bool with_pm_security) {
+  std::vector<ToolCommand> commands{{Query::drush_status, {env.binary("drush"), "status", "--format=json"}, env.path, {0}}};
+  if (with_pm_security) {
+    commands.push_back({Query::drush_pm_security, {env.binary("drush"), "pm:security", "--format=json"}, env.path, {0, 3}});
+  }
+  auto c = composer_check_commands(env);
+  commands.insert(commands.end(), c.begin(), c.end());
+  return commands;
+}
+
+} // namespace tma::cms

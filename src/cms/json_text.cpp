@@ -1,0 +1,110 @@
+#include <tma/cms/json_text.hpp>
+
+#include <tma/cms/component.hpp>
+#include <tma/core/text.hpp>
+
+namespace tma::cms {
+
+std::string excerpt(std::string_view text, std::size_t max) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  }
+  return out;
+}
+
+core::Result<nlohmann::json> parse_tool_json(std::string_view output, std::string_view what) {
+  std::string_view trimmed = core::trim(output);
+  if (trimmed.empty()) {
+    return core::fail(core::ErrorKind::cms, std::string(what) + ": empty output where JSON was expected");
+  }
+  // Skip PHP notices printed to stdout before the document: start at the first line beginning with
+  // `[` or `{`. Searching lines (not characters) avoids starting inside "PHP Warning: [..]".
+  std::size_t start = std::string_view::npos;
+  std::size_t pos = 0;
+  while (pos < trimmed.size()) {
+    std::size_t end = trimmed.find('\n', pos);
+    std::string_view line = core::trim(trimmed.substr(pos, end == std::string_view::npos ? end : end - pos));
+    if (!line.empty() && (line.front() == '[' || line.front() == '{')) {
+      start = static_cast<std::size_t>(line.data() - trimmed.data());
+      break;
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    pos = end + 1;
+  }
+  if (start == std::string_view::npos) {
+    return core::fail(core::ErrorKind::cms,
+                      std::string(what) + ": no JSON in output: \"" + excerpt(trimmed) + "\"");
+  }
+  auto document = nlohmann::json::parse(trimmed.substr(start), nullptr, false);
+  if (document.is_discarded()) {
+    return core::fail(core::ErrorKind::cms,
+                      std::string(what) + ": malformed JSON: \"" + excerpt(trimmed.substr(start)) + "\"");
+  }
+  return document;
+}
+
+std::string loose_string(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) {
+    return "";
+  }
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null() || it->is_boolean()) {
+    return "";
+  }
+  if (it->is_string()) {
+    return it->get<std::string>();
+  }
+  if (it->is_number()) {
+    return it->dump();
+  }
+  return "";
+}
+
+std::string_view to_string(ComponentKind kind) {
+  switch (kind) {
+  case ComponentKind::core: return "core";
+  case ComponentKind::plugin: return "plugin";
+  case ComponentKind::theme: return "theme";
+  case ComponentKind::package: return "package";
+  }
+  return "plugin";
+}
+
+std::string_view to_string(UpdateState state) {
+  switch (state) {
+  case UpdateState::none: return "none";
+  case UpdateState::available: return "available";
+  case UpdateState::unavailable: return "unavailable";
+  case UpdateState::higher_than_expected: return "version higher than expected";
+  case UpdateState::not_applicable: return "n/a";
+  case UpdateState::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Confidence confidence) {
+  switch (confidence) {
+  case Confidence::certain: return "certain";
+  case Confidence::high: return "high";
+  case Confidence::medium: return "medium";
+  case Confidence::low: return "low";
+  }
+  return "low";
+}
+
+std::optional<ComponentKind> parse_component_kind(std::string_view text) {
+  if (text == "core") return ComponentKind::core;
+  if (text == "plugin") return ComponentKind::plugin;
+  if (text == "theme") return ComponentKind::theme;
+  if (text == "package") return ComponentKind::package;
+  return std::nullopt;
+}
+
+} // namespace tma::cms

@@ -1,0 +1,61 @@
+#include <catch2/catch.hpp>
+
+#include <tma/cms/commands.hpp>
+#include <tma/cms/drupal.hpp>
+#include <tma/cms/wpcli.hpp>
+
+#include "support/run_program.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace tma::cms;
+
+TEST_CASE("cms::wordpress_check_commands run against the lab stand-in and parse") {
+  tma::test::TempDir dir;
+  auto root = dir.file("site");
+  REQUIRE(tma::test::run_program({std::string(TMA_LAB_DIR) + "/make_wp_site", root, "--core", "6.4.3", "--plugin",
+                                  "akismet=5.3:active", "--theme", "twentytwentyfour=1.0:active", "--update",
+                                  "core=6.4.5,6.6.1"})
+              .exit_code == 0);
+  tma::inventory::Environment env;
+  env.path = root;
+  env.binaries["wp"] = tma::test::lab_bin("wp");
+  auto commands = wordpress_check_commands(env);
+  REQUIRE(commands.size() == 4);
+  CHECK(commands[2].argv == std::vector<std::string>{tma::test::lab_bin("wp"), "--path=" + root, "--skip-plugins",
+                                                     "--skip-themes", "--no-color", "plugin", "list", "--format=json"});
+  std::string version;
+  for (const auto& c : commands) {
+    tma::test::ProgramOptions options;
+    options.cwd = c.cwd;
+    auto r = tma::test::run_program(c.argv, options);
+    REQUIRE(r.exit_code == 0);
+    switch (c.query) {
+    case Query::wp_core_version: version = *wpcli::parse_core_version(r.out); break;
+    case Query::wp_core_check_update: {
+      auto offers = wpcli::parse_core_check_update(r.out);
+      REQUIRE(offers->size() == 2);
+      CHECK((*offers)[0].update_type == "minor");
+      CHECK((*offers)[1].version == "6.6.1");
+      CHECK(wpcli::core_component(version, *offers).latest == "6.6.1");
+      break;
+    }
+    case Query::wp_plugin_list: CHECK(wpcli::parse_plugin_list(r.out)->at(0).installed == "5.3"); break;
+    case Query::wp_theme_list: CHECK(wpcli::parse_theme_list(r.out)->at(0).status == "active"); break;
+    default: FAIL("unexpected query");
+    }
+  }
+  CHECK(version == "6.4.3");
+}
+
+TEST_CASE("cms::drupal_check_commands name drush and composer with their exit codes") {
+  tma::inventory::Environment env;
+  env.path = "/var/www/shop";
+  auto with = drupal_check_commands(env, true);
+  REQUIRE(with.size() == 4);
+  CHECK(with[1].query == Query::drush_pm_security);
+  CHECK(with[1].ok_exit_codes == std::vector<int>{0, 3});
+  CHECK(with[3].argv == std::vector<std::string>{"composer", "audit", "--format=json", "--no-interaction", "--no-ansi"});
+  CHECK(with[3].ok_exit_codes.size() == 256);
+  CHECK(drupal_check_commands(env, false).size() == 3);
+  CHECK(composer_check_commands(env)[0].cwd == "/var/www/shop");
+}

@@ -1,0 +1,49 @@
+#include <catch2/catch.hpp>
+
+#include <tma/report/output.hpp>
+#include <tma/report/sites.hpp>
+
+#include "support/temp_dir.hpp"
+
+using namespace tma::report;
+
+TEST_CASE("Table aligns columns by display width and colours only on request", "[unit][report]") {
+  Table table({"SITE", "CLIENT"});
+  table.add_row({"café-www", Cell("acme", Style::bad)});
+  table.add_row({"b", "c"});
+  CHECK(table.render(false) == "SITE      CLIENT\ncafé-www  acme\nb         c\n");
+  auto coloured = table.render(true);
+  CHECK(coloured.find("\033[1;31macme\033[0m") != std::string::npos);
+  CHECK(coloured.find("\033[1mSITE\033[0m") != std::string::npos);
+}
+
+TEST_CASE("NO_COLOR and --no-color turn colour off", "[unit][report]") {
+  tma::test::EnvGuard guard("NO_COLOR", "1");
+  CHECK_FALSE(stdout_colour(Colour::automatic));
+  CHECK_FALSE(stdout_colour(Colour::never));
+}
+
+TEST_CASE("the JSON envelope", "[unit][report]") {
+  auto doc = envelope(3, {{"sites", nlohmann::json::array()}});
+  CHECK(doc["schema"] == 3);
+  CHECK(doc["tma_version"].is_string());
+  auto at = doc["generated_at"].get<std::string>();
+  CHECK(at.size() == 20);
+  CHECK(at.back() == 'Z');
+  CHECK(doc["sites"].is_array());
+}
+
+TEST_CASE("describe_transport", "[unit][report]") {
+  tma::inventory::Environment env;
+  CHECK(describe_transport(env) == "http only");
+  env.local = true;
+  CHECK(describe_transport(env) == "local");
+  env.local = false;
+  env.ssh = tma::inventory::SshTarget{};
+  env.ssh->host = "::1";
+  env.ssh->port = 2222;
+  CHECK(describe_transport(env) == "[::1]:2222");
+  env.ssh->user = "deploy";
+  env.ssh->host = "web1";
+  CHECK(describe_transport(env) == "deploy@web1:2222");
+}
