@@ -16,5 +16,6 @@ void setup_sync(CLI::App& app, Context& context);
 void setup_backup(CLI::App& app, Context& context);
 void setup_backups(CLI::App& app, Context& context);
 void setup_restore(CLI::App& app, Context& context);
+void setup_ping(CLI::App& app, Context& context);
 
 } // namespace tma::cli

@@ -3,6 +3,10 @@
 #include <tma/core/text.hpp>
 #include <tma/transport/ssh_transport.hpp>
 
+#include <filesystem>
+
+#include "support/temp_dir.hpp"
+
 using namespace tma::transport;
 using tma::inventory::SshTarget;
 
@@ -115,4 +119,27 @@ TEST_CASE("transport::CommandResult::error maps outcomes to error kinds") {
   r.outcome = Outcome::timed_out;
   r.message = "timed out after 2.0s";
   CHECK(r.error("x")->kind == tma::core::ErrorKind::timeout);
+}
+
+TEST_CASE("transport::ControlMasters uses a short private directory") {
+  SECTION("a runtime dir too long for a socket path falls back to /tmp") {
+    tma::test::TempDir base;
+    auto long_dir = base.path() / std::string(60, 'r');
+    std::filesystem::create_directories(long_dir);
+    tma::test::EnvGuard guard("XDG_RUNTIME_DIR", long_dir.string());
+    ControlMasters masters;
+    REQUIRE(masters.control_path());
+    CHECK(masters.control_path()->rfind("/tmp/tma-", 0) == 0);
+    CHECK(masters.control_path()->size() - 3 <= k_max_control_dir); // "<dir>/%C"
+  }
+  SECTION("a short runtime dir is used") {
+    tma::test::TempDir base;
+    tma::test::EnvGuard guard("XDG_RUNTIME_DIR", base.path().string());
+    ControlMasters masters;
+    REQUIRE(masters.control_path());
+    CHECK(masters.control_path()->rfind(base.path().string() + "/tma-", 0) == 0);
+    auto dir = std::filesystem::path(*masters.control_path()).parent_path();
+    CHECK((std::filesystem::status(dir).permissions() & std::filesystem::perms::all) ==
+          std::filesystem::perms::owner_all);
+  }
 }

@@ -1,0 +1,53 @@
+// `tma ping`: reachability of the selected sites over SSH (or locally) and HTTP.
+#include <chrono>
+
+#include <tma/run/ping.hpp>
+#include <tma/transport/ssh_transport.hpp>
+
+#include "cli/commands.hpp"
+
+namespace tma::cli {
+
+void setup_ping(CLI::App& app, Context& context) {
+  auto* ping = app.add_subcommand("ping", "Check that sites answer: SSH (system, PHP) and HTTP (status, time, TLS)");
+  struct Options {
+    inventory::Selection selection;
+    report::Format format = report::Format::table;
+    int jobs = 8;
+    int per_host = 2;
+  };
+  auto options = std::make_shared<Options>();
+  add_selection(*ping, options->selection);
+  add_format(*ping, options->format);
+  ping->add_option("--jobs,-j", options->jobs, "Targets pinged at once")->check(CLI::Range(1, 1024))->default_str("8");
+  ping->add_option("--per-host", options->per_host, "Targets of one server pinged at once")
+      ->check(CLI::Range(1, 64))
+      ->default_str("2");
+  ping->callback([&context, options] {
+    auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
+    auto targets = inventory::select_targets(sites, options->selection);
+    if (!targets) throw core::UsageError(targets.error().message);
+    context.print_warnings();
+
+    transport::ControlMasters masters;
+    transport::CurlHttpClient http;
+    run::TransportFactory factory = [&masters](const inventory::Environment& env) {
+      return transport::make_transport(env, &masters);
+    };
+    auto started = std::chrono::steady_clock::now();
+    auto jobs = run::ping_jobs(*targets, factory, http, run::PingOptions{});
+    auto results = run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    masters.stop_all();
+    auto summary = run::summarize(results, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - started));
+    if (options->format == report::Format::json) {
+      report::print_json(report::envelope(1, run::ping_json(results, summary)));
+    } else {
+      report::print(run::ping_table(results).render(context.colour()));
+      report::print(summary.str() + "\n");
+    }
+    context.exit_code |= summary.exit_bits();
+  });
+}
+
+} // namespace tma::cli

@@ -1,0 +1,154 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <tma/core/exit_code.hpp>
+#include <tma/core/signals.hpp>
+#include <tma/run/runner.hpp>
+
+using namespace tma::run;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Counts jobs running at once, overall and per host, from inside the jobs themselves.
+struct Concurrency {
+  std::mutex mutex;
+  int running = 0;
+  int max_running = 0;
+  std::map<std::string, int> per_host;
+  std::map<std::string, int> max_per_host;
+  void enter(const std::string& host) {
+    std::lock_guard lock(mutex);
+    max_running = std::max(max_running, ++running);
+    max_per_host[host] = std::max(max_per_host[host], ++per_host[host]);
+  }
+  void leave(const std::string& host) {
+    std::lock_guard lock(mutex);
+    --running;
+    --per_host[host];
+  }
+};
+
+} // namespace
+
+TEST_CASE("run::run_jobs respects --jobs and --per-host, keeps a stable order") {
+  Concurrency seen;
+  std::vector<Job> jobs;
+  std::mt19937 random(42);
+  for (int i = 0; i < 50; ++i) {
+    Job job;
+    job.site = "site-" + std::to_string(100 + (i * 37) % 50); // submitted out of order
+    job.env = "prod";
+    job.host = "host-" + std::to_string(i % 10);
+    auto pause = std::chrono::milliseconds(5 + random() % 20);
+    job.work = [&seen, host = job.host, pause, i] {
+      seen.enter(host);
+      std::this_thread::sleep_for(pause);
+      seen.leave(host);
+      SiteResult r;
+      if (i % 7 == 0) {
+        r.status = Status::failed;
+        r.error = tma::core::Error{tma::core::ErrorKind::remote, "boom"};
+      }
+      return r;
+    };
+    jobs.push_back(std::move(job));
+  }
+  auto results = run_jobs(std::move(jobs), RunOptions{8, 2, Progress::never});
+  REQUIRE(results.size() == 50);
+  CHECK(seen.max_running <= 8);
+  CHECK(seen.max_running >= 2); // it did run jobs concurrently
+  for (const auto& [host, max] : seen.max_per_host) {
+    INFO(host);
+    CHECK(max <= 2);
+  }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    CHECK(results[i].site == "site-" + std::to_string(100 + i));
+    CHECK(results[i].env == "prod");
+  }
+  auto summary = summarize(results);
+  CHECK(summary.failed == 8); // i = 0, 7, ..., 49
+  CHECK(summary.ok == 42);
+  CHECK(summary.exit_bits() == tma::core::exit_code::site_failed);
+}
+
+TEST_CASE("run::run_jobs: one failure or exception never stops the others") {
+  std::vector<Job> jobs;
+  for (std::string name : {"c", "a", "b"}) {
+    Job job{name, "prod", "h", {}};
+    job.work = [name]() -> SiteResult {
+      if (name == "a") throw std::runtime_error("bug in job");
+      SiteResult r;
+      if (name == "b") {
+        r.status = Status::unreachable;
+        r.error = tma::core::Error{tma::core::ErrorKind::unreachable, "refused"};
+      }
+      return r;
+    };
+    jobs.push_back(std::move(job));
+  }
+  auto results = run_jobs(std::move(jobs), RunOptions{1, 1, Progress::never});
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].site == "a");
+  CHECK(results[0].status == Status::failed);
+  CHECK(results[0].error->kind == tma::core::ErrorKind::internal);
+  CHECK(results[1].status == Status::unreachable);
+  CHECK(results[2].status == Status::ok);
+  CHECK(summarize(results).exit_bits() == (tma::core::exit_code::site_failed | tma::core::exit_code::unreachable));
+}
+
+TEST_CASE("run::run_jobs keeps the given environment order within a site") {
+  std::vector<Job> jobs;
+  for (auto [site, env] : {std::pair{"b", "prod"}, {"a", "prod"}, {"a", "preprod"}, {"a", "dev"}}) {
+    jobs.push_back(Job{site, env, "", [] { return SiteResult{}; }});
+  }
+  auto results = run_jobs(std::move(jobs), RunOptions{4, 2, Progress::never});
+  std::vector<std::string> order;
+  for (const auto& r : results) order.push_back(r.site + "/" + r.env);
+  CHECK(order == std::vector<std::string>{"a/prod", "a/preprod", "a/dev", "b/prod"});
+}
+
+TEST_CASE("run::run_jobs skips jobs not started after Ctrl-C") {
+  std::vector<Job> jobs;
+  for (int i = 0; i < 5; ++i) {
+    jobs.push_back(Job{"s" + std::to_string(i), "prod", "", [] {
+                         tma::core::set_interrupted_for_testing(true);
+                         return SiteResult{};
+                       }});
+  }
+  auto results = run_jobs(std::move(jobs), RunOptions{1, 1, Progress::never});
+  tma::core::set_interrupted_for_testing(false);
+  auto summary = summarize(results);
+  CHECK(summary.ok == 1);
+  CHECK(summary.skipped == 4);
+  CHECK(results[1].error->kind == tma::core::ErrorKind::interrupted);
+}
+
+TEST_CASE("run::Summary counts and exit bits") {
+  std::vector<SiteResult> results(5);
+  results[1].status = Status::findings;
+  results[2].status = Status::unreachable;
+  results[3].status = Status::skipped;
+  auto s = summarize(results, 3200ms);
+  CHECK(s.exit_bits() == (tma::core::exit_code::findings | tma::core::exit_code::unreachable));
+  CHECK(s.str() == "5 targets: 2 ok, 1 findings, 0 failed, 1 unreachable, 1 skipped in 3.2s");
+  CHECK(s.to_json()["total"] == 5);
+  CHECK(summarize({}).exit_bits() == 0);
+}
+
+TEST_CASE("run::progress_line") {
+  CHECK(progress_line(3, 10, 0, "", 0ms) == "[3/10]");
+  CHECK(progress_line(12, 50, 2, "acme-www/prod", 14500ms) == "[12/50] 2 failed · slowest: acme-www/prod 14s");
+}
+
+TEST_CASE("run::status_for maps error kinds") {
+  CHECK(status_for({tma::core::ErrorKind::unreachable, ""}) == Status::unreachable);
+  CHECK(status_for({tma::core::ErrorKind::interrupted, ""}) == Status::skipped);
+  CHECK(status_for({tma::core::ErrorKind::timeout, ""}) == Status::failed);
+  CHECK(status_for({tma::core::ErrorKind::remote, ""}) == Status::failed);
+}
