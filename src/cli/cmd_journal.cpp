@@ -62,21 +62,40 @@ void run_journal(Context& context, const JournalOptions& options) {
   }
   if (selection.env) filter.envs.push_back(*selection.env);
 
-  auto events = journal::read_events(*journal, filter, options.limit);
-  if (!events) throw core::TmaError(core::exit_code::site_failed, events.error().message);
+  // Stream: events go out as the scan finds them (newest first), so memory stays flat however
+  // many match; only the table needs every row before printing, for its column widths.
+  std::size_t count = 0;
+  auto limited = [&] { return options.limit && count >= *options.limit; };
   if (options.format == report::Format::json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& e : *events) list.push_back(journal::to_json(e));
-    report::print_json(report::envelope(1, {{"events", std::move(list)}}));
-    return;
-  }
-  if (events->empty()) {
-    report::print("No journal events match.\n");
+    auto head = report::envelope(1, nlohmann::json::object()).dump(2);
+    head.erase(head.find_last_not_of("}\n") + 1);
+    std::string buffer = head + ",\n  \"events\": [";
+    auto scanned = journal->scan(filter, [&](const journal::Event& e) {
+      if (limited()) return false;
+      // One compact event per line: greppable, and half the cost of pretty-printing.
+      buffer += count++ == 0 ? "\n    " : ",\n    ";
+      buffer += journal::to_json(e).dump();
+      if (buffer.size() > (1U << 16)) {
+        report::print(buffer);
+        buffer.clear();
+      }
+      return !limited();
+    });
+    if (!scanned) throw core::TmaError(core::exit_code::site_failed, scanned.error().message);
+    report::print(buffer + (count == 0 ? "]\n}\n" : "\n  ]\n}\n"));
     return;
   }
   report::Table table({"AT (UTC)", "TYPE", "SITE", "ENV", "CLIENT", "ACTOR", "DATA"});
-  for (const auto& e : *events) {
+  auto scanned = journal->scan(filter, [&](const journal::Event& e) {
+    if (limited()) return false;
     table.add_row({core::format_rfc3339_utc(e.at), e.type, e.site, e.env, e.client, e.actor, short_data(e.data)});
+    ++count;
+    return !limited();
+  });
+  if (!scanned) throw core::TmaError(core::exit_code::site_failed, scanned.error().message);
+  if (count == 0) {
+    report::print("No journal events match.\n");
+    return;
   }
   auto text = table.render(context.colour());
   if (!text.empty() && text.back() != '\n') text += '\n';

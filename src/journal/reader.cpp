@@ -50,6 +50,21 @@ bool may_match_type(std::string_view line, const std::vector<std::string>& types
   return false;
 }
 
+// tma writes keys sorted, so `"at"` is the second key, after the actor string (which cannot hold
+// an unescaped quote): its first occurrence is the event's time. A time outside the filter's
+// range skips the line without a full parse; anything unexpected falls through to the parser.
+bool may_be_in_range(std::string_view line, const Filter& filter) {
+  if (!filter.since && !filter.until) return true;
+  constexpr std::string_view k_key = "\",\"at\":\"";
+  auto pos = line.find(k_key);
+  if (pos == std::string_view::npos || pos + k_key.size() + 20 > line.size()) return true;
+  auto at = core::parse_rfc3339(line.substr(pos + k_key.size(), 20));
+  if (!at) return true;
+  if (filter.since && *at < *filter.since) return false;
+  if (filter.until && *at >= *filter.until) return false;
+  return true;
+}
+
 // Children of `tree` as (name, oid) for subtrees whose name is an `digits`-digit number,
 // sorted newest (largest) first.
 std::vector<std::pair<int, git_oid>> numbered_subtrees(const git_tree* tree, std::size_t digits) {
@@ -92,6 +107,7 @@ void parse_run_file(std::string_view content, const std::string& path, const Fil
         !may_contain(line, filter.runs, true) || !may_match_type(line, filter.types)) {
       continue;
     }
+    if (!may_be_in_range(line, filter)) continue;
     auto json = nlohmann::json::parse(line, nullptr, false);
     auto event = json.is_discarded() ? core::Result<Event>(core::fail(core::ErrorKind::io, "not valid JSON"))
                                      : event_from_json(json);
