@@ -134,12 +134,7 @@ core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventor
                                             LocalStore& store) {
   RestoreOutcome outcome;
   outcome.backup_id = backup.manifest.id;
-  // Re-read the checksums first: never restore a damaged backup.
-  auto problems = verify_backup(backup.dir, backup.manifest);
-  if (!problems.empty()) {
-    return core::fail(ErrorKind::io, fmt::format("backup {} failed verification: {}", backup.manifest.id,
-                                                 core::join(problems, "; ")));
-  }
+  // Entry checks of the archive first (a hostile archive is refused whatever its checksums say).
   const ArtifactInfo* db = nullptr;
   const ArtifactInfo* files = nullptr;
   for (const auto& a : backup.manifest.artifacts) {
@@ -152,6 +147,12 @@ core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventor
     if (auto checked = check_archive(backup.dir + "/" + files->name, files->compression); !checked) {
       return tl::unexpected(checked.error());
     }
+  }
+  // Then re-read the checksums: never restore a damaged backup.
+  auto problems = verify_backup(backup.dir, backup.manifest);
+  if (!problems.empty()) {
+    return core::fail(ErrorKind::io, fmt::format("backup {} failed verification: {}", backup.manifest.id,
+                                                 core::join(problems, "; ")));
   }
   if (target.name == "prod") {
     BackupOptions safety;
