@@ -32,20 +32,22 @@ size=$(du -sh "$repo" | cut -f1)
 month=$(date -u -d "$end - 30 days" +%F)
 year=$(date -u -d "$end - 365 days" +%F)
 
-# measure NAME COMMAND: wall time and peak RSS (largest process of the pipeline), output lines.
+# measure NAME COMMAND: wall time, CPU time (user + system, all processes of the pipeline) and
+# peak RSS (of the largest process of the pipeline). CPU time is the figure to compare on a shared
+# machine, where wall time also counts waiting for a core.
 measure() {
   local name=$1 cmd=$2
-  /usr/bin/time -f "%e %M" -o "$work/time" bash -c "$cmd" >"$work/out.$name"
-  read -r secs kb <"$work/time"
-  echo "$secs $((kb / 1024))"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" bash -c "$cmd" >"$work/out.$name"
+  read -r secs user sys kb <"$work/time"
+  echo "$secs/$(awk "BEGIN {print $user + $sys}") $((kb / 1024))"
 }
 
 count_tma() { jq '.events | length' "$work/out.$1"; }
 count_lines() { wc -l <"$work/out.$1"; }
 
-echo "Journal: $events events, repository $size (packed), tma: $TMA"
+echo "Journal: $events events, repository $size (packed), tma: $TMA, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| query | tool | events out | time (s) | peak RSS (MB) |"
+echo "| query | tool | events out | wall/CPU time (s) | peak RSS (MB) |"
 echo "|---|---|---|---|---|"
 row() { echo "| $1 | $2 | $3 | $4 | $5 |"; }
 

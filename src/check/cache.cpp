@@ -42,7 +42,8 @@ std::optional<ResponseCache::Entry> ResponseCache::get(std::string_view key) con
     return std::nullopt;
   }
   auto header = nlohmann::json::parse(header_line, nullptr, false);
-  if (header.is_discarded() || !header.is_object() || header.value("key", "") != key ||
+  if (header.is_discarded() || !header.is_object() || !header.contains("key") || !header["key"].is_string() ||
+      header["key"].get<std::string>() != key ||
       !header.contains("stored_at") || !header["stored_at"].is_number_integer() || !header.contains("size") ||
       !header["size"].is_number_unsigned()) {
     return std::nullopt;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <tma/check/render.hpp>
+#include <tma/cms/json_text.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/core/units.hpp>
 #include <tma/report/output.hpp>
@@ -157,11 +158,11 @@ json render_health_json_payload(const std::vector<HealthResult>& results) {
     unreachable += r.unreachable ? 1 : 0;
     json problems = json::array();
     for (const auto& p : r.problems) {
-      problems.push_back({{"check", p.check}, {"level", to_string(p.level)}, {"message", p.message}});
+      problems.push_back({{"check", p.check}, {"level", to_string(p.level)}, {"message", cms::valid_utf8(p.message)}});
     }
     list.push_back({{"site", r.site},
                     {"env", r.env},
-                    {"url", r.url},
+                    {"url", cms::valid_utf8(r.url)},
                     {"level", to_string(r.level)},
                     {"status", r.unreachable ? json(nullptr) : json(r.status)},
                     {"time_ms", r.unreachable ? json(nullptr) : json(r.time.count())},

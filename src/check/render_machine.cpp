@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/cms/json_text.hpp>
 #include <tma/report/output.hpp>
 
 namespace tma::check {
@@ -10,18 +11,22 @@ namespace {
 
 using nlohmann::json;
 
-json nullable(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+// Every string goes through valid_utf8: nlohmann's serialiser throws on invalid UTF-8, and error
+// messages quote raw tool output.
+json text(const std::string& value) { return json(cms::valid_utf8(value)); }
+
+json nullable(const std::string& value) { return value.empty() ? json(nullptr) : text(value); }
 
 json component_json(const cms::Component& c) {
   return {{"kind", cms::to_string(c.kind)},
-          {"name", c.name},
+          {"name", text(c.name)},
           {"title", nullable(c.title)},
           {"status", nullable(c.status)},
           {"installed", nullable(c.installed)},
           {"latest", nullable(c.latest)},
           {"update", cms::to_string(c.update)},
           {"auto_update", c.auto_update ? json(*c.auto_update) : json(nullptr)},
-          {"source", c.source},
+          {"source", text(c.source)},
           {"confidence", cms::to_string(c.confidence)},
           {"evidence", nullable(c.evidence)},
           {"note", nullable(c.note)}};
@@ -30,7 +35,7 @@ json component_json(const cms::Component& c) {
 json finding_json(const Finding& f, FailOn fail_on) {
   json advisories = json::array();
   for (const auto& a : f.advisories) {
-    advisories.push_back({{"id", a.id},
+    advisories.push_back({{"id", text(a.id)},
                           {"cve", nullable(a.cve)},
                           {"aliases", a.aliases},
                           {"title", nullable(a.title)},
@@ -40,7 +45,7 @@ json finding_json(const Finding& f, FailOn fail_on) {
                           {"fixed_in", nullable(a.fixed_in)}});
   }
   return {{"kind", cms::to_string(f.kind)},
-          {"name", f.name},
+          {"name", text(f.name)},
           {"installed", nullable(f.installed)},
           {"latest", nullable(f.latest)},
           {"fixed_in", nullable(f.fixed_in)},
@@ -48,7 +53,7 @@ json finding_json(const Finding& f, FailOn fail_on) {
           {"cvss_score", f.cvss_score ? json(*f.cvss_score) : json(nullptr)},
           {"cvss_rating", nullable(f.cvss_rating)},
           {"advisories", advisories},
-          {"source", f.source},
+          {"source", text(f.source)},
           {"note", nullable(f.note)},
           {"fails", reaches(f, fail_on)}};
 }
@@ -122,9 +127,9 @@ json render_json_payload(const CheckReport& report) {
     for (const auto& f : s.findings) {
       findings.push_back(finding_json(f, report.fail_on));
     }
-    json site = {{"site", s.site},
-                 {"env", s.env},
-                 {"cms", s.cms},
+    json site = {{"site", text(s.site)},
+                 {"env", text(s.env)},
+                 {"cms", text(s.cms)},
                  {"url", nullable(s.url)},
                  {"status", to_string(site_status(s))},
                  {"security_status", s.security_checked ? "checked" : "unknown"},
@@ -132,7 +137,7 @@ json render_json_payload(const CheckReport& report) {
                  {"components", components},
                  {"findings", findings}};
     if (s.error) {
-      site["error"] = {{"kind", core::to_string(s.error->kind)}, {"message", s.error->message}};
+      site["error"] = {{"kind", core::to_string(s.error->kind)}, {"message", text(s.error->message)}};
     }
     sites.push_back(std::move(site));
   }

@@ -39,13 +39,15 @@ int run(int argc, char** argv) {
 
   setup_inventory(app, context);
   setup_sites(app, context);
+  setup_ping(app, context);
   setup_init(app, context);
   setup_journal(app, context);
   setup_sync(app, context);
+  setup_hours(app, context);
+  setup_summary(app, context);
   setup_backup(app, context);
   setup_backups(app, context);
   setup_restore(app, context);
-  setup_ping(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

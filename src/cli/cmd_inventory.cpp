@@ -3,6 +3,7 @@
 
 #include <tma/core/exit_code.hpp>
 #include <tma/report/sites.hpp>
+#include <tma/transport/secret.hpp>
 
 #include "cli/commands.hpp"
 
@@ -13,11 +14,19 @@ void setup_inventory(CLI::App& app, Context& context) {
   inventory->require_subcommand(1);
   auto* check = inventory->add_subcommand("check", "Validate every key; print counts and warnings (exit 78 on errors)");
   auto format = std::make_shared<report::Format>(report::Format::table);
+  auto secrets = std::make_shared<bool>(false);
   add_format(*check, *format);
-  check->callback([&context, format] {
+  check->add_flag("--secrets", *secrets, "Also run every *_command secret and report those that fail (values stay hidden)");
+  check->callback([&context, format, secrets] {
     auto path = inventory::inventory_path(context.global.inventory);
     auto result = inventory::load_inventory(path);
     std::vector<inventory::Diagnostic> no_diagnostics;
+    if (result && *secrets) {
+      auto ran = transport::check_secret_commands(result->inventory);
+      for (const auto& message : ran.errors) no_diagnostics.push_back(inventory::Diagnostic{{}, "", message});
+      if (!ran.errors.empty()) result = tl::unexpected(no_diagnostics);
+      else if (*format != report::Format::json) report::print(fmt::format("{} secret command{} ran\n", ran.ran, ran.ran == 1 ? "" : "s"));
+    }
     const auto& errors = result ? no_diagnostics : result.error();
     const auto& warnings = result ? result->warnings : no_diagnostics;
     auto counts = result ? std::optional(report::count(result->inventory)) : std::nullopt;

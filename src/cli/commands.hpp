@@ -10,12 +10,14 @@ namespace tma::cli {
 
 void setup_inventory(CLI::App& app, Context& context);
 void setup_sites(CLI::App& app, Context& context);
+void setup_ping(CLI::App& app, Context& context);
 void setup_init(CLI::App& app, Context& context);
 void setup_journal(CLI::App& app, Context& context);
 void setup_sync(CLI::App& app, Context& context);
+void setup_hours(CLI::App& app, Context& context);
+void setup_summary(CLI::App& app, Context& context);
 void setup_backup(CLI::App& app, Context& context);
 void setup_backups(CLI::App& app, Context& context);
 void setup_restore(CLI::App& app, Context& context);
-void setup_ping(CLI::App& app, Context& context);
 
 } // namespace tma::cli

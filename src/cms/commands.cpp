@@ -30,7 +30,8 @@ std::vector<ToolCommand> wordpress_check_commands(const inventory::Environment& 
   return {wp(env, Query::wp_core_version, {"core", "version"}),
           wp(env, Query::wp_core_check_update, {"core", "check-update", "--format=json"}),
           wp(env, Query::wp_plugin_list, {"plugin", "list", "--format=json"}),
-          wp(env, Query::wp_theme_list, {"theme", "list", "--format=json"})};
+          wp(env, Query::wp_theme_list, {"theme", "list", "--format=json"}),
+          {Query::wp_cli_info, {env.binary("wp"), "--info"}, env.path, {0}}};
 }
 
 std::vector<ToolCommand> composer_check_commands(const inventory::Environment& env) {
@@ -39,7 +40,13 @@ std::vector<ToolCommand> composer_check_commands(const inventory::Environment& e
 }
 
 std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env, bool with_pm_security) {
-  std::vector<ToolCommand> commands{{Query::drush_status, {env.binary("drush"), "status", "--format=json"}, env.path, {0}}};
+  // --fields keeps the database password (which `drush status` prints in clear) on the server.
+  std::vector<ToolCommand> commands{{Query::drush_status,
+                                     {env.binary("drush"), "status",
+                                      "--fields=drupal-version,php-version,drush-version,db-status,bootstrap,root",
+                                      "--format=json"},
+                                     env.path,
+                                     {0}}};
   if (with_pm_security) {
     commands.push_back({Query::drush_pm_security, {env.binary("drush"), "pm:security", "--format=json"}, env.path, {0, 3}});
   }

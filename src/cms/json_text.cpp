@@ -5,16 +5,51 @@
 
 namespace tma::cms {
 
-std::string excerpt(std::string_view text, std::size_t max) {
+std::string valid_utf8(std::string_view text) {
   std::string out;
-  for (char c : text) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    bool ok = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; ok && k < length; ++k) {
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
     }
-    out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+    if (ok && length >= 3) {
+      auto c1 = static_cast<unsigned char>(text[i + 1]);
+      // Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0) && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (ok) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
   }
   return out;
+}
+
+std::string excerpt(std::string_view text, std::size_t max) {
+  std::string out;
+  std::size_t i = 0;
+  for (; i < text.size() && i < max; ++i) {
+    char c = text[i];
+    out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  }
+  // Do not end in the middle of a multi-byte sequence: back up to its lead byte.
+  if (i < text.size()) {
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) {
+      out.pop_back();
+    }
+    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) {
+      out.pop_back();
+    }
+    out += "...";
+  }
+  return valid_utf8(out);
 }
 
 core::Result<nlohmann::json> parse_tool_json(std::string_view output, std::string_view what) {

@@ -123,7 +123,7 @@ std::vector<Evidence> core_evidence_from_page(std::string_view html) {
       if (lower(content).rfind("wordpress ", 0) == 0) {
         auto v = version_at(content, 10);
         if (!v.empty()) {
-          found.push_back({v, "http:generator-meta", Confidence::high, std::string(tag)});
+          found.push_back({v, "http:generator-meta", Confidence::high, valid_utf8(tag)});
         }
       }
     }
@@ -140,14 +140,14 @@ std::vector<Evidence> core_evidence_from_page(std::string_view html) {
     if (!query) {
       continue;
     }
-    auto url_start = low.find_last_of("\"' (=", pos - 5);
+    auto url_start = low.find_last_of("\"' (", pos - 5);
     auto url = std::string_view(html).substr(url_start == std::string::npos ? 0 : url_start + 1,
                                              value_pos - (url_start == std::string::npos ? 0 : url_start + 1));
     bool core_asset = url.find("/wp-includes/") != std::string_view::npos || url.find("/wp-admin/") != std::string_view::npos;
     auto v = version_at(html, value_pos);
     if (core_asset && !is_bundled_library(url) && is_release_version(v)) {
       votes[v]++;
-      example.emplace(v, std::string(url) + v);
+      example.emplace(v, valid_utf8(url) + v);
     }
   }
   if (!votes.empty()) {
@@ -174,7 +174,7 @@ std::optional<Evidence> core_evidence_from_feed(std::string_view xml) {
     auto v = attribute(tag, std::string_view(low).substr(pos, tag.size()), "version");
     if (!v.empty() && std::isdigit(static_cast<unsigned char>(v.front())) &&
         low.find("wordpress", pos) != std::string::npos) {
-      return Evidence{v, "http:feed-generator", Confidence::high, std::string(tag)};
+      return Evidence{v, "http:feed-generator", Confidence::high, valid_utf8(tag)};
     }
   }
   return std::nullopt;

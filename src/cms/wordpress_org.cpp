@@ -110,6 +110,10 @@ core::Result<Readme> parse_readme_txt(std::string_view text) {
   if (readme.name.empty() && !headers_seen) {
     return core::fail(core::ErrorKind::cms, "readme.txt: not a WordPress readme: \"" + excerpt(core::trim(text)) + "\"");
   }
+  // Readmes are not always UTF-8 (old Latin-1 files): keep what reaches JSON valid.
+  for (auto* field : {&readme.name, &readme.stable_tag, &readme.tested_up_to, &readme.requires_at_least, &readme.first_changelog}) {
+    *field = valid_utf8(*field);
+  }
   return readme;
 }
 
@@ -156,7 +160,7 @@ std::string header_version(std::string_view file_text) {
       if (value.size() >= 2 && value.substr(value.size() - 2) == "*/") {
         value = core::trim(value.substr(0, value.size() - 2));
       }
-      return std::string(value);
+      return valid_utf8(value);
     }
   }
   return "";

@@ -194,6 +194,33 @@ core::Result<std::vector<UpdateRow>> parse_update_rows(std::string_view output) 
   return rows;
 }
 
+core::Result<CliInfo> parse_cli_info(std::string_view output) {
+  CliInfo info;
+  std::size_t pos = 0;
+  while (pos < output.size()) {
+    auto end = output.find('\n', pos);
+    auto line = output.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    auto colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      auto key = line.substr(0, colon);
+      auto value = std::string(core::trim(line.substr(colon + 1)));
+      if (key == "PHP version") {
+        info.php_version = value;
+      } else if (key == "WP-CLI version") {
+        info.wp_cli_version = value;
+      }
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    pos = end + 1;
+  }
+  if (info.php_version.empty()) {
+    return core::fail(core::ErrorKind::cms, "wp --info: no \"PHP version:\" line in \"" + excerpt(core::trim(output)) + "\"");
+  }
+  return info;
+}
+
 core::Result<bool> parse_maintenance_status(std::string_view output) {
   auto text = core::trim(output);
   if (text == "Maintenance mode is active.") {

@@ -14,6 +14,7 @@ namespace tma::inventory {
 
 std::string Diagnostic::str() const {
   std::string where = mark.line > 0 ? fmt::format("{}:{}:{}", mark.file, mark.line, mark.column) : mark.file;
+  if (where.empty()) return key.empty() ? message : fmt::format("{}: {}", key, message);
   return key.empty() ? fmt::format("{}: {}", where, message) : fmt::format("{}: {}: {}", where, key, message);
 }
 

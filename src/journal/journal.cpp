@@ -34,14 +34,14 @@ nlohmann::json redact_json(const nlohmann::json& value) {
   return value;
 }
 
-core::Result<std::string> text_field(const nlohmann::json& object, const char* key, bool required) {
+core::Result<std::string> text_field(nlohmann::json& object, const char* key, bool required) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) {
     if (required) return core::fail(core::ErrorKind::io, fmt::format("event has no '{}'", key));
     return std::string();
   }
   if (!it->is_string()) return core::fail(core::ErrorKind::io, fmt::format("event field '{}' is not a string", key));
-  return it->get<std::string>();
+  return std::move(it->get_ref<std::string&>());
 }
 
 bool type_matches(const std::string& pattern, const std::string& type) {
@@ -70,7 +70,9 @@ nlohmann::json to_json(const Event& event) {
                         {"data", event.data}};
 }
 
-core::Result<Event> event_from_json(const nlohmann::json& object) {
+core::Result<Event> event_from_json(const nlohmann::json& object) { return event_from_json(nlohmann::json(object)); }
+
+core::Result<Event> event_from_json(nlohmann::json&& object) {
   if (!object.is_object()) return core::fail(core::ErrorKind::io, "event is not a JSON object");
   Event event;
   struct Field {
@@ -90,7 +92,7 @@ core::Result<Event> event_from_json(const nlohmann::json& object) {
   auto parsed = core::parse_rfc3339(at);
   if (!parsed) return core::fail(core::ErrorKind::io, "event field 'at': " + parsed.error());
   event.at = *parsed;
-  if (auto it = object.find("data"); it != object.end() && !it->is_null()) event.data = *it;
+  if (auto it = object.find("data"); it != object.end() && !it->is_null()) event.data = std::move(*it);
   return event;
 }
 

@@ -110,7 +110,7 @@ void parse_run_file(std::string_view content, const std::string& path, const Fil
     if (!may_be_in_range(line, filter)) continue;
     auto json = nlohmann::json::parse(line, nullptr, false);
     auto event = json.is_discarded() ? core::Result<Event>(core::fail(core::ErrorKind::io, "not valid JSON"))
-                                     : event_from_json(json);
+                                     : event_from_json(std::move(json));
     if (!event) {
       core::log::warning("journal {}:{}: skipped: {}", path, line_no, event.error().message);
       continue;

@@ -89,6 +89,10 @@ void ControlMasters::stop_all() {
     std::lock_guard lock(m_mutex);
     masters.swap(m_masters);
   }
+  // No socket in the directory means no master is running (all targets unreachable, or every
+  // call fell back to direct connections): nothing to close.
+  std::error_code ec;
+  if (m_dir.empty() || std::filesystem::is_empty(m_dir, ec)) return;
   for (const auto& base : masters) {
     // `-O exit` talks to the master through the socket; the destination must follow the options.
     auto argv = base;

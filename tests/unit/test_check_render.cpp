@@ -179,6 +179,17 @@ TEST_CASE("check::render_markdown summarises for a CI comment") {
   CHECK(xml_escape("a\x01<b>") == "a&lt;b&gt;");
 }
 
+TEST_CASE("check::render_json survives invalid UTF-8 in error messages and titles") {
+  auto report = sample_report(FailOn::security, true);
+  report.sites[4].error->message = "wp plugin list: no JSON in output: \"\xFF\xFE" "binary\"";
+  report.sites[0].components[1].title = "Caf\xE9 Plugin";
+  auto doc = render_json_document(report);
+  auto text = doc.dump(2);
+  CHECK(text.find("Caf\xEF\xBF\xBD Plugin") != std::string::npos);
+  CHECK(nlohmann::json::parse(text)["sites"][4]["error"]["message"].get<std::string>().find("\xEF\xBF\xBD") !=
+        std::string::npos);
+}
+
 TEST_CASE("check::keep_security_only drops other findings") {
   auto report = sample_report(FailOn::any, true);
   keep_security_only(report.sites);

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <tma/cms/commands.hpp>
 #include <tma/cms/drupal.hpp>
 #include <tma/cms/wpcli.hpp>
@@ -20,7 +22,7 @@ TEST_CASE("cms::wordpress_check_commands run against the lab stand-in and parse"
   env.path = root;
   env.binaries["wp"] = tma::test::lab_bin("wp");
   auto commands = wordpress_check_commands(env);
-  REQUIRE(commands.size() == 4);
+  REQUIRE(commands.size() == 5);
   CHECK(commands[2].argv == std::vector<std::string>{tma::test::lab_bin("wp"), "--path=" + root, "--skip-plugins",
                                                      "--skip-themes", "--no-color", "plugin", "list", "--format=json"});
   std::string version;
@@ -41,10 +43,37 @@ TEST_CASE("cms::wordpress_check_commands run against the lab stand-in and parse"
     }
     case Query::wp_plugin_list: CHECK(wpcli::parse_plugin_list(r.out)->at(0).installed == "5.3"); break;
     case Query::wp_theme_list: CHECK(wpcli::parse_theme_list(r.out)->at(0).status == "active"); break;
+    case Query::wp_cli_info: CHECK(wpcli::parse_cli_info(r.out)->php_version == "8.2.36"); break;
     default: FAIL("unexpected query");
     }
   }
   CHECK(version == "6.4.3");
+}
+
+TEST_CASE("cms::drupal_check_commands run against the lab stand-ins without leaking the DB password") {
+  tma::test::TempDir dir;
+  auto root = dir.file("shop");
+  REQUIRE(tma::test::run_program({std::string(TMA_LAB_DIR) + "/make_drupal_site", root, "--core", "10.3.2", "--drush",
+                                  "11.6.0", "--package", "drupal/webform=6.2.2", "--update", "drupal/webform=6.2.7"})
+              .exit_code == 0);
+  tma::inventory::Environment env;
+  env.path = root;
+  env.binaries["drush"] = tma::test::lab_bin("drush");
+  env.binaries["composer"] = tma::test::lab_bin("composer");
+  for (const auto& c : drupal_check_commands(env, true)) {
+    tma::test::ProgramOptions options;
+    options.cwd = c.cwd;
+    auto r = tma::test::run_program(c.argv, options);
+    CHECK(std::find(c.ok_exit_codes.begin(), c.ok_exit_codes.end(), r.exit_code) != c.ok_exit_codes.end());
+    CHECK(r.out.find("lab-password") == std::string::npos);
+    switch (c.query) {
+    case Query::drush_status: CHECK(drush::parse_status(r.out)->drupal_version == "10.3.2"); break;
+    case Query::drush_pm_security: CHECK(drush::parse_pm_security(r.out)->empty()); break;
+    case Query::composer_outdated: CHECK(composer::parse_outdated(r.out)->at(0).name == "drupal/webform"); break;
+    case Query::composer_audit: CHECK(composer::parse_audit(r.out)->advisories.empty()); break;
+    default: FAIL("unexpected query");
+    }
+  }
 }
 
 TEST_CASE("cms::drupal_check_commands name drush and composer with their exit codes") {
@@ -57,5 +86,6 @@ TEST_CASE("cms::drupal_check_commands name drush and composer with their exit co
   CHECK(with[3].argv == std::vector<std::string>{"composer", "audit", "--format=json", "--no-interaction", "--no-ansi"});
   CHECK(with[3].ok_exit_codes.size() == 256);
   CHECK(drupal_check_commands(env, false).size() == 3);
+  CHECK(with[0].argv[2] == "--fields=drupal-version,php-version,drush-version,db-status,bootstrap,root");
   CHECK(composer_check_commands(env)[0].cwd == "/var/www/shop");
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <tma/cms/json_text.hpp>
 #include <tma/cms/wpcli.hpp>
 
 #include "support/fixture.hpp"
@@ -141,4 +142,28 @@ TEST_CASE("cms::wpcli update rows and maintenance status") {
   CHECK(*wpcli::parse_maintenance_status(fixture("wp-cli/03-scratch-clone_scratch-maintenance-status-active.stdout")));
   CHECK_FALSE(*wpcli::parse_maintenance_status(fixture("wp-cli/01-baseline_maintenance-mode-status.stdout")));
   CHECK_FALSE(wpcli::parse_maintenance_status("Error: something"));
+}
+
+TEST_CASE("cms::wpcli::parse_cli_info reads the PHP version from the real wp --info") {
+  auto info = wpcli::parse_cli_info(fixture("wp-cli/00-wpcli_cli-info.stdout"));
+  REQUIRE(info);
+  CHECK(info->php_version == "8.2.36");
+  CHECK(info->wp_cli_version == "2.12.0");
+  auto bad = wpcli::parse_cli_info("Error: something");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "wp --info: no \"PHP version:\" line in \"Error: something\"");
+}
+
+TEST_CASE("cms::valid_utf8 and excerpt keep error text serialisable") {
+  CHECK(valid_utf8("caf\xC3\xA9") == "caf\xC3\xA9");
+  CHECK(valid_utf8("caf\xE9") == "caf\xEF\xBF\xBD");          // Latin-1 byte
+  CHECK(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+  CHECK(valid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // surrogate
+  std::string long_text(79, 'x');
+  long_text += "\xC3\xA9 and more";
+  CHECK(excerpt(long_text, 80) == std::string(79, 'x') + "...");
+  auto bad = wpcli::parse_plugin_list("\xFF\xFE garbage");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("\xEF\xBF\xBD\xEF\xBF\xBD garbage") != std::string::npos);
+  CHECK_NOTHROW(nlohmann::json(bad.error().message).dump());
 }

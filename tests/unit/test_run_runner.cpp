@@ -6,9 +6,14 @@
 #include <random>
 #include <thread>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <tma/core/exit_code.hpp>
 #include <tma/core/signals.hpp>
 #include <tma/run/runner.hpp>
+
+#include "support/temp_dir.hpp"
 
 using namespace tma::run;
 using namespace std::chrono_literals;
@@ -151,4 +156,26 @@ TEST_CASE("run::status_for maps error kinds") {
   CHECK(status_for({tma::core::ErrorKind::interrupted, ""}) == Status::skipped);
   CHECK(status_for({tma::core::ErrorKind::timeout, ""}) == Status::failed);
   CHECK(status_for({tma::core::ErrorKind::remote, ""}) == Status::failed);
+}
+
+TEST_CASE("run::run_jobs draws and erases a progress line when asked") {
+  tma::test::TempDir dir;
+  auto path = dir.file("stderr");
+  // Point fd 2 at a file for the duration of the run, then restore it.
+  int saved = ::dup(2);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(fd, 2);
+  std::vector<Job> jobs;
+  jobs.push_back(Job{"slow-site", "prod", "", [] {
+                       std::this_thread::sleep_for(700ms);
+                       return SiteResult{};
+                     }});
+  run_jobs(std::move(jobs), RunOptions{1, 1, Progress::always});
+  ::dup2(saved, 2);
+  ::close(fd);
+  ::close(saved);
+  auto text = tma::test::read_file(path);
+  CHECK(text.find("\r\x1b[K[0/1] · slowest: slow-site/prod 0s") != std::string::npos);
+  CHECK(text.size() >= 4);
+  CHECK(text.substr(text.size() - 4) == "\r\x1b[K"); // erased at the end
 }

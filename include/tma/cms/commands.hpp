@@ -15,6 +15,7 @@ enum class Query {
   wp_core_check_update, ///< wpcli::parse_core_check_update
   wp_plugin_list,       ///< wpcli::parse_plugin_list
   wp_theme_list,        ///< wpcli::parse_theme_list
+  wp_cli_info,          ///< wpcli::parse_cli_info (PHP version)
   drush_status,         ///< drush::parse_status
   drush_pm_security,    ///< drush::parse_pm_security (exit 3 = findings; removed in Drush 12)
   composer_outdated,    ///< composer::parse_outdated
@@ -34,7 +35,7 @@ struct ToolCommand {
 /// `--skip-plugins --skip-themes` so that one broken plugin cannot hide the others, `--no-color`.
 std::vector<ToolCommand> wordpress_check_commands(const inventory::Environment& env);
 
-/// Drupal: `drush status --format=json` and `drush pm:security --format=json` (when the caller wants
+/// Drupal: `drush status --fields=<what tma reads> --format=json` (never the DB password) and `drush pm:security --format=json` (when the caller wants
 /// Drush 11's check) in `env.path`, then composer outdated --direct and composer audit.
 std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env, bool with_pm_security);
 

@@ -22,7 +22,13 @@ core::Result<nlohmann::json> parse_tool_json(std::string_view output, std::strin
 /// as "" (WP-CLI turns nulls into "" and some fields are booleans on some rows).
 std::string loose_string(const nlohmann::json& object, std::string_view key);
 
-/// The first `max` characters of `text` on one line, for error messages.
+/// The first `max` bytes of `text` on one line, for error messages; never cuts a UTF-8 sequence and
+/// is always valid UTF-8 (see valid_utf8).
 std::string excerpt(std::string_view text, std::size_t max = 80);
+
+/// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD, so that
+/// text scraped from pages or tool output (Latin-1 readmes, binary garbage) can go into JSON, whose
+/// serialiser rejects invalid UTF-8.
+std::string valid_utf8(std::string_view text);
 
 } // namespace tma::cms

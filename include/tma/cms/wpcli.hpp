@@ -51,6 +51,16 @@ struct UpdateRow {
 /// `wp plugin update ... --format=json`: empty output (nothing to update) gives no rows.
 core::Result<std::vector<UpdateRow>> parse_update_rows(std::string_view output);
 
+/// What `wp --info` says about the PHP that runs WP-CLI (the CLI's PHP, which may differ from the web
+/// server's).
+struct CliInfo {
+  std::string php_version;
+  std::string wp_cli_version;
+};
+
+/// `wp --info` (tab-separated `Key:\tvalue` lines). No `PHP version:` line is an error.
+core::Result<CliInfo> parse_cli_info(std::string_view output);
+
 /// `wp maintenance-mode status`: true for "Maintenance mode is active.", false for "... is not active.".
 core::Result<bool> parse_maintenance_status(std::string_view output);
 

@@ -1,0 +1,216 @@
+#include <tma/contract/record.hpp>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include <tma/contract/hours.hpp>
+#include <tma/core/text.hpp>
+
+namespace tma::contract {
+namespace {
+
+journal::Subject subject_of(const TimeEntry& entry) {
+  return journal::Subject{entry.site.value_or(""), "", entry.client};
+}
+
+TimeEntry from_recorded(TimeEntry entry, const journal::Event& event) {
+  entry.id = event.id;
+  entry.at = event.at;
+  entry.actor = event.actor;
+  return entry;
+}
+
+} // namespace
+
+nlohmann::json entry_data(const TimeEntry& entry) {
+  nlohmann::json data{
+      {"date", core::format_date(entry.date)},
+      {"duration_seconds", entry.duration.count()},
+      {"description", entry.description},
+      {"category", std::string(to_string(entry.category))},
+      {"ticket", entry.ticket ? nlohmann::json(*entry.ticket) : nlohmann::json(nullptr)},
+      {"billable", entry.billable == Billable::yes},
+      {"automatic", entry.origin == Origin::automatic},
+  };
+  return data;
+}
+
+core::Result<TimeEntry> entry_from_event(const journal::Event& event) {
+  auto bad = [&](std::string_view field, std::string_view why) {
+    return core::fail(core::ErrorKind::io,
+                      fmt::format("journal event {}: {}: '{}' {}", event.id, k_time_logged, field, why));
+  };
+  const auto& data = event.data;
+  if (!data.is_object()) return bad("data", "is not an object");
+  auto string_field = [&](const char* name) -> const nlohmann::json* {
+    auto it = data.find(name);
+    return it != data.end() && it->is_string() ? &*it : nullptr;
+  };
+  TimeEntry entry;
+  entry.id = event.id;
+  entry.at = event.at;
+  entry.actor = event.actor;
+  entry.client = event.client;
+  if (entry.client.empty()) return bad("client", "is missing");
+  if (!event.site.empty()) entry.site = event.site;
+
+  auto date = string_field("date");
+  if (!date) return bad("date", "is missing or not a string");
+  auto parsed_date = core::parse_date(date->get<std::string>());
+  if (!parsed_date) return bad("date", parsed_date.error());
+  entry.date = *parsed_date;
+
+  auto duration = data.find("duration_seconds");
+  if (duration == data.end() || !duration->is_number_integer() || duration->get<std::int64_t>() < 0) {
+    return bad("duration_seconds", "is missing or not a non-negative integer");
+  }
+  entry.duration = Seconds(duration->get<std::int64_t>());
+
+  auto description = string_field("description");
+  if (!description) return bad("description", "is missing or not a string");
+  entry.description = description->get<std::string>();
+
+  auto category = string_field("category");
+  if (!category) return bad("category", "is missing or not a string");
+  auto parsed_category = parse_category(category->get<std::string>());
+  if (!parsed_category) return bad("category", fmt::format("'{}' is unknown", category->get<std::string>()));
+  entry.category = *parsed_category;
+
+  if (auto ticket = data.find("ticket"); ticket != data.end() && !ticket->is_null()) {
+    if (!ticket->is_string()) return bad("ticket", "is not a string");
+    entry.ticket = ticket->get<std::string>();
+  }
+  for (auto [name, target] : {std::pair{"billable", 0}, std::pair{"automatic", 1}}) {
+    auto it = data.find(name);
+    if (it == data.end() || !it->is_boolean()) return bad(name, "is missing or not a boolean");
+    if (target == 0) entry.billable = it->get<bool>() ? Billable::yes : Billable::no;
+    else entry.origin = it->get<bool>() ? Origin::automatic : Origin::manual;
+  }
+  return entry;
+}
+
+core::Result<Date> check_log_request(const LogRequest& request, const core::TimeZone& zone, core::SysSeconds now) {
+  if (core::trim(request.description).empty()) {
+    return core::fail(core::ErrorKind::usage, "the description of the work is empty");
+  }
+  if (request.duration.count() <= 0 || request.duration > k_max_entry) {
+    return core::fail(core::ErrorKind::usage,
+                      fmt::format("duration {} is out of range (more than 0, at most {})", format_hours(request.duration),
+                                  format_hours(k_max_entry)));
+  }
+  auto today = zone.local_date(now);
+  auto date = request.date.value_or(today);
+  // An entry is never dated after the moment it is logged: readers rely on it to skip old days.
+  if (today < date) {
+    return core::fail(core::ErrorKind::usage,
+                      fmt::format("--date {} is in the future (today is {} in {})", core::format_date(date),
+                                  core::format_date(today), zone.name()));
+  }
+  return date;
+}
+
+core::Result<TimeEntry> log_time(journal::Run& run, const LogRequest& request, const core::TimeZone& zone,
+                                 core::SysSeconds now) {
+  auto date = check_log_request(request, zone, now);
+  if (!date) return tl::unexpected(date.error());
+  TimeEntry entry;
+  entry.date = *date;
+  entry.client = request.client;
+  entry.site = request.site;
+  entry.duration = request.duration;
+  entry.description = std::string(core::trim(request.description));
+  entry.category = request.category;
+  entry.ticket = request.ticket;
+  entry.billable = request.billable;
+  entry.origin = Origin::manual;
+  auto event = run.record(std::string(k_time_logged), subject_of(entry), entry_data(entry));
+  return from_recorded(std::move(entry), event);
+}
+
+std::optional<TimeEntry> record_automatic(journal::Run& run, const AutomaticWork& work, const core::TimeZone& zone) {
+  auto duration = std::chrono::duration_cast<Seconds>(work.finished - work.started);
+  if (duration.count() <= 0) return std::nullopt;
+  TimeEntry entry;
+  entry.date = zone.local_date(work.started);
+  entry.client = work.client;
+  if (!work.site.empty()) entry.site = work.site;
+  entry.duration = duration;
+  entry.description = work.description;
+  entry.category = work.category;
+  entry.billable = Billable::no;
+  entry.origin = Origin::automatic;
+  auto event = run.record(std::string(k_time_logged), subject_of(entry), entry_data(entry));
+  return from_recorded(std::move(entry), event);
+}
+
+core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const EntryQuery& query,
+                                         const core::TimeZone& zone) {
+  journal::Filter filter;
+  filter.types = {std::string(k_time_logged)};
+  filter.clients = query.clients;
+  filter.sites = query.sites;
+  if (query.earliest) filter.since = zone.start_of_day(*query.earliest);
+  LoadedEntries loaded;
+  auto scanned = journal.scan(filter, [&](const journal::Event& event) {
+    auto entry = entry_from_event(event);
+    if (entry) loaded.entries.push_back(std::move(*entry));
+    else loaded.problems.push_back(entry.error().message);
+    return true;
+  });
+  if (!scanned) return tl::unexpected(scanned.error());
+  std::sort(loaded.entries.begin(), loaded.entries.end(), [](const TimeEntry& a, const TimeEntry& b) {
+    return std::tie(a.date, a.at, a.id) < std::tie(b.date, b.at, b.id);
+  });
+  return loaded;
+}
+
+namespace {
+
+template <class T, class Name>
+std::string unknown(std::string_view what, const std::string& name, const std::vector<T>& items, Name name_of) {
+  std::vector<std::string> candidates;
+  for (const auto& item : items) candidates.push_back(name_of(item));
+  auto guess = core::suggest(name, candidates);
+  return fmt::format("unknown {} '{}'{}", what, name, guess ? fmt::format(" (did you mean '{}'?)", *guess) : "");
+}
+
+} // namespace
+
+core::Result<const inventory::Client*> find_client(const inventory::Inventory& inventory, const std::string& id) {
+  if (const auto* client = inventory.client(id)) return client;
+  return core::fail(core::ErrorKind::usage,
+                    unknown("client", id, inventory.clients, [](const inventory::Client& c) { return c.id; }));
+}
+
+core::Result<std::pair<std::string, std::optional<std::string>>> resolve_log_target(
+    const inventory::Inventory& inventory, const std::optional<std::string>& site, const std::optional<std::string>& client) {
+  if (!site && !client) return core::fail(core::ErrorKind::usage, "say who the work was for: --site NAME or --client ID");
+  std::optional<std::string> client_id;
+  if (client) {
+    auto found = find_client(inventory, *client);
+    if (!found) return tl::unexpected(found.error());
+    client_id = (*found)->id;
+  }
+  if (!site) return std::pair{*client_id, std::optional<std::string>()};
+  const auto* found_site = inventory.site(*site);
+  if (!found_site) {
+    return core::fail(core::ErrorKind::usage,
+                      unknown("site", *site, inventory.sites, [](const inventory::Site& s) { return s.name; }));
+  }
+  if (client_id && *client_id != found_site->client) {
+    return core::fail(core::ErrorKind::usage, fmt::format("site '{}' belongs to client '{}', not '{}'", found_site->name,
+                                                          found_site->client, *client_id));
+  }
+  return std::pair{found_site->client, std::optional<std::string>(found_site->name)};
+}
+
+Date earliest_relevant(const inventory::Client& client, const Period& period) {
+  auto earliest = period.from;
+  if (client.contract.model == inventory::ContractModel::hour_bank) {
+    for (const auto& pack : client.contract.packs) earliest = std::min(earliest, pack.date);
+  }
+  return earliest;
+}
+
+} // namespace tma::contract

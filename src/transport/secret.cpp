@@ -1,0 +1,64 @@
+#include <tma/transport/secret.hpp>
+
+#include <fmt/format.h>
+
+#include <tma/core/redact.hpp>
+#include <tma/core/text.hpp>
+#include <tma/transport/process.hpp>
+
+namespace tma::transport {
+
+core::Result<std::string> resolve_secret(const inventory::Secret& secret, const std::string& key) {
+  if (secret.command.empty()) return secret.value;
+  auto where = fmt::format("{}:{}:{}: {}_command", secret.mark.file, secret.mark.line, secret.mark.column, key);
+  auto captured = capture(secret.command, Milliseconds{30000}, 64 * 1024);
+  if (!captured) {
+    return core::fail(core::ErrorKind::config, core::redact(fmt::format("{}: {}", where, captured.error().message)));
+  }
+  std::string value = captured->out;
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  if (core::trim(value).empty()) {
+    return core::fail(core::ErrorKind::config, fmt::format("{}: '{}' printed nothing", where, secret.command[0]));
+  }
+  core::register_secret(value);
+  return value;
+}
+
+std::vector<NamedSecret> inventory_secrets(const inventory::Inventory& inventory) {
+  std::vector<NamedSecret> out;
+  auto add = [&](std::string key, const inventory::Secret& secret) {
+    if (!secret.empty()) out.push_back(NamedSecret{std::move(key), &secret});
+  };
+  for (const auto& [name, storage] : inventory.storage) add("storage." + name + ".password", storage.password);
+  add("sources.vulnerabilities.api_key", inventory.sources.vulnerabilities_api_key);
+  for (const auto& channel : inventory.notify.channels) {
+    auto prefix = "notify.channels." + channel.name + ".";
+    add(prefix + "url", channel.url);
+    add(prefix + "secret", channel.secret);
+    add(prefix + "password", channel.password);
+  }
+  for (const auto& site : inventory.sites) {
+    if (!site.backup.trigger) continue;
+    for (const auto& [header, value] : site.backup.trigger->headers) {
+      add("sites." + site.name + ".backup.trigger.headers." + header, value);
+    }
+  }
+  return out;
+}
+
+} // namespace tma::transport
+
+namespace tma::transport {
+
+SecretCheck check_secret_commands(const inventory::Inventory& inventory) {
+  SecretCheck check;
+  for (const auto& named : inventory_secrets(inventory)) {
+    if (named.secret->command.empty()) continue;
+    ++check.ran;
+    auto value = resolve_secret(*named.secret, named.key);
+    if (!value) check.errors.push_back(value.error().message);
+  }
+  return check;
+}
+
+} // namespace tma::transport
