@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include <tma/core/redact.hpp>
 #include <tma/core/signals.hpp>
 #include <tma/transport/process.hpp>
+#include <tma/transport/secret.hpp>
 
 namespace tma::backup {
 
@@ -18,16 +18,6 @@ using core::ErrorKind;
 namespace {
 
 constexpr int k_trigger_attempts = 3;
-
-core::Result<std::string> secret_value(const inventory::Secret& secret) {
-  if (!secret.value.empty() || secret.command.empty()) return secret.value;
-  auto captured = transport::capture(secret.command);
-  if (!captured) return tl::unexpected(captured.error());
-  std::string value = captured->out;
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-  core::register_secret(value);
-  return value;
-}
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
   for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
@@ -63,7 +53,7 @@ core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& c) {
   transport::HttpRequest trigger = transport::request_for(settings, backup.trigger->url);
   trigger.method = backup.trigger->method == "PUT" ? transport::HttpMethod::put : transport::HttpMethod::post;
   for (const auto& [name, secret] : backup.trigger->headers) {
-    auto value = secret_value(secret);
+    auto value = transport::resolve_secret(secret, "backup.trigger.headers." + name);
     if (!value) return tl::unexpected(value.error());
     trigger.headers.emplace_back(name, *value);
   }
