@@ -47,6 +47,9 @@ int run(int argc, char** argv) {
   setup_summary(app, context);
   setup_incident(app, context);
   setup_notify(app, context);
+  setup_backup(app, context);
+  setup_backups(app, context);
+  setup_restore(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

@@ -18,5 +18,8 @@ void setup_hours(CLI::App& app, Context& context);
 void setup_summary(CLI::App& app, Context& context);
 void setup_incident(CLI::App& app, Context& context);
 void setup_notify(CLI::App& app, Context& context);
+void setup_backup(CLI::App& app, Context& context);
+void setup_backups(CLI::App& app, Context& context);
+void setup_restore(CLI::App& app, Context& context);
 
 } // namespace tma::cli

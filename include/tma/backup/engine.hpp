@@ -1,0 +1,83 @@
+#pragma once
+// Taking, pruning and verifying the backups of one site environment, with the journal events of
+// docs/backup.md ("Journal events"). The side effects go through `Services`, so tests swap the
+// transport factory, the HTTP client, the clock and the journal.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tma/backup/manifest.hpp>
+#include <tma/backup/retention.hpp>
+#include <tma/backup/store.hpp>
+#include <tma/core/error.hpp>
+#include <tma/core/timezone.hpp>
+#include <tma/inventory/model.hpp>
+#include <tma/journal/journal.hpp>
+#include <tma/transport/http.hpp>
+#include <tma/transport/transport.hpp>
+
+namespace tma::backup {
+
+using TransportFactory =
+    std::function<core::Result<std::unique_ptr<transport::Transport>>(const inventory::Environment& env)>;
+
+/// What backup, prune and restore use from the outside world.
+struct Services {
+  TransportFactory make_transport;
+  transport::HttpClient* http = nullptr;
+  journal::Run* run = nullptr;                      ///< may be null: nothing is journaled
+  std::function<core::SysSeconds()> now;            ///< defaults to the system clock
+  core::TimeZone zone = core::TimeZone::utc();      ///< the agency's time zone
+  transport::Milliseconds http_poll_interval{2000};
+  transport::Milliseconds http_poll_timeout{3600 * 1000};
+  core::SysSeconds current_time() const;
+  void record(const std::string& type, const inventory::Site& site, const std::string& env, nlohmann::json data) const;
+};
+
+/// The local backups directory of `site`: the path of its first storage of type `local`, relative
+/// to the inventory's directory. Fails (config) when the site has none, or names a storage type
+/// tma cannot write yet.
+core::Result<std::string> backups_root(const inventory::Inventory& inventory, const inventory::Site& site);
+
+struct BackupOptions {
+  BackupKind kind = BackupKind::manual;
+  std::chrono::milliseconds lock_wait{0};
+  bool take_lock = true;  ///< false when the caller already holds the site lock (restore)
+  bool prune = true;      ///< apply retention after a successful backup
+};
+
+struct PruneOutcome {
+  std::optional<RetentionPlan> plan;
+  std::vector<std::string> removed;   ///< ids actually deleted
+  std::optional<core::Error> error;
+};
+
+struct BackupOutcome {
+  std::string site;
+  std::string env;
+  std::optional<Manifest> manifest;   ///< set when the backup succeeded
+  std::optional<core::Error> error;   ///< set when it failed
+  std::vector<Leftover> leftovers;    ///< removed before starting
+  std::optional<PruneOutcome> prune;
+  bool ok() const { return manifest.has_value() && !error; }
+};
+
+/// Take a backup of `site`/`env` into the local store, then apply retention. Never throws; the
+/// outcome says what happened. Journal: backup.cleanup, backup.finished|backup.failed, backup.pruned.
+BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory::Site& site,
+                         const inventory::Environment& env, const BackupOptions& options, const Services& services);
+
+/// Apply `site.backup.keep` to the stored backups of `site`/`env` (with the site lock held by the
+/// caller). `dry_run` plans only. Journal: backup.pruned (not for a dry run).
+PruneOutcome prune_backups(LocalStore& store, const inventory::Site& site, const std::string& env, bool dry_run,
+                           const RetentionGuards& guards, const Services& services);
+
+/// The backup `id` (or the newest for `latest`) of site/env.
+core::Result<StoredBackup> find_backup(const LocalStore& store, const std::string& site, const std::string& env,
+                                       const std::string& id);
+
+} // namespace tma::backup

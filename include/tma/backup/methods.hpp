@@ -1,0 +1,69 @@
+#pragma once
+// Backup methods (`backup.method`): each produces verified artifacts in a backup directory.
+//   ssh:    the CMS's own dump tool streamed over the environment's transport, and a tar of the
+//           configured paths; compressed on the server when the tool exists there.
+//   http:   POST a trigger with a run id, poll a status URL, store the archive when one is returned.
+//   custom: `commands:` (argv) run on the environment; each one's stdout is an artifact.
+// Every artifact goes through `stream_artifact`: `.partial`, fsync, verify, rename.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <tma/backup/manifest.hpp>
+#include <tma/core/error.hpp>
+#include <tma/inventory/model.hpp>
+#include <tma/transport/http.hpp>
+#include <tma/transport/transport.hpp>
+
+namespace tma::backup {
+
+/// Produces an artifact's bytes into `sink`; returns an error when the producer failed.
+using Producer = std::function<core::Result<std::vector<std::string>>(const transport::OutputSink& sink)>;
+
+/// Write the bytes of `produce` to `<dir>/<name>.partial`, fsync, verify its content, rename it.
+/// The producer's returned strings are warnings kept in the artifact's record.
+core::Result<ArtifactInfo> stream_artifact(const std::string& dir, const std::string& name, ArtifactKind kind,
+                                           const std::string& compression, const Producer& produce);
+
+/// Artifact kind and compression guessed from a name (`db.sql.gz` -> database, gzip).
+ArtifactKind kind_from_name(const std::string& name);
+std::string compression_from_name(const std::string& name);
+
+/// Everything a method needs.
+struct MethodContext {
+  const inventory::Site* site = nullptr;
+  const inventory::Environment* env = nullptr;
+  transport::Transport* transport = nullptr;   ///< ssh and custom methods
+  transport::HttpClient* http = nullptr;       ///< http method
+  std::string dir;                             ///< the backup directory
+  std::string run_id;
+  Manifest* manifest = nullptr;                ///< methods fill `versions` and `remote_id`
+  transport::Milliseconds poll_interval{2000}; ///< http method
+  transport::Milliseconds poll_timeout{3600 * 1000};
+};
+
+/// The remote POSIX shell script that runs `stage` piped into `compressor` (when not empty) and
+/// reports each stage's exit status on stderr as `@tma-stage <name> <code>`, so that the failure
+/// of the first command of a pipe is never hidden. Pure, golden-tested.
+std::string staged_pipeline(const std::vector<std::string>& stage, const std::string& stage_name,
+                            const std::vector<std::string>& compressor);
+
+/// The `@tma-stage` statuses found in `stderr_text` (name -> exit code), and the text without them.
+struct StageReport {
+  std::map<std::string, int> codes;
+  std::string rest;
+};
+StageReport parse_stage_report(const std::string& stderr_text);
+
+/// The dump argv for `site` in `env` (wp db export / drush sql:dump), or an error when the CMS
+/// has no dump tool tma knows.
+core::Result<std::vector<std::string>> dump_argv(const inventory::Site& site, const inventory::Environment& env);
+
+core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& context);
+core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& context);
+core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& context);
+
+} // namespace tma::backup

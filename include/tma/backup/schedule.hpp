@@ -1,0 +1,55 @@
+#pragma once
+// Backup schedules (`backup.schedule`), read in the agency's time zone:
+//   `daily HH:MM`, `weekly <mon..sun> HH:MM`, `monthly <1..31> HH:MM` (a month without that day
+//   has no slot), or a 5-field cron expression `min hour day-of-month month day-of-week` (numbers,
+//   `*`, `a-b`, `*/n`, `a-b/n`, lists, month and day names; day-of-week 0 or 7 is Sunday; when both
+//   day fields are restricted a day matching either one matches, as in Vixie cron).
+// A local slot that falls in a DST gap happens when the gap ends (02:30 on Paris's spring-forward
+// day runs at 03:00 CEST); one that occurs twice happens the first time only.
+
+#include <bitset>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <tma/core/error.hpp>
+#include <tma/core/timezone.hpp>
+
+namespace tma::backup {
+
+class Schedule {
+public:
+  /// Parse `text`; the error message says what was expected (no location: the caller adds it).
+  static tl::expected<Schedule, std::string> parse(std::string_view text);
+
+  const std::string& text() const { return m_text; }
+
+  /// Whether the local date matches the day fields.
+  bool matches_day(const core::Date& date) const;
+
+  /// The latest slot at or before `now` (within the last 8 years), as a UTC instant.
+  std::optional<core::SysSeconds> previous_slot(core::SysSeconds now, const core::TimeZone& zone) const;
+
+  /// The first slot strictly after `after`.
+  std::optional<core::SysSeconds> next_slot(core::SysSeconds after, const core::TimeZone& zone) const;
+
+private:
+  void for_each_slot(const core::Date& date, const core::TimeZone& zone,
+                     const std::function<void(core::SysSeconds)>& visit) const;
+
+  std::string m_text;
+  std::bitset<60> m_minutes;
+  std::bitset<24> m_hours;
+  std::bitset<32> m_days;     ///< 1..31
+  std::bitset<13> m_months;   ///< 1..12
+  std::bitset<7> m_weekdays;  ///< 0 = Sunday
+  bool m_day_restricted = false;
+  bool m_weekday_restricted = false;
+};
+
+/// A backup is due when a slot has passed since the last good backup (or there has never been one).
+bool is_due(const Schedule& schedule, std::optional<core::SysSeconds> last_good_backup, core::SysSeconds now,
+            const core::TimeZone& zone);
+
+} // namespace tma::backup

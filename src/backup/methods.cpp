@@ -1,0 +1,258 @@
+// The ssh and custom methods and the artifact pipeline they share (the http method is in
+// http_method.cpp).
+#include <tma/backup/methods.hpp>
+
+#include <fmt/format.h>
+
+#include <tma/backup/store.hpp>
+#include <tma/backup/verify.hpp>
+#include <tma/core/redact.hpp>
+#include <tma/core/text.hpp>
+#include <tma/transport/shell_quote.hpp>
+
+namespace tma::backup {
+
+using core::ErrorKind;
+
+namespace {
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string extension(const std::string& compression) {
+  if (compression == "gzip") return ".gz";
+  if (compression == "zstd") return ".zst";
+  return "";
+}
+
+std::vector<std::string> compressor_argv(const std::string& compression) {
+  if (compression == "gzip") return {"gzip", "-c"};
+  if (compression == "zstd") return {"zstd", "-c", "-q"};
+  return {};
+}
+
+std::string compression_name(inventory::Compression c) {
+  switch (c) {
+    case inventory::Compression::gzip: return "gzip";
+    case inventory::Compression::zstd: return "zstd";
+    case inventory::Compression::none: return "none";
+  }
+  return "none";
+}
+
+std::string trimmed(std::string_view text) {
+  auto t = core::trim(text);
+  return std::string(t.size() > 600 ? t.substr(t.size() - 600) : t);
+}
+
+/// Run the staged pipeline of `stage` (| compressor) and check every stage's status.
+core::Result<std::vector<std::string>> run_staged(transport::Transport& transport, const inventory::Environment& env,
+                                                  const std::vector<std::string>& stage, const std::string& name,
+                                                  const std::vector<std::string>& compressor,
+                                                  const transport::OutputSink& sink, std::vector<int> warning_codes) {
+  transport::Command command;
+  command.argv = {"sh", "-c", staged_pipeline(stage, name, compressor)};
+  command.timeout = std::chrono::duration_cast<transport::Milliseconds>(env.command_timeout);
+  command.on_stdout = sink;
+  auto result = transport.run(command);
+  std::string what = fmt::format("{} ({})", name, core::join(stage, " "));
+  if (result.outcome == transport::Outcome::output_limit) {
+    return core::fail(ErrorKind::io, fmt::format("{}: the local artifact refused more data", what));
+  }
+  if (result.outcome != transport::Outcome::completed) {
+    auto error = result.error(what);
+    return tl::unexpected(error ? *error : core::Error{ErrorKind::remote, what + " failed"});
+  }
+  auto report = parse_stage_report(result.err);
+  std::vector<std::string> warnings;
+  auto code = report.codes.find(name);
+  if (code == report.codes.end()) {
+    return core::fail(ErrorKind::remote, fmt::format("{} did not report its exit status (connection cut? exit {}): {}",
+                                                     what, result.exit_code, trimmed(report.rest)));
+  }
+  if (code->second != 0) {
+    bool warning = std::find(warning_codes.begin(), warning_codes.end(), code->second) != warning_codes.end();
+    if (!warning) {
+      return core::fail(ErrorKind::remote, fmt::format("{} failed with exit code {}: {}", what, code->second,
+                                                       trimmed(report.rest)));
+    }
+    warnings.push_back(fmt::format("{} exited {}: {}", name, code->second, trimmed(report.rest)));
+  }
+  if (!compressor.empty()) {
+    auto c = report.codes.find("compress");
+    if (c == report.codes.end() || c->second != 0) {
+      return core::fail(ErrorKind::remote, fmt::format("{}: compression ({}) failed: {}", what, compressor.front(),
+                                                       trimmed(report.rest)));
+    }
+  }
+  if (result.exit_code != 0) {
+    return core::fail(ErrorKind::remote, fmt::format("{}: remote shell exited {}: {}", what, result.exit_code,
+                                                     trimmed(report.rest)));
+  }
+  return warnings;
+}
+
+} // namespace
+
+std::string staged_pipeline(const std::vector<std::string>& stage, const std::string& stage_name,
+                            const std::vector<std::string>& compressor) {
+  // POSIX sh has no pipefail: each stage prints its own status on stderr, which is not piped.
+  std::string run = fmt::format("{}; echo \"@tma-stage {} $?\" >&2", transport::shell_join(stage), stage_name);
+  if (compressor.empty()) return run;
+  return fmt::format("{{ {}; }} | {}; echo \"@tma-stage compress $?\" >&2", run, transport::shell_join(compressor));
+}
+
+StageReport parse_stage_report(const std::string& stderr_text) {
+  StageReport report;
+  std::size_t pos = 0;
+  while (pos < stderr_text.size()) {
+    auto end = stderr_text.find('\n', pos);
+    auto line = std::string_view(stderr_text).substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? stderr_text.size() : end + 1;
+    constexpr std::string_view marker = "@tma-stage ";
+    if (line.rfind(marker, 0) == 0) {
+      auto rest = line.substr(marker.size());
+      auto space = rest.find(' ');
+      if (space != std::string_view::npos) {
+        try {
+          report.codes[std::string(rest.substr(0, space))] = std::stoi(std::string(rest.substr(space + 1)));
+          continue;
+        } catch (const std::exception&) {
+        }
+      }
+    }
+    report.rest.append(line);
+    report.rest.push_back('\n');
+  }
+  return report;
+}
+
+ArtifactKind kind_from_name(const std::string& name) {
+  if (name.find(".sql") != std::string::npos) return ArtifactKind::database;
+  if (name.find(".tar") != std::string::npos || ends_with(name, ".tgz")) return ArtifactKind::files;
+  return ArtifactKind::other;
+}
+
+std::string compression_from_name(const std::string& name) {
+  if (ends_with(name, ".gz") || ends_with(name, ".tgz")) return "gzip";
+  if (ends_with(name, ".zst")) return "zstd";
+  return "none";
+}
+
+core::Result<ArtifactInfo> stream_artifact(const std::string& dir, const std::string& name, ArtifactKind kind,
+                                           const std::string& compression, const Producer& produce) {
+  auto writer = ArtifactWriter::create(dir, name);
+  if (!writer) return tl::unexpected(writer.error());
+  auto& w = **writer;
+  auto produced = produce([&w](std::string_view chunk) { return w.write(chunk); });
+  // A write error (disk full) explains a stopped producer better than the producer's own message.
+  if (w.error()) return core::fail(ErrorKind::io, *w.error());
+  if (!produced) return tl::unexpected(produced.error());
+  if (auto finished = w.finish(); !finished) return tl::unexpected(finished.error());
+  if (auto verified = verify_artifact(w.partial_path(), kind, compression); !verified) {
+    return tl::unexpected(verified.error());
+  }
+  if (auto committed = w.commit(); !committed) return tl::unexpected(committed.error());
+  return ArtifactInfo{name, kind, compression, w.size(), w.sha256(), *produced};
+}
+
+core::Result<std::vector<std::string>> dump_argv(const inventory::Site& site, const inventory::Environment& env) {
+  switch (site.cms) {
+    case inventory::Cms::wordpress:
+      return std::vector<std::string>{env.binary("wp"), "--path=" + env.path, "db", "export", "-",
+                                      "--single-transaction", "--quick"};
+    case inventory::Cms::drupal: return std::vector<std::string>{env.binary("drush"), "sql:dump"};
+    default: break;
+  }
+  return core::fail(ErrorKind::config,
+                    fmt::format("site {}: no database dump tool for cms {}; set backup.database: false or use "
+                                "backup.method: custom",
+                                site.name, inventory::to_string(site.cms)));
+}
+
+core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
+  const auto& site = *c.site;
+  const auto& env = *c.env;
+  auto& transport = *c.transport;
+  const std::string wanted = compression_name(site.backup.compression);
+
+  // Which compressor the server has decides where compression happens.
+  transport::Command probe;
+  probe.argv = {"sh", "-c", "for t in gzip zstd; do command -v \"$t\" >/dev/null 2>&1 && echo \"$t\"; done; exit 0"};
+  probe.cwd = "-";
+  probe.timeout = transport::Milliseconds{60'000};
+  auto probed = transport.run(probe);
+  if (auto error = probed.error("probe for compressors")) return tl::unexpected(*error);
+  std::string compression = wanted;
+  std::vector<std::string> notes;
+  if (wanted != "none" && probed.out.find(wanted) == std::string::npos) {
+    notes.push_back(fmt::format("{} is not installed on the server: artifacts stored uncompressed", wanted));
+    compression = "none";
+  }
+
+  // CMS version at backup time, best effort.
+  transport::Command version;
+  version.timeout = transport::Milliseconds{60'000};
+  if (site.cms == inventory::Cms::wordpress) {
+    version.argv = {env.binary("wp"), "--path=" + env.path, "core", "version"};
+  } else if (site.cms == inventory::Cms::drupal) {
+    version.argv = {env.binary("drush"), "status", "--field=drupal-version"};
+  }
+  if (!version.argv.empty()) {
+    auto v = transport.run(version);
+    if (v.ok() && !core::trim(v.out).empty()) c.manifest->versions["core"] = std::string(core::trim(v.out));
+  }
+
+  std::vector<ArtifactInfo> artifacts;
+  auto compressor = compressor_argv(compression);
+  if (site.backup.database) {
+    auto dump = dump_argv(site, env);
+    if (!dump) return tl::unexpected(dump.error());
+    auto artifact = stream_artifact(c.dir, "database.sql" + extension(compression), ArtifactKind::database, compression,
+                                    [&](const transport::OutputSink& sink) {
+                                      return run_staged(transport, env, *dump, "dump", compressor, sink, {});
+                                    });
+    if (!artifact) return tl::unexpected(artifact.error());
+    artifacts.push_back(std::move(*artifact));
+  }
+  if (!site.backup.paths.empty()) {
+    std::vector<std::string> tar{"tar", "-cf", "-"};
+    for (const auto& pattern : site.backup.exclude) tar.push_back("--exclude=" + pattern);
+    tar.push_back("--");
+    for (const auto& path : site.backup.paths) tar.push_back(path);
+    // GNU tar exits 1 when a file changed while it was read: the archive is complete, keep a warning.
+    auto artifact = stream_artifact(c.dir, "files.tar" + extension(compression), ArtifactKind::files, compression,
+                                    [&](const transport::OutputSink& sink) {
+                                      return run_staged(transport, env, tar, "tar", compressor, sink, {1});
+                                    });
+    if (!artifact) return tl::unexpected(artifact.error());
+    artifacts.push_back(std::move(*artifact));
+  }
+  if (!artifacts.empty()) {
+    for (auto& note : notes) artifacts.front().warnings.push_back(note);
+  }
+  return artifacts;
+}
+
+core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& c) {
+  std::vector<ArtifactInfo> artifacts;
+  for (const auto& [name, argv] : c.site->backup.commands) {
+    auto artifact = stream_artifact(
+        c.dir, name, kind_from_name(name), compression_from_name(name),
+        [&](const transport::OutputSink& sink) -> core::Result<std::vector<std::string>> {
+          transport::Command command;
+          command.argv = argv;
+          command.timeout = std::chrono::duration_cast<transport::Milliseconds>(c.env->command_timeout);
+          command.on_stdout = sink;
+          auto result = c.transport->run(command);
+          if (auto error = result.error(core::join(argv, " "))) return tl::unexpected(*error);
+          return std::vector<std::string>{};
+        });
+    if (!artifact) return tl::unexpected(core::with_context(artifact.error(), "artifact " + name));
+    artifacts.push_back(std::move(*artifact));
+  }
+  return artifacts;
+}
+
+} // namespace tma::backup

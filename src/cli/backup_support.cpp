@@ -1,0 +1,52 @@
+#include "cli/backup_support.hpp"
+
+#include <fmt/format.h>
+
+#include "cli/journal_access.hpp"
+
+namespace tma::cli {
+
+BackupServices::BackupServices(Context& context) : m_journal(open_journal(context)) {
+  m_services.make_transport = [this](const inventory::Environment& env) {
+    return transport::make_transport(env, &m_masters);
+  };
+  m_services.http = &m_http;
+  m_services.zone = agency_zone(context);
+}
+
+std::vector<inventory::Target> backup_targets(Context& context, const inventory::Selection& selection,
+                                              inventory::EmptySelection empty) {
+  auto sites = selected_sites(context, selection, empty);
+  if (selection.env) {
+    auto targets = inventory::select_targets(sites, selection);
+    if (!targets) throw core::UsageError(targets.error().message);
+    return *targets;
+  }
+  std::vector<inventory::Target> out;
+  for (const auto* site : sites) {
+    if (!site->environments.empty()) out.push_back({site, &site->environments.front()});
+  }
+  return out;
+}
+
+std::string human_size(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+}
+
+std::string human_age(std::chrono::seconds age) {
+  auto s = age.count();
+  if (s < 0) return "future";
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m", s / 60);
+  if (s < 86400) return fmt::format("{}h {}m", s / 3600, s % 3600 / 60);
+  return fmt::format("{}d {}h", s / 86400, s % 86400 / 3600);
+}
+
+} // namespace tma::cli

@@ -1,0 +1,332 @@
+// `tma backup`, `tma backup verify`, `tma backup prune` and `tma backups` (docs/backup.md).
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <tma/backup/engine.hpp>
+#include <tma/backup/schedule.hpp>
+#include <tma/backup/verify.hpp>
+#include <tma/core/exit_code.hpp>
+#include <tma/core/log.hpp>
+#include <tma/core/text.hpp>
+#include <tma/core/units.hpp>
+#include <tma/report/output.hpp>
+
+#include "cli/backup_support.hpp"
+#include "cli/commands.hpp"
+
+namespace tma::cli {
+
+namespace {
+
+struct BackupCli {
+  inventory::Selection selection;
+  bool due = false;
+  int jobs = 1;
+  std::string kind = "manual";
+  std::string lock_wait = "0s";
+  report::Format format = report::Format::table;
+};
+
+std::chrono::milliseconds parse_wait(const std::string& text) {
+  auto wait = core::parse_duration(text);
+  if (!wait) throw core::UsageError(fmt::format("--lock-wait: {}", wait.error()));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*wait);
+}
+
+int exit_bits(const core::Error& error) {
+  return error.kind == core::ErrorKind::unreachable ? core::exit_code::unreachable : core::exit_code::site_failed;
+}
+
+void run_backups(Context& context, const BackupCli& cli) {
+  auto kind = backup::parse_backup_kind(cli.due ? "scheduled" : cli.kind);
+  if (!kind) throw core::UsageError(kind.error());
+  if (cli.jobs < 1 || cli.jobs > 64) throw core::UsageError("--jobs must be between 1 and 64");
+  auto targets = backup_targets(context, cli.selection, inventory::EmptySelection::error);
+  context.print_warnings();
+  const auto& inventory = context.inventory();
+  BackupServices real(context);
+  auto& services = real.services();
+  journal::Run run(real.journal(), "backup");
+  real.attach(run);
+  auto now = services.current_time();
+
+  // --due: only the targets whose schedule has a slot since their last good backup.
+  std::vector<inventory::Target> work;
+  std::vector<std::string> not_due;
+  for (const auto& t : targets) {
+    if (!cli.due) {
+      work.push_back(t);
+      continue;
+    }
+    auto schedule = backup::Schedule::parse(t.site->backup.schedule);
+    if (!schedule) {
+      throw core::ConfigError(fmt::format("site {}: backup.schedule: {}", t.site->name, schedule.error()));
+    }
+    std::optional<core::SysSeconds> last;
+    if (auto root = backup::backups_root(inventory, *t.site)) {
+      backup::LocalStore store(*root);
+      if (auto listing = store.list(t.site->name, t.env->name); listing && !listing->backups.empty()) {
+        last = listing->backups.front().manifest.time;
+      }
+    }
+    if (backup::is_due(*schedule, last, now, services.zone)) {
+      work.push_back(t);
+    } else {
+      not_due.push_back(t.site->name + " " + t.env->name);
+    }
+  }
+
+  // One worker per site at a time: the environments of a site share its lock.
+  std::map<std::string, std::vector<inventory::Target>> by_site;
+  for (const auto& t : work) by_site[t.site->name].push_back(t);
+  std::vector<std::vector<inventory::Target>> queue;
+  for (auto& [name, list] : by_site) queue.push_back(list);
+  std::vector<backup::BackupOutcome> outcomes;
+  std::mutex mutex;
+  std::atomic<std::size_t> next{0};
+  backup::BackupOptions options;
+  options.kind = *kind;
+  options.lock_wait = parse_wait(cli.lock_wait);
+  auto worker = [&] {
+    for (std::size_t i = next++; i < queue.size(); i = next++) {
+      for (const auto& t : queue[i]) {
+        auto outcome = backup::run_backup(inventory, *t.site, *t.env, options, services);
+        std::lock_guard<std::mutex> guard(mutex);
+        outcomes.push_back(std::move(outcome));
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 1; i < std::min<int>(cli.jobs, static_cast<int>(queue.size())); ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& thread : threads) thread.join();
+  std::sort(outcomes.begin(), outcomes.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.site, a.env) < std::tie(b.site, b.env);
+  });
+
+  int bits = 0;
+  std::vector<std::string> locked;
+  bool other_failure = false;
+  nlohmann::json json = nlohmann::json::array();
+  report::Table table({"site", "env", "outcome", "backup", "size", "duration", "pruned", "note"});
+  for (const auto& o : outcomes) {
+    std::string pruned = o.prune && !o.prune->removed.empty() ? std::to_string(o.prune->removed.size()) : "";
+    std::string note;
+    if (!o.leftovers.empty()) note = fmt::format("removed {} leftover(s)", o.leftovers.size());
+    if (o.prune && o.prune->error) note += (note.empty() ? "" : "; ") + ("prune: " + o.prune->error->message);
+    nlohmann::json item{{"site", o.site}, {"env", o.env}, {"ok", o.ok()}, {"leftovers_removed", o.leftovers.size()}};
+    if (o.ok()) {
+      const auto& m = *o.manifest;
+      table.add_row({o.site, o.env, report::Cell("ok", report::Style::good), m.id, human_size(m.total_size()),
+                     core::format_duration(std::chrono::duration_cast<core::Seconds>(m.duration)), pruned, note});
+      item["backup"] = backup::to_json(m);
+      item["pruned"] = o.prune ? o.prune->removed : std::vector<std::string>{};
+    } else {
+      const auto& e = *o.error;
+      if (e.kind == core::ErrorKind::locked) {
+        locked.push_back(e.message);
+      } else {
+        other_failure = true;
+        bits |= exit_bits(e);
+      }
+      table.add_row({o.site, o.env, report::Cell("FAILED", report::Style::bad), "", "", "", "", e.message});
+      item["error"] = {{"kind", core::to_string(e.kind)}, {"message", e.message}};
+    }
+    json.push_back(item);
+  }
+  if (cli.format == report::Format::json) {
+    report::print_json(report::envelope(1, {{"backups", json}, {"not_due", not_due}}));
+  } else {
+    if (!outcomes.empty()) report::print(table.render(context.colour()));
+    if (cli.due && !not_due.empty() && context.global.verbose > 0) {
+      report::print(fmt::format("not due: {}\n", fmt::join(not_due, ", ")));
+    }
+    if (outcomes.empty()) report::print("nothing to back up (no backup is due)\n");
+  }
+  int exit = bits;
+  if (!locked.empty() && !other_failure) exit = core::exit_code::locked;
+  else if (!locked.empty()) exit |= core::exit_code::site_failed;
+  if (auto finished = run.finish(exit); !finished) core::log::error("journal: {}", finished.error().message);
+  if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
+  context.exit_code |= exit;
+}
+
+void run_verify(Context& context, const inventory::Selection& selection, const std::optional<std::string>& id,
+                report::Format format) {
+  auto targets = backup_targets(context, selection, inventory::EmptySelection::all_sites);
+  const auto& inventory = context.inventory();
+  BackupServices real(context);
+  journal::Run run(real.journal(), "backup verify");
+  real.attach(run);
+  report::Table table({"site", "env", "backup", "outcome", "problems"});
+  nlohmann::json json = nlohmann::json::array();
+  int bits = 0;
+  for (const auto& t : targets) {
+    auto root = backup::backups_root(inventory, *t.site);
+    if (!root) throw core::ConfigError(root.error().message);
+    backup::LocalStore store(*root);
+    auto listing = store.list(t.site->name, t.env->name);
+    if (!listing) throw core::TmaError(core::exit_code::site_failed, listing.error().message);
+    for (const auto& problem : listing->problems) core::log::warning("{}", problem);
+    for (const auto& b : listing->backups) {
+      if (id && *id != "latest" && b.manifest.id != *id) continue;
+      auto problems = backup::verify_backup(b.dir, b.manifest);
+      // An http backup without a local archive has only its remote id to show.
+      if (b.manifest.artifacts.empty() && !b.manifest.remote_id.empty()) problems.clear();
+      bool ok = problems.empty();
+      if (!ok) bits |= core::exit_code::site_failed;
+      table.add_row({t.site->name, t.env->name, b.manifest.id,
+                     report::Cell(ok ? "ok" : "FAILED", ok ? report::Style::good : report::Style::bad),
+                     fmt::format("{}", fmt::join(problems, "; "))});
+      json.push_back({{"site", t.site->name}, {"env", t.env->name}, {"backup", b.manifest.id}, {"ok", ok},
+                      {"problems", problems}});
+      real.services().record("backup.verified", *t.site, t.env->name,
+                             {{"id", b.manifest.id}, {"outcome", ok ? "ok" : "failed"}, {"problems", problems}});
+      if (id && *id == "latest") break;
+    }
+  }
+  if (id && json.empty()) throw core::UsageError(fmt::format("no backup '{}' in the selection", *id));
+  if (format == report::Format::json) {
+    report::print_json(report::envelope(1, {{"verified", json}}));
+  } else {
+    report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
+  }
+  if (auto finished = run.finish(bits); !finished) core::log::error("journal: {}", finished.error().message);
+  context.exit_code |= bits;
+}
+
+void run_prune(Context& context, const inventory::Selection& selection, bool dry_run, report::Format format) {
+  auto targets = backup_targets(context, selection, inventory::EmptySelection::error);
+  const auto& inventory = context.inventory();
+  BackupServices real(context);
+  journal::Run run(real.journal(), "backup prune");
+  real.attach(run);
+  nlohmann::json json = nlohmann::json::array();
+  std::string text;
+  int bits = 0;
+  for (const auto& t : targets) {
+    auto root = backup::backups_root(inventory, *t.site);
+    if (!root) throw core::ConfigError(root.error().message);
+    backup::LocalStore store(*root);
+    auto lock = backup::SiteLock::acquire(store.site_dir(t.site->name), "tma backup prune", {});
+    if (!lock) throw core::LockedError(lock.error().message);
+    auto outcome = backup::prune_backups(store, *t.site, t.env->name, dry_run, {}, real.services());
+    text += fmt::format("{} {} (keep {}){}\n", t.site->name, t.env->name, backup::describe_policy(t.site->backup.keep),
+                        dry_run ? " [dry run]" : "");
+    nlohmann::json decisions = nlohmann::json::array();
+    if (outcome.plan) {
+      for (const auto& d : outcome.plan->decisions) {
+        text += fmt::format("  {:<8} {}  {}\n", d.keep ? "keep" : (dry_run ? "would remove" : "remove"), d.backup.id,
+                            fmt::join(d.reasons, ", "));
+        decisions.push_back({{"id", d.backup.id}, {"keep", d.keep}, {"reasons", d.reasons}});
+      }
+      if (outcome.plan->decisions.empty()) text += "  no backups\n";
+    }
+    if (outcome.error) {
+      bits |= core::exit_code::site_failed;
+      text += fmt::format("  error: {}\n", outcome.error->message);
+    }
+    json.push_back({{"site", t.site->name}, {"env", t.env->name}, {"dry_run", dry_run}, {"decisions", decisions},
+                    {"removed", outcome.removed},
+                    {"error", outcome.error ? nlohmann::json(outcome.error->message) : nlohmann::json()}});
+  }
+  if (format == report::Format::json) {
+    report::print_json(report::envelope(1, {{"prune", json}}));
+  } else {
+    report::print(text);
+  }
+  if (auto finished = run.finish(bits); !finished) core::log::error("journal: {}", finished.error().message);
+  context.exit_code |= bits;
+}
+
+void run_list(Context& context, const inventory::Selection& selection, report::Format format) {
+  auto sites = selected_sites(context, selection, inventory::EmptySelection::all_sites);
+  auto targets = inventory::select_targets(sites, selection);
+  if (!targets) throw core::UsageError(targets.error().message);
+  const auto& inventory = context.inventory();
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  report::Table table({"site", "env", "backup", "time (UTC)", "age", "size", "artifacts", "kind"});
+  nlohmann::json json = nlohmann::json::array();
+  for (const auto& t : *targets) {
+    auto root = backup::backups_root(inventory, *t.site);
+    if (!root) continue; // no local storage: nothing to list here
+    backup::LocalStore store(*root);
+    auto listing = store.list(t.site->name, t.env->name);
+    if (!listing) throw core::TmaError(core::exit_code::site_failed, listing.error().message);
+    for (const auto& problem : listing->problems) core::log::warning("{}", problem);
+    for (const auto& b : listing->backups) {
+      const auto& m = b.manifest;
+      std::vector<std::string> names;
+      for (const auto& a : m.artifacts) names.push_back(a.name);
+      table.add_row({m.site, m.env, m.id, core::format_rfc3339_utc(m.time), human_age(now - m.time),
+                     human_size(m.total_size()), fmt::format("{}", fmt::join(names, ", ")),
+                     std::string(backup::to_string(m.kind))});
+      auto item = backup::to_json(m);
+      item["path"] = b.dir;
+      json.push_back(item);
+    }
+  }
+  if (format == report::Format::json) {
+    report::print_json(report::envelope(1, {{"backups", json}}));
+  } else {
+    report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
+  }
+}
+
+} // namespace
+
+void setup_backup(CLI::App& app, Context& context) {
+  auto cli = std::make_shared<BackupCli>();
+  auto* cmd = app.add_subcommand("backup", "Back up sites (database dump + files) into the local store");
+  add_selection(*cmd, cli->selection);
+  add_format(*cmd, cli->format);
+  cmd->add_flag("--due", cli->due, "Only the sites whose backup.schedule has a slot since their last good backup");
+  cmd->add_option("--jobs,-j", cli->jobs, "Sites backed up in parallel")->type_name("N");
+  cmd->add_option("--kind", cli->kind, "Recorded kind: manual, scheduled, pre-update")->type_name("KIND");
+  cmd->add_option("--lock-wait", cli->lock_wait, "Wait this long for a site locked by another tma (default 0s: exit 75)")
+      ->type_name("DURATION");
+
+  auto verify_selection = std::make_shared<inventory::Selection>();
+  auto verify_id = std::make_shared<std::optional<std::string>>();
+  auto verify_format = std::make_shared<report::Format>(report::Format::table);
+  auto* verify = cmd->add_subcommand("verify", "Re-read stored backups: sizes, SHA-256, compression, dump trailer");
+  add_selection(*verify, *verify_selection);
+  add_format(*verify, *verify_format);
+  verify->add_option("--backup", *verify_id, "Only this backup id (or latest)")->type_name("ID");
+  verify->callback([&context, verify_selection, verify_id, verify_format] {
+    run_verify(context, *verify_selection, *verify_id, *verify_format);
+  });
+
+  auto prune_selection = std::make_shared<inventory::Selection>();
+  auto dry_run = std::make_shared<bool>(false);
+  auto prune_format = std::make_shared<report::Format>(report::Format::table);
+  auto* prune = cmd->add_subcommand("prune", "Apply backup.keep: print what is kept and why, delete the rest");
+  add_selection(*prune, *prune_selection);
+  add_format(*prune, *prune_format);
+  prune->add_flag("--dry-run,-n", *dry_run, "Only print the decisions");
+  prune->callback([&context, prune_selection, dry_run, prune_format] {
+    run_prune(context, *prune_selection, *dry_run, *prune_format);
+  });
+
+  cmd->require_subcommand(0, 1);
+  cmd->callback([&context, cli, verify, prune] {
+    if (verify->parsed() || prune->parsed()) return;
+    run_backups(context, *cli);
+  });
+}
+
+void setup_backups(CLI::App& app, Context& context) {
+  auto selection = std::make_shared<inventory::Selection>();
+  auto format = std::make_shared<report::Format>(report::Format::table);
+  auto* cmd = app.add_subcommand("backups", "List stored backups: time, age, size, artifacts, kind");
+  add_selection(*cmd, *selection);
+  add_format(*cmd, *format);
+  cmd->callback([&context, selection, format] { run_list(context, *selection, *format); });
+}
+
+} // namespace tma::cli

@@ -1,0 +1,212 @@
+// The local store, manifests, artifact verification and the ssh method's pipeline, without servers
+// (real gzip/tar programs, FakeTransport).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include <tma/backup/manifest.hpp>
+#include <tma/backup/methods.hpp>
+#include <tma/backup/store.hpp>
+#include <tma/backup/verify.hpp>
+#include <tma/transport/process.hpp>
+
+#include "support/fake_transport.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using namespace tma::backup;
+using tma::test::TempDir;
+
+namespace {
+
+tma::core::SysSeconds at(const char* text) { return *tma::core::parse_rfc3339(text); }
+
+Manifest manifest_for(const std::string& id, const char* time) {
+  Manifest m;
+  m.id = id;
+  m.site = "acme";
+  m.env = "prod";
+  m.time = at(time);
+  m.tma_version = "0.1.0";
+  m.method = "custom";
+  m.artifacts.push_back({"notes.txt", ArtifactKind::other, "none", 5, "x", {}});
+  return m;
+}
+
+std::string gzip_of(const std::string& text) {
+  TempDir dir;
+  auto path = dir.write("in", text);
+  auto out = tma::transport::capture({"gzip", "-c", path});
+  REQUIRE(out);
+  return out->out;
+}
+
+} // namespace
+
+TEST_CASE("backup ids are sortable UTC timestamps", "[backup][store]") {
+  CHECK(backup_id(at("2026-11-29T01:02:03Z")) == "20261129T010203Z");
+  REQUIRE(parse_backup_id("20261129T010203Z"));
+  CHECK(*parse_backup_id("20261129T010203Z-2") == at("2026-11-29T01:02:03Z"));
+  CHECK_FALSE(parse_backup_id("../x"));
+}
+
+TEST_CASE("manifest JSON round trip and validation", "[backup][store]") {
+  auto m = manifest_for("20261129T010203Z", "2026-11-29T01:02:03Z");
+  m.versions["core"] = "6.4.3";
+  m.kind = BackupKind::pre_update;
+  auto back = manifest_from_json(to_json(m));
+  REQUIRE(back);
+  CHECK(back->id == m.id);
+  CHECK(back->kind == BackupKind::pre_update);
+  CHECK(back->versions.at("core") == "6.4.3");
+  auto bad = to_json(m);
+  bad["artifacts"][0]["name"] = "../../etc/passwd";
+  CHECK_FALSE(manifest_from_json(bad));
+  bad = to_json(m);
+  bad.erase("site");
+  CHECK_FALSE(manifest_from_json(bad));
+}
+
+TEST_CASE("store: only backups with a manifest exist; leftovers are cleaned", "[backup][store]") {
+  TempDir dir;
+  LocalStore store(dir.file("backups"));
+  auto id1 = store.create("acme", "prod", at("2026-11-28T01:00:00Z"));
+  REQUIRE(id1);
+  REQUIRE(store.write_manifest("acme", "prod", manifest_for(*id1, "2026-11-28T01:00:00Z")));
+  auto id2 = store.create("acme", "prod", at("2026-11-29T01:00:00Z"));
+  REQUIRE(id2);
+  // An interrupted backup: a directory with a partial artifact and no manifest.
+  std::ofstream(store.env_dir("acme", "prod") + "/" + *id2 + "/database.sql.gz.partial") << "half";
+  auto same_second = store.create("acme", "prod", at("2026-11-29T01:00:00Z"));
+  REQUIRE(same_second);
+  CHECK(*same_second == *id2 + "-2");
+
+  auto listing = store.list("acme", "prod");
+  REQUIRE(listing);
+  REQUIRE(listing->backups.size() == 1);
+  CHECK(listing->backups[0].manifest.id == *id1);
+
+  auto cleaned = store.clean_leftovers("acme", "prod");
+  REQUIRE(cleaned);
+  CHECK(cleaned->size() == 2);
+  CHECK_FALSE(fs::exists(store.env_dir("acme", "prod") + "/" + *id2));
+  CHECK(fs::exists(store.env_dir("acme", "prod") + "/" + *id1 + "/manifest.json"));
+
+  REQUIRE(store.remove("acme", "prod", *id1));
+  listing = store.list("acme", "prod");
+  REQUIRE(listing);
+  CHECK(listing->backups.empty());
+  CHECK_FALSE(store.remove("acme", "prod", "../../x"));
+}
+
+TEST_CASE("store: a corrupt manifest is reported, not listed", "[backup][store]") {
+  TempDir dir;
+  LocalStore store(dir.file("backups"));
+  auto id = store.create("acme", "prod", at("2026-11-28T01:00:00Z"));
+  REQUIRE(id);
+  std::ofstream(store.env_dir("acme", "prod") + "/" + *id + "/manifest.json") << "{not json";
+  auto listing = store.list("acme", "prod");
+  REQUIRE(listing);
+  CHECK(listing->backups.empty());
+  CHECK(listing->problems.size() == 1);
+}
+
+TEST_CASE("site lock: a second holder is refused with the holder's name", "[backup][store]") {
+  TempDir dir;
+  auto first = SiteLock::acquire(dir.file("acme"), "tma backup acme (pid 1)", std::chrono::milliseconds(0));
+  REQUIRE(first);
+  auto second = SiteLock::acquire(dir.file("acme"), "other", std::chrono::milliseconds(200));
+  REQUIRE_FALSE(second);
+  CHECK(second.error().kind == tma::core::ErrorKind::locked);
+  CHECK(second.error().message.find("tma backup acme (pid 1)") != std::string::npos);
+  { auto released = std::move(*first); }
+  CHECK(SiteLock::acquire(dir.file("acme"), "other", std::chrono::milliseconds(0)));
+}
+
+TEST_CASE("artifact verification with the real gzip and tar", "[backup][store]") {
+  TempDir dir;
+  auto complete = "-- MariaDB dump 10.19\nINSERT INTO t VALUES (1);\n-- Dump completed on 2026-11-29  1:02:03\n";
+  auto truncated = "-- MariaDB dump 10.19\nINSERT INTO t VALUES (1);\n";
+  CHECK(verify_artifact(dir.write("ok.sql.gz", gzip_of(complete)), ArtifactKind::database, "gzip"));
+  CHECK(verify_artifact(dir.write("ok.sql", complete), ArtifactKind::database, "none"));
+  auto no_trailer = verify_artifact(dir.write("cut.sql.gz", gzip_of(truncated)), ArtifactKind::database, "gzip");
+  REQUIRE_FALSE(no_trailer);
+  CHECK(no_trailer.error().message.find("Dump completed") != std::string::npos);
+  auto gz = gzip_of(complete);
+  CHECK_FALSE(verify_artifact(dir.write("short.sql.gz", gz.substr(0, gz.size() - 10)), ArtifactKind::database, "gzip"));
+  CHECK_FALSE(verify_artifact(dir.write("empty.sql.gz", ""), ArtifactKind::database, "gzip"));
+  // A real tar.gz lists; a cut one does not.
+  dir.write("tree/a.txt", "hello");
+  auto tar = tma::transport::capture({"tar", "-czf", "-", "-C", dir.file("tree"), "."});
+  REQUIRE(tar);
+  CHECK(verify_artifact(dir.write("files.tar.gz", tar->out), ArtifactKind::files, "gzip"));
+  CHECK_FALSE(verify_artifact(dir.write("cut.tar.gz", tar->out.substr(0, tar->out.size() / 2)), ArtifactKind::files,
+                              "gzip"));
+}
+
+TEST_CASE("stream_artifact: verified artifacts are renamed, failed ones leave nothing", "[backup][store]") {
+  TempDir dir;
+  auto good = stream_artifact(dir.path().string(), "db.sql", ArtifactKind::database, "none",
+                              [](const tma::transport::OutputSink& sink) -> tma::core::Result<std::vector<std::string>> {
+                                sink("CREATE TABLE t (a INT);\n");
+                                sink("-- Dump completed on 2026-11-29 01:02:03\n");
+                                return std::vector<std::string>{};
+                              });
+  REQUIRE(good);
+  CHECK(good->size == 65);
+  CHECK(good->sha256.size() == 64);
+  CHECK(fs::exists(dir.file("db.sql")));
+  auto digest = digest_file(dir.file("db.sql"));
+  REQUIRE(digest);
+  CHECK(digest->sha256 == good->sha256);
+
+  auto bad = stream_artifact(dir.path().string(), "cut.sql", ArtifactKind::database, "none",
+                             [](const tma::transport::OutputSink& sink) -> tma::core::Result<std::vector<std::string>> {
+                               sink("CREATE TABLE t (a INT);\n");
+                               return std::vector<std::string>{};
+                             });
+  CHECK_FALSE(bad);
+  auto failed = stream_artifact(dir.path().string(), "fail.sql", ArtifactKind::database, "none",
+                                [](const tma::transport::OutputSink&) -> tma::core::Result<std::vector<std::string>> {
+                                  return tma::core::fail(tma::core::ErrorKind::remote, "dump exited 2");
+                                });
+  CHECK_FALSE(failed);
+  CHECK_FALSE(fs::exists(dir.file("cut.sql")));
+  CHECK_FALSE(fs::exists(dir.file("cut.sql.partial")));
+  CHECK_FALSE(fs::exists(dir.file("fail.sql.partial")));
+}
+
+TEST_CASE("staged pipeline reports every stage", "[backup][store]") {
+  auto script = staged_pipeline({"wp", "--path=/srv/a b", "db", "export", "-"}, "dump", {"gzip", "-c"});
+  CHECK(script == "{ 'wp' '--path=/srv/a b' 'db' 'export' '-'; echo \"@tma-stage dump $?\" >&2; } | 'gzip' '-c'; "
+                  "echo \"@tma-stage compress $?\" >&2");
+  // Run it for real: the first stage's failure is visible although gzip succeeds.
+  std::string out;
+  tma::transport::ProcessOptions options;
+  std::string err;
+  options.on_stderr = [&err](std::string_view c) {
+    err.append(c);
+    return true;
+  };
+  options.on_stdout = tma::transport::string_sink(out, 1 << 20);
+  auto r = tma::transport::run_process({"sh", "-c", staged_pipeline({"sh", "-c", "echo partial; exit 3"}, "dump",
+                                                                    {"gzip", "-c"})},
+                                       options);
+  REQUIRE(r);
+  CHECK(r->exit_code == 0); // gzip's status: a plain pipe would call this a success
+  auto report = parse_stage_report(r->stderr_tail);
+  CHECK(report.codes.at("dump") == 3);
+  CHECK(report.codes.at("compress") == 0);
+}
+
+TEST_CASE("kind and compression from artifact names", "[backup][store]") {
+  CHECK(kind_from_name("db.sql.gz") == ArtifactKind::database);
+  CHECK(compression_from_name("db.sql.gz") == "gzip");
+  CHECK(kind_from_name("files.tar.zst") == ArtifactKind::files);
+  CHECK(compression_from_name("files.tar.zst") == "zstd");
+  CHECK(kind_from_name("export.json") == ArtifactKind::other);
+  CHECK(compression_from_name("export.json") == "none");
+}
