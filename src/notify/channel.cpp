@@ -1,4 +1,5 @@
 #include <tma/notify/channel.hpp>
+#include <tma/transport/secret.hpp>
 
 #include <algorithm>
 
@@ -158,18 +159,6 @@ core::Result<Email> build_email(const std::string& from, const std::vector<std::
   return email;
 }
 
-core::Result<std::string> secret_value(const inventory::Secret& secret) {
-  if (!secret.value.empty() || secret.command.empty()) return secret.value;
-  auto captured = transport::capture(secret.command);
-  if (!captured) {
-    return tl::unexpected(core::Error{captured.error().kind, core::redact("secret command: " + captured.error().message)});
-  }
-  auto value = captured->out;
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-  core::register_secret(value);
-  return value;
-}
-
 ChannelSender::ChannelSender(transport::HttpClient& http, SmtpOptions smtp) : m_http(&http), m_smtp(std::move(smtp)) {}
 
 core::Result<void> ChannelSender::send(const inventory::NotifyChannel& channel, const std::vector<std::string>& recipients,
@@ -177,13 +166,13 @@ core::Result<void> ChannelSender::send(const inventory::NotifyChannel& channel, 
   if (channel.type == "email") {
     auto email = build_email(channel.from, recipients, message, std::chrono::system_clock::now());
     if (!email) return tl::unexpected(email.error());
-    auto password = secret_value(channel.password);
+    auto password = transport::resolve_secret(channel.password, "notify.channels." + channel.name + ".password");
     if (!password) return tl::unexpected(password.error());
     return send_smtp(channel.smtp, channel.username, *password, channel.tls, *email, m_smtp);
   }
-  auto url = secret_value(channel.url);
+  auto url = transport::resolve_secret(channel.url, "notify.channels." + channel.name + ".url");
   if (!url) return tl::unexpected(url.error());
-  auto secret = secret_value(channel.secret);
+  auto secret = transport::resolve_secret(channel.secret, "notify.channels." + channel.name + ".secret");
   if (!secret) return tl::unexpected(secret.error());
   auto payload = webhook_payload(channel.type, message, *secret);
   if (!payload) return tl::unexpected(payload.error());

@@ -85,8 +85,6 @@ private:
 core::Result<void> send_smtp(const std::string& url, const std::string& username, const std::string& password,
                              bool tls, const Email& email, const SmtpOptions& options);
 
-/// The value of `secret`: its literal, or the stdout (trailing newline removed) of its command,
-/// registered for redaction. Empty for an empty secret.
-core::Result<std::string> secret_value(const inventory::Secret& secret);
+
 
 } // namespace tma::notify
