@@ -82,7 +82,13 @@ public:
       m_r.outcome = Outcome::nothing_to_do;
       return m_r;
     }
-    if (!m_o.skip_preprod && !preprod()) {
+    if (m_o.skip_preprod) {
+      // No preprod to validate on: the whole plan goes to prod (the caller required --skip-preprod).
+      (void)m_t.recorder->record(k_prod, "update.preprod_skipped", nlohmann::json::object());
+      for (auto& s : m_r.steps) {
+        s.status = StepStatus::validated;
+      }
+    } else if (!preprod()) {
       return m_r;
     }
     if (m_o.preprod_only) {
