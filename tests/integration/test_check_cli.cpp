@@ -134,14 +134,17 @@ sources:
 sites:
   alpha:
     client: lab
+    cms: wordpress
     environments:
       prod: {{url: "http://alpha.invalid", ssh: {ssh}, path: "{alpha}", wp: "{wp}"}}
   bravo:
     client: lab
+    cms: wordpress
     environments:
       prod: {{url: "http://bravo.invalid", transport: local, path: "{bravo}", wp: "{wp}"}}
   charlie:
     client: lab
+    cms: wordpress
     environments:
       prod: {{url: "{web}"}}
   delta:
@@ -156,10 +159,12 @@ sites:
       prod: {{url: "{web}"}}
   foxtrot:
     client: lab
+    cms: wordpress
     environments:
       prod: {{url: "http://foxtrot.invalid", ssh: {closed}, path: /srv/www, wp: "{wp}"}}
   golf:
     client: lab
+    cms: wordpress
     environments:
       prod: {{url: "http://golf.invalid", ssh: {ssh}, path: "{golf}", wp: "{wp}"}}
 )",
