@@ -47,6 +47,8 @@ int run(int argc, char** argv) {
   setup_sync(app, context);
   setup_hours(app, context);
   setup_summary(app, context);
+  setup_incident(app, context);
+  setup_notify(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

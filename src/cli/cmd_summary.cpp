@@ -8,6 +8,7 @@
 #include <tma/contract/summary.hpp>
 #include <tma/core/error.hpp>
 #include <tma/core/exit_code.hpp>
+#include <tma/incident/stats.hpp>
 #include <tma/report/output.hpp>
 
 #include "cli/commands.hpp"
@@ -43,11 +44,16 @@ void run_month_summary(Context& context, const MonthSummaryOptions& options) {
   for (const auto& problem : hours->problems) report::eprint("tma: warning: " + problem + "\n");
   if (!hours->problems.empty()) context.exit_code |= core::exit_code::findings;
 
+  auto all_incidents = incident::load_all(*journal);
+  if (!all_incidents) throw core::TmaError(core::exit_code::site_failed, "journal: " + all_incidents.error().message);
+  auto from = zone.start_of_day(period.from);
+  auto until = zone.start_of_day(contract::add_days(period.to, 1));
   std::vector<contract::ClientSummary> summaries;
   for (auto& client_hours : hours->clients) {
     auto incidents = contract::load_incidents(*journal, client_hours.client, period, zone);
     if (!incidents) throw core::TmaError(core::exit_code::site_failed, "journal: " + incidents.error().message);
-    summaries.push_back(contract::ClientSummary{std::move(client_hours), std::move(*incidents)});
+    auto stats = incident::period_stats(*all_incidents, client_hours.client, inventory, zone, from, until, journal->now());
+    summaries.push_back(contract::ClientSummary{std::move(client_hours), std::move(*incidents), stats});
   }
 
   if (options.format == report::Format::json) {

@@ -18,5 +18,7 @@ void setup_journal(CLI::App& app, Context& context);
 void setup_sync(CLI::App& app, Context& context);
 void setup_hours(CLI::App& app, Context& context);
 void setup_summary(CLI::App& app, Context& context);
+void setup_incident(CLI::App& app, Context& context);
+void setup_notify(CLI::App& app, Context& context);
 
 } // namespace tma::cli

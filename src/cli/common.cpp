@@ -46,9 +46,9 @@ void add_selection(CLI::App& command, inventory::Selection& selection) {
 void add_format(CLI::App& command, report::Format& format, bool markdown) {
   std::map<std::string, report::Format> choices{{"table", report::Format::table}, {"json", report::Format::json}};
   if (markdown) choices.emplace("markdown", report::Format::markdown);
-  command.add_option("--format,-f", format, "Output format")
+  command.add_option("--format,-f", format, "Output format (default: table)")
       ->transform(CLI::CheckedTransformer(choices, CLI::ignore_case))
-      ->default_str("table");
+      ->option_text(markdown ? "table|json|markdown" : "table|json");
 }
 
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,

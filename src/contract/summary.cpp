@@ -46,30 +46,16 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
 
 core::Result<std::vector<IncidentLine>> load_incidents(const journal::Journal& journal, const std::string& client,
                                                        const Period& period, const core::TimeZone& zone) {
-  journal::Filter filter;
-  filter.types = {std::string(k_incident_opened), std::string(k_incident_resolved)};
-  filter.clients = {client};
-  filter.since = zone.start_of_day(period.from);
-  std::vector<IncidentLine> lines;
-  std::map<std::string, core::SysSeconds> resolved;
+  // The incident module folds every incident.* event (ids after a sync clash, `--at` start
+  // times, resolutions naming their opening event); this block only selects and flattens.
+  auto all = incident::load_all(journal);
+  if (!all) return tl::unexpected(all.error());
+  auto from = zone.start_of_day(period.from);
   auto until = zone.start_of_day(add_days(period.to, 1));
-  auto scanned = journal.scan(filter, [&](const journal::Event& event) {
-    auto id = event.data.is_object() ? event.data.value("incident", event.id) : event.id;
-    if (event.type == k_incident_resolved) {
-      resolved[id] = event.at;
-    } else if (event.at < until) {
-      IncidentLine line{id, event.site, "", "", event.at, std::nullopt};
-      if (event.data.is_object()) {
-        line.severity = event.data.value("severity", "");
-        line.title = event.data.value("title", "");
-      }
-      lines.push_back(std::move(line));
-    }
-    return true;
-  });
-  if (!scanned) return tl::unexpected(scanned.error());
-  for (auto& line : lines) {
-    if (auto it = resolved.find(line.id); it != resolved.end()) line.resolved = it->second;
+  std::vector<IncidentLine> lines;
+  for (const auto& i : *all) {
+    if (i.client != client || i.opened < from || i.opened >= until) continue;
+    lines.push_back(IncidentLine{i.id, i.site, std::string(inventory::to_string(i.severity)), i.title, i.opened, i.resolved});
   }
   std::sort(lines.begin(), lines.end(),
             [](const IncidentLine& a, const IncidentLine& b) { return std::tie(a.opened, a.id) < std::tie(b.opened, b.id); });
@@ -89,13 +75,19 @@ nlohmann::json client_summary_json(const ClientSummary& summary) {
                                                     : nlohmann::json(nullptr)}});
   }
   out["incidents"] = incidents;
+  out["incident_stats"] = summary.incident_stats ? incident::to_json(*summary.incident_stats) : nlohmann::json(nullptr);
   return out;
 }
 
 std::string render_client_summary(const ClientSummary& summary, const std::string& currency) {
   auto out = render_client_hours(summary.hours, currency);
-  if (summary.incidents.empty()) return out + "  incidents: none\n";
+  bool stats = summary.incident_stats && !summary.incident_stats->empty();
+  if (summary.incidents.empty()) {
+    out += "  incidents: none\n";
+    return stats ? out + incident::render(*summary.incident_stats) : out;
+  }
   out += fmt::format("  incidents: {}\n", summary.incidents.size());
+  if (stats) out += incident::render(*summary.incident_stats);
   for (const auto& i : summary.incidents) {
     out += fmt::format("    {}  {}  {}  {}  {}{}\n", core::format_rfc3339_utc(i.opened), i.id,
                        i.severity.empty() ? "-" : i.severity, i.site.empty() ? "-" : i.site,

@@ -13,6 +13,7 @@
 #include <tma/contract/accounting.hpp>
 #include <tma/core/error.hpp>
 #include <tma/core/timezone.hpp>
+#include <tma/incident/stats.hpp>
 #include <tma/inventory/model.hpp>
 #include <tma/journal/journal.hpp>
 
@@ -53,12 +54,16 @@ core::Result<std::vector<IncidentLine>> load_incidents(const journal::Journal& j
 struct ClientSummary {
   ClientHours hours;
   std::vector<IncidentLine> incidents;
+  /// Counts, MTTA/MTTR, SLA and uptime of the period (incident/stats.hpp), when computed.
+  std::optional<incident::MonthStats> incident_stats;
 };
 
-/// `{...client_hours_json, incidents: [{id, site, severity, title, opened_at, resolved_at}]}`.
+/// `{...client_hours_json, incidents: [{id, site, severity, title, opened_at, resolved_at}],
+/// incident_stats: incident::to_json(stats) or null}`.
 nlohmann::json client_summary_json(const ClientSummary& summary);
 
-/// The hours block followed by the incident block (`incidents: none` when empty).
+/// The hours block followed by the incident block (`incidents: none` when empty), with the
+/// stats lines when there is something to count (incidents or downtime).
 std::string render_client_summary(const ClientSummary& summary, const std::string& currency);
 
 } // namespace tma::contract
