@@ -40,6 +40,8 @@ int run(int argc, char** argv) {
   setup_inventory(app, context);
   setup_sites(app, context);
   setup_ping(app, context);
+  setup_check(app, context);
+  setup_health(app, context);
   setup_init(app, context);
   setup_journal(app, context);
   setup_sync(app, context);

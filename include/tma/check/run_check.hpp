@@ -1,0 +1,46 @@
+#pragma once
+// One target's `tma check`: collect the installed components of a site environment through its
+// transport (WordPress/Drupal/composer over SSH or locally) or over HTTP (WordPress fingerprinting +
+// WordPress.org API), then turn them into findings. Per-site failures are values (SiteCheck::error).
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <tma/check/cache.hpp>
+#include <tma/check/finding.hpp>
+#include <tma/check/vulnerabilities.hpp>
+#include <tma/inventory/model.hpp>
+#include <tma/transport/http.hpp>
+#include <tma/transport/transport.hpp>
+
+namespace tma::check {
+
+/// Makes the transport of an environment (real: `transport::make_transport` with the run's masters).
+using CheckTransportFactory =
+    std::function<core::Result<std::unique_ptr<transport::Transport>>(const inventory::Environment&)>;
+
+/// Inputs shared by every target of one run.
+struct CheckInputs {
+  const CheckTransportFactory* transports = nullptr; ///< required for shell-checked sites
+  transport::HttpClient* http = nullptr;             ///< required for HTTP-only sites
+  ResponseCache* cache = nullptr;                    ///< WordPress.org answers (may be null: no cache)
+  std::string wordpress_api = "https://api.wordpress.org";
+  const VulnerabilityDb* wordfence = nullptr;        ///< null: WordPress security status unknown
+  std::string feed_note;                             ///< why `wordfence` is null (for security_note)
+};
+
+/// Check one site environment. Mapping: transport unreachable/timeout -> `error` of that kind
+/// (status unreachable); a non-zero exit or unparsable output -> `error` kind cms (status failed).
+/// `security_checked` is true when a vulnerability source answered for this site.
+SiteCheck run_check(const inventory::Site& site, const inventory::Environment& env, const CheckInputs& inputs);
+
+/// The vulnerability feed of a run: `sources.vulnerabilities_url` fetched through `cache` (fresh
+/// entry reused, stale entry used when the fetch fails) and parsed. `status` says why it is missing.
+struct Feed {
+  std::optional<VulnerabilityDb> db;
+  FeedStatus status;
+};
+Feed load_feed(const inventory::Sources& sources, transport::HttpClient& http, ResponseCache* cache);
+
+} // namespace tma::check

@@ -1,0 +1,361 @@
+// One target's `tma check`: run the CMS queries through the transport (or fingerprint over HTTP),
+// parse them, and compute findings. Every failure becomes SiteCheck::error so other sites carry on.
+#include <tma/check/run_check.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include <tma/check/evaluate.hpp>
+#include <tma/cms/commands.hpp>
+#include <tma/cms/drupal.hpp>
+#include <tma/cms/wordpress_http.hpp>
+#include <tma/cms/wpcli.hpp>
+#include <tma/core/redact.hpp>
+#include <tma/transport/secret.hpp>
+
+namespace tma::check {
+namespace {
+
+std::string command_text(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) {
+    if (!text.empty()) text += ' ';
+    text += arg;
+  }
+  return text;
+}
+
+// Run one tool command; output on success (exit code in ok_exit_codes), else the error.
+core::Result<std::string> run_tool(transport::Transport& shell, const cms::ToolCommand& tool,
+                                   const inventory::Environment& env) {
+  transport::Command command;
+  command.argv = tool.argv;
+  command.cwd = tool.cwd;
+  command.timeout = std::chrono::duration_cast<transport::Milliseconds>(env.command_timeout);
+  auto result = shell.run(command);
+  auto what = command_text(tool.argv);
+  if (result.outcome != transport::Outcome::completed) {
+    return tl::unexpected(*result.error(what));
+  }
+  for (int code : tool.ok_exit_codes) {
+    if (result.exit_code == code) return std::move(result.out);
+  }
+  auto detail = result.err.empty() ? std::string() : ": " + core::redact(std::string(result.err.substr(0, 300)));
+  return core::fail(core::ErrorKind::remote, fmt::format("`{}` exited with {}{}", what, result.exit_code, detail));
+}
+
+// Parser errors name the command whose output could not be read.
+template <class T>
+core::Result<T> parsed(core::Result<T> value, const cms::ToolCommand& tool) {
+  if (!value) {
+    return tl::unexpected(core::with_context(core::Error{core::ErrorKind::cms, value.error().message},
+                                             "output of `" + command_text(tool.argv) + "`"));
+  }
+  return value;
+}
+
+core::Result<std::vector<cms::Component>> wordpress_components(transport::Transport& shell,
+                                                               const inventory::Environment& env) {
+  std::string core_version;
+  std::vector<cms::wpcli::CoreOffer> offers;
+  std::vector<cms::Component> plugins, themes;
+  for (const auto& tool : cms::wordpress_check_commands(env)) {
+    auto out = run_tool(shell, tool, env);
+    if (!out) return tl::unexpected(out.error());
+    switch (tool.query) {
+      case cms::Query::wp_core_version: {
+        auto v = parsed(cms::wpcli::parse_core_version(*out), tool);
+        if (!v) return tl::unexpected(v.error());
+        core_version = *v;
+        break;
+      }
+      case cms::Query::wp_core_check_update: {
+        auto v = parsed(cms::wpcli::parse_core_check_update(*out), tool);
+        if (!v) return tl::unexpected(v.error());
+        offers = *v;
+        break;
+      }
+      case cms::Query::wp_plugin_list: {
+        auto v = parsed(cms::wpcli::parse_plugin_list(*out), tool);
+        if (!v) return tl::unexpected(v.error());
+        plugins = *v;
+        break;
+      }
+      case cms::Query::wp_theme_list: {
+        auto v = parsed(cms::wpcli::parse_theme_list(*out), tool);
+        if (!v) return tl::unexpected(v.error());
+        themes = *v;
+        break;
+      }
+      default:
+        break; // other queries (wp --info) are not needed for findings
+    }
+  }
+  std::vector<cms::Component> components{cms::wpcli::core_component(core_version, offers)};
+  components.insert(components.end(), plugins.begin(), plugins.end());
+  components.insert(components.end(), themes.begin(), themes.end());
+  return components;
+}
+
+struct ComposerSide {
+  std::vector<cms::Component> components;
+  std::optional<cms::composer::Audit> audit;
+};
+
+core::Result<ComposerSide> composer_components(transport::Transport& shell, const inventory::Environment& env,
+                                               const std::vector<cms::ToolCommand>& tools) {
+  ComposerSide side;
+  for (const auto& tool : tools) {
+    auto out = run_tool(shell, tool, env);
+    if (!out) return tl::unexpected(out.error());
+    switch (tool.query) {
+      case cms::Query::drush_status: {
+        auto v = parsed(cms::drush::parse_status(*out), tool);
+        if (!v) return tl::unexpected(v.error());
+        side.components.insert(side.components.begin(), cms::drush::core_component(*v));
+        break;
+      }
+      case cms::Query::composer_outdated: {
+        auto v = parsed(cms::composer::parse_outdated(*out), tool);
+        if (!v) return tl::unexpected(v.error());
+        side.components.insert(side.components.end(), v->begin(), v->end());
+        break;
+      }
+      case cms::Query::composer_audit: {
+        auto v = parsed(cms::composer::parse_audit(*out), tool);
+        if (!v) return tl::unexpected(v.error());
+        side.audit = *v;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (side.audit) {
+    auto extra = audit_only_components(*side.audit, side.components);
+    side.components.insert(side.components.end(), extra.begin(), extra.end());
+  }
+  return side;
+}
+
+// GET through the cache: a fresh entry saves the request, a stale one is used when the fetch fails.
+core::Result<std::string> cached_get(transport::HttpClient& http, ResponseCache* cache, const std::string& url,
+                                     const inventory::HttpSettings& settings) {
+  auto key = transport::url_for_display(url);
+  std::optional<ResponseCache::Entry> entry;
+  if (cache != nullptr) {
+    entry = cache->get(key);
+    if (entry && entry->fresh) return entry->body;
+  }
+  auto response = http.send(transport::request_for(settings, url));
+  if (response && response->status == 200) {
+    if (cache != nullptr) (void)cache->put(key, response->body);
+    return std::move(response->body);
+  }
+  if (entry) return entry->body;
+  if (!response) return tl::unexpected(response.error());
+  return core::fail(core::ErrorKind::http, fmt::format("HTTP {} from {}", response->status, key));
+}
+
+std::string url_encode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string base_url(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// WordPress seen from outside: page, feed and readme fingerprints, then WordPress.org's answers.
+core::Result<std::vector<cms::Component>> wordpress_http_components(const inventory::Site& site,
+                                                                    const inventory::Environment& env,
+                                                                    const CheckInputs& inputs) {
+  namespace wh = cms::wordpress_http;
+  auto& http = *inputs.http;
+  auto root = base_url(env.url);
+  auto page = http.send(transport::request_for(env.http, root + "/"));
+  if (!page) return tl::unexpected(page.error());
+  if (page->status >= 400) {
+    return core::fail(core::ErrorKind::http, fmt::format("HTTP {} from {}/", page->status, transport::url_for_display(root)));
+  }
+  auto evidence = wh::core_evidence_from_page(page->body);
+  if (auto feed = http.send(transport::request_for(env.http, root + "/feed/")); feed && feed->status == 200) {
+    if (auto e = wh::core_evidence_from_feed(feed->body)) evidence.push_back(*e);
+  }
+  if (auto readme = http.send(transport::request_for(env.http, root + "/readme.html")); readme && readme->status == 200) {
+    if (auto e = wh::core_evidence_from_readme_html(readme->body)) evidence.push_back(*e);
+  }
+  std::vector<cms::Component> components{wh::core_from_evidence(evidence)};
+  auto api = base_url(inputs.wordpress_api);
+  inventory::HttpSettings api_settings; // the API's own defaults, not the site's TLS exceptions
+  auto& core = components.front();
+  if (!core.installed.empty()) {
+    auto body = cached_get(http, inputs.cache, api + "/core/version-check/1.7/?version=" + url_encode(core.installed),
+                           api_settings);
+    if (body) {
+      if (auto check = wh::parse_core_version_check(*body)) wh::apply_latest(core, check->latest);
+    }
+  }
+  auto slugs = wh::plugin_slugs_in_page(page->body);
+  slugs.insert(slugs.end(), site.plugins.begin(), site.plugins.end());
+  std::sort(slugs.begin(), slugs.end());
+  slugs.erase(std::unique(slugs.begin(), slugs.end()), slugs.end());
+  for (const auto& slug : slugs) {
+    auto readme = http.send(transport::request_for(env.http, root + "/wp-content/plugins/" + url_encode(slug) + "/readme.txt"));
+    if (!readme || readme->status != 200) continue; // not exposed: nothing to fingerprint
+    auto parsed_readme = wh::parse_readme_txt(readme->body);
+    if (!parsed_readme) continue;
+    auto component = wh::plugin_from_readme(slug, *parsed_readme);
+    auto body = cached_get(http, inputs.cache,
+                           api + "/plugins/info/1.2/?action=plugin_information&request%5Bslug%5D=" + url_encode(slug),
+                           api_settings);
+    std::string latest;
+    if (body) {
+      if (auto info = wh::parse_plugin_info(*body); info && info->state == wh::PluginInfo::State::listed) {
+        latest = info->version;
+      }
+    } else if (body.error().message.find("HTTP 404") == std::string::npos) {
+      component.note = "WordPress.org API unavailable";
+      components.push_back(std::move(component));
+      continue;
+    }
+    wh::apply_latest(component, latest);
+    components.push_back(std::move(component));
+  }
+  return components;
+}
+
+bool is_unreachable(const core::Error& error) {
+  return error.kind == core::ErrorKind::unreachable || error.kind == core::ErrorKind::timeout;
+}
+
+} // namespace
+
+SiteCheck run_check(const inventory::Site& site, const inventory::Environment& env, const CheckInputs& inputs) {
+  SiteCheck check;
+  check.site = site.name;
+  check.env = env.name;
+  check.cms = std::string(inventory::to_string(site.cms));
+  check.url = env.url;
+  auto context = fmt::format("site {}: {}", site.name, env.name);
+  auto failed = [&](core::Error error) {
+    // Transport failures keep their kind (unreachable/timeout); anything else about the CMS's
+    // answers is a failed site.
+    if (!is_unreachable(error) && error.kind != core::ErrorKind::interrupted && error.kind != core::ErrorKind::http) {
+      error.kind = error.kind == core::ErrorKind::remote ? core::ErrorKind::remote : core::ErrorKind::cms;
+    }
+    check.error = core::with_context(std::move(error), context);
+    return check;
+  };
+  if (site.cms == inventory::Cms::static_site) {
+    return check; // nothing to check: health only
+  }
+  bool shell = env.local || env.ssh.has_value();
+  if (site.cms == inventory::Cms::wordpress) {
+    core::Result<std::vector<cms::Component>> components;
+    if (shell) {
+      auto transport = (*inputs.transports)(env);
+      if (!transport) return failed(transport.error());
+      components = wordpress_components(**transport, env);
+    } else {
+      if (inputs.http == nullptr) return failed(core::Error{core::ErrorKind::internal, "no HTTP client"});
+      components = wordpress_http_components(site, env, inputs);
+    }
+    if (!components) return failed(components.error());
+    check.components = std::move(*components);
+    SecuritySources sources;
+    if (inputs.wordfence != nullptr) {
+      sources.wordfence = inputs.wordfence;
+      check.security_checked = true;
+    } else {
+      check.security_note = inputs.feed_note.empty() ? "vulnerability feed not configured" : inputs.feed_note;
+    }
+    check.findings = findings_for(site.name, env.name, Scheme::php, check.components, sources);
+    return check;
+  }
+  if (!shell) {
+    return failed(core::Error{core::ErrorKind::config,
+                              fmt::format("{} sites are checked over SSH or locally; this environment has neither",
+                                          inventory::to_string(site.cms))});
+  }
+  auto transport = (*inputs.transports)(env);
+  if (!transport) return failed(transport.error());
+  auto tools = site.cms == inventory::Cms::drupal ? cms::drupal_check_commands(env, false)
+                                                  : cms::composer_check_commands(env);
+  auto side = composer_components(**transport, env, tools);
+  if (!side) return failed(side.error());
+  check.components = std::move(side->components);
+  SecuritySources sources;
+  if (side->audit) {
+    sources.composer_audit = &*side->audit;
+    check.security_checked = true;
+  } else {
+    check.security_note = "composer audit did not answer";
+  }
+  check.findings = findings_for(site.name, env.name, Scheme::composer, check.components, sources);
+  return check;
+}
+
+Feed load_feed(const inventory::Sources& sources, transport::HttpClient& http, ResponseCache* cache) {
+  Feed feed;
+  if (!sources.vulnerabilities_url) {
+    feed.status.state = FeedStatus::State::not_configured;
+    feed.status.message = "sources.vulnerabilities.url is not set";
+    return feed;
+  }
+  inventory::HttpSettings settings;
+  settings.timeout = std::chrono::seconds(120); // the full feed is large
+  auto request_url = *sources.vulnerabilities_url;
+  auto key = transport::url_for_display(request_url);
+  std::optional<ResponseCache::Entry> entry;
+  if (cache != nullptr) entry = cache->get(key);
+  std::string body;
+  if (entry && entry->fresh) {
+    body = entry->body;
+  } else {
+    auto request = transport::request_for(settings, request_url);
+    request.max_bytes = 512 * 1024 * 1024;
+    if (!sources.vulnerabilities_api_key.empty()) {
+      auto key_value = transport::resolve_secret(sources.vulnerabilities_api_key, "sources.vulnerabilities.api_key");
+      if (!key_value) {
+        feed.status.state = FeedStatus::State::unavailable;
+        feed.status.message = core::redact(key_value.error().message);
+        return feed;
+      }
+      request.headers.emplace_back("Authorization", "Bearer " + *key_value);
+    }
+    auto response = http.send(request);
+    if (response && response->status == 200) {
+      body = std::move(response->body);
+      if (cache != nullptr) (void)cache->put(key, body);
+    } else if (entry) {
+      body = entry->body; // stale beats nothing; the feed only grows
+    } else {
+      feed.status.state = FeedStatus::State::unavailable;
+      feed.status.message = response ? fmt::format("HTTP {} from {}", response->status, key)
+                                     : core::redact(response.error().message);
+      return feed;
+    }
+  }
+  auto db = VulnerabilityDb::parse_wordfence(body);
+  if (!db) {
+    feed.status.state = FeedStatus::State::unavailable;
+    feed.status.message = "unreadable feed from " + key + ": " + db.error().message;
+    return feed;
+  }
+  feed.db = std::move(*db);
+  feed.status.state = FeedStatus::State::available;
+  return feed;
+}
+
+} // namespace tma::check

@@ -1,0 +1,161 @@
+// `tma check`: installed versions, available updates and known vulnerabilities of the selected sites.
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include <tma/check/render.hpp>
+#include <tma/check/run_check.hpp>
+#include <tma/check/snapshot.hpp>
+#include <tma/core/log.hpp>
+#include <tma/run/runner.hpp>
+#include <tma/transport/ssh_transport.hpp>
+
+#include "cli/check_support.hpp"
+#include "cli/commands.hpp"
+#include "cli/journal_access.hpp"
+
+namespace tma::cli {
+namespace {
+
+// WordPress.org answers and the vulnerability feed: $TMA_CACHE_DIR, else $XDG_CACHE_HOME/tma, else ~/.cache/tma.
+std::filesystem::path cache_directory() {
+  if (const char* dir = std::getenv("TMA_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::filesystem::path(xdg) / "tma";
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home != nullptr ? home : ".") / ".cache" / "tma";
+}
+
+std::string shell_host_key(const inventory::Environment& env) {
+  if (env.local) return "local";
+  if (env.ssh) return fmt::format("{}:{}", env.ssh->host, env.ssh->port);
+  return url_host_key(env.url);
+}
+
+// A `check` event per site with its installed-versions snapshot. Without a journal repository
+// (a plain inventory directory), the check still runs: one warning, nothing recorded.
+void record_checks(Context& context, const std::vector<check::SiteCheck>& sites, int exit_code) {
+  auto opened = journal::open_git_journal(journal_options(context));
+  if (!opened) {
+    report::eprint(fmt::format("warning: check results not recorded in the journal: {}\n", opened.error().message));
+    return;
+  }
+  journal::Run run(**opened, "check");
+  for (const auto& site : sites) {
+    const auto* inventory_site = context.inventory().site(site.site);
+    nlohmann::json data = {{"status", check::to_string(check::site_status(site))},
+                           {"findings", site.findings.size()},
+                           {"security_checked", site.security_checked},
+                           {"snapshot", check::snapshot(site)}};
+    if (site.error) data["error"] = site.error->message;
+    run.record("check", {site.site, site.env, inventory_site != nullptr ? inventory_site->client : ""}, data);
+  }
+  if (auto finished = run.finish(exit_code); !finished) {
+    report::eprint(fmt::format("warning: journal: {}\n", finished.error().message));
+  }
+}
+
+} // namespace
+
+void setup_check(CLI::App& app, Context& context) {
+  auto* cmd = app.add_subcommand("check", "Installed versions, available updates and known vulnerabilities");
+  struct Options {
+    inventory::Selection selection;
+    report::Format format = report::Format::table;
+    std::string fail_on = "security";
+    bool security_only = false;
+    std::string junit;
+    int jobs = 8;
+    int per_host = 2;
+  };
+  auto options = std::make_shared<Options>();
+  add_selection(*cmd, options->selection);
+  add_format(*cmd, options->format, true);
+  cmd->add_flag("--security-only", options->security_only, "Show only security findings");
+  cmd->add_option("--fail-on", options->fail_on, "Findings that make the exit code 1")
+      ->check(CLI::IsMember({"security", "any", "never"}))
+      ->default_str("security");
+  cmd->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
+  cmd->add_option("--jobs,-j", options->jobs, "Targets checked at once")->check(CLI::Range(1, 1024))->default_str("8");
+  cmd->add_option("--per-host", options->per_host, "Targets of one server checked at once")
+      ->check(CLI::Range(1, 64))
+      ->default_str("2");
+  cmd->callback([&context, options] {
+    auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
+    auto targets = inventory::select_targets(sites, options->selection);
+    if (!targets) throw core::UsageError(targets.error().message);
+    context.print_warnings();
+    const auto& inventory = context.inventory();
+
+    transport::ControlMasters masters;
+    transport::CurlHttpClient http;
+    check::ResponseCache cache(cache_directory() / "http", inventory.sources.cache_ttl);
+    check::CheckTransportFactory factory = [&masters](const inventory::Environment& env) {
+      return transport::make_transport(env, &masters);
+    };
+
+    check::CheckReport report;
+    report.fail_on = *check::parse_fail_on(options->fail_on);
+    bool any_wordpress = false;
+    for (const auto& target : *targets) {
+      any_wordpress = any_wordpress || target.site->cms == inventory::Cms::wordpress;
+    }
+    check::Feed feed;
+    if (any_wordpress) {
+      feed = check::load_feed(inventory.sources, http, &cache);
+    } else {
+      feed.status.message = "no WordPress site selected";
+    }
+    report.feed = feed.status;
+
+    check::CheckInputs inputs;
+    inputs.transports = &factory;
+    inputs.http = &http;
+    inputs.cache = &cache;
+    inputs.wordpress_api = inventory.sources.wordpress_api;
+    inputs.wordfence = feed.db ? &*feed.db : nullptr;
+    if (!feed.db) {
+      inputs.feed_note = feed.status.state == check::FeedStatus::State::not_configured
+                             ? "vulnerability feed not configured"
+                             : "vulnerability feed unavailable: " + feed.status.message;
+    }
+
+    // Each job fills its own slot; the order of `targets` (site, env) is the report's order.
+    std::vector<check::SiteCheck> slots(targets->size());
+    std::vector<run::Job> jobs;
+    for (std::size_t i = 0; i < targets->size(); ++i) {
+      const auto& target = (*targets)[i];
+      jobs.push_back(run::Job{target.site->name, target.env->name, shell_host_key(*target.env),
+                              [&slots, &inputs, target, i] {
+                                slots[i] = check::run_check(*target.site, *target.env, inputs);
+                                return run::SiteResult{};
+                              }});
+    }
+    run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    masters.stop_all();
+    report.sites = std::move(slots);
+    if (options->security_only) check::keep_security_only(report.sites);
+
+    int bits = check::exit_bits(report.sites, report.fail_on);
+    record_checks(context, report.sites, bits);
+    if (!options->junit.empty()) {
+      write_report_file(options->junit, check::render_junit(report));
+    }
+    switch (options->format) {
+      case report::Format::json:
+        report::print_json(check::render_json_document(report));
+        break;
+      case report::Format::markdown:
+        report::print(check::render_markdown(report));
+        break;
+      default:
+        report::print(check::render_table(report, context.colour()));
+        break;
+    }
+    context.exit_code |= bits;
+  });
+}
+
+} // namespace tma::cli

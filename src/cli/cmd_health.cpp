@@ -1,0 +1,68 @@
+// `tma health`: the smoke checks of the selected sites over HTTP (status, text, time, TLS expiry).
+#include <fstream>
+#include <mutex>
+
+#include <tma/check/run_health.hpp>
+#include <tma/core/exit_code.hpp>
+#include <tma/run/runner.hpp>
+
+#include "cli/check_support.hpp"
+#include "cli/commands.hpp"
+
+namespace tma::cli {
+
+void setup_health(CLI::App& app, Context& context) {
+  auto* health = app.add_subcommand("health", "Run the sites' smoke checks over HTTP (status, text, time, TLS)");
+  struct Options {
+    inventory::Selection selection;
+    report::Format format = report::Format::table;
+    std::string junit;
+    int jobs = 8;
+    int per_host = 2;
+  };
+  auto options = std::make_shared<Options>();
+  add_selection(*health, options->selection);
+  add_format(*health, options->format);
+  health->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
+  health->add_option("--jobs,-j", options->jobs, "Targets checked at once")->check(CLI::Range(1, 1024))->default_str("8");
+  health->add_option("--per-host", options->per_host, "Targets of one server checked at once")
+      ->check(CLI::Range(1, 64))
+      ->default_str("2");
+  health->callback([&context, options] {
+    auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
+    auto targets = inventory::select_targets(sites, options->selection);
+    if (!targets) throw core::UsageError(targets.error().message);
+    context.print_warnings();
+
+    transport::CurlHttpClient http;
+    // Each job fills its own slot, so no locking is needed; the runner sorts its own results only.
+    std::vector<std::vector<check::HealthResult>> slots(targets->size());
+    std::vector<run::Job> jobs;
+    for (std::size_t i = 0; i < targets->size(); ++i) {
+      const auto& target = (*targets)[i];
+      jobs.push_back(run::Job{target.site->name, target.env->name, url_host_key(target.env->url),
+                              [&slots, &http, target, i] {
+                                slots[i] = check::run_health(*target.site, *target.env, http);
+                                return run::SiteResult{};
+                              }});
+    }
+    run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    std::vector<check::HealthResult> results;
+    for (auto& slot : slots) {
+      for (auto& result : slot) {
+        results.push_back(std::move(result));
+      }
+    }
+    if (!options->junit.empty()) {
+      write_report_file(options->junit, check::render_health_junit(results));
+    }
+    if (options->format == report::Format::json) {
+      report::print_json(report::envelope(check::k_health_schema, check::render_health_json_payload(results)));
+    } else {
+      report::print(check::render_health_table(results, context.colour()));
+    }
+    context.exit_code |= check::health_exit_bits(results);
+  });
+}
+
+} // namespace tma::cli

@@ -1,0 +1,73 @@
+#include <tma/update/recovery.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace tma::update {
+
+std::vector<std::string> maintenance_left_on(std::vector<journal::Event> events, const std::string& site) {
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+  std::map<std::string, bool> on;
+  for (const auto& e : events) {
+    if (e.site != site) {
+      continue;
+    }
+    if (e.type == "update.maintenance.on") {
+      on[e.env] = true;
+    } else if (e.type == "update.maintenance.off") {
+      on[e.env] = false;
+    }
+  }
+  std::vector<std::string> envs;
+  for (const auto& [env, is_on] : on) {
+    if (is_on) {
+      envs.push_back(env);
+    }
+  }
+  return envs;
+}
+
+std::string work_description(const SiteResult& result) {
+  std::vector<std::string> changed;
+  int rejected = 0;
+  int rolled_back = 0;
+  for (const auto& s : result.steps) {
+    if (s.status == StepStatus::applied || s.status == StepStatus::validated) {
+      changed.push_back(component_key(s.step.kind, s.step.name) + " " + s.step.installed + " -> " +
+                        s.step.target);
+    } else if (s.status == StepStatus::rejected) {
+      ++rejected;
+    } else if (s.status == StepStatus::rolled_back) {
+      ++rolled_back;
+    }
+  }
+  std::string text = "update: ";
+  if (!changed.empty()) {
+    text += std::to_string(changed.size()) + (result.outcome == Outcome::validated ? " validated (" : " updated (");
+    for (std::size_t i = 0; i < changed.size(); ++i) {
+      text += (i ? ", " : "") + changed[i];
+    }
+    text += "), ";
+  }
+  if (rejected > 0) {
+    text += std::to_string(rejected) + " rejected on preprod, ";
+  }
+  if (rolled_back > 0) {
+    text += std::to_string(rolled_back) + " rolled back, ";
+  }
+  return text + std::string(to_string(result.outcome));
+}
+
+contract::AutomaticWork automatic_work(const SiteResult& result, const std::string& client,
+                                       core::SysSeconds started, core::SysSeconds finished) {
+  contract::AutomaticWork work;
+  work.site = result.site;
+  work.client = client;
+  work.category = contract::Category::update;
+  work.started = started;
+  work.finished = finished;
+  work.description = work_description(result);
+  return work;
+}
+
+} // namespace tma::update
