@@ -235,10 +235,6 @@ core::Result<std::vector<cms::Component>> wordpress_http_components(const invent
   return components;
 }
 
-bool is_unreachable(const core::Error& error) {
-  return error.kind == core::ErrorKind::unreachable || error.kind == core::ErrorKind::timeout;
-}
-
 } // namespace
 
 SiteCheck run_check(const inventory::Site& site, const inventory::Environment& env, const CheckInputs& inputs) {
@@ -249,11 +245,8 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
   check.url = env.url;
   auto context = fmt::format("site {}: {}", site.name, env.name);
   auto failed = [&](core::Error error) {
-    // Transport failures keep their kind (unreachable/timeout); anything else about the CMS's
-    // answers is a failed site.
-    if (!is_unreachable(error) && error.kind != core::ErrorKind::interrupted && error.kind != core::ErrorKind::http) {
-      error.kind = error.kind == core::ErrorKind::remote ? core::ErrorKind::remote : core::ErrorKind::cms;
-    }
+    // Kinds are kept: transport unreachable/timeout (status unreachable), remote (a command failed),
+    // cms (parser), http, config; site_status() derives the status from them.
     check.error = core::with_context(std::move(error), context);
     return check;
   };
