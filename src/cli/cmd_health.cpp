@@ -1,15 +1,39 @@
 // `tma health`: the smoke checks of the selected sites over HTTP (status, text, time, TLS expiry).
 #include <fstream>
+#include <fmt/format.h>
 #include <mutex>
 
 #include <tma/check/run_health.hpp>
 #include <tma/core/exit_code.hpp>
+#include <tma/incident/monitor.hpp>
+#include <tma/notify/dispatch.hpp>
 #include <tma/run/runner.hpp>
 
 #include "cli/check_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/journal_access.hpp"
+#include "cli/notify_support.hpp"
 
 namespace tma::cli {
+
+namespace {
+
+// `--record`: the streak of failures and the incidents live in the journal (incident::record_probes).
+void record_monitoring(Context& context, const std::vector<check::HealthResult>& results) {
+  auto zone = agency_zone(context);
+  auto journal = open_journal(context);
+  journal::Run run(*journal, "health --record");
+  auto outcomes = incident::record_probes(*journal, run, context.inventory(), zone, incident::probes_from_health(results));
+  if (!outcomes) throw core::TmaError(core::exit_code::site_failed, "journal: " + outcomes.error().message);
+  for (const auto& outcome : *outcomes) {
+    if (outcome.transition == incident::Transition::none || outcome.transition == incident::Transition::counted) continue;
+    report::eprint(fmt::format("{} {}: {}{}\n", outcome.probe.site, outcome.probe.env, incident::to_string(outcome.transition),
+                               outcome.incident ? " " + outcome.incident->id : ""));
+  }
+  notify_after(context, *journal, run, notify::triggers_for(*outcomes));
+}
+
+} // namespace
 
 void setup_health(CLI::App& app, Context& context) {
   auto* health = app.add_subcommand("health", "Run the sites' smoke checks over HTTP (status, text, time, TLS)");
@@ -19,6 +43,7 @@ void setup_health(CLI::App& app, Context& context) {
     std::string junit;
     int jobs = 8;
     int per_host = 2;
+    bool record = false;
   };
   auto options = std::make_shared<Options>();
   add_selection(*health, options->selection);
@@ -28,6 +53,8 @@ void setup_health(CLI::App& app, Context& context) {
   health->add_option("--per-host", options->per_host, "Targets of one server checked at once")
       ->check(CLI::Range(1, 64))
       ->default_str("2");
+  health->add_flag("--record", options->record,
+                   "Record the results in the journal: open, note and resolve monitoring incidents (docs/incidents.md)");
   health->callback([&context, options] {
     auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
     auto targets = inventory::select_targets(sites, options->selection);
@@ -62,6 +89,7 @@ void setup_health(CLI::App& app, Context& context) {
       report::print(check::render_health_table(results, context.colour()));
     }
     context.exit_code |= check::health_exit_bits(results);
+    if (options->record) record_monitoring(context, results);
   });
 }
 
