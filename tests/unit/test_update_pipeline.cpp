@@ -19,8 +19,8 @@ using Log = std::vector<std::string>;
 
 class FakeCms : public update::CmsActions {
 public:
-  FakeCms(std::string env, Log& log, std::map<std::string, std::string> versions)
-      : m_env(std::move(env)), m_log(log), versions(std::move(versions)) {}
+  FakeCms(std::string env, Log& log, std::map<std::string, std::string> initial)
+      : m_env(std::move(env)), m_log(log), versions(std::move(initial)) {}
 
   core::Result<void> install(cms::ComponentKind kind, const std::string& name,
                              const std::string& version) override {
