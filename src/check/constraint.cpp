@@ -33,10 +33,14 @@ std::vector<std::string> split_any(std::string_view text, std::string_view separ
 }
 
 core::Result<std::vector<std::vector<Term>>> parse_constraint(std::string_view constraint) {
-  std::string text(constraint);
-  // `||` and `|` both mean or.
-  for (std::size_t pos; (pos = text.find("||")) != std::string::npos;) {
-    text.replace(pos, 2, "|");
+  // `||` and `|` both mean or: collapse runs of `|` while copying (a copy loop rather than
+  // std::string::replace, which trips a false GCC 12 -Wrestrict at -O3).
+  std::string text;
+  text.reserve(constraint.size());
+  for (char c : constraint) {
+    if (c != '|' || text.empty() || text.back() != '|') {
+      text.push_back(c);
+    }
   }
   // `>= 1.0` with a space: glue operators to their versions before splitting on spaces.
   std::string glued;
