@@ -242,7 +242,8 @@ sites:
                                fmt::arg("api", api_base), fmt::arg("ssh", ssh), fmt::arg("closed", closed),
                                fmt::arg("alpha", alpha), fmt::arg("bravo", bravo), fmt::arg("delta", delta),
                                fmt::arg("golf", golf), fmt::arg("hotel", hotel), fmt::arg("india", india),
-                               fmt::arg("juliet", juliet), fmt::arg("bravo_staging", bravo_staging), fmt::arg("web", web_base), fmt::arg("wp", lab_bin("wp")),
+                               fmt::arg("juliet", juliet), fmt::arg("bravo_staging", bravo_staging),
+                               fmt::arg("web", web_base), fmt::arg("wp", lab_bin("wp")),
                                fmt::arg("drush", lab_bin("drush")), fmt::arg("composer", lab_bin("composer")));
   auto path = dir.write("sites.yaml", inventory);
   std::map<std::string, std::optional<std::string>> env{
