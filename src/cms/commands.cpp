@@ -35,7 +35,8 @@ std::vector<ToolCommand> wordpress_check_commands(const inventory::Environment& 
 }
 
 std::vector<ToolCommand> composer_check_commands(const inventory::Environment& env) {
-  return {composer(env, Query::composer_outdated, {"outdated", "--direct", "--format=json"}),
+  // --all lists the current direct packages too: the report lists every component checked.
+  return {composer(env, Query::composer_outdated, {"outdated", "--direct", "--all", "--format=json"}),
           composer(env, Query::composer_audit, {"audit", "--format=json"})};
 }
 

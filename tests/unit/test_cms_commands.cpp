@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 
 #include <tma/cms/commands.hpp>
 #include <tma/cms/drupal.hpp>
@@ -69,7 +70,18 @@ TEST_CASE("cms::drupal_check_commands run against the lab stand-ins without leak
     switch (c.query) {
     case Query::drush_status: CHECK(drush::parse_status(r.out)->drupal_version == "10.3.2"); break;
     case Query::drush_pm_security: CHECK(drush::parse_pm_security(r.out)->empty()); break;
-    case Query::composer_outdated: CHECK(composer::parse_outdated(r.out)->at(0).name == "drupal/webform"); break;
+    case Query::composer_outdated: {
+      // --all: the current direct packages are listed too, not only the outdated one.
+      std::map<std::string, UpdateState> states;
+      auto listed = composer::parse_outdated(r.out);
+      REQUIRE(listed);
+      for (const auto& component : *listed) {
+        states[component.name] = component.update;
+      }
+      CHECK(states.at("drupal/webform") == UpdateState::available);
+      CHECK(states.at("drupal/core-recommended") == UpdateState::none);
+      break;
+    }
     case Query::composer_audit: CHECK(composer::parse_audit(r.out)->advisories.empty()); break;
     default: FAIL("unexpected query");
     }
@@ -88,4 +100,7 @@ TEST_CASE("cms::drupal_check_commands name drush and composer with their exit co
   CHECK(drupal_check_commands(env, false).size() == 3);
   CHECK(with[0].argv[2] == "--fields=drupal-version,php-version,drush-version,db-status,bootstrap,root");
   CHECK(composer_check_commands(env)[0].cwd == "/var/www/shop");
+  CHECK(composer_check_commands(env)[0].argv == std::vector<std::string>{"composer", "outdated", "--direct", "--all",
+                                                                         "--format=json", "--no-interaction",
+                                                                         "--no-ansi"});
 }

@@ -36,10 +36,11 @@ struct ToolCommand {
 std::vector<ToolCommand> wordpress_check_commands(const inventory::Environment& env);
 
 /// Drupal: `drush status --fields=<what tma reads> --format=json` (never the DB password) and `drush pm:security --format=json` (when the caller wants
-/// Drush 11's check) in `env.path`, then composer outdated --direct and composer audit.
+/// Drush 11's check) in `env.path`, then composer outdated --direct --all and composer audit.
 std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env, bool with_pm_security);
 
-/// Plain composer projects: `composer outdated --direct --format=json` and `composer audit --format=json`.
+/// Plain composer projects: `composer outdated --direct --all --format=json` (every
+/// direct package, current ones included) and `composer audit --format=json`.
 std::vector<ToolCommand> composer_check_commands(const inventory::Environment& env);
 
 } // namespace tma::cms
