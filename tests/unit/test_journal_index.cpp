@@ -55,7 +55,7 @@ std::vector<File> sample() {
                    line("aaaa-1", "2026-03-28T22:00:00Z", "run.started", "", "", {{"command", "hours log"}}) +
                        line("aaaa-2", "2026-03-28T22:00:05Z", "time.logged", "www", "acme", entry("2026-03-28", 3600)) +
                        line("aaaa-3", "2026-03-29T01:00:00Z", "time.logged", "", "bistro", entry("2026-03-29", 900)) +
-                       "{not json time.logged\n"});
+                       "{not json \"time.logged\"\n"});
   files.push_back({"journal/2026/03/29/20260329T080000Z-bbbb.jsonl",
                    line("bbbb-1", "2026-03-29T08:00:00Z", "backup.finished", "www", "acme", {{"note", "time.logged"}}) +
                        line("bbbb-2", "2026-03-29T08:00:00Z", "time.logged", "shop", "acme", entry("2026-03-27", 1800)) +
