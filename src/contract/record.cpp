@@ -159,9 +159,20 @@ core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const 
     return true;
   });
   if (!scanned) return tl::unexpected(scanned.error());
-  std::sort(loaded.entries.begin(), loaded.entries.end(), [](const TimeEntry& a, const TimeEntry& b) {
+  // Sort a permutation, then move each entry once: a year of entries for every client is 100,000s
+  // of them, and sorting the entries themselves moves each one many times.
+  auto& entries = loaded.entries;
+  std::vector<std::size_t> order(entries.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const auto& a = entries[x];
+    const auto& b = entries[y];
     return std::tie(a.date, a.at, a.id) < std::tie(b.date, b.at, b.id);
   });
+  std::vector<TimeEntry> sorted;
+  sorted.reserve(entries.size());
+  for (auto i : order) sorted.push_back(std::move(entries[i]));
+  entries = std::move(sorted);
   return loaded;
 }
 

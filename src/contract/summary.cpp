@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -33,8 +34,11 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
   auto loaded = load_entries(journal, query, zone);
   if (!loaded) return tl::unexpected(loaded.error());
   // Split once by client rather than letting every summary walk every entry.
-  std::map<std::string, std::vector<TimeEntry>> by_client;
-  for (auto& entry : loaded->entries) by_client[entry.client].push_back(std::move(entry));
+  std::unordered_map<std::string, std::vector<TimeEntry>> by_client;
+  for (auto& entry : loaded->entries) {
+    auto& list = by_client[entry.client];
+    list.push_back(std::move(entry));
+  }
   for (const auto* client : clients) {
     auto found = by_client.find(client->id);
     static const std::vector<TimeEntry> k_none;

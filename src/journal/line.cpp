@@ -1,12 +1,24 @@
 #include <tma/journal/line.hpp>
 
+#include <algorithm>
+
 #include <tma/core/timezone.hpp>
 
 namespace tma::journal {
 namespace {
 
-// Strings go through nlohmann's own serializer, so escaping is exactly that of `dump()`.
-void append_string(std::string& out, const std::string& text) { out += nlohmann::json(text).dump(); }
+// Printable ASCII other than `"` and `\` is written as is by `dump()`; anything else (escapes,
+// UTF-8, invalid bytes) goes through nlohmann's own serializer, so the bytes are always dump()'s.
+void append_string(std::string& out, const std::string& text) {
+  bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (!plain) {
+    out += nlohmann::json(text).dump();
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
 
 void append_optional(std::string& out, const std::string& text) {
   if (text.empty()) out += "null";
