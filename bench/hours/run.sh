@@ -72,7 +72,7 @@ done
 
 # One more entry moves the tip: the next summary updates the index from the tree diff.
 tip=$(git rev-parse refs/heads/tma-journal)
-"$tma" -q hours log --client client-002 15m "bench: incremental index update" --date 2026-11-30 >/dev/null
+"$tma" -q hours log --client client-002 15m "bench: incremental index update" --date 2026-11-02 >/dev/null
 measure "\`tma hours summary --month $month\` after one \`tma hours log\` (incremental update)" \
   "$tma" hours summary --month "$month" --format json
 totals >"$work/incremental.json"

@@ -169,10 +169,22 @@ core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const 
     const auto& b = entries[y];
     return std::tie(a.date, a.at, a.id) < std::tie(b.date, b.at, b.id);
   });
-  std::vector<TimeEntry> sorted;
-  sorted.reserve(entries.size());
-  for (auto i : order) sorted.push_back(std::move(entries[i]));
-  entries = std::move(sorted);
+  // Apply the permutation in place, cycle by cycle (entry j takes entry order[j]): no second copy.
+  std::vector<bool> placed(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (placed[i]) continue;
+    TimeEntry held = std::move(entries[i]);
+    for (std::size_t j = i;;) {
+      placed[j] = true;
+      std::size_t from = order[j];
+      if (from == i) {
+        entries[j] = std::move(held);
+        break;
+      }
+      entries[j] = std::move(entries[from]);
+      j = from;
+    }
+  }
   return loaded;
 }
 

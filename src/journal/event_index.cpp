@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -14,6 +15,7 @@ namespace {
 constexpr std::string_view k_magic{"TMAJIDX\0", 8};
 constexpr std::size_t k_digest = 32;
 constexpr std::size_t k_header = k_magic.size() + sizeof(std::uint32_t) + k_digest;
+static_assert(k_header - k_digest == EventIndex::k_digest_offset);
 
 std::string sha256(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -107,7 +109,18 @@ bool covers(const Filter& filter) {
   });
 }
 
-std::string_view EventIndex::own(std::string_view text) { return m_owned.emplace_back(text); }
+// Added text goes into 1 MiB chunks that are never reallocated (views stay valid), not into a
+// string each: a rebuild adds about half a million of them.
+std::string_view EventIndex::own(std::string_view text) {
+  constexpr std::size_t k_chunk = 1 << 20;
+  if (m_owned.empty() || m_owned.back().capacity() - m_owned.back().size() < text.size()) {
+    m_owned.emplace_back().reserve(std::max(k_chunk, text.size()));
+  }
+  auto& chunk = m_owned.back();
+  auto start = chunk.size();
+  chunk.append(text);
+  return std::string_view(chunk).substr(start, text.size());
+}
 
 // The lookup maps are only needed to add files: a loaded index that is only scanned never builds them.
 std::uint32_t EventIndex::intern(const std::string& text) {
@@ -119,15 +132,11 @@ std::uint32_t EventIndex::intern(const std::string& text) {
   return it->second;
 }
 
+// A new entry every time: a path is added once, or again after remove_file (the old entry is
+// then referenced by nothing).
 std::uint32_t EventIndex::file_id(const std::string& path, long long day) {
-  if (m_file_ids.empty()) {
-    for (std::uint32_t i = 0; i < m_files.size(); ++i) m_file_ids.emplace(m_files[i].path, i);
-  }
-  if (auto it = m_file_ids.find(path); it != m_file_ids.end()) return it->second;
-  auto id = static_cast<std::uint32_t>(m_files.size());
   m_files.push_back({own(path), day});
-  m_file_ids.emplace(m_files.back().path, id);
-  return id;
+  return static_cast<std::uint32_t>(m_files.size() - 1);
 }
 
 void EventIndex::add_file(const std::string& path, long long day, std::string_view content) {
@@ -168,11 +177,10 @@ void EventIndex::add_file(const std::string& path, long long day, std::string_vi
 }
 
 void EventIndex::remove_file(const std::string& path) {
-  auto found = std::find_if(m_files.begin(), m_files.end(), [&](const RunFile& f) { return f.path == path; });
-  if (found == m_files.end()) return;
-  auto id = static_cast<std::uint32_t>(found - m_files.begin());
-  std::erase_if(m_records, [&](const Record& r) { return r.file == id; });
-  std::erase_if(m_bad, [&](const BadLine& b) { return b.file == id; });
+  std::vector<char> gone(m_files.size());
+  for (std::size_t i = 0; i < m_files.size(); ++i) gone[i] = m_files[i].path == path ? 1 : 0;
+  std::erase_if(m_records, [&](const Record& r) { return gone[r.file] != 0; });
+  std::erase_if(m_bad, [&](const BadLine& b) { return gone[b.file] != 0; });
 }
 
 void EventIndex::sort() {
@@ -223,8 +231,25 @@ core::Result<void> EventIndex::scan(const Filter& filter, const Visitor& visit) 
   return {};
 }
 
-std::string EventIndex::serialize() const {
+std::string EventIndex::write(const Sink& sink) const {
+  // Written in pieces of about 1 MiB, hashed on the way: the whole file is never in memory twice.
+  constexpr std::size_t k_piece = 1 << 20;
   Writer w;
+  w.out().reserve(2 * k_piece);
+  w.out().append(k_magic);
+  w.num(k_version);
+  w.out().append(k_digest, '\0');
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> hash(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  bool hashing = hash && EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr) == 1;
+  std::size_t skip = k_header; // the header is not hashed
+  auto flush = [&](bool last) {
+    auto& out = w.out();
+    if (!last && out.size() < k_piece) return;
+    hashing = hashing && EVP_DigestUpdate(hash.get(), out.data() + skip, out.size() - skip) == 1;
+    skip = 0;
+    sink(out);
+    out.clear();
+  };
   w.str(ref);
   w.str(tip);
   w.num(static_cast<std::uint64_t>(m_strings.size()));
@@ -233,6 +258,7 @@ std::string EventIndex::serialize() const {
   for (const auto& f : m_files) {
     w.str(f.path);
     w.num(static_cast<std::int64_t>(f.day));
+    flush(false);
   }
   w.num(static_cast<std::uint64_t>(m_records.size()));
   for (const auto& r : m_records) {
@@ -243,17 +269,26 @@ std::string EventIndex::serialize() const {
     w.str(r.run);
     for (auto id : {r.actor, r.type, r.site, r.env, r.client}) w.num(id);
     w.str(r.data);
+    flush(false);
   }
   w.num(static_cast<std::uint64_t>(m_bad.size()));
   for (const auto& b : m_bad) {
     w.num(b.file);
     w.num(b.line);
     w.str(b.text);
+    flush(false);
   }
-  std::string out(k_magic);
-  out.append(reinterpret_cast<const char*>(&k_version), sizeof k_version);
-  out += sha256(w.out());
-  out += w.out();
+  flush(true);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (!hashing || EVP_DigestFinal_ex(hash.get(), digest, &size) != 1 || size != k_digest) return {};
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+std::string EventIndex::serialize() const {
+  std::string out;
+  auto digest = write([&](std::string_view piece) { out += piece; });
+  out.replace(k_digest_offset, k_digest, digest);
   return out;
 }
 

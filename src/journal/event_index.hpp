@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -80,6 +81,11 @@ public:
 
   /// The file's bytes: a header (magic, version, SHA-256 of the rest) and the payload.
   std::string serialize() const;
+  /// The same bytes handed to `sink` in pieces, except the checksum at `k_digest_offset`, left
+  /// zero and returned (empty if hashing failed): the caller writes it there last.
+  using Sink = std::function<void(std::string_view)>;
+  std::string write(const Sink& sink) const;
+  static constexpr std::size_t k_digest_offset = 12;
   /// Parse `bytes` (kept by the index: records point into it); fails on a wrong magic or version, a checksum mismatch or any inconsistency.
   static core::Result<EventIndex> deserialize(std::string bytes);
 
@@ -97,7 +103,6 @@ private:
   std::vector<std::string> m_strings{""}; ///< id 0 is the empty string (JSON null)
   std::unordered_map<std::string, std::uint32_t> m_string_ids; ///< built on first add
   std::vector<RunFile> m_files;
-  std::unordered_map<std::string_view, std::uint32_t> m_file_ids; ///< built on first add
   std::vector<Record> m_records;
   std::vector<BadLine> m_bad;
 };

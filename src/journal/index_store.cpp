@@ -164,17 +164,22 @@ core::Result<void> save(const std::filesystem::path& path, const EventIndex& ind
   if (ec) return core::fail(core::ErrorKind::io, fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
   auto temp = path;
   temp += fmt::format(".{}.{:08x}.tmp", ::getpid(), std::random_device{}());
-  auto bytes = index.serialize();
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return core::fail(core::ErrorKind::io, fmt::format("cannot create {}: {}", temp.string(), std::strerror(errno)));
-  std::size_t done = 0;
   bool ok = true;
-  while (ok && done < bytes.size()) {
-    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
+  auto write_all = [&](std::string_view bytes, std::optional<off_t> at) {
+    std::size_t done = 0;
+    while (ok && done < bytes.size()) {
+      auto n = at ? ::pwrite(fd, bytes.data() + done, bytes.size() - done, *at + static_cast<off_t>(done))
+                  : ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) done += static_cast<std::size_t>(n);
+    }
+  };
+  auto digest = index.write([&](std::string_view piece) { write_all(piece, std::nullopt); });
+  ok = ok && !digest.empty();
+  write_all(digest, static_cast<off_t>(EventIndex::k_digest_offset)); // last: a file cut short fails the check
   ok = ok && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
   if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
