@@ -2,7 +2,13 @@
 # Benchmark of `tma hours summary` over a synthetic journal (generate.py: 12 months x 500 sites,
 # about one million events), side by side with the obvious alternative on the same data in the same
 # run: `git log -p` of the journal ref piped through `jq`, computing the same per-client totals.
-# Prints wall time and peak RSS of each, and checks that both found the same totals.
+#
+# Each tma query runs three ways: without the event index (TMA_JOURNAL_INDEX=off: every run file in
+# range is read), with a cold index (index file deleted first: built from the whole journal, then
+# saved) and with a warm one (index at the ref's tip). Then one `tma hours log` moves the tip and
+# the summary runs again (incremental update from the tree diff); the ref is put back afterwards.
+# Prints wall and CPU (user + system) time and peak RSS of each; checks that tma with and without
+# the index and the alternative found the same totals.
 #
 # usage: bench/hours/run.sh TMA_BINARY [DIR]   (DIR defaults to /tmp/tma-hours-bench, generated once)
 set -euo pipefail
@@ -19,28 +25,59 @@ if [ ! -f "$dir/sites.yaml" ]; then
 fi
 cd "$dir"
 events=$(git log --format=%s refs/heads/tma-journal | wc -l)
+index=$(git rev-parse --git-common-dir)/tma-cache/journal-index-refs_heads_tma-journal.bin
 
-measure() { # label, then the command; prints "label  seconds  peak MB"
+measure() { # label, then the command; prints "| label | wall / CPU s | peak MB |", output in $work/out
   local label=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
     cat "$work/err" >&2
     return 1
   }
-  read -r secs kb <"$work/time"
-  printf '%-58s %7.2f s %7.1f MB\n' "$label" "$secs" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
+  read -r secs user sys kb <"$work/time"
+  printf '| %s | %.2f / %.2f | %.0f |\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
+    "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
+}
+
+totals() { # the per-client totals of a `hours summary --format json` output
+  jq -S '[.clients[] | {client, billable: .billable.seconds, non_billable: .non_billable.seconds,
+          automatic: .automatic.seconds}]' "$work/out"
 }
 
 echo "journal: $dir ($events daily commits), tma: $tma"
-echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print int($2/1024)}') MB"
+echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print int($2/1024)}') MB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| command | wall / CPU (s) | peak RSS (MB) |"
+echo "|---|---:|---:|"
 
-measure "tma hours summary --month $month (100 clients)" "$tma" hours summary --month "$month" --format json
-jq -S '[.clients[] | {client, billable: .billable.seconds, non_billable: .non_billable.seconds,
-        automatic: .automatic.seconds}]' "$work/out" >"$work/tma.json"
-measure "tma hours summary --month $month --client (subscription)" "$tma" hours summary --month "$month" --client client-000
-measure "tma hours summary --month $month --client (on_demand)" "$tma" hours summary --month "$month" --client client-001
-measure "tma hours summary --month $month --client (hour_bank)" "$tma" hours summary --month "$month" --client client-002
-measure "tma hours summary --from 2025-12-01 --to 2026-11-30" "$tma" hours summary --from 2025-12-01 --to 2026-11-30
+queries=("--month $month" "--month $month --client client-000" "--month $month --client client-001"
+  "--month $month --client client-002" "--from 2025-12-01 --to 2026-11-30")
+names=("100 clients" "subscription" "on_demand" "hour_bank" "100 clients, 12 months")
+for i in "${!queries[@]}"; do
+  # shellcheck disable=SC2086
+  set -- ${queries[$i]}
+  TMA_JOURNAL_INDEX=off measure "\`tma hours summary $*\` (${names[$i]}), no index" "$tma" hours summary "$@" --format json
+  totals >"$work/plain.json"
+  rm -f "$index"
+  measure "same, cold index (built and saved)" "$tma" hours summary "$@" --format json
+  totals >"$work/cold.json"
+  measure "same, warm index" "$tma" hours summary "$@" --format json
+  totals >"$work/warm.json"
+  if ! cmp -s "$work/plain.json" "$work/cold.json" || ! cmp -s "$work/plain.json" "$work/warm.json"; then
+    echo "tma totals DIFFER with and without the index for $*" >&2
+    exit 1
+  fi
+  [ "$i" = 0 ] && cp "$work/plain.json" "$work/tma.json"
+done
+
+# One more entry moves the tip: the next summary updates the index from the tree diff.
+tip=$(git rev-parse refs/heads/tma-journal)
+"$tma" -q hours log --client client-002 15m "bench: incremental index update" --date 2026-11-02 >/dev/null
+measure "\`tma hours summary --month $month\` after one \`tma hours log\` (incremental update)" \
+  "$tma" hours summary --month "$month" --format json
+totals >"$work/incremental.json"
+git update-ref refs/heads/tma-journal "$tip"
+cmp -s "$work/tma.json" "$work/incremental.json" || { echo "tma totals DIFFER after the update" >&2; exit 1; }
 
 cat >"$work/alt.sh" <<ALT
 git log -p --format= refs/heads/tma-journal -- journal | sed -n 's/^+{/{/p' |
@@ -52,11 +89,13 @@ git log -p --format= refs/heads/tma-journal -- journal | sed -n 's/^+{/{/p' |
     non_billable: (map(select(.k == "non_billable") | .s) | add // 0),
     automatic: (map(select(.k == "automatic") | .s) | add // 0)})'
 ALT
-measure "git log -p | jq (same per-client totals, $month)" bash "$work/alt.sh"
+measure "\`git log -p | jq\` (same per-client totals, $month)" bash "$work/alt.sh"
 jq -S . "$work/out" >"$work/alt.json"
 
+echo
+echo "index file: $(du -h "$index" | cut -f1)"
 if diff -q "$work/tma.json" "$work/alt.json" >/dev/null; then
-  echo "totals: identical for $(jq length "$work/tma.json") clients"
+  echo "totals: identical for $(jq length "$work/tma.json") clients (tma without index, cold, warm, incremental; git log + jq)"
 else
   echo "totals: DIFFER"
   diff "$work/tma.json" "$work/alt.json" | head -20

@@ -10,6 +10,7 @@
 #include <tma/core/error.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/journal/journal.hpp>
+#include <tma/journal/line.hpp>
 #include <tma/report/output.hpp>
 
 #include "cli/commands.hpp"
@@ -74,7 +75,7 @@ void run_journal(Context& context, const JournalOptions& options) {
       if (limited()) return false;
       // One compact event per line: greppable, and half the cost of pretty-printing.
       buffer += count++ == 0 ? "\n    " : ",\n    ";
-      buffer += journal::to_json(e).dump();
+      journal::append_line(buffer, e);
       if (buffer.size() > (1U << 16)) {
         report::print(buffer);
         buffer.clear();

@@ -159,9 +159,32 @@ core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const 
     return true;
   });
   if (!scanned) return tl::unexpected(scanned.error());
-  std::sort(loaded.entries.begin(), loaded.entries.end(), [](const TimeEntry& a, const TimeEntry& b) {
+  // Sort a permutation, then move each entry once: a year of entries for every client is 100,000s
+  // of them, and sorting the entries themselves moves each one many times.
+  auto& entries = loaded.entries;
+  std::vector<std::size_t> order(entries.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const auto& a = entries[x];
+    const auto& b = entries[y];
     return std::tie(a.date, a.at, a.id) < std::tie(b.date, b.at, b.id);
   });
+  // Apply the permutation in place, cycle by cycle (entry j takes entry order[j]): no second copy.
+  std::vector<bool> placed(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (placed[i]) continue;
+    TimeEntry held = std::move(entries[i]);
+    for (std::size_t j = i;;) {
+      placed[j] = true;
+      std::size_t from = order[j];
+      if (from == i) {
+        entries[j] = std::move(held);
+        break;
+      }
+      entries[j] = std::move(entries[from]);
+      j = from;
+    }
+  }
   return loaded;
 }
 

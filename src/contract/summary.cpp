@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -33,12 +34,23 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
   auto loaded = load_entries(journal, query, zone);
   if (!loaded) return tl::unexpected(loaded.error());
   // Split once by client rather than letting every summary walk every entry.
-  std::map<std::string, std::vector<TimeEntry>> by_client;
-  for (auto& entry : loaded->entries) by_client[entry.client].push_back(std::move(entry));
-  for (const auto* client : clients) {
-    auto found = by_client.find(client->id);
-    static const std::vector<TimeEntry> k_none;
-    report.clients.push_back(summarize_client(*client, found == by_client.end() ? k_none : found->second, period));
+  // Positions by client, then one client's entries at a time: never two copies of a year's entries.
+  std::unordered_map<std::string, std::vector<std::size_t>> by_client;
+  for (std::size_t i = 0; i < loaded->entries.size(); ++i) by_client[loaded->entries[i].client].push_back(i);
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    const auto* client = clients[c];
+    // Moved out for the client's last mention, copied for an earlier one (asked twice).
+    bool again = std::any_of(clients.begin() + static_cast<std::ptrdiff_t>(c) + 1, clients.end(),
+                             [&](const inventory::Client* other) { return other->id == client->id; });
+    std::vector<TimeEntry> own;
+    if (auto found = by_client.find(client->id); found != by_client.end()) {
+      own.reserve(found->second.size());
+      for (auto i : found->second) {
+        if (again) own.push_back(loaded->entries[i]);
+        else own.push_back(std::move(loaded->entries[i]));
+      }
+    }
+    report.clients.push_back(summarize_client(*client, own, period));
   }
   report.problems = std::move(loaded->problems);
   return report;

@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <span>
 
 #include <fmt/format.h>
 
 #include <tma/core/log.hpp>
+#include <tma/journal/line.hpp>
 
 #include "journal/git_handles.hpp"
 #include "journal/git_store.hpp"
+#include "journal/index_store.hpp"
 #include "journal/reader.hpp"
 
 namespace tma::journal {
@@ -145,14 +149,17 @@ core::Result<void> commit_file(git_repository* repo, const std::string& ref_name
 
 class GitJournal final : public Journal {
 public:
-  GitJournal(git::Repository repo, std::string ref, std::string actor)
-      : m_repo(std::move(repo)), m_ref(std::move(ref)), m_actor(std::move(actor)) {}
+  GitJournal(git::Repository repo, std::string ref, std::string actor, bool use_index)
+      : m_repo(std::move(repo)), m_ref(std::move(ref)), m_actor(std::move(actor)), m_use_index(use_index) {}
 
   core::Result<void> write_run(const std::string& run_id, SysSeconds started,
                                const std::vector<Event>& events) override {
     if (events.empty()) return {};
     std::string content;
-    for (const auto& e : events) content += to_json(e).dump() + "\n";
+    for (const auto& e : events) {
+      append_line(content, e);
+      content += '\n';
+    }
     auto path = run_file_path(run_id, started);
     std::lock_guard lock(m_mutex);
     auto machine = git::MachineLock::acquire(git::common_dir(m_repo.get()));
@@ -165,6 +172,9 @@ public:
 
   core::Result<void> scan(const Filter& filter, const Visitor& visit) const override {
     std::lock_guard lock(m_mutex);
+    if (m_use_index && index::covers(filter)) {
+      if (auto served = scan_index(filter, visit)) return *served;
+    }
     return scan_tree(m_repo.get(), m_ref, filter, visit);
   }
 
@@ -175,10 +185,29 @@ public:
   }
 
 private:
+  // The scan served from the index, or nullopt when the index cannot be had (then the caller
+  // reads the tree: the index only ever saves time).
+  std::optional<core::Result<void>> scan_index(const Filter& filter, const Visitor& visit) const {
+    auto tip = git::resolve_ref(m_repo.get(), m_ref);
+    if (!tip) return core::Result<void>(tl::unexpected(tip.error()));
+    if (!*tip) return core::Result<void>();
+    if (m_index && m_index->tip == git::to_hex(**tip)) return m_index->scan(filter, visit);
+    auto current = index::up_to_date(m_repo.get(), m_ref, **tip, std::move(m_index));
+    m_index.reset();
+    if (!current) {
+      core::log::warning("journal index unavailable, reading the journal: {}", current.error().message);
+      return std::nullopt;
+    }
+    m_index = std::move(*current);
+    return m_index->scan(filter, visit);
+  }
+
   mutable std::mutex m_mutex; // a git_repository must not be used by two threads at once
   git::Repository m_repo;
   std::string m_ref;
   std::string m_actor;
+  bool m_use_index;
+  mutable std::optional<index::EventIndex> m_index; ///< the last index used, to update from
 };
 
 } // namespace
@@ -201,7 +230,10 @@ core::Result<std::unique_ptr<Journal>> open_git_journal(const GitJournalOptions&
     return core::fail(core::ErrorKind::config, fmt::format("journal ref '{}' is not a valid git ref name", options.ref));
   }
   auto actor = resolve_actor(options.repository);
-  return std::unique_ptr<Journal>(std::make_unique<GitJournal>(std::move(*repo), options.ref, std::move(actor)));
+  const char* no_index = std::getenv("TMA_JOURNAL_INDEX");
+  bool use_index = options.use_index && !(no_index != nullptr && std::string_view(no_index) == "off");
+  return std::unique_ptr<Journal>(
+      std::make_unique<GitJournal>(std::move(*repo), options.ref, std::move(actor), use_index));
 }
 
 std::string resolve_actor(const std::filesystem::path& repository) {

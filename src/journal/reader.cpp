@@ -39,6 +39,8 @@ bool may_contain(std::string_view line, const std::vector<std::string>& values, 
   return false;
 }
 
+} // namespace
+
 bool may_match_type(std::string_view line, const std::vector<std::string>& types) {
   if (types.empty()) return true;
   for (const auto& t : types) {
@@ -49,6 +51,8 @@ bool may_match_type(std::string_view line, const std::vector<std::string>& types
   }
   return false;
 }
+
+namespace {
 
 // tma writes keys sorted, so `"at"` is the second key, after the actor string (which cannot hold
 // an unescaped quote): its first occurrence is the event's time. A time outside the filter's
@@ -94,6 +98,24 @@ bool newer(const Located& a, const Located& b) {
 
 } // namespace
 
+void parse_line(std::string_view line, const std::string& path, std::size_t line_no, const Filter& filter,
+                std::vector<Located>& out) {
+  if (line.empty()) return;
+  if (!may_contain(line, filter.sites, false) || !may_contain(line, filter.clients, false) ||
+      !may_contain(line, filter.runs, true) || !may_match_type(line, filter.types)) {
+    return;
+  }
+  if (!may_be_in_range(line, filter)) return;
+  auto json = nlohmann::json::parse(line, nullptr, false);
+  auto event = json.is_discarded() ? core::Result<Event>(core::fail(core::ErrorKind::io, "not valid JSON"))
+                                   : event_from_json(std::move(json));
+  if (!event) {
+    core::log::warning("journal {}:{}: skipped: {}", path, line_no, event.error().message);
+    return;
+  }
+  if (filter.matches(*event)) out.push_back({std::move(*event), path, line_no});
+}
+
 void parse_run_file(std::string_view content, const std::string& path, const Filter& filter,
                     std::vector<Located>& out) {
   std::size_t line_no = 0;
@@ -101,22 +123,17 @@ void parse_run_file(std::string_view content, const std::string& path, const Fil
     auto end = content.find('\n');
     std::string_view line = content.substr(0, end);
     content = end == std::string_view::npos ? std::string_view() : content.substr(end + 1);
-    ++line_no;
-    if (line.empty()) continue;
-    if (!may_contain(line, filter.sites, false) || !may_contain(line, filter.clients, false) ||
-        !may_contain(line, filter.runs, true) || !may_match_type(line, filter.types)) {
-      continue;
-    }
-    if (!may_be_in_range(line, filter)) continue;
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    auto event = json.is_discarded() ? core::Result<Event>(core::fail(core::ErrorKind::io, "not valid JSON"))
-                                     : event_from_json(std::move(json));
-    if (!event) {
-      core::log::warning("journal {}:{}: skipped: {}", path, line_no, event.error().message);
-      continue;
-    }
-    if (filter.matches(*event)) out.push_back({std::move(*event), path, line_no});
+    parse_line(line, path, ++line_no, filter, out);
   }
+}
+
+DayWindow day_window(const Filter& filter) {
+  // A file under day D holds events from D up to D + k_max_segment_span (one day), so days
+  // before since's day minus one cannot hold a match, nor days after until's day.
+  DayWindow window;
+  if (filter.since) window.min_day = day_of(*filter.since) - 1;
+  if (filter.until) window.max_day = day_of(*filter.until - std::chrono::seconds(1));
+  return window;
 }
 
 core::Result<void> scan_tree(git_repository* repo, const std::string& ref_name, const Filter& filter,
@@ -137,11 +154,7 @@ core::Result<void> scan_tree(git_repository* repo, const std::string& ref_name, 
   auto journal_tree = lookup_tree(repo, *git_tree_entry_id(journal_entry));
   if (!journal_tree) return tl::unexpected(journal_tree.error());
 
-  // A file under day D holds events from D up to D + k_max_segment_span (one day), so days
-  // before since's day minus one cannot hold a match, nor days after until's day.
-  std::optional<long long> min_day, max_day;
-  if (filter.since) min_day = day_of(*filter.since) - 1;
-  if (filter.until) max_day = day_of(*filter.until - std::chrono::seconds(1));
+  auto [min_day, max_day] = day_window(filter);
 
   std::vector<Located> pending;
   auto emit_from = [&](std::optional<long long> threshold) {

@@ -1,7 +1,10 @@
 #pragma once
 // PRIVATE to src/journal: reading the journal tree of a ref.
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <tma/journal/journal.hpp>
 
@@ -14,6 +17,19 @@ namespace tma::journal {
 core::Result<void> scan_tree(git_repository* repo, const std::string& ref_name, const Filter& filter,
                              const Visitor& visit);
 
+/// Whether `line` may be an event of one of `types` (exact, `x.*` or `x.` prefixes): a cheap
+/// substring test, true for every line that is one (and for some that are not).
+bool may_match_type(std::string_view line, const std::vector<std::string>& types);
+
+/// The days (days since 1970-01-01, UTC) whose run files may hold events matching `filter`'s
+/// time range: a run file under day D holds events of D and D + 1 (k_max_segment_span).
+struct DayWindow {
+  std::optional<long long> min_day;
+  std::optional<long long> max_day;
+  bool excludes(long long day) const { return (min_day && day < *min_day) || (max_day && day > *max_day); }
+};
+DayWindow day_window(const Filter& filter);
+
 /// Parse one run file; events failing `filter` are dropped; bad lines are reported as warnings
 /// naming `path`:line and skipped. Appends to `out` with the file name and line for ordering.
 struct Located {
@@ -23,5 +39,8 @@ struct Located {
 };
 void parse_run_file(std::string_view content, const std::string& path, const Filter& filter,
                     std::vector<Located>& out);
+/// The same for one line (line number `line_no`, from 1) of the run file `path`.
+void parse_line(std::string_view line, const std::string& path, std::size_t line_no, const Filter& filter,
+                std::vector<Located>& out);
 
 } // namespace tma::journal

@@ -17,6 +17,10 @@ namespace tma::journal {
 struct GitJournalOptions {
   std::filesystem::path repository; ///< a git repository (work tree or bare), or a directory inside one
   std::string ref = "refs/heads/tma-journal";
+  /// Serve scans of `time.logged` events from the local event index (docs/journal.md, "The
+  /// index"), brought up to date with the ref first. Off: always read the run files (also when
+  /// the environment has TMA_JOURNAL_INDEX=off). Results are the same either way.
+  bool use_index = true;
 };
 
 /// Create `options.ref` with an initial commit (an empty `journal/` marker) if it does not exist;

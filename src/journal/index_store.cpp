@@ -1,0 +1,316 @@
+#include "journal/index_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+
+#include <tma/core/log.hpp>
+#include <tma/core/timezone.hpp>
+
+#include "journal/git_store.hpp"
+
+namespace tma::journal::index {
+namespace {
+
+std::optional<unsigned> digits(std::string_view text, std::size_t count) {
+  if (text.size() != count) return std::nullopt;
+  unsigned value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value;
+}
+
+core::Result<git::Tree> commit_tree(git_repository* repo, const git_oid& commit_id) {
+  git_commit* raw_commit = nullptr;
+  int rc = git_commit_lookup(&raw_commit, repo, &commit_id);
+  git::Commit commit(raw_commit);
+  if (rc < 0) return git::failure(rc, "cannot read journal commit");
+  git_tree* raw = nullptr;
+  rc = git_commit_tree(&raw, commit.get());
+  if (rc < 0) return git::failure(rc, "cannot read journal tree");
+  return git::Tree(raw);
+}
+
+core::Result<void> add_blob(git_repository* repo, EventIndex& index, const git_oid& id, const std::string& path,
+                            long long day) {
+  git_blob* raw = nullptr;
+  int rc = git_blob_lookup(&raw, repo, &id);
+  git::Blob blob(raw);
+  if (rc < 0) return git::failure(rc, fmt::format("cannot read {}", path));
+  index.add_file(path, day, std::string_view(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                                             static_cast<std::size_t>(git_blob_rawsize(blob.get()))));
+  return {};
+}
+
+struct WalkState {
+  git_repository* repo;
+  EventIndex* index;
+  core::Result<void> result;
+};
+
+// Every run file of the tree, in the tree's order (records are sorted afterwards).
+core::Result<EventIndex> rebuild(git_repository* repo, const std::string& ref, const git_oid& tip) {
+  EventIndex index;
+  index.ref = ref;
+  index.tip = git::to_hex(tip);
+  auto tree = commit_tree(repo, tip);
+  if (!tree) return tl::unexpected(tree.error());
+  const git_tree_entry* journal = git_tree_entry_byname(tree->get(), "journal");
+  if (journal != nullptr && git_tree_entry_type(journal) == GIT_OBJECT_TREE) {
+    git_tree* raw = nullptr;
+    int rc = git_tree_lookup(&raw, repo, git_tree_entry_id(journal));
+    git::Tree journal_tree(raw);
+    if (rc < 0) return git::failure(rc, "cannot read journal tree");
+    WalkState state{repo, &index, {}};
+    rc = git_tree_walk(
+        journal_tree.get(), GIT_TREEWALK_PRE,
+        [](const char* root, const git_tree_entry* entry, void* payload) -> int {
+          auto& s = *static_cast<WalkState*>(payload);
+          if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) return 0;
+          std::string path = fmt::format("journal/{}{}", root, git_tree_entry_name(entry));
+          auto day = run_file_day(path);
+          if (!day) return 0;
+          s.result = add_blob(s.repo, *s.index, *git_tree_entry_id(entry), path, *day);
+          return s.result ? 0 : -1;
+        },
+        &state);
+    if (!state.result) return tl::unexpected(state.result.error());
+    if (rc < 0) return git::failure(rc, "cannot walk journal tree");
+  }
+  index.sort();
+  return index;
+}
+
+// A change between two trees: `path` gone (or replaced), and/or a blob now at `path`.
+struct Change {
+  std::string path;
+  bool removed = false;
+  std::optional<git_oid> added;
+};
+
+core::Result<git::Tree> subtree(git_repository* repo, const git_tree_entry* entry) {
+  git_tree* raw = nullptr;
+  int rc = git_tree_lookup(&raw, repo, git_tree_entry_id(entry));
+  if (rc < 0) return git::failure(rc, "cannot read journal tree");
+  return git::Tree(raw);
+}
+
+core::Result<void> diff_trees(git_repository* repo, const git_tree* before, const git_tree* after,
+                              const std::string& prefix, std::vector<Change>& out);
+
+// One name on either side (null: absent there).
+core::Result<void> diff_entries(git_repository* repo, const git_tree_entry* before, const git_tree_entry* after,
+                                const std::string& path, std::vector<Change>& out) {
+  bool tree_before = before != nullptr && git_tree_entry_type(before) == GIT_OBJECT_TREE;
+  bool tree_after = after != nullptr && git_tree_entry_type(after) == GIT_OBJECT_TREE;
+  git::Tree old_tree, new_tree;
+  if (tree_before) {
+    auto t = subtree(repo, before);
+    if (!t) return tl::unexpected(t.error());
+    old_tree = std::move(*t);
+  } else if (before != nullptr) {
+    out.push_back({path, true, std::nullopt});
+  }
+  if (tree_after) {
+    auto t = subtree(repo, after);
+    if (!t) return tl::unexpected(t.error());
+    new_tree = std::move(*t);
+  }
+  if (tree_before || tree_after) {
+    auto done = diff_trees(repo, old_tree.get(), new_tree.get(), path + "/", out);
+    if (!done) return done;
+  }
+  if (after != nullptr && !tree_after && git_tree_entry_type(after) == GIT_OBJECT_BLOB) {
+    out.push_back({path, false, *git_tree_entry_id(after)});
+  }
+  return {};
+}
+
+// Unlike libgit2 1.5's git_diff_tree_to_tree, which reads every tree of both sides (a fifth of an
+// incremental summary over a year of journal), this skips subtrees whose ids are equal: a new run
+// file costs reading the four trees on its path.
+core::Result<void> diff_trees(git_repository* repo, const git_tree* before, const git_tree* after,
+                              const std::string& prefix, std::vector<Change>& out) {
+  if (before != nullptr) {
+    for (std::size_t i = 0; i < git_tree_entrycount(before); ++i) {
+      const git_tree_entry* old_entry = git_tree_entry_byindex(before, i);
+      const char* name = git_tree_entry_name(old_entry);
+      const git_tree_entry* new_entry = after != nullptr ? git_tree_entry_byname(after, name) : nullptr;
+      if (new_entry != nullptr && git_tree_entry_filemode(old_entry) == git_tree_entry_filemode(new_entry) &&
+          git_oid_equal(git_tree_entry_id(old_entry), git_tree_entry_id(new_entry))) {
+        continue;
+      }
+      auto done = diff_entries(repo, old_entry, new_entry, prefix + name, out);
+      if (!done) return done;
+    }
+  }
+  if (after != nullptr) {
+    for (std::size_t i = 0; i < git_tree_entrycount(after); ++i) {
+      const git_tree_entry* new_entry = git_tree_entry_byindex(after, i);
+      const char* name = git_tree_entry_name(new_entry);
+      if (before != nullptr && git_tree_entry_byname(before, name) != nullptr) continue;
+      auto done = diff_entries(repo, nullptr, new_entry, prefix + name, out);
+      if (!done) return done;
+    }
+  }
+  return {};
+}
+
+// Bring `index` (at an ancestor of `tip`) to `tip` from the changes between the two trees: run
+// files are written once at a unique path, a flushed run's file is replaced by a longer version of
+// itself (forgotten, read again), a file removed by hand is forgotten.
+core::Result<void> update(git_repository* repo, EventIndex& index, const git_oid& old_commit, const git_oid& tip) {
+  auto old_tree = commit_tree(repo, old_commit);
+  if (!old_tree) return tl::unexpected(old_tree.error());
+  auto new_tree = commit_tree(repo, tip);
+  if (!new_tree) return tl::unexpected(new_tree.error());
+  std::vector<Change> changes;
+  auto diffed = diff_entries(repo, git_tree_entry_byname(old_tree->get(), "journal"),
+                             git_tree_entry_byname(new_tree->get(), "journal"), "journal", changes);
+  if (!diffed) return diffed;
+  for (const auto& change : changes) {
+    if (change.removed) index.remove_file(change.path);
+    if (!change.added) continue;
+    auto day = run_file_day(change.path);
+    if (!day) continue;
+    auto added = add_blob(repo, index, *change.added, change.path, *day);
+    if (!added) return added;
+  }
+  index.sort();
+  index.tip = git::to_hex(tip);
+  return {};
+}
+
+std::optional<EventIndex> load(const std::filesystem::path& path, const std::string& ref) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return std::nullopt;
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return std::nullopt;
+  auto index = EventIndex::deserialize(std::move(bytes));
+  if (!index) {
+    core::log::info("{}: {}; rebuilding it", path.string(), index.error().message);
+    return std::nullopt;
+  }
+  if (index->ref != ref) return std::nullopt;
+  return std::move(*index);
+}
+
+// Temporary file in the same directory, fsync, rename over the old one, fsync the directory:
+// readers see the old index or the new one, never a mix; concurrent savers each rename a whole
+// file of their own (the last one wins, both are valid).
+core::Result<void> save(const std::filesystem::path& path, const EventIndex& index) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return core::fail(core::ErrorKind::io, fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
+  auto temp = path;
+  temp += fmt::format(".{}.{:08x}.tmp", ::getpid(), std::random_device{}());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return core::fail(core::ErrorKind::io, fmt::format("cannot create {}: {}", temp.string(), std::strerror(errno)));
+  bool ok = true;
+  auto write_all = [&](std::string_view bytes, std::optional<off_t> at) {
+    std::size_t done = 0;
+    while (ok && done < bytes.size()) {
+      auto n = at ? ::pwrite(fd, bytes.data() + done, bytes.size() - done, *at + static_cast<off_t>(done))
+                  : ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) done += static_cast<std::size_t>(n);
+    }
+  };
+  auto digest = index.write([&](std::string_view piece) { write_all(piece, std::nullopt); });
+  ok = ok && !digest.empty();
+  write_all(digest, static_cast<off_t>(EventIndex::k_digest_offset)); // last: a file cut short fails the check
+  ok = ok && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    auto why = std::strerror(errno);
+    std::filesystem::remove(temp, ec);
+    return core::fail(core::ErrorKind::io, fmt::format("cannot write {}: {}", path.string(), why));
+  }
+  int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return {};
+}
+
+} // namespace
+
+std::optional<long long> run_file_day(std::string_view path) {
+  // journal/YYYY/MM/DD/<name>.jsonl
+  constexpr std::string_view k_root = "journal/";
+  if (path.substr(0, k_root.size()) != k_root || path.size() < 6 || path.substr(path.size() - 6) != ".jsonl") {
+    return std::nullopt;
+  }
+  auto rest = path.substr(k_root.size());
+  if (rest.size() < 11 || rest[4] != '/' || rest[7] != '/' || rest[10] != '/') return std::nullopt;
+  auto year = digits(rest.substr(0, 4), 4);
+  auto month = digits(rest.substr(5, 2), 2);
+  auto day = digits(rest.substr(8, 2), 2);
+  auto name = rest.substr(11);
+  if (!year || !month || !day || *month < 1 || *month > 12 || name.find('/') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return core::days_from_civil({static_cast<int>(*year), *month, 1}) + *day - 1;
+}
+
+std::filesystem::path index_path(git_repository* repo, const std::string& ref) {
+  std::string name = ref;
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  return git::common_dir(repo) / "tma-cache" / ("journal-index-" + name + ".bin");
+}
+
+core::Result<EventIndex> up_to_date(git_repository* repo, const std::string& ref, const git_oid& tip,
+                                    std::optional<EventIndex> cached, Outcome* outcome) {
+  auto path = index_path(repo, ref);
+  std::optional<EventIndex> found;
+  if (cached && cached->ref == ref) found = std::move(cached);
+  else found = load(path, ref);
+  auto tip_hex = git::to_hex(tip);
+  auto set = [&](Outcome o) {
+    if (outcome != nullptr) *outcome = o;
+  };
+  if (found && found->tip == tip_hex) {
+    set(Outcome::loaded);
+    return std::move(*found);
+  }
+  std::optional<EventIndex> result;
+  if (found) {
+    git_oid old;
+    // The indexed commit must still exist and be an ancestor: after a rewritten history (or a
+    // corrupt tip text) files may have vanished in ways a diff from there would not show.
+    if (git_oid_fromstr(&old, found->tip.c_str()) == 0 && git_graph_descendant_of(repo, &tip, &old) == 1) {
+      auto updated = update(repo, *found, old, tip);
+      if (!updated) return tl::unexpected(updated.error());
+      set(Outcome::updated);
+      result = std::move(*found);
+    }
+  }
+  if (!result) {
+    auto built = rebuild(repo, ref, tip);
+    if (!built) return built;
+    set(Outcome::rebuilt);
+    result = std::move(*built);
+  }
+  if (auto saved = save(path, *result); !saved) {
+    core::log::warning("journal index not saved (the next command reads the journal again): {}", saved.error().message);
+  }
+  return std::move(*result);
+}
+
+} // namespace tma::journal::index

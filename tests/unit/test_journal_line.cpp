@@ -1,0 +1,33 @@
+// append_line writes exactly what to_json(event).dump() writes.
+
+#include <catch2/catch.hpp>
+
+#include <tma/journal/line.hpp>
+
+using namespace tma;
+
+TEST_CASE("journal line: append_line is to_json().dump(), byte for byte", "[journal]") {
+  journal::Event e;
+  e.id = "0123456789abcdef-7";
+  e.at = *core::parse_rfc3339("2026-03-29T01:02:03Z");
+  e.actor = "Zoé \"Z\" Martin <zoe@agency.example>";
+  e.run = "0123456789abcdef";
+  e.type = "backup.finished";
+  e.site = "acme-www";
+  e.env = "prod";
+  e.client = "acme";
+  e.data = {{"bytes", 42}, {"ratio", 0.5}, {"note", "tab\there\nnewline \\ é \u0001"}, {"list", {1, "b", nullptr}},
+            {"nested", {{"z", true}, {"a", nullptr}}}, {"neg", -3}};
+  std::string out = "prefix:";
+  journal::append_line(out, e);
+  CHECK(out == "prefix:" + journal::to_json(e).dump());
+
+  journal::Event bare;
+  bare.id = "r-1";
+  bare.run = "r";
+  bare.type = "run.started";
+  std::string line;
+  journal::append_line(line, bare);
+  CHECK(line == journal::to_json(bare).dump());
+  CHECK(line.find("\"site\":null") != std::string::npos);
+}
