@@ -365,12 +365,17 @@ private:
           (r.outcome == Outcome::failed && prod_touched))) {
       return;
     }
+    if (core::interrupted()) {
+      // The operator stopped the run (Ctrl-C): the rollback is in the journal, it is not an incident.
+      return;
+    }
     incident::OpenRequest request;
     request.site = m_site.name;
     request.env = "prod";
     request.client = m_site.client;
     request.severity = inventory::Criticality::major;
-    request.title = fmt::format("update {} on prod: {}", to_string(r.outcome), r.error);
+    auto why = r.error.rfind("prod: ", 0) == 0 ? r.error.substr(6) : r.error;
+    request.title = fmt::format("update {} on prod: {}", to_string(r.outcome), why.substr(0, 200));
     request.source = incident::Source::update;
     request.run = m_services.run->id();
     request.extra = {{"outcome", std::string(to_string(r.outcome))}, {"backup", r.backup_id}};
