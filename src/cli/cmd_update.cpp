@@ -132,9 +132,10 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   services.journal = journal.get();
 
   std::map<std::string, update::Plan> confirmed;
+  int plan_bits = 0; // sites that could not be planned before the confirmation
   if (plan_only || !cli.yes) {
     auto plans = update::plan_sites(sites, options, services);
-    int bits = 0;
+    int& bits = plan_bits;
     for (const auto& p : plans) {
       if (p.error) {
         bits |= p.error->kind == core::ErrorKind::unreachable || p.error->kind == core::ErrorKind::timeout
@@ -188,7 +189,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   auto runs = update::run_sites(sites, confirmed, options, services);
   masters.stop_all();
 
-  int bits = 0;
+  int bits = plan_bits;
   std::vector<std::string> locked;
   bool other = false;
   for (const auto& r : runs) {
@@ -207,7 +208,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
     report::print(update::render_runs(runs, context.colour()));
   }
   int exit = bits;
-  if (!locked.empty() && !other) {
+  if (!locked.empty() && !other && plan_bits == 0) {
     exit = core::exit_code::locked;
   } else if (!locked.empty()) {
     exit |= core::exit_code::site_failed;

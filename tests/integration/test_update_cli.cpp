@@ -482,3 +482,25 @@ TEST_CASE("tma update: SIGINT or SIGKILL at each stage leaves maintenance off an
     }
   }
 }
+
+TEST_CASE("tma update on a terminal shows the plan and applies it only when confirmed", "[integration][update]") {
+  UpdateLab lab;
+  auto command = fmt::format("{} -i {}/sites.yaml --no-color update --site acme", TMA_BINARY, lab.agency);
+  tma::test::ProgramOptions options;
+  options.env = {{"TMA_ACTOR", std::string(k_actor)}, {"http_proxy", std::nullopt}};
+  options.stdin_text = "n\n";
+  // `script` gives tma a terminal on stdin.
+  auto declined = tma::test::run_program({"script", "-qec", command, "/dev/null"}, options);
+  INFO(declined.out << declined.err);
+  CHECK(declined.exit_code == 0);
+  CHECK(declined.out.find("Apply these updates to 1 site(s)? [y/N]") != std::string::npos);
+  CHECK(declined.out.find("not confirmed; nothing changed") != std::string::npos);
+  CHECK(UpdateLab::plugin(lab.prod, "akismet") == "5.0.2");
+  CHECK(UpdateLab::plugin(lab.pre, "akismet") == "5.0.2");
+  options.stdin_text = "y\n";
+  auto confirmed = tma::test::run_program({"script", "-qec", command, "/dev/null"}, options);
+  INFO(confirmed.out << confirmed.err);
+  CHECK(confirmed.exit_code == 0);
+  CHECK(confirmed.out.find("acme: updated") != std::string::npos);
+  CHECK(UpdateLab::plugin(lab.prod, "akismet") == "5.0.3");
+}
