@@ -263,9 +263,12 @@ TEST_CASE("tma update --env preprod then --promote ships the validated set, not 
 TEST_CASE("tma update: a version that breaks preprod is reverted there and never reaches prod", "[integration][update]") {
   UpdateLab lab;
   UpdateLab::lab_file(lab.pre, "breaks", "plugin:forms=1.1\n");
-  auto r = lab.tma({"update", "--site", "acme", "--yes", "--format", "json"});
+  auto r = lab.tma({"update", "--site", "acme", "--yes", "--format", "json", "--junit", lab.dir.file("junit.xml")});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1); // a failed smoke test
+  auto junit = tma::test::read_file(lab.dir.file("junit.xml"));
+  CHECK(junit.find("<testsuite name=\"tma update\" tests=\"1\" failures=\"1\">") != std::string::npos);
+  CHECK(junit.find("plugin:forms 1.1 rejected on preprod") != std::string::npos);
   CHECK(UpdateLab::plugin(lab.pre, "forms") == "1.0");
   CHECK(UpdateLab::plugin(lab.prod, "forms") == "1.0");
   CHECK(UpdateLab::plugin(lab.prod, "akismet") == "5.0.3");
