@@ -145,7 +145,7 @@ TEST_CASE("check_request refuses contradicting options and a missing preprod", "
   CHECK_FALSE(update::check_request(sites, options));
 }
 
-TEST_CASE("lock holders carry the pid; a dead holder on this host is recognised", "[update]") {
+TEST_CASE("lock holders carry the pid and a dead holder on this host is recognised", "[update]") {
   update::LockHolder holder{"abc", "Lab <lab@tma.invalid>", "host-1", 1'780'000'000, ::getpid()};
   auto back = update::holder_from_text(update::holder_to_text(holder));
   REQUIRE(back);
