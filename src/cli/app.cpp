@@ -52,6 +52,7 @@ int run(int argc, char** argv) {
   setup_backup(app, context);
   setup_backups(app, context);
   setup_restore(app, context);
+  setup_update(app, context);
 
   // The single place where errors become messages and exit codes.
   try {

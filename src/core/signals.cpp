@@ -8,6 +8,8 @@ namespace {
 
 std::atomic<int> g_signal{0};
 
+thread_local int t_shields = 0;
+
 extern "C" void on_signal(int signo) { g_signal.store(signo); }
 
 } // namespace
@@ -23,7 +25,11 @@ void install_signal_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-bool interrupted() { return g_signal.load() != 0; }
+bool interrupted() { return t_shields == 0 && g_signal.load() != 0; }
+
+InterruptShield::InterruptShield() { ++t_shields; }
+
+InterruptShield::~InterruptShield() { --t_shields; }
 
 int interrupt_signal() { return g_signal.load(); }
 

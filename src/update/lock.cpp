@@ -1,10 +1,12 @@
 #include <tma/update/lock.hpp>
 
 #include <tma/core/log.hpp>
+#include <tma/core/signals.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -39,7 +41,8 @@ const char* k_release_script =
 } // namespace
 
 std::string holder_to_text(const LockHolder& h) {
-  return nlohmann::json{{"run_id", h.run_id}, {"actor", h.actor}, {"host", h.host}, {"since", h.since}}.dump();
+  return nlohmann::json{{"run_id", h.run_id}, {"actor", h.actor}, {"host", h.host}, {"since", h.since}, {"pid", h.pid}}
+      .dump();
 }
 
 core::Result<LockHolder> holder_from_text(std::string_view text) {
@@ -53,6 +56,7 @@ core::Result<LockHolder> holder_from_text(std::string_view text) {
     h.actor = json.at("actor").get<std::string>();
     h.host = json.at("host").get<std::string>();
     h.since = json.at("since").get<std::int64_t>();
+    h.pid = json.value("pid", std::int64_t{0});
   } catch (const nlohmann::json::exception& e) {
     return core::fail(core::ErrorKind::cms, std::string("lock holder: ") + e.what());
   }
@@ -71,6 +75,21 @@ std::string describe(const LockHolder& h) {
 bool is_stale(const LockHolder& h, std::chrono::system_clock::time_point now, std::chrono::seconds max_age) {
   auto since = std::chrono::system_clock::time_point(std::chrono::seconds(h.since));
   return now - since > max_age;
+}
+
+bool is_dead_here(const LockHolder& h, const std::string& this_host) {
+  if (this_host.empty() || h.host != this_host || h.pid <= 0) {
+    return false;
+  }
+  return ::kill(static_cast<pid_t>(h.pid), 0) != 0 && errno == ESRCH;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) {
+    return "unknown-host";
+  }
+  return name;
 }
 
 core::Result<LocalLock> LocalLock::acquire(const std::string& path, const LockHolder& holder) {
@@ -137,8 +156,11 @@ core::Result<RemoteLock> RemoteLock::acquire(transport::Transport& transport, co
                                                      ") by an unknown holder (no readable holder file)");
     }
     bool stale = is_stale(*current, options.now, options.stale_after);
-    if (stale && options.break_stale && attempt == 0) {
-      core::log::warning("{}", "breaking the stale update lock of " + env.name + " held by " + describe(*current));
+    bool dead = is_dead_here(*current, options.this_host);
+    if ((dead || (stale && options.break_stale)) && attempt == 0) {
+      core::log::warning("{}", std::string(dead ? "taking over the update lock of " : "breaking the stale update lock of ") +
+                                   env.name + " left by " + describe(*current) +
+                                   (dead ? " (that process is no longer running)" : ""));
       auto removed = transport.run(shell({"sh", "-c", k_break_script, "sh", dir}));
       if (auto error = removed.error("breaking the update lock " + dir)) {
         return tl::unexpected(*error);
@@ -164,6 +186,7 @@ core::Result<void> RemoteLock::release() {
   if (m_dir.empty()) {
     return {};
   }
+  core::InterruptShield shield; // released also after Ctrl-C
   auto result = m_transport->run(shell({"sh", "-c", k_release_script, "sh", m_dir, m_run_id}));
   auto dir = m_dir;
   m_dir.clear();

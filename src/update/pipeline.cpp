@@ -46,6 +46,7 @@ public:
   // Switching off goes ahead even when the journal cannot be written: a site left in maintenance
   // is worse than a missing event.
   core::Result<void> off() {
+    core::InterruptShield shield; // Ctrl-C must not leave the site in maintenance
     (void)m_recorder.record(k_prod, "update.maintenance.off", nlohmann::json::object());
     auto r = m_cms.set_maintenance(false);
     if (r) {
@@ -82,9 +83,14 @@ public:
       m_r.outcome = Outcome::nothing_to_do;
       return m_r;
     }
-    if (m_o.skip_preprod) {
-      // No preprod to validate on: the whole plan goes to prod (the caller required --skip-preprod).
-      (void)m_t.recorder->record(k_prod, "update.preprod_skipped", nlohmann::json::object());
+    if (!m_o.validated_by.empty() || m_o.skip_preprod) {
+      // No preprod to validate on (the caller required --skip-preprod), or a set validated earlier
+      // (--promote): the whole plan goes to prod.
+      if (m_o.validated_by.empty()) {
+        (void)m_t.recorder->record(k_prod, "update.preprod_skipped", nlohmann::json::object());
+      } else {
+        (void)m_t.recorder->record(k_prod, "update.promoted", {{"validated_by", m_o.validated_by}});
+      }
       for (auto& s : m_r.steps) {
         s.status = StepStatus::validated;
       }
@@ -118,7 +124,10 @@ private:
     auto list = nlohmann::json::array();
     for (const auto& s : m_r.steps) {
       if (s.status == StepStatus::validated) {
-        list.push_back(step_data(s.step, s.step.installed, s.step.target));
+        auto item = step_data(s.step, s.step.installed, s.step.target);
+        item["kind"] = std::string(cms::to_string(s.step.kind));
+        item["name"] = s.step.name;
+        list.push_back(item);
       }
     }
     return {{"steps", list}};
@@ -158,6 +167,16 @@ private:
                         [&] { return m_t.preprod->database_updates(); });
       }
       std::string reason;
+      if (core::interrupted()) {
+        // Ctrl-C during this step: put the component back as it was and stop; not a rejection.
+        core::InterruptShield shield;
+        auto reverted = act(k_preprod, "update.revert", step_data(st, st.target, st.installed),
+                            [&] { return m_t.preprod->install(st.kind, st.name, st.installed); });
+        return stop("interrupted by signal " + std::to_string(core::interrupt_signal()) + " during preprod" +
+                    (reverted ? std::string() : " (reverting " + component_key(st.kind, st.name) +
+                                                    " failed: " + reverted.error().message + ")") +
+                    "; prod untouched");
+      }
       if (!installed) {
         reason = "install failed: " + installed.error().message;
       } else if (auto h = m_t.preprod_health->healthy(); !h) {
@@ -266,6 +285,7 @@ private:
   // Not interruptible: a half-done rollback is worse than finishing it.
   void rollback(MaintenanceGuard& maintenance, const std::vector<StepResult*>& touched,
                 const std::string& problem) {
+    core::InterruptShield shield;
     m_r.error = "prod: " + problem;
     if (touched.empty()) {
       // Nothing was installed: maintenance is already off (guard), there is nothing to revert.

@@ -14,8 +14,9 @@ per path by a JSON file of routes:
 
 Keys: status (200), body (""), delay (seconds before answering), headers ({}), fail_times and
 fail_status (answer fail_status the first fail_times requests, with Retry-After when retry_after is
-set), size (stream that many bytes of 'x'), echo (answer the request as JSON). Every request is
-appended to --requests as one JSON line {method, path, headers, body}.
+set), size (stream that many bytes of 'x'), echo (answer the request as JSON), wp_root (answer like
+the lab WordPress site in that directory, see wp_answer). Every request is appended to --requests as
+one JSON line {method, path, headers, body}.
 """
 import argparse
 import json
@@ -28,6 +29,47 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 COUNTS = {}
+
+CRITICAL = ("<!DOCTYPE html><html><head><title>WordPress &rsaquo; Error</title></head><body id=\"error-page\">"
+            "<div class=\"wp-die-message\"><p>There has been a critical error on this website.</p></div></body></html>")
+MAINTENANCE = ("<!DOCTYPE html><html><head><title>Maintenance</title></head><body>"
+               "<h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1></body></html>")
+
+
+def wp_answer(root):
+    """(status, body) of the home page of the lab WordPress site in `root`: 503 while .maintenance is
+    active; 500 (WordPress' critical error page) when an installed version is listed in
+    .tma-lab/breaks ("plugin:akismet=5.1", "theme:x=2.0", "core=6.5"; a ":sticky" suffix also writes
+    .tma-lab/damaged, as a plugin whose upgrade routine broke the database: the site stays down after
+    a downgrade until the files are restored); 500 while .tma-lab/damaged exists; else 200."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "lib"))
+    import labcommon as lab
+    import wpsite
+    damaged = lab.lab_file(root, "damaged")
+    if os.path.exists(damaged):
+        return 500, CRITICAL
+    site = wpsite.Site(root, lab.Misbehave(None, ""))
+    if site.maintenance_active():
+        return 503, MAINTENANCE
+    installed = {"core": site.core_version()}
+    for row in site.plugins():
+        installed["plugin:" + row["name"]] = row["version"]
+    for row in site.themes():
+        installed["theme:" + row["name"]] = row["version"]
+    try:
+        with open(lab.lab_file(root, "breaks"), encoding="utf-8") as f:
+            rules = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    except FileNotFoundError:
+        rules = []
+    for rule in rules:
+        key, _, rest = rule.partition("=")
+        version, _, flag = rest.partition(":")
+        if installed.get(key) == version:
+            if flag == "sticky":
+                with open(damaged, "w", encoding="utf-8") as f:
+                    f.write(rule + "\n")
+            return 500, CRITICAL
+    return 200, "<!DOCTYPE html><html><head><title>Lab Site</title></head><body><p>Lab Site</p></body></html>"
 
 
 def main():
@@ -70,6 +112,10 @@ def main():
                 payload = b"failing on purpose\n"
                 if "retry_after" in route:
                     headers["Retry-After"] = str(route["retry_after"])
+            elif route.get("wp_root"):
+                status, text = wp_answer(route["wp_root"])
+                payload = text.encode()
+                headers.setdefault("Content-Type", "text/html; charset=UTF-8")
             elif route.get("echo"):
                 payload = json.dumps({"method": self.command, "path": self.path,
                                       "headers": {k: v for k, v in self.headers.items()},

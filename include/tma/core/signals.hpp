@@ -13,6 +13,18 @@ bool interrupted();
 /// The signal that interrupted us (0 if none).
 int interrupt_signal();
 
+/// While one of these lives on a thread, `interrupted()` answers false on that thread (the signal
+/// stays recorded and shows again once the last shield is gone). For work that must finish once
+/// started: switching maintenance mode off, a rollback, releasing a lock. Process runs and HTTP
+/// requests made under a shield are therefore not cut short by Ctrl-C (their timeouts still apply).
+class InterruptShield {
+public:
+  InterruptShield();
+  ~InterruptShield();
+  InterruptShield(const InterruptShield&) = delete;
+  InterruptShield& operator=(const InterruptShield&) = delete;
+};
+
 /// Set or clear the flag by hand (tests, and the runner when it cancels itself).
 void set_interrupted_for_testing(bool value);
 

@@ -18,9 +18,11 @@ struct LockHolder {
   std::string actor;
   std::string host;
   std::int64_t since = 0; ///< unix seconds
+  std::int64_t pid = 0;   ///< process id on `host` (0: unknown, older holders)
 };
 
-/// One-line JSON `{"run_id","actor","host","since"}` and back (error names what is wrong).
+/// One-line JSON `{"run_id","actor","host","since","pid"}` and back (error names what is wrong;
+/// `pid` may be missing).
 std::string holder_to_text(const LockHolder& holder);
 core::Result<LockHolder> holder_from_text(std::string_view text);
 /// `<actor> on <host> (run <id>, since <UTC time>)`.
@@ -28,6 +30,10 @@ std::string describe(const LockHolder& holder);
 /// Older than `max_age` at `now`.
 bool is_stale(const LockHolder& holder, std::chrono::system_clock::time_point now,
               std::chrono::seconds max_age);
+/// The holder ran on `this_host` and its process is gone (kill(pid, 0) says no such process).
+bool is_dead_here(const LockHolder& holder, const std::string& this_host);
+/// This machine's host name (gethostname).
+std::string host_name();
 
 /// flock(LOCK_EX|LOCK_NB) on a file holding the holder's text; released when destroyed.
 class LocalLock {
@@ -50,6 +56,9 @@ public:
   struct Options {
     std::chrono::seconds stale_after{6 * 3600};
     bool break_stale = false; ///< `--break-lock`: remove a stale lock and take it
+    /// This machine's name. A lock held on this host by a process that no longer exists (tma was
+    /// killed) is left over: it is reported and taken over without waiting for `stale_after`.
+    std::string this_host;
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
   };
   /// Fails with kind `locked` naming the holder (and saying when it is stale), or with the

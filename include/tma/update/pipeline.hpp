@@ -84,6 +84,9 @@ struct PipelineOptions {
   bool skip_preprod = false;     ///< the site has no preprod (`--skip-preprod`)
   bool preprod_only = false;     ///< `--env preprod`: validate and record, do not touch prod
   bool stop_on_failure = false;  ///< stop at the first rejected component
+  /// `--promote`: the plan is a set validated on preprod by this earlier run; preprod is not run
+  /// again (journal `update.promoted` instead of `update.preprod_skipped`).
+  std::string validated_by;
 };
 
 /// The environments the pipeline acts on. `preprod_*` may be null only with `skip_preprod`.

@@ -1,0 +1,251 @@
+// `tma update`: preprod first, then exactly the validated versions on prod (docs/update.md).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include <tma/check/cache.hpp>
+#include <tma/core/exit_code.hpp>
+#include <tma/core/log.hpp>
+#include <tma/core/signals.hpp>
+#include <tma/core/text.hpp>
+#include <tma/core/units.hpp>
+#include <tma/update/lock.hpp>
+#include <tma/update/run_update.hpp>
+
+#include "cli/backup_support.hpp"
+#include "cli/check_support.hpp"
+#include "cli/commands.hpp"
+#include "cli/journal_access.hpp"
+
+namespace tma::cli {
+
+namespace {
+
+struct UpdateCli {
+  inventory::Selection selection;
+  report::Format format = report::Format::table;
+  bool dry_run = false;
+  bool yes = false;
+  std::string only;
+  bool security_only = false;
+  bool minor = false;
+  bool patch = false;
+  bool skip_preprod = false;
+  bool promote = false;
+  bool stop_on_failure = false;
+  bool break_lock = false;
+  std::string stale_after = "6h";
+  int jobs = 1;
+  int max_fail = 0;
+  std::string junit;
+};
+
+update::UpdateOptions options_from(const UpdateCli& cli) {
+  update::UpdateOptions o;
+  if (!cli.only.empty()) {
+    auto only = update::parse_only(cli.only);
+    if (!only) throw core::UsageError("--only: " + only.error().message);
+    o.plan.only = *only;
+  }
+  o.plan.security_only = cli.security_only;
+  o.plan.limit = cli.patch ? update::Limit::patch : (cli.minor ? update::Limit::minor : update::Limit::none);
+  if (cli.selection.env) {
+    if (*cli.selection.env == "preprod") {
+      o.preprod_only = true;
+    } else if (*cli.selection.env != "prod") {
+      throw core::UsageError(fmt::format("--env {}: tma update runs on preprod then prod; --env takes preprod (the "
+                                         "preprod stage only) or prod (the default)",
+                                         *cli.selection.env));
+    }
+  }
+  o.skip_preprod = cli.skip_preprod;
+  o.promote = cli.promote;
+  o.stop_on_failure = cli.stop_on_failure;
+  o.break_lock = cli.break_lock;
+  auto stale = core::parse_duration(cli.stale_after);
+  if (!stale) throw core::UsageError(fmt::format("--stale-after: {}", stale.error()));
+  o.stale_after = std::chrono::duration_cast<std::chrono::seconds>(*stale);
+  o.jobs = cli.jobs;
+  o.max_fail = cli.max_fail;
+  return o;
+}
+
+// The vulnerability feed, as `tma check` loads it (cached), when the inventory names one.
+struct Feed {
+  std::optional<check::ResponseCache> cache;
+  check::Feed feed;
+};
+
+std::filesystem::path cache_directory() {
+  if (const char* dir = std::getenv("TMA_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::filesystem::path(xdg) / "tma";
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home != nullptr ? home : ".") / ".cache" / "tma";
+}
+
+bool confirm(std::size_t sites) {
+  report::eprint(fmt::format("Apply these updates to {} site(s)? [y/N] ", sites));
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void run_update_command(Context& context, const UpdateCli& cli) {
+  auto options = options_from(cli);
+  auto sites = selected_sites(context, cli.selection, inventory::EmptySelection::error);
+  if (auto ok = update::check_request(sites, options); !ok) throw core::UsageError(ok.error().message);
+  context.print_warnings();
+  const auto& inventory = context.inventory();
+
+  transport::ControlMasters masters;
+  transport::CurlHttpClient http;
+  update::UpdateServices services;
+  services.inventory = &inventory;
+  services.make_transport = [&masters](const inventory::Environment& env) {
+    return transport::make_transport(env, &masters);
+  };
+  services.http = &http;
+  services.zone = agency_zone(context);
+  services.host = update::host_name();
+  services.lock_dir = (std::filesystem::path(inventory.directory) / ".tma-cache" / "locks").string();
+  Feed feed;
+  if (inventory.sources.vulnerabilities_url) {
+    feed.cache.emplace(cache_directory() / "http", inventory.sources.cache_ttl);
+    feed.feed = check::load_feed(inventory.sources, http, &*feed.cache);
+    services.wordfence = feed.feed.db ? &*feed.feed.db : nullptr;
+    if (!feed.feed.db) services.feed_note = "vulnerability feed unavailable: " + feed.feed.status.message;
+  } else {
+    services.feed_note = "vulnerability feed not configured";
+  }
+
+  // Only the apply path and --promote need the journal; a dry run of a fresh plan reads nothing.
+  bool interactive = ::isatty(STDIN_FILENO) != 0;
+  bool plan_only = cli.dry_run || (!cli.yes && !interactive);
+  std::unique_ptr<journal::Journal> journal;
+  if (!plan_only || options.promote) journal = open_journal(context);
+  services.journal = journal.get();
+
+  std::map<std::string, update::Plan> confirmed;
+  int plan_bits = 0; // sites that could not be planned before the confirmation
+  if (plan_only || !cli.yes) {
+    auto plans = update::plan_sites(sites, options, services);
+    int& bits = plan_bits;
+    for (const auto& p : plans) {
+      if (p.error) {
+        bits |= p.error->kind == core::ErrorKind::unreachable || p.error->kind == core::ErrorKind::timeout
+                    ? core::exit_code::unreachable
+                    : core::exit_code::site_failed;
+      }
+    }
+    if (cli.format == report::Format::json && plan_only) {
+      report::print_json(report::envelope(1, {{"command", "update"},
+                                              {"dry_run", true},
+                                              {"applied", false},
+                                              {"reason", cli.dry_run ? "--dry-run" : "no TTY and no --yes"},
+                                              {"sites", update::plans_to_json(plans)}}));
+    } else {
+      report::print(update::render_plans(plans, context.colour()));
+    }
+    if (plan_only) {
+      if (!cli.dry_run) {
+        report::eprint("tma update: stdin is not a terminal and --yes was not given: plan only, nothing changed "
+                       "(run again with --yes to apply it)\n");
+      }
+      context.exit_code |= bits;
+      return;
+    }
+    bool any_step = false;
+    for (const auto& p : plans) {
+      if (p.plan && !p.plan->steps.empty()) any_step = true;
+    }
+    if (!any_step) {
+      report::print("nothing to update\n");
+      context.exit_code |= bits;
+      return;
+    }
+    if (!confirm(sites.size())) {
+      report::eprint("tma update: not confirmed; nothing changed\n");
+      context.exit_code |= bits;
+      return;
+    }
+    std::vector<const inventory::Site*> approved;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].plan) {
+        confirmed[plans[i].site] = *plans[i].plan;
+        approved.push_back(sites[i]);
+      }
+    }
+    sites = approved;
+  }
+
+  journal::Run run(*journal, "update");
+  services.run = &run;
+  auto runs = update::run_sites(sites, confirmed, options, services);
+  masters.stop_all();
+
+  int bits = plan_bits;
+  std::vector<std::string> locked;
+  bool other = false;
+  for (const auto& r : runs) {
+    if (r.error && r.error->kind == core::ErrorKind::locked) {
+      locked.push_back(r.error->message);
+      continue;
+    }
+    other = true;
+    bits |= update::exit_bits(r);
+  }
+  if (!cli.junit.empty()) write_report_file(cli.junit, update::render_junit(runs));
+  if (cli.format == report::Format::json) {
+    report::print_json(
+        report::envelope(1, {{"command", "update"}, {"dry_run", false}, {"applied", true}, {"sites", update::runs_to_json(runs)}}));
+  } else {
+    report::print(update::render_runs(runs, context.colour()));
+  }
+  int exit = bits;
+  if (!locked.empty() && !other && plan_bits == 0) {
+    exit = core::exit_code::locked;
+  } else if (!locked.empty()) {
+    exit |= core::exit_code::site_failed;
+  }
+  if (auto finished = run.finish(core::interrupted() ? core::exit_code::interrupted : exit); !finished) {
+    core::log::error("journal: {}", finished.error().message);
+  }
+  if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
+  context.exit_code |= exit;
+}
+
+} // namespace
+
+void setup_update(CLI::App& app, Context& context) {
+  auto cli = std::make_shared<UpdateCli>();
+  auto* cmd = app.add_subcommand("update", "Update sites: preprod first, then exactly the validated versions on prod");
+  add_selection(*cmd, cli->selection);
+  add_format(*cmd, cli->format);
+  cmd->add_flag("--dry-run,-n", cli->dry_run, "Print the plan and stop (nothing is changed or locked)");
+  cmd->add_flag("--yes,-y", cli->yes, "Apply without asking (required when stdin is not a terminal)");
+  cmd->add_option("--only", cli->only, "Only these components: core,plugin:akismet,theme:astra,package:vendor/name")
+      ->type_name("LIST");
+  cmd->add_flag("--security-only", cli->security_only, "Only updates that fix a known vulnerability");
+  auto* minor = cmd->add_flag("--minor", cli->minor, "No major version jumps");
+  auto* patch = cmd->add_flag("--patch", cli->patch, "Patch releases only");
+  minor->excludes(patch);
+  cmd->add_flag("--skip-preprod", cli->skip_preprod, "Update prod without a preprod stage (sites without preprod)");
+  cmd->add_flag("--promote", cli->promote, "Apply the set last validated on preprod (--env preprod) to prod");
+  cmd->add_flag("--stop-on-failure", cli->stop_on_failure, "Stop at the first component rejected on preprod");
+  cmd->add_flag("--break-lock", cli->break_lock, "Remove a stale server lock (see --stale-after) and take it");
+  cmd->add_option("--stale-after", cli->stale_after, "A server lock older than this is stale (default 6h)")
+      ->type_name("DURATION");
+  cmd->add_option("--jobs,-j", cli->jobs, "Sites updated in parallel (each site's pipeline is sequential)")
+      ->type_name("N");
+  cmd->add_option("--max-fail", cli->max_fail, "Start no new site after N failed sites (0: no limit)")->type_name("N");
+  cmd->add_option("--junit", cli->junit, "Also write a JUnit XML report (one test case per site)")->type_name("FILE");
+  cmd->callback([&context, cli] { run_update_command(context, *cli); });
+}
+
+} // namespace tma::cli
