@@ -46,6 +46,28 @@ private:
   std::uint64_t m_sent = 0;
 };
 
+/// A temporary directory `<parent>/.restore-XXXXXX`, removed with its content.
+class Scratch {
+public:
+  explicit Scratch(const std::string& parent) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    std::string pattern = parent + "/.restore-XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) m_path = pattern;
+  }
+  ~Scratch() {
+    std::error_code ec;
+    if (!m_path.empty()) fs::remove_all(m_path, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  bool ok() const { return !m_path.empty(); }
+  const std::string& path() const { return m_path; }
+
+private:
+  std::string m_path;
+};
+
 std::vector<std::string> remote_decompressor(const std::string& compression) {
   if (compression == "gzip") return {"gzip", "-dc"};
   if (compression == "zstd") return {"zstd", "-dcq"};
@@ -131,7 +153,7 @@ namespace {
 core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventory, const inventory::Site& site,
                                             const inventory::Environment& target, const StoredBackup& backup,
                                             const RestoreOptions& options, const Services& services,
-                                            LocalStore& store) {
+                                            Store& store) {
   RestoreOutcome outcome;
   outcome.backup_id = backup.manifest.id;
   // Entry checks of the archive first (a hostile archive is refused whatever its checksums say).
@@ -256,14 +278,25 @@ core::Result<RestoreOutcome> run_restore(const inventory::Inventory& inventory, 
     return core::fail(ErrorKind::usage, fmt::format("restoring {} prod overwrites production: add --yes", site.name));
   }
   if (!options.database && !options.files) return core::fail(ErrorKind::usage, "nothing to restore");
-  auto root = backups_root(inventory, site);
-  if (!root) return tl::unexpected(root.error());
-  LocalStore store(*root);
-  auto lock = SiteLock::acquire(store.site_dir(site.name), fmt::format("tma restore {} (pid {})", site.name, ::getpid()),
-                                options.lock_wait);
+  auto store = open_store(inventory, site);
+  if (!store) return tl::unexpected(store.error());
+  auto lock = SiteLock::acquire((*store)->lock_dir(site.name),
+                                fmt::format("tma restore {} (pid {})", site.name, ::getpid()), options.lock_wait);
   if (!lock) return tl::unexpected(lock.error());
-  auto backup = find_backup(store, site.name, from, options.backup);
+  auto backup = find_backup(**store, site.name, from, options.backup);
   if (!backup) return tl::unexpected(backup.error());
+  // A restic backup is downloaded beside the lock first (`restic dump`), then restored exactly
+  // like a local one: same verification, same archive checks.
+  std::optional<Scratch> scratch;
+  if (backup->dir.empty()) {
+    scratch.emplace((*store)->lock_dir(site.name));
+    if (!scratch->ok()) {
+      return core::fail(ErrorKind::io, fmt::format("cannot create a directory in {}", (*store)->lock_dir(site.name)));
+    }
+    auto dir = (*store)->materialize(*backup, scratch->path());
+    if (!dir) return tl::unexpected(dir.error());
+    backup->dir = *dir;
+  }
 
   auto started = std::chrono::steady_clock::now();
   nlohmann::json what{{"backup", backup->manifest.id}, {"from", from}, {"to", target->name},
@@ -272,7 +305,7 @@ core::Result<RestoreOutcome> run_restore(const inventory::Inventory& inventory, 
   if (services.run != nullptr) {
     if (auto flushed = services.run->flush(); !flushed) return tl::unexpected(flushed.error());
   }
-  auto result = restore_locked(inventory, site, *target, *backup, options, services, store);
+  auto result = restore_locked(inventory, site, *target, *backup, options, services, **store);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   what["duration_ms"] = elapsed.count();
   if (result) {
