@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include <tma/backup/tar_check.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/text.hpp>
+#include <tma/transport/secret.hpp>
 #include <tma/transport/shell_quote.hpp>
 
 namespace tma::backup {
@@ -193,14 +195,39 @@ core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventor
   auto timeout = std::chrono::duration_cast<transport::Milliseconds>(target.command_timeout);
 
   if (db && options.database) {
-    auto import = import_argv(site, target);
-    if (!import) return tl::unexpected(import.error());
     FileSource source(backup.dir + "/" + db->name);
     if (!source.ok()) return core::fail(ErrorKind::io, fmt::format("cannot read {}", db->name));
     transport::Command command;
-    command.argv = {"sh", "-c", feed_pipeline(remote_decompressor(db->compression), *import, "import")};
     command.timeout = timeout;
-    command.stdin_source = [&source](char* buffer, std::size_t size) { return source.read(buffer, size); };
+    std::string header; // the option file of a plain dump, sent before the dump itself
+    std::size_t header_sent = 0;
+    if (site.backup.database_dump) {
+      // Plain mysqldump: `mysql`/`mariadb` reads its credentials from a 0600 file filled from stdin.
+      const auto& spec = *site.backup.database_dump;
+      auto password = transport::resolve_secret(spec.password, "backup.database.password");
+      if (!password) return tl::unexpected(password.error());
+      header = mysql_option_file(spec, *password);
+      std::string client = spec.tool == "mariadb-dump" ? "mariadb" : "mysql";
+      command.argv = {"sh", "-c",
+                      option_file_prologue(header.size()) +
+                          fmt::format("{{ {}; echo \"@tma-stage decompress $?\" >&2; }} | {} "
+                                      "--defaults-extra-file=\"$f\" {}; echo \"@tma-stage import $?\" >&2",
+                                      transport::shell_join(remote_decompressor(db->compression)),
+                                      transport::shell_quote(client), transport::shell_quote(spec.name))};
+    } else {
+      auto import = import_argv(site, target);
+      if (!import) return tl::unexpected(import.error());
+      command.argv = {"sh", "-c", feed_pipeline(remote_decompressor(db->compression), *import, "import")};
+    }
+    command.stdin_source = [&](char* buffer, std::size_t size) -> std::size_t {
+      if (header_sent < header.size()) {
+        std::size_t n = std::min(size, header.size() - header_sent);
+        std::copy_n(header.data() + header_sent, n, buffer);
+        header_sent += n;
+        return n;
+      }
+      return source.read(buffer, size);
+    };
     auto result = (*transport)->run(command);
     if (auto ok = check_stages(result, "database import", {"decompress", "import"}); !ok) return tl::unexpected(ok.error());
     outcome.bytes += source.sent();
