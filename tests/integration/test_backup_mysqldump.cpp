@@ -4,6 +4,9 @@
 #include <fstream>
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -28,9 +31,14 @@ void watch_argv(const std::string& needle, std::atomic<bool>& stop, std::atomic<
   while (!stop) {
     std::error_code ec; // processes come and go while we iterate: never throw from this thread
     for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      std::ifstream in(it->path() / "cmdline", std::ios::binary);
-      if (!in) continue;
-      std::string argv(std::istreambuf_iterator<char>(in), {});
+      // POSIX reads: a process exiting mid-read gives ESRCH, which iostreams would throw.
+      int fd = ::open((it->path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      std::string argv;
+      char buffer[4096];
+      ssize_t n = 0;
+      while ((n = ::read(fd, buffer, sizeof buffer)) > 0) argv.append(buffer, static_cast<std::size_t>(n));
+      ::close(fd);
       if (argv.find(needle) != std::string::npos) seen = true;
     }
     ++samples;
