@@ -1,11 +1,13 @@
 #include <tma/backup/engine.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <tma/backup/methods.hpp>
+#include <tma/backup/restic.hpp>
 #include <tma/core/log.hpp>
 #include <tma/core/version.hpp>
 
@@ -24,32 +26,80 @@ void Services::record(const std::string& type, const inventory::Site& site, cons
   if (run != nullptr) run->record(type, journal::Subject{site.name, env, site.client}, std::move(data));
 }
 
-core::Result<std::string> backups_root(const inventory::Inventory& inventory, const inventory::Site& site) {
+namespace {
+
+/// `site.backup.storage` resolved against the inventory, in order.
+core::Result<std::vector<const inventory::StorageTarget*>> storage_targets(const inventory::Inventory& inventory,
+                                                                          const inventory::Site& site) {
+  std::vector<const inventory::StorageTarget*> out;
   for (const auto& name : site.backup.storage) {
     auto it = inventory.storage.find(name);
     if (it == inventory.storage.end()) {
       return core::fail(ErrorKind::config, fmt::format("site {}: unknown storage '{}'", site.name, name));
     }
-    if (it->second.type != "local") {
+    if (it->second.type != "local" && it->second.type != "restic") {
       return core::fail(ErrorKind::config, fmt::format("site {}: storage '{}' has type {}, which this tma cannot "
-                                                       "write yet (only local)", site.name, name, it->second.type));
+                                                       "write (local, restic)", site.name, name, it->second.type));
     }
+    if (it->second.type == "local" &&
+        std::any_of(out.begin(), out.end(), [](const auto* t) { return t->type == "local"; })) {
+      return core::fail(ErrorKind::config, fmt::format("site {}: more than one local storage in backup.storage",
+                                                       site.name));
+    }
+    out.push_back(&it->second);
   }
-  for (const auto& name : site.backup.storage) {
-    const auto& target = inventory.storage.at(name);
-    fs::path path = target.path;
-    if (path.is_relative()) path = fs::path(inventory.directory) / path;
-    return path.lexically_normal().string();
-  }
-  return core::fail(ErrorKind::config, fmt::format("site {}: no local backup storage", site.name));
+  if (out.empty()) return core::fail(ErrorKind::config, fmt::format("site {}: no backup storage", site.name));
+  return out;
 }
 
-core::Result<StoredBackup> find_backup(const LocalStore& store, const std::string& site, const std::string& env,
+std::string local_path(const inventory::Inventory& inventory, const std::string& path) {
+  fs::path p = path;
+  if (p.is_relative()) p = fs::path(inventory.directory) / p;
+  return p.lexically_normal().string();
+}
+
+} // namespace
+
+std::string restic_staging_root(const inventory::Inventory& inventory, const inventory::StorageTarget& target) {
+  return local_path(inventory, target.path.empty() ? ".tma-staging/" + target.name : target.path);
+}
+
+core::Result<std::string> backups_root(const inventory::Inventory& inventory, const inventory::Site& site) {
+  auto targets = storage_targets(inventory, site);
+  if (!targets) return tl::unexpected(targets.error());
+  for (const auto* t : *targets) {
+    if (t->type == "local") return local_path(inventory, t->path);
+  }
+  return restic_staging_root(inventory, *targets->front());
+}
+
+core::Result<std::vector<std::unique_ptr<Store>>> open_stores(const inventory::Inventory& inventory,
+                                                              const inventory::Site& site) {
+  auto targets = storage_targets(inventory, site);
+  if (!targets) return tl::unexpected(targets.error());
+  std::vector<std::unique_ptr<Store>> stores;
+  for (const auto* t : *targets) {
+    if (t->type == "local") {
+      stores.push_back(std::make_unique<LocalStore>(local_path(inventory, t->path)));
+    } else {
+      stores.push_back(std::make_unique<ResticStore>(*t, restic_staging_root(inventory, *t)));
+    }
+  }
+  return stores;
+}
+
+core::Result<std::unique_ptr<Store>> open_store(const inventory::Inventory& inventory, const inventory::Site& site) {
+  auto stores = open_stores(inventory, site);
+  if (!stores) return tl::unexpected(stores.error());
+  return std::move(stores->front());
+}
+
+core::Result<StoredBackup> find_backup(const Store& store, const std::string& site, const std::string& env,
                                        const std::string& id) {
   auto listing = store.list(site, env);
   if (!listing) return tl::unexpected(listing.error());
   if (listing->backups.empty()) {
-    return core::fail(ErrorKind::usage, fmt::format("site {}: no backup of {} in {}", site, env, store.root()));
+    return core::fail(ErrorKind::usage, fmt::format("site {}: no backup of {} in {}", site, env, store.location()));
   }
   if (id == "latest") return listing->backups.front();
   for (auto& b : listing->backups) {
@@ -59,7 +109,7 @@ core::Result<StoredBackup> find_backup(const LocalStore& store, const std::strin
                                                   id, env, site));
 }
 
-PruneOutcome prune_backups(LocalStore& store, const inventory::Site& site, const std::string& env, bool dry_run,
+PruneOutcome prune_backups(Store& store, const inventory::Site& site, const std::string& env, bool dry_run,
                            const RetentionGuards& guards, const Services& services) {
   PruneOutcome outcome;
   auto listing = store.list(site.name, env);
@@ -93,11 +143,17 @@ PruneOutcome prune_backups(LocalStore& store, const inventory::Site& site, const
     }
   }
   for (const auto& b : plan->removed()) {
-    if (auto gone = store.remove(site.name, env, b.id); !gone) {
+    auto stored = std::find_if(listing->backups.begin(), listing->backups.end(),
+                               [&](const StoredBackup& s) { return s.manifest.id == b.id; });
+    if (stored == listing->backups.end()) continue; // cannot happen: the plan comes from the listing
+    if (auto gone = store.remove_backup(*stored); !gone) {
       outcome.error = gone.error();
       break;
     }
     outcome.removed.push_back(b.id);
+  }
+  if (!outcome.removed.empty() && !outcome.error) {
+    if (auto compacted = store.compact(); !compacted) outcome.error = compacted.error();
   }
   services.record("backup.pruned", site, env,
                   {{"policy", describe_policy(site.backup.keep)},
@@ -143,9 +199,19 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     return outcome;
   };
 
+  auto stores = open_stores(inventory, site);
+  if (!stores) return fail(stores.error());
   auto root = backups_root(inventory, site);
   if (!root) return fail(root.error());
+  // The backup is always made and verified in a local directory: the site's local store, or the
+  // staging directory of its restic store (removed once restic has it).
   LocalStore store(*root);
+  bool staged = true;
+  std::vector<ResticStore*> restic;
+  for (auto& s : *stores) {
+    if (auto* r = dynamic_cast<ResticStore*>(s.get())) restic.push_back(r);
+    if (dynamic_cast<LocalStore*>(s.get()) != nullptr) staged = false;
+  }
 
   std::optional<SiteLock> lock;
   if (options.take_lock) {
@@ -159,6 +225,19 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
 
   auto leftovers = store.clean_leftovers(site.name, env.name);
   if (!leftovers) return fail(leftovers.error());
+  if (staged) {
+    // A staged backup that is still here was never (completely) sent: its upload was interrupted.
+    if (auto listing = store.list(site.name, env.name); listing) {
+      for (const auto& b : listing->backups) {
+        if (store.remove(site.name, env.name, b.manifest.id)) leftovers->push_back({b.dir, b.manifest.total_size()});
+      }
+    }
+  }
+  for (auto* r : restic) {
+    auto gone = r->clean_leftovers(site.name, env.name);
+    if (!gone) return fail(core::with_context(gone.error(), "storage " + r->name()));
+    leftovers->insert(leftovers->end(), gone->begin(), gone->end());
+  }
   outcome.leftovers = *leftovers;
   if (!leftovers->empty()) {
     nlohmann::json removed = nlohmann::json::array();
@@ -225,6 +304,22 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
   manifest.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_clock);
   if (auto written = store.write_manifest(site.name, env.name, manifest); !written) return fail(written.error());
+  // Off-site copies: a backup is good only when every storage has it (the copies made are kept).
+  nlohmann::json snapshots = nlohmann::json::object();
+  for (auto* r : restic) {
+    auto uploaded = r->upload(context.dir, manifest);
+    if (!uploaded) {
+      if (staged) store.remove(site.name, env.name, manifest.id);
+      return fail(core::with_context(uploaded.error(), "storage " + r->name()));
+    }
+    snapshots[r->name()] = *uploaded;
+  }
+  if (staged) {
+    if (auto removed = store.remove(site.name, env.name, manifest.id); !removed) {
+      core::log::warning("{} {}: cannot remove the staged copy {}: {}", site.name, env.name, context.dir,
+                         removed.error().message);
+    }
+  }
   outcome.manifest = manifest;
 
   nlohmann::json artifacts_json = nlohmann::json::array();
@@ -240,9 +335,20 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
                    {"artifacts", artifacts_json},
                    {"versions", manifest.versions},
                    {"remote_id", manifest.remote_id},
-                   {"duration_ms", manifest.duration.count()}});
+                   {"duration_ms", manifest.duration.count()},
+                   {"storage", site.backup.storage},
+                   {"snapshots", snapshots}});
 
-  if (options.prune) outcome.prune = prune_backups(store, site, env.name, false, RetentionGuards{}, services);
+  if (options.prune) {
+    for (auto& s : *stores) {
+      auto pruned = prune_backups(*s, site, env.name, false, RetentionGuards{}, services);
+      if (!outcome.prune) {
+        outcome.prune = std::move(pruned);
+      } else if (pruned.error && !outcome.prune->error) {
+        outcome.prune->error = core::with_context(*pruned.error, s->location());
+      }
+    }
+  }
   return outcome;
 }
 

@@ -2,12 +2,15 @@
 // http_method.cpp).
 #include <tma/backup/methods.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <tma/backup/store.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/core/text.hpp>
+#include <tma/transport/secret.hpp>
 #include <tma/transport/shell_quote.hpp>
 
 namespace tma::backup {
@@ -50,11 +53,22 @@ std::string trimmed(std::string_view text) {
 core::Result<std::vector<std::string>> run_staged(transport::Transport& transport, const inventory::Environment& env,
                                                   const std::vector<std::string>& stage, const std::string& name,
                                                   const std::vector<std::string>& compressor,
-                                                  const transport::OutputSink& sink, std::vector<int> warning_codes) {
+                                                  const transport::OutputSink& sink, std::vector<int> warning_codes,
+                                                  const std::string& stdin_text = {}) {
   transport::Command command;
   command.argv = {"sh", "-c", staged_pipeline(stage, name, compressor)};
   command.timeout = std::chrono::duration_cast<transport::Milliseconds>(env.command_timeout);
   command.on_stdout = sink;
+  std::size_t sent = 0;
+  if (!stdin_text.empty()) {
+    // Secrets travel on stdin (inside the SSH channel), never on a command line.
+    command.stdin_source = [&stdin_text, &sent](char* buffer, std::size_t size) {
+      std::size_t n = std::min(size, stdin_text.size() - sent);
+      std::copy_n(stdin_text.data() + sent, n, buffer);
+      sent += n;
+      return n;
+    };
+  }
   auto result = transport.run(command);
   std::string what = fmt::format("{} ({})", name, core::join(stage, " "));
   if (result.outcome == transport::Outcome::output_limit) {
@@ -93,7 +107,47 @@ core::Result<std::vector<std::string>> run_staged(transport::Transport& transpor
   return warnings;
 }
 
+std::string option_value(const std::string& value) {
+  // MySQL option files: a double-quoted value understands \\ and \" (and \n...).
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 } // namespace
+
+std::string mysql_option_file(const inventory::DatabaseDump& spec, const std::string& password) {
+  std::string out = "[client]\n";
+  out += "user=" + option_value(spec.user) + "\n";
+  if (!password.empty()) out += "password=" + option_value(password) + "\n";
+  if (!spec.host.empty()) out += "host=" + option_value(spec.host) + "\n";
+  if (spec.port != 0) out += fmt::format("port={}\n", spec.port);
+  return out;
+}
+
+std::string option_file_prologue(std::size_t size) {
+  // dd bs=1 reads byte by byte, so not one byte of what follows on stdin (a dump to import) is taken.
+  return fmt::format("umask 077; f=$(mktemp) || exit 1; trap 'rm -f -- \"$f\"' EXIT; trap 'exit 1' HUP INT TERM; "
+                     "dd bs=1 count={} of=\"$f\" 2>/dev/null || exit 1; ",
+                     size);
+}
+
+core::Result<std::string> plain_dump_script(const inventory::DatabaseDump& spec, std::size_t option_file_size) {
+  if (spec.name.empty() || spec.name.front() == '-') {
+    return core::fail(ErrorKind::config, fmt::format("backup.database.name '{}' is not a database name", spec.name));
+  }
+  return option_file_prologue(option_file_size) +
+         fmt::format("{} --defaults-extra-file=\"$f\" --single-transaction --quick {}",
+                     transport::shell_quote(spec.tool), transport::shell_quote(spec.name));
+}
 
 std::string staged_pipeline(const std::vector<std::string>& stage, const std::string& stage_name,
                             const std::vector<std::string>& compressor) {
@@ -206,7 +260,21 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
 
   std::vector<ArtifactInfo> artifacts;
   auto compressor = compressor_argv(compression);
-  if (site.backup.database) {
+  if (site.backup.database && site.backup.database_dump) {
+    const auto& spec = *site.backup.database_dump;
+    auto password = transport::resolve_secret(spec.password, "backup.database.password");
+    if (!password) return tl::unexpected(password.error());
+    const std::string options = mysql_option_file(spec, *password);
+    auto script = plain_dump_script(spec, options.size());
+    if (!script) return tl::unexpected(script.error());
+    std::vector<std::string> stage{"sh", "-c", *script};
+    auto artifact = stream_artifact(c.dir, "database.sql" + extension(compression), ArtifactKind::database, compression,
+                                    [&](const transport::OutputSink& sink) {
+                                      return run_staged(transport, env, stage, "dump", compressor, sink, {}, options);
+                                    });
+    if (!artifact) return tl::unexpected(artifact.error());
+    artifacts.push_back(std::move(*artifact));
+  } else if (site.backup.database) {
     auto dump = dump_argv(site, env);
     if (!dump) return tl::unexpected(dump.error());
     auto artifact = stream_artifact(c.dir, "database.sql" + extension(compression), ArtifactKind::database, compression,

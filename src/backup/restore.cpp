@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include <tma/backup/tar_check.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/text.hpp>
+#include <tma/transport/secret.hpp>
 #include <tma/transport/shell_quote.hpp>
 
 namespace tma::backup {
@@ -44,6 +46,28 @@ public:
 private:
   int m_fd = -1;
   std::uint64_t m_sent = 0;
+};
+
+/// A temporary directory `<parent>/.restore-XXXXXX`, removed with its content.
+class Scratch {
+public:
+  explicit Scratch(const std::string& parent) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    std::string pattern = parent + "/.restore-XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) m_path = pattern;
+  }
+  ~Scratch() {
+    std::error_code ec;
+    if (!m_path.empty()) fs::remove_all(m_path, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  bool ok() const { return !m_path.empty(); }
+  const std::string& path() const { return m_path; }
+
+private:
+  std::string m_path;
 };
 
 std::vector<std::string> remote_decompressor(const std::string& compression) {
@@ -131,7 +155,7 @@ namespace {
 core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventory, const inventory::Site& site,
                                             const inventory::Environment& target, const StoredBackup& backup,
                                             const RestoreOptions& options, const Services& services,
-                                            LocalStore& store) {
+                                            Store& store) {
   RestoreOutcome outcome;
   outcome.backup_id = backup.manifest.id;
   // Entry checks of the archive first (a hostile archive is refused whatever its checksums say).
@@ -171,14 +195,39 @@ core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventor
   auto timeout = std::chrono::duration_cast<transport::Milliseconds>(target.command_timeout);
 
   if (db && options.database) {
-    auto import = import_argv(site, target);
-    if (!import) return tl::unexpected(import.error());
     FileSource source(backup.dir + "/" + db->name);
     if (!source.ok()) return core::fail(ErrorKind::io, fmt::format("cannot read {}", db->name));
     transport::Command command;
-    command.argv = {"sh", "-c", feed_pipeline(remote_decompressor(db->compression), *import, "import")};
     command.timeout = timeout;
-    command.stdin_source = [&source](char* buffer, std::size_t size) { return source.read(buffer, size); };
+    std::string header; // the option file of a plain dump, sent before the dump itself
+    std::size_t header_sent = 0;
+    if (site.backup.database_dump) {
+      // Plain mysqldump: `mysql`/`mariadb` reads its credentials from a 0600 file filled from stdin.
+      const auto& spec = *site.backup.database_dump;
+      auto password = transport::resolve_secret(spec.password, "backup.database.password");
+      if (!password) return tl::unexpected(password.error());
+      header = mysql_option_file(spec, *password);
+      std::string client = spec.tool == "mariadb-dump" ? "mariadb" : "mysql";
+      command.argv = {"sh", "-c",
+                      option_file_prologue(header.size()) +
+                          fmt::format("{{ {}; echo \"@tma-stage decompress $?\" >&2; }} | {} "
+                                      "--defaults-extra-file=\"$f\" {}; echo \"@tma-stage import $?\" >&2",
+                                      transport::shell_join(remote_decompressor(db->compression)),
+                                      transport::shell_quote(client), transport::shell_quote(spec.name))};
+    } else {
+      auto import = import_argv(site, target);
+      if (!import) return tl::unexpected(import.error());
+      command.argv = {"sh", "-c", feed_pipeline(remote_decompressor(db->compression), *import, "import")};
+    }
+    command.stdin_source = [&](char* buffer, std::size_t size) -> std::size_t {
+      if (header_sent < header.size()) {
+        std::size_t n = std::min(size, header.size() - header_sent);
+        std::copy_n(header.data() + header_sent, n, buffer);
+        header_sent += n;
+        return n;
+      }
+      return source.read(buffer, size);
+    };
     auto result = (*transport)->run(command);
     if (auto ok = check_stages(result, "database import", {"decompress", "import"}); !ok) return tl::unexpected(ok.error());
     outcome.bytes += source.sent();
@@ -256,14 +305,25 @@ core::Result<RestoreOutcome> run_restore(const inventory::Inventory& inventory, 
     return core::fail(ErrorKind::usage, fmt::format("restoring {} prod overwrites production: add --yes", site.name));
   }
   if (!options.database && !options.files) return core::fail(ErrorKind::usage, "nothing to restore");
-  auto root = backups_root(inventory, site);
-  if (!root) return tl::unexpected(root.error());
-  LocalStore store(*root);
-  auto lock = SiteLock::acquire(store.site_dir(site.name), fmt::format("tma restore {} (pid {})", site.name, ::getpid()),
-                                options.lock_wait);
+  auto store = open_store(inventory, site);
+  if (!store) return tl::unexpected(store.error());
+  auto lock = SiteLock::acquire((*store)->lock_dir(site.name),
+                                fmt::format("tma restore {} (pid {})", site.name, ::getpid()), options.lock_wait);
   if (!lock) return tl::unexpected(lock.error());
-  auto backup = find_backup(store, site.name, from, options.backup);
+  auto backup = find_backup(**store, site.name, from, options.backup);
   if (!backup) return tl::unexpected(backup.error());
+  // A restic backup is downloaded beside the lock first (`restic dump`), then restored exactly
+  // like a local one: same verification, same archive checks.
+  std::optional<Scratch> scratch;
+  if (backup->dir.empty()) {
+    scratch.emplace((*store)->lock_dir(site.name));
+    if (!scratch->ok()) {
+      return core::fail(ErrorKind::io, fmt::format("cannot create a directory in {}", (*store)->lock_dir(site.name)));
+    }
+    auto dir = (*store)->materialize(*backup, scratch->path());
+    if (!dir) return tl::unexpected(dir.error());
+    backup->dir = *dir;
+  }
 
   auto started = std::chrono::steady_clock::now();
   nlohmann::json what{{"backup", backup->manifest.id}, {"from", from}, {"to", target->name},
@@ -272,7 +332,7 @@ core::Result<RestoreOutcome> run_restore(const inventory::Inventory& inventory, 
   if (services.run != nullptr) {
     if (auto flushed = services.run->flush(); !flushed) return tl::unexpected(flushed.error());
   }
-  auto result = restore_locked(inventory, site, *target, *backup, options, services, store);
+  auto result = restore_locked(inventory, site, *target, *backup, options, services, **store);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   what["duration_ms"] = elapsed.count();
   if (result) {

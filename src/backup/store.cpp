@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/backup/verify.hpp>
+
 namespace tma::backup {
 
 namespace fs = std::filesystem;
@@ -211,13 +213,17 @@ core::Result<LocalStore::Listing> LocalStore::list(const std::string& site, cons
       listing.problems.push_back(fmt::format("{}: manifest does not describe this directory", manifest_path.string()));
       continue;
     }
-    listing.backups.push_back(StoredBackup{std::move(*manifest), it->path().string()});
+    listing.backups.push_back(StoredBackup{std::move(*manifest), it->path().string(), {}});
   }
   if (ec) return core::fail(ErrorKind::io, fmt::format("cannot list {}: {}", dir.string(), ec.message()));
   std::sort(listing.backups.begin(), listing.backups.end(), [](const StoredBackup& a, const StoredBackup& b) {
     return a.manifest.time != b.manifest.time ? a.manifest.time > b.manifest.time : a.manifest.id > b.manifest.id;
   });
   return listing;
+}
+
+std::vector<std::string> LocalStore::verify(const StoredBackup& backup) const {
+  return verify_backup(backup.dir, backup.manifest);
 }
 
 std::vector<std::string> LocalStore::envs(const std::string& site) const {

@@ -68,9 +68,8 @@ void run_backups(Context& context, const BackupCli& cli) {
       throw core::ConfigError(fmt::format("site {}: backup.schedule: {}", t.site->name, schedule.error()));
     }
     std::optional<core::SysSeconds> last;
-    if (auto root = backup::backups_root(inventory, *t.site)) {
-      backup::LocalStore store(*root);
-      if (auto listing = store.list(t.site->name, t.env->name); listing && !listing->backups.empty()) {
+    if (auto store = backup::open_store(inventory, *t.site)) {
+      if (auto listing = (*store)->list(t.site->name, t.env->name); listing && !listing->backups.empty()) {
         last = listing->backups.front().manifest.time;
       }
     }
@@ -167,15 +166,14 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   nlohmann::json json = nlohmann::json::array();
   int bits = 0;
   for (const auto& t : targets) {
-    auto root = backup::backups_root(inventory, *t.site);
-    if (!root) throw core::ConfigError(root.error().message);
-    backup::LocalStore store(*root);
-    auto listing = store.list(t.site->name, t.env->name);
+    auto store = backup::open_store(inventory, *t.site);
+    if (!store) throw core::ConfigError(store.error().message);
+    auto listing = (*store)->list(t.site->name, t.env->name);
     if (!listing) throw core::TmaError(core::exit_code::site_failed, listing.error().message);
     for (const auto& problem : listing->problems) core::log::warning("{}", problem);
     for (const auto& b : listing->backups) {
       if (id && *id != "latest" && b.manifest.id != *id) continue;
-      auto problems = backup::verify_backup(b.dir, b.manifest);
+      auto problems = (*store)->verify(b);
       // An http backup without a local archive has only its remote id to show.
       if (b.manifest.artifacts.empty() && !b.manifest.remote_id.empty()) problems.clear();
       bool ok = problems.empty();
@@ -210,30 +208,33 @@ void run_prune(Context& context, const inventory::Selection& selection, bool dry
   std::string text;
   int bits = 0;
   for (const auto& t : targets) {
-    auto root = backup::backups_root(inventory, *t.site);
-    if (!root) throw core::ConfigError(root.error().message);
-    backup::LocalStore store(*root);
-    auto lock = backup::SiteLock::acquire(store.site_dir(t.site->name), "tma backup prune", {});
+    auto stores = backup::open_stores(inventory, *t.site);
+    if (!stores) throw core::ConfigError(stores.error().message);
+    auto lock = backup::SiteLock::acquire(stores->front()->lock_dir(t.site->name), "tma backup prune", {});
     if (!lock) throw core::LockedError(lock.error().message);
-    auto outcome = backup::prune_backups(store, *t.site, t.env->name, dry_run, {}, real.services());
-    text += fmt::format("{} {} (keep {}){}\n", t.site->name, t.env->name, backup::describe_policy(t.site->backup.keep),
-                        dry_run ? " [dry run]" : "");
-    nlohmann::json decisions = nlohmann::json::array();
-    if (outcome.plan) {
-      for (const auto& d : outcome.plan->decisions) {
-        text += fmt::format("  {:<8} {}  {}\n", d.keep ? "keep" : (dry_run ? "would remove" : "remove"), d.backup.id,
-                            fmt::join(d.reasons, ", "));
-        decisions.push_back({{"id", d.backup.id}, {"keep", d.keep}, {"reasons", d.reasons}});
+    // Every store of the site gets the same policy (a restic copy is pruned like the local one).
+    for (auto& store : *stores) {
+      auto outcome = backup::prune_backups(*store, *t.site, t.env->name, dry_run, {}, real.services());
+      text += fmt::format("{} {} (keep {}){}{}\n", t.site->name, t.env->name,
+                          backup::describe_policy(t.site->backup.keep),
+                          stores->size() > 1 ? " in " + store->location() : std::string(), dry_run ? " [dry run]" : "");
+      nlohmann::json decisions = nlohmann::json::array();
+      if (outcome.plan) {
+        for (const auto& d : outcome.plan->decisions) {
+          text += fmt::format("  {:<8} {}  {}\n", d.keep ? "keep" : (dry_run ? "would remove" : "remove"), d.backup.id,
+                              fmt::join(d.reasons, ", "));
+          decisions.push_back({{"id", d.backup.id}, {"keep", d.keep}, {"reasons", d.reasons}});
+        }
+        if (outcome.plan->decisions.empty()) text += "  no backups\n";
       }
-      if (outcome.plan->decisions.empty()) text += "  no backups\n";
+      if (outcome.error) {
+        bits |= core::exit_code::site_failed;
+        text += fmt::format("  error: {}\n", outcome.error->message);
+      }
+      json.push_back({{"site", t.site->name}, {"env", t.env->name}, {"dry_run", dry_run}, {"decisions", decisions},
+                      {"removed", outcome.removed}, {"storage", store->location()},
+                      {"error", outcome.error ? nlohmann::json(outcome.error->message) : nlohmann::json()}});
     }
-    if (outcome.error) {
-      bits |= core::exit_code::site_failed;
-      text += fmt::format("  error: {}\n", outcome.error->message);
-    }
-    json.push_back({{"site", t.site->name}, {"env", t.env->name}, {"dry_run", dry_run}, {"decisions", decisions},
-                    {"removed", outcome.removed},
-                    {"error", outcome.error ? nlohmann::json(outcome.error->message) : nlohmann::json()}});
   }
   if (format == report::Format::json) {
     report::print_json(report::envelope(1, {{"prune", json}}));
@@ -253,10 +254,9 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
   report::Table table({"site", "env", "backup", "time (UTC)", "age", "size", "artifacts", "kind"});
   nlohmann::json json = nlohmann::json::array();
   for (const auto& t : *targets) {
-    auto root = backup::backups_root(inventory, *t.site);
-    if (!root) continue; // no local storage: nothing to list here
-    backup::LocalStore store(*root);
-    auto listing = store.list(t.site->name, t.env->name);
+    auto store = backup::open_store(inventory, *t.site);
+    if (!store) throw core::ConfigError(store.error().message);
+    auto listing = (*store)->list(t.site->name, t.env->name);
     if (!listing) throw core::TmaError(core::exit_code::site_failed, listing.error().message);
     for (const auto& problem : listing->problems) core::log::warning("{}", problem);
     for (const auto& b : listing->backups) {
@@ -268,6 +268,8 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
                      std::string(backup::to_string(m.kind))});
       auto item = backup::to_json(m);
       item["path"] = b.dir;
+      item["storage"] = (*store)->location();
+      if (!b.snapshots.empty()) item["snapshots"] = b.snapshots;
       json.push_back(item);
     }
   }

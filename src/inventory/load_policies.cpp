@@ -154,7 +154,22 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   if (auto v = map.choice("compression", {"gzip", "zstd", "none"})) {
     backup.compression = *v == "gzip" ? Compression::gzip : *v == "zstd" ? Compression::zstd : Compression::none;
   }
-  if (auto v = map.boolean("database")) backup.database = *v;
+  if (auto db = map.get("database"); db.IsDefined() && db.IsMap()) {
+    MapReader dump(ctx, db, map.sub("database"));
+    DatabaseDump spec;
+    if (auto v = dump.choice("tool", {"mysqldump", "mariadb-dump"})) spec.tool = *v;
+    if (auto v = dump.string("host")) spec.host = *v;
+    if (auto v = dump.integer("port", 1, 65535)) spec.port = *v;
+    if (auto v = dump.string("user", true)) spec.user = *v;
+    spec.password = dump.secret("password");
+    if (auto v = dump.string("name", true)) spec.name = *v;
+    dump.finish();
+    backup.database = true;
+    backup.database_dump = spec;
+  } else if (auto v = map.boolean("database")) {
+    backup.database = *v;
+    backup.database_dump.reset();
+  }
   if (auto trigger_node = map.get("trigger"); trigger_node.IsDefined()) {
     MapReader trigger(ctx, trigger_node, map.sub("trigger"));
     HttpRequestSpec spec;

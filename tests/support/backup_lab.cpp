@@ -51,17 +51,17 @@ BackupLab::BackupLab() {
   REQUIRE(init.exit_code == 0);
 }
 
-void BackupLab::write_inventory(const std::string& wp, const std::string& keep) {
+void BackupLab::write_inventory(const std::string& wp, const std::string& keep, const std::string& storage,
+                                const std::string& use) {
   auto ssh = fmt::format("{{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}, connect_timeout: 5s}}",
                          sshd.user(), sshd.port(), sshd.identity(), sshd.known_hosts());
   agency.write("sites.yaml", fmt::format(R"(version: 1
 agency: {{name: Lab, timezone: Europe/Paris}}
 clients:
   lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
-storage:
-  local: {{type: local, path: backups}}
+storage: {storage}
 defaults:
-  backup: {{storage: local, keep: {keep}, schedule: "daily 02:30", exclude: [wp-content/cache]}}
+  backup: {{storage: {use}, keep: {keep}, schedule: "daily 02:30", exclude: [wp-content/cache]}}
 sites:
   acme:
     client: lab
@@ -70,7 +70,8 @@ sites:
       prod: {{url: "http://127.0.0.1:9/", ssh: {ssh}, path: "{prod}", wp: "{wp}"}}
       preprod: {{url: "http://127.0.0.1:9/", ssh: {ssh}, path: "{preprod}", wp: "{wp}"}}
 )",
-                                         fmt::arg("keep", keep), fmt::arg("ssh", ssh), fmt::arg("prod", prod_root),
+                                         fmt::arg("keep", keep), fmt::arg("storage", storage), fmt::arg("use", use),
+                                         fmt::arg("ssh", ssh), fmt::arg("prod", prod_root),
                                          fmt::arg("preprod", preprod_root), fmt::arg("wp", wp)));
 }
 

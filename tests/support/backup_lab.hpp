@@ -21,7 +21,10 @@ public:
   std::string prod_root;     ///< the prod site root (on the "server")
   std::string preprod_root;
   /// Write sites.yaml: site `acme` (prod, preprod) with `wp` as its WP-CLI and `keep` as policy.
-  void write_inventory(const std::string& wp, const std::string& keep = "{last: 3}");
+  /// `storage` is the YAML of the `storage:` map and `use` the site's `backup.storage`.
+  void write_inventory(const std::string& wp, const std::string& keep = "{last: 3}",
+                       const std::string& storage = "{local: {type: local, path: backups}}",
+                       const std::string& use = "local");
   /// `tma -i sites.yaml args...`
   Output tma(std::vector<std::string> args) const;
   std::string backups_dir() const { return agency.file("backups"); }

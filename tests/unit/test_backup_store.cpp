@@ -210,3 +210,25 @@ TEST_CASE("kind and compression from artifact names", "[backup][store]") {
   CHECK(kind_from_name("export.json") == ArtifactKind::other);
   CHECK(compression_from_name("export.json") == "none");
 }
+
+TEST_CASE("plain dump: option file and remote script keep the password off the command line", "[backup][mysqldump]") {
+  tma::inventory::DatabaseDump spec;
+  spec.user = "shop";
+  spec.host = "db.internal";
+  spec.port = 3307;
+  spec.name = "shop db";
+  auto file = tma::backup::mysql_option_file(spec, R"(p"w\x)");
+  CHECK(file == "[client]\nuser=\"shop\"\npassword=\"p\\\"w\\\\x\"\nhost=\"db.internal\"\nport=3307\n");
+  auto script = tma::backup::plain_dump_script(spec, file.size());
+  REQUIRE(script);
+  CHECK(*script == fmt::format("umask 077; f=$(mktemp) || exit 1; trap 'rm -f -- \"$f\"' EXIT; trap 'exit 1' HUP INT "
+                               "TERM; dd bs=1 count={} of=\"$f\" 2>/dev/null || exit 1; 'mysqldump' "
+                               "--defaults-extra-file=\"$f\" --single-transaction --quick 'shop db'",
+                               file.size()));
+  CHECK(script->find("p\"w") == std::string::npos);
+  spec.name = "--all-databases";
+  CHECK_FALSE(tma::backup::plain_dump_script(spec, 10));
+  spec.host.clear();
+  spec.port = 0;
+  CHECK(tma::backup::mysql_option_file(spec, "") == "[client]\nuser=\"shop\"\n");
+}

@@ -39,9 +39,22 @@ struct Services {
 };
 
 /// The local backups directory of `site`: the path of its first storage of type `local`, relative
-/// to the inventory's directory. Fails (config) when the site has none, or names a storage type
-/// tma cannot write yet.
+/// to the inventory's directory; without one, the staging directory of its first restic storage
+/// (`restic_staging_root`). Fails (config) when the site names an unknown storage.
 core::Result<std::string> backups_root(const inventory::Inventory& inventory, const inventory::Site& site);
+
+/// Where a restic storage `target` stages backups and keeps the site locks: its `path` (relative
+/// to the inventory's directory), by default `<inventory dir>/.tma-staging/<storage name>`.
+std::string restic_staging_root(const inventory::Inventory& inventory, const inventory::StorageTarget& target);
+
+/// The stores of `site`, in the order of `backup.storage`: a backup is written to all of them;
+/// the first is the one listed, verified and restored from. Fails (config) on an unknown storage
+/// or a second local one.
+core::Result<std::vector<std::unique_ptr<Store>>> open_stores(const inventory::Inventory& inventory,
+                                                              const inventory::Site& site);
+
+/// The first store of `site` (see `open_stores`).
+core::Result<std::unique_ptr<Store>> open_store(const inventory::Inventory& inventory, const inventory::Site& site);
 
 struct BackupOptions {
   BackupKind kind = BackupKind::manual;
@@ -66,18 +79,19 @@ struct BackupOutcome {
   bool ok() const { return manifest.has_value() && !error; }
 };
 
-/// Take a backup of `site`/`env` into the local store, then apply retention. Never throws; the
-/// outcome says what happened. Journal: backup.cleanup, backup.finished|backup.failed, backup.pruned.
+/// Take a backup of `site`/`env` into every store of `site` (a restic store gets the verified
+/// local copy, staged when there is no local store), then apply retention to each. Never throws;
+/// the outcome says what happened. Journal: backup.cleanup, backup.finished|backup.failed, backup.pruned.
 BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory::Site& site,
                          const inventory::Environment& env, const BackupOptions& options, const Services& services);
 
 /// Apply `site.backup.keep` to the stored backups of `site`/`env` (with the site lock held by the
 /// caller). `dry_run` plans only. Journal: backup.pruned (not for a dry run).
-PruneOutcome prune_backups(LocalStore& store, const inventory::Site& site, const std::string& env, bool dry_run,
+PruneOutcome prune_backups(Store& store, const inventory::Site& site, const std::string& env, bool dry_run,
                            const RetentionGuards& guards, const Services& services);
 
 /// The backup `id` (or the newest for `latest`) of site/env.
-core::Result<StoredBackup> find_backup(const LocalStore& store, const std::string& site, const std::string& env,
+core::Result<StoredBackup> find_backup(const Store& store, const std::string& site, const std::string& env,
                                        const std::string& id);
 
 } // namespace tma::backup

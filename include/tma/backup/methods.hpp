@@ -62,6 +62,19 @@ StageReport parse_stage_report(const std::string& stderr_text);
 /// has no dump tool tma knows.
 core::Result<std::vector<std::string>> dump_argv(const inventory::Site& site, const inventory::Environment& env);
 
+/// `backup.database: {tool: mysqldump, ...}`: the MySQL option file tma sends on the SSH channel's
+/// stdin (`[client]` user, password, host, port; values double-quoted and escaped). Pure, tested.
+std::string mysql_option_file(const inventory::DatabaseDump& spec, const std::string& password);
+
+/// The remote shell prologue that stores exactly `size` bytes of stdin (the option file) in a fresh
+/// temporary file `$f` created 0600 (umask 077, mktemp) and removed when the shell exits (trap).
+/// What follows it in the script can use `--defaults-extra-file="$f"`. Pure, tested.
+std::string option_file_prologue(std::size_t size);
+
+/// The remote script that dumps `spec.name` with `spec.tool` reading its credentials from `$f`
+/// (after `option_file_prologue`). Fails (config) on a database name starting with `-`.
+core::Result<std::string> plain_dump_script(const inventory::DatabaseDump& spec, std::size_t option_file_size);
+
 core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& context);
 core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& context);
 core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& context);

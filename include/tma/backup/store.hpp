@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,7 +86,37 @@ private:
 /// A backup that exists (its manifest parsed).
 struct StoredBackup {
   Manifest manifest;
-  std::string dir;
+  std::string dir;                              ///< local store: its directory; restic: empty
+  std::map<std::string, std::string> snapshots; ///< restic: file name (artifacts, manifest.json) -> snapshot id
+};
+
+/// The backups of one site/env, newest first, and what could not be read.
+struct StoreListing {
+  std::vector<StoredBackup> backups;
+  std::vector<std::string> problems;
+};
+
+/// Where backups are kept (`backup.storage`): the local directory tree or a restic repository.
+/// Listing, verification, retention and restore go through this interface, so the commands and
+/// the engine treat both the same way (docs/backup.md, "Storage").
+class Store {
+public:
+  virtual ~Store() = default;
+  /// For messages: the directory, or `restic <repository>` (credentials redacted).
+  virtual std::string location() const = 0;
+  /// The local directory holding `site`'s lock file (`.lock`).
+  virtual std::string lock_dir(const std::string& site) const = 0;
+  /// The complete backups of `site`/`env` (with a manifest), newest first.
+  virtual core::Result<StoreListing> list(const std::string& site, const std::string& env) const = 0;
+  /// Delete `backup` (retention). Call with the site lock.
+  virtual core::Result<void> remove_backup(const StoredBackup& backup) = 0;
+  /// After a series of `remove_backup`: reclaim space (restic prune); nothing for local.
+  virtual core::Result<void> compact() { return {}; }
+  /// Re-read `backup`: one message per problem (size, SHA-256, content), empty when good.
+  virtual std::vector<std::string> verify(const StoredBackup& backup) const = 0;
+  /// A local directory holding `backup`'s artifacts and manifest: its own directory (local), or
+  /// the files downloaded into `scratch` (restic; `scratch` must exist and is left to the caller).
+  virtual core::Result<std::string> materialize(const StoredBackup& backup, const std::string& scratch) const = 0;
 };
 
 /// What the cleanup of an interrupted backup removed.
@@ -98,20 +129,26 @@ struct Leftover {
 std::string backup_id(core::SysSeconds time);
 std::optional<core::SysSeconds> parse_backup_id(std::string_view id);
 
-class LocalStore {
+class LocalStore : public Store {
 public:
   explicit LocalStore(std::string root) : m_root(std::move(root)) {}
+  std::string location() const override { return m_root; }
+  std::string lock_dir(const std::string& site) const override { return site_dir(site); }
+  core::Result<void> remove_backup(const StoredBackup& backup) override {
+    return remove(backup.manifest.site, backup.manifest.env, backup.manifest.id);
+  }
+  std::vector<std::string> verify(const StoredBackup& backup) const override;
+  core::Result<std::string> materialize(const StoredBackup& backup, const std::string&) const override {
+    return backup.dir;
+  }
   const std::string& root() const { return m_root; }
   std::string site_dir(const std::string& site) const;
   std::string env_dir(const std::string& site, const std::string& env) const;
 
   /// The backups of site/env with a valid manifest, newest first. Directories without a manifest
   /// are ignored (they are leftovers); unreadable manifests are reported in `problems`.
-  struct Listing {
-    std::vector<StoredBackup> backups;
-    std::vector<std::string> problems;
-  };
-  core::Result<Listing> list(const std::string& site, const std::string& env) const;
+  using Listing = StoreListing;
+  core::Result<Listing> list(const std::string& site, const std::string& env) const override;
   /// Environments that have a directory for `site`.
   std::vector<std::string> envs(const std::string& site) const;
 

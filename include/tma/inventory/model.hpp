@@ -79,6 +79,18 @@ struct HttpRequestSpec {
   std::map<std::string, Secret> headers; ///< header values are treated as secrets
 };
 
+/// `backup.database: {tool, host, port, user, password, name}`: a plain mysqldump/mariadb-dump of
+/// one database (sites without a CMS dump tool). The password is a secret: it reaches the server
+/// only through the SSH channel's stdin, into a 0600 option file (docs/backup.md).
+struct DatabaseDump {
+  std::string tool = "mysqldump"; ///< mysqldump | mariadb-dump (restore: mysql | mariadb)
+  std::string host;                ///< empty: the client's default (local socket)
+  int port = 0;                    ///< 0: the client's default
+  std::string user;
+  Secret password;
+  std::string name;                ///< the database
+};
+
 struct BackupPolicy {
   std::string schedule = "daily 02:30";
   KeepPolicy keep{0, 0, 7, 4, 12, 0};
@@ -88,6 +100,7 @@ struct BackupPolicy {
   std::vector<std::string> exclude;
   Compression compression = Compression::gzip;
   bool database = true;                       ///< dump the CMS database (ssh method)
+  std::optional<DatabaseDump> database_dump;  ///< a plain mysqldump instead of the CMS's tool
   std::optional<HttpRequestSpec> trigger;     ///< http method
   std::optional<std::string> status_url;      ///< http method, `{id}` replaced
   std::optional<std::string> done_field;      ///< http method: JSON field that says done

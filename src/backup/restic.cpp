@@ -1,0 +1,410 @@
+#include <tma/backup/restic.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <tma/backup/verify.hpp>
+#include <tma/core/redact.hpp>
+#include <tma/core/text.hpp>
+#include <tma/transport/secret.hpp>
+
+namespace tma::backup {
+
+namespace fs = std::filesystem;
+using core::ErrorKind;
+using nlohmann::json;
+
+namespace {
+
+// restic commands other than backup/dump of big files: listing, forget, prune.
+constexpr transport::Milliseconds k_restic_timeout{30 * 60 * 1000};
+constexpr std::size_t k_max_listing = 64 * 1024 * 1024;
+constexpr std::size_t k_max_manifest = 4 * 1024 * 1024;
+
+/// Closes a file descriptor.
+class Fd {
+public:
+  explicit Fd(int fd) : m_fd(fd) {}
+  ~Fd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  Fd(const Fd &) = delete;
+  Fd &operator=(const Fd &) = delete;
+  int get() const { return m_fd; }
+  int release() { return std::exchange(m_fd, -1); }
+
+private:
+  int m_fd;
+};
+
+} // namespace
+
+tl::expected<std::vector<ResticSnapshot>, std::string> parse_restic_snapshots(std::string_view text) {
+  auto parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return tl::unexpected<std::string>("restic snapshots: output is not JSON");
+  if (parsed.is_null())
+    return std::vector<ResticSnapshot>{}; // restic prints `null` for none in
+                                          // some versions
+  if (!parsed.is_array()) return tl::unexpected<std::string>("restic snapshots: expected a JSON array");
+  std::vector<ResticSnapshot> out;
+  for (const auto &item : parsed) {
+    if (!item.is_object() || !item.contains("id") || !item.at("id").is_string()) {
+      return tl::unexpected<std::string>("restic snapshots: a snapshot without an id");
+    }
+    ResticSnapshot s;
+    s.id = item.at("id").get<std::string>();
+    s.time = item.value("time", "");
+    if (item.contains("tags") && item.at("tags").is_array()) {
+      for (const auto &t : item.at("tags")) {
+        if (t.is_string()) s.tags.push_back(t.get<std::string>());
+      }
+    }
+    if (item.contains("paths") && item.at("paths").is_array()) {
+      for (const auto &p : item.at("paths")) {
+        if (p.is_string()) s.paths.push_back(p.get<std::string>());
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+tl::expected<ResticSummary, std::string> parse_restic_summary(std::string_view lines) {
+  std::optional<ResticSummary> found;
+  std::size_t pos = 0;
+  while (pos < lines.size()) {
+    auto end = lines.find('\n', pos);
+    auto line = lines.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? lines.size() : end + 1;
+    auto parsed = json::parse(line, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object() || parsed.value("message_type", "") != "summary") continue;
+    ResticSummary summary;
+    summary.snapshot_id = parsed.value("snapshot_id", "");
+    if (parsed.contains("total_bytes_processed") && parsed.at("total_bytes_processed").is_number_unsigned()) {
+      summary.bytes = parsed.at("total_bytes_processed").get<std::uint64_t>();
+    }
+    found = summary;
+  }
+  if (!found) return tl::unexpected<std::string>("restic backup printed no summary");
+  if (found->snapshot_id.empty()) return tl::unexpected<std::string>("restic backup made no snapshot");
+  return *found;
+}
+
+std::optional<std::string> restic_tag(const std::vector<std::string> &tags, std::string_view key) {
+  for (const auto &tag : tags) {
+    if (tag.size() > key.size() && tag.compare(0, key.size(), key) == 0 && tag[key.size()] == '=') {
+      return tag.substr(key.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+core::Result<std::vector<std::string>> restic_tags(const Manifest &manifest, const std::string &file) {
+  std::vector<std::pair<std::string, std::string>> values{{"site", manifest.site},
+                                                          {"env", manifest.env},
+                                                          {"backup", manifest.id},
+                                                          {"run", manifest.run},
+                                                          {"kind", std::string(to_string(manifest.kind))},
+                                                          {"artifact", file}};
+  std::vector<std::string> tags{"tma"};
+  for (const auto &[key, value] : values) {
+    if (key == "run" && value.empty()) continue; // no journal run (tests, library use)
+    if (value.empty() || value.find(',') != std::string::npos) {
+      return core::fail(ErrorKind::config, fmt::format("restic tag {}='{}': empty or contains a comma", key, value));
+    }
+    tags.push_back(key + "=" + value);
+  }
+  return tags;
+}
+
+std::vector<ResticGroup> group_restic_snapshots(const std::vector<ResticSnapshot> &snapshots) {
+  // Newest first, so that the first snapshot seen for a file wins.
+  std::vector<const ResticSnapshot *> sorted;
+  for (const auto &s : snapshots)
+    sorted.push_back(&s);
+  std::stable_sort(sorted.begin(), sorted.end(), [](auto *a, auto *b) { return a->time > b->time; });
+  std::map<std::string, ResticGroup> groups;
+  for (const auto *s : sorted) {
+    auto id = restic_tag(s->tags, "backup");
+    auto file = restic_tag(s->tags, "artifact");
+    if (!id || !file) continue;
+    auto &group = groups[*id];
+    group.id = *id;
+    group.files.emplace(*file, s->id);
+  }
+  std::vector<ResticGroup> out;
+  for (auto &[id, group] : groups)
+    out.push_back(std::move(group));
+  return out;
+}
+
+// ----- ResticStore -----
+
+ResticStore::ResticStore(inventory::StorageTarget target, std::string staging_root)
+    : m_target(std::move(target)), m_staging(std::move(staging_root)) {}
+
+std::string ResticStore::location() const { return core::redact("restic " + m_target.repository); }
+
+core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std::string> &args,
+                                                           transport::ProcessOptions options,
+                                                           const std::string &what) const {
+  if (!m_password) {
+    auto password = transport::resolve_secret(m_target.password, "storage." + m_target.name + ".password");
+    if (!password) return tl::unexpected(password.error());
+    if (password->empty()) {
+      return core::fail(ErrorKind::config, fmt::format("storage {}: a restic storage needs a password or "
+                                                       "password_command",
+                                                       m_target.name));
+    }
+    core::register_secret(*password);
+    m_password = *password;
+  }
+  // Through the environment only: argv is world-readable in /proc. The other
+  // password sources of restic are blanked so that a stray RESTIC_PASSWORD_FILE
+  // cannot take precedence.
+  options.env["RESTIC_REPOSITORY"] = m_target.repository;
+  options.env["RESTIC_PASSWORD"] = *m_password;
+  options.env["RESTIC_PASSWORD_FILE"] = "";
+  options.env["RESTIC_PASSWORD_COMMAND"] = "";
+  options.env["RESTIC_REPOSITORY_FILE"] = "";
+  std::vector<std::string> argv{"restic"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto result = transport::run_process(argv, options);
+  if (!result) {
+    return core::fail(ErrorKind::config,
+                      core::redact(fmt::format("{}: cannot run restic: {}", what, result.error().message)));
+  }
+  if (!result->ok()) {
+    std::string tail(core::trim(result->stderr_tail));
+    if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
+    return core::fail(ErrorKind::io,
+                      core::redact(fmt::format("{} ({}): restic {}: {}", what, location(), result->describe(), tail)));
+  }
+  return result;
+}
+
+core::Result<std::vector<ResticSnapshot>> ResticStore::snapshots(const std::string &site,
+                                                                 const std::string &env) const {
+  std::string out;
+  transport::ProcessOptions options;
+  options.timeout = k_restic_timeout;
+  options.on_stdout = transport::string_sink(out, k_max_listing);
+  auto ran = restic({"snapshots", "--json", "--tag", fmt::format("tma,site={},env={}", site, env)}, options,
+                    fmt::format("listing {} {}", site, env));
+  if (!ran) return tl::unexpected(ran.error());
+  auto parsed = parse_restic_snapshots(out);
+  if (!parsed) return core::fail(ErrorKind::io, fmt::format("{}: {}", location(), parsed.error()));
+  return *parsed;
+}
+
+core::Result<std::string> ResticStore::dump_text(const std::string &snapshot, const std::string &file) const {
+  std::string out;
+  transport::ProcessOptions options;
+  options.timeout = k_restic_timeout;
+  options.on_stdout = transport::string_sink(out, k_max_manifest);
+  auto ran = restic({"dump", snapshot, "/" + file}, options, fmt::format("reading {} of snapshot {}", file, snapshot));
+  if (!ran) return tl::unexpected(ran.error());
+  return out;
+}
+
+core::Result<StoreListing> ResticStore::list(const std::string &site, const std::string &env) const {
+  auto all = snapshots(site, env);
+  if (!all) return tl::unexpected(all.error());
+  StoreListing listing;
+  for (auto &group : group_restic_snapshots(*all)) {
+    auto manifest_snapshot = group.files.find("manifest.json");
+    if (manifest_snapshot == group.files.end()) continue; // an interrupted upload: not a backup
+    auto text = dump_text(manifest_snapshot->second, "manifest.json");
+    if (!text) {
+      listing.problems.push_back(text.error().message);
+      continue;
+    }
+    auto parsed = json::parse(*text, nullptr, false);
+    auto manifest = parsed.is_discarded() ? tl::unexpected<std::string>("not JSON") : manifest_from_json(parsed);
+    std::string where = fmt::format("{} snapshot {}", location(), manifest_snapshot->second.substr(0, 8));
+    if (!manifest) {
+      listing.problems.push_back(fmt::format("{}: manifest.json: {}", where, manifest.error()));
+      continue;
+    }
+    if (manifest->id != group.id || manifest->site != site || manifest->env != env) {
+      listing.problems.push_back(fmt::format("{}: manifest does not describe backup {}", where, group.id));
+      continue;
+    }
+    std::vector<std::string> missing;
+    for (const auto &a : manifest->artifacts) {
+      if (!group.files.count(a.name)) missing.push_back(a.name);
+    }
+    if (!missing.empty()) {
+      listing.problems.push_back(
+          fmt::format("{}: backup {} has no snapshot for {}", location(), group.id, core::join(missing, ", ")));
+      continue;
+    }
+    listing.backups.push_back(StoredBackup{std::move(*manifest), "", group.files});
+  }
+  std::sort(listing.backups.begin(), listing.backups.end(), [](const StoredBackup &a, const StoredBackup &b) {
+    return a.manifest.time != b.manifest.time ? a.manifest.time > b.manifest.time : a.manifest.id > b.manifest.id;
+  });
+  return listing;
+}
+
+core::Result<void> ResticStore::forget(const std::vector<std::string> &ids) {
+  if (ids.empty()) return {};
+  std::vector<std::string> args{"forget"};
+  args.insert(args.end(), ids.begin(), ids.end());
+  transport::ProcessOptions options;
+  options.timeout = k_restic_timeout;
+  auto ran = restic(args, options, "forgetting snapshots");
+  if (!ran) return tl::unexpected(ran.error());
+  return {};
+}
+
+core::Result<void> ResticStore::remove_backup(const StoredBackup &backup) {
+  // The manifest's snapshot first, as the local store deletes manifest.json
+  // first: if the second forget fails, what remains is a leftover, never a
+  // listed half backup.
+  auto manifest = backup.snapshots.find("manifest.json");
+  if (manifest != backup.snapshots.end()) {
+    if (auto gone = forget({manifest->second}); !gone) return gone;
+  }
+  std::vector<std::string> rest;
+  for (const auto &[file, id] : backup.snapshots) {
+    if (file != "manifest.json") rest.push_back(id);
+  }
+  return forget(rest);
+}
+
+core::Result<void> ResticStore::compact() {
+  transport::ProcessOptions options;
+  options.timeout = k_restic_timeout;
+  auto ran = restic({"prune"}, options, "restic prune");
+  if (!ran) return tl::unexpected(ran.error());
+  return {};
+}
+
+core::Result<std::string> ResticStore::materialize(const StoredBackup &backup, const std::string &scratch) const {
+  std::vector<std::string> files{"manifest.json"};
+  for (const auto &a : backup.manifest.artifacts)
+    files.push_back(a.name);
+  for (const auto &file : files) {
+    auto snapshot = backup.snapshots.find(file);
+    if (snapshot == backup.snapshots.end()) {
+      return core::fail(ErrorKind::io, fmt::format("backup {}: no snapshot for {}", backup.manifest.id, file));
+    }
+    auto path = scratch + "/" + file;
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (fd.get() < 0) return core::fail(ErrorKind::io, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+    transport::ProcessOptions options; // no timeout: a dump takes as long as the repository needs
+    bool write_failed = false;
+    auto sink = transport::fd_sink(fd.get());
+    options.on_stdout = [&](std::string_view chunk) {
+      if (sink(chunk)) return true;
+      write_failed = true;
+      return false;
+    };
+    auto ran = restic({"dump", snapshot->second, "/" + file}, options,
+                      fmt::format("restic dump of {} (backup {})", file, backup.manifest.id));
+    if (write_failed) return core::fail(ErrorKind::io, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    if (!ran) return tl::unexpected(ran.error());
+    if (::close(fd.release()) != 0) return core::fail(ErrorKind::io, fmt::format("cannot write {}", path));
+  }
+  return scratch;
+}
+
+std::vector<std::string> ResticStore::verify(const StoredBackup &backup) const {
+  std::error_code ec;
+  fs::create_directories(m_staging, ec);
+  std::string pattern = m_staging + "/.verify-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return {fmt::format("cannot create a directory in {}: {}", m_staging, std::strerror(errno))};
+  }
+  std::vector<std::string> problems;
+  if (auto dir = materialize(backup, pattern); !dir) {
+    problems.push_back(dir.error().message);
+  } else {
+    problems = verify_backup(*dir, backup.manifest);
+  }
+  fs::remove_all(pattern, ec);
+  return problems;
+}
+
+core::Result<std::map<std::string, std::string>> ResticStore::upload(const std::string &dir, const Manifest &manifest) {
+  std::vector<std::string> files;
+  for (const auto &a : manifest.artifacts)
+    files.push_back(a.name);
+  files.push_back("manifest.json"); // last: the backup exists once it is there
+  std::map<std::string, std::string> made;
+  auto undo = [&](core::Error error) -> core::Result<std::map<std::string, std::string>> {
+    std::vector<std::string> ids;
+    for (const auto &[file, id] : made)
+      ids.push_back(id);
+    if (auto gone = forget(ids); !gone) {
+      error.message += fmt::format(" (and forgetting the partial snapshots failed: {})", gone.error().message);
+    }
+    return tl::unexpected(std::move(error));
+  };
+  for (const auto &file : files) {
+    auto tags = restic_tags(manifest, file);
+    if (!tags) return undo(tags.error());
+    auto path = dir + "/" + file;
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
+      return undo(core::Error{ErrorKind::io, fmt::format("cannot read {}: {}", path, std::strerror(errno))});
+    }
+    std::vector<std::string> args{"backup", "--json", "--stdin", "--stdin-filename", file};
+    for (const auto &tag : *tags) {
+      args.push_back("--tag");
+      args.push_back(tag);
+    }
+    std::string out;
+    transport::ProcessOptions options;
+    options.on_stdout = transport::string_sink(out, k_max_listing);
+    int source = fd.get();
+    options.stdin_source = [source](char *buffer, std::size_t size) -> std::size_t {
+      while (true) {
+        ssize_t n = ::read(source, buffer, size);
+        if (n < 0 && errno == EINTR) continue;
+        return n > 0 ? static_cast<std::size_t>(n) : 0;
+      }
+    };
+    auto ran = restic(args, options, fmt::format("restic backup of {} {} {}", manifest.site, manifest.env, file));
+    if (!ran) return undo(ran.error());
+    auto summary = parse_restic_summary(out);
+    if (!summary) {
+      return undo(core::Error{ErrorKind::io, fmt::format("restic backup of {}: {}", file, summary.error())});
+    }
+    made[file] = summary->snapshot_id;
+    if (summary->bytes != static_cast<std::uint64_t>(st.st_size)) {
+      return undo(core::Error{ErrorKind::io, fmt::format("restic backup of {}: restic read {} bytes, the file has {}",
+                                                         file, summary->bytes, st.st_size)});
+    }
+  }
+  return made;
+}
+
+core::Result<std::vector<Leftover>> ResticStore::clean_leftovers(const std::string &site, const std::string &env) {
+  auto all = snapshots(site, env);
+  if (!all) return tl::unexpected(all.error());
+  std::vector<Leftover> removed;
+  std::vector<std::string> ids;
+  for (const auto &group : group_restic_snapshots(*all)) {
+    if (group.files.count("manifest.json")) continue;
+    for (const auto &[file, id] : group.files) {
+      ids.push_back(id);
+      removed.push_back({fmt::format("restic:{} ({} of {})", id.substr(0, 8), file, group.id), 0});
+    }
+  }
+  if (auto gone = forget(ids); !gone) return tl::unexpected(gone.error());
+  return removed;
+}
+
+} // namespace tma::backup

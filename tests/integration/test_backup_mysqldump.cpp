@@ -1,0 +1,145 @@
+// A plain mysqldump backup (no CMS) against the lab's real MariaDB, with the credentials given as
+// inventory secrets: round trip through `mysql`, and the password in no output, no journal, no
+// argv of any process while tma runs, no file left on the server.
+#include <fstream>
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "support/backup_lab.hpp"
+#include "support/run_program.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using tma::test::BackupLab;
+
+namespace {
+
+// Quotes, backslash, dollar, spaces: whatever could break an option file or a shell.
+constexpr const char* k_db_password = R"(Sh0p "pw" \ $HOME 'x' secret)";
+
+/// Every process's argv, sampled until `stop`; true when one contained `needle`.
+void watch_argv(const std::string& needle, std::atomic<bool>& stop, std::atomic<bool>& seen, std::atomic<int>& samples) {
+  while (!stop) {
+    std::error_code ec; // processes come and go while we iterate: never throw from this thread
+    for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      // POSIX reads: a process exiting mid-read gives ESRCH, which iostreams would throw.
+      int fd = ::open((it->path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      std::string argv;
+      char buffer[4096];
+      ssize_t n = 0;
+      while ((n = ::read(fd, buffer, sizeof buffer)) > 0) argv.append(buffer, static_cast<std::size_t>(n));
+      ::close(fd);
+      if (argv.find(needle) != std::string::npos) seen = true;
+    }
+    ++samples;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string shop_digest(const tma::test::LabMariadb& db) {
+  return db.sql("SHOW TABLES FROM shop") + db.sql("SELECT id, MD5(label) FROM shop.items ORDER BY id");
+}
+
+} // namespace
+
+TEST_CASE("plain mysqldump with secret credentials: round trip, password never shown",
+          "[integration][backup][mysqldump]") {
+  BackupLab lab;
+  std::string escaped_pw;
+  for (char c : std::string(k_db_password)) {
+    if (c == '\'' || c == '\\') escaped_pw.push_back('\\');
+    escaped_pw.push_back(c);
+  }
+  lab.db.sql(fmt::format("CREATE DATABASE shop CHARACTER SET utf8mb4; CREATE USER 'shop'@'127.0.0.1' IDENTIFIED BY '{0}';"
+                         "CREATE USER 'shop'@'localhost' IDENTIFIED BY '{0}';"
+                         "GRANT ALL ON shop.* TO 'shop'@'127.0.0.1'; GRANT ALL ON shop.* TO 'shop'@'localhost';"
+                         "CREATE TABLE shop.items (id INT PRIMARY KEY, label TEXT) ENGINE=InnoDB;"
+                         "INSERT INTO shop.items VALUES (1, 'chair'), (2, 'table ☕'), (3, REPEAT('y', 3000));",
+                         escaped_pw));
+  auto ssh = fmt::format("{{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}, connect_timeout: 5s}}",
+                         lab.sshd.user(), lab.sshd.port(), lab.sshd.identity(), lab.sshd.known_hosts());
+  lab.agency.write("sites.yaml", fmt::format(R"(version: 1
+agency: {{name: Lab, timezone: Europe/Paris}}
+clients:
+  lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
+storage:
+  local: {{type: local, path: backups}}
+sites:
+  shop:
+    client: lab
+    cms: static
+    backup:
+      keep: {{last: 3}}
+      paths: []
+      database: {{tool: mysqldump, host: 127.0.0.1, port: {port}, user: shop, password: "${{SHOP_DB_PW}}", name: shop}}
+    environments:
+      prod: {{url: "http://127.0.0.1:9/", ssh: {ssh}, path: "{root}"}}
+)",
+                                             fmt::arg("port", lab.db.port()), fmt::arg("ssh", ssh),
+                                             fmt::arg("root", lab.prod_root)));
+  auto tma = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-i", lab.agency.file("sites.yaml")});
+    return tma::test::run_tma(args, {{"TMA_ACTOR", "Lab <lab@tma.invalid>"}, {"SHOP_DB_PW", k_db_password}});
+  };
+  const auto before = shop_digest(lab.db);
+
+  std::atomic<bool> stop{false}, seen{false};
+  std::atomic<int> samples{0};
+  std::thread watcher(watch_argv, std::string(k_db_password), std::ref(stop), std::ref(seen), std::ref(samples));
+  auto backup = tma({"backup", "--site", "shop", "--format", "json"});
+  lab.db.sql("DROP TABLE shop.items");
+  auto restore = tma({"restore", "--site", "shop", "--to", "prod", "--yes", "--db-only"});
+  stop = true;
+  watcher.join();
+
+  INFO(backup.out << backup.err);
+  REQUIRE(backup.exit_code == 0);
+  auto result = json::parse(backup.out).at("backups").at(0);
+  REQUIRE(result.at("backup").at("artifacts").size() == 1);
+  CHECK(result.at("backup").at("artifacts").at(0).at("name") == "database.sql.gz");
+  INFO(restore.out << restore.err);
+  REQUIRE(restore.exit_code == 0);
+  CHECK(shop_digest(lab.db) == before);
+
+  CHECK(samples > 0);
+  CHECK_FALSE(seen);
+  auto journal = tma({"journal", "--format", "json"});
+  auto listed = tma({"backups", "--format", "json"});
+  for (const auto* text : {&backup.out, &backup.err, &restore.out, &restore.err, &journal.out, &listed.out}) {
+    CHECK(text->find(k_db_password) == std::string::npos);
+  }
+  // The dump itself has the data, not the credentials.
+  const std::string id = result.at("backup").at("id");
+  auto dump = tma::test::run_program({"gzip", "-dc", lab.backups_dir() + "/shop/prod/" + id + "/database.sql.gz"});
+  CHECK(dump.out.find("chair") != std::string::npos);
+  CHECK(dump.out.find(k_db_password) == std::string::npos);
+  // No option file left on the server (the lab server is this machine): no file in /tmp holds it.
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/tmp", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (!it->is_regular_file(size_ec) || it->file_size(size_ec) > 4096 || size_ec) continue;
+    std::ifstream in(it->path());
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    CHECK(text.find(k_db_password) == std::string::npos);
+  }
+
+  SECTION("a wrong password fails the backup and lists nothing new") {
+    auto bad = tma::test::run_tma({"-i", lab.agency.file("sites.yaml"), "backup", "--site", "shop"},
+                                  {{"TMA_ACTOR", "Lab <lab@tma.invalid>"}, {"SHOP_DB_PW", "wrong-password-123"}});
+    INFO(bad.out << bad.err);
+    CHECK(bad.exit_code == 2);
+    CHECK((bad.out + bad.err).find("wrong-password-123") == std::string::npos);
+    auto after = tma({"backups", "--format", "json"});
+    CHECK(json::parse(after.out).at("backups").size() == 2); // the backup and restore's safety backup
+  }
+}
