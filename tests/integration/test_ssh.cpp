@@ -156,7 +156,9 @@ TEST_CASE("ssh: a remote command is killed at the timeout on both sides", "[inte
   std::optional<ControlMasters> masters;
   if (multiplex) masters.emplace();
   SshTransport ssh(lab.target(), "", masters ? &*masters : nullptr);
-  auto r = ssh.run(cmd({"sh", "-c", "sleep 600.5151 & sleep 600.5152; wait"}, 2000ms));
+  // 5 s: the remote shell must have started (and printed its pid) before the timeout fires, also
+  // when a loaded machine makes the connection slow (see docs/transport.md).
+  auto r = ssh.run(cmd({"sh", "-c", "sleep 600.5151 & sleep 600.5152; wait"}, 5000ms));
   CHECK(r.outcome == Outcome::timed_out);
   CHECK(r.error("sleep")->kind == tma::core::ErrorKind::timeout);
   CHECK(tma::test::wait_no_process_with("600.515", 10000ms) == 0);
