@@ -58,7 +58,7 @@ for i in "${!queries[@]}"; do
   set -- ${queries[$i]}
   TMA_JOURNAL_INDEX=off measure "\`tma hours summary $*\` (${names[$i]}), no index" "$tma" hours summary "$@" --format json
   totals >"$work/plain.json"
-  rm -f "$index"
+  rm -f "$index" "${index%.bin}".delta-*.bin
   measure "same, cold index (built and saved)" "$tma" hours summary "$@" --format json
   totals >"$work/cold.json"
   measure "same, warm index" "$tma" hours summary "$@" --format json
@@ -70,14 +70,22 @@ for i in "${!queries[@]}"; do
   [ "$i" = 0 ] && cp "$work/plain.json" "$work/tma.json"
 done
 
-# One more entry moves the tip: the next summary updates the index from the tree diff.
+# One more entry moves the tip: the next summary updates the index from the tree diff and appends a
+# delta segment (the base is not rewritten); a second one appends another; then warm with both.
 tip=$(git rev-parse refs/heads/tma-journal)
-"$tma" -q hours log --client client-002 15m "bench: incremental index update" --date 2026-11-02 >/dev/null
-measure "\`tma hours summary --month $month\` after one \`tma hours log\` (incremental update)" \
-  "$tma" hours summary --month "$month" --format json
+for step in 1 2; do
+  "$tma" -q hours log --client client-002 15m "bench: incremental index update $step" --date 2026-11-02 >/dev/null
+  measure "\`tma hours summary --month $month\` after \`tma hours log\` #$step (incremental: delta segment appended)" \
+    "$tma" hours summary --month "$month" --format json
+  totals >"$work/incremental.json"
+  cmp -s "$work/tma.json" "$work/incremental.json" || { echo "tma totals DIFFER after the update" >&2; exit 1; }
+done
+measure "same, warm (base + 2 segments)" "$tma" hours summary --month "$month" --format json
 totals >"$work/incremental.json"
-git update-ref refs/heads/tma-journal "$tip"
 cmp -s "$work/tma.json" "$work/incremental.json" || { echo "tma totals DIFFER after the update" >&2; exit 1; }
+segments=$(ls "${index%.bin}".delta-*.bin | wc -l)
+git update-ref refs/heads/tma-journal "$tip"
+rm -f "${index%.bin}".delta-*.bin
 
 cat >"$work/alt.sh" <<ALT
 git log -p --format= refs/heads/tma-journal -- journal | sed -n 's/^+{/{/p' |
@@ -93,7 +101,7 @@ measure "\`git log -p | jq\` (same per-client totals, $month)" bash "$work/alt.s
 jq -S . "$work/out" >"$work/alt.json"
 
 echo
-echo "index file: $(du -h "$index" | cut -f1)"
+echo "index file: $(du -h "$index" | cut -f1), $segments delta segments after two \`hours log\`"
 if diff -q "$work/tma.json" "$work/alt.json" >/dev/null; then
   echo "totals: identical for $(jq length "$work/tma.json") clients (tma without index, cold, warm, incremental; git log + jq)"
 else

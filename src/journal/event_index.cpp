@@ -179,16 +179,25 @@ void EventIndex::add_file(const std::string& path, long long day, std::string_vi
 void EventIndex::remove_file(const std::string& path) {
   std::vector<char> gone(m_files.size());
   for (std::size_t i = 0; i < m_files.size(); ++i) gone[i] = m_files[i].path == path ? 1 : 0;
+  // Erasing keeps the order: the sorted prefix only shrinks by what it loses.
+  m_sorted -= static_cast<std::size_t>(std::count_if(m_records.begin(), m_records.begin() + static_cast<std::ptrdiff_t>(m_sorted),
+                                                     [&](const Record& r) { return gone[r.file] != 0; }));
   std::erase_if(m_records, [&](const Record& r) { return gone[r.file] != 0; });
   std::erase_if(m_bad, [&](const BadLine& b) { return gone[b.file] != 0; });
 }
 
+// Records loaded from a file (or sorted before) stay sorted: only those added since are sorted,
+// then merged in, so an incremental update costs its new records, not the whole index.
 void EventIndex::sort() {
-  std::sort(m_records.begin(), m_records.end(), [&](const Record& a, const Record& b) {
+  auto newer = [&](const Record& a, const Record& b) {
     if (a.at != b.at) return a.at > b.at;
     if (a.file != b.file) return m_files[a.file].path > m_files[b.file].path;
     return a.line > b.line;
-  });
+  };
+  auto middle = m_records.begin() + static_cast<std::ptrdiff_t>(m_sorted);
+  std::sort(middle, m_records.end(), newer);
+  std::inplace_merge(m_records.begin(), middle, m_records.end(), newer);
+  m_sorted = m_records.size();
 }
 
 core::Result<void> EventIndex::scan(const Filter& filter, const Visitor& visit) const {
@@ -342,6 +351,7 @@ core::Result<EventIndex> EventIndex::deserialize(std::string owned) {
     index.m_bad.push_back(b);
   }
   if (!in.ok() || !in.at_end()) return tl::unexpected(damaged("truncated or trailing bytes"));
+  index.m_sorted = index.m_records.size(); // saved after sort()
   return index;
 }
 

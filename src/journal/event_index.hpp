@@ -105,6 +105,7 @@ private:
   std::vector<RunFile> m_files;
   std::vector<Record> m_records;
   std::vector<BadLine> m_bad;
+  std::size_t m_sorted = 0; ///< m_records[0, m_sorted) are in scan order
 };
 
 } // namespace tma::journal::index

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -209,4 +210,135 @@ TEST_CASE("journal index: concurrent processes appending and indexing leave a va
   for (const auto& entry : std::filesystem::directory_iterator(repo + "/tma-cache")) {
     CHECK(entry.path().extension() == ".bin"); // no temporary file left behind
   }
+}
+
+namespace {
+
+std::vector<std::string> delta_segments(const std::string& repo) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(repo + "/tma-cache")) {
+    auto name = entry.path().filename().string();
+    if (name.find(".delta-") != std::string::npos) out.push_back(entry.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("journal index: new runs append delta segments, read back with the base like a full scan; "
+          "compaction past the threshold",
+          "[integration][journal][index]") {
+  test::TempDir dir;
+  auto repo = dir.file("r.git");
+  REQUIRE(test::run_program({"git", "init", "-q", "--bare", repo}).exit_code == 0);
+  auto writer = open(repo, false);
+  for (int n = 0; n < 6; ++n) write_run(*writer, n % 3, n, "a");
+  CHECK(refresh(repo) == Outcome::rebuilt);
+  auto base = test::read_file(index_file(repo));
+  CHECK(delta_segments(repo).empty());
+
+  write_run(*writer, 1, 10, "b");
+  CHECK(refresh(repo) == Outcome::updated);
+  // The base is untouched; one segment, named by the new tip, holds the step.
+  CHECK(test::read_file(index_file(repo)) == base);
+  auto tip = test::git(repo, {"rev-parse", k_ref}).out;
+  tip.erase(tip.find_last_not_of('\n') + 1);
+  REQUIRE(delta_segments(repo).size() == 1);
+  CHECK(delta_segments(repo)[0].find(tip) != std::string::npos);
+  CHECK(refresh(repo) == Outcome::loaded); // base + segment is at the tip
+  check_same(repo, 14);
+
+  // One segment per step, each chained from the previous tip, up to the threshold.
+  for (std::size_t k = 2; k <= journal::index::k_max_deltas; ++k) {
+    write_run(*writer, static_cast<int>(k % 4), static_cast<int>(10 + k), "c");
+    CHECK(refresh(repo) == Outcome::updated);
+    CHECK(delta_segments(repo).size() == k);
+    CHECK(test::read_file(index_file(repo)) == base);
+  }
+  CHECK(refresh(repo) == Outcome::loaded);
+  check_same(repo, 12 + 2 * journal::index::k_max_deltas);
+  // Past it: a new base, no segment left.
+  write_run(*writer, 2, 90, "d");
+  CHECK(refresh(repo) == Outcome::updated);
+  CHECK(delta_segments(repo).empty());
+  CHECK(test::read_file(index_file(repo)) != base);
+  CHECK(refresh(repo) == Outcome::loaded);
+  check_same(repo, 14 + 2 * journal::index::k_max_deltas);
+
+  // A run file replaced (a flushed run growing) is no append: a new base at once.
+  write_run(*writer, 1, 91, "e");
+  CHECK(refresh(repo) == Outcome::updated);
+  CHECK(delta_segments(repo).size() == 1);
+  journal::Run run(*writer, "hours log");
+  run.record("time.logged", {"site-0", "", "client-0"}, {{"date", "2026-03-29"}, {"duration_seconds", 5}});
+  REQUIRE(run.flush());
+  CHECK(refresh(repo) == Outcome::updated);
+  CHECK(delta_segments(repo).size() == 2);
+  run.record("time.logged", {"site-1", "", "client-0"}, {{"date", "2026-03-29"}, {"duration_seconds", 6}});
+  REQUIRE(run.finish(0));
+  CHECK(refresh(repo) == Outcome::updated);
+  CHECK(delta_segments(repo).empty());
+  check_same(repo, 18 + 2 * journal::index::k_max_deltas);
+}
+
+TEST_CASE("journal index: a damaged delta segment means a rebuild; a missing one only a longer update",
+          "[integration][journal][index]") {
+  test::TempDir dir;
+  auto repo = dir.file("r.git");
+  REQUIRE(test::run_program({"git", "init", "-q", "--bare", repo}).exit_code == 0);
+  auto writer = open(repo, false);
+  for (int n = 0; n < 4; ++n) write_run(*writer, n, n, "a");
+  CHECK(refresh(repo) == Outcome::rebuilt);
+  for (int n = 4; n < 7; ++n) {
+    write_run(*writer, n % 4, n, "b");
+    CHECK(refresh(repo) == Outcome::updated);
+  }
+  REQUIRE(delta_segments(repo).size() == 3);
+
+  for (int damage = 0; damage < 3; ++damage) {
+    INFO("damage " << damage);
+    // Rebuilt to a base with no segment: grow one segment again to damage it.
+    if (damage > 0) {
+      write_run(*writer, damage, 20 + damage, "c");
+      CHECK(refresh(repo) == Outcome::updated);
+      REQUIRE(delta_segments(repo).size() == 1);
+    }
+    auto segment = delta_segments(repo).back();
+    auto bytes = test::read_file(segment);
+    if (damage == 0) bytes[bytes.size() - 10] ^= 1;
+    if (damage == 1) bytes.resize(bytes.size() / 2);
+    if (damage == 2) bytes = "garbage";
+    std::ofstream(segment, std::ios::binary | std::ios::trunc) << bytes;
+    CHECK(refresh(repo) == Outcome::rebuilt);
+    CHECK(delta_segments(repo).empty());
+    check_same(repo, 14 + 2 * damage);
+  }
+
+  // The middle of a chain of three gone: the base and the first segment are used, the tree diff
+  // from there does the rest (the third is off the chain, ignored); results unchanged.
+  for (int n = 30; n < 33; ++n) {
+    write_run(*writer, n % 4, n, "d");
+    CHECK(refresh(repo) == Outcome::updated);
+  }
+  auto segments = delta_segments(repo);
+  REQUIRE(segments.size() == 3);
+  auto order = test::git(repo, {"rev-list", "--max-count=3", k_ref}).out; // newest first
+  auto middle = order.substr(41, 40);
+  for (const auto& s : segments) {
+    if (s.find(middle) != std::string::npos) std::filesystem::remove(s);
+  }
+  REQUIRE(delta_segments(repo).size() == 2);
+  CHECK(refresh(repo) == Outcome::updated);
+  check_same(repo, 24);
+  // A segment whose name does not match its content is refused like a damaged one.
+  write_run(*writer, 1, 40, "e");
+  CHECK(refresh(repo) == Outcome::updated);
+  auto last = delta_segments(repo);
+  REQUIRE_FALSE(last.empty());
+  auto renamed = last.back();
+  renamed.replace(renamed.find(".delta-") + 7, 40, std::string(40, '0'));
+  std::filesystem::rename(last.back(), renamed);
+  CHECK(refresh(repo) == Outcome::rebuilt);
+  check_same(repo, 26);
 }
