@@ -209,6 +209,9 @@ TEST_CASE("tma update: preprod then prod with exactly the planned versions", "[i
   auto list = json::parse(backups.out)["backups"];
   REQUIRE(list.size() == 1);
   CHECK(list[0]["kind"] == "pre-update");
+  // Prod ended `updated`: the run's pre-update backup is marked, releasing older ones to retention.
+  CHECK(list[0]["update_outcome"] == "updated");
+  CHECK(count_type(events, "update.backup_completed", "prod") == 1);
 
   // Nothing left to do: a second run plans nothing and changes nothing.
   auto again = lab.tma({"update", "--site", "acme", "--yes"});
