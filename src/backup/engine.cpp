@@ -118,7 +118,10 @@ PruneOutcome prune_backups(Store& store, const inventory::Site& site, const std:
     return outcome;
   }
   std::vector<BackupRef> refs;
-  for (const auto& b : listing->backups) refs.push_back({b.manifest.id, b.manifest.time});
+  for (const auto& b : listing->backups) {
+    bool pre_update = b.manifest.kind == BackupKind::pre_update;
+    refs.push_back({b.manifest.id, b.manifest.time, pre_update, pre_update && b.manifest.update_outcome == "updated"});
+  }
   auto plan = plan_retention(refs, site.backup.keep, services.zone, guards);
   if (!plan) {
     outcome.error = core::with_context(plan.error(), fmt::format("site {} {}", site.name, env));
@@ -350,6 +353,30 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     }
   }
   return outcome;
+}
+
+core::Result<void> mark_update_completed(const inventory::Inventory& inventory, const inventory::Site& site,
+                                         const std::string& env, const std::string& id, const Services& services,
+                                         std::chrono::milliseconds lock_wait) {
+  auto root = backups_root(inventory, site);
+  if (!root) return tl::unexpected(root.error());
+  LocalStore store(*root);
+  // The lock keeps a concurrent prune from deleting the backup while its manifest is rewritten.
+  auto lock = SiteLock::acquire(store.site_dir(site.name), holder_text("update mark " + site.name), lock_wait);
+  if (!lock) return tl::unexpected(lock.error());
+  auto found = find_backup(store, site.name, env, id);
+  if (!found) return tl::unexpected(found.error());
+  Manifest manifest = found->manifest;
+  if (manifest.kind != BackupKind::pre_update) {
+    return core::fail(ErrorKind::usage, fmt::format("site {} {}: backup {} is a {} backup, not pre-update", site.name,
+                                                    env, id, to_string(manifest.kind)));
+  }
+  manifest.update_outcome = "updated";
+  services.record("backup.update_completed", site, env, {{"backup", id}});
+  if (auto written = store.write_manifest(site.name, env, manifest); !written) {
+    return tl::unexpected(core::with_context(written.error(), fmt::format("site {} {}: marking backup {}", site.name, env, id)));
+  }
+  return {};
 }
 
 } // namespace tma::backup

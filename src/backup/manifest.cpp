@@ -58,6 +58,7 @@ nlohmann::json to_json(const Manifest& m) {
           {"run", m.run},
           {"versions", m.versions},
           {"remote_id", m.remote_id},
+          {"update_outcome", m.update_outcome},
           {"artifacts", artifacts}};
 }
 
@@ -81,6 +82,7 @@ tl::expected<Manifest, std::string> manifest_from_json(const nlohmann::json& j) 
     m.run = j.value("run", "");
     m.versions = j.value("versions", std::map<std::string, std::string>{});
     m.remote_id = j.value("remote_id", "");
+    m.update_outcome = j.value("update_outcome", "");
     for (const auto& a : j.at("artifacts")) {
       ArtifactInfo info;
       info.name = a.at("name").get<std::string>();

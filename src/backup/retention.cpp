@@ -138,6 +138,22 @@ core::Result<RetentionPlan> plan_retention(const std::vector<BackupRef>& backups
                                  {Rule::monthly, "monthly", policy.monthly},
                                  {Rule::yearly, "yearly", policy.yearly}}};
 
+  // A pre-update backup is the way back from an update; once a LATER update has completed, that
+  // update's own backup is the way back, so the older one returns to the policy. The newest
+  // completed one itself stays protected until the next update completes.
+  const BackupRef* newest_completed = nullptr;
+  for (const auto& b : sorted) {
+    if (b.pre_update && b.update_completed) {
+      newest_completed = &b;
+      break;
+    }
+  }
+  auto update_protected = [&](const BackupRef& b) {
+    if (!b.pre_update) return false;
+    if (newest_completed == nullptr) return true;
+    return b.time != newest_completed->time ? b.time > newest_completed->time : b.id >= newest_completed->id;
+  };
+
   for (std::size_t position = 0; position < sorted.size(); ++position) {
     const auto& backup = sorted[position];
     bool oldest = position + 1 == sorted.size();
@@ -155,6 +171,10 @@ core::Result<RetentionPlan> plan_retention(const std::vector<BackupRef>& backups
         decision.reasons.push_back(fmt::format("{}{} {}", new_period ? "" : "oldest ", bucket.name,
                                                label_of(bucket.rule, keys, position)));
       }
+    }
+    if (update_protected(backup)) {
+      decision.keep = true;
+      decision.reasons.push_back(k_pre_update_reason);
     }
     if (position == 0 && !decision.keep) {
       // Unreachable with a non-empty policy, kept as the hard guard the docs promise.

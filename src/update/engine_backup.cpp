@@ -7,7 +7,8 @@ namespace tma::update {
 core::Result<std::string> EngineBackup::take_pre_update() {
   backup::BackupOptions options;
   options.kind = backup::BackupKind::pre_update;
-  // Retention is not the update's business; pre-update backups are kept by their own rule.
+  // Retention is not the update's business; pre-update backups are kept by their own rule
+  // (until a later update completes: mark_completed, docs/backup.md).
   options.prune = false;
   auto outcome = backup::run_backup(m_inventory, m_site, m_env, options, m_services);
   if (!outcome.ok()) {
@@ -27,6 +28,10 @@ core::Result<void> EngineBackup::restore(const std::string& id) {
     return tl::unexpected(restored.error());
   }
   return {};
+}
+
+core::Result<void> EngineBackup::mark_completed(const std::string& id) {
+  return backup::mark_update_completed(m_inventory, m_site, m_env.name, id, m_services);
 }
 
 } // namespace tma::update

@@ -277,6 +277,13 @@ private:
         s->status = StepStatus::applied;
       }
       m_r.outcome = Outcome::updated;
+      // Only now may retention let the previous pre-update backups go. Prod is updated either
+      // way, so a failure here is reported, not a failed update: the backup just stays protected.
+      if (auto marked = act(k_prod, "update.backup_completed", {{"backup", m_r.backup_id}},
+                            [&] { return m_t.backup->mark_completed(m_r.backup_id); });
+          !marked) {
+        m_r.error = "pre-update backup " + m_r.backup_id + " not marked completed: " + marked.error().message;
+      }
       return;
     }
     rollback(maintenance, touched, problem);

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <future>
 #include <thread>
 
@@ -42,8 +43,10 @@ struct UpdateLab {
   std::string pre = dir.file("pre");
   std::string agency = dir.file("agency");
   std::unique_ptr<tma::test::LabHttp> http;
+  /// When set (an inventory `ssh:` mapping), both environments are reached over it, not `transport: local`.
+  std::string ssh;
 
-  UpdateLab() {
+  explicit UpdateLab(std::string ssh_target = "") : ssh(std::move(ssh_target)) {
     make_sites();
     http = std::make_unique<tma::test::LabHttp>(json{{"/prod/", {{"wp_root", prod}}}, {"/pre/", {{"wp_root", pre}}}});
     REQUIRE(tma({"init", agency}).exit_code == 0);
@@ -64,7 +67,8 @@ struct UpdateLab {
 
   void write_inventory(bool with_preprod) const {
     auto env = [&](const std::string& name, const std::string& path, const std::string& root) {
-      return fmt::format("      {}: {{url: \"{}\", transport: local, path: \"{}\", wp: \"{}\"}}\n", name, http->url(path),
+      std::string reach = ssh.empty() ? std::string("transport: local") : "ssh: " + ssh;
+      return fmt::format("      {}: {{url: \"{}\", {}, path: \"{}\", wp: \"{}\"}}\n", name, http->url(path), reach,
                          root, tma::test::lab_bin("wp"));
     };
     std::ofstream(agency + "/sites.yaml") << fmt::format(R"(version: 1
@@ -209,11 +213,46 @@ TEST_CASE("tma update: preprod then prod with exactly the planned versions", "[i
   auto list = json::parse(backups.out)["backups"];
   REQUIRE(list.size() == 1);
   CHECK(list[0]["kind"] == "pre-update");
+  // Prod ended `updated`: the run's pre-update backup is marked, releasing older ones to retention.
+  CHECK(list[0]["update_outcome"] == "updated");
+  CHECK(count_type(events, "update.backup_completed", "prod") == 1);
 
   // Nothing left to do: a second run plans nothing and changes nothing.
   auto again = lab.tma({"update", "--site", "acme", "--yes"});
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("nothing to do") != std::string::npos);
+}
+
+TEST_CASE("tma update over a real sshd: prod gets exactly the validated versions", "[integration][update]") {
+  tma::test::LabSshd sshd;
+  UpdateLab lab(fmt::format("{{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}, connect_timeout: 5s}}",
+                            sshd.user(), sshd.port(), sshd.identity(), sshd.known_hosts()));
+  auto r = lab.tma({"update", "--site", "acme", "--yes", "--format", "json"});
+  INFO(r.out << r.err << sshd.log());
+  REQUIRE(r.exit_code == 0);
+  auto report = json::parse(r.out);
+  REQUIRE(report["sites"].size() == 1);
+  const auto& site = report["sites"][0];
+  CHECK(site["result"]["outcome"] == "updated");
+  // The validated set is what preprod ended with; prod must hold exactly that, in its files.
+  std::map<std::string, std::string> validated;
+  for (const auto& step : site["result"]["steps"]) {
+    CHECK(step["status"] == "applied");
+    validated[step["component"].get<std::string>()] = step["to"].get<std::string>();
+  }
+  CHECK(validated == std::map<std::string, std::string>{
+                         {"core", "6.4.3"}, {"plugin:akismet", "5.0.3"}, {"plugin:forms", "1.1"}, {"plugin:seo", "2.1"}});
+  for (const auto& root : {lab.prod, lab.pre}) {
+    CHECK(UpdateLab::core(root) == validated["core"]);
+    CHECK(UpdateLab::plugin(root, "akismet") == validated["plugin:akismet"]);
+    CHECK(UpdateLab::plugin(root, "forms") == validated["plugin:forms"]);
+    CHECK(UpdateLab::plugin(root, "seo") == validated["plugin:seo"]);
+    CHECK_FALSE(UpdateLab::maintenance(root)); // maintenance off
+    CHECK_FALSE(UpdateLab::locked(root));      // the remote lock directory is gone
+  }
+  auto events = lab.events("update.");
+  CHECK(count_type(events, "update.install", "prod") == 4);
+  CHECK(count_type(events, "update.maintenance.off", "prod") == 1);
 }
 
 TEST_CASE("tma update --env preprod then --promote ships the validated set, not a newer one", "[integration][update]") {

@@ -46,16 +46,28 @@ KeepPolicy keep(int last, int hourly, int daily, int weekly, int monthly, int ye
   return p;
 }
 
-/// Backups whose ids are their RFC 3339 times (or `id=time` to give an explicit id).
+/// Backups whose ids are their RFC 3339 times (or `id=time` to give an explicit id). A `pre:`
+/// prefix makes it a pre-update backup, `done:` a pre-update backup whose update completed.
 std::vector<BackupRef> history(const std::vector<std::string>& items) {
   std::vector<BackupRef> out;
-  for (const auto& item : items) {
+  for (auto item : items) {
+    bool pre_update = false;
+    bool completed = false;
+    if (item.rfind("pre:", 0) == 0) {
+      pre_update = true;
+      item = item.substr(4);
+    } else if (item.rfind("done:", 0) == 0) {
+      pre_update = completed = true;
+      item = item.substr(5);
+    }
     auto eq = item.find('=');
     if (eq == std::string::npos) {
       out.push_back(BackupRef{item, at(item)});
     } else {
       out.push_back(BackupRef{item.substr(0, eq), at(item.substr(eq + 1))});
     }
+    out.back().pre_update = pre_update;
+    out.back().update_completed = completed;
   }
   return out;
 }
@@ -176,6 +188,24 @@ std::vector<Case> cases() {
        {"2026-11-09T10:00:00Z", "2026-11-16T10:00:00Z", "2026-11-21T10:00:00Z", "2026-11-27T10:00:00Z",
         "2026-11-28T10:00:00Z"},
        {"2026-11-28T10:00:00Z", "2026-11-27T10:00:00Z", "2026-11-21T10:00:00Z", "2026-11-09T10:00:00Z"}},
+      // Pre-update backups (docs/backup.md, "Pre-update backups"): outside the policy until the
+      // next successful update.
+      {"pre-update: every one kept while no update completed", "UTC", last3,
+       {"pre:a=2026-11-01T10:00:00Z", "b=2026-11-02T10:00:00Z", "pre:c=2026-11-03T10:00:00Z", "d=2026-11-04T10:00:00Z",
+        "e=2026-11-05T10:00:00Z", "f=2026-11-06T10:00:00Z"},
+       {"a", "c", "d", "e", "f"}},
+      {"pre-update: a completed update releases the older ones", "UTC", keep(1, 0, 0, 0, 0, 0),
+       {"done:a=2026-11-01T10:00:00Z", "pre:b=2026-11-02T10:00:00Z", "done:c=2026-11-03T10:00:00Z",
+        "s=2026-11-04T10:00:00Z", "pre:d=2026-11-05T10:00:00Z", "e=2026-11-06T10:00:00Z"},
+       {"c", "d", "e"}},
+      {"pre-update: the newest completed one stays until the next completes", "UTC", keep(1, 0, 0, 0, 0, 0),
+       {"done:a=2026-11-01T10:00:00Z", "x=2026-11-02T10:00:00Z", "y=2026-11-03T10:00:00Z"}, {"a", "y"}},
+      {"pre-update: released ones fall back to the policy", "UTC", keep(0, 0, 2, 0, 0, 0),
+       {"done:a=2026-11-01T10:00:00Z", "done:b=2026-11-02T10:00:00Z", "c=2026-11-02T12:00:00Z",
+        "d=2026-11-03T10:00:00Z"},
+       {"b", "c", "d"}},
+      {"pre-update: equal times with the completed one, the greater id is newer", "UTC", keep(1, 0, 0, 0, 0, 0),
+       {"pre:a=2026-11-01T10:00:00Z", "done:b=2026-11-01T10:00:00Z", "z=2026-11-02T10:00:00Z"}, {"b", "z"}},
   };
 }
 
@@ -225,6 +255,21 @@ TEST_CASE("retention reasons name the rule and the period", "[backup][retention]
   CHECK(plan->decisions[0].reasons == std::vector<std::string>{"last #1", "daily 2026-11-02"});
   CHECK(plan->decisions[1].reasons == std::vector<std::string>{"daily 2026-11-01"});
   CHECK(plan->decisions[2].reasons == std::vector<std::string>{"oldest daily 2026-11-01"});
+}
+
+TEST_CASE("retention: a protected pre-update backup says why", "[backup][retention]") {
+  auto plan = plan_retention(history({"done:old=2026-11-01T10:00:00Z", "pre:failed=2026-11-02T10:00:00Z",
+                                      "done:ok=2026-11-03T10:00:00Z", "new=2026-11-04T10:00:00Z"}),
+                             keep(1, 0, 0, 0, 0, 0), TimeZone::utc());
+  REQUIRE(plan);
+  REQUIRE(plan->decisions.size() == 4);
+  CHECK(plan->decisions[0].reasons == std::vector<std::string>{"last #1"});
+  CHECK(plan->decisions[1].backup.id == "ok");
+  CHECK(plan->decisions[1].reasons == std::vector<std::string>{"pre-update, kept until the next successful update"});
+  CHECK(plan->decisions[2].backup.id == "failed");
+  CHECK_FALSE(plan->decisions[2].keep); // older than a completed update: back to the policy
+  CHECK(plan->decisions[3].backup.id == "old");
+  CHECK_FALSE(plan->decisions[3].keep);
 }
 
 TEST_CASE("restic documentation examples", "[backup][retention]") {

@@ -92,9 +92,17 @@ public:
     m_health.broken_until_restore = false;
     return {};
   }
+  core::Result<void> mark_completed(const std::string& id) override {
+    m_log.push_back("prod backup completed " + id);
+    if (fail_mark) {
+      return core::fail(core::ErrorKind::io, "disk full");
+    }
+    return {};
+  }
   Log& m_log;
   FakeHealth& m_health;
   bool fail_take = false;
+  bool fail_mark = false;
 };
 
 class FakeRecorder : public update::Recorder {
@@ -179,8 +187,29 @@ TEST_CASE("pipeline happy path: preprod then exactly the validated versions on p
   CHECK(w.index("prod maintenance on") < w.index("prod install core 6.5.3"));
   CHECK(w.index("prod db updates") < w.index("prod maintenance off"));
   CHECK(w.index("journal prod update.backup") + 1 == w.index("prod backup"));
+  // Only a healthy, updated prod releases the older pre-update backups to retention.
+  CHECK(w.index("journal prod update.backup_completed") + 1 == w.index("prod backup completed b-1"));
+  CHECK(w.index("prod maintenance off") < w.index("prod backup completed b-1"));
+  CHECK(r.error.empty());
   require_journal_before_installs(w.log);
   CHECK(w.log.back() == "journal prod update.finished");
+}
+
+TEST_CASE("pipeline: a backup that cannot be marked completed is reported, prod stays updated", "[update]") {
+  World w;
+  w.backup.fail_mark = true;
+  auto r = w.run();
+  CHECK(r.outcome == Outcome::updated);
+  CHECK(r.error == "pre-update backup b-1 not marked completed: disk full");
+}
+
+TEST_CASE("pipeline: no journal event, no completion mark", "[update]") {
+  World w;
+  w.recorder.fail_on = "update.backup_completed";
+  auto r = w.run();
+  CHECK(r.outcome == Outcome::updated);
+  CHECK_FALSE(w.logged("prod backup completed b-1"));
+  CHECK(r.error.find("pre-update backup b-1 not marked completed: ") == 0);
 }
 
 TEST_CASE("pipeline: a component breaking preprod is reverted, rejected, never sent to prod", "[update]") {
@@ -243,6 +272,7 @@ TEST_CASE("pipeline: prod unhealthy after update -> previous versions reinstalle
   CHECK(w.prod.versions == k_start);
   CHECK_FALSE(w.prod.maintenance);
   CHECK_FALSE(w.logged("prod restore b-1"));
+  CHECK_FALSE(w.logged("prod backup completed b-1")); // a rolled-back update did not complete
   // Reverted in reverse order.
   CHECK(w.index("prod install plugin:woocommerce 8.2.1") < w.index("prod install core 6.4.2"));
   require_journal_before_installs(w.log);
@@ -281,6 +311,7 @@ TEST_CASE("pipeline: restore brings prod back", "[update]") {
   update::Targets t{&w2.preprod, &w2.preprod_health, &w2.prod, &w2.prod_health, &backup, &w2.recorder};
   auto r = update::run_pipeline(w2.plan(), t, w2.options);
   CHECK(r.outcome == Outcome::restored);
+  CHECK_FALSE(w2.logged("prod backup completed b-1"));
   CHECK(w2.prod.versions == k_start);
   CHECK_FALSE(w2.prod.maintenance);
 }

@@ -107,6 +107,11 @@ struct NoBackup : update::Backup {
   core::Result<void> restore(const std::string&) override {
     return core::fail(core::ErrorKind::internal, "no restore in this test");
   }
+  core::Result<void> mark_completed(const std::string& id) override {
+    marked.push_back(id);
+    return {};
+  }
+  std::vector<std::string> marked;
 };
 
 struct ListRecorder : update::Recorder {
@@ -150,6 +155,7 @@ TEST_CASE("pipeline over the lab wp: a version breaking preprod never reaches pr
   auto result = update::run_pipeline(plan, targets, {});
 
   CHECK(result.outcome == update::Outcome::updated);
+  CHECK(backup.marked == std::vector<std::string>{"b-lab"});
   CHECK(result.steps[0].status == update::StepStatus::applied);
   CHECK(result.steps[1].status == update::StepStatus::rejected);
   CHECK(plugin_version(pre_root) == "5.0.2");  // reverted on preprod

@@ -90,6 +90,14 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
 PruneOutcome prune_backups(Store& store, const inventory::Site& site, const std::string& env, bool dry_run,
                            const RetentionGuards& guards, const Services& services);
 
+/// Record in the manifest of pre-update backup `id` of site/env that the update it protected ended
+/// `updated` (field `update_outcome`), under the site's backup lock (waiting up to `lock_wait`).
+/// From then on retention lets the OLDER pre-update backups of site/env go (docs/backup.md).
+/// Journal: backup.update_completed. Fails (usage) when `id` is not a pre-update backup.
+core::Result<void> mark_update_completed(const inventory::Inventory& inventory, const inventory::Site& site,
+                                         const std::string& env, const std::string& id, const Services& services,
+                                         std::chrono::milliseconds lock_wait = std::chrono::seconds(30));
+
 /// The backup `id` (or the newest for `latest`) of site/env.
 core::Result<StoredBackup> find_backup(const Store& store, const std::string& site, const std::string& env,
                                        const std::string& id);

@@ -48,6 +48,9 @@ struct Manifest {
   std::string run;           ///< journal run id
   std::map<std::string, std::string> versions; ///< `core` -> `6.4.2`, ... when known
   std::string remote_id;     ///< http method: the id the remote side gave the backup
+  /// pre-update only: `updated` once the update it protected ended with prod healthy on the new
+  /// versions (written by `tma update`; retention keeps pre-update backups until a later one has it).
+  std::string update_outcome;
   std::vector<ArtifactInfo> artifacts;
   std::uint64_t total_size() const;
 };

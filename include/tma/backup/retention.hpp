@@ -20,7 +20,12 @@ namespace tma::backup {
 struct BackupRef {
   std::string id;       ///< the backup's directory name (its UTC timestamp) or a restic snapshot id
   core::SysSeconds time{}; ///< when the backup was taken
+  bool pre_update = false;       ///< kind `pre-update` (taken by `tma update` before touching prod)
+  bool update_completed = false; ///< pre-update only: the update it protected ended `updated` on prod
 };
+
+/// The reason given to a pre-update backup kept by the update rule.
+inline constexpr const char* k_pre_update_reason = "pre-update, kept until the next successful update";
 
 /// The decision for one backup.
 struct Decision {
@@ -64,7 +69,10 @@ IsoWeek iso_week(const core::Date& date);
 
 /// Apply `policy` to `backups` (any order; ids must be unique). Fails (ErrorKind::config) for an
 /// empty policy or duplicate ids. When `guards.current_backup_failed`, nothing is removed and
-/// `refused` says why. Whatever the policy, the newest backup is always kept. Deterministic: the
+/// `refused` says why. Whatever the policy, the newest backup is always kept. Pre-update backups
+/// are outside the policy until the next successful update: every pre-update backup not older than
+/// the newest one whose update completed (all of them when none completed) is kept with reason
+/// `k_pre_update_reason`; older ones fall back to the policy. Deterministic: the
 /// same input (as a set) gives the same plan.
 core::Result<RetentionPlan> plan_retention(const std::vector<BackupRef>& backups, const inventory::KeepPolicy& policy,
                                            const core::TimeZone& zone, const RetentionGuards& guards = {});

@@ -18,6 +18,8 @@ public:
   core::Result<std::string> take_pre_update() override;
   /// backup::run_restore of `id` into the environment (database and files).
   core::Result<void> restore(const std::string& id) override;
+  /// backup::mark_update_completed of `id` (manifest field `update_outcome: updated`).
+  core::Result<void> mark_completed(const std::string& id) override;
 
 private:
   const inventory::Inventory& m_inventory;

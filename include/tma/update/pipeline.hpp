@@ -45,6 +45,9 @@ public:
   virtual core::Result<std::string> take_pre_update() = 0;
   /// Restore database and files from backup `id`.
   virtual core::Result<void> restore(const std::string& id) = 0;
+  /// Record that the update backup `id` protected ended `updated` (retention then lets older
+  /// pre-update backups go; docs/backup.md).
+  virtual core::Result<void> mark_completed(const std::string& id) = 0;
 };
 
 /// Where the pipeline writes its events, durably, before acting.
