@@ -56,4 +56,29 @@ std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env
   return commands;
 }
 
+std::vector<std::string> composer_require_argv(const inventory::Environment& env, const std::string& package,
+                                               const std::string& version) {
+  // An exact version as the constraint: the same release on preprod and prod, and a revert can downgrade.
+  return {env.binary("composer"), "require", package + ":" + version, "--update-with-dependencies",
+          "--no-interaction", "--no-ansi"};
+}
+
+std::vector<std::string> composer_json_argv() { return {"cat", "composer.json"}; }
+
+std::vector<std::string> drush_updatedb_argv(const inventory::Environment& env) {
+  return {env.binary("drush"), "updatedb", "-y"};
+}
+
+std::vector<std::string> drush_cache_rebuild_argv(const inventory::Environment& env) {
+  return {env.binary("drush"), "cache:rebuild"};
+}
+
+std::vector<std::string> drush_maintenance_set_argv(const inventory::Environment& env, bool on) {
+  return {env.binary("drush"), "state:set", "system.maintenance_mode", on ? "1" : "0", "--input-format=integer"};
+}
+
+std::vector<std::string> drush_maintenance_get_argv(const inventory::Environment& env) {
+  return {env.binary("drush"), "state:get", "system.maintenance_mode"};
+}
+
 } // namespace tma::cms

@@ -179,7 +179,7 @@ core::Result<Plan> make_plan(const PlanInput& in) {
     }
   }
 
-  Plan plan{in.site, in.env, {}, {}};
+  Plan plan{in.site, in.env, {}, {}, {}};
   for (const auto& c : in.components) {
     if (c.update != cms::UpdateState::available && c.update != cms::UpdateState::unavailable) {
       continue;
@@ -266,6 +266,9 @@ std::string render_plan_table(const Plan& plan, bool colour) {
     out += ", " + std::to_string(plan.skipped.size()) + " skipped";
   }
   out += "\n";
+  if (!plan.note.empty()) {
+    out += "note: " + plan.note + "\n";
+  }
   if (table.rows() > 0) {
     out += table.render(colour);
   }
@@ -293,7 +296,11 @@ nlohmann::json plan_to_json(const Plan& plan) {
                        {"latest", s.latest},
                        {"reason", s.reason}});
   }
-  return {{"site", plan.site}, {"env", plan.env}, {"steps", steps}, {"skipped", skipped}};
+  nlohmann::json out{{"site", plan.site}, {"env", plan.env}, {"steps", steps}, {"skipped", skipped}};
+  if (!plan.note.empty()) {
+    out["note"] = plan.note;
+  }
+  return out;
 }
 
 } // namespace tma::update

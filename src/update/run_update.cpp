@@ -10,6 +10,7 @@
 #include <tma/update/journal_recorder.hpp>
 #include <tma/update/recovery.hpp>
 #include <tma/update/lock.hpp>
+#include <tma/update/drupal.hpp>
 #include <tma/update/wordpress.hpp>
 
 #include <fmt/format.h>
@@ -29,6 +30,22 @@ using Clock = std::chrono::system_clock;
 
 const inventory::Environment* prod_env(const inventory::Site& site) { return site.env("prod"); }
 const inventory::Environment* preprod_env(const inventory::Site& site) { return site.env("preprod"); }
+
+// Plain composer projects have no maintenance mode and no database updates: the plan says so.
+void note_site_kind(Plan& plan, inventory::Cms cms) {
+  if (cms == inventory::Cms::composer) {
+    plan.note = "plain composer project: no maintenance mode and no database updates (composer require only)";
+  }
+}
+
+// The CMS actions of one environment of `site`.
+std::unique_ptr<CmsActions> make_cms(const inventory::Site& site, transport::Transport& shell,
+                                     const inventory::Environment& env) {
+  if (site.cms == inventory::Cms::wordpress) {
+    return std::make_unique<WordPressActions>(shell, env);
+  }
+  return std::make_unique<DrupalActions>(shell, env, site.cms);
+}
 
 // The installed components of prod (and the findings, when vulnerability data was consulted).
 core::Result<check::SiteCheck> check_prod(const inventory::Site& site, const UpdateServices& services) {
@@ -57,7 +74,11 @@ core::Result<Plan> fresh_plan(const inventory::Site& site, const check::SiteChec
   }
   input.policy = site.updates;
   input.options = options.plan;
-  return make_plan(input);
+  auto plan = make_plan(input);
+  if (plan) {
+    note_site_kind(*plan, site.cms);
+  }
+  return plan;
 }
 
 // --promote: the newest `update.validated` event of the site.
@@ -173,10 +194,8 @@ private:
     const auto* preprod = preprod_env(m_site);
     bool use_preprod = !m_options.skip_preprod && !m_options.promote;
     bool use_prod = !m_options.preprod_only;
-    if (m_site.cms != inventory::Cms::wordpress) {
-      fail({core::ErrorKind::config, m_site.name + ": tma update applies WordPress updates only so far (" +
-                                         std::string(inventory::to_string(m_site.cms)) +
-                                         " actions are not written yet); --dry-run shows the plan"});
+    if (m_site.cms == inventory::Cms::static_site) {
+      fail({core::ErrorKind::config, m_site.name + ": a static site has no components for tma update"});
       return;
     }
     LockHolder holder{m_services.run->id(), m_services.journal->actor(), m_services.host,
@@ -229,12 +248,12 @@ private:
       preprod_lock.emplace(std::move(*l));
     }
     JournalRecorder recorder(*m_services.run, m_site.name, m_site.client);
-    WordPressActions prod_cms(*prod_shell, *prod);
-    std::optional<WordPressActions> preprod_cms;
+    auto prod_cms = make_cms(m_site, *prod_shell, *prod);
+    std::unique_ptr<CmsActions> preprod_cms;
     if (use_preprod) {
-      preprod_cms.emplace(*preprod_shell, *preprod);
+      preprod_cms = make_cms(m_site, *preprod_shell, *preprod);
     }
-    clear_leftover_maintenance(recorder, prod_cms, preprod_cms ? &*preprod_cms : nullptr);
+    clear_leftover_maintenance(recorder, *prod_cms, preprod_cms.get());
 
     auto planned = plan_under_lock(confirmed);
     if (!planned) {
@@ -243,8 +262,10 @@ private:
       fail(planned.error());
       return;
     }
+    note_site_kind(*planned, m_site.cms);
     m_out.plan = *planned;
     auto plan_event = plan_to_json(*planned);
+    plan_event["maintenance"] = m_site.cms == inventory::Cms::composer ? "none (plain composer project)" : "prod";
     plan_event["skip_preprod"] = m_options.skip_preprod;
     plan_event["preprod_only"] = m_options.preprod_only;
     plan_event["validated_by"] = m_validated_by;
@@ -266,9 +287,9 @@ private:
     EngineBackup backup(*m_services.inventory, m_site, *prod, backup_services);
 
     Targets targets;
-    targets.preprod = preprod_cms ? &*preprod_cms : nullptr;
+    targets.preprod = preprod_cms.get();
     targets.preprod_health = preprod_health ? &*preprod_health : nullptr;
-    targets.prod = &prod_cms;
+    targets.prod = prod_cms.get();
     targets.prod_health = &prod_health;
     targets.backup = &backup;
     targets.recorder = &recorder;
@@ -299,7 +320,7 @@ private:
       }
       CmsActions* cms = env == "prod" ? &prod : (env == "preprod" ? preprod : nullptr);
       std::unique_ptr<transport::Transport> shell;
-      std::optional<WordPressActions> other;
+      std::unique_ptr<CmsActions> other;
       if (cms == nullptr) {
         const auto* e = m_site.env(env);
         if (e == nullptr) {
@@ -311,8 +332,17 @@ private:
           continue;
         }
         shell = std::move(*t);
-        other.emplace(*shell, *e);
-        cms = &*other;
+        other = make_cms(m_site, *shell, *e);
+        cms = other.get();
+      }
+      // Drupal tells whether the flag is really still set (someone may have cleared it by hand).
+      if (auto* drupal = dynamic_cast<DrupalActions*>(cms); drupal != nullptr && drupal->has_maintenance()) {
+        auto active = drupal->maintenance_active();
+        if (active && *active && !**active) {
+          (void)recorder.record(env, "update.maintenance.off", {{"recovered", true}, {"left_by", run}});
+          (void)recorder.record(env, "update.recovered", {{"run", run}, {"maintenance", "already off"}, {"ok", true}});
+          continue;
+        }
       }
       (void)recorder.record(env, "update.maintenance.off", {{"recovered", true}, {"left_by", run}});
       auto off = cms->set_maintenance(false);

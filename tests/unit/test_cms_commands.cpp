@@ -104,3 +104,24 @@ TEST_CASE("cms::drupal_check_commands name drush and composer with their exit co
                                                                          "--format=json", "--no-interaction",
                                                                          "--no-ansi"});
 }
+
+TEST_CASE("cms update commands for Drupal and composer sites are exact argv vectors") {
+  tma::inventory::Environment env;
+  env.path = "/var/www/shop";
+  CHECK(composer_require_argv(env, "drupal/core-recommended", "10.3.6") ==
+        std::vector<std::string>{"composer", "require", "drupal/core-recommended:10.3.6", "--update-with-dependencies",
+                                 "--no-interaction", "--no-ansi"});
+  CHECK(composer_json_argv() == std::vector<std::string>{"cat", "composer.json"});
+  CHECK(drush_updatedb_argv(env) == std::vector<std::string>{"drush", "updatedb", "-y"});
+  CHECK(drush_cache_rebuild_argv(env) == std::vector<std::string>{"drush", "cache:rebuild"});
+  CHECK(drush_maintenance_set_argv(env, true) ==
+        std::vector<std::string>{"drush", "state:set", "system.maintenance_mode", "1", "--input-format=integer"});
+  CHECK(drush_maintenance_set_argv(env, false)[3] == "0");
+  CHECK(drush_maintenance_get_argv(env) ==
+        std::vector<std::string>{"drush", "state:get", "system.maintenance_mode"});
+  // The inventory's binaries: map names the programs.
+  env.binaries["drush"] = "/opt/site/vendor/bin/drush";
+  env.binaries["composer"] = "/usr/local/bin/composer2";
+  CHECK(drush_updatedb_argv(env)[0] == "/opt/site/vendor/bin/drush");
+  CHECK(composer_require_argv(env, "drupal/token", "1.15.0")[0] == "/usr/local/bin/composer2");
+}

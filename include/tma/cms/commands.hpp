@@ -43,4 +43,22 @@ std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env
 /// direct package, current ones included) and `composer audit --format=json`.
 std::vector<ToolCommand> composer_check_commands(const inventory::Environment& env);
 
+// --- Commands that change a Drupal / composer site (`tma update`), run in `env.path` (the project root,
+// where composer.json is). Argv only: the transport quotes every element.
+
+/// `composer require <package>:<version> --update-with-dependencies --no-interaction --no-ansi`: installs
+/// exactly `version` (upgrade or downgrade) and rewrites composer.json and composer.lock.
+std::vector<std::string> composer_require_argv(const inventory::Environment& env, const std::string& package,
+                                               const std::string& version);
+/// `cat composer.json`: the root requirements (to find which core package the project requires).
+std::vector<std::string> composer_json_argv();
+/// `drush updatedb -y`: pending database updates.
+std::vector<std::string> drush_updatedb_argv(const inventory::Environment& env);
+/// `drush cache:rebuild`.
+std::vector<std::string> drush_cache_rebuild_argv(const inventory::Environment& env);
+/// `drush state:set system.maintenance_mode 1|0 --input-format=integer`.
+std::vector<std::string> drush_maintenance_set_argv(const inventory::Environment& env, bool on);
+/// `drush state:get system.maintenance_mode`: prints `1` or `0` (or nothing when never set).
+std::vector<std::string> drush_maintenance_get_argv(const inventory::Environment& env);
+
 } // namespace tma::cms

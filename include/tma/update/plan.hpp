@@ -85,6 +85,7 @@ struct Plan {
   std::string env;
   std::vector<Step> steps;   ///< core first, then plugins, themes, packages; by name
   std::vector<Skip> skipped; ///< same order
+  std::string note;          ///< about the whole site ("no maintenance mode..."), empty when none
 };
 
 /// Build the plan. Only components whose update state is `available` or `unavailable` are considered
