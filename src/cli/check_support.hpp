@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by `tma check` and `tma health`.
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -10,5 +11,9 @@ std::string url_host_key(std::string_view url);
 
 /// Write `text` to `path` (a report file such as --junit); throws TmaError (exit 74) on failure.
 void write_report_file(const std::string& path, const std::string& text);
+
+/// Where WordPress.org answers and the vulnerability feed are cached: $TMA_CACHE_DIR, else
+/// $XDG_CACHE_HOME/tma, else ~/.cache/tma.
+std::filesystem::path cache_directory();
 
 } // namespace tma::cli

@@ -18,16 +18,6 @@
 namespace tma::cli {
 namespace {
 
-// WordPress.org answers and the vulnerability feed: $TMA_CACHE_DIR, else $XDG_CACHE_HOME/tma, else ~/.cache/tma.
-std::filesystem::path cache_directory() {
-  if (const char* dir = std::getenv("TMA_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::filesystem::path(xdg) / "tma";
-  }
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home != nullptr ? home : ".") / ".cache" / "tma";
-}
-
 std::string shell_host_key(const inventory::Environment& env) {
   if (env.local) return "local";
   if (env.ssh) return fmt::format("{}:{}", env.ssh->host, env.ssh->port);

@@ -80,15 +80,6 @@ struct Feed {
   check::Feed feed;
 };
 
-std::filesystem::path cache_directory() {
-  if (const char* dir = std::getenv("TMA_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::filesystem::path(xdg) / "tma";
-  }
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home != nullptr ? home : ".") / ".cache" / "tma";
-}
-
 bool confirm(std::size_t sites) {
   report::eprint(fmt::format("Apply these updates to {} site(s)? [y/N] ", sites));
   std::string answer;

@@ -17,14 +17,6 @@ constexpr std::size_t k_digest = 32;
 constexpr std::size_t k_header = k_magic.size() + sizeof(std::uint32_t) + k_digest;
 static_assert(k_header - k_digest == EventIndex::k_digest_offset);
 
-std::string sha256(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr) != 1 || size != k_digest) {
-    return {};
-  }
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
 
 // Fixed-size integers in host byte order (the index never leaves this machine; another byte
 // order fails the version check and is rebuilt) and length-prefixed strings.
@@ -101,6 +93,15 @@ core::Error damaged(std::string_view what) {
 }
 
 } // namespace
+
+std::string sha256_raw(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr) != 1 || size != k_digest) {
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
 
 bool covers(const Filter& filter) {
   const auto& types = indexed_types();
@@ -310,7 +311,7 @@ core::Result<EventIndex> EventIndex::deserialize(std::string owned) {
   std::memcpy(&version, bytes.data() + k_magic.size(), sizeof version);
   if (version != k_version) return tl::unexpected(damaged(fmt::format("version {}, expected {}", version, k_version)));
   auto payload = bytes.substr(k_header);
-  if (sha256(payload) != bytes.substr(k_header - k_digest, k_digest)) return tl::unexpected(damaged("checksum mismatch"));
+  if (sha256_raw(payload) != bytes.substr(k_header - k_digest, k_digest)) return tl::unexpected(damaged("checksum mismatch"));
   Reader in(payload);
   index.ref = in.str();
   index.tip = in.str();

@@ -108,4 +108,7 @@ private:
   std::size_t m_sorted = 0; ///< m_records[0, m_sorted) are in scan order
 };
 
+/// Raw 32-byte SHA-256 of `bytes` (the checksum of index and delta files); empty on a libcrypto error.
+std::string sha256_raw(std::string_view bytes);
+
 } // namespace tma::journal::index

@@ -53,4 +53,15 @@ std::string to_hex(const git_oid& oid) {
   return text;
 }
 
+core::Result<Tree> commit_tree(git_repository* repo, const git_oid& commit_id) {
+  git_commit* raw_commit = nullptr;
+  int rc = git_commit_lookup(&raw_commit, repo, &commit_id);
+  Commit commit(raw_commit);
+  if (rc < 0) return failure(rc, "cannot read journal commit");
+  git_tree* raw = nullptr;
+  rc = git_commit_tree(&raw, commit.get());
+  if (rc < 0) return failure(rc, "cannot read journal tree");
+  return Tree(raw);
+}
+
 } // namespace tma::journal::git

@@ -75,4 +75,7 @@ core::Result<std::optional<git_oid>> resolve_ref(git_repository* repo, const std
 /// The 40-hex text of `oid`.
 std::string to_hex(const git_oid& oid);
 
+/// The root tree of commit `commit_id`.
+core::Result<Tree> commit_tree(git_repository* repo, const git_oid& commit_id);
+
 } // namespace tma::journal::git

@@ -87,17 +87,6 @@ core::Result<git_oid> insert_path(git_repository* repo, const git_tree* base, st
   return out;
 }
 
-core::Result<git::Tree> tree_of(git_repository* repo, const git_oid& commit_id) {
-  git_commit* commit = nullptr;
-  int rc = git_commit_lookup(&commit, repo, &commit_id);
-  git::Commit owner(commit);
-  if (rc < 0) return git::failure(rc, "cannot read journal commit");
-  git_tree* tree = nullptr;
-  rc = git_commit_tree(&tree, commit);
-  if (rc < 0) return git::failure(rc, "cannot read journal tree");
-  return git::Tree(tree);
-}
-
 // Commit `blob` at `path` on top of the ref's current tip, compare-and-swap the ref, retry.
 core::Result<void> commit_file(git_repository* repo, const std::string& ref_name, const std::vector<std::string>& path,
                                std::string_view content, const std::string& message) {
@@ -113,7 +102,7 @@ core::Result<void> commit_file(git_repository* repo, const std::string& ref_name
     git::Tree base;
     git::Commit parent;
     if (*tip) {
-      auto tree = tree_of(repo, **tip);
+      auto tree = git::commit_tree(repo, **tip);
       if (!tree) return tl::unexpected(tree.error());
       base = std::move(*tree);
       git_commit* raw = nullptr;

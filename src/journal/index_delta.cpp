@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include <openssl/evp.h>
 
 #include "journal/event_index.hpp"
 
@@ -14,14 +13,6 @@ constexpr std::string_view k_magic{"TMAJDLT\0", 8};
 constexpr std::size_t k_digest = 32;
 constexpr std::size_t k_header = k_magic.size() + sizeof(std::uint32_t) + k_digest;
 
-std::string sha256(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr) != 1 || size != k_digest) {
-    return {};
-  }
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
 
 // Host byte order, like the base file (the index never leaves this machine).
 template <class T>
@@ -73,7 +64,7 @@ std::string Delta::serialize() const {
   }
   std::string out(k_magic);
   put(out, k_version);
-  out += sha256(payload);
+  out += sha256_raw(payload);
   out += payload;
   return out;
 }
@@ -84,7 +75,7 @@ core::Result<Delta> Delta::deserialize(std::string_view bytes) {
   std::memcpy(&version, bytes.data() + k_magic.size(), sizeof version);
   if (version != k_version) return tl::unexpected(damaged("of another version"));
   auto payload = bytes.substr(k_header);
-  if (sha256(payload) != bytes.substr(k_header - k_digest, k_digest)) return tl::unexpected(damaged("checksum mismatch"));
+  if (sha256_raw(payload) != bytes.substr(k_header - k_digest, k_digest)) return tl::unexpected(damaged("checksum mismatch"));
   Delta delta;
   Reader in(payload);
   std::uint64_t count = 0;

@@ -32,17 +32,6 @@ std::optional<unsigned> digits(std::string_view text, std::size_t count) {
   return value;
 }
 
-core::Result<git::Tree> commit_tree(git_repository* repo, const git_oid& commit_id) {
-  git_commit* raw_commit = nullptr;
-  int rc = git_commit_lookup(&raw_commit, repo, &commit_id);
-  git::Commit commit(raw_commit);
-  if (rc < 0) return git::failure(rc, "cannot read journal commit");
-  git_tree* raw = nullptr;
-  rc = git_commit_tree(&raw, commit.get());
-  if (rc < 0) return git::failure(rc, "cannot read journal tree");
-  return git::Tree(raw);
-}
-
 // `added` (when given) gets a copy of the file for the delta segment.
 core::Result<void> add_blob(git_repository* repo, EventIndex& index, const git_oid& id, const std::string& path,
                             long long day, std::vector<DeltaFile>* added = nullptr) {
@@ -68,7 +57,7 @@ core::Result<EventIndex> rebuild(git_repository* repo, const std::string& ref, c
   EventIndex index;
   index.ref = ref;
   index.tip = git::to_hex(tip);
-  auto tree = commit_tree(repo, tip);
+  auto tree = git::commit_tree(repo, tip);
   if (!tree) return tl::unexpected(tree.error());
   const git_tree_entry* journal = git_tree_entry_byname(tree->get(), "journal");
   if (journal != nullptr && git_tree_entry_type(journal) == GIT_OBJECT_TREE) {
@@ -177,9 +166,9 @@ core::Result<void> diff_trees(git_repository* repo, const git_tree* before, cons
 // added; false when something was removed (then only a whole new base describes the index).
 core::Result<bool> update(git_repository* repo, EventIndex& index, const git_oid& old_commit, const git_oid& tip,
                           Delta& delta) {
-  auto old_tree = commit_tree(repo, old_commit);
+  auto old_tree = git::commit_tree(repo, old_commit);
   if (!old_tree) return tl::unexpected(old_tree.error());
-  auto new_tree = commit_tree(repo, tip);
+  auto new_tree = git::commit_tree(repo, tip);
   if (!new_tree) return tl::unexpected(new_tree.error());
   std::vector<Change> changes;
   auto diffed = diff_entries(repo, git_tree_entry_byname(old_tree->get(), "journal"),

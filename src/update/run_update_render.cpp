@@ -1,5 +1,6 @@
 // The pure parts of `tma update`: exit bits, leftover maintenance, drift, the validated set, and
 // the renderers.
+#include <tma/check/render.hpp>
 #include <tma/update/run_update.hpp>
 
 #include <tma/core/exit_code.hpp>
@@ -23,20 +24,6 @@ nlohmann::json error_json(const std::optional<core::Error>& error) {
     return nullptr;
   }
   return {{"kind", std::string(core::to_string(error->kind))}, {"message", error->message}};
-}
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    default: out += c;
-    }
-  }
-  return out;
 }
 
 } // namespace
@@ -247,11 +234,11 @@ std::string render_junit(const std::vector<SiteRun>& runs) {
         }
       }
     }
-    cases += fmt::format("  <testcase classname=\"tma.update\" name=\"{}\" time=\"{}\">", xml_escape(r.site),
+    cases += fmt::format("  <testcase classname=\"tma.update\" name=\"{}\" time=\"{}\">", check::xml_escape(r.site),
                          r.duration.count());
     if (!message.empty()) {
       ++failures;
-      cases += fmt::format("<failure message=\"{}\"/>", xml_escape(message));
+      cases += fmt::format("<failure message=\"{}\"/>", check::xml_escape(message));
     }
     cases += "</testcase>\n";
   }
