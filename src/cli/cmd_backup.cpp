@@ -23,6 +23,18 @@ namespace tma::cli {
 
 namespace {
 
+// The site's backup store and its listing for one environment (leftovers reported as warnings); a
+// store that cannot be opened or listed stops the command.
+std::pair<std::unique_ptr<backup::Store>, backup::StoreListing> open_listing(const inventory::Inventory& inventory,
+                                                                            const inventory::Target& t) {
+  auto store = backup::open_store(inventory, *t.site);
+  if (!store) throw core::ConfigError(store.error().message);
+  auto listing = (*store)->list(t.site->name, t.env->name);
+  if (!listing) throw core::TmaError(core::exit_code::site_failed, listing.error().message);
+  for (const auto& problem : listing->problems) core::log::warning("{}", problem);
+  return {std::move(*store), std::move(*listing)};
+}
+
 struct BackupCli {
   inventory::Selection selection;
   bool due = false;
@@ -166,14 +178,10 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   nlohmann::json json = nlohmann::json::array();
   int bits = 0;
   for (const auto& t : targets) {
-    auto store = backup::open_store(inventory, *t.site);
-    if (!store) throw core::ConfigError(store.error().message);
-    auto listing = (*store)->list(t.site->name, t.env->name);
-    if (!listing) throw core::TmaError(core::exit_code::site_failed, listing.error().message);
-    for (const auto& problem : listing->problems) core::log::warning("{}", problem);
-    for (const auto& b : listing->backups) {
+    auto [store, listing] = open_listing(inventory, t);
+    for (const auto& b : listing.backups) {
       if (id && *id != "latest" && b.manifest.id != *id) continue;
-      auto problems = (*store)->verify(b);
+      auto problems = store->verify(b);
       // An http backup without a local archive has only its remote id to show.
       if (b.manifest.artifacts.empty() && !b.manifest.remote_id.empty()) problems.clear();
       bool ok = problems.empty();
@@ -254,12 +262,8 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
   report::Table table({"site", "env", "backup", "time (UTC)", "age", "size", "artifacts", "kind"});
   nlohmann::json json = nlohmann::json::array();
   for (const auto& t : *targets) {
-    auto store = backup::open_store(inventory, *t.site);
-    if (!store) throw core::ConfigError(store.error().message);
-    auto listing = (*store)->list(t.site->name, t.env->name);
-    if (!listing) throw core::TmaError(core::exit_code::site_failed, listing.error().message);
-    for (const auto& problem : listing->problems) core::log::warning("{}", problem);
-    for (const auto& b : listing->backups) {
+    auto [store, listing] = open_listing(inventory, t);
+    for (const auto& b : listing.backups) {
       const auto& m = b.manifest;
       std::vector<std::string> names;
       for (const auto& a : m.artifacts) names.push_back(a.name);
@@ -268,7 +272,7 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
                      std::string(backup::to_string(m.kind))});
       auto item = backup::to_json(m);
       item["path"] = b.dir;
-      item["storage"] = (*store)->location();
+      item["storage"] = store->location();
       if (!b.snapshots.empty()) item["snapshots"] = b.snapshots;
       json.push_back(item);
     }

@@ -1,24 +1,13 @@
 #include <tma/update/drupal.hpp>
 
 #include <tma/cms/commands.hpp>
+#include <tma/core/text.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
+#include "update/env_command.hpp"
 
 namespace tma::update {
-
-namespace {
-
-std::string joined(const std::vector<std::string>& argv) {
-  std::string text;
-  for (const auto& a : argv) {
-    text += (text.empty() ? "" : " ") + a;
-  }
-  return text;
-}
-
-} // namespace
 
 core::Result<std::string> core_package_from_composer_json(const std::string& composer_json) {
   auto doc = nlohmann::json::parse(composer_json, nullptr, false);
@@ -43,14 +32,7 @@ DrupalActions::DrupalActions(transport::Transport& transport, inventory::Environ
     : m_transport(transport), m_env(std::move(env)), m_cms(cms) {}
 
 core::Result<std::string> DrupalActions::run(std::vector<std::string> argv, const std::string& what) {
-  transport::Command command;
-  command.argv = std::move(argv);
-  command.timeout = std::chrono::duration_cast<transport::Milliseconds>(m_env.command_timeout);
-  auto result = m_transport.run(command);
-  if (auto error = result.error(what)) {
-    return tl::unexpected(*error);
-  }
-  return result.out;
+  return run_env_command(m_transport, m_env, std::move(argv), what);
 }
 
 core::Result<void> DrupalActions::install(cms::ComponentKind kind, const std::string& name,
@@ -72,7 +54,7 @@ core::Result<void> DrupalActions::install(cms::ComponentKind kind, const std::st
                                                   "); components are composer packages");
   }
   auto argv = cms::composer_require_argv(m_env, package, version);
-  auto what = joined(std::vector<std::string>(argv.begin(), argv.begin() + 4));
+  auto what = core::join(std::vector<std::string>(argv.begin(), argv.begin() + 4), " ");
   return run(std::move(argv), what).map([](auto&&) {});
 }
 
@@ -81,7 +63,7 @@ core::Result<void> DrupalActions::set_maintenance(bool on) {
     return {};
   }
   auto argv = cms::drush_maintenance_set_argv(m_env, on);
-  auto what = joined(std::vector<std::string>(argv.begin(), argv.begin() + 4));
+  auto what = core::join(std::vector<std::string>(argv.begin(), argv.begin() + 4), " ");
   if (auto r = run(std::move(argv), what); !r) {
     return tl::unexpected(r.error());
   }

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "update/env_command.hpp"
+
 namespace tma::update {
 
 namespace {
@@ -26,14 +28,7 @@ WordPressActions::WordPressActions(transport::Transport& transport, inventory::E
     : m_transport(transport), m_env(std::move(env)) {}
 
 core::Result<std::string> WordPressActions::wp(std::vector<std::string> argv, const std::string& what) {
-  transport::Command command;
-  command.argv = std::move(argv);
-  command.timeout = std::chrono::duration_cast<transport::Milliseconds>(m_env.command_timeout);
-  auto result = m_transport.run(command);
-  if (auto error = result.error(what)) {
-    return tl::unexpected(*error);
-  }
-  return result.out;
+  return run_env_command(m_transport, m_env, std::move(argv), what);
 }
 
 core::Result<void> WordPressActions::install(cms::ComponentKind kind, const std::string& name,
