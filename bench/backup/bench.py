@@ -8,9 +8,13 @@ whose `wp` is a stand-in that streams a pre-generated SQL dump of --sizes MiB (e
 the stream, fsyncs, re-reads the file for the trailer check and writes the manifest.
 
 For each size, in the same session, alternating:
-  1. ssh -T ... user@127.0.0.1 cat dump.sql > out.sql          (the obvious alternative)
-  2. tma -i sites.yaml backup --site bench-<size>              (a fresh backup each time)
-Prints a markdown row per run: wall time, MiB/s, peak RSS of the root process and of the tree.
+  1. dd if=/dev/zero of=out bs=1M count=<size> conv=fsync      (what the disk takes durably)
+  2. ssh -T ... user@127.0.0.1 cat dump.sql > out.sql          (the obvious alternative)
+  3. ssh ... cat dump.sql > out.sql && sync out.sql            (the same, made durable like tma's)
+  4. tma -i sites.yaml backup --site bench-<size>              (a fresh backup each time; the previous
+                                                                one is deleted before, untimed)
+Prints a markdown row per run: wall time, MiB/s, CPU time of the waited processes, peak RSS of the
+root process and of the tree.
 
 Usage: bench/backup/bench.py --tma build/tma [--sizes 100,1024] [--repeat 2]
 """
@@ -47,6 +51,8 @@ def main():
     parser.add_argument("--tma", required=True)
     parser.add_argument("--sizes", default="100,1024", help="dump sizes in MiB")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--hold", action="store_true",
+                        help="set the lab up, print the commands to run by hand (for perf), wait for Enter")
     args = parser.parse_args()
     tma = os.path.abspath(args.tma)
     user = pwd.getpwuid(os.geteuid()).pw_name
@@ -93,35 +99,62 @@ def main():
         subprocess.run([tma, "init", tmp], check=True, stdout=subprocess.DEVNULL)
         inventory = os.path.join(tmp, "sites.yaml")
         open(inventory, "w").write("\n".join(lines) + "\n")
-        print("| run | dump (MiB) | wall (s) | MiB/s | peak RSS root (MiB) | peak RSS tree (MiB) |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        if args.hold:
+            for mib in sizes:
+                print("ssh %s %s@127.0.0.1 cat %s/site-%d/dump.sql > out.sql" % (" ".join(ssh_opts), user, tmp, mib))
+                print("%s -q -i %s backup --site bench-%d" % (tma, inventory, mib))
+            sys.stdout.flush()
+            sys.stdin.readline()
+            return
+        print("| run | dump (MiB) | wall (s) | MiB/s | CPU waited (s) | peak RSS root (MiB) | peak RSS tree (MiB) |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         summary = {}
         for mib in sizes:
             dump = os.path.join(tmp, "site-%d" % mib, "dump.sql")
             size_mib = os.path.getsize(dump) / 1048576.0
+            out = os.path.join(tmp, "out.sql")
+
+            def row(label, wall, cpu, rss, tree, key):
+                print("| %s | %d | %.2f | %.1f | %.2f | %.1f | %.1f |" % (label, mib, wall, size_mib / wall, cpu, rss,
+                                                                      tree))
+                summary.setdefault((key, mib), []).append(size_mib / wall)
+
             for _ in range(args.repeat):
-                out = os.path.join(tmp, "out.sql")
+                # The disk alone: how fast this file system takes the same amount of data durably.
+                wall, cpu, rss, tree, code, err = measure(["dd", "if=/dev/zero", "of=" + out, "bs=1M",
+                                                           "count=%d" % mib, "conv=fsync", "status=none"])
+                os.remove(out)
+                row("`dd conv=fsync` (disk only)", wall, cpu, rss, tree, "disk")
+                # The obvious alternative, as a shell script would write it: in the page cache only...
                 with open(out, "wb") as f:
                     wall, cpu, rss, tree, code, err = measure(["ssh"] + ssh_opts + ["%s@127.0.0.1" % user, "cat", dump],
                                                               stdout=f)
-                    os.fsync(f.fileno())
                 if code != 0 or os.path.getsize(out) != os.path.getsize(dump):
                     print("warning: ssh cat failed: %s" % err[-300:], file=sys.stderr)
                 os.remove(out)
-                print("| `ssh cat > file` | %d | %.2f | %.1f | %.1f | %.1f |" % (mib, wall, size_mib / wall, rss, tree))
-                summary.setdefault(("ssh", mib), []).append(size_mib / wall)
+                row("`ssh cat > file`", wall, cpu, rss, tree, "ssh")
+                # ... and durable like tma's artifact (`sync FILE` fsyncs that file: coreutils >= 8.24).
+                ssh_line = " ".join(["ssh"] + ssh_opts + ["%s@127.0.0.1" % user, "cat", dump])
+                wall, cpu, rss, tree, code, err = measure(["sh", "-c", "%s > %s && sync %s" % (ssh_line, out, out)])
+                if code != 0 or os.path.getsize(out) != os.path.getsize(dump):
+                    print("warning: ssh cat + sync failed: %s" % err[-300:], file=sys.stderr)
+                os.remove(out)
+                row("`ssh cat > file && sync file`", wall, cpu, rss, tree, "ssh+sync")
+                # Older backups are deleted outside the timed run: retention is not part of the copy.
+                shutil.rmtree(os.path.join(tmp, "backups", "bench-%d" % mib), ignore_errors=True)
                 wall, cpu, rss, tree, code, err = measure([tma, "-q", "-i", inventory, "backup", "--site",
                                                            "bench-%d" % mib, "--format", "json"],
                                                           stdout=subprocess.DEVNULL)
                 if code != 0:
                     print("warning: tma backup failed (%d): %s" % (code, err[-500:]), file=sys.stderr)
-                print("| `tma backup` | %d | %.2f | %.1f | %.1f | %.1f |" % (mib, wall, size_mib / wall, rss, tree))
-                summary.setdefault(("tma", mib), []).append(size_mib / wall)
+                row("`tma backup`", wall, cpu, rss, tree, "tma")
         for mib in sizes:
-            ssh = max(summary[("ssh", mib)])
             tma_best = max(summary[("tma", mib)])
-            print("\n%d MiB: best tma %.1f MiB/s vs best ssh cat %.1f MiB/s = %.0f %%" % (mib, tma_best, ssh,
-                                                                                     100 * tma_best / ssh))
+            print("\n%d MiB, best of each: tma %.1f MiB/s = %.0f %% of `ssh cat > file` (%.1f), %.0f %% of "
+                  "`ssh cat > file && sync file` (%.1f); the disk alone takes %.1f MiB/s durably"
+                  % (mib, tma_best, 100 * tma_best / max(summary[("ssh", mib)]), max(summary[("ssh", mib)]),
+                     100 * tma_best / max(summary[("ssh+sync", mib)]), max(summary[("ssh+sync", mib)]),
+                     max(summary[("disk", mib)])))
     finally:
         for p in procs:
             try:

@@ -59,6 +59,7 @@ core::Result<std::vector<std::string>> run_staged(transport::Transport& transpor
   command.argv = {"sh", "-c", staged_pipeline(stage, name, compressor)};
   command.timeout = std::chrono::duration_cast<transport::Milliseconds>(env.command_timeout);
   command.on_stdout = sink;
+  command.bulk_stdout = true;
   std::size_t sent = 0;
   if (!stdin_text.empty()) {
     // Secrets travel on stdin (inside the SSH channel), never on a command line.
@@ -157,6 +158,29 @@ std::string staged_pipeline(const std::vector<std::string>& stage, const std::st
   return fmt::format("{{ {}; }} | {}; echo \"@tma-stage compress $?\" >&2", run, transport::shell_join(compressor));
 }
 
+std::string preflight_script(const std::vector<std::string>& version_argv, const std::string& path) {
+  std::string script = "for t in gzip zstd; do command -v \"$t\" >/dev/null 2>&1 && echo \"@tma-compressor $t\"; done; ";
+  if (!version_argv.empty()) {
+    std::string cd = path.empty() ? std::string() : fmt::format("cd -- {} && ", transport::shell_quote(path));
+    script += fmt::format("v=$({}{} 2>/dev/null) && printf '@tma-version %s\\n' \"$v\"; ", cd,
+                          transport::shell_join(version_argv));
+  }
+  return script + "exit 0";
+}
+
+Preflight parse_preflight(std::string_view out) {
+  Preflight found;
+  constexpr std::string_view compressor = "@tma-compressor ", version = "@tma-version ";
+  while (!out.empty()) {
+    auto end = out.find('\n');
+    auto line = out.substr(0, end);
+    out.remove_prefix(end == std::string_view::npos ? out.size() : end + 1);
+    if (line.rfind(compressor, 0) == 0) found.compressors.emplace_back(core::trim(line.substr(compressor.size())));
+    if (line.rfind(version, 0) == 0) found.version = std::string(core::trim(line.substr(version.size())));
+  }
+  return found;
+}
+
 StageReport parse_stage_report(const std::string& stderr_text) {
   StageReport report;
   std::size_t pos = 0;
@@ -231,31 +255,28 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
   auto& transport = *c.transport;
   const std::string wanted = compression_name(site.backup.compression);
 
-  // Which compressor the server has decides where compression happens.
+  // One round trip: which compressor the server has (it decides where compression happens) and
+  // the CMS version at backup time (best effort).
+  std::vector<std::string> version_argv;
+  if (site.cms == inventory::Cms::wordpress) {
+    version_argv = {env.binary("wp"), "--path=" + env.path, "core", "version"};
+  } else if (site.cms == inventory::Cms::drupal) {
+    version_argv = {env.binary("drush"), "status", "--field=drupal-version"};
+  }
   transport::Command probe;
-  probe.argv = {"sh", "-c", "for t in gzip zstd; do command -v \"$t\" >/dev/null 2>&1 && echo \"$t\"; done; exit 0"};
+  probe.argv = {"sh", "-c", preflight_script(version_argv, env.path)};
   probe.cwd = "-";
   probe.timeout = transport::Milliseconds{60'000};
   auto probed = transport.run(probe);
-  if (auto error = probed.error("probe for compressors")) return tl::unexpected(*error);
+  if (auto error = probed.error("probe for compressors and CMS version")) return tl::unexpected(*error);
+  auto preflight = parse_preflight(probed.out);
+  if (!preflight.version.empty()) c.manifest->versions["core"] = preflight.version;
   std::string compression = wanted;
   std::vector<std::string> notes;
-  if (wanted != "none" && probed.out.find(wanted) == std::string::npos) {
+  if (wanted != "none" &&
+      std::find(preflight.compressors.begin(), preflight.compressors.end(), wanted) == preflight.compressors.end()) {
     notes.push_back(fmt::format("{} is not installed on the server: artifacts stored uncompressed", wanted));
     compression = "none";
-  }
-
-  // CMS version at backup time, best effort.
-  transport::Command version;
-  version.timeout = transport::Milliseconds{60'000};
-  if (site.cms == inventory::Cms::wordpress) {
-    version.argv = {env.binary("wp"), "--path=" + env.path, "core", "version"};
-  } else if (site.cms == inventory::Cms::drupal) {
-    version.argv = {env.binary("drush"), "status", "--field=drupal-version"};
-  }
-  if (!version.argv.empty()) {
-    auto v = transport.run(version);
-    if (v.ok() && !core::trim(v.out).empty()) c.manifest->versions["core"] = std::string(core::trim(v.out));
   }
 
   std::vector<ArtifactInfo> artifacts;
@@ -313,6 +334,7 @@ core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& c) {
           command.argv = argv;
           command.timeout = std::chrono::duration_cast<transport::Milliseconds>(c.env->command_timeout);
           command.on_stdout = sink;
+          command.bulk_stdout = true;
           auto result = c.transport->run(command);
           if (auto error = result.error(core::join(argv, " "))) return tl::unexpected(*error);
           return std::vector<std::string>{};

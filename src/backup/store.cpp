@@ -53,24 +53,6 @@ std::uint64_t tree_bytes(const fs::path& path) {
 
 } // namespace
 
-Sha256::Sha256() : m_ctx(EVP_MD_CTX_new()) {
-  if (!m_ctx || EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) != 1) {
-    throw core::TmaError(70, "OpenSSL: cannot initialise SHA-256");
-  }
-}
-
-void Sha256::update(std::string_view data) { EVP_DigestUpdate(m_ctx.get(), data.data(), data.size()); }
-
-std::string Sha256::hex() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(m_ctx.get(), digest, &length);
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
-}
-
 core::Result<FileDigest> digest_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return core::fail(ErrorKind::io, fmt::format("cannot open {}: {}", path, errno_text(errno)));
@@ -127,12 +109,24 @@ ArtifactWriter::~ArtifactWriter() {
 bool ArtifactWriter::write(std::string_view chunk) {
   if (m_error || m_fd < 0) return false;
   int err = 0;
-  if (!write_all(m_fd, chunk, err)) {
+  m_hash.begin(chunk); // hashed on the hasher's thread while this one writes the same bytes
+  bool written = write_all(m_fd, chunk, err);
+  m_hash.end();
+  if (!written) {
     m_error = fmt::format("cannot write {}: {}", m_partial, errno_text(err));
     return false;
   }
-  m_hash.update(chunk);
   m_size += chunk.size();
+  // Start writing back each completed 8 MiB window now, while the stream goes on, so that the
+  // fsync in finish() waits for the last window only instead of the whole file (and dirty pages
+  // stay bounded). A hint: the fsync is what guarantees durability, so errors are ignored.
+  constexpr std::uint64_t k_window = 8 << 20;
+  if (m_size - m_flushed >= k_window) {
+    std::uint64_t end = m_size - m_size % k_window;
+    ::sync_file_range(m_fd, static_cast<off_t>(m_flushed), static_cast<off_t>(end - m_flushed),
+                      SYNC_FILE_RANGE_WRITE);
+    m_flushed = end;
+  }
   return true;
 }
 

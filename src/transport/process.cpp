@@ -26,6 +26,7 @@ using Clock = std::chrono::steady_clock;
 // How often the loop wakes up without I/O to check the clock, the child and Ctrl-C.
 constexpr Milliseconds k_tick{100};
 constexpr std::size_t k_chunk = 64 * 1024;
+constexpr std::size_t k_bulk_chunk = 1024 * 1024; // also /proc/sys/fs/pipe-max-size's default
 
 // A file descriptor closed on scope exit.
 class Fd {
@@ -149,6 +150,8 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
 
   auto out_pipe = make_pipe();
   if (!out_pipe) return tl::unexpected(out_pipe.error());
+  // Best effort: when the per-user pipe quota is reached the pipe keeps its default size.
+  if (options.bulk_stdout) ::fcntl(out_pipe->write.get(), F_SETPIPE_SZ, static_cast<int>(k_bulk_chunk));
   auto err_pipe = make_pipe();
   if (!err_pipe) return tl::unexpected(err_pipe.error());
   Pipe in_pipe;
@@ -201,7 +204,7 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
 
   ProcessResult result;
   TailBuffer stderr_tail(options.stderr_keep);
-  std::string chunk(k_chunk, '\0');
+  std::string chunk(options.bulk_stdout ? k_bulk_chunk : k_chunk, '\0');
   std::string input;         // pending bytes from stdin_source
   std::size_t input_pos = 0;
   bool input_done = !options.stdin_source;

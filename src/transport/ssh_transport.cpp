@@ -280,6 +280,7 @@ CommandResult SshTransport::run_once(const Command& command, Multiplex multiplex
   ProcessOptions options;
   options.timeout = command.timeout;
   options.stdin_source = command.stdin_source;
+  options.bulk_stdout = command.bulk_stdout;
   options.on_stdout = command.on_stdout ? command.on_stdout : string_sink(result.out, command.capture_limit);
   options.on_stderr = [&](std::string_view chunk) {
     if (marker.found || head.size() > 64 * 1024) return true;

@@ -57,6 +57,7 @@ CommandResult LocalTransport::run(const Command& command) {
   ProcessOptions options;
   options.timeout = command.timeout;
   options.stdin_source = command.stdin_source;
+  options.bulk_stdout = command.bulk_stdout;
   options.on_stdout = command.on_stdout ? command.on_stdout : string_sink(result.out, command.capture_limit);
   if (command.cwd.empty()) {
     if (!m_path.empty()) options.cwd = m_path;

@@ -2,6 +2,7 @@
 // (real gzip/tar programs, FakeTransport).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -200,6 +201,58 @@ TEST_CASE("staged pipeline reports every stage", "[backup][store]") {
   auto report = parse_stage_report(r->stderr_tail);
   CHECK(report.codes.at("dump") == 3);
   CHECK(report.codes.at("compress") == 0);
+}
+
+TEST_CASE("preflight: compressors and CMS version in one remote command", "[backup][store]") {
+  TempDir dir;
+  auto site = dir.path() / "it's a site";
+  fs::create_directories(site);
+  std::ofstream(site / "version.txt") << "6.4.3\n";
+  auto run = [&](const std::vector<std::string>& version_argv) {
+    std::string out;
+    tma::transport::ProcessOptions options;
+    options.on_stdout = tma::transport::string_sink(out, 1 << 20);
+    auto r = tma::transport::run_process({"sh", "-c", preflight_script(version_argv, site.string())}, options);
+    REQUIRE(r);
+    CHECK(r->exit_code == 0);
+    return parse_preflight(out);
+  };
+  // The version command runs in the site path (quoted): `cat version.txt` finds the file there.
+  auto found = run({"cat", "version.txt"});
+  CHECK(found.version == "6.4.3");
+  CHECK(std::find(found.compressors.begin(), found.compressors.end(), "gzip") != found.compressors.end());
+  // A failing version command leaves the version unknown, not an error.
+  auto failed = run({"sh", "-c", "echo 9.9.9; exit 3"});
+  CHECK(failed.version.empty());
+  CHECK(failed.compressors == found.compressors);
+  CHECK(run({}).version.empty());
+  auto parsed = parse_preflight("noise\n@tma-compressor zstd\n@tma-version 10.2.1 \n");
+  CHECK(parsed.compressors == std::vector<std::string>{"zstd"});
+  CHECK(parsed.version == "10.2.1");
+}
+
+TEST_CASE("overlapped SHA-256 equals the plain one over mixed chunk sizes", "[backup][store]") {
+  // Known answer first: SHA-256("abc").
+  Sha256 abc;
+  abc.update("abc");
+  CHECK(abc.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::string data(5 * 1024 * 1024 + 123, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+  Sha256 plain;
+  plain.update(data);
+  OverlappedSha256 overlapped;
+  std::string_view rest = data;
+  // Below and above the inline threshold, in the order a pipe delivers them.
+  for (std::size_t size : {std::size_t{1}, std::size_t{4096}, std::size_t{1 << 20}, std::size_t{65536},
+                           std::size_t{3 << 20}}) {
+    auto chunk = rest.substr(0, std::min(size, rest.size()));
+    overlapped.begin(chunk);
+    overlapped.end();
+    rest.remove_prefix(chunk.size());
+  }
+  overlapped.begin(rest);
+  overlapped.end();
+  CHECK(overlapped.hex() == plain.hex());
 }
 
 TEST_CASE("kind and compression from artifact names", "[backup][store]") {

@@ -51,6 +51,17 @@ struct MethodContext {
 std::string staged_pipeline(const std::vector<std::string>& stage, const std::string& stage_name,
                             const std::vector<std::string>& compressor);
 
+/// One remote round trip before the dump: which compressors the server has and, when
+/// `version_argv` is not empty, the CMS version (run in `path`; best effort, its failure is not
+/// an error). Prints `@tma-compressor <tool>` lines, then `@tma-version <text>`. Pure, tested.
+std::string preflight_script(const std::vector<std::string>& version_argv, const std::string& path);
+
+struct Preflight {
+  std::vector<std::string> compressors; ///< "gzip", "zstd" (those found on the server)
+  std::string version;                  ///< empty when unknown
+};
+Preflight parse_preflight(std::string_view out);
+
 /// The `@tma-stage` statuses found in `stderr_text` (name -> exit code), and the text without them.
 struct StageReport {
   std::map<std::string, int> codes;

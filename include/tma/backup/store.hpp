@@ -15,27 +15,11 @@
 #include <string_view>
 #include <vector>
 
-#include <openssl/evp.h>
-
 #include <tma/backup/manifest.hpp>
+#include <tma/backup/sha256.hpp>
 #include <tma/core/error.hpp>
 
 namespace tma::backup {
-
-/// Incremental SHA-256 (OpenSSL libcrypto; docs/backup.md says why).
-class Sha256 {
-public:
-  Sha256();
-  void update(std::string_view data);
-  /// Lowercase hex digest; the hasher cannot be updated afterwards.
-  std::string hex();
-
-private:
-  struct Free {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-  };
-  std::unique_ptr<EVP_MD_CTX, Free> m_ctx;
-};
 
 /// SHA-256 and size of a file, read in 1 MiB chunks.
 struct FileDigest {
@@ -76,9 +60,10 @@ private:
   std::string m_name;
   std::string m_partial;
   int m_fd = -1;
-  Sha256 m_hash;
+  OverlappedSha256 m_hash;
   std::string m_digest;
   std::uint64_t m_size = 0;
+  std::uint64_t m_flushed = 0; ///< bytes whose writeback was started (sync_file_range)
   std::optional<std::string> m_error;
   bool m_committed = false;
 };

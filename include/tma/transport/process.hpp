@@ -45,6 +45,10 @@ struct ProcessOptions {
   std::map<std::string, std::string> env; ///< variables added to (or replacing in) the environment
   std::size_t stderr_keep = k_stderr_keep;
   Interruptible interruptible = Interruptible::yes;
+  /// Give the stdout pipe 1 MiB instead of the kernel's 64 KiB (best effort) and read it in 1 MiB
+  /// chunks: a multi-GB stream then costs a few thousand wake-ups instead of hundreds of thousands.
+  /// Only for bulk streams: pipe buffers count against a per-user limit.
+  bool bulk_stdout = false;
   /// Called when the child is about to be stopped (timeout, Ctrl-C), before SIGTERM; the SSH
   /// transport uses it to kill the remote side too.
   std::function<void()> on_stop;

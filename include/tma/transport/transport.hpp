@@ -23,6 +23,9 @@ struct Command {
   OutputSink on_stdout;               ///< empty: stdout collected into `CommandResult::out`
   InputSource stdin_source;           ///< empty: no stdin (/dev/null)
   std::size_t capture_limit = 4 * 1024 * 1024; ///< max bytes kept in `out` when `on_stdout` is empty
+  /// A large stream is expected on stdout (a backup): read it through a larger pipe (see
+  /// `ProcessOptions::bulk_stdout`).
+  bool bulk_stdout = false;
 };
 
 /// How a command run ended, from the orchestrator's point of view.
