@@ -131,7 +131,7 @@ void run_list(Context& context, const ListOptions& options) {
     auto list = nlohmann::json::array();
     for (const auto& entry : entries) list.push_back(contract::entry_json(entry));
     report::print_json(report::envelope(
-        k_hours_schema, {{"period", contract::period_json(period)}, {"entries", list}, {"problems", loaded->problems}}));
+        k_hours_schema, {{"period", contract::period_json(period)}, {"entries", std::move(list)}, {"problems", loaded->problems}}));
     return;
   }
   report::print(fmt::format("time entries {}\n", period.label) + contract::render_entries_table(entries));
@@ -158,7 +158,7 @@ void run_summary(Context& context, const SummaryOptions& options) {
     report::print_json(report::envelope(k_hours_schema, {{"period", contract::period_json(period)},
                                                          {"timezone", zone.name()},
                                                          {"currency", inventory.agency.currency},
-                                                         {"clients", list},
+                                                         {"clients", std::move(list)},
                                                          {"problems", report_value->problems}}));
     return;
   }

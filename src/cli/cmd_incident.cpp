@@ -178,7 +178,7 @@ void run_list(Context& context, const IncidentOptions& options) {
                    sla_cell(t.respond), sla_cell(t.resolve), i.title});
   }
   if (options.format == report::Format::json) {
-    report::print_json(report::envelope(k_incident_schema, {{"incidents", list}}));
+    report::print_json(report::envelope(k_incident_schema, {{"incidents", std::move(list)}}));
     return;
   }
   if (table.rows() == 0) {

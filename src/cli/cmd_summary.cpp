@@ -62,7 +62,7 @@ void run_month_summary(Context& context, const MonthSummaryOptions& options) {
     report::print_json(report::envelope(k_summary_schema, {{"period", contract::period_json(period)},
                                                            {"timezone", zone.name()},
                                                            {"currency", inventory.agency.currency},
-                                                           {"clients", list},
+                                                           {"clients", std::move(list)},
                                                            {"problems", hours->problems}}));
     return;
   }

@@ -1,6 +1,7 @@
 #include <tma/contract/record.hpp>
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -152,13 +153,29 @@ core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const 
   filter.sites = query.sites;
   if (query.earliest) filter.since = zone.start_of_day(*query.earliest);
   LoadedEntries loaded;
+  // Collected in fixed-size chunks, then moved into one vector of the exact size, chunk by chunk:
+  // a vector grown by push_back would peak at up to three times the year's entries while it
+  // reallocates (100 MB instead of 44 for the benchmark's 172,000 entries).
+  constexpr std::size_t k_chunk = 1024;
+  std::vector<std::vector<TimeEntry>> chunks;
+  std::size_t total = 0;
   auto scanned = journal.scan(filter, [&](const journal::Event& event) {
     auto entry = entry_from_event(event);
-    if (entry) loaded.entries.push_back(std::move(*entry));
-    else loaded.problems.push_back(entry.error().message);
+    if (!entry) {
+      loaded.problems.push_back(entry.error().message);
+      return true;
+    }
+    if (chunks.empty() || chunks.back().size() == k_chunk) chunks.emplace_back().reserve(k_chunk);
+    chunks.back().push_back(std::move(*entry));
+    ++total;
     return true;
   });
   if (!scanned) return tl::unexpected(scanned.error());
+  loaded.entries.reserve(total);
+  for (auto& chunk : chunks) {
+    std::move(chunk.begin(), chunk.end(), std::back_inserter(loaded.entries));
+    std::vector<TimeEntry>().swap(chunk); // give the chunk's memory back before the next one
+  }
   // Sort a permutation, then move each entry once: a year of entries for every client is 100,000s
   // of them, and sorting the entries themselves moves each one many times.
   auto& entries = loaded.entries;

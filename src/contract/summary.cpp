@@ -1,6 +1,7 @@
 #include <tma/contract/summary.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <unordered_map>
 
@@ -22,17 +23,30 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
   HoursReport report;
   report.period = period;
   if (clients.empty()) return report;
-  EntryQuery query;
-  auto earliest = period.from;
-  for (const auto* client : clients) earliest = std::min(earliest, earliest_relevant(*client, period));
-  // The journal tests each line against every client id before parsing it: worth it for a few
-  // clients, a loss for many (the month-end run over every client), which are sorted out below.
-  if (clients.size() <= k_client_filter_limit) {
-    for (const auto* client : clients) query.clients.push_back(client->id);
+  // Clients grouped by how far back their accounting reads (an hour bank: back to its oldest
+  // pack; a subscription: the period only), one journal scan per group: a month-end run over every
+  // client then decodes a year of entries only for the hour-bank clients, not for all of them.
+  std::map<Date, std::vector<std::string>> groups;
+  for (const auto* client : clients) groups[std::min(period.from, earliest_relevant(*client, period))].push_back(client->id);
+  LoadedEntries all;
+  for (auto& [earliest, ids] : groups) {
+    EntryQuery query;
+    query.earliest = earliest;
+    // The journal tests each line against every client id before parsing it: worth it for a few
+    // clients, a loss for many (the month-end run over every client), which are sorted out below.
+    if (groups.size() > 1 || ids.size() <= k_client_filter_limit) query.clients = std::move(ids);
+    auto loaded = load_entries(journal, query, zone);
+    if (!loaded) return tl::unexpected(loaded.error());
+    if (all.entries.empty() && all.problems.empty()) {
+      all = std::move(*loaded);
+      continue;
+    }
+    // A client is in one group only, so each keeps its entries in order.
+    all.entries.reserve(all.entries.size() + loaded->entries.size());
+    std::move(loaded->entries.begin(), loaded->entries.end(), std::back_inserter(all.entries));
+    std::move(loaded->problems.begin(), loaded->problems.end(), std::back_inserter(all.problems));
   }
-  query.earliest = earliest;
-  auto loaded = load_entries(journal, query, zone);
-  if (!loaded) return tl::unexpected(loaded.error());
+  auto* loaded = &all;
   // Split once by client rather than letting every summary walk every entry.
   // Positions by client, then one client's entries at a time: never two copies of a year's entries.
   std::unordered_map<std::string, std::vector<std::size_t>> by_client;

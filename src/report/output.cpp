@@ -110,6 +110,10 @@ void print(std::string_view text) { write_all(stdout, core::redact(text)); }
 
 void eprint(std::string_view text) { write_all(stderr, core::redact(text)); }
 
-void print_json(const nlohmann::json& document) { print(document.dump(2) + "\n"); }
+void print_json(const nlohmann::json& document) {
+  auto text = document.dump(2);
+  text += '\n';
+  print(text);
+}
 
 } // namespace tma::report
