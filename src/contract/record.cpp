@@ -37,60 +37,6 @@ nlohmann::json entry_data(const TimeEntry& entry) {
   return data;
 }
 
-core::Result<TimeEntry> entry_from_event(const journal::Event& event) {
-  auto bad = [&](std::string_view field, std::string_view why) {
-    return core::fail(core::ErrorKind::io,
-                      fmt::format("journal event {}: {}: '{}' {}", event.id, k_time_logged, field, why));
-  };
-  const auto& data = event.data;
-  if (!data.is_object()) return bad("data", "is not an object");
-  auto string_field = [&](const char* name) -> const nlohmann::json* {
-    auto it = data.find(name);
-    return it != data.end() && it->is_string() ? &*it : nullptr;
-  };
-  TimeEntry entry;
-  entry.id = event.id;
-  entry.at = event.at;
-  entry.actor = event.actor;
-  entry.client = event.client;
-  if (entry.client.empty()) return bad("client", "is missing");
-  if (!event.site.empty()) entry.site = event.site;
-
-  auto date = string_field("date");
-  if (!date) return bad("date", "is missing or not a string");
-  auto parsed_date = core::parse_date(date->get<std::string>());
-  if (!parsed_date) return bad("date", parsed_date.error());
-  entry.date = *parsed_date;
-
-  auto duration = data.find("duration_seconds");
-  if (duration == data.end() || !duration->is_number_integer() || duration->get<std::int64_t>() < 0) {
-    return bad("duration_seconds", "is missing or not a non-negative integer");
-  }
-  entry.duration = Seconds(duration->get<std::int64_t>());
-
-  auto description = string_field("description");
-  if (!description) return bad("description", "is missing or not a string");
-  entry.description = description->get<std::string>();
-
-  auto category = string_field("category");
-  if (!category) return bad("category", "is missing or not a string");
-  auto parsed_category = parse_category(category->get<std::string>());
-  if (!parsed_category) return bad("category", fmt::format("'{}' is unknown", category->get<std::string>()));
-  entry.category = *parsed_category;
-
-  if (auto ticket = data.find("ticket"); ticket != data.end() && !ticket->is_null()) {
-    if (!ticket->is_string()) return bad("ticket", "is not a string");
-    entry.ticket = ticket->get<std::string>();
-  }
-  for (auto [name, target] : {std::pair{"billable", 0}, std::pair{"automatic", 1}}) {
-    auto it = data.find(name);
-    if (it == data.end() || !it->is_boolean()) return bad(name, "is missing or not a boolean");
-    if (target == 0) entry.billable = it->get<bool>() ? Billable::yes : Billable::no;
-    else entry.origin = it->get<bool>() ? Origin::automatic : Origin::manual;
-  }
-  return entry;
-}
-
 core::Result<Date> check_log_request(const LogRequest& request, const core::TimeZone& zone, core::SysSeconds now) {
   if (core::trim(request.description).empty()) {
     return core::fail(core::ErrorKind::usage, "the description of the work is empty");
@@ -159,8 +105,8 @@ core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const 
   constexpr std::size_t k_chunk = 1024;
   std::vector<std::vector<TimeEntry>> chunks;
   std::size_t total = 0;
-  auto scanned = journal.scan(filter, [&](const journal::Event& event) {
-    auto entry = entry_from_event(event);
+  auto scanned = journal.scan_encoded(filter, [&](const journal::Event& event, std::string_view data) {
+    auto entry = entry_from_event(event, data);
     if (!entry) {
       loaded.problems.push_back(entry.error().message);
       return true;

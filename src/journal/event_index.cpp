@@ -202,6 +202,10 @@ void EventIndex::sort() {
 }
 
 core::Result<void> EventIndex::scan(const Filter& filter, const Visitor& visit) const {
+  return scan(filter, [&visit](const Event& event, std::string_view) { return visit(event); }, true);
+}
+
+core::Result<void> EventIndex::scan(const Filter& filter, const EncodedVisitor& visit, bool decode) const {
   auto window = day_window(filter);
   std::vector<Located> none;
   for (const auto& bad : m_bad) {
@@ -219,12 +223,12 @@ core::Result<void> EventIndex::scan(const Filter& filter, const Visitor& visit) 
   }
   std::optional<std::int64_t> since;
   if (filter.since) since = filter.since->time_since_epoch().count();
+  Event event; // reused: its strings keep their capacity from one event to the next
   for (auto it = first; it != m_records.end(); ++it) {
     const Record& r = *it;
     if (since && r.at < *since) break;
     if (!passes(types, r.type) || !passes(sites, r.site) || !passes(clients, r.client) || !passes(envs, r.env)) continue;
     if (window.excludes(m_files[r.file].day)) continue;
-    Event event;
     event.id.assign(r.id);
     event.at = SysSeconds{std::chrono::seconds{r.at}};
     event.actor = m_strings[r.actor];
@@ -233,10 +237,15 @@ core::Result<void> EventIndex::scan(const Filter& filter, const Visitor& visit) 
     event.site = m_strings[r.site];
     event.env = m_strings[r.env];
     event.client = m_strings[r.client];
+    if (!filter.matches(event)) continue;
+    if (!decode) {
+      event.data = nullptr; // the payload is the bytes
+      if (!visit(event, r.data)) break;
+      continue;
+    }
     event.data = nlohmann::json::from_msgpack(r.data.begin(), r.data.end(), true, false);
     if (event.data.is_discarded()) return tl::unexpected(damaged(fmt::format("bad data for event {}", r.id)));
-    if (!filter.matches(event)) continue;
-    if (!visit(event)) break;
+    if (!visit(event, {})) break;
   }
   return {};
 }

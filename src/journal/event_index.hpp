@@ -78,6 +78,8 @@ public:
   /// Visit the indexed events matching `filter`, newest first (by `at`, then file and line, later
   /// first), warning about bad lines as the tree reader does. `covers(filter)` must hold.
   core::Result<void> scan(const Filter& filter, const Visitor& visit) const;
+  /// The same; with `decode` false each payload is passed as its MessagePack bytes, undecoded.
+  core::Result<void> scan(const Filter& filter, const EncodedVisitor& visit, bool decode) const;
 
   /// The file's bytes: a header (magic, version, SHA-256 of the rest) and the payload.
   std::string serialize() const;

@@ -160,11 +160,11 @@ public:
   }
 
   core::Result<void> scan(const Filter& filter, const Visitor& visit) const override {
-    std::lock_guard lock(m_mutex);
-    if (m_use_index && index::covers(filter)) {
-      if (auto served = scan_index(filter, visit)) return *served;
-    }
-    return scan_tree(m_repo.get(), m_ref, filter, visit);
+    return scan_encoded(filter, [&visit](const Event& event, std::string_view) { return visit(event); }, true);
+  }
+
+  core::Result<void> scan_encoded(const Filter& filter, const EncodedVisitor& visit) const override {
+    return scan_encoded(filter, visit, false);
   }
 
   std::string actor() const override { return m_actor; }
@@ -174,13 +174,22 @@ public:
   }
 
 private:
+  // `decode`: the index decodes each payload into `Event::data` (and passes no bytes).
+  core::Result<void> scan_encoded(const Filter& filter, const EncodedVisitor& visit, bool decode) const {
+    std::lock_guard lock(m_mutex);
+    if (m_use_index && index::covers(filter)) {
+      if (auto served = scan_index(filter, visit, decode)) return *served;
+    }
+    return scan_tree(m_repo.get(), m_ref, filter, [&visit](const Event& event) { return visit(event, {}); });
+  }
+
   // The scan served from the index, or nullopt when the index cannot be had (then the caller
   // reads the tree: the index only ever saves time).
-  std::optional<core::Result<void>> scan_index(const Filter& filter, const Visitor& visit) const {
+  std::optional<core::Result<void>> scan_index(const Filter& filter, const EncodedVisitor& visit, bool decode) const {
     auto tip = git::resolve_ref(m_repo.get(), m_ref);
     if (!tip) return core::Result<void>(tl::unexpected(tip.error()));
     if (!*tip) return core::Result<void>();
-    if (m_index && m_index->tip == git::to_hex(**tip)) return m_index->scan(filter, visit);
+    if (m_index && m_index->tip == git::to_hex(**tip)) return m_index->scan(filter, visit, decode);
     auto current = index::up_to_date(m_repo.get(), m_ref, **tip, std::move(m_index));
     m_index.reset();
     if (!current) {
@@ -188,7 +197,7 @@ private:
       return std::nullopt;
     }
     m_index = std::move(*current);
-    return m_index->scan(filter, visit);
+    return m_index->scan(filter, visit, decode);
   }
 
   mutable std::mutex m_mutex; // a git_repository must not be used by two threads at once

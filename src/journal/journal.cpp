@@ -96,6 +96,10 @@ core::Result<Event> event_from_json(nlohmann::json&& object) {
   return event;
 }
 
+core::Result<void> Journal::scan_encoded(const Filter& filter, const EncodedVisitor& visit) const {
+  return scan(filter, [&visit](const Event& event) { return visit(event, {}); });
+}
+
 bool Filter::matches(const Event& event) const {
   if (since && event.at < *since) return false;
   if (until && event.at >= *until) return false;

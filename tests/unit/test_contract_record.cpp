@@ -212,6 +212,68 @@ TEST_CASE("contract::entry_from_event names the bad field") {
   CHECK(entry_from_event(event).error().message == "journal event r-1: time.logged: 'client' is missing");
 }
 
+TEST_CASE("contract::entry_from_event reads the index's MessagePack bytes exactly as the JSON data") {
+  journal::Event event;
+  event.id = "r-1";
+  event.client = "acme";
+  event.site = "www";
+  event.type = "time.logged";
+  nlohmann::json good = {{"date", "2026-05-03"}, {"duration_seconds", 5400}, {"description", "fix ✓"},
+                         {"category", "bugfix"}, {"ticket", "T-9"}, {"billable", false}, {"automatic", false},
+                         {"later", {{"nested", {1, 2}}}}};
+  // Each variant: the message (or success) must be the same from JSON and from MessagePack.
+  std::vector<nlohmann::json> variants{good};
+  auto with = [&](const char* key, nlohmann::json value) {
+    auto v = good;
+    v[key] = std::move(value);
+    variants.push_back(v);
+  };
+  auto without = [&](const char* key) {
+    auto v = good;
+    v.erase(key);
+    variants.push_back(v);
+  };
+  with("ticket", nullptr);
+  without("ticket");
+  with("ticket", 7);
+  with("duration_seconds", -1);
+  with("duration_seconds", 1.5);
+  with("duration_seconds", 18446744073709551615ull);
+  with("date", "2026-02-30");
+  with("date", {{"y", 2026}});
+  with("category", "misc");
+  with("billable", "yes");
+  without("automatic");
+  without("description");
+  variants.push_back(nlohmann::json::array({1, 2}));
+  for (const auto& data : variants) {
+    CAPTURE(data.dump());
+    event.data = data;
+    auto from_json = entry_from_event(event);
+    auto bytes = nlohmann::json::to_msgpack(data);
+    event.data = nullptr;
+    auto from_bytes = entry_from_event(event, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    REQUIRE(from_json.has_value() == from_bytes.has_value());
+    if (!from_json) {
+      CHECK(from_bytes.error().message == from_json.error().message);
+      continue;
+    }
+    CHECK(from_bytes->date == from_json->date);
+    CHECK(from_bytes->duration == from_json->duration);
+    CHECK(from_bytes->description == from_json->description);
+    CHECK(from_bytes->category == from_json->category);
+    CHECK(from_bytes->ticket == from_json->ticket);
+    CHECK(from_bytes->billable == from_json->billable);
+    CHECK(from_bytes->origin == from_json->origin);
+    CHECK(from_bytes->site == from_json->site);
+  }
+  CHECK(variants.size() == 14);
+  auto first = nlohmann::json::to_msgpack(good);
+  auto truncated = std::string_view(reinterpret_cast<const char*>(first.data()), first.size() / 2);
+  CHECK(entry_from_event(event, truncated).error().message ==
+        "journal event r-1: time.logged: 'data' is not valid MessagePack");
+}
+
 TEST_CASE("contract::record_automatic records a non-billable entry on the local start day") {
   journal::MemoryJournal journal;
   journal.set_now(utc("2026-11-01T00:05:00Z"));

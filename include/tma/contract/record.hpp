@@ -36,9 +36,10 @@ struct LogRequest {
 /// The `data` object of a `time.logged` event for `entry` (everything but id, at, site, client, actor).
 nlohmann::json entry_data(const TimeEntry& entry);
 
-/// Rebuild a time entry from a `time.logged` event. Fails (ErrorKind::io) naming the event id and
-/// the missing or malformed field.
-core::Result<TimeEntry> entry_from_event(const journal::Event& event);
+/// Rebuild a time entry from a `time.logged` event: from `event.data`, or from `data_msgpack` when
+/// given (the payload as the event index keeps it, see `Journal::scan_encoded`). Fails
+/// (ErrorKind::io) naming the event id and the missing or malformed field.
+core::Result<TimeEntry> entry_from_event(const journal::Event& event, std::string_view data_msgpack = {});
 
 /// Check `request` without recording it: a non-empty description, a duration in (0, k_max_entry], a date
 /// not after today in `zone` at `now`. Returns the entry's date, or a usage error naming the bad value.

@@ -66,6 +66,9 @@ struct Filter {
 
 /// Called with each matching event; return false to stop the scan.
 using Visitor = std::function<bool(const Event&)>;
+/// The same, with the event's payload as the store keeps it: MessagePack bytes, valid during the
+/// call, with `Event::data` null; or empty bytes when `Event::data` holds the payload.
+using EncodedVisitor = std::function<bool(const Event&, std::string_view data_msgpack)>;
 
 /// The journal store. Implementations are safe to use from several threads.
 class Journal {
@@ -81,6 +84,11 @@ public:
 
   /// Visit the events matching `filter`, newest first (by `at`; ties: later in its run first).
   virtual core::Result<void> scan(const Filter& filter, const Visitor& visit) const = 0;
+
+  /// As `scan`, for a reader that decodes the few payload fields it needs itself: a store that
+  /// keeps payloads encoded (the event index) then skips building a JSON object per event. This
+  /// default passes every event decoded.
+  virtual core::Result<void> scan_encoded(const Filter& filter, const EncodedVisitor& visit) const;
 
   /// The actor recorded on events of this process (`Name <email>` / $TMA_ACTOR).
   virtual std::string actor() const = 0;
