@@ -28,9 +28,12 @@ long long day_of(SysSeconds t) {
 }
 
 // A line can only match when it contains one of `values` as a JSON string: cheap to test
-// before paying for a full parse (site and client names need no JSON escaping).
+// before paying for a full parse (site and client names need no JSON escaping). Not for long
+// lists (a month-end summary of an agency's hour-bank clients): searching each line for dozens of
+// names costs more than parsing the lines of the right type, which Filter::matches then sorts out.
 bool may_contain(std::string_view line, const std::vector<std::string>& values, bool prefix) {
-  if (values.empty()) return true;
+  constexpr std::size_t k_max_values = 8;
+  if (values.empty() || values.size() > k_max_values) return true;
   for (const auto& v : values) {
     std::string needle = "\"" + v;
     if (!prefix) needle += "\"";
@@ -101,8 +104,8 @@ bool newer(const Located& a, const Located& b) {
 void parse_line(std::string_view line, const std::string& path, std::size_t line_no, const Filter& filter,
                 std::vector<Located>& out) {
   if (line.empty()) return;
-  if (!may_contain(line, filter.sites, false) || !may_contain(line, filter.clients, false) ||
-      !may_contain(line, filter.runs, true) || !may_match_type(line, filter.types)) {
+  if (!may_match_type(line, filter.types) || !may_contain(line, filter.sites, false) ||
+      !may_contain(line, filter.clients, false) || !may_contain(line, filter.runs, true)) {
     return;
   }
   if (!may_be_in_range(line, filter)) return;
