@@ -35,6 +35,7 @@ public:
   }
 
   core::Result<void> on() {
+    if (!m_cms.has_maintenance()) return {}; // nothing to switch, nothing to journal
     if (auto r = m_recorder.record(k_prod, "update.maintenance.on", nlohmann::json::object()); !r) {
       return r;
     }
@@ -46,6 +47,7 @@ public:
   // Switching off goes ahead even when the journal cannot be written: a site left in maintenance
   // is worse than a missing event.
   core::Result<void> off() {
+    if (!m_cms.has_maintenance()) return {};
     core::InterruptShield shield; // Ctrl-C must not leave the site in maintenance
     (void)m_recorder.record(k_prod, "update.maintenance.off", nlohmann::json::object());
     auto r = m_cms.set_maintenance(false);

@@ -44,6 +44,7 @@ public:
     m_log.push_back(m_env + " db updates");
     return {};
   }
+  bool has_maintenance() const override { return with_maintenance; }
 
   std::string m_env;
   Log& m_log;
@@ -51,6 +52,7 @@ public:
   std::set<std::string> install_fails; ///< `key=version` whose install fails
   std::string interrupt_on_install;    ///< `key=version` whose install raises SIGINT's flag
   bool maintenance = false;
+  bool with_maintenance = true; ///< false: a plain composer project
 };
 
 // Healthy unless a "bad" version is installed (the lab's 500-on-version, in memory), or maintenance
@@ -193,6 +195,19 @@ TEST_CASE("pipeline happy path: preprod then exactly the validated versions on p
   CHECK(r.error.empty());
   require_journal_before_installs(w.log);
   CHECK(w.log.back() == "journal prod update.finished");
+}
+
+TEST_CASE("pipeline: a site without maintenance mode is updated without switching or journaling it", "[update]") {
+  World w;
+  w.preprod.with_maintenance = false;
+  w.prod.with_maintenance = false;
+  auto r = w.run();
+  CHECK(r.outcome == Outcome::updated);
+  for (const auto& line : w.log) {
+    CAPTURE(line);
+    CHECK(line.find("maintenance") == std::string::npos);
+  }
+  CHECK(w.index("prod backup") < w.index("prod install core 6.5.3"));
 }
 
 TEST_CASE("pipeline: a backup that cannot be marked completed is reported, prod stays updated", "[update]") {

@@ -33,7 +33,7 @@ public:
   core::Result<void> database_updates() override;
 
   /// False for plain composer projects: there is no maintenance mode to switch.
-  bool has_maintenance() const { return m_cms == inventory::Cms::drupal; }
+  bool has_maintenance() const override { return m_cms == inventory::Cms::drupal; }
   /// `drush state:get system.maintenance_mode`: whether the site is in maintenance now (nullopt for
   /// composer projects).
   core::Result<std::optional<bool>> maintenance_active();

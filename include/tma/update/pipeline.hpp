@@ -26,6 +26,9 @@ public:
   virtual core::Result<void> install(cms::ComponentKind kind, const std::string& name,
                                      const std::string& version) = 0;
   virtual core::Result<void> set_maintenance(bool on) = 0;
+  /// False when the site has no maintenance mode (a plain composer project): the pipeline then
+  /// neither switches nor journals it.
+  virtual bool has_maintenance() const { return true; }
   /// Run the CMS's pending database updates (`wp core update-db`, `drush updatedb -y`).
   virtual core::Result<void> database_updates() = 0;
 };
