@@ -59,8 +59,12 @@ std::vector<std::string> fatal_markers(std::string_view body) {
   return found;
 }
 
-bool is_maintenance_page(std::string_view body) {
-  return body.find("Briefly unavailable for scheduled maintenance") != std::string_view::npos;
+std::optional<std::string> maintenance_page(std::string_view body) {
+  constexpr std::string_view wordpress = "Briefly unavailable for scheduled maintenance";
+  constexpr std::string_view drupal = "is currently under maintenance. We should be back shortly.";
+  if (body.find(wordpress) != std::string_view::npos) return fmt::format("WordPress maintenance page (\"{}\")", wordpress);
+  if (body.find(drupal) != std::string_view::npos) return fmt::format("Drupal maintenance page (\"{}\")", drupal);
+  return std::nullopt;
 }
 
 HealthResult evaluate_health(const std::string& site, const std::string& env, const std::string& url,
@@ -81,9 +85,7 @@ HealthResult evaluate_health(const std::string& site, const std::string& env, co
     add(r, "status", HealthLevel::critical,
         fmt::format("expected status {}, got {}", check.expect_status, observation.status));
   }
-  if (is_maintenance_page(observation.body)) {
-    add(r, "maintenance", HealthLevel::critical, "WordPress maintenance page (\"Briefly unavailable for scheduled maintenance\")");
-  }
+  if (auto page = maintenance_page(observation.body)) add(r, "maintenance", HealthLevel::critical, *page);
   for (const auto& marker : fatal_markers(observation.body)) {
     add(r, "fatal", HealthLevel::critical, "PHP error marker in page: \"" + marker + "\"");
   }

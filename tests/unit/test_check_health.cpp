@@ -44,6 +44,16 @@ TEST_CASE("check::evaluate_health catches the real critical-error and maintenanc
                                      page(503, fixture("wordpress/maintenance.html")), k_now);
   REQUIRE(maintenance.problems.size() == 2);
   CHECK(maintenance.problems[1].check == "maintenance");
+  CHECK(maintenance.problems[1].message ==
+        "WordPress maintenance page (\"Briefly unavailable for scheduled maintenance\")");
+  auto drupal = evaluate_health("tools", "prod", "/", SmokeCheck{}, HealthPolicy{},
+                                page(503, fixture("drupal/maintenance.html")), k_now);
+  REQUIRE(drupal.problems.size() == 2);
+  CHECK(drupal.problems[1].check == "maintenance");
+  CHECK(drupal.problems[1].message ==
+        "Drupal maintenance page (\"is currently under maintenance. We should be back shortly.\")");
+  // Both pages are only recognised by their text: an ordinary home page is neither.
+  CHECK_FALSE(maintenance_page(fixture("wordpress/home.html")));
   SECTION("a fatal error printed into a 200 page still fails") {
     auto r = evaluate_health("a", "prod", "/", SmokeCheck{}, HealthPolicy{},
                              page(200, "<br />\n<b>Fatal error</b>:  Uncaught Error: Call to undefined function x()"), k_now);

@@ -56,8 +56,11 @@ struct HealthResult {
 /// markers found, in that order.
 std::vector<std::string> fatal_markers(std::string_view body);
 
-/// True when `body` is WordPress' maintenance page ("Briefly unavailable for scheduled maintenance").
-bool is_maintenance_page(std::string_view body);
+/// Which CMS's maintenance page `body` is, described for the report, or nullopt: WordPress'
+/// ("Briefly unavailable for scheduled maintenance") or Drupal's default ("... is currently under
+/// maintenance. We should be back shortly."; a site that customised the message is not recognised,
+/// its 503 status still is).
+std::optional<std::string> maintenance_page(std::string_view body);
 
 /// Evaluate `observation` of `url` against `check` and `policy` at time `now`:
 /// - a failed request -> `request` critical, `unreachable`;
