@@ -32,8 +32,7 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
   for (auto& [earliest, ids] : groups) {
     EntryQuery query;
     query.earliest = earliest;
-    // The journal tests each line against every client id before parsing it: worth it for a few
-    // clients, a loss for many (the month-end run over every client), which are sorted out below.
+    // One group of many clients is every client asked for: no filter to test each event against.
     if (groups.size() > 1 || ids.size() <= k_client_filter_limit) query.clients = std::move(ids);
     auto loaded = load_entries(journal, query, zone);
     if (!loaded) return tl::unexpected(loaded.error());
@@ -46,11 +45,10 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
     std::move(loaded->entries.begin(), loaded->entries.end(), std::back_inserter(all.entries));
     std::move(loaded->problems.begin(), loaded->problems.end(), std::back_inserter(all.problems));
   }
-  auto* loaded = &all;
   // Split once by client rather than letting every summary walk every entry.
   // Positions by client, then one client's entries at a time: never two copies of a year's entries.
   std::unordered_map<std::string, std::vector<std::size_t>> by_client;
-  for (std::size_t i = 0; i < loaded->entries.size(); ++i) by_client[loaded->entries[i].client].push_back(i);
+  for (std::size_t i = 0; i < all.entries.size(); ++i) by_client[all.entries[i].client].push_back(i);
   for (std::size_t c = 0; c < clients.size(); ++c) {
     const auto* client = clients[c];
     // Moved out for the client's last mention, copied for an earlier one (asked twice).
@@ -60,13 +58,13 @@ core::Result<HoursReport> hours_report(const journal::Journal& journal,
     if (auto found = by_client.find(client->id); found != by_client.end()) {
       own.reserve(found->second.size());
       for (auto i : found->second) {
-        if (again) own.push_back(loaded->entries[i]);
-        else own.push_back(std::move(loaded->entries[i]));
+        if (again) own.push_back(all.entries[i]);
+        else own.push_back(std::move(all.entries[i]));
       }
     }
     report.clients.push_back(summarize_client(*client, own, period));
   }
-  report.problems = std::move(loaded->problems);
+  report.problems = std::move(all.problems);
   return report;
 }
 
