@@ -44,14 +44,13 @@ void OverlappedSha256::begin(std::string_view chunk) {
   {
     std::lock_guard lock(m_mutex);
     m_pending = chunk;
-    m_has_work = true;
   }
   m_changed.notify_all();
 }
 
 void OverlappedSha256::end() {
   std::unique_lock lock(m_mutex);
-  m_changed.wait(lock, [this] { return !m_has_work; });
+  m_changed.wait(lock, [this] { return m_pending.empty(); });
 }
 
 std::string OverlappedSha256::hex() {
@@ -62,13 +61,12 @@ std::string OverlappedSha256::hex() {
 void OverlappedSha256::work() {
   std::unique_lock lock(m_mutex);
   while (true) {
-    m_changed.wait(lock, [this] { return m_has_work || m_closing; });
-    if (!m_has_work) return; // closing
+    m_changed.wait(lock, [this] { return !m_pending.empty() || m_closing; });
+    if (m_pending.empty()) return; // closing
     auto chunk = m_pending;
     lock.unlock();
     m_hash.update(chunk); // the caller waits in end() before touching m_hash or the chunk again
     lock.lock();
-    m_has_work = false;
     m_pending = {};
     m_changed.notify_all();
   }

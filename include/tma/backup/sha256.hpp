@@ -53,8 +53,7 @@ private:
 
   std::mutex m_mutex;
   std::condition_variable m_changed;
-  std::string_view m_pending; ///< the chunk the worker is to hash; empty when done
-  bool m_has_work = false;
+  std::string_view m_pending; ///< the chunk the worker is to hash (never empty); empty when done
   bool m_closing = false;
   Sha256 m_hash;
   std::thread m_worker;
