@@ -111,6 +111,7 @@ void read_ssh_settings(MapReader& map, SshTarget& ssh) {
     }
     ssh.options = *v;
   }
+  if (auto v = map.boolean("prefer_aes_gcm")) ssh.prefer_aes_gcm = *v;
 }
 
 void read_http_settings(LoadContext& ctx, const YAML::Node& node, const std::string& key, HttpSettings& http) {

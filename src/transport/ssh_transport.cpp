@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -57,6 +59,39 @@ std::optional<std::string> make_private_dir(const std::string& parent) {
 }
 
 } // namespace
+
+bool cpu_info_has_aes(std::string_view cpuinfo) {
+  std::size_t pos = 0;
+  while (pos < cpuinfo.size()) {
+    auto nl = cpuinfo.find('\n', pos);
+    if (nl == std::string_view::npos) nl = cpuinfo.size();
+    auto line = cpuinfo.substr(pos, nl - pos);
+    pos = nl + 1;
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    auto key = line.substr(0, line.find_first_of(" \t:"));
+    if (key != "flags" && key != "Features") continue;
+    auto words = line.substr(colon + 1);
+    std::size_t at = 0;
+    while (at < words.size()) {
+      auto start = words.find_first_not_of(" \t", at);
+      if (start == std::string_view::npos) break;
+      auto end = std::min(words.find_first_of(" \t", start), words.size());
+      if (words.substr(start, end - start) == "aes") return true;
+      at = end;
+    }
+  }
+  return false;
+}
+
+bool this_machine_has_hardware_aes() {
+  static const bool has_aes = [] {
+    std::ifstream in("/proc/cpuinfo");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return cpu_info_has_aes(text);
+  }();
+  return has_aes;
+}
 
 ControlMasters::ControlMasters(SshSettings settings) : m_settings(std::move(settings)) {
   std::optional<std::string> dir;
@@ -148,6 +183,9 @@ core::Result<std::vector<std::string>> ssh_base_argv(const inventory::SshTarget&
     opt("ControlPath=none");
   }
   for (const auto& extra : target.options) opt(extra);
+  // After `ssh.options`: ssh keeps the first value of an option, so a `Ciphers=` there wins.
+  // `^` only moves AES-GCM to the head of OpenSSH's default set; the set itself is unchanged.
+  if (target.prefer_aes_gcm && settings.hardware_aes) opt("Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com");
   argv.emplace_back("-p");
   argv.push_back(std::to_string(target.port));
   if (!target.user.empty()) {

@@ -199,3 +199,16 @@ TEST_CASE("a missing inventory file is a clear error", "[unit][inventory]") {
   CHECK(result.error()[0].str() ==
         "/nonexistent/sites.yaml: inventory does not exist (give -i FILE or set TMA_INVENTORY)");
 }
+
+TEST_CASE("ssh.prefer_aes_gcm: on by default, off per site, a non-boolean is an error", "[unit][inventory]") {
+  auto on = load_inventory_text(k_minimal, "sites.yaml", fake_env({}));
+  REQUIRE(on);
+  CHECK(on->inventory.site("www")->environments[0].ssh->prefer_aes_gcm);
+  auto off = load_inventory_text(with_site_line("ssh: {prefer_aes_gcm: false}"), "sites.yaml", fake_env({}));
+  REQUIRE(off);
+  CHECK_FALSE(off->inventory.site("www")->environments[0].ssh->prefer_aes_gcm);
+  auto errors = errors_of(with_site_line("ssh: {prefer_aes_gcm: sometimes}"));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].rfind("sites.yaml:10:", 0) == 0);
+  CHECK(errors[0].find("sites.www.ssh.prefer_aes_gcm") != std::string::npos);
+}

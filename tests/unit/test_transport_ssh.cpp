@@ -19,11 +19,17 @@ SshTarget web1() {
   t.connect_timeout = std::chrono::seconds(7);
   return t;
 }
+
+SshSettings without_aes() {
+  SshSettings s;
+  s.hardware_aes = false;
+  return s;
+}
 } // namespace
 
 TEST_CASE("transport::ssh_base_argv builds a bounded, verified call") {
   SECTION("defaults, multiplexed") {
-    auto argv = ssh_base_argv(web1(), {}, std::string("/tmp/tma-abc/%C"), Multiplex::on);
+    auto argv = ssh_base_argv(web1(), without_aes(), std::string("/tmp/tma-abc/%C"), Multiplex::on);
     REQUIRE(argv);
     CHECK(tma::core::join(*argv, " ") ==
           "ssh -T -o BatchMode=yes -o ConnectTimeout=7 -o ConnectionAttempts=1 -o ServerAliveInterval=15 "
@@ -37,13 +43,35 @@ TEST_CASE("transport::ssh_base_argv builds a bounded, verified call") {
     t.jump = "bastion.example";
     t.host_key_checking = tma::inventory::HostKeyChecking::accept_new;
     t.options = {"Ciphers=aes256-gcm@openssh.com"};
-    auto argv = ssh_base_argv(t, {}, std::nullopt, Multiplex::on);
+    auto argv = ssh_base_argv(t, without_aes(), std::nullopt, Multiplex::on);
     REQUIRE(argv);
     CHECK(tma::core::join(*argv, " ") ==
           "ssh -T -o BatchMode=yes -o ConnectTimeout=7 -o ConnectionAttempts=1 -o ServerAliveInterval=15 "
           "-o ServerAliveCountMax=4 -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=\"/kh/known hosts\" "
           "-i /keys/id ed -o IdentitiesOnly=yes -J bastion.example -o LogLevel=ERROR -o ControlMaster=no "
           "-o ControlPath=none -o Ciphers=aes256-gcm@openssh.com -p 2222 -l deploy -- web1.example");
+  }
+  SECTION("AES-GCM first with hardware AES, after the inventory's options, unless the site says no") {
+    SshSettings aes;
+    aes.hardware_aes = true;
+    auto argv = ssh_base_argv(web1(), aes, std::nullopt, Multiplex::off);
+    REQUIRE(argv);
+    CHECK(tma::core::join(*argv, " ").find(
+              "-o ControlPath=none -o Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com -p 2222") !=
+          std::string::npos);
+    auto t = web1();
+    t.options = {"Ciphers=aes256-ctr"};
+    argv = ssh_base_argv(t, aes, std::nullopt, Multiplex::off);
+    REQUIRE(argv);
+    CHECK(tma::core::join(*argv, " ").find("-o Ciphers=aes256-ctr -o Ciphers=^aes128-gcm") != std::string::npos);
+    t = web1();
+    t.prefer_aes_gcm = false;
+    argv = ssh_base_argv(t, aes, std::nullopt, Multiplex::off);
+    REQUIRE(argv);
+    CHECK(tma::core::join(*argv, " ").find("Ciphers") == std::string::npos);
+    argv = ssh_base_argv(web1(), without_aes(), std::nullopt, Multiplex::off);
+    REQUIRE(argv);
+    CHECK(tma::core::join(*argv, " ").find("Ciphers") == std::string::npos);
   }
   SECTION("hostile names are refused") {
     for (std::string host : {"-oProxyCommand=touch /tmp/pwned", "", "a b", "x\ny"}) {
@@ -142,4 +170,13 @@ TEST_CASE("transport::ControlMasters uses a short private directory") {
     CHECK((std::filesystem::status(dir).permissions() & std::filesystem::perms::all) ==
           std::filesystem::perms::owner_all);
   }
+}
+
+TEST_CASE("transport::cpu_info_has_aes reads x86 flags and arm64 features") {
+  CHECK(cpu_info_has_aes("processor\t: 0\nflags\t\t: fpu vme sse2 pclmulqdq aes avx2 sha_ni\nbugs\t\t: spectre_v1\n"));
+  CHECK(cpu_info_has_aes("processor\t: 0\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32\n"));
+  CHECK_FALSE(cpu_info_has_aes("flags\t\t: fpu vme sse2 vaes avx2\n"));           // vaes alone is not the flag
+  CHECK_FALSE(cpu_info_has_aes("model name\t: Intel aes\nflags\t\t: fpu sse2\n")); // only flags count
+  CHECK_FALSE(cpu_info_has_aes(""));
+  CHECK(cpu_info_has_aes("flags\t\t: aes"));
 }

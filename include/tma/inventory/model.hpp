@@ -47,6 +47,7 @@ struct SshTarget {
   std::optional<std::string> jump;
   Seconds connect_timeout{10};
   std::vector<std::string> options; ///< extra `-o Key=Value`, validated at load
+  bool prefer_aes_gcm = true;       ///< AES-GCM first when this CPU has AES instructions
 };
 
 struct HttpSettings {

@@ -16,8 +16,16 @@
 namespace tma::transport {
 
 /// Settings shared by every SSH call of a run (not per site).
+/// Whether a /proc/cpuinfo text names AES instructions (x86 `flags`, arm64 `Features`).
+bool cpu_info_has_aes(std::string_view cpuinfo);
+/// `cpu_info_has_aes` of this machine, read once.
+bool this_machine_has_hardware_aes();
+
 struct SshSettings {
   std::string program = "ssh";
+  /// With hardware AES, AES-GCM costs ssh and sshd half the CPU of OpenSSH's default
+  /// chacha20-poly1305 (docs/performance.md), which is what bounds a backup's throughput.
+  bool hardware_aes = this_machine_has_hardware_aes();
   std::chrono::seconds server_alive_interval{15};
   int server_alive_count_max = 4;
   std::chrono::seconds control_persist{60};
