@@ -11,7 +11,9 @@ For each size, in the same session, alternating:
   1. dd if=/dev/zero of=out bs=1M count=<size> conv=fsync      (what the disk takes durably)
   2. ssh -T ... user@127.0.0.1 cat dump.sql > out.sql          (the obvious alternative)
   3. ssh ... cat dump.sql > out.sql && sync out.sql            (the same, made durable like tma's)
-  4. tma -i sites.yaml backup --site bench-<size>              (a fresh backup each time; the previous
+  4. ssh -c aes128-gcm@openssh.com ... cat dump.sql > out.sql  (the cipher tma asks for first when the
+                                                                CPU has AES instructions: like for like)
+  5. tma -i sites.yaml backup --site bench-<size>              (a fresh backup each time; the previous
                                                                 one is deleted before, untimed)
 Prints a markdown row per run: wall time, MiB/s, CPU time of the waited processes, peak RSS of the
 root process and of the tree.
@@ -140,6 +142,14 @@ def main():
                     print("warning: ssh cat + sync failed: %s" % err[-300:], file=sys.stderr)
                 os.remove(out)
                 row("`ssh cat > file && sync file`", wall, cpu, rss, tree, "ssh+sync")
+                # The same cipher as tma's (docs/transport.md): what is left is tma's own cost.
+                with open(out, "wb") as f:
+                    wall, cpu, rss, tree, code, err = measure(["ssh", "-c", "aes128-gcm@openssh.com"] + ssh_opts +
+                                                              ["%s@127.0.0.1" % user, "cat", dump], stdout=f)
+                if code != 0 or os.path.getsize(out) != os.path.getsize(dump):
+                    print("warning: ssh -c aes128-gcm cat failed: %s" % err[-300:], file=sys.stderr)
+                os.remove(out)
+                row("`ssh -c aes128-gcm cat > file`", wall, cpu, rss, tree, "ssh-gcm")
                 # Older backups are deleted outside the timed run: retention is not part of the copy.
                 shutil.rmtree(os.path.join(tmp, "backups", "bench-%d" % mib), ignore_errors=True)
                 wall, cpu, rss, tree, code, err = measure([tma, "-q", "-i", inventory, "backup", "--site",
@@ -151,9 +161,11 @@ def main():
         for mib in sizes:
             tma_best = max(summary[("tma", mib)])
             print("\n%d MiB, best of each: tma %.1f MiB/s = %.0f %% of `ssh cat > file` (%.1f), %.0f %% of "
-                  "`ssh cat > file && sync file` (%.1f); the disk alone takes %.1f MiB/s durably"
+                  "`ssh cat > file && sync file` (%.1f), %.0f %% of `ssh -c aes128-gcm cat > file` (%.1f); "
+                  "the disk alone takes %.1f MiB/s durably"
                   % (mib, tma_best, 100 * tma_best / max(summary[("ssh", mib)]), max(summary[("ssh", mib)]),
                      100 * tma_best / max(summary[("ssh+sync", mib)]), max(summary[("ssh+sync", mib)]),
+                     100 * tma_best / max(summary[("ssh-gcm", mib)]), max(summary[("ssh-gcm", mib)]),
                      max(summary[("disk", mib)])))
     finally:
         for p in procs:
