@@ -49,29 +49,40 @@ std::string trimmed(std::string_view text) {
   return std::string(t.size() > 600 ? t.substr(t.size() - 600) : t);
 }
 
-/// Run the staged pipeline of `stage` (| compressor) and check every stage's status.
+/// One remote session: `stage` (| compressor), every stage's status checked.
+struct StagedRun {
+  std::vector<std::string> stage;
+  std::string name;
+  std::vector<std::string> compressor;
+  std::vector<int> warning_codes;    ///< stage exit codes that are warnings, not failures
+  std::string stdin_text;            ///< secrets for the stage, sent on stdin
+  std::vector<std::string> version_argv; ///< asked in the same session (the first one of a backup)
+};
+
+/// Run `run` into `sink`; `report` receives what the session printed on stderr (statuses, version,
+/// a missing compressor) whether or not it succeeded.
 core::Result<std::vector<std::string>> run_staged(transport::Transport& transport, const inventory::Environment& env,
-                                                  const std::vector<std::string>& stage, const std::string& name,
-                                                  const std::vector<std::string>& compressor,
-                                                  const transport::OutputSink& sink, std::vector<int> warning_codes,
-                                                  const std::string& stdin_text = {}) {
+                                                  const StagedRun& run, const transport::OutputSink& sink,
+                                                  StageReport& report) {
   transport::Command command;
-  command.argv = {"sh", "-c", staged_pipeline(stage, name, compressor)};
+  command.argv = {"sh", "-c",
+                  with_session_prologue(staged_pipeline(run.stage, run.name, run.compressor), run.version_argv,
+                                        env.path, run.compressor)};
   command.timeout = std::chrono::duration_cast<transport::Milliseconds>(env.command_timeout);
   command.on_stdout = sink;
   command.bulk_stdout = true;
   std::size_t sent = 0;
-  if (!stdin_text.empty()) {
+  if (!run.stdin_text.empty()) {
     // Secrets travel on stdin (inside the SSH channel), never on a command line.
-    command.stdin_source = [&stdin_text, &sent](char* buffer, std::size_t size) {
-      std::size_t n = std::min(size, stdin_text.size() - sent);
-      std::copy_n(stdin_text.data() + sent, n, buffer);
+    command.stdin_source = [&run, &sent](char* buffer, std::size_t size) {
+      std::size_t n = std::min(size, run.stdin_text.size() - sent);
+      std::copy_n(run.stdin_text.data() + sent, n, buffer);
       sent += n;
       return n;
     };
   }
   auto result = transport.run(command);
-  std::string what = fmt::format("{} ({})", name, core::join(stage, " "));
+  std::string what = fmt::format("{} ({})", run.name, core::join(run.stage, " "));
   if (result.outcome == transport::Outcome::output_limit) {
     return core::fail(ErrorKind::io, fmt::format("{}: the local artifact refused more data", what));
   }
@@ -79,26 +90,31 @@ core::Result<std::vector<std::string>> run_staged(transport::Transport& transpor
     auto error = result.error(what);
     return tl::unexpected(error ? *error : core::Error{ErrorKind::remote, what + " failed"});
   }
-  auto report = parse_stage_report(result.err);
+  report = parse_stage_report(result.err);
+  if (!report.missing_compressor.empty()) {
+    return core::fail(ErrorKind::remote, fmt::format("{}: {} is not installed on the server", what,
+                                                     report.missing_compressor));
+  }
   std::vector<std::string> warnings;
-  auto code = report.codes.find(name);
+  auto code = report.codes.find(run.name);
   if (code == report.codes.end()) {
     return core::fail(ErrorKind::remote, fmt::format("{} did not report its exit status (connection cut? exit {}): {}",
                                                      what, result.exit_code, trimmed(report.rest)));
   }
   if (code->second != 0) {
-    bool warning = std::find(warning_codes.begin(), warning_codes.end(), code->second) != warning_codes.end();
+    const auto& codes = run.warning_codes;
+    bool warning = std::find(codes.begin(), codes.end(), code->second) != codes.end();
     if (!warning) {
       return core::fail(ErrorKind::remote, fmt::format("{} failed with exit code {}: {}", what, code->second,
                                                        trimmed(report.rest)));
     }
-    warnings.push_back(fmt::format("{} exited {}: {}", name, code->second, trimmed(report.rest)));
+    warnings.push_back(fmt::format("{} exited {}: {}", run.name, code->second, trimmed(report.rest)));
   }
-  if (!compressor.empty()) {
+  if (!run.compressor.empty()) {
     auto c = report.codes.find("compress");
     if (c == report.codes.end() || c->second != 0) {
-      return core::fail(ErrorKind::remote, fmt::format("{}: compression ({}) failed: {}", what, compressor.front(),
-                                                       trimmed(report.rest)));
+      return core::fail(ErrorKind::remote, fmt::format("{}: compression ({}) failed: {}", what,
+                                                       run.compressor.front(), trimmed(report.rest)));
     }
   }
   if (result.exit_code != 0) {
@@ -158,27 +174,23 @@ std::string staged_pipeline(const std::vector<std::string>& stage, const std::st
   return fmt::format("{{ {}; }} | {}; echo \"@tma-stage compress $?\" >&2", run, transport::shell_join(compressor));
 }
 
-std::string preflight_script(const std::vector<std::string>& version_argv, const std::string& path) {
-  std::string script = "for t in gzip zstd; do command -v \"$t\" >/dev/null 2>&1 && echo \"@tma-compressor $t\"; done; ";
+std::string with_session_prologue(const std::string& pipeline, const std::vector<std::string>& version_argv,
+                                  const std::string& path, const std::vector<std::string>& compressor) {
+  std::string script;
   if (!version_argv.empty()) {
+    // Its own stdin and stdout: the pipeline's stdin may carry secrets, its stdout is the artifact.
     std::string cd = path.empty() ? std::string() : fmt::format("cd -- {} && ", transport::shell_quote(path));
-    script += fmt::format("v=$({}{} 2>/dev/null) && printf '@tma-version %s\\n' \"$v\"; ", cd,
-                          transport::shell_join(version_argv));
+    script += fmt::format("({}v=$({} 2>/dev/null) && printf '@tma-version %s\\n' \"$v\" >&2; exit 0) "
+                          "</dev/null >/dev/null & ",
+                          cd, transport::shell_join(version_argv));
   }
-  return script + "exit 0";
-}
-
-Preflight parse_preflight(std::string_view out) {
-  Preflight found;
-  constexpr std::string_view compressor = "@tma-compressor ", version = "@tma-version ";
-  while (!out.empty()) {
-    auto end = out.find('\n');
-    auto line = out.substr(0, end);
-    out.remove_prefix(end == std::string_view::npos ? out.size() : end + 1);
-    if (line.rfind(compressor, 0) == 0) found.compressors.emplace_back(core::trim(line.substr(compressor.size())));
-    if (line.rfind(version, 0) == 0) found.version = std::string(core::trim(line.substr(version.size())));
+  if (!compressor.empty()) {
+    script += fmt::format("command -v {0} >/dev/null 2>&1 || {{ echo '@tma-no-compressor '{0} >&2; wait; exit 0; }}; ",
+                          transport::shell_quote(compressor.front()));
   }
-  return found;
+  script += pipeline;
+  if (!version_argv.empty()) script += "; wait";
+  return script;
 }
 
 StageReport parse_stage_report(const std::string& stderr_text) {
@@ -188,7 +200,15 @@ StageReport parse_stage_report(const std::string& stderr_text) {
     auto end = stderr_text.find('\n', pos);
     auto line = std::string_view(stderr_text).substr(pos, end == std::string::npos ? std::string::npos : end - pos);
     pos = end == std::string::npos ? stderr_text.size() : end + 1;
-    constexpr std::string_view marker = "@tma-stage ";
+    constexpr std::string_view marker = "@tma-stage ", version = "@tma-version ", missing = "@tma-no-compressor ";
+    if (line.rfind(version, 0) == 0) {
+      report.version = std::string(core::trim(line.substr(version.size())));
+      continue;
+    }
+    if (line.rfind(missing, 0) == 0) {
+      report.missing_compressor = std::string(core::trim(line.substr(missing.size())));
+      continue;
+    }
     if (line.rfind(marker, 0) == 0) {
       auto rest = line.substr(marker.size());
       auto space = rest.find(' ');
@@ -253,34 +273,36 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
   const auto& site = *c.site;
   const auto& env = *c.env;
   auto& transport = *c.transport;
-  const std::string wanted = compression_name(site.backup.compression);
+  std::string compression = compression_name(site.backup.compression);
+  std::vector<std::string> notes;
 
-  // One round trip: which compressor the server has (it decides where compression happens) and
-  // the CMS version at backup time (best effort).
+  // The first session also asks the CMS version (best effort) and checks the compressor: no
+  // round trip of their own.
   std::vector<std::string> version_argv;
   if (site.cms == inventory::Cms::wordpress) {
     version_argv = {env.binary("wp"), "--path=" + env.path, "core", "version"};
   } else if (site.cms == inventory::Cms::drupal) {
     version_argv = {env.binary("drush"), "status", "--field=drupal-version"};
   }
-  transport::Command probe;
-  probe.argv = {"sh", "-c", preflight_script(version_argv, env.path)};
-  probe.cwd = "-";
-  probe.timeout = transport::Milliseconds{60'000};
-  auto probed = transport.run(probe);
-  if (auto error = probed.error("probe for compressors and CMS version")) return tl::unexpected(*error);
-  auto preflight = parse_preflight(probed.out);
-  if (!preflight.version.empty()) c.manifest->versions["core"] = preflight.version;
-  std::string compression = wanted;
-  std::vector<std::string> notes;
-  if (wanted != "none" &&
-      std::find(preflight.compressors.begin(), preflight.compressors.end(), wanted) == preflight.compressors.end()) {
-    notes.push_back(fmt::format("{} is not installed on the server: artifacts stored uncompressed", wanted));
-    compression = "none";
-  }
+  auto stream = [&](const std::string& base, ArtifactKind kind, StagedRun run) -> core::Result<ArtifactInfo> {
+    for (;;) {
+      run.compressor = compressor_argv(compression);
+      StageReport report;
+      auto artifact = stream_artifact(c.dir, base + extension(compression), kind, compression,
+                                      [&](const transport::OutputSink& sink) {
+                                        return run_staged(transport, env, run, sink, report);
+                                      });
+      if (!report.version.empty()) c.manifest->versions["core"] = report.version;
+      run.version_argv.clear();
+      version_argv.clear();
+      if (artifact || report.missing_compressor.empty()) return artifact;
+      // Nothing ran: store this and the next artifacts uncompressed, as the inventory's default allows.
+      notes.push_back(fmt::format("{} is not installed on the server: artifacts stored uncompressed", compression));
+      compression = "none";
+    }
+  };
 
   std::vector<ArtifactInfo> artifacts;
-  auto compressor = compressor_argv(compression);
   if (site.backup.database && site.backup.database_dump) {
     const auto& spec = *site.backup.database_dump;
     auto password = transport::resolve_secret(spec.password, "backup.database.password");
@@ -288,20 +310,14 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
     const std::string options = mysql_option_file(spec, *password);
     auto script = plain_dump_script(spec, options.size());
     if (!script) return tl::unexpected(script.error());
-    std::vector<std::string> stage{"sh", "-c", *script};
-    auto artifact = stream_artifact(c.dir, "database.sql" + extension(compression), ArtifactKind::database, compression,
-                                    [&](const transport::OutputSink& sink) {
-                                      return run_staged(transport, env, stage, "dump", compressor, sink, {}, options);
-                                    });
+    auto artifact = stream("database.sql", ArtifactKind::database,
+                           StagedRun{{"sh", "-c", *script}, "dump", {}, {}, options, version_argv});
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   } else if (site.backup.database) {
     auto dump = dump_argv(site, env);
     if (!dump) return tl::unexpected(dump.error());
-    auto artifact = stream_artifact(c.dir, "database.sql" + extension(compression), ArtifactKind::database, compression,
-                                    [&](const transport::OutputSink& sink) {
-                                      return run_staged(transport, env, *dump, "dump", compressor, sink, {});
-                                    });
+    auto artifact = stream("database.sql", ArtifactKind::database, StagedRun{*dump, "dump", {}, {}, {}, version_argv});
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   }
@@ -311,10 +327,7 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
     tar.push_back("--");
     for (const auto& path : site.backup.paths) tar.push_back(path);
     // GNU tar exits 1 when a file changed while it was read: the archive is complete, keep a warning.
-    auto artifact = stream_artifact(c.dir, "files.tar" + extension(compression), ArtifactKind::files, compression,
-                                    [&](const transport::OutputSink& sink) {
-                                      return run_staged(transport, env, tar, "tar", compressor, sink, {1});
-                                    });
+    auto artifact = stream("files.tar", ArtifactKind::files, StagedRun{tar, "tar", {}, {1}, {}, version_argv});
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   }

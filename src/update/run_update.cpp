@@ -5,6 +5,7 @@
 #include <tma/core/log.hpp>
 #include <tma/core/signals.hpp>
 #include <tma/incident/incident.hpp>
+#include <tma/run/parallel.hpp>
 #include <tma/update/engine_backup.hpp>
 #include <tma/update/health.hpp>
 #include <tma/update/journal_recorder.hpp>
@@ -20,7 +21,6 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
-#include <thread>
 
 namespace tma::update {
 
@@ -138,25 +138,6 @@ SitePlan plan_one(const inventory::Site& site, const UpdateOptions& options, con
     out.plan = std::move(*plan);
   }
   return out;
-}
-
-// One worker per site at a time, `jobs` workers; stops starting new items when `stop()` says so.
-template <typename Work, typename Stop>
-void for_each_parallel(std::size_t count, int jobs, Work&& work, Stop&& stop) {
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < count; i = next++) {
-      work(i, stop());
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 1; i < std::min<int>(std::max(jobs, 1), static_cast<int>(count)); ++i) {
-    threads.emplace_back(worker);
-  }
-  worker();
-  for (auto& t : threads) {
-    t.join();
-  }
 }
 
 std::mutex g_journal_reads; // incident numbering reads the journal, then writes: one site at a time
@@ -469,7 +450,7 @@ core::Result<void> check_request(const std::vector<const inventory::Site*>& site
 std::vector<SitePlan> plan_sites(const std::vector<const inventory::Site*>& sites, const UpdateOptions& options,
                                  const UpdateServices& services) {
   std::vector<SitePlan> out(sites.size());
-  for_each_parallel(
+  run::for_each_parallel(
       sites.size(), options.jobs,
       [&](std::size_t i, bool stopped) {
         if (stopped) {
@@ -488,7 +469,7 @@ std::vector<SiteRun> run_sites(const std::vector<const inventory::Site*>& sites,
                                const UpdateServices& services) {
   std::vector<SiteRun> out(sites.size());
   std::atomic<int> failures{0};
-  for_each_parallel(
+  run::for_each_parallel(
       sites.size(), options.jobs,
       [&](std::size_t i, bool stopped) {
         const auto& site = *sites[i];

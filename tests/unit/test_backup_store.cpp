@@ -12,6 +12,7 @@
 #include <tma/backup/methods.hpp>
 #include <tma/backup/store.hpp>
 #include <tma/backup/verify.hpp>
+#include <tma/core/text.hpp>
 #include <tma/transport/process.hpp>
 
 #include "support/fake_transport.hpp"
@@ -19,6 +20,7 @@
 
 namespace fs = std::filesystem;
 using namespace tma::backup;
+using tma::test::FakeTransport;
 using tma::test::TempDir;
 
 namespace {
@@ -203,32 +205,114 @@ TEST_CASE("staged pipeline reports every stage", "[backup][store]") {
   CHECK(report.codes.at("compress") == 0);
 }
 
-TEST_CASE("preflight: compressors and CMS version in one remote command", "[backup][store]") {
+TEST_CASE("session prologue: CMS version and compressor check in the dump's own session", "[backup][store]") {
   TempDir dir;
   auto site = dir.path() / "it's a site";
   fs::create_directories(site);
   std::ofstream(site / "version.txt") << "6.4.3\n";
-  auto run = [&](const std::vector<std::string>& version_argv) {
+  struct Ran {
     std::string out;
-    tma::transport::ProcessOptions options;
-    options.on_stdout = tma::transport::string_sink(out, 1 << 20);
-    auto r = tma::transport::run_process({"sh", "-c", preflight_script(version_argv, site.string())}, options);
-    REQUIRE(r);
-    CHECK(r->exit_code == 0);
-    return parse_preflight(out);
+    tma::backup::StageReport report;
+    int exit_code = -1;
   };
-  // The version command runs in the site path (quoted): `cat version.txt` finds the file there.
-  auto found = run({"cat", "version.txt"});
-  CHECK(found.version == "6.4.3");
-  CHECK(std::find(found.compressors.begin(), found.compressors.end(), "gzip") != found.compressors.end());
+  auto run = [&](const std::vector<std::string>& stage, const std::vector<std::string>& version_argv,
+                 const std::vector<std::string>& compressor, std::string stdin_text = {}) {
+    Ran ran;
+    std::string err;
+    tma::transport::ProcessOptions options;
+    options.on_stdout = tma::transport::string_sink(ran.out, 1 << 20);
+    options.on_stderr = [&err](std::string_view c) {
+      err.append(c);
+      return true;
+    };
+    std::size_t sent = 0;
+    options.stdin_source = [&](char* buffer, std::size_t size) {
+      std::size_t n = std::min(size, stdin_text.size() - sent);
+      std::copy_n(stdin_text.data() + sent, n, buffer);
+      sent += n;
+      return n;
+    };
+    auto script = with_session_prologue(staged_pipeline(stage, "dump", compressor), version_argv, site.string(),
+                                        compressor);
+    auto r = tma::transport::run_process({"sh", "-c", script}, options);
+    REQUIRE(r);
+    ran.exit_code = r->exit_code;
+    ran.report = parse_stage_report(err);
+    return ran;
+  };
+  // The version command runs in the site path (quoted), beside a compressed pipeline.
+  auto found = run({"printf", "payload"}, {"cat", "version.txt"}, {"gzip", "-c"});
+  CHECK(found.exit_code == 0);
+  CHECK(found.report.version == "6.4.3");
+  CHECK(found.report.codes.at("dump") == 0);
+  CHECK(found.report.codes.at("compress") == 0);
+  CHECK(found.report.missing_compressor.empty());
+  REQUIRE(found.out.size() > 2);
+  CHECK(found.out.substr(0, 2) == "\x1f\x8b"); // gzip magic: the version did not reach stdout
+  CHECK(found.report.rest.find("@tma-") == std::string::npos);
   // A failing version command leaves the version unknown, not an error.
-  auto failed = run({"sh", "-c", "echo 9.9.9; exit 3"});
-  CHECK(failed.version.empty());
-  CHECK(failed.compressors == found.compressors);
-  CHECK(run({}).version.empty());
-  auto parsed = parse_preflight("noise\n@tma-compressor zstd\n@tma-version 10.2.1 \n");
-  CHECK(parsed.compressors == std::vector<std::string>{"zstd"});
-  CHECK(parsed.version == "10.2.1");
+  auto failed = run({"printf", "payload"}, {"sh", "-c", "echo 9.9.9; exit 3"}, {});
+  CHECK(failed.exit_code == 0);
+  CHECK(failed.report.version.empty());
+  CHECK(failed.out == "payload");
+  // The pipeline's stdin (secrets, a dump to import) is the pipeline's alone.
+  auto isolated = run({"cat"}, {"sh", "-c", "cat; echo 1.0"}, {}, "secret option file");
+  CHECK(isolated.out == "secret option file");
+  CHECK(isolated.report.version == "1.0");
+  // A missing compressor ends the session before the pipeline runs.
+  auto missing = run({"sh", "-c", "echo ran > ran.txt; printf payload"}, {"cat", "version.txt"},
+                     {"tma-no-such-compressor", "-c"});
+  CHECK(missing.report.missing_compressor == "tma-no-such-compressor");
+  CHECK(missing.report.codes.empty());
+  CHECK(missing.out.empty());
+  CHECK(missing.report.version == "6.4.3");
+  CHECK_FALSE(fs::exists(site / "ran.txt"));
+  CHECK_FALSE(fs::exists(fs::current_path() / "ran.txt"));
+  // Without a version command nor a compressor it is the pipeline itself.
+  CHECK(with_session_prologue("true", {}, "/srv", {}) == "true");
+}
+
+TEST_CASE("ssh method: a server without the compressor costs one session, not a probe", "[backup][store]") {
+  TempDir dir;
+  tma::inventory::Site site;
+  site.name = "acme";
+  site.backup.paths = {};
+  tma::inventory::Environment env;
+  env.name = "prod";
+  env.path = "/srv/acme";
+  Manifest manifest;
+  tma::test::FakeTransport fake;
+  auto dump = dump_argv(site, env);
+  REQUIRE(dump);
+  const std::vector<std::string> version{"wp", "--path=/srv/acme", "core", "version"};
+  // The first session learns the version, finds no gzip and runs nothing; the second one dumps.
+  fake.reply("sh -c " + with_session_prologue(staged_pipeline(*dump, "dump", {"gzip", "-c"}), version, env.path,
+                                              {"gzip", "-c"}),
+             FakeTransport::exit(0, "@tma-version 6.4.3\n@tma-no-compressor gzip\n"));
+  auto dumped = FakeTransport::ok("-- MariaDB dump\nINSERT INTO t VALUES (1);\n-- Dump completed on 2026-11-29\n");
+  dumped.err = "@tma-stage dump 0\n";
+  fake.reply("sh -c " + with_session_prologue(staged_pipeline(*dump, "dump", {}), {}, env.path, {}), dumped);
+  fake.reply_default(FakeTransport::exit(99, "unexpected command"));
+
+  MethodContext context;
+  context.site = &site;
+  context.env = &env;
+  context.transport = &fake;
+  context.dir = dir.path().string();
+  context.manifest = &manifest;
+  auto artifacts = run_ssh_method(context);
+  INFO(tma::core::join(fake.command_lines(), "\n"));
+  REQUIRE(artifacts);
+  REQUIRE(artifacts->size() == 1);
+  CHECK(artifacts->at(0).name == "database.sql");
+  CHECK(artifacts->at(0).compression == "none");
+  CHECK(artifacts->at(0).warnings ==
+        std::vector<std::string>{"gzip is not installed on the server: artifacts stored uncompressed"});
+  CHECK(manifest.versions.at("core") == "6.4.3");
+  CHECK(fake.calls().size() == 2);
+  CHECK(fs::exists(dir.path() / "database.sql"));
+  CHECK_FALSE(fs::exists(dir.path() / "database.sql.gz"));
+  CHECK_FALSE(fs::exists(dir.path() / "database.sql.gz.partial"));
 }
 
 TEST_CASE("overlapped SHA-256 equals the plain one over mixed chunk sizes", "[backup][store]") {

@@ -51,21 +51,24 @@ struct MethodContext {
 std::string staged_pipeline(const std::vector<std::string>& stage, const std::string& stage_name,
                             const std::vector<std::string>& compressor);
 
-/// One remote round trip before the dump: which compressors the server has and, when
-/// `version_argv` is not empty, the CMS version (run in `path`; best effort, its failure is not
-/// an error). Prints `@tma-compressor <tool>` lines, then `@tma-version <text>`. Pure, tested.
-std::string preflight_script(const std::vector<std::string>& version_argv, const std::string& path);
-
-struct Preflight {
-  std::vector<std::string> compressors; ///< "gzip", "zstd" (those found on the server)
-  std::string version;                  ///< empty when unknown
-};
-Preflight parse_preflight(std::string_view out);
+/// `pipeline` preceded, in the same remote session, by what a backup needs to know first (no
+/// round trip of its own):
+/// - when `version_argv` is not empty, the CMS version, run in `path` in the background so the
+///   pipeline does not wait for it, printed on stderr as `@tma-version <text>` (best effort: its
+///   failure prints nothing and is not an error); the script waits for it before it ends;
+/// - when `compressor` is not empty, a check that it exists on the server: otherwise the session
+///   prints `@tma-no-compressor <tool>` and ends before the pipeline runs.
+/// Pure, tested by running it.
+std::string with_session_prologue(const std::string& pipeline, const std::vector<std::string>& version_argv,
+                                  const std::string& path, const std::vector<std::string>& compressor);
 
 /// The `@tma-stage` statuses found in `stderr_text` (name -> exit code), and the text without them.
+/// Also the prologue's lines (`with_session_prologue`).
 struct StageReport {
   std::map<std::string, int> codes;
   std::string rest;
+  std::string version;            ///< `@tma-version`, empty when unknown
+  std::string missing_compressor; ///< `@tma-no-compressor`: the tool the server lacks
 };
 StageReport parse_stage_report(const std::string& stderr_text);
 
