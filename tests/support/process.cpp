@@ -31,36 +31,43 @@ std::vector<std::string> environment(const std::map<std::string, std::optional<s
   return out;
 }
 
-pid_t start(const std::vector<std::string>& args, const std::map<std::string, std::optional<std::string>>& env,
-            const std::string& out_path, const std::string& err_path, const std::optional<std::string>& cwd) {
-  auto env_strings = environment(env);
+const char* or_null_device(const std::string& path) { return path.empty() ? "/dev/null" : path.c_str(); }
+
+} // namespace
+
+pid_t start_process(const SpawnSpec& spec) {
+  auto env_strings = environment(spec.env);
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::vector<std::string> copy = args;
+  std::vector<std::string> copy = spec.argv;
   std::vector<char*> argv;
   for (auto& s : copy) argv.push_back(s.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.empty() ? "/dev/null" : out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (!err_path.empty() && err_path == out_path) {
+  posix_spawn_file_actions_addopen(&actions, 0, or_null_device(spec.stdin_path), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, or_null_device(spec.out_path), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (!spec.err_path.empty() && spec.err_path == spec.out_path) {
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
   } else {
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.empty() ? "/dev/null" : err_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, or_null_device(spec.err_path), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
   }
-  if (cwd) posix_spawn_file_actions_addchdir_np(&actions, cwd->c_str());
+  if (spec.cwd) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd->c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (spec.own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("posix_spawnp " + args[0] + ": " + std::strerror(rc));
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw std::runtime_error("posix_spawnp " + spec.argv.at(0) + ": " + std::strerror(rc));
   return pid;
 }
-
-} // namespace
 
 int wait_for(pid_t pid) {
   int status = 0;
@@ -76,7 +83,7 @@ Output run_program(const std::vector<std::string>& argv, const std::optional<std
   auto out_path = dir.file("stdout");
   auto err_path = dir.file("stderr");
   Output output;
-  output.exit_code = wait_for(start(argv, env, out_path, err_path, cwd));
+  output.exit_code = wait_for(start_process({argv, env, cwd, {}, out_path, err_path}));
   output.out = read_file(out_path);
   output.err = read_file(err_path);
   return output;
@@ -90,7 +97,7 @@ Output git(const std::string& dir, const std::vector<std::string>& args) {
 
 pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::optional<std::string>>& env,
             const std::string& err_path) {
-  return start(argv, env, err_path, err_path, std::nullopt);
+  return start_process({argv, env, std::nullopt, {}, err_path, err_path});
 }
 
 pid_t spawn_helper(const std::string& test_name, const std::map<std::string, std::optional<std::string>>& env,

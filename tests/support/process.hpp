@@ -13,6 +13,18 @@
 
 namespace tma::test {
 
+/// One child process: the single place tests spawn from (run_program, run_tma, Background, spawn).
+struct SpawnSpec {
+  std::vector<std::string> argv;                          ///< argv[0] looked up on PATH
+  std::map<std::string, std::optional<std::string>> env;  ///< added to (nullopt: removed from) ours
+  std::optional<std::string> cwd;
+  std::string stdin_path;                                 ///< empty: /dev/null
+  std::string out_path, err_path;                         ///< empty: /dev/null; the same path: one file
+  bool own_group = false;                                 ///< its own process group, to kill it whole
+};
+/// Start `spec`; throws when it cannot be spawned.
+pid_t start_process(const SpawnSpec& spec);
+
 /// Run `argv` (argv[0] looked up on PATH) in `cwd`, wait, capture output.
 Output run_program(const std::vector<std::string>& argv, const std::optional<std::string>& cwd = std::nullopt,
                    const std::map<std::string, std::optional<std::string>>& env = {});

@@ -1,8 +1,6 @@
 #include "support/run_program.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,9 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
-
-extern char** environ;
 
 namespace tma::test {
 
@@ -27,50 +24,7 @@ ProgramResult run_program(const std::vector<std::string>& args, const ProgramOpt
   auto out_path = dir.file("stdout");
   auto err_path = dir.file("stderr");
 
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string entry = *e;
-    if (options.env.count(entry.substr(0, entry.find('=')))) {
-      continue;
-    }
-    env_strings.push_back(entry);
-  }
-  for (const auto& [name, value] : options.env) {
-    if (value) {
-      env_strings.push_back(name + "=" + *value);
-    }
-  }
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_strings = args;
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) {
-    argv.push_back(s.data());
-  }
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (options.cwd) {
-    posix_spawn_file_actions_addchdir_np(&actions, options.cwd->c_str());
-  }
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    throw std::runtime_error("posix_spawnp " + args.at(0) + ": " + std::strerror(rc));
-  }
+  pid_t pid = start_process({args, options.env, options.cwd, in_path, out_path, err_path, true});
   ProgramResult result;
   auto deadline = std::chrono::steady_clock::now() + options.timeout;
   int status = 0;
@@ -112,51 +66,7 @@ std::string make_temp_dir() {
 } // namespace
 
 Background::Background(const std::vector<std::string>& args, const ProgramOptions& options) : m_dir(make_temp_dir()) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string entry = *e;
-    if (!options.env.count(entry.substr(0, entry.find('=')))) {
-      env_strings.push_back(entry);
-    }
-  }
-  for (const auto& [name, value] : options.env) {
-    if (value) {
-      env_strings.push_back(name + "=" + *value);
-    }
-  }
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_strings = args;
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) {
-    argv.push_back(s.data());
-  }
-  argv.push_back(nullptr);
-  auto out_path = m_dir + "/stdout";
-  auto err_path = m_dir + "/stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (options.cwd) {
-    posix_spawn_file_actions_addchdir_np(&actions, options.cwd->c_str());
-  }
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    throw std::runtime_error("posix_spawnp " + args.at(0) + ": " + std::strerror(rc));
-  }
-  m_pid = pid;
+  m_pid = start_process({args, options.env, options.cwd, {}, m_dir + "/stdout", m_dir + "/stderr", true});
 }
 
 Background::~Background() {
