@@ -10,18 +10,6 @@
 
 namespace tma::cli {
 
-std::string url_host_key(std::string_view url) {
-  auto scheme = url.find("://");
-  auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-  auto end = rest.find_first_of("/?#");
-  auto authority = rest.substr(0, end);
-  auto at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    authority = authority.substr(at + 1);
-  }
-  return std::string(authority);
-}
-
 void write_report_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;

@@ -6,9 +6,6 @@
 
 namespace tma::cli {
 
-/// `host:port`-like key of a URL for the per-host limit (`example.org`), "" when none.
-std::string url_host_key(std::string_view url);
-
 /// Write `text` to `path` (a report file such as --junit); throws TmaError (exit 74) on failure.
 void write_report_file(const std::string& path, const std::string& text);
 

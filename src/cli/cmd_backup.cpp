@@ -1,13 +1,9 @@
 // `tma backup`, `tma backup verify`, `tma backup prune` and `tma backups` (docs/backup.md).
 
-#include <atomic>
-#include <map>
-#include <mutex>
-#include <thread>
-
 #include <fmt/format.h>
 
 #include <tma/backup/engine.hpp>
+#include <tma/backup/run_many.hpp>
 #include <tma/backup/schedule.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/exit_code.hpp>
@@ -39,6 +35,7 @@ struct BackupCli {
   inventory::Selection selection;
   bool due = false;
   int jobs = 1;
+  int per_host = 2;
   std::string kind = "manual";
   std::string lock_wait = "0s";
   report::Format format = report::Format::table;
@@ -57,7 +54,6 @@ int exit_bits(const core::Error& error) {
 void run_backups(Context& context, const BackupCli& cli) {
   auto kind = backup::parse_backup_kind(cli.due ? "scheduled" : cli.kind);
   if (!kind) throw core::UsageError(kind.error());
-  if (cli.jobs < 1 || cli.jobs > 64) throw core::UsageError("--jobs must be between 1 and 64");
   auto targets = backup_targets(context, cli.selection, inventory::EmptySelection::error);
   context.print_warnings();
   const auto& inventory = context.inventory();
@@ -92,33 +88,10 @@ void run_backups(Context& context, const BackupCli& cli) {
     }
   }
 
-  // One worker per site at a time: the environments of a site share its lock.
-  std::map<std::string, std::vector<inventory::Target>> by_site;
-  for (const auto& t : work) by_site[t.site->name].push_back(t);
-  std::vector<std::vector<inventory::Target>> queue;
-  for (auto& [name, list] : by_site) queue.push_back(list);
-  std::vector<backup::BackupOutcome> outcomes;
-  std::mutex mutex;
-  std::atomic<std::size_t> next{0};
   backup::BackupOptions options;
   options.kind = *kind;
   options.lock_wait = parse_wait(cli.lock_wait);
-  auto worker = [&] {
-    for (std::size_t i = next++; i < queue.size(); i = next++) {
-      for (const auto& t : queue[i]) {
-        auto outcome = backup::run_backup(inventory, *t.site, *t.env, options, services);
-        std::lock_guard<std::mutex> guard(mutex);
-        outcomes.push_back(std::move(outcome));
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 1; i < std::min<int>(cli.jobs, static_cast<int>(queue.size())); ++i) threads.emplace_back(worker);
-  worker();
-  for (auto& thread : threads) thread.join();
-  std::sort(outcomes.begin(), outcomes.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.site, a.env) < std::tie(b.site, b.env);
-  });
+  auto outcomes = backup::run_backups(inventory, work, options, services, run::RunOptions{cli.jobs, cli.per_host});
 
   int bits = 0;
   std::vector<std::string> locked;
@@ -292,7 +265,10 @@ void setup_backup(CLI::App& app, Context& context) {
   add_selection(*cmd, cli->selection);
   add_format(*cmd, cli->format);
   cmd->add_flag("--due", cli->due, "Only the sites whose backup.schedule has a slot since their last good backup");
-  cmd->add_option("--jobs,-j", cli->jobs, "Sites backed up in parallel")->type_name("N");
+  cmd->add_option("--jobs,-j", cli->jobs, "Sites backed up at once")->check(CLI::Range(1, 64))->default_str("1");
+  cmd->add_option("--per-host", cli->per_host, "Sites of one server backed up at once")
+      ->check(CLI::Range(1, 64))
+      ->default_str("2");
   cmd->add_option("--kind", cli->kind, "Recorded kind: manual, scheduled, pre-update")->type_name("KIND");
   cmd->add_option("--lock-wait", cli->lock_wait, "Wait this long for a site locked by another tma (default 0s: exit 75)")
       ->type_name("DURATION");

@@ -18,12 +18,6 @@
 namespace tma::cli {
 namespace {
 
-std::string shell_host_key(const inventory::Environment& env) {
-  if (env.local) return "local";
-  if (env.ssh) return fmt::format("{}:{}", env.ssh->host, env.ssh->port);
-  return url_host_key(env.url);
-}
-
 // A `check` event per site with its installed-versions snapshot. Without a journal repository
 // (a plain inventory directory), the check still runs: one warning, nothing recorded.
 void record_checks(Context& context, const std::vector<check::SiteCheck>& sites, int exit_code) {
@@ -117,7 +111,7 @@ void setup_check(CLI::App& app, Context& context) {
     std::vector<run::Job> jobs;
     for (std::size_t i = 0; i < targets->size(); ++i) {
       const auto& target = (*targets)[i];
-      jobs.push_back(run::Job{target.site->name, target.env->name, shell_host_key(*target.env),
+      jobs.push_back(run::Job{target.site->name, target.env->name, run::host_key(*target.env),
                               [&slots, &inputs, target, i] {
                                 slots[i] = check::run_check(*target.site, *target.env, inputs);
                                 return run::SiteResult{};

@@ -67,7 +67,7 @@ void setup_health(CLI::App& app, Context& context) {
     std::vector<run::Job> jobs;
     for (std::size_t i = 0; i < targets->size(); ++i) {
       const auto& target = (*targets)[i];
-      jobs.push_back(run::Job{target.site->name, target.env->name, url_host_key(target.env->url),
+      jobs.push_back(run::Job{target.site->name, target.env->name, run::url_host_key(target.env->url),
                               [&slots, &http, target, i] {
                                 slots[i] = check::run_health(*target.site, *target.env, http);
                                 return run::SiteResult{};

@@ -30,21 +30,6 @@ void worsen(SiteResult& result, Status status, std::optional<core::Error> error 
   }
 }
 
-std::string url_host(const std::string& url) {
-  auto scheme = url.find("://");
-  auto start = scheme == std::string::npos ? 0 : scheme + 3;
-  auto end = url.find_first_of("/?#", start);
-  auto authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  auto at = authority.rfind('@');
-  return at == std::string::npos ? authority : authority.substr(at + 1);
-}
-
-std::string host_for(const inventory::Environment& env) {
-  if (env.local) return "local";
-  if (env.ssh) return fmt::format("{}:{}", env.ssh->host, env.ssh->port);
-  return url_host(env.url);
-}
-
 std::string first_line(std::string_view text, std::size_t& pos) {
   auto nl = text.find('\n', pos);
   auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -150,7 +135,7 @@ std::vector<Job> ping_jobs(const std::vector<inventory::Target>& targets, const 
     Job job;
     job.site = t.site->name;
     job.env = t.env->name;
-    job.host = host_for(*t.env);
+    job.host = host_key(*t.env);
     job.work = [site = t.site, env = t.env, &transports, &http, options] {
       return ping_target(*site, *env, transports, http, options);
     };

@@ -122,6 +122,21 @@ std::string_view to_string(Status status) {
   return "failed";
 }
 
+std::string url_host_key(std::string_view url) {
+  auto scheme = url.find("://");
+  auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  auto at = authority.rfind('@');
+  if (at != std::string_view::npos) authority = authority.substr(at + 1);
+  return std::string(authority);
+}
+
+std::string host_key(const inventory::Environment& env) {
+  if (env.local) return "local";
+  if (env.ssh) return fmt::format("{}:{}", env.ssh->host, env.ssh->port);
+  return url_host_key(env.url);
+}
+
 Status status_for(const core::Error& error) {
   switch (error.kind) {
   case core::ErrorKind::unreachable: return Status::unreachable;

@@ -179,3 +179,17 @@ TEST_CASE("run::run_jobs draws and erases a progress line when asked") {
   CHECK(text.size() >= 4);
   CHECK(text.substr(text.size() - 4) == "\r\x1b[K"); // erased at the end
 }
+
+TEST_CASE("run::host_key: the server of a target for the per-host limit") {
+  tma::inventory::Environment env;
+  env.url = "https://user:secret@shop.example:8443/path?q#f";
+  CHECK(tma::run::host_key(env) == "shop.example:8443");
+  CHECK(tma::run::url_host_key("http://a.example") == "a.example");
+  CHECK(tma::run::url_host_key("") == "");
+  env.ssh = tma::inventory::SshTarget{};
+  env.ssh->host = "web1.example";
+  env.ssh->port = 2222;
+  CHECK(tma::run::host_key(env) == "web1.example:2222");
+  env.local = true;
+  CHECK(tma::run::host_key(env) == "local");
+}

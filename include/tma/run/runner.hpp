@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <tma/core/error.hpp>
+#include <tma/inventory/model.hpp>
 
 namespace tma::run {
 
@@ -53,6 +54,12 @@ struct RunOptions {
   int per_host = 2; ///< at most this many jobs per `Job::host` at once (>= 1)
   Progress progress = Progress::automatic;
 };
+
+/// The host part of a URL for the per-host limit (`example.org:8443`, userinfo dropped), "" when none.
+std::string url_host_key(std::string_view url);
+/// The server a (site, env) target's commands run on, for `Job::host`: `local`, the ssh
+/// `host:port`, else the URL's host.
+std::string host_key(const inventory::Environment& env);
 
 /// Run every job and return one result per job, sorted by site (a site's jobs keep their given order). After Ctrl-C, jobs not yet
 /// started are returned as `skipped` with an `interrupted` error; running ones finish (their
