@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/backup/local_compressor.hpp>
 #include <tma/backup/store.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/redact.hpp>
@@ -284,21 +285,36 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
   } else if (site.cms == inventory::Cms::drupal) {
     version_argv = {env.binary("drush"), "status", "--field=drupal-version"};
   }
+  const auto where = site.backup.compress_on;
+  bool here = where == inventory::CompressOn::local; // compress on this machine
   auto stream = [&](const std::string& base, ArtifactKind kind, StagedRun run) -> core::Result<ArtifactInfo> {
     for (;;) {
-      run.compressor = compressor_argv(compression);
+      const auto compressor = compressor_argv(compression);
+      run.compressor = here ? std::vector<std::string>{} : compressor;
       StageReport report;
-      auto artifact = stream_artifact(c.dir, base + extension(compression), kind, compression,
-                                      [&](const transport::OutputSink& sink) {
-                                        return run_staged(transport, env, run, sink, report);
-                                      });
+      auto artifact = stream_artifact(
+          c.dir, base + extension(compression), kind, compression,
+          [&](const transport::OutputSink& sink) -> core::Result<std::vector<std::string>> {
+            if (!here || compressor.empty()) return run_staged(transport, env, run, sink, report);
+            LocalCompressor local(compressor, sink);
+            auto produced = run_staged(
+                transport, env, run, [&local](std::string_view chunk) { return local.push(chunk); }, report);
+            // A compressor that died explains a refused stream better than the stream's own message.
+            if (auto finished = local.finish(); !finished) return tl::unexpected(finished.error());
+            return produced;
+          });
       if (!report.version.empty()) c.manifest->versions["core"] = report.version;
       run.version_argv.clear();
       version_argv.clear();
       if (artifact || report.missing_compressor.empty()) return artifact;
-      // Nothing ran: store this and the next artifacts uncompressed, as the inventory's default allows.
-      notes.push_back(fmt::format("{} is not installed on the server: artifacts stored uncompressed", compression));
-      compression = "none";
+      // Nothing ran: this artifact and the next ones are compressed here (auto) or not at all (server).
+      if (where == inventory::CompressOn::server) {
+        notes.push_back(fmt::format("{} is not installed on the server: artifacts stored uncompressed", compression));
+        compression = "none";
+      } else {
+        notes.push_back(fmt::format("{} is not installed on the server: compressed on this machine", compression));
+        here = true;
+      }
     }
   };
 

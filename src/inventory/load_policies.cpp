@@ -155,6 +155,9 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   if (auto v = map.choice("compression", {"gzip", "zstd", "none"})) {
     backup.compression = *v == "gzip" ? Compression::gzip : *v == "zstd" ? Compression::zstd : Compression::none;
   }
+  if (auto v = map.choice("compress_on", {"auto", "server", "local"})) {
+    backup.compress_on = *v == "server" ? CompressOn::server : *v == "local" ? CompressOn::local : CompressOn::automatic;
+  }
   if (auto db = map.get("database"); db.IsDefined() && db.IsMap()) {
     MapReader dump(ctx, db, map.sub("database"));
     DatabaseDump spec;

@@ -154,3 +154,37 @@ TEST_CASE("restore refuses a malicious archive and writes nothing outside", "[in
     }
   }
 }
+
+TEST_CASE("compress_on: local: the server streams plain bytes, gzip runs on tma's side", "[integration][backup]") {
+  BackupLab lab;
+  lab.write_inventory(tma::test::lab_bin("wp"));
+  auto yaml = tma::test::read_file(lab.agency.file("sites.yaml"));
+  auto at = yaml.find("exclude: [wp-content/cache]}");
+  REQUIRE(at != std::string::npos);
+  yaml.insert(at + std::string("exclude: [wp-content/cache]").size(), ", compress_on: local");
+  lab.agency.write("sites.yaml", yaml);
+
+  auto backup = lab.tma({"backup", "--site", "acme", "--format", "json"});
+  INFO(backup.out << backup.err);
+  REQUIRE(backup.exit_code == 0);
+  const auto manifest = json::parse(backup.out).at("backups").at(0).at("backup");
+  REQUIRE(manifest.at("artifacts").size() == 2);
+  CHECK(manifest.at("artifacts").at(0).at("name") == "database.sql.gz");
+  CHECK(manifest.at("artifacts").at(1).at("name") == "files.tar.gz");
+  CHECK(manifest.at("artifacts").at(0).at("warnings").empty());
+  const std::string dir = lab.backups_dir() + "/acme/prod/" + manifest.at("id").get<std::string>();
+  auto dump = tma::test::run_program({"gzip", "-dc", dir + "/database.sql.gz"});
+  CHECK(dump.exit_code == 0);
+  CHECK(dump.out.find("-- Dump completed") != std::string::npos);
+  auto listing = tma::test::run_program({"tar", "-tzf", dir + "/files.tar.gz"});
+  CHECK(listing.out.find("photo one.jpg") != std::string::npos);
+  CHECK(lab.tma({"backup", "verify", "--site", "acme"}).exit_code == 0);
+
+  // And back: files restored from the locally compressed archive are the original ones.
+  { std::ofstream(lab.prod_root + "/wp-config.php", std::ios::app) << "// changed\n"; }
+  auto restore = lab.tma({"restore", "--site", "acme", "--to", "prod", "--yes", "--files-only"});
+  INFO(restore.out << restore.err);
+  REQUIRE(restore.exit_code == 0);
+  CHECK(tma::test::read_file(lab.prod_root + "/wp-config.php").find("// changed") == std::string::npos);
+  CHECK(fs::exists(lab.prod_root + "/wp-content/uploads/2026/11/photo one.jpg"));
+}

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/backup/local_compressor.hpp>
 #include <tma/backup/manifest.hpp>
 #include <tma/backup/methods.hpp>
 #include <tma/backup/store.hpp>
@@ -272,7 +273,7 @@ TEST_CASE("session prologue: CMS version and compressor check in the dump's own 
   CHECK(with_session_prologue("true", {}, "/srv", {}) == "true");
 }
 
-TEST_CASE("ssh method: a server without the compressor costs one session, not a probe", "[backup][store]") {
+TEST_CASE("ssh method: where compression happens (backup.compress_on)", "[backup][store]") {
   TempDir dir;
   tma::inventory::Site site;
   site.name = "acme";
@@ -281,17 +282,19 @@ TEST_CASE("ssh method: a server without the compressor costs one session, not a 
   env.name = "prod";
   env.path = "/srv/acme";
   Manifest manifest;
-  tma::test::FakeTransport fake;
+  FakeTransport fake;
   auto dump = dump_argv(site, env);
   REQUIRE(dump);
   const std::vector<std::string> version{"wp", "--path=/srv/acme", "core", "version"};
-  // The first session learns the version, finds no gzip and runs nothing; the second one dumps.
-  fake.reply("sh -c " + with_session_prologue(staged_pipeline(*dump, "dump", {"gzip", "-c"}), version, env.path,
-                                              {"gzip", "-c"}),
-             FakeTransport::exit(0, "@tma-version 6.4.3\n@tma-no-compressor gzip\n"));
-  auto dumped = FakeTransport::ok("-- MariaDB dump\nINSERT INTO t VALUES (1);\n-- Dump completed on 2026-11-29\n");
-  dumped.err = "@tma-stage dump 0\n";
-  fake.reply("sh -c " + with_session_prologue(staged_pipeline(*dump, "dump", {}), {}, env.path, {}), dumped);
+  const std::string sql = "-- MariaDB dump\nINSERT INTO t VALUES (1);\n-- Dump completed on 2026-11-29\n";
+  const auto first_gzip = "sh -c " + with_session_prologue(staged_pipeline(*dump, "dump", {"gzip", "-c"}), version,
+                                                           env.path, {"gzip", "-c"});
+  const auto first_plain = "sh -c " + with_session_prologue(staged_pipeline(*dump, "dump", {}), version, env.path, {});
+  const auto again_plain = "sh -c " + with_session_prologue(staged_pipeline(*dump, "dump", {}), {}, env.path, {});
+  auto dumped = FakeTransport::ok(sql);
+  dumped.err = "@tma-version 6.4.3\n@tma-stage dump 0\n";
+  // A server without gzip: the first session learns the version, finds no gzip and runs nothing.
+  auto no_gzip = FakeTransport::exit(0, "@tma-version 6.4.3\n@tma-no-compressor gzip\n");
   fake.reply_default(FakeTransport::exit(99, "unexpected command"));
 
   MethodContext context;
@@ -300,19 +303,102 @@ TEST_CASE("ssh method: a server without the compressor costs one session, not a 
   context.transport = &fake;
   context.dir = dir.path().string();
   context.manifest = &manifest;
-  auto artifacts = run_ssh_method(context);
-  INFO(tma::core::join(fake.command_lines(), "\n"));
-  REQUIRE(artifacts);
-  REQUIRE(artifacts->size() == 1);
-  CHECK(artifacts->at(0).name == "database.sql");
-  CHECK(artifacts->at(0).compression == "none");
-  CHECK(artifacts->at(0).warnings ==
-        std::vector<std::string>{"gzip is not installed on the server: artifacts stored uncompressed"});
-  CHECK(manifest.versions.at("core") == "6.4.3");
-  CHECK(fake.calls().size() == 2);
-  CHECK(fs::exists(dir.path() / "database.sql"));
-  CHECK_FALSE(fs::exists(dir.path() / "database.sql.gz"));
-  CHECK_FALSE(fs::exists(dir.path() / "database.sql.gz.partial"));
+  // "plain" when the file is the dump itself, "gzip" when the real gzip -dc gives the dump back.
+  auto content = [&](const std::string& name) {
+    auto path = (dir.path() / name).string();
+    if (tma::test::read_file(path) == sql) return std::string("plain");
+    std::string back;
+    tma::transport::ProcessOptions options;
+    options.on_stdout = tma::transport::string_sink(back, 1 << 20);
+    auto r = tma::transport::run_process({"gzip", "-dc", path}, options);
+    return r && r->ok() && back == sql ? std::string("gzip") : std::string("?");
+  };
+  SECTION("auto, server without the compressor: the dump runs again uncompressed, gzip runs here") {
+    fake.reply(first_gzip, no_gzip);
+    fake.reply(again_plain, dumped);
+    auto artifacts = run_ssh_method(context);
+    INFO(tma::core::join(fake.command_lines(), "\n"));
+    REQUIRE(artifacts);
+    REQUIRE(artifacts->size() == 1);
+    CHECK(artifacts->at(0).name == "database.sql.gz");
+    CHECK(artifacts->at(0).compression == "gzip");
+    CHECK(artifacts->at(0).warnings ==
+          std::vector<std::string>{"gzip is not installed on the server: compressed on this machine"});
+    CHECK(content("database.sql.gz") == "gzip");
+    CHECK(manifest.versions.at("core") == "6.4.3");
+    CHECK(fake.calls().size() == 2);
+  }
+  SECTION("server, server without the compressor: stored uncompressed with a warning") {
+    site.backup.compress_on = tma::inventory::CompressOn::server;
+    fake.reply(first_gzip, no_gzip);
+    fake.reply(again_plain, dumped);
+    auto artifacts = run_ssh_method(context);
+    INFO(tma::core::join(fake.command_lines(), "\n"));
+    REQUIRE(artifacts);
+    REQUIRE(artifacts->size() == 1);
+    CHECK(artifacts->at(0).name == "database.sql");
+    CHECK(artifacts->at(0).compression == "none");
+    CHECK(artifacts->at(0).warnings ==
+          std::vector<std::string>{"gzip is not installed on the server: artifacts stored uncompressed"});
+    CHECK(content("database.sql") == "plain");
+    CHECK(manifest.versions.at("core") == "6.4.3");
+    CHECK_FALSE(fs::exists(dir.path() / "database.sql.gz.partial"));
+  }
+  SECTION("local: the server sends the plain dump in one session, gzip runs here") {
+    site.backup.compress_on = tma::inventory::CompressOn::local;
+    fake.reply(first_plain, dumped);
+    auto artifacts = run_ssh_method(context);
+    INFO(tma::core::join(fake.command_lines(), "\n"));
+    REQUIRE(artifacts);
+    REQUIRE(artifacts->size() == 1);
+    CHECK(artifacts->at(0).name == "database.sql.gz");
+    CHECK(artifacts->at(0).warnings.empty());
+    CHECK(content("database.sql.gz") == "gzip");
+    CHECK(fake.calls().size() == 1);
+    CHECK(manifest.versions.at("core") == "6.4.3");
+  }
+}
+
+TEST_CASE("LocalCompressor: bounded queue, real gzip, failures reported", "[backup][store]") {
+  std::string data(3 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + (i * 7919) % 23);
+  std::string compressed;
+  {
+    LocalCompressor gzip({"gzip", "-c"}, [&compressed](std::string_view c) {
+      compressed.append(c);
+      return true;
+    });
+    for (std::size_t at = 0; at < data.size(); at += 100000) {
+      REQUIRE(gzip.push(std::string_view(data).substr(at, 100000)));
+    }
+    REQUIRE(gzip.finish());
+  }
+  TempDir dir;
+  auto path = dir.write("x.gz", compressed);
+  std::string back;
+  tma::transport::ProcessOptions options;
+  options.on_stdout = tma::transport::string_sink(back, 8 << 20);
+  auto r = tma::transport::run_process({"gzip", "-dc", path}, options);
+  REQUIRE(r);
+  CHECK(r->ok());
+  CHECK(back == data);
+  CHECK(compressed.size() < data.size() / 4);
+
+  // A sink that refuses data stops the compressor; the producer is told to stop.
+  LocalCompressor refused({"gzip", "-c", "-1"}, [](std::string_view) { return false; });
+  bool accepted = true;
+  for (int i = 0; i < 400 && accepted; ++i) accepted = refused.push(data);
+  CHECK_FALSE(accepted);
+  auto stopped = refused.finish();
+  REQUIRE_FALSE(stopped);
+  CHECK(stopped.error().message == "local gzip: the artifact refused more data");
+
+  // A compressor that fails says so, with its stderr.
+  LocalCompressor broken({"gzip", "--no-such-option"}, [](std::string_view) { return true; });
+  broken.push("abc");
+  auto failed = broken.finish();
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message.rfind("local gzip failed (exit code 1)", 0) == 0);
 }
 
 TEST_CASE("overlapped SHA-256 equals the plain one over mixed chunk sizes", "[backup][store]") {

@@ -212,3 +212,15 @@ TEST_CASE("ssh.prefer_aes_gcm: on by default, off per site, a non-boolean is an 
   CHECK(errors[0].rfind("sites.yaml:10:", 0) == 0);
   CHECK(errors[0].find("sites.www.ssh.prefer_aes_gcm") != std::string::npos);
 }
+
+TEST_CASE("backup.compress_on: auto by default, server or local, anything else an error", "[unit][inventory]") {
+  auto plain = load_inventory_text(k_minimal, "sites.yaml", fake_env({}));
+  REQUIRE(plain);
+  CHECK(plain->inventory.site("www")->backup.compress_on == CompressOn::automatic);
+  auto local = load_inventory_text(with_site_line("backup: {compress_on: local}"), "sites.yaml", fake_env({}));
+  REQUIRE(local);
+  CHECK(local->inventory.site("www")->backup.compress_on == CompressOn::local);
+  auto errors = errors_of(with_site_line("backup: {compress_on: elsewhere}"));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("sites.www.backup.compress_on") != std::string::npos);
+}

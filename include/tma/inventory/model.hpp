@@ -73,6 +73,8 @@ struct KeepPolicy {
 
 enum class BackupMethod { ssh, http, custom };
 enum class Compression { gzip, zstd, none };
+/// Where an ssh backup compresses: `automatic` is the server when it has the tool, else here.
+enum class CompressOn { automatic, server, local };
 
 struct HttpRequestSpec {
   std::string url;
@@ -100,6 +102,7 @@ struct BackupPolicy {
   std::vector<std::string> paths{"."};
   std::vector<std::string> exclude;
   Compression compression = Compression::gzip;
+  CompressOn compress_on = CompressOn::automatic;
   bool database = true;                       ///< dump the CMS database (ssh method)
   std::optional<DatabaseDump> database_dump;  ///< a plain mysqldump instead of the CMS's tool
   std::optional<HttpRequestSpec> trigger;     ///< http method
