@@ -313,49 +313,43 @@ TEST_CASE("ssh method: where compression happens (backup.compress_on)", "[backup
     auto r = tma::transport::run_process({"gzip", "-dc", path}, options);
     return r && r->ok() && back == sql ? std::string("gzip") : std::string("?");
   };
-  SECTION("auto, server without the compressor: the dump runs again uncompressed, gzip runs here") {
-    fake.reply(first_gzip, no_gzip);
-    fake.reply(again_plain, dumped);
+  // Runs the method; one artifact, `sessions` remote commands, the version learnt on the way.
+  auto only_artifact = [&](std::size_t sessions) {
     auto artifacts = run_ssh_method(context);
     INFO(tma::core::join(fake.command_lines(), "\n"));
     REQUIRE(artifacts);
     REQUIRE(artifacts->size() == 1);
-    CHECK(artifacts->at(0).name == "database.sql.gz");
-    CHECK(artifacts->at(0).compression == "gzip");
-    CHECK(artifacts->at(0).warnings ==
-          std::vector<std::string>{"gzip is not installed on the server: compressed on this machine"});
-    CHECK(content("database.sql.gz") == "gzip");
+    CHECK(fake.calls().size() == sessions);
     CHECK(manifest.versions.at("core") == "6.4.3");
-    CHECK(fake.calls().size() == 2);
+    return artifacts->front();
+  };
+  SECTION("auto, server without the compressor: the dump runs again uncompressed, gzip runs here") {
+    fake.reply(first_gzip, no_gzip);
+    fake.reply(again_plain, dumped);
+    auto artifact = only_artifact(2);
+    CHECK(artifact.name == "database.sql.gz");
+    CHECK(artifact.compression == "gzip");
+    CHECK(artifact.warnings == std::vector<std::string>{"gzip is not installed on the server: compressed on this machine"});
+    CHECK(content("database.sql.gz") == "gzip");
   }
   SECTION("server, server without the compressor: stored uncompressed with a warning") {
     site.backup.compress_on = tma::inventory::CompressOn::server;
     fake.reply(first_gzip, no_gzip);
     fake.reply(again_plain, dumped);
-    auto artifacts = run_ssh_method(context);
-    INFO(tma::core::join(fake.command_lines(), "\n"));
-    REQUIRE(artifacts);
-    REQUIRE(artifacts->size() == 1);
-    CHECK(artifacts->at(0).name == "database.sql");
-    CHECK(artifacts->at(0).compression == "none");
-    CHECK(artifacts->at(0).warnings ==
-          std::vector<std::string>{"gzip is not installed on the server: artifacts stored uncompressed"});
+    auto artifact = only_artifact(2);
+    CHECK(artifact.name == "database.sql");
+    CHECK(artifact.compression == "none");
+    CHECK(artifact.warnings == std::vector<std::string>{"gzip is not installed on the server: artifacts stored uncompressed"});
     CHECK(content("database.sql") == "plain");
-    CHECK(manifest.versions.at("core") == "6.4.3");
     CHECK_FALSE(fs::exists(dir.path() / "database.sql.gz.partial"));
   }
   SECTION("local: the server sends the plain dump in one session, gzip runs here") {
     site.backup.compress_on = tma::inventory::CompressOn::local;
     fake.reply(first_plain, dumped);
-    auto artifacts = run_ssh_method(context);
-    INFO(tma::core::join(fake.command_lines(), "\n"));
-    REQUIRE(artifacts);
-    REQUIRE(artifacts->size() == 1);
-    CHECK(artifacts->at(0).name == "database.sql.gz");
-    CHECK(artifacts->at(0).warnings.empty());
+    auto artifact = only_artifact(1);
+    CHECK(artifact.name == "database.sql.gz");
+    CHECK(artifact.warnings.empty());
     CHECK(content("database.sql.gz") == "gzip");
-    CHECK(fake.calls().size() == 1);
-    CHECK(manifest.versions.at("core") == "6.4.3");
   }
 }
 
