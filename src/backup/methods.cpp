@@ -176,14 +176,17 @@ std::string staged_pipeline(const std::vector<std::string>& stage, const std::st
 }
 
 std::string with_session_prologue(const std::string& pipeline, const std::vector<std::string>& version_argv,
-                                  const std::string& path, const std::vector<std::string>& compressor) {
+                                  const std::string& path, const std::vector<std::string>& compressor,
+                                  int version_timeout_s) {
   std::string script;
   if (!version_argv.empty()) {
     // Its own stdin and stdout: the pipeline's stdin may carry secrets, its stdout is the artifact.
+    // Bounded, because the session waits for it: a hung `wp` must not hold a finished backup.
     std::string cd = path.empty() ? std::string() : fmt::format("cd -- {} && ", transport::shell_quote(path));
-    script += fmt::format("({}v=$({} 2>/dev/null) && printf '@tma-version %s\\n' \"$v\" >&2; exit 0) "
-                          "</dev/null >/dev/null & ",
-                          cd, transport::shell_join(version_argv));
+    auto version = transport::shell_join(version_argv);
+    script += fmt::format("({}v=$(if command -v timeout >/dev/null 2>&1; then timeout {} {}; else {}; fi 2>/dev/null) "
+                          "&& printf '@tma-version %s\\n' \"$v\" >&2; exit 0) </dev/null >/dev/null & ",
+                          cd, version_timeout_s, version, version);
   }
   if (!compressor.empty()) {
     script += fmt::format("command -v {0} >/dev/null 2>&1 || {{ echo '@tma-no-compressor '{0} >&2; wait; exit 0; }}; ",

@@ -217,7 +217,7 @@ TEST_CASE("session prologue: CMS version and compressor check in the dump's own 
     int exit_code = -1;
   };
   auto run = [&](const std::vector<std::string>& stage, const std::vector<std::string>& version_argv,
-                 const std::vector<std::string>& compressor, std::string stdin_text = {}) {
+                 const std::vector<std::string>& compressor, std::string stdin_text = {}, int version_timeout_s = 60) {
     Ran ran;
     std::string err;
     tma::transport::ProcessOptions options;
@@ -234,7 +234,7 @@ TEST_CASE("session prologue: CMS version and compressor check in the dump's own 
       return n;
     };
     auto script = with_session_prologue(staged_pipeline(stage, "dump", compressor), version_argv, site.string(),
-                                        compressor);
+                                        compressor, version_timeout_s);
     auto r = tma::transport::run_process({"sh", "-c", script}, options);
     REQUIRE(r);
     ran.exit_code = r->exit_code;
@@ -256,6 +256,11 @@ TEST_CASE("session prologue: CMS version and compressor check in the dump's own 
   CHECK(failed.exit_code == 0);
   CHECK(failed.report.version.empty());
   CHECK(failed.out == "payload");
+  // A hung version command is stopped after its timeout: the session ends, without a version.
+  auto hung = run({"printf", "payload"}, {"sleep", "600"}, {}, {}, 1);
+  CHECK(hung.exit_code == 0);
+  CHECK(hung.report.version.empty());
+  CHECK(hung.out == "payload");
   // The pipeline's stdin (secrets, a dump to import) is the pipeline's alone.
   auto isolated = run({"cat"}, {"sh", "-c", "cat; echo 1.0"}, {}, "secret option file");
   CHECK(isolated.out == "secret option file");

@@ -55,12 +55,14 @@ std::string staged_pipeline(const std::vector<std::string>& stage, const std::st
 /// round trip of its own):
 /// - when `version_argv` is not empty, the CMS version, run in `path` in the background so the
 ///   pipeline does not wait for it, printed on stderr as `@tma-version <text>` (best effort: its
-///   failure prints nothing and is not an error); the script waits for it before it ends;
+///   failure prints nothing and is not an error); the script waits for it before it ends, at most
+///   `version_timeout_s` seconds where the server has `timeout` (coreutils);
 /// - when `compressor` is not empty, a check that it exists on the server: otherwise the session
 ///   prints `@tma-no-compressor <tool>` and ends before the pipeline runs.
 /// Pure, tested by running it.
 std::string with_session_prologue(const std::string& pipeline, const std::vector<std::string>& version_argv,
-                                  const std::string& path, const std::vector<std::string>& compressor);
+                                  const std::string& path, const std::vector<std::string>& compressor,
+                                  int version_timeout_s = 60);
 
 /// The `@tma-stage` statuses found in `stderr_text` (name -> exit code), and the text without them.
 /// Also the prologue's lines (`with_session_prologue`).
