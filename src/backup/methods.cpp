@@ -3,6 +3,7 @@
 #include <tma/backup/methods.hpp>
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -57,7 +58,7 @@ struct StagedRun {
   std::vector<std::string> compressor;
   std::vector<int> warning_codes;    ///< stage exit codes that are warnings, not failures
   std::string stdin_text;            ///< secrets for the stage, sent on stdin
-  std::vector<std::string> version_argv; ///< asked in the same session (the first one of a backup)
+  std::vector<std::string> version_argv; ///< asked in the same session (set for the first one only)
 };
 
 /// Run `run` into `sink`; `report` receives what the session printed on stderr (statuses, version,
@@ -183,10 +184,9 @@ std::string with_session_prologue(const std::string& pipeline, const std::vector
     // Its own stdin and stdout: the pipeline's stdin may carry secrets, its stdout is the artifact.
     // Bounded, because the session waits for it: a hung `wp` must not hold a finished backup.
     std::string cd = path.empty() ? std::string() : fmt::format("cd -- {} && ", transport::shell_quote(path));
-    auto version = transport::shell_join(version_argv);
-    script += fmt::format("({}v=$(if command -v timeout >/dev/null 2>&1; then timeout {} {}; else {}; fi 2>/dev/null) "
+    script += fmt::format("(t=; command -v timeout >/dev/null 2>&1 && t='timeout {}'; {}v=$($t {} 2>/dev/null) "
                           "&& printf '@tma-version %s\\n' \"$v\" >&2; exit 0) </dev/null >/dev/null & ",
-                          cd, version_timeout_s, version, version);
+                          version_timeout_s, cd, transport::shell_join(version_argv));
   }
   if (!compressor.empty()) {
     script += fmt::format("command -v {0} >/dev/null 2>&1 || {{ echo '@tma-no-compressor '{0} >&2; wait; exit 0; }}; ",
@@ -294,6 +294,7 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
     for (;;) {
       const auto compressor = compressor_argv(compression);
       run.compressor = here ? std::vector<std::string>{} : compressor;
+      run.version_argv = std::exchange(version_argv, {}); // the first session only
       StageReport report;
       auto artifact = stream_artifact(
           c.dir, base + extension(compression), kind, compression,
@@ -307,8 +308,6 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
             return produced;
           });
       if (!report.version.empty()) c.manifest->versions["core"] = report.version;
-      run.version_argv.clear();
-      version_argv.clear();
       if (artifact || report.missing_compressor.empty()) return artifact;
       // Nothing ran: this artifact and the next ones are compressed here (auto) or not at all (server).
       if (where == inventory::CompressOn::server) {
@@ -330,13 +329,13 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
     auto script = plain_dump_script(spec, options.size());
     if (!script) return tl::unexpected(script.error());
     auto artifact = stream("database.sql", ArtifactKind::database,
-                           StagedRun{{"sh", "-c", *script}, "dump", {}, {}, options, version_argv});
+                           StagedRun{{"sh", "-c", *script}, "dump", {}, {}, options, {}});
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   } else if (site.backup.database) {
     auto dump = dump_argv(site, env);
     if (!dump) return tl::unexpected(dump.error());
-    auto artifact = stream("database.sql", ArtifactKind::database, StagedRun{*dump, "dump", {}, {}, {}, version_argv});
+    auto artifact = stream("database.sql", ArtifactKind::database, StagedRun{*dump, "dump", {}, {}, {}, {}});
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   }
@@ -346,7 +345,7 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
     tar.push_back("--");
     for (const auto& path : site.backup.paths) tar.push_back(path);
     // GNU tar exits 1 when a file changed while it was read: the archive is complete, keep a warning.
-    auto artifact = stream("files.tar", ArtifactKind::files, StagedRun{tar, "tar", {}, {1}, {}, version_argv});
+    auto artifact = stream("files.tar", ArtifactKind::files, StagedRun{tar, "tar", {}, {1}, {}, {}});
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   }

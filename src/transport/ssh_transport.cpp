@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -61,24 +62,14 @@ std::optional<std::string> make_private_dir(const std::string& parent) {
 } // namespace
 
 bool cpu_info_has_aes(std::string_view cpuinfo) {
-  std::size_t pos = 0;
-  while (pos < cpuinfo.size()) {
-    auto nl = cpuinfo.find('\n', pos);
-    if (nl == std::string_view::npos) nl = cpuinfo.size();
-    auto line = cpuinfo.substr(pos, nl - pos);
-    pos = nl + 1;
+  std::istringstream lines{std::string(cpuinfo)};
+  for (std::string line; std::getline(lines, line);) {
     auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
     auto key = line.substr(0, line.find_first_of(" \t:"));
-    if (key != "flags" && key != "Features") continue;
-    auto words = line.substr(colon + 1);
-    std::size_t at = 0;
-    while (at < words.size()) {
-      auto start = words.find_first_not_of(" \t", at);
-      if (start == std::string_view::npos) break;
-      auto end = std::min(words.find_first_of(" \t", start), words.size());
-      if (words.substr(start, end - start) == "aes") return true;
-      at = end;
+    if (colon == std::string::npos || (key != "flags" && key != "Features")) continue;
+    std::istringstream words(line.substr(colon + 1));
+    for (std::string word; words >> word;) {
+      if (word == "aes") return true;
     }
   }
   return false;
