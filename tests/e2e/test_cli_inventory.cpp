@@ -5,11 +5,12 @@
 
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 using tma::test::run_tma;
 
 namespace {
-const std::string k_example = TMA_FIXTURES "/inventories/example.yaml";
+const std::string k_example = std::string(TMA_FIXTURES) + "/inventories/example.yaml";
 
 const char* k_canary_inventory = R"(clients:
   acme:

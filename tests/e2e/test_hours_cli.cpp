@@ -12,6 +12,7 @@
 
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 extern char** environ;
 
@@ -46,7 +47,7 @@ struct Agency {
                                                         {"TMA_INVENTORY", std::nullopt}};
   Agency() {
     REQUIRE(git(dir.path().string(), {"init", "-q", "."}) == 0);
-    inventory = dir.write("sites.yaml", tma::test::read_file(TMA_FIXTURES "/hours/sites.yaml"));
+    inventory = dir.write("sites.yaml", tma::test::read_file(std::string(TMA_FIXTURES) + "/hours/sites.yaml"));
   }
   tma::test::Output tma(std::vector<std::string> args) const {
     args.insert(args.begin(), {"-i", inventory});

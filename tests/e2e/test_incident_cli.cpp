@@ -13,6 +13,7 @@
 #include "support/lab.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 extern char** environ;
 
@@ -37,7 +38,7 @@ struct Agency {
   std::map<std::string, std::optional<std::string>> env;
   Agency() {
     REQUIRE(git_init(dir.path().string()) == 0);
-    inventory = dir.write("sites.yaml", tma::test::read_file(TMA_FIXTURES "/incident/sites.yaml"));
+    inventory = dir.write("sites.yaml", tma::test::read_file(std::string(TMA_FIXTURES) + "/incident/sites.yaml"));
     env = {{"TMA_ACTOR", "Tester <tester@tma.invalid>"},
            {"TMA_INVENTORY", std::nullopt},
            {"HOOK_URL", hooks.url("/hook")},

@@ -21,6 +21,7 @@
 
 #include "support/backup_lab.hpp"
 #include "support/run_program.hpp"
+#include "support/paths.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

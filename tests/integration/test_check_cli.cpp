@@ -10,6 +10,7 @@
 #include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 using nlohmann::json;
 using tma::test::Background;

@@ -10,6 +10,7 @@
 
 #include "support/run_program.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 using namespace tma::cms;
 using namespace tma::check;

@@ -16,6 +16,7 @@
 
 #include "support/lab.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 using namespace std::chrono_literals;
 using tma::inventory::Criticality;

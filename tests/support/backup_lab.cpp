@@ -13,6 +13,7 @@
 #include <tma/backup/store.hpp>
 
 #include "support/run_program.hpp"
+#include "support/paths.hpp"
 
 namespace fs = std::filesystem;
 

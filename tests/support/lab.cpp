@@ -18,6 +18,7 @@
 #include <thread>
 
 #include <tma/transport/process.hpp>
+#include "support/paths.hpp"
 
 extern char** environ;
 

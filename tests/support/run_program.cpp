@@ -13,6 +13,7 @@
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 namespace tma::test {
 

@@ -1,6 +1,7 @@
 #include "support/run_tma.hpp"
 
 #include "support/process.hpp"
+#include "support/paths.hpp"
 
 namespace tma::test {
 

@@ -4,6 +4,7 @@
 
 #include <tma/core/redact.hpp>
 #include <tma/inventory/load.hpp>
+#include "support/paths.hpp"
 
 using namespace tma::inventory;
 
@@ -43,7 +44,7 @@ std::string with_site_line(const std::string& line) { return std::string(k_minim
 } // namespace
 
 TEST_CASE("the example inventory loads", "[unit][inventory]") {
-  auto result = load_inventory(TMA_FIXTURES "/inventories/example.yaml", fake_env({}));
+  auto result = load_inventory(std::string(TMA_FIXTURES) + "/inventories/example.yaml", fake_env({}));
   REQUIRE(result);
   const auto& inv = result->inventory;
   CHECK(inv.clients.size() == 3);

@@ -2,13 +2,14 @@
 
 #include <tma/inventory/load.hpp>
 #include <tma/inventory/select.hpp>
+#include "support/paths.hpp"
 
 using namespace tma::inventory;
 
 namespace {
 
 const Inventory& example() {
-  static const auto loaded = load_inventory(TMA_FIXTURES "/inventories/example.yaml",
+  static const auto loaded = load_inventory(std::string(TMA_FIXTURES) + "/inventories/example.yaml",
                                             [](const std::string&) { return std::optional<std::string>(); });
   return loaded->inventory;
 }

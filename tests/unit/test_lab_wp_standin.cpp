@@ -11,6 +11,7 @@
 #include "support/fixture.hpp"
 #include "support/run_program.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 using namespace tma::cms;
 using tma::test::fixture;

@@ -13,6 +13,7 @@
 #include "support/fixture.hpp"
 #include "support/run_program.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 using namespace tma;
 
