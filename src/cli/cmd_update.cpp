@@ -20,6 +20,7 @@
 #include "cli/check_support.hpp"
 #include "cli/commands.hpp"
 #include "cli/journal_access.hpp"
+#include "cli/notify_support.hpp"
 
 namespace tma::cli {
 
@@ -179,6 +180,12 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   services.run = &run;
   auto runs = update::run_sites(sites, confirmed, options, services);
   masters.stop_all();
+  // A prod rolled back at night must reach the on-call and the client like any incident.
+  std::vector<notify::Trigger> opened;
+  for (const auto& r : runs) {
+    if (r.incident) opened.push_back(notify::incident_trigger(std::string(incident::k_opened), r.incident->opened_event, *r.incident));
+  }
+  if (!opened.empty()) notify_after(context, *journal, run, opened);
 
   int bits = plan_bits;
   std::vector<std::string> locked;

@@ -187,18 +187,19 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
 }
 
 core::Result<Incident> open_rollback_incident(journal::Journal& journal, journal::Run& run, const inventory::Site& site,
-                                              const std::string& env, const std::string& update_run,
-                                              const std::string& detail, const core::TimeZone& zone) {
+                                              const UpdateFailure& failure, const core::TimeZone& zone) {
   OpenRequest request;
   request.site = site.name;
-  request.env = env;
+  request.env = failure.env;
   request.client = site.client;
   request.severity = Criticality::major;
-  request.title = detail.empty() ? fmt::format("update of {} ({}) rolled back", site.name, env)
-                                 : fmt::format("update of {} ({}) rolled back: {}", site.name, env, detail);
+  auto what = failure.outcome == "restored" ? std::string("restored from its backup") : failure.outcome;
+  auto head = fmt::format("update of {} ({}) {}", site.name, failure.env, what);
+  request.title = failure.detail.empty() ? head : fmt::format("{}: {}", head, failure.detail.substr(0, 200));
   request.source = Source::update;
   request.problem = "update";
-  request.run = update_run;
+  request.run = failure.update_run;
+  request.extra = {{"outcome", failure.outcome}, {"backup", failure.backup}};
   return open(journal, run, request, zone);
 }
 

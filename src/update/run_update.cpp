@@ -4,7 +4,7 @@
 #include <tma/contract/record.hpp>
 #include <tma/core/log.hpp>
 #include <tma/core/signals.hpp>
-#include <tma/incident/incident.hpp>
+#include <tma/incident/monitor.hpp>
 #include <tma/run/parallel.hpp>
 #include <tma/update/engine_backup.hpp>
 #include <tma/update/health.hpp>
@@ -380,20 +380,16 @@ private:
       // The operator stopped the run (Ctrl-C): the rollback is in the journal, it is not an incident.
       return;
     }
-    incident::OpenRequest request;
-    request.site = m_site.name;
-    request.env = "prod";
-    request.client = m_site.client;
-    request.severity = inventory::Criticality::major;
     auto why = r.error.rfind("prod: ", 0) == 0 ? r.error.substr(6) : r.error;
-    request.title = fmt::format("update {} on prod: {}", to_string(r.outcome), why.substr(0, 200));
-    request.source = incident::Source::update;
-    request.run = m_services.run->id();
-    request.extra = {{"outcome", std::string(to_string(r.outcome))}, {"backup", r.backup_id}};
+    incident::UpdateFailure failure{.env = "prod",
+                                    .outcome = std::string(to_string(r.outcome)),
+                                    .detail = why,
+                                    .backup = r.backup_id,
+                                    .update_run = m_services.run->id()};
     std::lock_guard<std::mutex> guard(g_journal_reads);
-    auto opened = incident::open(*m_services.journal, *m_services.run, request, m_services.zone);
+    auto opened = incident::open_rollback_incident(*m_services.journal, *m_services.run, m_site, failure, m_services.zone);
     if (opened) {
-      m_out.incident = opened->id;
+      m_out.incident = std::move(*opened);
     } else {
       core::log::error("{}: could not open the incident: {}", m_site.name, opened.error().message);
     }

@@ -184,8 +184,8 @@ std::string render_runs(const std::vector<SiteRun>& runs, bool colour) {
     if (!r.result->backup_id.empty()) {
       out += fmt::format("  pre-update backup: {}\n", r.result->backup_id);
     }
-    if (!r.incident.empty()) {
-      out += fmt::format("  incident opened: {}\n", r.incident);
+    if (r.incident) {
+      out += fmt::format("  incident opened: {}\n", r.incident->id);
     }
     out += fmt::format("  duration: {}s\n", r.duration.count());
   }
@@ -210,7 +210,7 @@ nlohmann::json runs_to_json(const std::vector<SiteRun>& runs) {
                     {"plan", r.plan ? plan_to_json(*r.plan) : nlohmann::json()},
                     {"result", r.result ? result_to_json(*r.result) : nlohmann::json()},
                     {"error", error_json(r.error)},
-                    {"incident", r.incident},
+                    {"incident", r.incident ? r.incident->id : std::string()},
                     {"recovered_maintenance", r.recovered},
                     {"duration_seconds", r.duration.count()},
                     {"exit_bits", exit_bits(r)}});

@@ -157,8 +157,10 @@ TEST_CASE("incident::open_rollback_incident attaches the update run") {
   MemoryJournal journal("tma <tma@tma.invalid>", utc("2026-11-30T10:00:00Z"));
   auto inventory = inventory_with_site(tma::inventory::Criticality::critical);
   Run run(journal, "update");
-  auto opened = incident::open_rollback_incident(journal, run, inventory.sites[0], "prod", run.id(),
-                                                 "smoke test failed", tma::core::TimeZone::utc());
+  auto opened = incident::open_rollback_incident(
+      journal, run, inventory.sites[0],
+      {.env = "prod", .outcome = "rolled back", .detail = "smoke test failed", .backup = "b1", .update_run = run.id()},
+      tma::core::TimeZone::utc());
   REQUIRE(opened);
   CHECK(opened->severity == tma::inventory::Criticality::major);
   CHECK(opened->run == run.id());

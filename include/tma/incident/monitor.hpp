@@ -68,10 +68,20 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
                                                         const inventory::Inventory& inventory,
                                                         const core::TimeZone& zone, const std::vector<Probe>& probes);
 
-/// A prod rollback in the update pipeline: open a `major` incident on `site`/`env` with update run
-/// `update_run` attached and `detail` (why it rolled back) as the title's tail.
+/// What the update pipeline says of a prod it had to roll back, restore from its backup, or leave
+/// failed after its prod stage began.
+struct UpdateFailure {
+  std::string env = "prod";
+  std::string outcome;    ///< update::to_string(Outcome): `rolled back`, `restored`, `failed`
+  std::string detail;     ///< why, as the pipeline reported it (shortened to 200 characters)
+  std::string backup;     ///< the pre-update backup id, empty when none was taken
+  std::string update_run; ///< the update run, attached to the incident
+};
+
+/// Open the `major` incident of a failed prod update on `site` (`source: update`, problem
+/// `update`, the run attached, outcome and backup in the event's data). `tma update` calls it and
+/// then notifies `incident.opened` like any other incident.
 core::Result<Incident> open_rollback_incident(journal::Journal& journal, journal::Run& run, const inventory::Site& site,
-                                              const std::string& env, const std::string& update_run,
-                                              const std::string& detail, const core::TimeZone& zone);
+                                              const UpdateFailure& failure, const core::TimeZone& zone);
 
 } // namespace tma::incident

@@ -21,6 +21,7 @@
 #include <tma/check/run_check.hpp>
 #include <tma/core/error.hpp>
 #include <tma/core/timezone.hpp>
+#include <tma/incident/incident.hpp>
 #include <tma/inventory/model.hpp>
 #include <tma/journal/journal.hpp>
 #include <tma/transport/http.hpp>
@@ -79,7 +80,7 @@ struct SiteRun {
   std::optional<Plan> plan;
   std::optional<SiteResult> result;     ///< set when the pipeline ran
   std::optional<core::Error> error;     ///< lock, plan or drift problem (pipeline not run)
-  std::string incident;                 ///< id of the incident opened for a prod rollback
+  std::optional<incident::Incident> incident; ///< opened for a prod rollback, restore or failure (to notify)
   std::vector<std::string> recovered;   ///< environments whose leftover maintenance flag was cleared
   std::chrono::seconds duration{0};
 };
