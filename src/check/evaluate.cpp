@@ -8,6 +8,11 @@ namespace tma::check {
 namespace {
 
 using cms::ComponentKind;
+using version::compare_versions;
+using version::composer_fix_from_constraint;
+using version::Distance;
+using version::Scheme;
+using version::version_distance;
 using cms::UpdateState;
 
 // Wordfence names core `wordpress`; composer names Drupal core `drupal/core`.

@@ -18,6 +18,8 @@
 namespace tma::check {
 namespace {
 
+using version::Scheme;
+
 std::string command_text(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) {
@@ -349,6 +351,19 @@ Feed load_feed(const inventory::Sources& sources, transport::HttpClient& http, R
   feed.db = std::move(*db);
   feed.status.state = FeedStatus::State::available;
   return feed;
+}
+
+Feed feed_for_run(bool needed, const inventory::Sources& sources, transport::HttpClient& http, ResponseCache* cache) {
+  if (needed) return load_feed(sources, http, cache);
+  Feed feed;
+  feed.status.message = "no WordPress site selected";
+  return feed;
+}
+
+std::string feed_note(const Feed& feed) {
+  if (feed.db) return "";
+  if (feed.status.state == FeedStatus::State::not_configured) return "vulnerability feed not configured";
+  return "vulnerability feed unavailable: " + feed.status.message;
 }
 
 } // namespace tma::check

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
 
@@ -10,6 +10,7 @@ namespace tma::check {
 namespace {
 
 using nlohmann::json;
+using version::php_version_compare;
 
 // Free-text and bookkeeping fields tma never reads: dropping them while parsing keeps memory close
 // to the size of what is used rather than the feed's ~150 MB of descriptions.

@@ -86,12 +86,7 @@ void setup_check(CLI::App& app, Context& context) {
     for (const auto& target : *targets) {
       any_wordpress = any_wordpress || target.site->cms == inventory::Cms::wordpress;
     }
-    check::Feed feed;
-    if (any_wordpress) {
-      feed = check::load_feed(inventory.sources, http, &cache);
-    } else {
-      feed.status.message = "no WordPress site selected";
-    }
+    auto feed = check::feed_for_run(any_wordpress, inventory.sources, http, &cache);
     report.feed = feed.status;
 
     check::CheckInputs inputs;
@@ -100,11 +95,7 @@ void setup_check(CLI::App& app, Context& context) {
     inputs.cache = &cache;
     inputs.wordpress_api = inventory.sources.wordpress_api;
     inputs.wordfence = feed.db ? &*feed.db : nullptr;
-    if (!feed.db) {
-      inputs.feed_note = feed.status.state == check::FeedStatus::State::not_configured
-                             ? "vulnerability feed not configured"
-                             : "vulnerability feed unavailable: " + feed.status.message;
-    }
+    inputs.feed_note = check::feed_note(feed);
 
     // Each job fills its own slot; the order of `targets` (site, env) is the report's order.
     std::vector<check::SiteCheck> slots(targets->size());

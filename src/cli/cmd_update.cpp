@@ -14,6 +14,7 @@
 #include <tma/core/text.hpp>
 #include <tma/core/units.hpp>
 #include <tma/update/lock.hpp>
+#include <tma/update/policy.hpp>
 #include <tma/update/run_update.hpp>
 
 #include "cli/backup_support.hpp"
@@ -75,12 +76,6 @@ update::UpdateOptions options_from(const UpdateCli& cli) {
   return o;
 }
 
-// The vulnerability feed, as `tma check` loads it (cached), when the inventory names one.
-struct Feed {
-  std::optional<check::ResponseCache> cache;
-  check::Feed feed;
-};
-
 bool confirm(std::size_t sites) {
   report::eprint(fmt::format("Apply these updates to {} site(s)? [y/N] ", sites));
   std::string answer;
@@ -106,35 +101,25 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   services.zone = agency_zone(context);
   services.host = update::host_name();
   services.lock_dir = (std::filesystem::path(inventory.directory) / ".tma-cache" / "locks").string();
-  Feed feed;
-  if (inventory.sources.vulnerabilities_url) {
-    feed.cache.emplace(cache_directory() / "http", inventory.sources.cache_ttl);
-    feed.feed = check::load_feed(inventory.sources, http, &*feed.cache);
-    services.wordfence = feed.feed.db ? &*feed.feed.db : nullptr;
-    if (!feed.feed.db) services.feed_note = "vulnerability feed unavailable: " + feed.feed.status.message;
-  } else {
-    services.feed_note = "vulnerability feed not configured";
-  }
+  bool any_wordpress = false;
+  for (const auto* site : sites) any_wordpress = any_wordpress || site->cms == inventory::Cms::wordpress;
+  check::ResponseCache cache(cache_directory() / "http", inventory.sources.cache_ttl);
+  auto feed = check::feed_for_run(any_wordpress, inventory.sources, http, &cache);
+  services.wordfence = feed.db ? &*feed.db : nullptr;
+  services.feed_note = check::feed_note(feed);
 
   // Only the apply path and --promote need the journal; a dry run of a fresh plan reads nothing.
-  bool interactive = ::isatty(STDIN_FILENO) != 0;
-  bool plan_only = cli.dry_run || (!cli.yes && !interactive);
+  auto mode = update::apply_mode(cli.dry_run, cli.yes, ::isatty(STDIN_FILENO) != 0);
+  bool plan_only = mode == update::ApplyMode::plan_only;
   std::unique_ptr<journal::Journal> journal;
   if (!plan_only || options.promote) journal = open_journal(context);
   services.journal = journal.get();
 
   std::map<std::string, update::Plan> confirmed;
   int plan_bits = 0; // sites that could not be planned before the confirmation
-  if (plan_only || !cli.yes) {
+  if (mode != update::ApplyMode::apply) {
     auto plans = update::plan_sites(sites, options, services);
-    int& bits = plan_bits;
-    for (const auto& p : plans) {
-      if (p.error) {
-        bits |= p.error->kind == core::ErrorKind::unreachable || p.error->kind == core::ErrorKind::timeout
-                    ? core::exit_code::unreachable
-                    : core::exit_code::site_failed;
-      }
-    }
+    plan_bits = update::plan_exit_bits(plans);
     if (cli.format == report::Format::json && plan_only) {
       report::print_json(report::envelope(1, {{"command", "update"},
                                               {"dry_run", true},
@@ -149,31 +134,22 @@ void run_update_command(Context& context, const UpdateCli& cli) {
         report::eprint("tma update: stdin is not a terminal and --yes was not given: plan only, nothing changed "
                        "(run again with --yes to apply it)\n");
       }
-      context.exit_code |= bits;
+      context.exit_code |= plan_bits;
       return;
     }
-    bool any_step = false;
-    for (const auto& p : plans) {
-      if (p.plan && !p.plan->steps.empty()) any_step = true;
-    }
-    if (!any_step) {
+    if (!update::any_step(plans)) {
       report::print("nothing to update\n");
-      context.exit_code |= bits;
+      context.exit_code |= plan_bits;
       return;
     }
     if (!confirm(sites.size())) {
       report::eprint("tma update: not confirmed; nothing changed\n");
-      context.exit_code |= bits;
+      context.exit_code |= plan_bits;
       return;
     }
-    std::vector<const inventory::Site*> approved;
-    for (std::size_t i = 0; i < plans.size(); ++i) {
-      if (plans[i].plan) {
-        confirmed[plans[i].site] = *plans[i].plan;
-        approved.push_back(sites[i]);
-      }
-    }
-    sites = approved;
+    auto approved = update::approve(sites, plans);
+    confirmed = std::move(approved.plans);
+    sites = std::move(approved.sites);
   }
 
   journal::Run run(*journal, "update");
@@ -187,17 +163,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   }
   if (!opened.empty()) notify_after(context, *journal, run, opened);
 
-  int bits = plan_bits;
-  std::vector<std::string> locked;
-  bool other = false;
-  for (const auto& r : runs) {
-    if (r.error && r.error->kind == core::ErrorKind::locked) {
-      locked.push_back(r.error->message);
-      continue;
-    }
-    other = true;
-    bits |= update::exit_bits(r);
-  }
+  auto exit = update::fold_exit(runs, plan_bits);
   if (!cli.junit.empty()) write_report_file(cli.junit, update::render_junit(runs));
   if (cli.format == report::Format::json) {
     report::print_json(
@@ -205,17 +171,11 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   } else {
     report::print(update::render_runs(runs, context.colour()));
   }
-  int exit = bits;
-  if (!locked.empty() && !other && plan_bits == 0) {
-    exit = core::exit_code::locked;
-  } else if (!locked.empty()) {
-    exit |= core::exit_code::site_failed;
-  }
-  if (auto finished = run.finish(core::interrupted() ? core::exit_code::interrupted : exit); !finished) {
+  if (auto finished = run.finish(core::interrupted() ? core::exit_code::interrupted : exit.code); !finished) {
     core::log::error("journal: {}", finished.error().message);
   }
-  if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
-  context.exit_code |= exit;
+  if (exit.all_locked()) throw core::LockedError(core::join(exit.locked, "\n"));
+  context.exit_code |= exit.code;
 }
 
 } // namespace

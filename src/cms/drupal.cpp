@@ -1,8 +1,8 @@
 #include <tma/cms/drupal.hpp>
 
-#include <tma/check/vulnerabilities.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
+#include <tma/version/constraint.hpp>
 
 namespace tma::cms::drush {
 
@@ -197,7 +197,7 @@ core::Result<Audit> parse_packagist_advisories(std::string_view body, const std:
     if (it == installed.end()) {
       continue;
     }
-    auto affected = check::composer_constraint_matches(adv.affected_versions, it->second);
+    auto affected = version::composer_constraint_matches(adv.affected_versions, it->second);
     if (!affected || *affected) {
       audit.advisories.push_back(std::move(adv));
     }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
 
@@ -78,11 +78,11 @@ std::string text_of(std::string_view xml, std::string_view tag) {
 }
 
 bool stable(std::string_view version) {
-  auto normal = check::normalize_composer(version);
+  auto normal = version::normalize_composer(version);
   return normal.find('-') == std::string::npos;
 }
 
-bool newer(std::string_view a, std::string_view b) { return check::compare_versions(check::Scheme::composer, a, b) > 0; }
+bool newer(std::string_view a, std::string_view b) { return version::compare_versions(version::Scheme::composer, a, b) > 0; }
 
 } // namespace
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
 

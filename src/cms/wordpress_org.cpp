@@ -4,7 +4,7 @@
 #include <cctype>
 #include <set>
 
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
 
@@ -188,7 +188,7 @@ core::Result<CoreVersionCheck> parse_core_version_check(std::string_view body) {
     if (seen.insert(v).second) {
       result.offered.push_back(v);
     }
-    if (result.latest.empty() || check::php_version_compare(v, result.latest) > 0) {
+    if (result.latest.empty() || version::php_version_compare(v, result.latest) > 0) {
       result.latest = v;
     }
   }
@@ -238,7 +238,7 @@ void apply_latest(Component& component, const std::string& latest) {
     component.update = UpdateState::unknown;
     return;
   }
-  int cmp = check::php_version_compare(latest, component.installed);
+  int cmp = version::php_version_compare(latest, component.installed);
   if (cmp > 0) {
     component.latest = latest;
     component.update = UpdateState::available;

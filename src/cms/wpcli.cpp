@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
 
@@ -151,11 +151,11 @@ Component core_component(const std::string& installed, const std::vector<CoreOff
   c.evidence = "wp core version";
   c.update = UpdateState::none;
   for (const auto& offer : offers) {
-    if (c.latest.empty() || check::php_version_compare(offer.version, c.latest) > 0) {
+    if (c.latest.empty() || version::php_version_compare(offer.version, c.latest) > 0) {
       c.latest = offer.version;
     }
   }
-  if (!c.latest.empty() && check::php_version_compare(c.latest, installed) > 0) {
+  if (!c.latest.empty() && version::php_version_compare(c.latest, installed) > 0) {
     c.update = UpdateState::available;
   } else {
     c.latest.clear();

@@ -41,13 +41,6 @@ void write_all(std::FILE* stream, std::string_view text) {
 
 } // namespace
 
-std::optional<Format> parse_format(std::string_view text) {
-  if (text == "table") return Format::table;
-  if (text == "json") return Format::json;
-  if (text == "markdown") return Format::markdown;
-  return std::nullopt;
-}
-
 Table::Table(std::vector<std::string> headers) : m_headers(std::move(headers)) {}
 
 void Table::add_row(std::vector<Cell> row) {

@@ -52,12 +52,12 @@ const check::Finding* security_finding(const std::optional<std::vector<check::Fi
   return nullptr;
 }
 
-bool within_limit(check::Scheme scheme, Limit limit, const std::string& from, const std::string& to) {
-  auto distance = check::version_distance(scheme, from, to);
+bool within_limit(version::Scheme scheme, Limit limit, const std::string& from, const std::string& to) {
+  auto distance = version::version_distance(scheme, from, to);
   switch (limit) {
   case Limit::none: return true;
-  case Limit::minor: return distance != check::Distance::major;
-  case Limit::patch: return distance == check::Distance::patch;
+  case Limit::minor: return distance != version::Distance::major;
+  case Limit::patch: return distance == version::Distance::patch;
   }
   return false;
 }
@@ -79,19 +79,19 @@ Choice choose_target(const PlanInput& in, const cms::Component& c, const std::st
     candidates.insert(candidates.end(), it->second.begin(), it->second.end());
   }
   std::sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
-    return check::compare_versions(in.scheme, a, b) > 0;
+    return version::compare_versions(in.scheme, a, b) > 0;
   });
   std::string first_reason;
   for (const auto& v : candidates) {
     std::string reason;
-    if (check::compare_versions(in.scheme, v, c.installed) <= 0) {
+    if (version::compare_versions(in.scheme, v, c.installed) <= 0) {
       reason = "no version newer than " + c.installed + " offered";
     } else if (pin && !glob(*pin, v)) {
       reason = "pinned to " + *pin + "; " + v + " is outside";
     } else if (!within_limit(in.scheme, in.options.limit, c.installed, v)) {
-      reason = std::string(check::to_string(check::version_distance(in.scheme, c.installed, v))) +
+      reason = std::string(version::to_string(version::version_distance(in.scheme, c.installed, v))) +
                " update to " + v + " exceeds --" + std::string(to_string(in.options.limit));
-    } else if (!fixed_in.empty() && check::compare_versions(in.scheme, v, fixed_in) < 0) {
+    } else if (!fixed_in.empty() && version::compare_versions(in.scheme, v, fixed_in) < 0) {
       reason = v + " does not reach the fixed version " + fixed_in;
     }
     if (reason.empty()) {
@@ -230,8 +230,8 @@ core::Result<Plan> make_plan(const PlanInput& in) {
     }
     Step step{c.kind, c.name, c.installed, choice.target, c.latest, false, ""};
     step.security = finding && !finding->fixed_in.empty() &&
-                    check::compare_versions(in.scheme, choice.target, finding->fixed_in) >= 0;
-    if (!c.latest.empty() && check::compare_versions(in.scheme, choice.target, c.latest) != 0) {
+                    version::compare_versions(in.scheme, choice.target, finding->fixed_in) >= 0;
+    if (!c.latest.empty() && version::compare_versions(in.scheme, choice.target, c.latest) != 0) {
       step.note = pin ? "capped by pin " + *pin
                       : "capped by --" + std::string(to_string(in.options.limit));
     }

@@ -1,31 +1,7 @@
 #include <tma/update/recovery.hpp>
 
-#include <algorithm>
-#include <map>
 
 namespace tma::update {
-
-std::vector<std::string> maintenance_left_on(std::vector<journal::Event> events, const std::string& site) {
-  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
-  std::map<std::string, bool> on;
-  for (const auto& e : events) {
-    if (e.site != site) {
-      continue;
-    }
-    if (e.type == "update.maintenance.on") {
-      on[e.env] = true;
-    } else if (e.type == "update.maintenance.off") {
-      on[e.env] = false;
-    }
-  }
-  std::vector<std::string> envs;
-  for (const auto& [env, is_on] : on) {
-    if (is_on) {
-      envs.push_back(env);
-    }
-  }
-  return envs;
-}
 
 std::string work_description(const SiteResult& result) {
   std::vector<std::string> changed;

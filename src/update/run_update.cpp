@@ -67,7 +67,7 @@ core::Result<Plan> fresh_plan(const inventory::Site& site, const check::SiteChec
   PlanInput input;
   input.site = site.name;
   input.env = "prod";
-  input.scheme = site.cms == inventory::Cms::wordpress ? check::Scheme::php : check::Scheme::composer;
+  input.scheme = site.cms == inventory::Cms::wordpress ? version::Scheme::php : version::Scheme::composer;
   input.components = prod.components;
   if (prod.security_checked) {
     input.findings = prod.findings;

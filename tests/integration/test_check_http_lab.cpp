@@ -14,6 +14,7 @@
 
 using namespace tma::cms;
 using namespace tma::check;
+using namespace tma::version;
 using tma::test::Background;
 using tma::test::lab_bin;
 using tma::test::run_program;

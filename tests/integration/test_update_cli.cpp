@@ -26,6 +26,7 @@
 #include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/update_lab.hpp"
 #include "support/paths.hpp"
 
 using nlohmann::json;

@@ -109,7 +109,7 @@ sites:
   }
 };
 
-inline int count_type(const json& events, const std::string& type, const std::string& env = "") {
+inline int count_type(const nlohmann::json& events, const std::string& type, const std::string& env = "") {
   int n = 0;
   for (const auto& e : events) {
     if (e["type"] == type && (env.empty() || e["env"] == env)) ++n;

@@ -10,6 +10,7 @@
 #include "support/temp_dir.hpp"
 
 using namespace tma::check;
+using namespace tma::version;
 using namespace tma::cms;
 using tma::test::fixture;
 

@@ -7,6 +7,7 @@
 #include "support/fixture.hpp"
 
 using namespace tma::check;
+using namespace tma::version;
 using tma::cms::ComponentKind;
 using tma::test::fixture;
 

@@ -120,7 +120,7 @@ TEST_CASE("lab composer outdated and audit feed findings and require fixes them"
   components.insert(components.end(), packages->begin(), packages->end());
   tma::check::SecuritySources sources;
   sources.composer_audit = &*audit;
-  auto findings = tma::check::findings_for("shop", "prod", tma::check::Scheme::composer, components, sources);
+  auto findings = tma::check::findings_for("shop", "prod", tma::version::Scheme::composer, components, sources);
   REQUIRE(findings.size() == 4);
   CHECK(findings[0].name == "drupal");
   CHECK(findings[0].fixed_in == "10.3.9");

@@ -136,7 +136,7 @@ TEST_CASE("lab wp listings parse into the components tma expects") {
                                     *wpcli::parse_core_check_update(wp(root, {"core", "check-update", "--format=json"}).out));
   std::vector<Component> components{core};
   components.insert(components.end(), list->begin(), list->end());
-  auto findings = tma::check::findings_for("acme", "prod", tma::check::Scheme::php, components, {});
+  auto findings = tma::check::findings_for("acme", "prod", tma::version::Scheme::php, components, {});
   REQUIRE(findings.size() == 4);
   CHECK(findings[0].name == "premium");
   CHECK(findings[0].severity == tma::check::Severity::major);

@@ -4,35 +4,6 @@
 
 using namespace tma;
 
-namespace {
-
-journal::Event event(std::string type, std::string site, std::string env, long long at) {
-  journal::Event e;
-  e.type = std::move(type);
-  e.site = std::move(site);
-  e.env = std::move(env);
-  e.at = core::SysSeconds(std::chrono::seconds(at));
-  return e;
-}
-
-} // namespace
-
-TEST_CASE("maintenance left on by a killed run is found from the journal", "[update]") {
-  std::vector<journal::Event> events{
-      event("update.maintenance.on", "acme-www", "prod", 100),
-      event("update.maintenance.off", "acme-www", "prod", 110),
-      event("update.maintenance.on", "acme-www", "prod", 200), // killed after this
-      event("update.maintenance.on", "other", "prod", 300),
-      event("update.install", "acme-www", "preprod", 150),
-  };
-  CHECK(update::maintenance_left_on(events, "acme-www") == std::vector<std::string>{"prod"});
-  events.push_back(event("update.maintenance.off", "acme-www", "prod", 250));
-  CHECK(update::maintenance_left_on(events, "acme-www").empty());
-  // Out of order input is ordered by time.
-  std::swap(events.front(), events.back());
-  CHECK(update::maintenance_left_on(events, "acme-www").empty());
-}
-
 TEST_CASE("the update time entry describes the run and is non-billable update work", "[update]") {
   update::SiteResult r;
   r.site = "acme-www";

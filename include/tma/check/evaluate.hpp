@@ -6,7 +6,7 @@
 #include <vector>
 
 #include <tma/check/finding.hpp>
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 #include <tma/check/vulnerabilities.hpp>
 #include <tma/cms/drupal.hpp>
 
@@ -26,7 +26,7 @@ struct SecuritySources {
 /// - otherwise, when a newer version exists (update available/unavailable), the distance under `scheme`
 ///   (`major|minor|patch`), with the component's note (e.g. `update package not available`);
 /// - nothing for up-to-date, not-applicable or unknown-version components.
-std::vector<Finding> findings_for(const std::string& site, const std::string& env, Scheme scheme,
+std::vector<Finding> findings_for(const std::string& site, const std::string& env, version::Scheme scheme,
                                   const std::vector<cms::Component>& components, const SecuritySources& sources);
 
 /// Packages named in a composer audit that `components` lack, as extra package components (installed

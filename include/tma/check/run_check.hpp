@@ -43,4 +43,12 @@ struct Feed {
 };
 Feed load_feed(const inventory::Sources& sources, transport::HttpClient& http, ResponseCache* cache);
 
+/// The feed of one run of `tma check` or `tma update`: `load_feed` when `needed` (some selected
+/// site is WordPress, the only CMS the feed covers), else a status saying no WordPress site was selected.
+Feed feed_for_run(bool needed, const inventory::Sources& sources, transport::HttpClient& http, ResponseCache* cache);
+
+/// Why a run has no vulnerability database, as site results and update plans say it: "" when it has
+/// one, `vulnerability feed not configured`, or `vulnerability feed unavailable: <why>`.
+std::string feed_note(const Feed& feed);
+
 } // namespace tma::check

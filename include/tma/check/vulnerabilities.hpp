@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <tma/cms/component.hpp>
+#include <tma/version/constraint.hpp>
 #include <tma/core/error.hpp>
 
 namespace tma::check {
@@ -79,13 +80,5 @@ private:
   std::vector<Vulnerability> m_records;
   std::map<std::pair<cms::ComponentKind, std::string>, std::vector<std::pair<std::size_t, std::size_t>>> m_index;
 };
-
-/// True when `version` satisfies the Composer constraint `constraint` (`|`/`||` = or, `,` or space =
-/// and, operators `>= > <= < == = !=`, bare versions equal). Unsupported syntax gives an error.
-core::Result<bool> composer_constraint_matches(std::string_view constraint, std::string_view version);
-
-/// The version that leaves the matching OR-branch of `constraint` (its `<X` bound), "" when that
-/// branch has no upper bound or `installed` matches no branch.
-std::string composer_fix_from_constraint(std::string_view constraint, std::string_view installed);
 
 } // namespace tma::check

@@ -13,9 +13,6 @@ namespace tma::report {
 
 enum class Format { table, json, markdown };
 
-/// Parse `table|json|markdown`.
-std::optional<Format> parse_format(std::string_view text);
-
 enum class Colour { automatic, never };
 
 /// Styles a table cell may carry; rendered as ANSI colour only when colour is on.

@@ -6,7 +6,7 @@
 // targets named here; it never asks the CMS tool for "latest".
 
 #include <tma/check/finding.hpp>
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 #include <tma/cms/component.hpp>
 #include <tma/core/error.hpp>
 #include <tma/inventory/model.hpp>
@@ -50,7 +50,7 @@ struct PlanOptions {
 struct PlanInput {
   std::string site;
   std::string env = "prod";
-  check::Scheme scheme = check::Scheme::php;
+  version::Scheme scheme = version::Scheme::php;
   std::vector<cms::Component> components;
   std::optional<std::vector<check::Finding>> findings;
   /// Versions the update server offers per component key besides `latest` (WordPress core lists

@@ -1,6 +1,5 @@
 #pragma once
-// What an update run leaves for the next one and for the hours ledger. Pure functions over journal
-// events and pipeline results.
+// What an update run leaves for the hours ledger. Pure functions over pipeline results.
 
 #include <tma/contract/record.hpp>
 #include <tma/journal/journal.hpp>
@@ -10,10 +9,6 @@
 #include <vector>
 
 namespace tma::update {
-
-/// Environments of `site` whose last `update.maintenance.on|off` event (by time, then journal order)
-/// is `on`: a tma run was killed with maintenance mode on, and the next start must switch it off.
-std::vector<std::string> maintenance_left_on(std::vector<journal::Event> events, const std::string& site);
 
 /// `update: 2 updated (core 6.4.2 -> 6.5.3, plugin:akismet 5.3 -> 5.3.1), 1 rejected on preprod;
 /// updated` — one line for the time entry.

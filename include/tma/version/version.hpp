@@ -1,11 +1,12 @@
 #pragma once
-// Version comparison as each CMS's own tools do it, and the "how far behind" distance that gives a
+// Version comparison as each CMS's own tools do it (the bottom of the CMS layers: cms/, check/ and
+// update/ all compare versions), and the "how far behind" distance that gives a
 // non-security finding its severity. Pure functions, no I/O.
 
 #include <string>
 #include <string_view>
 
-namespace tma::check {
+namespace tma::version {
 
 /// Which rules a version string follows.
 enum class Scheme {
@@ -39,4 +40,4 @@ Distance version_distance(Scheme scheme, std::string_view installed, std::string
 /// `none|patch|minor|major`.
 std::string_view to_string(Distance distance);
 
-} // namespace tma::check
+} // namespace tma::version

@@ -1,4 +1,4 @@
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 
 #include <cctype>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tma::check {
+namespace tma::version {
 namespace {
 
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
@@ -281,4 +281,4 @@ std::string_view to_string(Distance distance) {
   return "none";
 }
 
-} // namespace tma::check
+} // namespace tma::version

@@ -1,11 +1,13 @@
 // Composer version constraints as they appear in advisories' `affectedVersions`
 // (`>=2.0.0,<2.3.4|<1.9.9`): enough of Composer's syntax to decide "affected" and "fixed in".
-#include <tma/check/vulnerabilities.hpp>
+#include <tma/version/constraint.hpp>
 
-#include <tma/check/version.hpp>
+#include <vector>
+
+#include <tma/version/version.hpp>
 #include <tma/core/text.hpp>
 
-namespace tma::check {
+namespace tma::version {
 namespace {
 
 struct Term {
@@ -136,4 +138,4 @@ std::string composer_fix_from_constraint(std::string_view constraint, std::strin
   return "";
 }
 
-} // namespace tma::check
+} // namespace tma::version

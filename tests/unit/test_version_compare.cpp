@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include <tma/check/version.hpp>
+#include <tma/version/version.hpp>
 
-using namespace tma::check;
+using namespace tma::version;
 
-TEST_CASE("check::php_version_compare follows PHP version_compare") {
+TEST_CASE("version::php_version_compare follows PHP version_compare") {
   SECTION("numeric parts compare as numbers") {
     CHECK(php_version_compare("1.10", "1.9") > 0);
     CHECK(php_version_compare("6.1.10", "6.1.9") > 0);
@@ -38,7 +38,7 @@ TEST_CASE("check::php_version_compare follows PHP version_compare") {
   }
 }
 
-TEST_CASE("check::normalize_composer gives Composer's normal form") {
+TEST_CASE("version::normalize_composer gives Composer's normal form") {
   CHECK(normalize_composer("1.2") == "1.2.0.0");
   CHECK(normalize_composer("v3.2.0") == "3.2.0.0");
   CHECK(normalize_composer("8.x-1.2") == "1.2.0.0");
@@ -49,7 +49,7 @@ TEST_CASE("check::normalize_composer gives Composer's normal form") {
   CHECK(normalize_composer("dev-main") == "dev-main");
 }
 
-TEST_CASE("check::compare_versions under composer rules") {
+TEST_CASE("version::compare_versions under composer rules") {
   CHECK(compare_versions(Scheme::composer, "v1.2", "1.2.0") == 0);
   CHECK(compare_versions(Scheme::composer, "6.4", "6.4.0") == 0);
   CHECK(compare_versions(Scheme::composer, "8.x-1.10", "8.x-1.9") > 0);
@@ -59,7 +59,7 @@ TEST_CASE("check::compare_versions under composer rules") {
   CHECK(compare_versions(Scheme::composer, "12.5.3.1", "12.5.3") > 0);
 }
 
-TEST_CASE("check::version_distance classifies major minor and patch") {
+TEST_CASE("version::version_distance classifies major minor and patch") {
   CHECK(version_distance(Scheme::php, "6.4.2", "6.5") == Distance::minor);
   CHECK(version_distance(Scheme::php, "1.9", "2.0") == Distance::major);
   CHECK(version_distance(Scheme::php, "6.1.9", "6.1.10") == Distance::patch);
