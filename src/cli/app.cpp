@@ -14,6 +14,7 @@
 #include <tma/report/output.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/front_door.hpp"
 
 namespace tma::cli {
 
@@ -22,7 +23,7 @@ int run(int argc, char** argv) {
   Context context;
   CLI::App app{"tma: maintenance orchestrator for a portfolio of web sites", "tma"};
   app.set_version_flag("--version,-V", std::string("tma ") + std::string(core::version()));
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1); // `tma` alone prints the help (before_parse)
   app.fallthrough(); // global options may follow the subcommand name
   app.add_option("--inventory,-i", context.global.inventory,
                  "Inventory file (default: $TMA_INVENTORY, else ./sites.yaml)")
@@ -53,9 +54,13 @@ int run(int argc, char** argv) {
   setup_backups(app, context);
   setup_restore(app, context);
   setup_update(app, context);
+  setup_completion(app, context);
+  setup_help(app); // last: it walks the whole tree for the footers
 
   // The single place where errors become messages and exit codes.
   try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (auto done = before_parse(app, args)) return *done;
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
@@ -64,7 +69,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    report::eprint(fmt::format("tma: error: {}\nRun 'tma --help' for usage.\n", e.what()));
+    report::eprint(fmt::format("tma: error: {}\n", describe_parse_error(app, e)));
     return core::exit_code::usage;
   } catch (const core::TmaError& e) {
     report::eprint(fmt::format("tma: error: {}\n", e.what()));

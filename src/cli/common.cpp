@@ -1,5 +1,7 @@
 #include "cli/common.hpp"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include <tma/core/error.hpp>
@@ -7,6 +9,14 @@
 #include <tma/core/text.hpp>
 
 namespace tma::cli {
+namespace {
+
+std::string lowered(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+} // namespace
 
 const inventory::Loaded& Context::loaded() {
   if (!m_loaded) {
@@ -36,19 +46,38 @@ void Context::print_warnings() {
 }
 
 void add_selection(CLI::App& command, inventory::Selection& selection) {
-  command.add_option("--site,-s", selection.sites, "Site name or glob (repeatable)")->type_name("NAME");
-  command.add_option("--client,-c", selection.clients, "Client id (repeatable)")->type_name("NAME");
-  command.add_option("--tag,-t", selection.tags, "Tag (repeatable)")->type_name("TAG");
-  command.add_flag("--all,-a", selection.all, "Every site in the inventory");
-  command.add_option("--env,-e", selection.env, "Only this environment (prod, preprod, ...)")->type_name("ENV");
+  command.add_option("--site,-s", selection.sites, "Site name or glob (repeatable)")->type_name("NAME")->group("Selection");
+  command.add_option("--client,-c", selection.clients, "Client id (repeatable)")->type_name("NAME")->group("Selection");
+  command.add_option("--tag,-t", selection.tags, "Tag (repeatable)")->type_name("TAG")->group("Selection");
+  command.add_flag("--all,-a", selection.all, "Every site in the inventory")->group("Selection");
+  command.add_option("--env,-e", selection.env, "Only this environment (prod, preprod, ...)")->type_name("ENV")->group("Selection");
 }
 
 void add_format(CLI::App& command, report::Format& format, bool markdown) {
-  std::map<std::string, report::Format> choices{{"table", report::Format::table}, {"json", report::Format::json}};
-  if (markdown) choices.emplace("markdown", report::Format::markdown);
-  command.add_option("--format,-f", format, "Output format (default: table)")
-      ->transform(CLI::CheckedTransformer(choices, CLI::ignore_case))
-      ->option_text(markdown ? "table|json|markdown" : "table|json");
+  std::vector<std::pair<std::string, report::Format>> choices{{"table", report::Format::table},
+                                                              {"json", report::Format::json}};
+  if (markdown) choices.emplace_back("markdown", report::Format::markdown);
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) names.push_back(name);
+  auto text = core::join(names, "|");
+  command.add_option_function<std::string>(
+             "--format,-f",
+             [&format, choices](const std::string& value) {
+               for (const auto& [name, choice] : choices) {
+                 if (lowered(value) == name) format = choice;
+               }
+             },
+             "Output format (default: table)")
+      ->check(
+          [choices, names](const std::string& value) {
+            for (const auto& [name, choice] : choices) {
+              if (lowered(value) == name) return std::string();
+            }
+            return fmt::format("'{}' is not a format of this command (it has {})", value, core::join(names, ", "));
+          },
+          text)
+      ->option_text(text)
+      ->group("Output");
 }
 
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,

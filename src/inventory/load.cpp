@@ -27,6 +27,15 @@ std::optional<std::string> process_env(const std::string& name) {
 std::string inventory_path(const std::optional<std::string>& explicit_path) {
   if (explicit_path && !explicit_path->empty()) return *explicit_path;
   if (auto env = process_env("TMA_INVENTORY"); env && !env->empty()) return *env;
+  // Like git: the agency directory may be any parent of the current directory.
+  std::error_code ec;
+  auto dir = std::filesystem::current_path(ec);
+  if (ec) return "sites.yaml";
+  if (std::filesystem::exists(dir / "sites.yaml", ec)) return "sites.yaml";
+  for (auto parent = dir.parent_path(); !parent.empty(); dir = parent, parent = parent.parent_path()) {
+    if (std::filesystem::exists(parent / "sites.yaml", ec)) return (parent / "sites.yaml").string();
+    if (parent == dir) break;
+  }
   return "sites.yaml";
 }
 
@@ -94,7 +103,12 @@ tl::expected<Loaded, std::vector<Diagnostic>> load_inventory_text(const std::str
 tl::expected<Loaded, std::vector<Diagnostic>> load_inventory(const std::string& path, const EnvLookup& env) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    auto hint = std::filesystem::exists(path) ? "cannot be read" : "does not exist (give -i FILE or set TMA_INVENTORY)";
+    // The default name that was found nowhere up the tree: say where tma looked and how to start.
+    const char* missing = path == "sites.yaml"
+                              ? "does not exist (no sites.yaml here or in a parent directory: give -i FILE, set "
+                                "TMA_INVENTORY, or create an agency with 'tma init DIR')"
+                              : "does not exist (give -i FILE or set TMA_INVENTORY)";
+    auto hint = std::filesystem::exists(path) ? "cannot be read" : missing;
     return tl::unexpected(std::vector<Diagnostic>{Diagnostic{Mark{path, 0, 0}, "", fmt::format("inventory {}", hint)}});
   }
   std::ostringstream text;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
 #include "support/paths.hpp"
@@ -41,9 +42,63 @@ TEST_CASE("tma --version and --help", "[e2e]") {
   CHECK(help.out.find("sites") != std::string::npos);
 }
 
-TEST_CASE("usage errors exit 64", "[e2e]") {
+TEST_CASE("tma alone and tma help print help and mistakes get a suggestion", "[e2e]") {
   auto none = run_tma({});
-  CHECK(none.exit_code == 64);
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.find("Usage:") != std::string::npos);
+  CHECK(none.out.find("update") != std::string::npos);
+  CHECK(none.err.find("subcommand is required") == std::string::npos);
+  auto help = run_tma({"help", "hours", "log"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("Record time spent") != std::string::npos);
+  CHECK(help.out.find("Exit codes:") != std::string::npos);
+  auto check_help = run_tma({"check", "--help"});
+  CHECK(check_help.exit_code == 0);
+  CHECK(check_help.out.find("Examples:") != std::string::npos);
+  CHECK(check_help.out.find("Selection") != std::string::npos);
+  auto no_such = run_tma({"help", "hours", "lgo"});
+  CHECK(no_such.exit_code == 64);
+  CHECK(no_such.err.find("did you mean 'log'?") != std::string::npos);
+  auto typo = run_tma({"chekc", "--all"});
+  CHECK(typo.exit_code == 64);
+  CHECK(typo.err.find("unknown command 'chekc' (did you mean 'check'?)") != std::string::npos);
+  auto option = run_tma({"-i", k_example, "update", "--dryrun"});
+  CHECK(option.exit_code == 64);
+  CHECK(option.err.find("tma update has no option '--dryrun' (did you mean '--dry-run'?)") != std::string::npos);
+  auto format = run_tma({"-i", k_example, "sites", "--format", "csv"});
+  CHECK(format.exit_code == 64);
+  CHECK(format.err.find("'csv' is not a format of this command (it has table, json)") != std::string::npos);
+  CHECK(format.err.find("Check csv value") == std::string::npos);
+}
+
+TEST_CASE("tma completion and the manual page come from the command tree", "[e2e]") {
+  auto bash = run_tma({"completion", "bash"});
+  REQUIRE(bash.exit_code == 0);
+  CHECK(bash.out.find("complete -F _tma tma") != std::string::npos);
+  CHECK(bash.out.find("'hours') words='log list summary") != std::string::npos);
+  auto fish = run_tma({"completion", "fish"});
+  REQUIRE(fish.exit_code == 0);
+  CHECK(fish.out.find("-l dry-run") != std::string::npos);
+  auto names = run_tma({"-i", k_example, "__complete", "sites"});
+  CHECK(names.exit_code == 0);
+  CHECK(names.out.find("acme-www\n") != std::string::npos);
+  auto nothing = run_tma({"-i", "/nonexistent/sites.yaml", "__complete", "sites"});
+  CHECK(nothing.out.empty());
+  // The bash script completes in a real bash: commands, then site names of the inventory given by -i.
+  auto dir = std::string(TMA_BINARY).substr(0, std::string(TMA_BINARY).rfind('/'));
+  auto script = "PATH=" + dir + ":$PATH; source <(tma completion bash); "
+                "COMP_WORDS=(tma che); COMP_CWORD=1; _tma; echo \"[${COMPREPLY[*]}]\"; "
+                "COMP_WORDS=(tma -i " + k_example + " check --site acme); COMP_CWORD=5; _tma; echo \"[${COMPREPLY[*]}]\"";
+  auto completed = tma::test::run_program({"bash", "-c", script});
+  INFO(completed.err);
+  CHECK(completed.out == "[check]\n[acme-blog acme-www]\n");
+  auto man = run_tma({"help", "--man"});
+  REQUIRE(man.exit_code == 0);
+  CHECK(man.out.rfind(".TH TMA 1", 0) == 0);
+  CHECK(man.out.find("tma hours log") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 64", "[e2e]") {
   auto unknown = run_tma({"frobnicate"});
   CHECK(unknown.exit_code == 64);
   CHECK(unknown.err.find("tma: error:") != std::string::npos);
