@@ -35,11 +35,14 @@ bool is_host(std::string_view text) {
   if (is_alnum(text[0]) || text[0] == '_') {
     if (is_name_tail(text.substr(1))) return true;
   }
-  // A bare IPv6 address: hex digits and colons, at least one colon, dots only after one.
-  auto colon = text.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  return all_of(text.substr(0, colon), [](char c) { return is_hex(c) || c == ':'; }) &&
-         all_of(text.substr(colon), [](char c) { return is_hex(c) || c == ':' || c == '.'; });
+  // A bare IPv6 address (`::1`, `fe80::1`, `::ffff:10.0.0.1`): hex digits and colons, a colon
+  // somewhere after the first character, dots only after it.
+  auto dot = text.find('.');
+  auto head = text.substr(0, dot);
+  auto colon = head.find(':', 1);
+  if (colon == std::string_view::npos) return false;
+  return all_of(head, [](char c) { return is_hex(c) || c == ':'; }) &&
+         all_of(text.substr(head.size()), [](char c) { return is_hex(c) || c == ':' || c == '.'; });
 }
 
 std::optional<int> parse_int(std::string_view text) {

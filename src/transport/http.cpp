@@ -207,6 +207,12 @@ tl::expected<HttpResponse, AttemptError> attempt(const HttpRequest& request) {
     if (transfer.over_header_cap) {
       return fail(core::ErrorKind::http, fmt::format("{}: response headers larger than {} bytes", what, k_max_header_bytes));
     }
+    if (rc == CURLE_OUT_OF_MEMORY || (rc == CURLE_RECV_ERROR && detail.find("header") != std::string::npos)) {
+      // curl 7.88 refuses one header line over 100 KiB with "out of memory", before our callback
+      // sees it: say which limit was hit.
+      return fail(core::ErrorKind::http,
+                  fmt::format("{}: a response header larger than curl accepts (100 KiB a line): {}", what, detail));
+    }
     if (transfer.over_cap) {
       return fail(core::ErrorKind::http, fmt::format("{}: response larger than {} bytes", what, request.max_bytes));
     }
