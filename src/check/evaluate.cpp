@@ -135,6 +135,12 @@ std::vector<Finding> findings_for(const std::string& site, const std::string& en
     f.latest = c.latest;
     f.source = c.source;
     f.note = c.note;
+    if (c.refused) {
+      // A name or version that could turn into an option on the server: someone must look.
+      f.severity = Severity::major;
+      findings.push_back(std::move(f));
+      continue;
+    }
     if (sources.wordfence) {
       add_wordfence(c, *sources.wordfence, f);
     }

@@ -10,6 +10,7 @@
 #include <tma/check/evaluate.hpp>
 #include <tma/cms/commands.hpp>
 #include <tma/cms/drupal.hpp>
+#include <tma/cms/names.hpp>
 #include <tma/cms/wordpress_http.hpp>
 #include <tma/cms/wpcli.hpp>
 #include <tma/core/redact.hpp>
@@ -268,6 +269,7 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
     }
     if (!components) return failed(components.error());
     check.components = std::move(*components);
+    cms::refuse_unexpected_names(check.components);
     SecuritySources sources;
     if (inputs.wordfence != nullptr) {
       sources.wordfence = inputs.wordfence;
@@ -290,6 +292,7 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
   auto side = composer_components(**transport, env, tools);
   if (!side) return failed(side.error());
   check.components = std::move(side->components);
+  cms::refuse_unexpected_names(check.components);
   SecuritySources sources;
   if (side->audit) {
     sources.composer_audit = &*side->audit;

@@ -10,6 +10,7 @@
 #include <tma/core/log.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/core/signals.hpp>
+#include <tma/core/utf8.hpp>
 #include <tma/core/version.hpp>
 #include <tma/report/output.hpp>
 
@@ -17,6 +18,25 @@
 #include "cli/front_door.hpp"
 
 namespace tma::cli {
+namespace {
+
+// Every argument is checked at the door: an hour description or incident title that is not UTF-8
+// could not be recorded as JSON (the event was lost with an internal error), and a control
+// character in it would reach the terminal and forge lines in listings.
+void check_arguments(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    if (!core::is_valid_utf8(arg)) {
+      throw core::UsageError(fmt::format("argument {} is not valid UTF-8: '{}'", i, core::escape_invalid_utf8(arg)));
+    }
+    if (core::has_control_characters(arg)) {
+      throw core::UsageError(fmt::format("argument {} contains a control character (a newline, tab or escape): '{}'",
+                                         i, core::printable(arg, core::Newlines::escape)));
+    }
+  }
+}
+
+} // namespace
 
 int run(int argc, char** argv) {
   core::install_signal_handlers();
@@ -59,6 +79,7 @@ int run(int argc, char** argv) {
 
   // The single place where errors become messages and exit codes.
   try {
+    check_arguments(argc, argv);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (auto done = before_parse(app, args)) return *done;
     app.parse(argc, argv);

@@ -31,7 +31,7 @@ struct JournalOptions {
 
 std::string short_data(const nlohmann::json& data) {
   if (data.empty()) return "";
-  std::string text = data.dump();
+  std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   constexpr std::size_t k_width = 72;
   if (text.size() > k_width) text = text.substr(0, k_width - 3) + "...";
   return text;

@@ -59,8 +59,9 @@ std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env
 std::vector<std::string> composer_require_argv(const inventory::Environment& env, const std::string& package,
                                                const std::string& version) {
   // An exact version as the constraint: the same release on preprod and prod, and a revert can downgrade.
-  return {env.binary("composer"), "require", package + ":" + version, "--update-with-dependencies",
-          "--no-interaction", "--no-ansi"};
+  // `--` (Symfony Console ends its options there): the package comes from the server's composer.json.
+  return {env.binary("composer"), "require", "--update-with-dependencies", "--no-interaction", "--no-ansi",
+          "--", package + ":" + version};
 }
 
 std::vector<std::string> composer_json_argv() { return {"cat", "composer.json"}; }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <tma/core/redact.hpp>
+#include <tma/core/utf8.hpp>
 
 namespace tma::core::log {
 namespace {
@@ -18,7 +19,7 @@ Level level() { return g_level.load(); }
 
 void write(Level lvl, std::string_view message) {
   static constexpr std::string_view k_names[] = {"error", "warning", "info", "debug", "trace"};
-  auto line = std::string("tma: ") + std::string(k_names[static_cast<int>(lvl)]) + ": " + redact(message) + "\n";
+  auto line = std::string("tma: ") + std::string(k_names[static_cast<int>(lvl)]) + ": " + printable(redact(message)) + "\n";
   std::lock_guard lock(g_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/utf8.hpp>
+
 #include "inventory/sections.hpp"
 
 namespace tma::inventory {
@@ -47,14 +49,57 @@ void sort_diagnostics(std::vector<Diagnostic>& list) {
   });
 }
 
+// What the YAML parser must never see: bytes that are not UTF-8, and characters YAML does not allow
+// in a stream (C0 controls but tab, LF and CR; DEL). yaml-cpp accepts a raw NUL in a plain scalar
+// and hands back another control character, and invalid UTF-8 only failed later, at JSON output.
+std::optional<Diagnostic> check_raw_text(const std::string& text, const std::string& path) {
+  int line = 1, column = 1;
+  for (std::size_t pos = 0; pos < text.size();) {
+    auto c = static_cast<unsigned char>(text[pos]);
+    if (c == '\n') {
+      ++line, column = 1, ++pos;
+      continue;
+    }
+    if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F) {
+      return Diagnostic{Mark{path, line, column}, "",
+                        fmt::format("control character 0x{:02X} in the file (write it as an escape in a quoted string, "
+                                    "if at all)",
+                                    c)};
+    }
+    std::size_t length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (c >= 0x80 && !core::is_valid_utf8(std::string_view(text).substr(pos, length))) {
+      return Diagnostic{Mark{path, line, column}, "",
+                        fmt::format("invalid UTF-8 (byte 0x{:02X}); the inventory must be UTF-8", c)};
+    }
+    pos += length;
+    ++column;
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 tl::expected<Loaded, std::vector<Diagnostic>> load_inventory_text(const std::string& text, const std::string& path,
                                                                   const EnvLookup& env) {
   detail::LoadContext ctx{path, env, {}, {}};
+  if (text.size() > k_max_inventory_bytes) {
+    return tl::unexpected(std::vector<Diagnostic>{Diagnostic{
+        Mark{path, 0, 0}, "",
+        fmt::format("the inventory is larger than {} MiB; split the portfolio into several inventories",
+                    k_max_inventory_bytes >> 20)}});
+  }
+  if (auto bad = check_raw_text(text, path)) return tl::unexpected(std::vector<Diagnostic>{*bad});
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    auto documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      // A second document would be ignored silently: its sites would never be maintained.
+      auto mark = documents[1].Mark();
+      return tl::unexpected(std::vector<Diagnostic>{Diagnostic{
+          mark.is_null() ? Mark{path, 0, 0} : Mark{path, mark.line + 1, mark.column + 1}, "",
+          "a second YAML document ('---'): the inventory is one document; merge it into the first"}});
+    }
+    if (!documents.empty()) root = documents[0];
   } catch (const YAML::Exception& e) {
     return tl::unexpected(std::vector<Diagnostic>{
         Diagnostic{Mark{path, e.mark.line + 1, e.mark.column + 1}, "", "invalid YAML: " + e.msg}});
@@ -111,9 +156,18 @@ tl::expected<Loaded, std::vector<Diagnostic>> load_inventory(const std::string& 
     auto hint = std::filesystem::exists(path) ? "cannot be read" : missing;
     return tl::unexpected(std::vector<Diagnostic>{Diagnostic{Mark{path, 0, 0}, "", fmt::format("inventory {}", hint)}});
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_inventory_text(text.str(), path, env);
+  // Read at most one byte past the limit (a pipe or /dev/zero has no size to ask for first), so
+  // memory stays bounded and load_inventory_text reports the size.
+  std::string text;
+  std::vector<char> chunk(1 << 16);
+  while (text.size() <= k_max_inventory_bytes && in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) {
+    return tl::unexpected(std::vector<Diagnostic>{Diagnostic{Mark{path, 0, 0}, "", "inventory cannot be read"}});
+  }
+  return load_inventory_text(text, path, env);
 }
 
 std::string_view to_string(Cms cms) {

@@ -1,21 +1,14 @@
 // Top-level sections of sites.yaml other than clients and sites.
 #include <filesystem>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "inventory/sections.hpp"
+#include "inventory/shapes.hpp"
 
 namespace tma::inventory::detail {
 namespace {
-
-std::optional<int> parse_clock(const std::string& text) {
-  static const std::regex k_clock("([01][0-9]|2[0-3]):([0-5][0-9])");
-  std::smatch m;
-  if (!std::regex_match(text, m, k_clock)) return std::nullopt;
-  return std::stoi(m[1]) * 60 + std::stoi(m[2]);
-}
 
 std::optional<int> weekday_number(const std::string& name) {
   static const std::vector<std::string> k_days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -66,13 +59,12 @@ std::vector<Contact> read_contacts(LoadContext& ctx, const YAML::Node& node, con
     ctx.error(node, key, "expected a list of {name, email}");
     return out;
   }
-  static const std::regex k_email("[^\\s@<>,;]+@[^\\s@<>,;]+");
   for (std::size_t i = 0; i < node.size(); ++i) {
     MapReader map(ctx, node[i], fmt::format("{}[{}]", key, i));
     Contact contact;
     if (auto v = map.string("name")) contact.name = *v;
     if (auto v = map.string("email", true)) {
-      if (!std::regex_match(*v, k_email)) {
+      if (!is_email(*v)) {
         ctx.error(map.get("email"), map.sub("email"), fmt::format("'{}' is not an email address", *v));
       }
       contact.email = *v;
@@ -88,9 +80,8 @@ Agency read_agency(LoadContext& ctx, const YAML::Node& node) {
   MapReader map(ctx, node, "agency");
   if (auto v = map.string("name")) agency.name = *v;
   if (auto v = map.string("timezone")) {
-    static const std::regex k_zone("[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*");
     const bool have_zoneinfo = std::filesystem::exists("/usr/share/zoneinfo/UTC");
-    if (!std::regex_match(*v, k_zone) ||
+    if (!is_zone_name(*v) ||
         (have_zoneinfo && !std::filesystem::is_regular_file("/usr/share/zoneinfo/" + *v))) {
       ctx.error(map.get("timezone"), "agency.timezone", fmt::format("unknown time zone '{}' (e.g. Europe/Paris)", *v));
     }
@@ -142,7 +133,7 @@ Defaults read_defaults(LoadContext& ctx, const YAML::Node& node) {
   if (auto n = map.get("backup"); n.IsDefined()) read_backup_policy(ctx, n, "defaults.backup", defaults.backup);
   if (auto n = map.get("updates"); n.IsDefined()) read_update_policy(ctx, n, "defaults.updates", defaults.updates);
   if (auto n = map.get("health"); n.IsDefined()) read_health_policy(ctx, n, "defaults.health", defaults.health);
-  if (auto v = map.duration("command_timeout")) defaults.command_timeout = *v;
+  if (auto v = map.duration("command_timeout", k_command_timeout_bounds)) defaults.command_timeout = *v;
   map.finish();
   return defaults;
 }
@@ -173,11 +164,23 @@ std::map<std::string, StorageTarget> read_storage(LoadContext& ctx, const YAML::
 Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
   Sources sources;
   MapReader map(ctx, node, "sources");
-  if (auto v = map.string("wordpress_api")) sources.wordpress_api = *v;
+  if (auto v = map.string("wordpress_api")) {
+    if (!is_http_url(*v)) {
+      ctx.error(map.get("wordpress_api"), map.sub("wordpress_api"),
+                fmt::format("'{}' is not an http:// or https:// URL (without spaces or control characters)", *v));
+    }
+    sources.wordpress_api = *v;
+  }
   if (auto vulns = map.get("vulnerabilities"); vulns.IsDefined()) {
     MapReader v_map(ctx, vulns, "sources.vulnerabilities");
     if (auto v = v_map.choice("format", {"wordfence"})) sources.vulnerabilities_format = *v;
-    if (auto v = v_map.string("url")) sources.vulnerabilities_url = *v;
+    if (auto v = v_map.string("url")) {
+      if (!is_http_url(*v)) {
+        ctx.error(v_map.get("url"), v_map.sub("url"),
+                  fmt::format("'{}' is not an http:// or https:// URL (without spaces or control characters)", *v));
+      }
+      sources.vulnerabilities_url = *v;
+    }
     sources.vulnerabilities_api_key = v_map.secret("api_key");
     if (auto v = v_map.duration("cache_ttl")) sources.cache_ttl = *v;
     v_map.finish();
@@ -191,7 +194,14 @@ JournalSettings read_journal(LoadContext& ctx, const YAML::Node& node) {
   MapReader map(ctx, node, "journal");
   if (auto v = map.string("repository")) journal.repository = *v;
   if (auto v = map.string("ref")) {
-    if (v->rfind("refs/", 0) != 0) ctx.error(map.get("ref"), "journal.ref", "must start with refs/ (e.g. refs/heads/tma-journal)");
+    if (v->rfind("refs/", 0) != 0) {
+      ctx.error(map.get("ref"), "journal.ref", "must start with refs/ (e.g. refs/heads/tma-journal)");
+    } else if (!is_ref_name(*v)) {
+      ctx.error(map.get("ref"), "journal.ref",
+                fmt::format("'{}' is not a valid git reference name (no '..', '//', '@{{', leading '.', '.lock', "
+                            "spaces or '~^:?*[\\')",
+                            *v));
+    }
     journal.ref = *v;
   }
   if (auto v = map.string("remote")) journal.remote = *v;
@@ -212,6 +222,10 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
       if (auto v = c.choice("type", {"slack", "mattermost", "teams", "webhook", "email"})) channel.type = *v;
       else if (c.ok() && !c.has("type")) ctx.error(entry.value, c.sub("type"), "required key is missing");
       channel.url = c.secret("url");
+      if (!channel.url.value.empty() && !is_http_url(channel.url.value)) {
+        // The value may be a secret: the message does not quote it.
+        ctx.error(c.get("url"), c.sub("url"), "not an http:// or https:// URL (without spaces or control characters)");
+      }
       channel.secret = c.secret("secret");
       if (auto v = c.string("smtp")) channel.smtp = *v;
       if (auto v = c.string("username")) channel.username = *v;

@@ -1,35 +1,67 @@
 // Readers shared by `defaults:` and the per-site overrides: ssh, http, backup, updates, health.
-#include <regex>
+#include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
 #include "inventory/sections.hpp"
+#include "inventory/shapes.hpp"
 
 namespace tma::inventory::detail {
 namespace {
 
-// Options that make ssh run a local command: they belong in ~/.ssh/config, where the user wrote them
-// knowingly, not in an inventory that may be shared.
-const std::set<std::string> k_refused_ssh_options = {"proxycommand", "localcommand", "permitlocalcommand",
-                                                     "knownhostscommand", "match", "remotecommand"};
+// The `ssh.options` tma passes on: tuning of ciphers, authentication methods, keep-alives and host
+// key checks, none of which makes ssh run or load anything, forward anything or read a path
+// (docs/inventory.md lists them). Everything else (ProxyCommand, LocalCommand, XAuthLocation with
+// ForwardX11, PKCS11Provider, SecurityKeyProvider, KnownHostsCommand, Match exec, Include,
+// IdentityAgent, forwardings...) belongs in ~/.ssh/config, where the user wrote it knowingly, not
+// in an inventory that may be shared. Options tma sets itself have their own keys.
+const std::set<std::string, std::less<>> k_allowed_ssh_options = {
+    "addressfamily",         "casignaturealgorithms",        "checkhostip",
+    "ciphers",               "compression",                  "fingerprinthash",
+    "gssapiauthentication",  "hashknownhosts",               "hostbasedacceptedalgorithms",
+    "hostkeyalgorithms",     "hostkeyalias",                 "identitiesonly",
+    "ipqos",                 "kbdinteractiveauthentication", "kexalgorithms",
+    "macs",                  "numberofpasswordprompts",      "passwordauthentication",
+    "preferredauthentications", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes",
+    "pubkeyauthentication",  "rekeylimit",                   "requiredrsasize",
+    "serveralivecountmax",   "serveraliveinterval",          "tcpkeepalive",
+    "updatehostkeys",        "verifyhostkeydns"};
+
+// An option value: algorithm lists (`^aes128-gcm@openssh.com,...`, `-ssh-rsa`), numbers, yes/no.
+bool is_option_value(std::string_view value) {
+  return !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::string_view("@._,+^:-").find(c) != std::string_view::npos;
+  });
+}
 
 void check_ssh_option(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& option) {
-  static const std::regex k_option("([A-Za-z][A-Za-z0-9]*)=([^\\s]+)");
-  std::smatch m;
-  if (!std::regex_match(option, m, k_option)) {
-    ctx.error(node, key, fmt::format("ssh option '{}' must look like Key=Value (no spaces)", option));
+  auto equals = option.find('=');
+  auto name = option.substr(0, equals);
+  bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  });
+  if (equals == std::string::npos || !name_ok) {
+    ctx.error(node, key, fmt::format("ssh option '{}' must look like Key=Value", option));
     return;
   }
-  std::string name = m[1];
-  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-  if (k_refused_ssh_options.count(name)) {
-    ctx.error(node, key, fmt::format("ssh option '{}' runs a local command and is refused here; set it in ~/.ssh/config",
-                                     std::string(m[1])));
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  if (!k_allowed_ssh_options.count(lower)) {
+    ctx.error(node, key,
+              fmt::format("ssh option '{}' is not one tma passes on (see 'ssh.options' in docs/inventory.md); "
+                          "set it in ~/.ssh/config",
+                          name));
+    return;
+  }
+  if (!is_option_value(std::string_view(option).substr(equals + 1))) {
+    ctx.error(node, key,
+              fmt::format("ssh option '{}': the value may only hold letters, digits and '@._,+^:-' (no spaces)", name));
   }
 }
 
 bool check_host(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& host) {
-  static const std::regex k_host("[A-Za-z0-9_][A-Za-z0-9._-]*|\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*");
   if (host.empty()) {
     ctx.error(node, key, "the host is empty");
     return false;
@@ -38,11 +70,22 @@ bool check_host(LoadContext& ctx, const YAML::Node& node, const std::string& key
     ctx.error(node, key, fmt::format("host '{}' must not start with '-'", host));
     return false;
   }
-  if (!std::regex_match(host, k_host)) {
+  if (!is_host(host)) {
     ctx.error(node, key, fmt::format("'{}' is not a valid host name or address", host));
     return false;
   }
   return true;
+}
+
+// identity_file and known_hosts reach ssh's argv and its option parser, which splits on spaces
+// and expands `%` tokens.
+void check_ssh_path(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& path) {
+  if (!is_plain_path(path)) {
+    ctx.error(node, key,
+              fmt::format("'{}' must be a path without a leading '-', spaces, quotes or shell characters "
+                          "(letters, digits, non-ASCII and '/._~+@,:=-')",
+                          path));
+  }
 }
 
 } // namespace
@@ -52,8 +95,7 @@ bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::strin
   std::string rest = text;
   if (auto at = rest.rfind('@'); at != std::string::npos) {
     auto user = rest.substr(0, at);
-    static const std::regex k_user("[A-Za-z0-9_][A-Za-z0-9._-]*");
-    if (!std::regex_match(user, k_user)) {
+    if (!is_user_name(user)) {
       ctx.error(node, key, fmt::format("ssh user '{}' is not a valid user name{}", user,
                                        !user.empty() && user[0] == '-' ? " (must not start with '-')" : ""));
       return false;
@@ -84,12 +126,12 @@ bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::strin
   if (!check_host(ctx, node, key, host)) return false;
   ssh.host = host;
   if (port) {
-    static const std::regex k_port("[0-9]{1,5}");
-    if (!std::regex_match(*port, k_port) || std::stoi(*port) < 1 || std::stoi(*port) > 65535) {
+    auto number = parse_port(*port);
+    if (!number) {
       ctx.error(node, key, fmt::format("port '{}' in ssh target '{}' is not a number from 1 to 65535", *port, text));
       return false;
     }
-    ssh.port = std::stoi(*port);
+    ssh.port = *number;
   }
   return true;
 }
@@ -97,13 +139,31 @@ bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::strin
 void read_ssh_settings(MapReader& map, SshTarget& ssh) {
   if (auto v = map.string("user")) ssh.user = *v;
   if (auto v = map.integer("port", 1, 65535)) ssh.port = *v;
-  if (auto v = map.string("identity_file")) ssh.identity_file = *v;
-  if (auto v = map.string("known_hosts")) ssh.known_hosts = *v;
+  if (auto v = map.string("identity_file")) {
+    check_ssh_path(map.context(), map.get("identity_file"), map.sub("identity_file"), *v);
+    ssh.identity_file = *v;
+  }
+  if (auto v = map.string("known_hosts")) {
+    check_ssh_path(map.context(), map.get("known_hosts"), map.sub("known_hosts"), *v);
+    ssh.known_hosts = *v;
+  }
   if (auto v = map.choice("host_key_checking", {"yes", "accept-new"})) {
     ssh.host_key_checking = *v == "yes" ? HostKeyChecking::yes : HostKeyChecking::accept_new;
   }
-  if (auto v = map.string("jump")) ssh.jump = *v;
-  if (auto v = map.duration("connect_timeout")) ssh.connect_timeout = *v;
+  if (auto v = map.string("jump")) {
+    // ssh -J takes `[user@]host[:port]` hops separated by commas; each is checked like a target.
+    SshTarget hop;
+    std::size_t start = 0;
+    while (true) {
+      auto comma = v->find(',', start);
+      auto part = v->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!parse_ssh_target(map.context(), map.get("jump"), map.sub("jump"), part, hop)) break;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    ssh.jump = *v;
+  }
+  if (auto v = map.duration("connect_timeout", k_connect_timeout_bounds)) ssh.connect_timeout = *v;
   if (auto v = map.strings("options")) {
     auto node = map.get("options");
     for (std::size_t i = 0; i < v->size(); ++i) {
@@ -116,7 +176,7 @@ void read_ssh_settings(MapReader& map, SshTarget& ssh) {
 
 void read_http_settings(LoadContext& ctx, const YAML::Node& node, const std::string& key, HttpSettings& http) {
   MapReader map(ctx, node, key);
-  if (auto v = map.duration("timeout")) http.timeout = *v;
+  if (auto v = map.duration("timeout", k_request_timeout_bounds)) http.timeout = *v;
   if (auto v = map.boolean("tls_verify")) http.tls_verify = *v;
   if (auto v = map.string("ca_file")) http.ca_file = *v;
   map.finish();
@@ -177,7 +237,12 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   if (auto trigger_node = map.get("trigger"); trigger_node.IsDefined()) {
     MapReader trigger(ctx, trigger_node, map.sub("trigger"));
     HttpRequestSpec spec;
-    if (auto v = trigger.string("url", true)) spec.url = *v;
+    if (auto v = trigger.string("url", true)) {
+      if (!is_http_url(*v)) {
+        ctx.error(trigger.get("url"), trigger.sub("url"), "not an http:// or https:// URL (without spaces or control characters)");
+      }
+      spec.url = *v;
+    }
     if (auto v = trigger.choice("method", {"POST", "PUT", "GET"})) spec.method = *v;
     if (auto headers = trigger.get("headers"); headers.IsDefined()) {
       MapReader header_map(ctx, headers, trigger.sub("headers"));
@@ -191,7 +256,12 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   }
   if (auto status_node = map.get("status"); status_node.IsDefined()) {
     MapReader status(ctx, status_node, map.sub("status"));
-    if (auto v = status.string("url", true)) backup.status_url = *v;
+    if (auto v = status.string("url", true)) {
+      if (!is_http_url(*v)) {
+        ctx.error(status.get("url"), status.sub("url"), "not an http:// or https:// URL (without spaces or control characters)");
+      }
+      backup.status_url = *v;
+    }
     if (auto done = status.get("done_when"); done.IsDefined()) {
       MapReader done_map(ctx, done, status.sub("done_when"));
       backup.done_field = done_map.string("field", true);

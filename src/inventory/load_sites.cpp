@@ -6,6 +6,7 @@
 #include <tma/core/text.hpp>
 
 #include "inventory/sections.hpp"
+#include "inventory/shapes.hpp"
 
 namespace tma::inventory::detail {
 namespace {
@@ -26,8 +27,9 @@ Environment read_environment(LoadContext& ctx, const Entry& entry, const std::st
   if (!map.ok()) return env;
 
   if (auto v = map.string("url", true)) {
-    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
-      ctx.error(map.get("url"), map.sub("url"), fmt::format("'{}' is not an http:// or https:// URL", *v));
+    if (!is_http_url(*v)) {
+      ctx.error(map.get("url"), map.sub("url"),
+                fmt::format("'{}' is not an http:// or https:// URL (without spaces or control characters)", *v));
     }
     env.url = *v;
   }
@@ -59,7 +61,7 @@ Environment read_environment(LoadContext& ctx, const Entry& entry, const std::st
     }
   }
   if (auto n = map.get("http"); n.IsDefined()) read_http_settings(ctx, n, map.sub("http"), env.http);
-  if (auto v = map.duration("command_timeout")) env.command_timeout = *v;
+  if (auto v = map.duration("command_timeout", k_command_timeout_bounds)) env.command_timeout = *v;
   map.finish();
 
   const bool runs_commands = env.ssh || env.local;
@@ -129,7 +131,7 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
         }
         if (auto v = c.integer("expect_status", 100, 599)) check.expect_status = *v;
         if (auto v = c.string("expect_text")) check.expect_text = *v;
-        if (auto v = c.duration("max_time")) check.max_time = *v;
+        if (auto v = c.duration("max_time", k_request_timeout_bounds)) check.max_time = *v;
         c.finish();
         site.checks.push_back(check);
       }

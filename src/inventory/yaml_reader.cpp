@@ -1,12 +1,15 @@
 #include "inventory/yaml_reader.hpp"
 
+#include "inventory/shapes.hpp"
+
 #include <algorithm>
-#include <regex>
 
 #include <fmt/format.h>
 
 #include <tma/core/redact.hpp>
 #include <tma/core/text.hpp>
+#include <tma/core/units.hpp>
+#include <tma/core/utf8.hpp>
 #include <tma/inventory/interpolate.hpp>
 
 namespace tma::inventory::detail {
@@ -48,8 +51,13 @@ std::optional<std::string> scalar(LoadContext& ctx, const YAML::Node& node, cons
     }
     core::register_secret(secret);
   }
-  if (expanded->value.find('\0') != std::string::npos) {
-    ctx.error(node, key, "value contains a NUL byte");
+  // After expansion: a `${VAR}` or a YAML escape ("\e", "\x00") can bring what the raw file may not.
+  if (!core::is_valid_utf8(expanded->value)) {
+    ctx.error(node, key, "value is not valid UTF-8");
+    return std::nullopt;
+  }
+  if (core::has_control_characters(expanded->value, true)) {
+    ctx.error(node, key, "value contains a control character (only newlines and tabs are allowed)");
     return std::nullopt;
   }
   return std::move(expanded->value);
@@ -82,12 +90,12 @@ std::optional<std::string> read_string(LoadContext& ctx, const YAML::Node& node,
 std::optional<int> read_int(LoadContext& ctx, const YAML::Node& node, const std::string& key, int min, int max) {
   auto text = scalar(ctx, node, key, "an integer");
   if (!text) return std::nullopt;
-  static const std::regex k_integer("-?[0-9]{1,9}");
-  if (!std::regex_match(*text, k_integer)) {
+  auto parsed = parse_int(*text);
+  if (!parsed) {
     ctx.error(node, key, fmt::format("expected an integer, got '{}'", *text));
     return std::nullopt;
   }
-  int value = std::stoi(*text);
+  int value = *parsed;
   if (value < min || value > max) {
     ctx.error(node, key, fmt::format("{} is out of range ({}..{})", value, min, max));
     return std::nullopt;
@@ -104,12 +112,19 @@ std::optional<bool> read_bool(LoadContext& ctx, const YAML::Node& node, const st
   return std::nullopt;
 }
 
-std::optional<core::Seconds> read_duration(LoadContext& ctx, const YAML::Node& node, const std::string& key) {
+std::optional<core::Seconds> read_duration(LoadContext& ctx, const YAML::Node& node, const std::string& key,
+                                           DurationBounds bounds) {
   auto text = scalar(ctx, node, key, "a duration");
   if (!text) return std::nullopt;
   auto value = core::parse_duration(*text);
   if (!value) {
     ctx.error(node, key, value.error());
+    return std::nullopt;
+  }
+  if (*value < bounds.min || *value > bounds.max) {
+    ctx.error(node, key,
+              fmt::format("duration '{}' is out of range ({}..{})", *text, core::format_duration(bounds.min),
+                          core::format_duration(bounds.max)));
     return std::nullopt;
   }
   return *value;
@@ -171,8 +186,7 @@ std::optional<std::string> read_choice(LoadContext& ctx, const YAML::Node& node,
 }
 
 bool check_name(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& name) {
-  static const std::regex k_name("[A-Za-z0-9][A-Za-z0-9._-]*");
-  if (std::regex_match(name, k_name)) return true;
+  if (is_name(name)) return true;
   if (!name.empty() && name[0] == '-') {
     ctx.error(node, key, fmt::format("name '{}' must not start with '-'", name));
   } else {
@@ -274,10 +288,10 @@ std::optional<bool> MapReader::boolean(const std::string& name) {
   return read_bool(m_ctx, node, sub(name));
 }
 
-std::optional<core::Seconds> MapReader::duration(const std::string& name) {
+std::optional<core::Seconds> MapReader::duration(const std::string& name, DurationBounds bounds) {
   auto node = get(name);
   if (!node.IsDefined()) return std::nullopt;
-  return read_duration(m_ctx, node, sub(name));
+  return read_duration(m_ctx, node, sub(name), bounds);
 }
 
 std::optional<core::Date> MapReader::date(const std::string& name, bool required) {

@@ -33,7 +33,22 @@ std::string join_key(const std::string& parent, const std::string& child);
 std::optional<std::string> read_string(LoadContext& ctx, const YAML::Node& node, const std::string& key);
 std::optional<int> read_int(LoadContext& ctx, const YAML::Node& node, const std::string& key, int min, int max);
 std::optional<bool> read_bool(LoadContext& ctx, const YAML::Node& node, const std::string& key);
-std::optional<core::Seconds> read_duration(LoadContext& ctx, const YAML::Node& node, const std::string& key);
+/// The range a duration key accepts: every duration is bounded at load, so none overflows later
+/// (`200000d` as milliseconds) or reaches ssh as a value it rejects. docs/inventory.md lists them.
+struct DurationBounds {
+  core::Seconds min;
+  core::Seconds max;
+};
+inline constexpr core::Seconds k_day{86400};
+/// Any other duration (contract hours, SLA targets, TLS warnings, cache TTL): up to ten years.
+inline constexpr DurationBounds k_duration_bounds{core::Seconds{0}, k_day * 3650};
+inline constexpr DurationBounds k_command_timeout_bounds{core::Seconds{1}, k_day * 7};
+inline constexpr DurationBounds k_connect_timeout_bounds{core::Seconds{1}, core::Seconds{3600}};
+/// http.timeout and checks[].max_time.
+inline constexpr DurationBounds k_request_timeout_bounds{core::Seconds{1}, k_day};
+
+std::optional<core::Seconds> read_duration(LoadContext& ctx, const YAML::Node& node, const std::string& key,
+                                           DurationBounds bounds = k_duration_bounds);
 std::optional<core::Date> read_date(LoadContext& ctx, const YAML::Node& node, const std::string& key);
 std::optional<core::Cents> read_money(LoadContext& ctx, const YAML::Node& node, const std::string& key);
 /// A list of strings; a single scalar is accepted as a one-element list when `allow_scalar`.
@@ -65,7 +80,7 @@ public:
   std::optional<std::string> string(const std::string& name, bool required = false);
   std::optional<int> integer(const std::string& name, int min, int max);
   std::optional<bool> boolean(const std::string& name);
-  std::optional<core::Seconds> duration(const std::string& name);
+  std::optional<core::Seconds> duration(const std::string& name, DurationBounds bounds = k_duration_bounds);
   std::optional<core::Date> date(const std::string& name, bool required = false);
   std::optional<core::Cents> money(const std::string& name, bool required = false);
   std::optional<std::vector<std::string>> strings(const std::string& name, bool allow_scalar = false);

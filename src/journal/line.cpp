@@ -12,7 +12,8 @@ namespace {
 void append_string(std::string& out, const std::string& text) {
   bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
   if (!plain) {
-    out += nlohmann::json(text).dump();
+    // Invalid UTF-8 (a name from a server) becomes U+FFFD: an event is never lost to an exception.
+    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }
   out += '"';
@@ -36,7 +37,7 @@ void append_line(std::string& out, const Event& event) {
   out += "\",\"client\":";
   append_optional(out, event.client);
   out += ",\"data\":";
-  out += event.data.dump();
+  out += event.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out += ",\"env\":";
   append_optional(out, event.env);
   out += ",\"id\":";

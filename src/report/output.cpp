@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <tma/core/redact.hpp>
+#include <tma/core/utf8.hpp>
 #include <tma/core/version.hpp>
 
 namespace tma::report {
@@ -34,6 +35,27 @@ std::string_view ansi(Style style) {
   return "";
 }
 
+// The colour sequences tma writes itself (tables, check and health renderers): the only escape
+// sequences let through to the terminal. None of them moves the cursor, clears or retitles.
+constexpr std::string_view k_palette[] = {"\033[0m", "\033[1m", "\033[2m", "\033[32m", "\033[33m", "\033[1;31m"};
+
+// A copy of `value` with every string (and key) redacted before it is encoded: once JSON-escaped,
+// a secret holding `"` or `\` no longer matches its registered form.
+nlohmann::json redacted(const nlohmann::json& value) {
+  if (value.is_string()) return core::redact(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    auto out = nlohmann::json::array();
+    for (const auto& item : value) out.push_back(redacted(item));
+    return out;
+  }
+  if (value.is_object()) {
+    auto out = nlohmann::json::object();
+    for (const auto& [key, item] : value.items()) out[core::redact(key)] = redacted(item);
+    return out;
+  }
+  return value;
+}
+
 void write_all(std::FILE* stream, std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stream);
   std::fflush(stream);
@@ -45,6 +67,8 @@ Table::Table(std::vector<std::string> headers) : m_headers(std::move(headers)) {
 
 void Table::add_row(std::vector<Cell> row) {
   row.resize(m_headers.size(), Cell(""));
+  // A cell is one line: a newline in a value (a plugin name from a server) must not forge a row.
+  for (auto& cell : row) cell.text = core::printable(core::redact(cell.text), core::Newlines::escape);
   m_rows.push_back(std::move(row));
 }
 
@@ -99,14 +123,45 @@ nlohmann::json envelope(int schema, nlohmann::json payload) {
   return doc;
 }
 
-void print(std::string_view text) { write_all(stdout, core::redact(text)); }
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  for (std::size_t pos = text.find('\033'); pos != std::string_view::npos; pos = text.find('\033', pos)) {
+    auto rest = text.substr(pos);
+    auto colour = std::find_if(std::begin(k_palette), std::end(k_palette),
+                               [&](std::string_view seq) { return rest.substr(0, seq.size()) == seq; });
+    if (colour == std::end(k_palette)) {
+      ++pos;
+      continue;
+    }
+    out += core::printable(text.substr(start, pos - start));
+    out += *colour;
+    pos += colour->size();
+    start = pos;
+  }
+  out += core::printable(text.substr(start));
+  return out;
+}
 
-void eprint(std::string_view text) { write_all(stderr, core::redact(text)); }
+std::string json_text(const nlohmann::json& document) {
+  // Invalid UTF-8 from a server becomes U+FFFD rather than an exception (exit 70) mid-output.
+  return redacted(document).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+void print(std::string_view text) { write_all(stdout, terminal_safe(core::redact(text))); }
+
+void eprint(std::string_view text) { write_all(stderr, terminal_safe(core::redact(text))); }
+
+void eprint_progress(std::string_view line) {
+  // `\r` then erase-line: the progress line redraws itself in place; the text itself stays inert.
+  write_all(stderr, "\r\033[K" + core::printable(core::redact(line), core::Newlines::escape));
+}
 
 void print_json(const nlohmann::json& document) {
-  auto text = document.dump(2);
-  text += '\n';
-  print(text);
+  // Still through print(): the JSON is now valid UTF-8 without raw C0 controls, and the rewrite of
+  // C1 and bidirectional characters (`\u202e`) is itself a JSON escape of the same character.
+  print(json_text(document));
 }
 
 } // namespace tma::report

@@ -103,10 +103,10 @@ void draw_progress(Board& board) {
         slowest_elapsed = elapsed;
       }
     }
-    report::eprint("\r\x1b[K" + progress_line(board.done, board.jobs->size(), board.failures, slowest, slowest_elapsed));
+    report::eprint_progress(progress_line(board.done, board.jobs->size(), board.failures, slowest, slowest_elapsed));
     drawn = true;
   }
-  if (drawn) report::eprint("\r\x1b[K");
+  if (drawn) report::eprint_progress("");
 }
 
 } // namespace

@@ -55,7 +55,9 @@ struct Transfer {
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
   std::size_t received = 0;
+  std::size_t header_bytes = 0; ///< of every response of the attempt (redirects, 100-continue)
   bool over_cap = false;
+  bool over_header_cap = false;
   bool sink_refused = false;
 };
 
@@ -82,6 +84,13 @@ extern "C" size_t on_write(char* data, size_t size, size_t count, void* user) {
 extern "C" size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
+  // Headers have their own limit, so a hostile server's megabyte of headers is reported as what it
+  // is, not as an oversized body.
+  t->header_bytes += line.size();
+  if (t->header_bytes > k_max_header_bytes) {
+    t->over_header_cap = true;
+    return 0;
+  }
   if (line.rfind("HTTP/", 0) == 0) {
     t->response->headers.clear(); // a new response (after a redirect or 100-continue)
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
@@ -195,6 +204,15 @@ tl::expected<HttpResponse, AttemptError> attempt(const HttpRequest& request) {
   response.timings.total = micro(h, CURLINFO_TOTAL_TIME_T);
   if (rc != CURLE_OK) {
     std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    if (transfer.over_header_cap) {
+      return fail(core::ErrorKind::http, fmt::format("{}: response headers larger than {} bytes", what, k_max_header_bytes));
+    }
+    if (rc == CURLE_OUT_OF_MEMORY || (rc == CURLE_RECV_ERROR && detail.find("header") != std::string::npos)) {
+      // curl 7.88 refuses one header line over 100 KiB with "out of memory", before our callback
+      // sees it: say which limit was hit.
+      return fail(core::ErrorKind::http,
+                  fmt::format("{}: a response header larger than curl accepts (100 KiB a line): {}", what, detail));
+    }
     if (transfer.over_cap) {
       return fail(core::ErrorKind::http, fmt::format("{}: response larger than {} bytes", what, request.max_bytes));
     }

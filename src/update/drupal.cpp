@@ -53,8 +53,9 @@ core::Result<void> DrupalActions::install(cms::ComponentKind kind, const std::st
                                                   std::string(cms::to_string(kind)) + "s to update (" + name +
                                                   "); components are composer packages");
   }
+  if (auto refused = refused_name(cms::ComponentKind::package, package, version)) return tl::unexpected(*refused);
   auto argv = cms::composer_require_argv(m_env, package, version);
-  auto what = core::join(std::vector<std::string>(argv.begin(), argv.begin() + 4), " ");
+  auto what = "composer require " + package + ":" + version;
   return run(std::move(argv), what).map([](auto&&) {});
 }
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <tma/cms/names.hpp>
+
 namespace tma::update {
 
 core::Result<std::string> run_env_command(transport::Transport& transport, const inventory::Environment& env,
@@ -14,6 +16,17 @@ core::Result<std::string> run_env_command(transport::Transport& transport, const
     return tl::unexpected(*error);
   }
   return result.out;
+}
+
+std::optional<core::Error> refused_name(cms::ComponentKind kind, const std::string& name, const std::string& version) {
+  cms::Component component;
+  component.kind = kind;
+  component.name = name;
+  component.latest = version;
+  if (version.empty()) return core::Error{core::ErrorKind::cms, "refused: no version to install for " + name};
+  auto reason = cms::refusal_reason(component);
+  if (!reason) return std::nullopt;
+  return core::Error{core::ErrorKind::cms, "refused to update " + name + ": " + *reason};
 }
 
 } // namespace tma::update

@@ -181,7 +181,7 @@ core::Result<Plan> make_plan(const PlanInput& in) {
 
   Plan plan{in.site, in.env, {}, {}, {}};
   for (const auto& c : in.components) {
-    if (c.update != cms::UpdateState::available && c.update != cms::UpdateState::unavailable) {
+    if (c.update != cms::UpdateState::available && c.update != cms::UpdateState::unavailable && !c.refused) {
       continue;
     }
     if (!selected(in.options.only, c)) {
@@ -190,7 +190,7 @@ core::Result<Plan> make_plan(const PlanInput& in) {
     auto skip = [&](std::string reason) {
       plan.skipped.push_back({c.kind, c.name, c.installed, c.latest, std::move(reason)});
     };
-    if (c.update == cms::UpdateState::unavailable) {
+    if (c.update == cms::UpdateState::unavailable || c.refused) {
       skip(c.note.empty() ? "update not installable" : c.note);
       continue;
     }

@@ -37,6 +37,9 @@ core::Result<void> WordPressActions::install(cms::ComponentKind kind, const std:
     return core::fail(core::ErrorKind::usage, "WordPress sites have no composer packages to update (" +
                                                   name + ")");
   }
+  // WP-CLI reads `--` as a slug, so it cannot end the options: the shapes are what keeps a name
+  // from the server (`--exec=<php>`) from becoming one.
+  if (auto refused = refused_name(kind, name, version)) return tl::unexpected(*refused);
   auto what = "wp " + std::string(cms::to_string(kind)) + " update " +
               (kind == cms::ComponentKind::core ? std::string() : name + " ") + "--version=" + version;
   auto done = wp(wp_install_argv(m_env, kind, name, version), what);

@@ -193,3 +193,27 @@ TEST_CASE("tma hours refuses bad input with exit 64 and records nothing", "[e2e]
   }
   CHECK_FALSE(agency.has_journal());
 }
+
+TEST_CASE("arguments that are not UTF-8 or hold control characters are refused before anything is recorded", "[e2e]") {
+  Agency agency;
+  struct Row {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const Row rows[] = {
+      {{"hours", "log", "--client", "acme", "1h", "caf\xe9"}, "tma: error: argument 8 is not valid UTF-8: 'caf\\xE9'\n"},
+      {{"hours", "log", "--client", "acme", "1h", "x\x1b]0;pwned\x07"},
+       "tma: error: argument 8 contains a control character (a newline, tab or escape): 'x\\x1b]0;pwned\\x07'\n"},
+      {{"hours", "log", "--client", "acme", "1h", "done\nforged line"},
+       "tma: error: argument 8 contains a control character (a newline, tab or escape): 'done\\nforged line'\n"},
+      {{"incident", "open", "--site", "acme-www", "--severity", "major", "caf\xe9 down"},
+       "tma: error: argument 9 is not valid UTF-8: 'caf\\xE9 down'\n"},
+  };
+  for (const auto& row : rows) {
+    auto out = agency.tma(row.args);
+    CHECK(out.exit_code == 64);
+    CHECK(out.out.empty());
+    CHECK(out.err == row.message);
+  }
+  CHECK_FALSE(agency.has_journal());
+}

@@ -156,6 +156,23 @@ TEST_CASE("http: byte cap, timeouts and unreachable", "[integration]") {
   CHECK(closed.error().kind == tma::core::ErrorKind::unreachable);
 }
 
+TEST_CASE("http: oversized response headers are reported as headers, not as a large body", "[integration]") {
+  NoProxy no_proxy;
+  json many = json::object();
+  for (int i = 0; i < 20; ++i) many["X-Filler-" + std::to_string(i)] = std::string(60000, 'y');
+  tma::test::LabHttp lab(json{{"/one", {{"headers", {{"X-Big", std::string(1024 * 1024, 'x')}}}}},
+                              {"/many", {{"headers", many}}}});
+  CurlHttpClient client;
+  auto one = client.send(get(lab.url("/one")));
+  REQUIRE_FALSE(one);
+  INFO(one.error().message);
+  CHECK(one.error().message.find("a response header larger than curl accepts (100 KiB a line)") != std::string::npos);
+  CHECK(one.error().message.find("response larger than") == std::string::npos);
+  auto total = client.send(get(lab.url("/many")));
+  REQUIRE_FALSE(total);
+  CHECK(total.error().message.find("response headers larger than 262144 bytes") != std::string::npos);
+}
+
 TEST_CASE("https: certificate expiry and issuer, verification with and without ca_file", "[integration]") {
   NoProxy no_proxy;
   tma::test::LabCa ca;

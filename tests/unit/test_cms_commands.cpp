@@ -110,8 +110,8 @@ TEST_CASE("cms update commands for Drupal and composer sites are exact argv vect
   tma::inventory::Environment env;
   env.path = "/var/www/shop";
   CHECK(composer_require_argv(env, "drupal/core-recommended", "10.3.6") ==
-        std::vector<std::string>{"composer", "require", "drupal/core-recommended:10.3.6", "--update-with-dependencies",
-                                 "--no-interaction", "--no-ansi"});
+        std::vector<std::string>{"composer", "require", "--update-with-dependencies", "--no-interaction", "--no-ansi",
+                                 "--", "drupal/core-recommended:10.3.6"});
   CHECK(composer_json_argv() == std::vector<std::string>{"cat", "composer.json"});
   CHECK(drush_updatedb_argv(env) == std::vector<std::string>{"drush", "updatedb", "-y"});
   CHECK(drush_cache_rebuild_argv(env) == std::vector<std::string>{"drush", "cache:rebuild"});

@@ -31,3 +31,16 @@ TEST_CASE("journal line: append_line is to_json().dump(), byte for byte", "[jour
   CHECK(line == journal::to_json(bare).dump());
   CHECK(line.find("\"site\":null") != std::string::npos);
 }
+
+TEST_CASE("journal line: invalid UTF-8 from a server becomes U+FFFD instead of losing the event", "[journal]") {
+  journal::Event e;
+  e.id = "r-1";
+  e.run = "r";
+  e.type = "check.snapshot";
+  e.site = "caf\xe9";
+  e.data = {{"name", "plug\xe9"}};
+  std::string line;
+  REQUIRE_NOTHROW(journal::append_line(line, e));
+  CHECK(line.find("caf\xef\xbf\xbd") != std::string::npos);
+  CHECK(line.find("plug\xef\xbf\xbd") != std::string::npos);
+}

@@ -42,8 +42,8 @@ TEST_CASE("DrupalActions runs composer and drush with exact versions, in the pro
   CHECK(t.command_lines() ==
         std::vector<std::string>{
             "cat composer.json",
-            "composer require drupal/core-recommended:10.3.9 --update-with-dependencies --no-interaction --no-ansi",
-            "composer require drupal/token:1.14.0 --update-with-dependencies --no-interaction --no-ansi",
+            "composer require --update-with-dependencies --no-interaction --no-ansi -- drupal/core-recommended:10.3.9",
+            "composer require --update-with-dependencies --no-interaction --no-ansi -- drupal/token:1.14.0",
             "drush state:set system.maintenance_mode 1 --input-format=integer", "drush cache:rebuild",
             "drush updatedb -y", "drush cache:rebuild",
             "drush state:set system.maintenance_mode 0 --input-format=integer", "drush cache:rebuild"});
@@ -57,7 +57,7 @@ TEST_CASE("DrupalActions runs composer and drush with exact versions, in the pro
 
 TEST_CASE("DrupalActions reports composer's failure and reads the maintenance state", "[update][drupal]") {
   FakeTransport t;
-  t.reply("composer require drupal/token:9.9.9 --update-with-dependencies --no-interaction --no-ansi",
+  t.reply("composer require --update-with-dependencies --no-interaction --no-ansi -- drupal/token:9.9.9",
           FakeTransport::exit(2, "Your requirements could not be resolved to an installable set of packages."));
   t.reply("drush state:get system.maintenance_mode", FakeTransport::ok("1\n"));
   t.reply("drush state:get system.maintenance_mode", FakeTransport::ok("maybe\n"));
@@ -82,5 +82,5 @@ TEST_CASE("DrupalActions on a plain composer project: no drush at all", "[update
   CHECK(*composer.maintenance_active() == std::nullopt);
   CHECK(t.command_lines() ==
         std::vector<std::string>{
-            "composer require symfony/console:6.4.8 --update-with-dependencies --no-interaction --no-ansi"});
+            "composer require --update-with-dependencies --no-interaction --no-ansi -- symfony/console:6.4.8"});
 }

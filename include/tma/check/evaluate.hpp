@@ -25,7 +25,8 @@ struct SecuritySources {
 ///   (or "" with note `no fixed version published` when one has no fix);
 /// - otherwise, when a newer version exists (update available/unavailable), the distance under `scheme`
 ///   (`major|minor|patch`), with the component's note (e.g. `update package not available`);
-/// - nothing for up-to-date, not-applicable or unknown-version components.
+/// - nothing for up-to-date, not-applicable or unknown-version components;
+/// - a `major` finding with the component's note for a component refused for its shape (cms/names.hpp).
 std::vector<Finding> findings_for(const std::string& site, const std::string& env, version::Scheme scheme,
                                   const std::vector<cms::Component>& components, const SecuritySources& sources);
 

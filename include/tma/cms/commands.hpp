@@ -46,7 +46,7 @@ std::vector<ToolCommand> composer_check_commands(const inventory::Environment& e
 // --- Commands that change a Drupal / composer site (`tma update`), run in `env.path` (the project root,
 // where composer.json is). Argv only: the transport quotes every element.
 
-/// `composer require <package>:<version> --update-with-dependencies --no-interaction --no-ansi`: installs
+/// `composer require --update-with-dependencies --no-interaction --no-ansi -- <package>:<version>`: installs
 /// exactly `version` (upgrade or downgrade) and rewrites composer.json and composer.lock.
 std::vector<std::string> composer_require_argv(const inventory::Environment& env, const std::string& package,
                                                const std::string& version);

@@ -38,6 +38,7 @@ struct Component {
   Confidence confidence = Confidence::certain;
   std::string evidence;   ///< how the version was found, for people (`<meta name="generator">`)
   std::string note;       ///< extra fact worth showing (`update package not available`)
+  bool refused = false;   ///< name or version of an unexpected shape (cms/names.hpp): never acted on
 };
 
 /// `core|plugin|theme|package`.

@@ -33,6 +33,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 /// The process environment.
 std::optional<std::string> process_env(const std::string& name);
 
+/// The largest inventory tma reads (8 MiB, some 25,000 sites): a bigger file is refused with a clear
+/// error rather than parsed into gigabytes of YAML nodes.
+inline constexpr std::size_t k_max_inventory_bytes = std::size_t{8} << 20;
+
 /// Load `path`. On failure returns every error found (sorted by position), never a partial inventory.
 /// Values expanded from `${VAR}` are registered as secrets for redaction.
 tl::expected<Loaded, std::vector<Diagnostic>> load_inventory(const std::string& path,

@@ -51,13 +51,25 @@ nlohmann::json envelope(int schema, nlohmann::json payload);
 /// Current UTC time as RFC 3339 (`2026-11-29T01:02:03Z`).
 std::string utc_now_rfc3339();
 
-/// Write `text` to stdout after redaction.
+/// `text` with every control character neutralised (core::printable) but newlines, tabs and tma's
+/// own colour sequences: what print() and eprint() write.
+std::string terminal_safe(std::string_view text);
+
+/// What print_json() writes: pretty JSON (2-space indent) plus newline, every string redacted before
+/// it is encoded (a secret holding `"` or `\` changes once escaped), invalid UTF-8 replaced by U+FFFD.
+std::string json_text(const nlohmann::json& document);
+
+/// Write `text` to stdout after redaction, every control character neutralised (core::printable)
+/// but newlines, tabs and tma's own colour sequences.
 void print(std::string_view text);
 
-/// Write `text` to stderr after redaction.
+/// Write `text` to stderr, like print().
 void eprint(std::string_view text);
 
-/// Pretty JSON (2-space indent) plus newline, redacted.
+/// Redraw the one-line progress display on stderr (carriage return, erase line, `line` neutralised).
+void eprint_progress(std::string_view line);
+
+/// Pretty JSON (2-space indent) plus newline; strings redacted before encoding, invalid UTF-8 replaced.
 void print_json(const nlohmann::json& document);
 
 } // namespace tma::report

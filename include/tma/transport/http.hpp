@@ -23,6 +23,11 @@ enum class TlsVerify { yes, no };
 
 std::string_view to_string(HttpMethod method);
 
+/// The most header bytes tma reads from one request (every response of it, redirects included);
+/// beyond this the request fails with "response headers larger than ...". curl itself refuses a
+/// single header line over 100 KiB.
+inline constexpr std::size_t k_max_header_bytes = 256 * 1024;
+
 struct HttpRequest {
   HttpMethod method = HttpMethod::get;
   std::string url;
