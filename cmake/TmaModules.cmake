@@ -4,7 +4,7 @@
 # arrows. cmake/CheckLayers.cmake checks both before anything compiles, so a forbidden include fails
 # the build (a link alone would let an inline function or a type through).
 
-set(TMA_LAYER_TABLE "" CACHE INTERNAL "")
+set_property(GLOBAL PROPERTY TMA_LAYER_TABLE "")
 
 # tma_module(NAME [USES folder...] [HEADERS root...] [LIBS target...] [PUBLIC_LIBS target...]
 #            [EXTRA_SOURCES file...])
@@ -23,12 +23,13 @@ function(tma_module name)
   add_dependencies(tma_${name} tma_layers)
   string(REPLACE ";" "," uses_text "${M_USES}")
   string(REPLACE ";" "," headers_text "${M_HEADERS}")
-  set(TMA_LAYER_TABLE "${TMA_LAYER_TABLE}${name}:${uses_text}:${headers_text}\n" CACHE INTERNAL "")
+  set_property(GLOBAL APPEND_STRING PROPERTY TMA_LAYER_TABLE "${name}:${uses_text}:${headers_text}\n")
 endfunction()
 
 # Write the declared table and check every folder's includes against it (and against the docs).
 function(tma_check_layers)
-  file(WRITE ${CMAKE_BINARY_DIR}/layers.txt "${TMA_LAYER_TABLE}")
+  get_property(table GLOBAL PROPERTY TMA_LAYER_TABLE)
+  file(WRITE ${CMAKE_BINARY_DIR}/layers.txt "${table}")
 endfunction()
 
 add_custom_target(tma_layers
