@@ -279,6 +279,8 @@ core::Result<std::unique_ptr<SanitizedArchive::State>> sanitizer(const std::stri
   if (rc == ARCHIVE_OK && compression == "gzip") rc = archive_write_add_filter_gzip(w);
   if (rc == ARCHIVE_OK && compression == "zstd") rc = archive_write_add_filter_zstd(w);
   if (rc == ARCHIVE_WARN) rc = ARCHIVE_OK; // the external program stands in for a missing library
+  // No zero padding after the last block: `zstd -d` on the server refuses bytes after its frame.
+  if (rc == ARCHIVE_OK) rc = archive_write_set_bytes_in_last_block(w, 1);
   if (rc == ARCHIVE_OK) rc = archive_write_open(w, state.get(), nullptr, collect, nullptr);
   if (rc != ARCHIVE_OK) {
     return core::fail(ErrorKind::io, fmt::format("{}: cannot re-encode the archive: {}", state->label, error_text(w)));
