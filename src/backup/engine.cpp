@@ -306,7 +306,15 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
   manifest.artifacts = std::move(*artifacts);
   manifest.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_clock);
-  if (auto written = store.write_manifest(site.name, env.name, manifest); !written) return fail(written.error());
+  if (auto written = store.write_manifest(site.name, env.name, manifest); !written) {
+    // No manifest (disk full...), or one that may not have reached the disk: a failed backup, whose
+    // directory goes at once rather than at the next run (docs/backup.md, "Layout").
+    if (auto removed = store.remove(site.name, env.name, manifest.id); !removed) {
+      core::log::warning("{} {}: cannot remove the failed backup {}: {}", site.name, env.name, context.dir,
+                         removed.error().message);
+    }
+    return fail(written.error());
+  }
   // Off-site copies: a backup is good only when every storage has it (the copies made are kept).
   nlohmann::json snapshots = nlohmann::json::object();
   for (auto* r : restic) {

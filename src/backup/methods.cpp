@@ -357,7 +357,11 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
 
 core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& c) {
   std::vector<ArtifactInfo> artifacts;
-  for (const auto& [name, argv] : c.site->backup.commands) {
+  for (const auto& command_entry : c.site->backup.commands) {
+    // Named references rather than a structured binding: clang 14 (the fuzz build) cannot capture
+    // a binding in the lambda below.
+    const auto& name = command_entry.first;
+    const auto& argv = command_entry.second;
     auto artifact = stream_artifact(
         c.dir, name, kind_from_name(name), compression_from_name(name),
         [&](const transport::OutputSink& sink) -> core::Result<std::vector<std::string>> {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <tma/backup/methods.hpp>
+#include <tma/backup/archive.hpp>
 #include <tma/backup/tar_check.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/text.hpp>
@@ -118,27 +119,6 @@ std::string base_of(const std::string& path) {
 
 } // namespace
 
-core::Result<std::uint64_t> check_archive(const std::string& path, const std::string& compression) {
-  auto argv = decompress_argv(compression, path);
-  if (!argv) return tl::unexpected(argv.error());
-  TarChecker checker;
-  transport::ProcessOptions options;
-  options.on_stdout = [&checker](std::string_view chunk) {
-    checker.feed(chunk);
-    return true;
-  };
-  auto result = transport::run_process(*argv, options);
-  if (!result) return tl::unexpected(result.error());
-  if (!result->ok()) {
-    return core::fail(ErrorKind::io, fmt::format("{}: cannot decompress ({})", path, result->describe()));
-  }
-  checker.finish();
-  if (!checker.ok()) {
-    return core::fail(ErrorKind::io, fmt::format("{}: archive refused: {}", path, core::join(checker.problems(), "; ")));
-  }
-  return checker.entries();
-}
-
 core::Result<std::vector<std::string>> import_argv(const inventory::Site& site, const inventory::Environment& env) {
   switch (site.cms) {
     case inventory::Cms::wordpress:
@@ -243,25 +223,33 @@ core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventor
     }
     std::string staging = parent + "/." + base + ".tma-restore-" + backup.manifest.id;
     std::string old = parent + "/." + base + ".tma-old-" + backup.manifest.id;
-    FileSource source(backup.dir + "/" + files->name);
-    if (!source.ok()) return core::fail(ErrorKind::io, fmt::format("cannot read {}", files->name));
+    // The server's tar receives the archive as libarchive read and checked it, re-encoded without
+    // setuid/setgid/sticky bits, and keeps no owner from it, unless backup.restore_keep says so.
+    RestoreKeep keep{site.backup.restore_keep_special_bits, site.backup.restore_keep_owner};
+    auto source = SanitizedArchive::open_file(backup.dir + "/" + files->name, files->compression, keep);
+    if (!source) return tl::unexpected(source.error());
+    std::vector<std::string> tar{"tar", "-xf", "-", "-C", staging};
+    if (!keep.owner) tar.insert(tar.begin() + 1, "--no-same-owner");
     transport::Command extract;
     extract.cwd = "-";
     extract.timeout = timeout;
     extract.argv = {"sh", "-c",
                     fmt::format("rm -rf -- {0} && mkdir -- {0} && {{ {1}; }}", transport::shell_quote(staging),
-                                feed_pipeline(remote_decompressor(files->compression),
-                                              {"tar", "-xf", "-", "-C", staging}, "extract"))};
-    extract.stdin_source = [&source](char* buffer, std::size_t size) { return source.read(buffer, size); };
+                                feed_pipeline(remote_decompressor(files->compression), tar, "extract"))};
+    extract.stdin_source = [&source](char* buffer, std::size_t size) { return (*source)->read(buffer, size); };
     auto result = (*transport)->run(extract);
-    if (auto ok = check_stages(result, "files extraction", {"decompress", "extract"}); !ok) {
+    auto ok = check_stages(result, "files extraction", {"decompress", "extract"});
+    if (ok && (*source)->error()) ok = tl::unexpected(*(*source)->error());
+    if (!ok) {
       transport::Command cleanup;
       cleanup.argv = {"rm", "-rf", "--", staging};
       cleanup.cwd = "-";
       (*transport)->run(cleanup);
+      // A stream cut because an entry was refused explains the server's complaint.
+      if ((*source)->error()) return tl::unexpected(*(*source)->error());
       return tl::unexpected(ok.error());
     }
-    outcome.bytes += source.sent();
+    outcome.bytes += (*source)->sent();
     // The swap: each backed-up path of the staging tree replaces the live one; on a failed second
     // rename the old one is put back.
     std::string script;

@@ -41,7 +41,9 @@ std::vector<BackupOutcome> run_backups(const inventory::Inventory& inventory,
   for (auto& [name, site] : sites) {
     if (site.outcomes.size() < site.targets.size()) {
       // Not started (Ctrl-C) or stopped early: say so for each target without an outcome.
-      auto it = std::find_if(results.begin(), results.end(), [&](const run::SiteResult& r) { return r.site == name; });
+      // `name` passed by value: clang 14 (the fuzz build) cannot capture a structured binding.
+      auto it = std::find_if(results.begin(), results.end(),
+                             [site_name = name](const run::SiteResult& r) { return r.site == site_name; });
       core::Error why = it != results.end() && it->error ? *it->error
                                                          : core::Error{core::ErrorKind::interrupted, "not started"};
       for (std::size_t i = site.outcomes.size(); i < site.targets.size(); ++i) {

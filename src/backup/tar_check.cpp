@@ -1,214 +1,164 @@
 #include <tma/backup/tar_check.hpp>
 
+#include <deque>
+
 #include <fmt/format.h>
 
 namespace tma::backup {
 
 namespace {
 
-constexpr std::size_t k_block = 512;
-constexpr std::uint64_t k_max_meta = 1 << 20; ///< longest long-name / pax record set accepted
+constexpr std::size_t k_max_problems = 20;
+constexpr std::size_t k_max_symlinks = 100000; ///< keeps memory bounded on a hostile archive
+constexpr int k_max_link_hops = 40;            ///< as the kernel's ELOOP limit
 
-std::string field(std::string_view block, std::size_t offset, std::size_t length) {
-  auto f = block.substr(offset, length);
-  auto nul = f.find('\0');
-  return std::string(nul == std::string_view::npos ? f : f.substr(0, nul));
+std::vector<std::string> components(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    auto part = path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (!part.empty() && part != ".") out.emplace_back(part);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
 }
 
-/// A numeric header field: octal text, or GNU base-256 when the high bit of the first byte is set.
-std::uint64_t number(std::string_view f, bool& ok) {
-  ok = true;
-  if (!f.empty() && (static_cast<unsigned char>(f[0]) & 0x80) != 0) {
-    std::uint64_t value = static_cast<unsigned char>(f[0]) & 0x7f;
-    for (std::size_t i = 1; i < f.size(); ++i) value = (value << 8) | static_cast<unsigned char>(f[i]);
-    return value;
+bool has_dot_dot(std::string_view path) {
+  for (const auto& part : components(path)) {
+    if (part == "..") return true;
   }
-  std::uint64_t value = 0;
-  bool digits = false;
-  for (char c : f) {
-    if (c == '\0' || c == ' ') {
-      if (digits) break;
-      continue;
-    }
-    if (c < '0' || c > '7') {
-      ok = false;
-      return 0;
-    }
-    value = value * 8 + static_cast<std::uint64_t>(c - '0');
-    digits = true;
-  }
-  return value;
+  return false;
 }
 
-std::uint64_t padded(std::uint64_t size) { return (size + k_block - 1) / k_block * k_block; }
+std::string parent_dir(const std::string& name) {
+  auto slash = name.rfind('/');
+  return slash == std::string::npos ? std::string() : name.substr(0, slash);
+}
 
 } // namespace
+
+std::string normalise_entry_name(std::string_view name) {
+  std::string out;
+  for (const auto& part : components(name)) {
+    if (!out.empty()) out += '/';
+    out += part;
+  }
+  return out.empty() ? std::string(".") : out;
+}
 
 bool stays_inside(std::string_view base, std::string_view path) {
   if (path.empty()) return true;
   if (path.front() == '/') return false;
   int depth = 0;
-  auto walk = [&depth](std::string_view p) {
-    std::size_t start = 0;
-    while (start <= p.size()) {
-      auto end = p.find('/', start);
-      auto part = p.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  for (auto p : {base, path}) {
+    for (const auto& part : components(p)) {
       if (part == "..") {
         if (--depth < 0) return false;
-      } else if (!part.empty() && part != ".") {
+      } else {
         ++depth;
       }
-      if (end == std::string_view::npos) break;
-      start = end + 1;
     }
-    return true;
-  };
-  return walk(base) && walk(path);
+  }
+  return true;
 }
 
-void TarChecker::problem(std::string text) {
-  if (m_problems.size() < 20) m_problems.push_back(std::move(text));
+void EntryChecker::problem(std::string text) {
+  if (m_problems.size() < k_max_problems) m_problems.push_back(std::move(text));
 }
 
-void TarChecker::feed(std::string_view data) {
-  while (!data.empty()) {
-    if (m_skip > 0) {
-      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(m_skip, data.size()));
-      if (m_collect != 0 && m_collect_left > 0) {
-        auto take = static_cast<std::size_t>(std::min<std::uint64_t>(m_collect_left, n));
-        m_collected.append(data.substr(0, take));
-        m_collect_left -= take;
-      }
-      m_skip -= n;
-      data.remove_prefix(n);
-      if (m_skip == 0 && m_collect != 0) {
-        std::string value = m_collected;
-        while (!value.empty() && value.back() == '\0') value.pop_back();
-        if (m_collect == 'L') m_long_name = value;
-        if (m_collect == 'K') m_long_link = value;
-        if (m_collect == 'x') apply_pax(value);
-        m_collect = 0;
-        m_collected.clear();
-      }
+std::string EntryChecker::through_symlink(const std::string& name) const {
+  if (m_symlinks.empty()) return {};
+  for (auto slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+    auto prefix = name.substr(0, slash);
+    if (m_symlinks.count(prefix) != 0) return prefix;
+  }
+  return {};
+}
+
+bool EntryChecker::resolves_inside(const std::string& dir, const std::string& target) const {
+  // Walk as the kernel would: each component that is a symbolic link of the archive is replaced by
+  // its target, relative to the directory holding it; `..` above the root is an escape.
+  std::vector<std::string> stack;
+  std::deque<std::string> pending;
+  for (auto& part : components(dir)) pending.push_back(std::move(part));
+  for (auto& part : components(target)) pending.push_back(std::move(part));
+  int hops = 0;
+  std::string joined;
+  while (!pending.empty()) {
+    auto part = std::move(pending.front());
+    pending.pop_front();
+    if (part == "..") {
+      if (stack.empty()) return false;
+      stack.pop_back();
       continue;
     }
-    auto need = k_block - m_block.size();
-    auto take = std::min(need, data.size());
-    m_block.append(data.substr(0, take));
-    data.remove_prefix(take);
-    if (m_block.size() == k_block) {
-      header(m_block);
-      m_block.clear();
+    stack.push_back(std::move(part));
+    if (m_symlinks.empty()) continue;
+    joined.clear();
+    for (const auto& s : stack) {
+      if (!joined.empty()) joined += '/';
+      joined += s;
     }
+    auto link = m_symlinks.find(joined);
+    if (link == m_symlinks.end()) continue;
+    if (++hops > k_max_link_hops || link->second.empty() || link->second.front() == '/') return false;
+    stack.pop_back();
+    auto parts = components(link->second);
+    pending.insert(pending.begin(), parts.begin(), parts.end());
   }
+  return true;
 }
 
-void TarChecker::apply_pax(const std::string& records) {
-  // Records: "<len> <key>=<value>\n".
-  std::size_t pos = 0;
-  while (pos < records.size()) {
-    auto space = records.find(' ', pos);
-    if (space == std::string::npos) break;
-    std::size_t length = 0;
-    for (std::size_t i = pos; i < space; ++i) {
-      if (records[i] < '0' || records[i] > '9') return problem("malformed pax header");
-      length = length * 10 + static_cast<std::size_t>(records[i] - '0');
-    }
-    if (length == 0 || pos + length > records.size()) return problem("malformed pax header");
-    std::string record = records.substr(space + 1, pos + length - space - 2);
-    auto eq = record.find('=');
-    if (eq != std::string::npos) {
-      auto key = record.substr(0, eq);
-      if (key == "path") m_long_name = record.substr(eq + 1);
-      if (key == "linkpath") m_long_link = record.substr(eq + 1);
-    }
-    pos += length;
-  }
-}
-
-void TarChecker::header(std::string_view block) {
-  if (m_ended) return; // padding after the end-of-archive marker
-  if (block.find_first_not_of('\0') == std::string_view::npos) {
-    if (++m_zero_blocks == 2) m_ended = true;
-    return;
-  }
-  m_zero_blocks = 0;
-  // Header checksum: the sum of all bytes with the checksum field read as spaces.
-  bool ok = true;
-  auto stored = number(block.substr(148, 8), ok);
-  std::uint64_t sum = 0;
-  for (std::size_t i = 0; i < k_block; ++i) {
-    sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(block[i]);
-  }
-  if (!ok || stored != sum) {
-    problem("corrupt tar header (bad checksum)");
-    m_ended = true;
-    return;
-  }
-  char type = block[156];
-  auto size = number(block.substr(124, 12), ok);
-  if (!ok) {
-    problem("corrupt tar header (bad size)");
-    m_ended = true;
-    return;
-  }
-  if (type == 'L' || type == 'K' || type == 'x' || type == 'g') {
-    if (size > k_max_meta) {
-      problem("tar metadata entry too large");
-      m_ended = true;
-      return;
-    }
-    m_collect = type == 'g' ? 0 : type;
-    m_collect_left = size;
-    m_collected.clear();
-    m_skip = padded(size);
-    return;
-  }
-  std::string name = m_long_name;
-  std::string link = m_long_link;
-  if (name.empty()) {
-    name = field(block, 0, 100);
-    if (block.substr(257, 5) == "ustar") {
-      auto prefix = field(block, 345, 155);
-      if (!prefix.empty()) name = prefix + "/" + name;
-    }
-  }
-  if (link.empty()) link = field(block, 157, 100);
-  m_long_name.clear();
-  m_long_link.clear();
+void EntryChecker::check(EntryType type, std::string_view raw_name, std::string_view link) {
   ++m_entries;
-  check_entry(type, name, link);
-  // Hard links, symlinks and directories carry no data; everything else does.
-  bool has_data = !(type == '1' || type == '2' || type == '5' || type == '3' || type == '4' || type == '6');
-  m_skip = has_data ? padded(size) : 0;
+  std::string shown(raw_name);
+  if (raw_name.empty()) return problem("entry without a name");
+  if (raw_name.front() == '/') return problem(fmt::format("absolute path '{}'", shown));
+  if (has_dot_dot(raw_name)) return problem(fmt::format("path with '..' '{}'", shown));
+  auto name = normalise_entry_name(raw_name);
+  switch (type) {
+    case EntryType::device:
+    case EntryType::fifo:
+    case EntryType::socket: return problem(fmt::format("device, FIFO or socket '{}'", shown));
+    case EntryType::other: return problem(fmt::format("unsupported entry type '{}'", shown));
+    default: break;
+  }
+  if (auto via = through_symlink(name); !via.empty()) {
+    return problem(fmt::format("'{}' goes through the symbolic link '{}'", shown, via));
+  }
+  if (m_symlinks.count(name) != 0) {
+    return problem(fmt::format("'{}' comes again after a symbolic link of the same name", shown));
+  }
+  if (name == "." && type != EntryType::directory) return problem(fmt::format("'{}' is not a directory", shown));
+  if (type == EntryType::hardlink) {
+    std::string target(link);
+    if (target.empty() || target.front() == '/' || has_dot_dot(target)) {
+      return problem(fmt::format("hard link '{}' to '{}' outside the archive", shown, target));
+    }
+    if (auto via = through_symlink(normalise_entry_name(target)); !via.empty()) {
+      return problem(fmt::format("hard link '{}' to '{}' goes through the symbolic link '{}'", shown, target, via));
+    }
+    return;
+  }
+  if (type == EntryType::symlink) {
+    std::string target(link);
+    if (target.empty() || target.front() == '/' || !resolves_inside(parent_dir(name), target)) {
+      return problem(fmt::format("symbolic link '{}' -> '{}' points outside", shown, target));
+    }
+    if (m_symlinks.size() >= k_max_symlinks) {
+      return problem(fmt::format("more than {} symbolic links", k_max_symlinks));
+    }
+    m_symlinks.emplace(name, std::move(target));
+  }
 }
 
-void TarChecker::check_entry(char type, const std::string& name, const std::string& link) {
-  if (name.empty()) return problem("entry without a name");
-  if (name.front() == '/') return problem(fmt::format("absolute path '{}'", name));
-  if (!stays_inside("", name) || name == ".." || name.find("/../") != std::string::npos ||
-      name.rfind("../", 0) == 0 || (name.size() >= 3 && name.compare(name.size() - 3, 3, "/..") == 0)) {
-    return problem(fmt::format("path with '..' '{}'", name));
-  }
-  if (type == '3' || type == '4' || type == '6') return problem(fmt::format("device or FIFO '{}'", name));
-  if (type == '1') {
-    if (link.empty() || link.front() == '/' || !stays_inside("", link) || link.find("..") != std::string::npos) {
-      problem(fmt::format("hard link '{}' to '{}' outside the archive", name, link));
+void EntryChecker::finish() {
+  for (const auto& [name, target] : m_symlinks) {
+    if (!resolves_inside(parent_dir(name), target)) {
+      problem(fmt::format("symbolic link '{}' -> '{}' points outside", name, target));
     }
-  } else if (type == '2') {
-    auto slash = name.find_last_of('/', name.size() > 1 && name.back() == '/' ? name.size() - 2 : std::string::npos);
-    std::string base = slash == std::string::npos ? "" : name.substr(0, slash);
-    if (link.empty() || link.front() == '/' || !stays_inside(base, link)) {
-      problem(fmt::format("symbolic link '{}' -> '{}' points outside", name, link));
-    }
-  }
-}
-
-void TarChecker::finish() {
-  if (m_skip > 0 || !m_block.empty()) {
-    problem("truncated tar archive");
-  } else if (!m_ended) {
-    problem("tar archive without its end-of-archive blocks");
   }
 }
 

@@ -270,6 +270,21 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
     }
     status.finish();
   }
+  if (auto keep_node = map.get("restore_keep"); keep_node.IsDefined()) {
+    // What a restore keeps of the archive's metadata; by default neither (docs/backup.md, "Restore").
+    // The list replaces the one of `defaults.backup` as a whole.
+    backup.restore_keep_special_bits = false;
+    backup.restore_keep_owner = false;
+    if (!keep_node.IsSequence()) {
+      ctx.error(keep_node, map.sub("restore_keep"), "expected a list of special_bits, owner");
+    } else {
+      for (std::size_t i = 0; i < keep_node.size(); ++i) {
+        auto item = read_choice(ctx, keep_node[i], fmt::format("{}[{}]", map.sub("restore_keep"), i), {"special_bits", "owner"});
+        if (item && *item == "special_bits") backup.restore_keep_special_bits = true;
+        if (item && *item == "owner") backup.restore_keep_owner = true;
+      }
+    }
+  }
   if (auto commands = map.get("commands"); commands.IsDefined()) {
     for (const auto& entry : named_entries(ctx, commands, map.sub("commands"))) {
       auto argv_key = join_key(map.sub("commands"), entry.name);

@@ -1,8 +1,8 @@
 #pragma once
 // Restoring a stored backup into an environment (docs/backup.md, "Restore"): the dump streams back
-// into the CMS's import tool; the files archive is checked entry by entry (TarChecker), extracted
-// into a staging directory beside the site root on the server, then swapped in. Restoring `prod`
-// needs `confirmed` and takes a safety backup of it first.
+// into the CMS's import tool; the files archive is checked entry by entry (archive.hpp), sent
+// re-encoded as checked, extracted into a staging directory beside the site root on the server,
+// then swapped in. Restoring `prod` needs `confirmed` and takes a safety backup of it first.
 
 #include <optional>
 #include <string>
@@ -27,9 +27,6 @@ struct RestoreOutcome {
   std::uint64_t bytes = 0;                  ///< artifact bytes sent
   std::vector<std::string> restored;        ///< `database`, `files`
 };
-
-/// Check a (compressed) tar artifact with TarChecker; the error lists the refused entries.
-core::Result<std::uint64_t> check_archive(const std::string& path, const std::string& compression);
 
 /// The import argv for `site` in `env` (`wp db import -`, `drush sql:cli`).
 core::Result<std::vector<std::string>> import_argv(const inventory::Site& site, const inventory::Environment& env);

@@ -1,23 +1,32 @@
 #pragma once
-// Safety check of a tar stream before it is extracted on a server (restore): every entry must stay
-// inside the extraction directory. Refused: absolute names, a `..` component, symbolic links whose
-// target is absolute or leaves the tree, hard links to such names, devices and FIFOs. Reads ustar,
-// GNU long names (`L`/`K`) and pax headers (`path`, `linkpath`). Fed chunk by chunk: constant
-// memory whatever the archive size. Pure: unit-tested on archives built in memory.
+// Safety rules for the entries of a tar archive before it is extracted on a server (restore): every
+// entry must stay inside the extraction directory. Refused: absolute names, a `..` component,
+// devices, FIFOs and sockets, hard links whose target leaves the tree, symbolic links whose target
+// is absolute or resolves outside the tree (following the archive's own symbolic links, so a chain
+// such as `d/l -> ..` then `d/l/l2 -> ..` is caught), and any entry whose name goes through a
+// symbolic link of the archive. Pure: the archive itself is read by libarchive (archive.hpp), which
+// hands each decoded entry here, so GNU long names, pax records and sparse members are judged by
+// the names the extraction will use.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace tma::backup {
 
-class TarChecker {
+enum class EntryType { file, directory, symlink, hardlink, device, fifo, socket, other };
+
+class EntryChecker {
 public:
-  /// Feed the next bytes of the (uncompressed) tar stream.
-  void feed(std::string_view data);
-  /// Call at the end: reports a truncated archive (no end-of-archive blocks / inside an entry).
+  /// Judge the next entry (`link`: a symbolic link's target or a hard link's target name).
+  void check(EntryType type, std::string_view name, std::string_view link = {});
+  /// Call at the end: symbolic links are resolved again against every link of the archive (a later
+  /// link can change where an earlier one leads).
   void finish();
+  /// Record a problem found outside the entry rules (unreadable or corrupt archive).
+  void problem(std::string text);
 
   bool ok() const { return m_problems.empty(); }
   /// Human-readable reasons (`absolute path '/etc/x'`), at most 20 kept.
@@ -25,25 +34,21 @@ public:
   std::uint64_t entries() const { return m_entries; }
 
 private:
-  void header(std::string_view block);
-  void check_entry(char type, const std::string& name, const std::string& link);
-  void problem(std::string text);
-  void apply_pax(const std::string& records);
+  /// The symbolic link of the archive that `name` goes through (a proper prefix), or empty.
+  std::string through_symlink(const std::string& name) const;
+  /// True when `dir`/`target`, resolved through the archive's symbolic links, stays inside.
+  bool resolves_inside(const std::string& dir, const std::string& target) const;
 
-  std::string m_block;          ///< partial 512-byte block
-  std::uint64_t m_skip = 0;     ///< data bytes (padded) still to skip
-  char m_collect = 0;           ///< 'L', 'K' or 'x' while collecting their data
-  std::uint64_t m_collect_left = 0;
-  std::string m_collected;
-  std::string m_long_name, m_long_link; ///< from L/K or pax, for the next entry
+  std::map<std::string, std::string> m_symlinks; ///< normalised name -> target
   std::uint64_t m_entries = 0;
-  int m_zero_blocks = 0;
-  bool m_ended = false;
   std::vector<std::string> m_problems;
 };
 
+/// An entry name without its leading `./` and trailing `/` (`.` for the root itself).
+std::string normalise_entry_name(std::string_view name);
+
 /// True when `path` (relative, `/`-separated) stays inside its root: not absolute, no component
-/// `..` that climbs above the start. `base` is the directory the path is relative to.
+/// `..` that climbs above the start. `base` is the directory the path is relative to. Lexical only.
 bool stays_inside(std::string_view base, std::string_view path);
 
 } // namespace tma::backup

@@ -110,6 +110,8 @@ struct BackupPolicy {
   std::optional<std::string> done_field;      ///< http method: JSON field that says done
   std::optional<std::string> done_value;
   std::map<std::string, std::vector<std::string>> commands; ///< custom method: artifact -> argv
+  bool restore_keep_special_bits = false; ///< `restore_keep: [special_bits]`: setuid/setgid/sticky survive a restore
+  bool restore_keep_owner = false;        ///< `restore_keep: [owner]`: the archive's owners survive a restore
   bool configured = false; ///< the site (or defaults) said something about backups
 };
 
