@@ -10,6 +10,7 @@
 #include <tma/backup/local_compressor.hpp>
 #include <tma/backup/store.hpp>
 #include <tma/backup/verify.hpp>
+#include <tma/cms/commands.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/core/text.hpp>
 #include <tma/transport/secret.hpp>
@@ -260,13 +261,7 @@ core::Result<ArtifactInfo> stream_artifact(const std::string& dir, const std::st
 }
 
 core::Result<std::vector<std::string>> dump_argv(const inventory::Site& site, const inventory::Environment& env) {
-  switch (site.cms) {
-    case inventory::Cms::wordpress:
-      return std::vector<std::string>{env.binary("wp"), "--path=" + env.path, "db", "export", "-",
-                                      "--single-transaction", "--quick"};
-    case inventory::Cms::drupal: return std::vector<std::string>{env.binary("drush"), "sql:dump"};
-    default: break;
-  }
+  if (auto argv = cms::database_export_argv(site.cms, env)) return *argv;
   return core::fail(ErrorKind::config,
                     fmt::format("site {}: no database dump tool for cms {}; set backup.database: false or use "
                                 "backup.method: custom",
@@ -282,12 +277,7 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
 
   // The first session also asks the CMS version (best effort) and checks the compressor: no
   // round trip of their own.
-  std::vector<std::string> version_argv;
-  if (site.cms == inventory::Cms::wordpress) {
-    version_argv = {env.binary("wp"), "--path=" + env.path, "core", "version"};
-  } else if (site.cms == inventory::Cms::drupal) {
-    version_argv = {env.binary("drush"), "status", "--field=drupal-version"};
-  }
+  auto version_argv = cms::version_query_argv(site.cms, env).value_or(std::vector<std::string>{});
   const auto where = site.backup.compress_on;
   bool here = where == inventory::CompressOn::local; // compress on this machine
   auto stream = [&](const std::string& base, ArtifactKind kind, StagedRun run) -> core::Result<ArtifactInfo> {

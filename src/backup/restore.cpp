@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <tma/backup/methods.hpp>
+#include <tma/cms/commands.hpp>
 #include <tma/backup/archive.hpp>
 #include <tma/backup/tar_check.hpp>
 #include <tma/backup/verify.hpp>
@@ -120,12 +121,7 @@ std::string base_of(const std::string& path) {
 } // namespace
 
 core::Result<std::vector<std::string>> import_argv(const inventory::Site& site, const inventory::Environment& env) {
-  switch (site.cms) {
-    case inventory::Cms::wordpress:
-      return std::vector<std::string>{env.binary("wp"), "--path=" + env.path, "db", "import", "-"};
-    case inventory::Cms::drupal: return std::vector<std::string>{env.binary("drush"), "sql:cli"};
-    default: break;
-  }
+  if (auto argv = cms::database_import_argv(site.cms, env)) return *argv;
   return core::fail(ErrorKind::config, fmt::format("site {}: no database import tool for cms {}", site.name,
                                                    inventory::to_string(site.cms)));
 }

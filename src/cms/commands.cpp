@@ -4,9 +4,7 @@ namespace tma::cms {
 namespace {
 
 ToolCommand wp(const inventory::Environment& env, Query query, std::vector<std::string> args) {
-  std::vector<std::string> argv{env.binary("wp"), "--path=" + env.path, "--skip-plugins", "--skip-themes", "--no-color"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return {query, std::move(argv), env.path, {0}};
+  return {query, wp_argv(env, std::move(args), {.skip_plugins_themes = true}), env.path, {0}};
 }
 
 ToolCommand composer(const inventory::Environment& env, Query query, std::vector<std::string> args) {
@@ -26,6 +24,45 @@ ToolCommand composer(const inventory::Environment& env, Query query, std::vector
 
 } // namespace
 
+std::vector<std::string> wp_argv(const inventory::Environment& env, std::vector<std::string> args, WpFlags flags) {
+  std::vector<std::string> argv{env.binary("wp"), "--path=" + env.path};
+  if (flags.skip_plugins_themes) argv.insert(argv.end(), {"--skip-plugins", "--skip-themes"});
+  if (flags.no_color) argv.push_back("--no-color");
+  argv.insert(argv.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+  return argv;
+}
+
+std::vector<std::string> drush_argv(const inventory::Environment& env, std::vector<std::string> args) {
+  std::vector<std::string> argv{env.binary("drush")};
+  argv.insert(argv.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+  return argv;
+}
+
+std::optional<std::vector<std::string>> database_export_argv(inventory::Cms cms, const inventory::Environment& env) {
+  switch (cms) {
+    case inventory::Cms::wordpress:
+      return wp_argv(env, {"db", "export", "-", "--single-transaction", "--quick"}, {.no_color = false});
+    case inventory::Cms::drupal: return drush_argv(env, {"sql:dump"});
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::vector<std::string>> database_import_argv(inventory::Cms cms, const inventory::Environment& env) {
+  switch (cms) {
+    case inventory::Cms::wordpress: return wp_argv(env, {"db", "import", "-"}, {.no_color = false});
+    case inventory::Cms::drupal: return drush_argv(env, {"sql:cli"});
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::vector<std::string>> version_query_argv(inventory::Cms cms, const inventory::Environment& env) {
+  switch (cms) {
+    case inventory::Cms::wordpress: return wp_argv(env, {"core", "version"}, {.no_color = false});
+    case inventory::Cms::drupal: return drush_argv(env, {"status", "--field=drupal-version"});
+    default: return std::nullopt;
+  }
+}
+
 std::vector<ToolCommand> wordpress_check_commands(const inventory::Environment& env) {
   return {wp(env, Query::wp_core_version, {"core", "version"}),
           wp(env, Query::wp_core_check_update, {"core", "check-update", "--format=json"}),
@@ -43,13 +80,13 @@ std::vector<ToolCommand> composer_check_commands(const inventory::Environment& e
 std::vector<ToolCommand> drupal_check_commands(const inventory::Environment& env, bool with_pm_security) {
   // --fields keeps the database password (which `drush status` prints in clear) on the server.
   std::vector<ToolCommand> commands{{Query::drush_status,
-                                     {env.binary("drush"), "status",
-                                      "--fields=drupal-version,php-version,drush-version,db-status,bootstrap,root",
-                                      "--format=json"},
+                                     drush_argv(env, {"status",
+                                                      "--fields=drupal-version,php-version,drush-version,db-status,bootstrap,root",
+                                                      "--format=json"}),
                                      env.path,
                                      {0}}};
   if (with_pm_security) {
-    commands.push_back({Query::drush_pm_security, {env.binary("drush"), "pm:security", "--format=json"}, env.path, {0, 3}});
+    commands.push_back({Query::drush_pm_security, drush_argv(env, {"pm:security", "--format=json"}), env.path, {0, 3}});
   }
   auto c = composer_check_commands(env);
   commands.insert(commands.end(), c.begin(), c.end());
@@ -67,19 +104,19 @@ std::vector<std::string> composer_require_argv(const inventory::Environment& env
 std::vector<std::string> composer_json_argv() { return {"cat", "composer.json"}; }
 
 std::vector<std::string> drush_updatedb_argv(const inventory::Environment& env) {
-  return {env.binary("drush"), "updatedb", "-y"};
+  return drush_argv(env, {"updatedb", "-y"});
 }
 
 std::vector<std::string> drush_cache_rebuild_argv(const inventory::Environment& env) {
-  return {env.binary("drush"), "cache:rebuild"};
+  return drush_argv(env, {"cache:rebuild"});
 }
 
 std::vector<std::string> drush_maintenance_set_argv(const inventory::Environment& env, bool on) {
-  return {env.binary("drush"), "state:set", "system.maintenance_mode", on ? "1" : "0", "--input-format=integer"};
+  return drush_argv(env, {"state:set", "system.maintenance_mode", on ? "1" : "0", "--input-format=integer"});
 }
 
 std::vector<std::string> drush_maintenance_get_argv(const inventory::Environment& env) {
-  return {env.binary("drush"), "state:get", "system.maintenance_mode"};
+  return drush_argv(env, {"state:get", "system.maintenance_mode"});
 }
 
 } // namespace tma::cms

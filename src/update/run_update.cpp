@@ -11,8 +11,6 @@
 #include <tma/update/journal_recorder.hpp>
 #include <tma/update/recovery.hpp>
 #include <tma/update/lock.hpp>
-#include <tma/update/drupal.hpp>
-#include <tma/update/wordpress.hpp>
 
 #include <fmt/format.h>
 
@@ -38,13 +36,12 @@ void note_site_kind(Plan& plan, inventory::Cms cms) {
   }
 }
 
-// The CMS actions of one environment of `site`.
+// The CMS actions of one environment of `site` (cms::make_actions); null only for a static site,
+// which SiteUpdate refuses before it makes any.
 std::unique_ptr<CmsActions> make_cms(const inventory::Site& site, transport::Transport& shell,
                                      const inventory::Environment& env) {
-  if (site.cms == inventory::Cms::wordpress) {
-    return std::make_unique<WordPressActions>(shell, env);
-  }
-  return std::make_unique<DrupalActions>(shell, env, site.cms);
+  auto actions = cms::make_actions(site, env, shell);
+  return actions ? std::move(*actions) : nullptr;
 }
 
 // The installed components of prod (and the findings, when vulnerability data was consulted).
@@ -234,6 +231,10 @@ private:
     if (use_preprod) {
       preprod_cms = make_cms(m_site, *preprod_shell, *preprod);
     }
+    if (!prod_cms || (use_preprod && !preprod_cms)) {
+      fail(core::Error{core::ErrorKind::usage, m_site.name + ": no update adapter for this CMS"});
+      return;
+    }
     clear_leftover_maintenance(recorder, *prod_cms, preprod_cms.get());
 
     auto planned = plan_under_lock(confirmed);
@@ -315,10 +316,11 @@ private:
         shell = std::move(*t);
         other = make_cms(m_site, *shell, *e);
         cms = other.get();
+        if (cms == nullptr) continue;
       }
-      // Drupal tells whether the flag is really still set (someone may have cleared it by hand).
-      if (auto* drupal = dynamic_cast<DrupalActions*>(cms); drupal != nullptr && drupal->has_maintenance()) {
-        auto active = drupal->maintenance_active();
+      // A CMS that can tell whether the flag is really still set (someone may have cleared it by hand).
+      if (cms->has_maintenance()) {
+        auto active = cms->maintenance_active();
         if (active && *active && !**active) {
           (void)recorder.record(env, "update.maintenance.off", {{"recovered", true}, {"left_by", run}});
           (void)recorder.record(env, "update.recovered", {{"run", run}, {"maintenance", "already off"}, {"ok", true}});

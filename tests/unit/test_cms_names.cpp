@@ -7,7 +7,8 @@
 #include <tma/inventory/model.hpp>
 #include <tma/transport/transport.hpp>
 #include <tma/update/plan.hpp>
-#include <tma/update/wordpress.hpp>
+#include <tma/cms/wordpress_actions.hpp>
+#include <tma/update/pipeline.hpp>
 
 using namespace tma;
 
@@ -103,7 +104,7 @@ TEST_CASE("WordPressActions refuses a slug or version shaped like an option befo
   env.local = true;
   env.path = "/srv/www";
   RecordingTransport shell;
-  update::WordPressActions wp(shell, env);
+  cms::WordPressActions wp(shell, env);
   auto slug = wp.install(cms::ComponentKind::plugin, "--exec=system('id');", "1.0");
   REQUIRE_FALSE(slug);
   CHECK(slug.error().message.find("refused to update --exec=system('id');") != std::string::npos);

@@ -2,12 +2,38 @@
 // What `tma check` runs on a server for each CMS, as argv vectors plus the directory to run them in:
 // pure data for the transport to quote and execute, paired with the parser for the output.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <tma/inventory/model.hpp>
 
 namespace tma::cms {
+
+/// How a WP-CLI command line is built. Every wp argv of tma goes through `wp_argv`, so the flags
+/// differ only where a caller asks: read-only queries skip plugins and themes (one broken plugin
+/// cannot hide the others); the database dump and import keep WP-CLI's defaults.
+struct WpFlags {
+  bool skip_plugins_themes = false; ///< `--skip-plugins --skip-themes`
+  bool no_color = true;             ///< `--no-color`
+};
+
+/// `wp --path=<env.path> [flags] args...` with the binary from `env.binary("wp")`.
+std::vector<std::string> wp_argv(const inventory::Environment& env, std::vector<std::string> args, WpFlags flags = {});
+
+/// `drush args...` with the binary from `env.binary("drush")` (run in the project root).
+std::vector<std::string> drush_argv(const inventory::Environment& env, std::vector<std::string> args);
+
+/// The database of `cms` to stdout (`wp db export - --single-transaction --quick`, `drush sql:dump`),
+/// empty when the CMS has no dump tool (the backup then asks for `backup.database: false`).
+std::optional<std::vector<std::string>> database_export_argv(inventory::Cms cms, const inventory::Environment& env);
+
+/// The database of `cms` from stdin (`wp db import -`, `drush sql:cli`), empty when there is none.
+std::optional<std::vector<std::string>> database_import_argv(inventory::Cms cms, const inventory::Environment& env);
+
+/// The CMS version on one line (`wp core version`, `drush status --field=drupal-version`), empty when
+/// the CMS has no such query.
+std::optional<std::vector<std::string>> version_query_argv(inventory::Cms cms, const inventory::Environment& env);
 
 /// Which parser reads a command's stdout.
 enum class Query {

@@ -4,10 +4,11 @@
 // pre-update backup, maintenance mode, exactly the versions preprod validated, database updates, a
 // smoke test, and rollback (previous versions, then the backup) when prod is unhealthy.
 //
-// Every side effect goes through an interface below (real WordPress adapter in update/wordpress.hpp,
+// Every side effect goes through an interface below (the real adapters in cms/: cms::make_actions,
 // fakes in the tests) and is preceded by a journal event through `Recorder`; a recorder failure stops
 // the pipeline before the side effect. Maintenance mode is switched off on every exit path by a guard.
 
+#include <tma/cms/actions.hpp>
 #include <tma/core/error.hpp>
 #include <tma/update/plan.hpp>
 
@@ -18,20 +19,8 @@
 
 namespace tma::update {
 
-/// Changes made to one environment's CMS.
-class CmsActions {
-public:
-  virtual ~CmsActions() = default;
-  /// Install exactly `version` of the component (update, or downgrade when reverting).
-  virtual core::Result<void> install(cms::ComponentKind kind, const std::string& name,
-                                     const std::string& version) = 0;
-  virtual core::Result<void> set_maintenance(bool on) = 0;
-  /// False when the site has no maintenance mode (a plain composer project): the pipeline then
-  /// neither switches nor journals it.
-  virtual bool has_maintenance() const { return true; }
-  /// Run the CMS's pending database updates (`wp core update-db`, `drush updatedb -y`).
-  virtual core::Result<void> database_updates() = 0;
-};
+/// Changes made to one environment's CMS: cms/actions.hpp (one adapter per CMS lives in cms/).
+using cms::CmsActions;
 
 /// The smoke test of one environment: success, or an error whose message says what failed.
 class SmokeTest {

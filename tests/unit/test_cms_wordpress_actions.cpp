@@ -3,7 +3,8 @@
 // an install.
 #include <tma/cms/wordpress_http.hpp>
 #include <tma/transport/ssh_transport.hpp>
-#include <tma/update/wordpress.hpp>
+#include <tma/cms/wordpress_actions.hpp>
+#include <tma/update/pipeline.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -38,10 +39,10 @@ TEST_CASE("wp_install_argv names the exact version", "[update]") {
   inventory::Environment env;
   env.path = "/srv/www/acme";
   env.binaries["wp"] = "/usr/local/bin/wp";
-  CHECK(update::wp_install_argv(env, cms::ComponentKind::plugin, "akismet", "5.3.1") ==
+  CHECK(cms::wp_install_argv(env, cms::ComponentKind::plugin, "akismet", "5.3.1") ==
         std::vector<std::string>{"/usr/local/bin/wp", "--path=/srv/www/acme", "--no-color", "plugin",
                                  "update", "akismet", "--version=5.3.1"});
-  CHECK(update::wp_install_argv(env, cms::ComponentKind::core, "wordpress", "6.4.5") ==
+  CHECK(cms::wp_install_argv(env, cms::ComponentKind::core, "wordpress", "6.4.5") ==
         std::vector<std::string>{"/usr/local/bin/wp", "--path=/srv/www/acme", "--no-color", "core",
                                  "update", "--version=6.4.5", "--force"});
 }
@@ -55,7 +56,7 @@ TEST_CASE("WordPressActions installs exact versions, reverts, toggles maintenanc
   env.path = root;
   env.binaries["wp"] = test::lab_bin("wp");
   transport::LocalTransport local(root);
-  update::WordPressActions wp(local, env);
+  cms::WordPressActions wp(local, env);
   auto maintenance_file = std::filesystem::path(root) / ".maintenance";
 
   REQUIRE(wp.set_maintenance(true));
@@ -140,8 +141,8 @@ TEST_CASE("pipeline over the lab wp: a version breaking preprod never reaches pr
   };
   transport::LocalTransport pre_transport(pre_root);
   transport::LocalTransport prod_transport(prod_root);
-  update::WordPressActions preprod(pre_transport, env_for("preprod", pre_root));
-  update::WordPressActions prod(prod_transport, env_for("prod", prod_root));
+  cms::WordPressActions preprod(pre_transport, env_for("preprod", pre_root));
+  cms::WordPressActions prod(prod_transport, env_for("prod", prod_root));
   FileHealth preprod_health(pre_root, "5.1");
   FileHealth prod_health(prod_root, "");
   NoBackup backup;

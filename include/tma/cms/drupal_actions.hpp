@@ -7,12 +7,12 @@
 
 #include <tma/inventory/model.hpp>
 #include <tma/transport/transport.hpp>
-#include <tma/update/pipeline.hpp>
+#include <tma/cms/actions.hpp>
 
 #include <optional>
 #include <string>
 
-namespace tma::update {
+namespace tma::cms {
 
 /// The core package a project's composer.json requires (`drupal/core-recommended`, else
 /// `drupal/core`, else `drupal/core-minimal`), or an error naming what was found.
@@ -36,7 +36,7 @@ public:
   bool has_maintenance() const override { return m_cms == inventory::Cms::drupal; }
   /// `drush state:get system.maintenance_mode`: whether the site is in maintenance now (nullopt for
   /// composer projects).
-  core::Result<std::optional<bool>> maintenance_active();
+  core::Result<std::optional<bool>> maintenance_active() override;
 
 private:
   core::Result<std::string> run(std::vector<std::string> argv, const std::string& what);
@@ -46,4 +46,4 @@ private:
   inventory::Cms m_cms;
 };
 
-} // namespace tma::update
+} // namespace tma::cms

@@ -1,13 +1,13 @@
-#include <tma/update/drupal.hpp>
+#include <tma/cms/drupal_actions.hpp>
 
 #include <tma/cms/commands.hpp>
 #include <tma/core/text.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include "update/env_command.hpp"
+#include "cms/run_command.hpp"
 
-namespace tma::update {
+namespace tma::cms {
 
 core::Result<std::string> core_package_from_composer_json(const std::string& composer_json) {
   auto doc = nlohmann::json::parse(composer_json, nullptr, false);
@@ -102,4 +102,4 @@ core::Result<std::optional<bool>> DrupalActions::maintenance_active() {
   return core::fail(core::ErrorKind::cms, "drush state:get system.maintenance_mode printed '" + text + "'");
 }
 
-} // namespace tma::update
+} // namespace tma::cms

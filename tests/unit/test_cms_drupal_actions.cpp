@@ -1,12 +1,13 @@
 #include <catch2/catch.hpp>
 
-#include <tma/update/drupal.hpp>
+#include <tma/cms/drupal_actions.hpp>
+#include <tma/update/pipeline.hpp>
 
 #include "support/fake_transport.hpp"
 
 using tma::cms::ComponentKind;
 using tma::test::FakeTransport;
-using tma::update::DrupalActions;
+using tma::cms::DrupalActions;
 
 namespace {
 
@@ -19,7 +20,7 @@ tma::inventory::Environment shop() {
 } // namespace
 
 TEST_CASE("core_package_from_composer_json picks the core package the project requires", "[update][drupal]") {
-  using tma::update::core_package_from_composer_json;
+  using tma::cms::core_package_from_composer_json;
   CHECK(*core_package_from_composer_json(R"({"require":{"drupal/core-recommended":"^10.3","drupal/core":"^10"}})") ==
         "drupal/core-recommended");
   CHECK(*core_package_from_composer_json(R"({"require":{"drupal/core":"10.3.2","drush/drush":"^12"}})") == "drupal/core");

@@ -5,9 +5,9 @@
 
 #include <tma/inventory/model.hpp>
 #include <tma/transport/transport.hpp>
-#include <tma/update/pipeline.hpp>
+#include <tma/cms/actions.hpp>
 
-namespace tma::update {
+namespace tma::cms {
 
 /// The argv of one exact-version install (`--force` on core so that a revert may downgrade; plugin
 /// and theme `--version` installs whatever version is asked). `path` is the site root.
@@ -33,4 +33,4 @@ private:
   bool m_maintenance = false; ///< what tma asked for last: re-asserted after each install
 };
 
-} // namespace tma::update
+} // namespace tma::cms

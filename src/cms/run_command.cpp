@@ -1,10 +1,10 @@
-#include "update/env_command.hpp"
+#include "cms/run_command.hpp"
 
 #include <chrono>
 
 #include <tma/cms/names.hpp>
 
-namespace tma::update {
+namespace tma::cms {
 
 core::Result<std::string> run_env_command(transport::Transport& transport, const inventory::Environment& env,
                                           std::vector<std::string> argv, const std::string& what) {
@@ -29,4 +29,4 @@ std::optional<core::Error> refused_name(cms::ComponentKind kind, const std::stri
   return core::Error{core::ErrorKind::cms, "refused to update " + name + ": " + *reason};
 }
 
-} // namespace tma::update
+} // namespace tma::cms

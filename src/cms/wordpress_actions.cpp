@@ -1,20 +1,12 @@
-#include <tma/update/wordpress.hpp>
+#include <tma/cms/wordpress_actions.hpp>
 
 #include <chrono>
 
-#include "update/env_command.hpp"
+#include <tma/cms/commands.hpp>
 
-namespace tma::update {
+#include "cms/run_command.hpp"
 
-namespace {
-
-std::vector<std::string> wp_argv(const inventory::Environment& env, std::vector<std::string> args) {
-  std::vector<std::string> argv{env.binary("wp"), "--path=" + env.path, "--no-color"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
-} // namespace
+namespace tma::cms {
 
 std::vector<std::string> wp_install_argv(const inventory::Environment& env, cms::ComponentKind kind,
                                          const std::string& name, const std::string& version) {
@@ -75,4 +67,4 @@ core::Result<void> WordPressActions::database_updates() {
   return wp(wp_argv(m_env, {"core", "update-db"}), "wp core update-db").map([](auto&&) {});
 }
 
-} // namespace tma::update
+} // namespace tma::cms

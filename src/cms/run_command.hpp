@@ -1,5 +1,5 @@
 #pragma once
-// One CMS command on one environment, shared by the update adapters (WordPress, Drupal).
+// One CMS command on one environment, shared by the CMS adapters (WordPress, Drupal).
 
 #include <tma/cms/component.hpp>
 #include <tma/core/error.hpp>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace tma::update {
+namespace tma::cms {
 
 /// Run `argv` through `transport` with the environment's command timeout; stdout on success, else
 /// the transport's error naming `what`.
@@ -21,4 +21,4 @@ core::Result<std::string> run_env_command(transport::Transport& transport, const
 /// again right before they reach the tool's argv, whatever path chose them.
 std::optional<core::Error> refused_name(cms::ComponentKind kind, const std::string& name, const std::string& version);
 
-} // namespace tma::update
+} // namespace tma::cms
