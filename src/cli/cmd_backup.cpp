@@ -4,7 +4,6 @@
 
 #include <tma/backup/engine.hpp>
 #include <tma/backup/run_many.hpp>
-#include <tma/backup/schedule.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/core/log.hpp>
@@ -71,17 +70,13 @@ void run_backups(Context& context, const BackupCli& cli) {
       work.push_back(t);
       continue;
     }
-    auto schedule = backup::Schedule::parse(t.site->backup.schedule);
-    if (!schedule) {
-      throw core::ConfigError(fmt::format("site {}: backup.schedule: {}", t.site->name, schedule.error()));
-    }
     std::optional<core::SysSeconds> last;
     if (auto store = backup::open_store(inventory, *t.site)) {
       if (auto listing = (*store)->list(t.site->name, t.env->name); listing && !listing->backups.empty()) {
         last = listing->backups.front().manifest.time;
       }
     }
-    if (backup::is_due(*schedule, last, now, services.zone)) {
+    if (core::is_due(t.site->backup.schedule, last, now, services.zone)) {
       work.push_back(t);
     } else {
       not_due.push_back(t.site->name + " " + t.env->name);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/text.hpp>
+
 #include "inventory/sections.hpp"
 
 namespace tma::inventory::detail {
@@ -15,6 +17,26 @@ std::optional<int> parse_clock(const std::string& text) {
   std::smatch m;
   if (!std::regex_match(text, m, k_clock)) return std::nullopt;
   return std::stoi(m[1]) * 60 + std::stoi(m[2]);
+}
+
+// `on:` of a notification rule: `*`, `<area>.*` or `<area>.<what>`; in the incident area, one of the
+// events `tma incident` and monitoring send (docs/notify.md), so that a typo is not a rule that
+// silently never fires.
+void check_rule_event(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& on) {
+  static const std::regex k_shape("\\*|[a-z_]+\\.(\\*|[a-z_]+)");
+  static const std::vector<std::string> k_incident_events = {"incident.opened",   "incident.acknowledged",
+                                                             "incident.noted",    "incident.resolved",
+                                                             "incident.reopened", "incident.updated"};
+  if (!std::regex_match(on, k_shape)) {
+    ctx.error(node, key, fmt::format("'{}' is not an event type such as incident.opened, incident.* or *", on));
+    return;
+  }
+  if (on.rfind("incident.", 0) != 0 || on == "incident.*") return;
+  if (std::find(k_incident_events.begin(), k_incident_events.end(), on) != k_incident_events.end()) return;
+  auto guess = core::suggest(on, k_incident_events);
+  ctx.error(node, key, fmt::format("unknown incident event '{}'{}; expected one of {}", on,
+                                   guess ? fmt::format(" (did you mean '{}'?)", *guess) : "",
+                                   core::join(k_incident_events, ", ")));
 }
 
 std::optional<int> weekday_number(const std::string& name) {
@@ -105,13 +127,16 @@ Agency read_agency(LoadContext& ctx, const YAML::Node& node) {
     if (auto days = hours.get("days"); days.IsDefined()) {
       if (auto v = read_days(ctx, days, hours.sub("days"))) agency.business_hours.days = *v;
     }
-    for (const char* name : {"from", "to"}) {
-      if (auto v = hours.string(name)) {
-        auto minutes = parse_clock(*v);
-        if (!minutes) ctx.error(hours.get(name), hours.sub(name), fmt::format("'{}' is not a time HH:MM", *v));
-        else if (std::string(name) == "from") agency.business_hours.from_minutes = *minutes;
-        else agency.business_hours.to_minutes = *minutes;
-      }
+    if (auto v = hours.string("from")) {
+      auto minutes = parse_clock(*v);
+      if (!minutes) ctx.error(hours.get("from"), hours.sub("from"), fmt::format("'{}' is not a time HH:MM (00:00 to 23:59)", *v));
+      else agency.business_hours.from_minutes = *minutes;
+    }
+    if (auto v = hours.string("to")) {
+      // `24:00` ends the window at midnight (the end of the day), which 23:59 would miss by a minute.
+      auto minutes = *v == "24:00" ? std::optional<int>(24 * 60) : parse_clock(*v);
+      if (!minutes) ctx.error(hours.get("to"), hours.sub("to"), fmt::format("'{}' is not a time HH:MM (00:00 to 24:00)", *v));
+      else agency.business_hours.to_minutes = *minutes;
     }
     if (auto holidays = hours.get("holidays"); holidays.IsDefined()) {
       if (!holidays.IsSequence()) ctx.error(holidays, hours.sub("holidays"), "expected a list of dates");
@@ -173,11 +198,17 @@ std::map<std::string, StorageTarget> read_storage(LoadContext& ctx, const YAML::
 Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
   Sources sources;
   MapReader map(ctx, node, "sources");
-  if (auto v = map.string("wordpress_api")) sources.wordpress_api = *v;
+  if (auto v = map.string("wordpress_api")) {
+    check_url(ctx, map.get("wordpress_api"), "sources.wordpress_api", *v);
+    sources.wordpress_api = *v;
+  }
   if (auto vulns = map.get("vulnerabilities"); vulns.IsDefined()) {
     MapReader v_map(ctx, vulns, "sources.vulnerabilities");
     if (auto v = v_map.choice("format", {"wordfence"})) sources.vulnerabilities_format = *v;
-    if (auto v = v_map.string("url")) sources.vulnerabilities_url = *v;
+    if (auto v = v_map.string("url")) {
+      check_url(ctx, v_map.get("url"), "sources.vulnerabilities.url", *v);
+      sources.vulnerabilities_url = *v;
+    }
     sources.vulnerabilities_api_key = v_map.secret("api_key");
     if (auto v = v_map.duration("cache_ttl")) sources.cache_ttl = *v;
     v_map.finish();
@@ -213,7 +244,10 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
       else if (c.ok() && !c.has("type")) ctx.error(entry.value, c.sub("type"), "required key is missing");
       channel.url = c.secret("url");
       channel.secret = c.secret("secret");
-      if (auto v = c.string("smtp")) channel.smtp = *v;
+      if (auto v = c.string("smtp")) {
+        check_url(ctx, c.get("smtp"), c.sub("smtp"), *v, {"smtp", "smtps"});
+        channel.smtp = *v;
+      }
       if (auto v = c.string("username")) channel.username = *v;
       channel.password = c.secret("password");
       if (auto v = c.string("from")) channel.from = *v;
@@ -221,6 +255,9 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
       if (channel.type == "email" && channel.smtp.empty()) ctx.error(entry.value, c.sub("smtp"), "an email channel needs smtp");
       if (!channel.type.empty() && channel.type != "email" && channel.url.empty()) {
         ctx.error(entry.value, c.sub("url"), fmt::format("a {} channel needs a url", channel.type));
+      } else if (!channel.url.value.empty()) {
+        // A literal (or `${VAR}`) url is known now; a `url_command` is only run when a message is sent.
+        check_url(ctx, c.get("url"), c.sub("url"), channel.url.value);
       }
       c.finish();
       notify.channels.push_back(channel);
@@ -231,7 +268,10 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
     for (std::size_t i = 0; rules.IsSequence() && i < rules.size(); ++i) {
       MapReader r(ctx, rules[i], fmt::format("notify.rules[{}]", i));
       NotifyRule rule;
-      if (auto v = r.string("on", true)) rule.on = *v;
+      if (auto v = r.string("on", true)) {
+        check_rule_event(ctx, r.get("on"), r.sub("on"), *v);
+        rule.on = *v;
+      }
       if (auto v = r.choice("min_severity", {"critical", "major", "minor"})) {
         rule.min_severity = *v == "critical" ? Criticality::critical : *v == "major" ? Criticality::major : Criticality::minor;
       }

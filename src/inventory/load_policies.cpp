@@ -45,7 +45,34 @@ bool check_host(LoadContext& ctx, const YAML::Node& node, const std::string& key
   return true;
 }
 
+// `schedule:` parsed here, so that a bad one is an error at load with its file:line:col.
+void read_schedule(MapReader& map, core::Schedule& schedule) {
+  auto text = map.string("schedule");
+  if (!text) return;
+  auto parsed = core::Schedule::parse(*text);
+  if (!parsed) {
+    map.context().error(map.get("schedule"), map.sub("schedule"), parsed.error());
+    return;
+  }
+  schedule = std::move(*parsed);
+}
+
 } // namespace
+
+bool check_url(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& url,
+               const std::vector<std::string>& schemes) {
+  for (const auto& scheme : schemes) {
+    auto prefix = scheme + "://";
+    if (url.rfind(prefix, 0) != 0) continue;
+    auto rest = std::string_view(url).substr(prefix.size());
+    bool blank = std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+    if (!rest.empty() && rest[0] != '/' && !blank) return true;
+  }
+  std::vector<std::string> shown;
+  for (const auto& scheme : schemes) shown.push_back(scheme + "://");
+  ctx.error(node, key, fmt::format("'{}' is not an {} URL (a host is required, no spaces)", url, fmt::join(shown, " or ")));
+  return false;
+}
 
 bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& text,
                       SshTarget& ssh) {
@@ -126,7 +153,7 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   MapReader map(ctx, node, key);
   if (!map.ok()) return;
   backup.configured = true;
-  if (auto v = map.string("schedule")) backup.schedule = *v;
+  read_schedule(map, backup.schedule);
   if (auto keep_node = map.get("keep"); keep_node.IsDefined()) {
     MapReader keep(ctx, keep_node, map.sub("keep"));
     KeepPolicy policy{};
@@ -177,7 +204,10 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   if (auto trigger_node = map.get("trigger"); trigger_node.IsDefined()) {
     MapReader trigger(ctx, trigger_node, map.sub("trigger"));
     HttpRequestSpec spec;
-    if (auto v = trigger.string("url", true)) spec.url = *v;
+    if (auto v = trigger.string("url", true)) {
+      check_url(ctx, trigger.get("url"), trigger.sub("url"), *v);
+      spec.url = *v;
+    }
     if (auto v = trigger.choice("method", {"POST", "PUT", "GET"})) spec.method = *v;
     if (auto headers = trigger.get("headers"); headers.IsDefined()) {
       MapReader header_map(ctx, headers, trigger.sub("headers"));
@@ -191,7 +221,10 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   }
   if (auto status_node = map.get("status"); status_node.IsDefined()) {
     MapReader status(ctx, status_node, map.sub("status"));
-    if (auto v = status.string("url", true)) backup.status_url = *v;
+    if (auto v = status.string("url", true)) {
+      check_url(ctx, status.get("url"), status.sub("url"), *v);
+      backup.status_url = *v;
+    }
     if (auto done = status.get("done_when"); done.IsDefined()) {
       MapReader done_map(ctx, done, status.sub("done_when"));
       backup.done_field = done_map.string("field", true);
@@ -217,7 +250,7 @@ void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   MapReader map(ctx, node, key);
   if (!map.ok()) return;
   updates.configured = true;
-  if (auto v = map.string("schedule")) updates.schedule = *v;
+  read_schedule(map, updates.schedule);
   if (auto v = map.strings("exclude")) updates.exclude = *v;
   if (auto pin = map.get("pin"); pin.IsDefined()) {
     for (const auto& entry : named_entries(ctx, pin, map.sub("pin"))) {

@@ -26,9 +26,7 @@ Environment read_environment(LoadContext& ctx, const Entry& entry, const std::st
   if (!map.ok()) return env;
 
   if (auto v = map.string("url", true)) {
-    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
-      ctx.error(map.get("url"), map.sub("url"), fmt::format("'{}' is not an http:// or https:// URL", *v));
-    }
+    check_url(ctx, map.get("url"), map.sub("url"), *v);
     env.url = *v;
   }
   auto transport = map.choice("transport", {"ssh", "local"});
