@@ -17,6 +17,34 @@
 
 namespace tma::cli {
 
+namespace {
+
+// Parse and run the subcommand; the single place where errors become messages and exit codes.
+int dispatch(CLI::App& app, int argc, char** argv, Context& context) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    report::eprint(fmt::format("tma: error: {}\nRun 'tma --help' for usage.\n", e.what()));
+    return core::exit_code::usage;
+  } catch (const core::TmaError& e) {
+    report::eprint(fmt::format("tma: error: {}\n", e.what()));
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    report::eprint(fmt::format("tma: internal error: {}\n", e.what()));
+    return core::exit_code::internal;
+  }
+  if (core::interrupted()) return core::exit_code::interrupted;
+  return context.exit_code;
+}
+
+} // namespace
+
 int run(int argc, char** argv) {
   core::install_signal_handlers();
   Context context;
@@ -54,27 +82,8 @@ int run(int argc, char** argv) {
   setup_restore(app, context);
   setup_update(app, context);
 
-  // The single place where errors become messages and exit codes.
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    report::eprint(fmt::format("tma: error: {}\nRun 'tma --help' for usage.\n", e.what()));
-    return core::exit_code::usage;
-  } catch (const core::TmaError& e) {
-    report::eprint(fmt::format("tma: error: {}\n", e.what()));
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    report::eprint(fmt::format("tma: internal error: {}\n", e.what()));
-    return 70; // EX_SOFTWARE
-  }
-  if (core::interrupted()) return core::exit_code::interrupted;
-  return context.exit_code;
+  // The journal records the exit code the process returns, whatever path led to it.
+  return context.finish_run(dispatch(app, argc, argv, context));
 }
 
 } // namespace tma::cli

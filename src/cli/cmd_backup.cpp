@@ -58,7 +58,7 @@ void run_backups(Context& context, const BackupCli& cli) {
   const auto& inventory = context.inventory();
   BackupServices real(context);
   auto& services = real.services();
-  journal::Run run(real.journal(), "backup");
+  auto& run = context.start_run("backup");
   real.attach(run);
   auto now = services.current_time();
 
@@ -130,7 +130,6 @@ void run_backups(Context& context, const BackupCli& cli) {
   int exit = bits;
   if (!locked.empty() && !other_failure) exit = core::exit_code::locked;
   else if (!locked.empty()) exit |= core::exit_code::site_failed;
-  if (auto finished = run.finish(exit); !finished) core::log::error("journal: {}", finished.error().message);
   if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
   context.exit_code |= exit;
 }
@@ -140,7 +139,7 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   auto targets = backup_targets(context, selection, inventory::EmptySelection::all_sites);
   const auto& inventory = context.inventory();
   BackupServices real(context);
-  journal::Run run(real.journal(), "backup verify");
+  auto& run = context.start_run("backup verify");
   real.attach(run);
   report::Table table({"site", "env", "backup", "outcome", "problems"});
   nlohmann::json json = nlohmann::json::array();
@@ -170,7 +169,6 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   } else {
     report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
   }
-  if (auto finished = run.finish(bits); !finished) core::log::error("journal: {}", finished.error().message);
   context.exit_code |= bits;
 }
 
@@ -178,7 +176,7 @@ void run_prune(Context& context, const inventory::Selection& selection, bool dry
   auto targets = backup_targets(context, selection, inventory::EmptySelection::error);
   const auto& inventory = context.inventory();
   BackupServices real(context);
-  journal::Run run(real.journal(), "backup prune");
+  auto& run = context.start_run("backup prune");
   real.attach(run);
   nlohmann::json json = nlohmann::json::array();
   std::string text;
@@ -217,7 +215,6 @@ void run_prune(Context& context, const inventory::Selection& selection, bool dry
   } else {
     report::print(text);
   }
-  if (auto finished = run.finish(bits); !finished) core::log::error("journal: {}", finished.error().message);
   context.exit_code |= bits;
 }
 

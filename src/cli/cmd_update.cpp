@@ -118,9 +118,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   // Only the apply path and --promote need the journal; a dry run of a fresh plan reads nothing.
   bool interactive = ::isatty(STDIN_FILENO) != 0;
   bool plan_only = cli.dry_run || (!cli.yes && !interactive);
-  std::unique_ptr<journal::Journal> journal;
-  if (!plan_only || options.promote) journal = open_journal(context);
-  services.journal = journal.get();
+  if (!plan_only || options.promote) services.journal = &context.journal();
 
   std::map<std::string, update::Plan> confirmed;
   int plan_bits = 0; // sites that could not be planned before the confirmation
@@ -175,7 +173,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
     sites = approved;
   }
 
-  journal::Run run(*journal, "update");
+  auto& run = context.start_run("update");
   services.run = &run;
   auto runs = update::run_sites(sites, confirmed, options, services);
   masters.stop_all();
@@ -203,9 +201,6 @@ void run_update_command(Context& context, const UpdateCli& cli) {
     exit = core::exit_code::locked;
   } else if (!locked.empty()) {
     exit |= core::exit_code::site_failed;
-  }
-  if (auto finished = run.finish(core::interrupted() ? core::exit_code::interrupted : exit); !finished) {
-    core::log::error("journal: {}", finished.error().message);
   }
   if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
   context.exit_code |= exit;
