@@ -38,6 +38,37 @@ void check_arguments(int argc, char** argv) {
 
 } // namespace
 
+namespace {
+
+// Parse and run the subcommand; the single place where errors become messages and exit codes.
+int dispatch(CLI::App& app, int argc, char** argv, Context& context) {
+  try {
+    check_arguments(argc, argv);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (auto done = before_parse(app, args)) return *done;
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    report::eprint(fmt::format("tma: error: {}\n", describe_parse_error(app, e)));
+    return core::exit_code::usage;
+  } catch (const core::TmaError& e) {
+    report::eprint(fmt::format("tma: error: {}\n", e.what()));
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    report::eprint(fmt::format("tma: internal error: {}\n", e.what()));
+    return core::exit_code::internal;
+  }
+  if (core::interrupted()) return core::exit_code::interrupted;
+  return context.exit_code;
+}
+
+} // namespace
+
 int run(int argc, char** argv) {
   core::install_signal_handlers();
   Context context;
@@ -77,30 +108,8 @@ int run(int argc, char** argv) {
   setup_completion(app, context);
   setup_help(app); // last: it walks the whole tree for the footers
 
-  // The single place where errors become messages and exit codes.
-  try {
-    check_arguments(argc, argv);
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (auto done = before_parse(app, args)) return *done;
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    report::eprint(fmt::format("tma: error: {}\n", describe_parse_error(app, e)));
-    return core::exit_code::usage;
-  } catch (const core::TmaError& e) {
-    report::eprint(fmt::format("tma: error: {}\n", e.what()));
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    report::eprint(fmt::format("tma: internal error: {}\n", e.what()));
-    return 70; // EX_SOFTWARE
-  }
-  if (core::interrupted()) return core::exit_code::interrupted;
-  return context.exit_code;
+  // The journal records the exit code the process returns, whatever path led to it.
+  return context.finish_run(dispatch(app, argc, argv, context));
 }
 
 } // namespace tma::cli

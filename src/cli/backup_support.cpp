@@ -6,7 +6,7 @@
 
 namespace tma::cli {
 
-BackupServices::BackupServices(Context& context) : m_journal(open_journal(context)) {
+BackupServices::BackupServices(Context& context) {
   m_services.make_transport = [this](const inventory::Environment& env) {
     return transport::make_transport(env, &m_masters);
   };

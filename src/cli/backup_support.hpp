@@ -13,18 +13,16 @@
 
 namespace tma::cli {
 
-/// The real services of one invocation; `run` is opened by the caller.
+/// The real services of one invocation (the journal is the context's); `run` is opened by the caller.
 class BackupServices {
 public:
   explicit BackupServices(Context& context);
   backup::Services& services() { return m_services; }
-  journal::Journal& journal() { return *m_journal; }
   void attach(journal::Run& run) { m_services.run = &run; }
 
 private:
   transport::ControlMasters m_masters;
   transport::CurlHttpClient m_http;
-  std::unique_ptr<journal::Journal> m_journal;
   backup::Services m_services;
 };
 

@@ -4,7 +4,6 @@
 
 #include <tma/backup/engine.hpp>
 #include <tma/backup/run_many.hpp>
-#include <tma/backup/schedule.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/core/log.hpp>
@@ -59,7 +58,7 @@ void run_backups(Context& context, const BackupCli& cli) {
   const auto& inventory = context.inventory();
   BackupServices real(context);
   auto& services = real.services();
-  journal::Run run(real.journal(), "backup");
+  auto& run = context.start_run("backup");
   real.attach(run);
   auto now = services.current_time();
 
@@ -71,17 +70,13 @@ void run_backups(Context& context, const BackupCli& cli) {
       work.push_back(t);
       continue;
     }
-    auto schedule = backup::Schedule::parse(t.site->backup.schedule);
-    if (!schedule) {
-      throw core::ConfigError(fmt::format("site {}: backup.schedule: {}", t.site->name, schedule.error()));
-    }
     std::optional<core::SysSeconds> last;
     if (auto store = backup::open_store(inventory, *t.site)) {
       if (auto listing = (*store)->list(t.site->name, t.env->name); listing && !listing->backups.empty()) {
         last = listing->backups.front().manifest.time;
       }
     }
-    if (backup::is_due(*schedule, last, now, services.zone)) {
+    if (core::is_due(t.site->backup.schedule, last, now, services.zone)) {
       work.push_back(t);
     } else {
       not_due.push_back(t.site->name + " " + t.env->name);
@@ -135,7 +130,6 @@ void run_backups(Context& context, const BackupCli& cli) {
   int exit = bits;
   if (!locked.empty() && !other_failure) exit = core::exit_code::locked;
   else if (!locked.empty()) exit |= core::exit_code::site_failed;
-  if (auto finished = run.finish(exit); !finished) core::log::error("journal: {}", finished.error().message);
   if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
   context.exit_code |= exit;
 }
@@ -145,7 +139,7 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   auto targets = backup_targets(context, selection, inventory::EmptySelection::all_sites);
   const auto& inventory = context.inventory();
   BackupServices real(context);
-  journal::Run run(real.journal(), "backup verify");
+  auto& run = context.start_run("backup verify");
   real.attach(run);
   report::Table table({"site", "env", "backup", "outcome", "problems"});
   nlohmann::json json = nlohmann::json::array();
@@ -175,7 +169,6 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   } else {
     report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
   }
-  if (auto finished = run.finish(bits); !finished) core::log::error("journal: {}", finished.error().message);
   context.exit_code |= bits;
 }
 
@@ -183,7 +176,7 @@ void run_prune(Context& context, const inventory::Selection& selection, bool dry
   auto targets = backup_targets(context, selection, inventory::EmptySelection::error);
   const auto& inventory = context.inventory();
   BackupServices real(context);
-  journal::Run run(real.journal(), "backup prune");
+  auto& run = context.start_run("backup prune");
   real.attach(run);
   nlohmann::json json = nlohmann::json::array();
   std::string text;
@@ -222,7 +215,6 @@ void run_prune(Context& context, const inventory::Selection& selection, bool dry
   } else {
     report::print(text);
   }
-  if (auto finished = run.finish(bits); !finished) core::log::error("journal: {}", finished.error().message);
   context.exit_code |= bits;
 }
 

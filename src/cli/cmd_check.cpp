@@ -20,13 +20,13 @@ namespace {
 
 // A `check` event per site with its installed-versions snapshot. Without a journal repository
 // (a plain inventory directory), the check still runs: one warning, nothing recorded.
-void record_checks(Context& context, const std::vector<check::SiteCheck>& sites, int exit_code) {
+void record_checks(Context& context, const std::vector<check::SiteCheck>& sites) {
   auto opened = journal::open_git_journal(journal_options(context));
   if (!opened) {
     report::eprint(fmt::format("warning: check results not recorded in the journal: {}\n", opened.error().message));
     return;
   }
-  journal::Run run(**opened, "check");
+  auto& run = context.start_run(std::move(*opened), "check");
   for (const auto& site : sites) {
     const auto* inventory_site = context.inventory().site(site.site);
     nlohmann::json data = {{"status", check::to_string(check::site_status(site))},
@@ -35,9 +35,6 @@ void record_checks(Context& context, const std::vector<check::SiteCheck>& sites,
                            {"snapshot", check::snapshot(site)}};
     if (site.error) data["error"] = site.error->message;
     run.record("check", {site.site, site.env, inventory_site != nullptr ? inventory_site->client : ""}, data);
-  }
-  if (auto finished = run.finish(exit_code); !finished) {
-    report::eprint(fmt::format("warning: journal: {}\n", finished.error().message));
   }
 }
 
@@ -114,7 +111,7 @@ void setup_check(CLI::App& app, Context& context) {
     if (options->security_only) check::keep_security_only(report.sites);
 
     int bits = check::exit_bits(report.sites, report.fail_on);
-    record_checks(context, report.sites, bits);
+    record_checks(context, report.sites);
     if (!options->junit.empty()) {
       write_report_file(options->junit, check::render_junit(report));
     }

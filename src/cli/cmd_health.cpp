@@ -21,16 +21,16 @@ namespace {
 // `--record`: the streak of failures and the incidents live in the journal (incident::record_probes).
 void record_monitoring(Context& context, const std::vector<check::HealthResult>& results) {
   auto zone = agency_zone(context);
-  auto journal = open_journal(context);
-  journal::Run run(*journal, "health --record");
-  auto outcomes = incident::record_probes(*journal, run, context.inventory(), zone, incident::probes_from_health(results));
+  auto& journal = context.journal();
+  auto& run = context.start_run("health --record");
+  auto outcomes = incident::record_probes(journal, run, context.inventory(), zone, incident::probes_from_health(results));
   if (!outcomes) throw core::TmaError(core::exit_code::site_failed, "journal: " + outcomes.error().message);
   for (const auto& outcome : *outcomes) {
     if (outcome.transition == incident::Transition::none || outcome.transition == incident::Transition::counted) continue;
     report::eprint(fmt::format("{} {}: {}{}\n", outcome.probe.site, outcome.probe.env, incident::to_string(outcome.transition),
                                outcome.incident ? " " + outcome.incident->id : ""));
   }
-  notify_after(context, *journal, run, notify::triggers_for(*outcomes));
+  notify_after(context, journal, run, notify::triggers_for(*outcomes));
 }
 
 } // namespace

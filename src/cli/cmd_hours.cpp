@@ -82,15 +82,16 @@ void run_log(Context& context, const LogOptions& options) {
   request.billable = options.non_billable ? contract::Billable::no : contract::Billable::yes;
 
   auto zone = agency_zone(context);
-  auto journal = open_journal(context);
-  auto now = journal->now();
+  auto& journal = context.journal();
+  auto now = journal.now();
   usage_value(contract::check_log_request(request, zone, now));
 
-  journal::Run run(*journal, "hours log");
+  auto& run = context.start_run("hours log");
   auto entry = contract::log_time(run, request, zone, now);
   if (!entry) throw core::UsageError(entry.error().message);
-  auto finished = run.finish(core::exit_code::ok);
-  if (!finished) throw core::TmaError(core::exit_code::site_failed, "journal: " + finished.error().message);
+  // Committed before it is reported as logged.
+  auto flushed = run.flush();
+  if (!flushed) throw core::TmaError(core::exit_code::site_failed, "journal: " + flushed.error().message);
 
   if (options.format == report::Format::json) {
     report::print_json(report::envelope(k_hours_schema, {{"entry", contract::entry_json(*entry)}}));

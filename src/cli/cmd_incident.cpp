@@ -71,11 +71,12 @@ incident::Incident find_incident(const journal::Journal& journal, const std::str
   return usage_value(incident::find(all, id));
 }
 
-// Record, commit, then notify: the event is in the journal before anyone hears of it.
-void finish_and_notify(Context& context, journal::Journal& journal, journal::Run& run,
+// Commit, then notify: the event is in the journal before anyone hears of it (the run is
+// finished by app.cpp with the process's exit code).
+void commit_and_notify(Context& context, journal::Journal& journal, journal::Run& run,
                        const std::vector<notify::Trigger>& triggers) {
-  auto finished = run.flush();
-  if (!finished) throw core::TmaError(core::exit_code::site_failed, "journal: " + finished.error().message);
+  auto flushed = run.flush();
+  if (!flushed) throw core::TmaError(core::exit_code::site_failed, "journal: " + flushed.error().message);
   // Messages describe the incident after the change (a resolution with its downtime).
   auto updated = triggers;
   if (auto all = incident::load_all(journal); all) {
@@ -86,8 +87,6 @@ void finish_and_notify(Context& context, journal::Journal& journal, journal::Run
     }
   }
   notify_after(context, journal, run, updated);
-  auto done = run.finish(context.exit_code);
-  if (!done) throw core::TmaError(core::exit_code::site_failed, "journal: " + done.error().message);
 }
 
 void run_open(Context& context, const IncidentOptions& options) {
@@ -102,7 +101,7 @@ void run_open(Context& context, const IncidentOptions& options) {
   auto severity = incident::parse_severity(options.severity);
   if (!severity) throw core::UsageError("--severity: expected critical, major or minor");
   auto zone = agency_zone(context);
-  auto journal = open_journal(context);
+  auto& journal = context.journal();
   incident::OpenRequest request;
   request.site = site->name;
   request.env = options.env.empty() ? (site->environments.empty() ? "" : site->environments.front().name) : options.env;
@@ -113,38 +112,39 @@ void run_open(Context& context, const IncidentOptions& options) {
   request.severity = *severity;
   request.title = options.title;
   request.ticket = options.ticket;
-  request.at = parse_at(options.at, *journal, zone);
-  journal::Run run(*journal, "incident open");
-  auto opened = usage_value(incident::open(*journal, run, request, zone));
+  request.at = parse_at(options.at, journal, zone);
+  auto& run = context.start_run("incident open");
+  auto opened = usage_value(incident::open(journal, run, request, zone));
   if (options.format == report::Format::json) {
     report::print_json(report::envelope(k_incident_schema,
-                                        {{"incident", incident::to_json(opened, incident::timing(opened, inventory, zone, journal->now()))}}));
+                                        {{"incident", incident::to_json(opened, incident::timing(opened, inventory, zone, journal.now()))}}));
   } else {
     report::print(fmt::format("opened {} ({}) on {}: {}\n", opened.id, inventory::to_string(opened.severity),
                               opened.site, opened.title));
   }
-  finish_and_notify(context, *journal, run, {notify::incident_trigger(std::string(incident::k_opened), opened.opened_event, opened)});
+  commit_and_notify(context, journal, run, {notify::incident_trigger(std::string(incident::k_opened), opened.opened_event, opened)});
 }
 
 void run_change(Context& context, const IncidentOptions& options, std::string_view what) {
   auto zone = agency_zone(context);
-  auto journal = open_journal(context);
-  auto target = find_incident(*journal, options.id);
-  journal::Run run(*journal, fmt::format("incident {}", what));
+  auto& journal = context.journal();
+  auto target = find_incident(journal, options.id);
+  auto at = parse_at(options.at, journal, zone);
+  auto& run = context.start_run(fmt::format("incident {}", what));
   journal::Event event;
   if (what == "ack") {
-    event = usage_value(incident::acknowledge(run, target, parse_at(options.at, *journal, zone)));
+    event = usage_value(incident::acknowledge(run, target, at));
     report::print(fmt::format("acknowledged {}\n", target.id));
   } else if (what == "note") {
     event = usage_value(incident::note(run, target, options.text));
     report::print(fmt::format("noted on {}\n", target.id));
   } else {
-    event = usage_value(incident::resolve(run, target, options.cause, parse_at(options.at, *journal, zone)));
+    event = usage_value(incident::resolve(run, target, options.cause, at));
     auto resolved_at = event.data.contains("resolved_at") ? *core::parse_rfc3339(event.data["resolved_at"].get<std::string>()) : event.at;
     report::print(fmt::format("resolved {} after {}\n", target.id,
-                              core::format_duration(std::chrono::duration_cast<core::Seconds>(resolved_at - target.opened))));
+                              core::format_duration(incident::elapsed(target.opened, resolved_at))));
   }
-  finish_and_notify(context, *journal, run, {notify::incident_trigger(event.type, event.id, target)});
+  commit_and_notify(context, journal, run, {notify::incident_trigger(event.type, event.id, target)});
 }
 
 void run_list(Context& context, const IncidentOptions& options) {

@@ -18,20 +18,20 @@ namespace tma::cli {
 
 namespace {
 
-void run_init(const std::string& directory) {
+void run_init(Context& context, const std::string& directory) {
   auto report = journal::init_agency(directory);
   if (!report) throw core::TmaError(core::exit_code::site_failed, fmt::format("init: {}", report.error().message));
   const auto& r = *report;
   // The new agency's first journal event: who started it, when.
   auto journal = journal::open_git_journal({r.directory, "refs/heads/tma-journal"});
   if (!journal) throw core::TmaError(core::exit_code::site_failed, journal.error().message);
-  journal::Run run(**journal, "init");
+  auto& run = context.start_run(std::move(*journal), "init");
   run.record("agency.initialised", {},
              {{"directory", r.directory.string()},
               {"created_repository", r.created_repository},
               {"wrote_inventory", r.wrote_inventory}});
-  auto finished = run.finish(0);
-  if (!finished) throw core::TmaError(core::exit_code::site_failed, finished.error().message);
+  auto flushed = run.flush();
+  if (!flushed) throw core::TmaError(core::exit_code::site_failed, flushed.error().message);
 
   std::string dir = r.directory.string();
   report::print(fmt::format("{} {}\n", r.created_repository ? "created git repository" : "using git repository", dir));
@@ -45,11 +45,11 @@ void run_init(const std::string& directory) {
 
 } // namespace
 
-void setup_init(CLI::App& app, Context& /*context*/) {
+void setup_init(CLI::App& app, Context& context) {
   auto directory = std::make_shared<std::string>(".");
   auto* cmd = app.add_subcommand("init", "Create an agency directory: git repository, sites.yaml, journal");
   cmd->add_option("directory", *directory, "Directory to initialise (default: the current one)")->type_name("DIR");
-  cmd->callback([directory] { run_init(*directory); });
+  cmd->callback([&context, directory] { run_init(context, *directory); });
 }
 
 } // namespace tma::cli

@@ -27,12 +27,12 @@ struct NotifyOptions {
 
 void run_flush(Context& context, const NotifyOptions& options) {
   const auto& inventory = context.inventory();
-  auto journal = open_journal(context);
-  journal::Run run(*journal, "notify flush");
+  auto& journal = context.journal();
+  auto& run = context.start_run("notify flush");
   transport::CurlHttpClient http;
   notify::ChannelSender sender(http);
   notify::DeliveryReport report;
-  if (auto delivered = notify::deliver(*journal, run, inventory, sender, report); !delivered) {
+  if (auto delivered = notify::deliver(journal, run, inventory, sender, report); !delivered) {
     throw core::TmaError(core::exit_code::site_failed, "journal: " + delivered.error().message);
   }
   if (!report.failed.empty()) context.exit_code |= core::exit_code::site_failed;
@@ -45,8 +45,6 @@ void run_flush(Context& context, const NotifyOptions& options) {
     print_delivery_report(report, false);
     report::print(fmt::format("{} sent, {} still pending\n", report.sent.size(), report.failed.size()));
   }
-  auto finished = run.finish(context.exit_code);
-  if (!finished) throw core::TmaError(core::exit_code::site_failed, "journal: " + finished.error().message);
 }
 
 void run_test(Context& context, const NotifyOptions& options) {

@@ -38,7 +38,7 @@ void run_restore_command(Context& context, const RestoreCli& cli) {
   options.files = !cli.db_only;
   options.confirmed = cli.yes;
   BackupServices real(context);
-  journal::Run run(real.journal(), "restore");
+  auto& run = context.start_run("restore");
   real.attach(run);
   auto result = backup::run_restore(inventory, *site, options, real.services());
   if (!result) {
@@ -47,7 +47,6 @@ void run_restore_command(Context& context, const RestoreCli& cli) {
                : error.kind == core::ErrorKind::locked ? core::exit_code::locked
                : error.kind == core::ErrorKind::unreachable ? core::exit_code::unreachable
                                                             : core::exit_code::site_failed;
-    if (auto finished = run.finish(exit); !finished) core::log::error("journal: {}", finished.error().message);
     throw core::TmaError(exit, fmt::format("restore {} {}: {}", site->name, cli.to, error.message));
   }
   const auto& r = *result;
@@ -64,7 +63,6 @@ void run_restore_command(Context& context, const RestoreCli& cli) {
     report::print(fmt::format("restored {} of {} {} backup {} into {}\n", fmt::join(r.restored, " and "), site->name,
                               cli.from.empty() ? cli.to : cli.from, r.backup_id, cli.to));
   }
-  if (auto finished = run.finish(0); !finished) core::log::error("journal: {}", finished.error().message);
 }
 
 } // namespace

@@ -111,9 +111,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   // Only the apply path and --promote need the journal; a dry run of a fresh plan reads nothing.
   auto mode = update::apply_mode(cli.dry_run, cli.yes, ::isatty(STDIN_FILENO) != 0);
   bool plan_only = mode == update::ApplyMode::plan_only;
-  std::unique_ptr<journal::Journal> journal;
-  if (!plan_only || options.promote) journal = open_journal(context);
-  services.journal = journal.get();
+  if (!plan_only || options.promote) services.journal = &context.journal();
 
   std::map<std::string, update::Plan> confirmed;
   int plan_bits = 0; // sites that could not be planned before the confirmation
@@ -152,7 +150,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
     sites = std::move(approved.sites);
   }
 
-  journal::Run run(*journal, "update");
+  auto& run = context.start_run("update");
   services.run = &run;
   auto runs = update::run_sites(sites, confirmed, options, services);
   masters.stop_all();
@@ -161,7 +159,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   for (const auto& r : runs) {
     if (r.incident) opened.push_back(notify::incident_trigger(std::string(incident::k_opened), r.incident->opened_event, *r.incident));
   }
-  if (!opened.empty()) notify_after(context, *journal, run, opened);
+  if (!opened.empty()) notify_after(context, context.journal(), run, opened);
 
   auto exit = update::fold_exit(runs, plan_bits);
   if (!cli.junit.empty()) write_report_file(cli.junit, update::render_junit(runs));
@@ -170,9 +168,6 @@ void run_update_command(Context& context, const UpdateCli& cli) {
         report::envelope(1, {{"command", "update"}, {"dry_run", false}, {"applied", true}, {"sites", update::runs_to_json(runs)}}));
   } else {
     report::print(update::render_runs(runs, context.colour()));
-  }
-  if (auto finished = run.finish(core::interrupted() ? core::exit_code::interrupted : exit.code); !finished) {
-    core::log::error("journal: {}", finished.error().message);
   }
   if (exit.all_locked()) throw core::LockedError(core::join(exit.locked, "\n"));
   context.exit_code |= exit.code;

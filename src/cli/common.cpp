@@ -5,8 +5,11 @@
 #include <fmt/format.h>
 
 #include <tma/core/error.hpp>
+#include <tma/core/exit_code.hpp>
 #include <tma/core/log.hpp>
 #include <tma/core/text.hpp>
+
+#include "cli/journal_access.hpp"
 
 namespace tma::cli {
 namespace {
@@ -43,6 +46,32 @@ void Context::print_warnings() {
   // Only `tma inventory check` shows warnings by default; elsewhere they would fill every cron mail.
   if (global.quiet || global.verbose == 0) return;
   for (const auto& w : loaded().warnings) report::eprint("tma: warning: " + w.str() + "\n");
+}
+
+journal::Journal& Context::journal() {
+  if (!m_journal) m_journal = open_journal(*this);
+  return *m_journal;
+}
+
+journal::Run& Context::start_run(std::string command) {
+  auto& opened = journal();
+  if (m_run) throw core::TmaError(core::exit_code::internal, "internal: a second journal run in one invocation");
+  return m_run.emplace(opened, std::move(command));
+}
+
+journal::Run& Context::start_run(std::unique_ptr<journal::Journal> store, std::string command) {
+  if (m_run) throw core::TmaError(core::exit_code::internal, "internal: a second journal run in one invocation");
+  m_journal = std::move(store);
+  return m_run.emplace(*m_journal, std::move(command));
+}
+
+int Context::finish_run(int code) {
+  if (!m_run) return code;
+  auto finished = m_run->finish(code);
+  if (finished) return code;
+  report::eprint(fmt::format("tma: error: journal: run {} not recorded: {}\n", m_run->id(), finished.error().message));
+  // The bits (1, 2, 4) combine; the other codes already say that something went wrong.
+  return code < 8 ? code | core::exit_code::site_failed : code;
 }
 
 void add_selection(CLI::App& command, inventory::Selection& selection) {

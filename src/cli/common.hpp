@@ -2,12 +2,14 @@
 // Options every subcommand shares, declared once so they behave the same everywhere:
 // global flags (-i, -v, -q, --no-color), selection (--site/--client/--tag/--all/--env), --format.
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include <tma/inventory/load.hpp>
+#include <tma/journal/journal.hpp>
 #include <tma/inventory/select.hpp>
 #include <tma/report/output.hpp>
 
@@ -33,8 +35,24 @@ public:
   /// Print warnings of the loaded inventory on stderr (unless -q).
   void print_warnings();
 
+  /// This invocation's journal: the inventory's (`journal:` settings), opened on first use;
+  /// throws ConfigError when its repository cannot be opened.
+  journal::Journal& journal();
+  /// Start this invocation's journal run (one per invocation) on journal(), or on `store`, which
+  /// then becomes this invocation's journal. The run stays open after the command returns:
+  /// app.cpp records its `run.finished` with the exit code the process returns (finish_run), so
+  /// the journal never states an exit code the process did not have. Commands that must commit
+  /// before going on (journal before acting) call `flush()`.
+  journal::Run& start_run(std::string command);
+  journal::Run& start_run(std::unique_ptr<journal::Journal> store, std::string command);
+  /// Finish the run, if one was started, with exit code `code`; returns the exit code to use: `code`,
+  /// or a failure (bit 2) when `run.finished` could not be recorded, after an error on stderr.
+  int finish_run(int code);
+
 private:
   std::optional<inventory::Loaded> m_loaded;
+  std::unique_ptr<journal::Journal> m_journal;
+  std::optional<journal::Run> m_run; ///< declared after m_journal: destroyed before it
 };
 
 /// Add --site, --client, --tag, --all, --env to `command`, filling `selection`.

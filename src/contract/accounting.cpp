@@ -7,8 +7,12 @@
 #include <fmt/format.h>
 
 #include <tma/contract/hours.hpp>
+#include <tma/core/checked.hpp>
 
 namespace tma::contract {
+
+using core::add_to;
+
 namespace {
 
 // The billable manual entries of `entries` dated in `period`, in (date, at, id) order.
@@ -25,7 +29,7 @@ std::vector<const TimeEntry*> billable_in(const std::vector<TimeEntry>& entries,
 
 Seconds total(const std::vector<const TimeEntry*>& entries) {
   Seconds sum{0};
-  for (const auto* entry : entries) sum += entry->duration;
+  for (const auto* entry : entries) add_to(sum, entry->duration, "time used");
   return sum;
 }
 
@@ -34,18 +38,20 @@ Seconds total(const std::vector<const TimeEntry*>& entries) {
 Cents amount_for(Seconds duration, Cents rate_per_hour) {
   auto seconds = std::max<std::int64_t>(duration.count(), 0);
   auto rate = std::max<Cents>(rate_per_hour, 0);
-  // seconds x rate / 3600 without overflow for any realistic value: split the rate into whole
-  // cents per second and a remainder, so the intermediate product stays below seconds x 3600.
-  auto per_second = rate / 3600;
-  auto remainder = rate % 3600;
-  return seconds * per_second + (seconds * remainder + 1800) / 3600;
+  // seconds x rate / 3600, exactly: whole hours x rate, plus the rest of an hour x rate / 3600
+  // rounded half up, so no intermediate product is larger than the result needs.
+  auto hours = seconds / 3600;
+  auto rest = seconds % 3600;
+  auto partial = core::checked_mul(rest, rate, "an amount of time x rate");
+  return core::checked_add(core::checked_mul(hours, rate, "an amount of time x rate"), (partial + 1800) / 3600,
+                           "an amount of time x rate");
 }
 
 Seconds billed_time(Seconds duration, Seconds increment, Seconds minimum) {
   auto billed = duration;
   if (increment.count() > 0) {
-    auto steps = (duration.count() + increment.count() - 1) / increment.count();
-    billed = Seconds(steps * increment.count());
+    auto steps = duration.count() / increment.count() + (duration.count() % increment.count() > 0 ? 1 : 0);
+    billed = core::checked_mul(increment, steps, "time rounded up to the increment");
   }
   return std::max(billed, minimum);
 }
@@ -63,15 +69,15 @@ SubscriptionFigures subscription_figures(const Contract& contract, const std::ve
     line.remaining = std::max(Seconds(0), line.included - line.used);
     line.overage = std::max(Seconds(0), line.used - line.included);
     line.overage_amount = amount_for(line.overage, contract.overage_rate);
-    figures.fees += line.fee;
-    figures.included += line.included;
-    figures.used += line.used;
-    figures.remaining += line.remaining;
-    figures.overage += line.overage;
-    figures.overage_amount += line.overage_amount;
+    add_to(figures.fees, line.fee, "the monthly fees");
+    add_to(figures.included, line.included, "the included hours");
+    add_to(figures.used, line.used, "the time used");
+    add_to(figures.remaining, line.remaining, "the remaining hours");
+    add_to(figures.overage, line.overage, "the overage");
+    add_to(figures.overage_amount, line.overage_amount, "the overage amount");
     figures.months.push_back(std::move(line));
   }
-  figures.total = figures.fees + figures.overage_amount;
+  figures.total = core::checked_add(figures.fees, figures.overage_amount, "the total");
   return figures;
 }
 
@@ -82,9 +88,9 @@ OnDemandFigures on_demand_figures(const Contract& contract, const std::vector<Ti
     OnDemandLine line{entry->id, entry->date, entry->site, entry->description, entry->duration,
                       billed_time(entry->duration, contract.increment, contract.minimum), 0};
     line.amount = amount_for(line.billed, contract.rate);
-    figures.worked += line.worked;
-    figures.billed += line.billed;
-    figures.amount += line.amount;
+    add_to(figures.worked, line.worked, "the time worked");
+    add_to(figures.billed, line.billed, "the time billed");
+    add_to(figures.amount, line.amount, "the amount");
     figures.lines.push_back(std::move(line));
   }
   return figures;
@@ -111,7 +117,7 @@ public:
       slot.expired = true;
       if (m_period.contains(*slot.pack.expires)) {
         figures.expiries.push_back(PackExpiry{slot.pack.date, *slot.pack.expires, slot.left});
-        figures.expired += slot.left;
+        add_to(figures.expired, slot.left, "the hours expired");
       }
       slot.left = Seconds(0);
     }
@@ -133,7 +139,7 @@ public:
   Seconds balance(const Date& day) const {
     Seconds sum{0};
     for (const auto& slot : m_packs) {
-      if (!slot.expired && slot.pack.date <= day) sum += slot.left;
+      if (!slot.expired && slot.pack.date <= day) add_to(sum, slot.left, "the balance");
     }
     return sum;
   }
@@ -173,14 +179,14 @@ HourBankFigures hour_bank_figures(const Contract& contract, const std::vector<Ti
   for (const auto& pack : contract.packs) {
     if (!period.contains(pack.date)) continue;
     figures.purchased.push_back(pack);
-    figures.purchased_hours += pack.hours;
-    figures.purchased_amount += pack.price;
+    add_to(figures.purchased_hours, pack.hours, "the hours purchased");
+    add_to(figures.purchased_amount, pack.price, "the amount purchased");
   }
   for (const auto* entry : billable_in(entries, period)) {
     bank.advance_to(entry->date, figures);
     auto uncovered = bank.consume(entry->date, entry->duration);
-    figures.used += entry->duration;
-    figures.overage += uncovered;
+    add_to(figures.used, entry->duration, "the time used");
+    add_to(figures.overage, uncovered, "the overage");
   }
   bank.advance_to(add_days(period.to, 1), figures);
   figures.from_packs = figures.used - figures.overage;
@@ -191,8 +197,9 @@ HourBankFigures hour_bank_figures(const Contract& contract, const std::vector<Ti
   return figures;
 }
 
-ClientHours summarize_client(const inventory::Client& client, const std::vector<TimeEntry>& entries,
-                             const Period& period) {
+namespace {
+
+ClientHours summarize(const inventory::Client& client, const std::vector<TimeEntry>& entries, const Period& period) {
   ClientHours summary;
   summary.client = client.id;
   summary.client_name = client.name;
@@ -210,13 +217,13 @@ ClientHours summarize_client(const inventory::Client& client, const std::vector<
   for (const auto& entry : own) {
     if (!period.contains(entry.date)) continue;
     if (entry.origin == Origin::automatic) {
-      summary.unbilled.automatic += entry.duration;
+      add_to(summary.unbilled.automatic, entry.duration, "the automatic time");
       ++summary.unbilled.automatic_entries;
     } else if (entry.billable == Billable::no) {
-      summary.unbilled.non_billable += entry.duration;
+      add_to(summary.unbilled.non_billable, entry.duration, "the non-billable time");
       ++summary.unbilled.non_billable_entries;
     } else {
-      summary.billable += entry.duration;
+      add_to(summary.billable, entry.duration, "the billable time");
       ++summary.billable_entries;
     }
   }
@@ -249,6 +256,17 @@ ClientHours summarize_client(const inventory::Client& client, const std::vector<
   }
   }
   return summary;
+}
+
+} // namespace
+
+ClientHours summarize_client(const inventory::Client& client, const std::vector<TimeEntry>& entries,
+                             const Period& period) {
+  try {
+    return summarize(client, entries, period);
+  } catch (const core::OverflowError& e) {
+    throw core::OverflowError(fmt::format("client {}, {}: {}", client.id, period.label, e.what()));
+  }
 }
 
 } // namespace tma::contract

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <tma/contract/hours.hpp>
+#include <tma/core/checked.hpp>
 #include <tma/core/timezone.hpp>
 #include <tma/report/output.hpp>
 
@@ -216,7 +217,8 @@ std::string render_entries_table(const std::vector<TimeEntry>& entries) {
     table.add_row({core::format_date(e.date), e.client, e.site.value_or("-"), format_hours(e.duration),
                    std::string(to_string(e.category)), status, e.ticket.value_or("-"),
                    e.description});
-    (status == "billable" ? billable : status == "automatic" ? automatic : non_billable) += e.duration;
+    core::add_to(status == "billable" ? billable : status == "automatic" ? automatic : non_billable, e.duration,
+                 "the time listed");
   }
   if (entries.empty()) return "no time entries\n";
   return table.render(false) + fmt::format("{}: {} billable, {} non-billable, {} automatic\n",

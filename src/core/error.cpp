@@ -24,5 +24,6 @@ std::string_view to_string(ErrorKind kind) {
 ConfigError::ConfigError(const std::string& message) : TmaError(exit_code::config, message) {}
 UsageError::UsageError(const std::string& message) : TmaError(exit_code::usage, message) {}
 LockedError::LockedError(const std::string& message) : TmaError(exit_code::locked, message) {}
+OverflowError::OverflowError(const std::string& message) : TmaError(exit_code::data, message) {}
 
 } // namespace tma::core

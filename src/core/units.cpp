@@ -102,10 +102,13 @@ std::string format_date(const Date& date) {
 }
 
 tl::expected<Cents, std::string> parse_money(std::string_view text) {
-  auto bad = [&] { return tl::unexpected(fmt::format("invalid amount '{}' (expected e.g. 450 or 450.00)", text)); };
+  auto bad = [&] {
+    return tl::unexpected(fmt::format("invalid amount '{}' (expected e.g. 450 or 450.00, at most {})", text,
+                                      format_money(k_max_money)));
+  };
   std::size_t pos = 0;
   std::uint64_t units = 0;
-  if (!read_digits(text, pos, units) || units > 1'000'000'000'000ULL) return bad();
+  if (!read_digits(text, pos, units) || units > static_cast<std::uint64_t>(k_max_money / 100)) return bad();
   std::int64_t cents = static_cast<std::int64_t>(units) * 100;
   if (pos == text.size()) return cents;
   if (text[pos] != '.') return bad();
@@ -115,6 +118,7 @@ tl::expected<Cents, std::string> parse_money(std::string_view text) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return bad();
   }
   int value = (frac[0] - '0') * 10 + (frac.size() == 2 ? frac[1] - '0' : 0);
+  if (cents + value > k_max_money) return bad();
   return cents + value;
 }
 

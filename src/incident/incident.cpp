@@ -49,6 +49,11 @@ core::Error usage(std::string message) { return core::Error{core::ErrorKind::usa
 
 } // namespace
 
+std::optional<SysSeconds> Incident::first_response() const {
+  if (acknowledged && resolved) return std::min(*acknowledged, *resolved);
+  return acknowledged ? acknowledged : resolved;
+}
+
 std::string_view to_string(Source source) {
   switch (source) {
   case Source::manual: return "manual";
@@ -123,7 +128,7 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
       incident.resolved = time_field(e->data, "resolved_at").value_or(e->at);
       incident.cause = string_field(e->data, "cause");
       if (e->data.contains("downtime_seconds") && e->data["downtime_seconds"].is_number_integer()) {
-        Seconds downtime{e->data["downtime_seconds"].get<long long>()};
+        Seconds downtime{std::max(0LL, e->data["downtime_seconds"].get<long long>())};
         incident.downtime += downtime;
         // The measured downtime is authoritative for the outage's start (first failed check).
         if (!incident.outages.empty() && !incident.outages.back().end) incident.outages.pop_back();
@@ -212,6 +217,10 @@ core::Result<journal::Event> acknowledge(journal::Run& run, const Incident& inci
     return tl::unexpected(usage(fmt::format("{} was already acknowledged at {}", incident.id,
                                             core::format_rfc3339_utc(*incident.acknowledged))));
   }
+  if (auto when = at.value_or(run.now()); when < incident.opened) {
+    return tl::unexpected(usage(fmt::format("{} cannot be acknowledged at {}, before it was opened at {}", incident.id,
+                                            core::format_rfc3339_utc(when), core::format_rfc3339_utc(incident.opened))));
+  }
   auto data = follow_up(incident);
   if (at) data["acknowledged_at"] = core::format_rfc3339_utc(*at);
   return run.record(std::string(k_acknowledged), subject_of(incident), data);
@@ -230,9 +239,15 @@ core::Result<journal::Event> resolve(journal::Run& run, const Incident& incident
     return tl::unexpected(usage(fmt::format("{} was already resolved at {}", incident.id,
                                             core::format_rfc3339_utc(*incident.resolved))));
   }
-  if (at && *at < incident.opened) {
-    return tl::unexpected(usage(fmt::format("{} cannot be resolved before it was opened ({})", incident.id,
-                                            core::format_rfc3339_utc(incident.opened))));
+  auto when = at.value_or(run.now());
+  if (when < incident.opened) {
+    return tl::unexpected(usage(fmt::format("{} cannot be resolved at {}, before it was opened at {}", incident.id,
+                                            core::format_rfc3339_utc(when), core::format_rfc3339_utc(incident.opened))));
+  }
+  if (incident.acknowledged && when < *incident.acknowledged) {
+    return tl::unexpected(usage(fmt::format("{} cannot be resolved at {}, before it was acknowledged at {}", incident.id,
+                                            core::format_rfc3339_utc(when),
+                                            core::format_rfc3339_utc(*incident.acknowledged))));
   }
   auto data = follow_up(incident);
   if (at) data["resolved_at"] = core::format_rfc3339_utc(*at);
@@ -251,16 +266,14 @@ journal::Event reopen(journal::Run& run, const Incident& incident, const std::st
 Timing timing(const Incident& incident, const inventory::Inventory& inventory, const core::TimeZone& zone,
               SysSeconds now) {
   Timing t;
-  if (incident.acknowledged) t.to_acknowledge = std::chrono::duration_cast<Seconds>(*incident.acknowledged - incident.opened);
-  if (incident.resolved) t.to_resolve = std::chrono::duration_cast<Seconds>(*incident.resolved - incident.opened);
+  if (incident.acknowledged) t.to_acknowledge = elapsed(incident.opened, *incident.acknowledged);
+  if (incident.resolved) t.to_resolve = elapsed(incident.opened, *incident.resolved);
   const auto* client = inventory.client(incident.client);
   if (client == nullptr || !client->contract.sla) return t;
   auto target = target_for(*client->contract.sla, incident.severity);
   if (!target) return t;
   auto clock = SlaClock::for_sla(*client->contract.sla, inventory.agency, zone);
-  // Resolving without an explicit acknowledgement is also the first response.
-  auto responded = incident.acknowledged ? incident.acknowledged : incident.resolved;
-  t.respond = evaluate(clock, incident.opened, responded, target->respond, now);
+  t.respond = evaluate(clock, incident.opened, incident.first_response(), target->respond, now);
   t.resolve = evaluate(clock, incident.opened, incident.resolved, target->resolve, now);
   return t;
 }

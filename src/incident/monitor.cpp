@@ -166,16 +166,19 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
       }
       if (open_it != incidents.end()) {
         auto since = streak->count > 0 && streak->down_since ? *streak->down_since : open_it->opened;
-        outcome.downtime = std::chrono::duration_cast<Seconds>(now - since);
+        outcome.downtime = elapsed(since, now);
         outcome.transition = Transition::resolved;
         outcome.incident = *open_it;
-        auto event = resolve(run, *open_it, "health checks pass again", now, outcome.downtime);
+        // Never before the opening or the acknowledgement, even when they came (through a sync) from
+        // a machine whose clock is ahead of this one: resolve() refuses such a time.
+        auto resolved_at = std::max({now, open_it->opened, open_it->acknowledged.value_or(now)});
+        auto event = resolve(run, *open_it, "health checks pass again", resolved_at, outcome.downtime);
         if (!event) return tl::unexpected(event.error());
         outcome.event = *event;
         // The outcome describes the incident as resolved (messages give the downtime).
-        outcome.incident->resolved = now;
+        outcome.incident->resolved = resolved_at;
         outcome.incident->downtime += *outcome.downtime;
-        open_it->resolved = now; // a second probe of the same problem in this run sees it resolved
+        open_it->resolved = resolved_at; // a second probe of the same problem in this run sees it resolved
       } else if (streak->count > 0) {
         outcome.transition = Transition::recovered;
       }

@@ -21,6 +21,10 @@ int iso_weekday(const core::Date& date) {
   return static_cast<int>(((days % 7) + 7 + 3) % 7) + 1;
 }
 
+Seconds elapsed(SysSeconds from, SysSeconds to) {
+  return to > from ? std::chrono::duration_cast<Seconds>(to - from) : Seconds{0};
+}
+
 SlaClock SlaClock::always() { return SlaClock{}; }
 
 SlaClock SlaClock::business(const inventory::BusinessHours& hours, core::TimeZone zone) {
@@ -54,8 +58,7 @@ std::pair<SysSeconds, SysSeconds> SlaClock::window(const core::Date& date) const
 }
 
 Seconds SlaClock::elapsed(SysSeconds from, SysSeconds to) const {
-  if (to <= from) return Seconds{0};
-  if (!m_business) return std::chrono::duration_cast<Seconds>(to - from);
+  if (!m_business || to <= from) return incident::elapsed(from, to);
   Seconds total{0};
   auto first = m_zone.local_date(from);
   auto last = m_zone.local_date(to);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/checked.hpp>
+
 namespace tma::incident {
 
 namespace {
@@ -21,17 +23,17 @@ Seconds merged_length(std::vector<Interval> intervals) {
       current->second = std::max(current->second, i.second);
       continue;
     }
-    if (current) total += std::chrono::duration_cast<Seconds>(current->second - current->first);
+    if (current) core::add_to(total, elapsed(current->first, current->second), "the downtime");
     current = i;
   }
-  if (current) total += std::chrono::duration_cast<Seconds>(current->second - current->first);
+  if (current) core::add_to(total, elapsed(current->first, current->second), "the downtime");
   return total;
 }
 
 std::optional<Seconds> mean(const std::vector<Seconds>& values) {
   if (values.empty()) return std::nullopt;
   Seconds sum{0};
-  for (auto v : values) sum += v;
+  for (auto v : values) core::add_to(sum, v, "the incident durations");
   return Seconds{sum.count() / static_cast<long long>(values.size())};
 }
 
@@ -73,18 +75,17 @@ MonthStats period_stats(const std::vector<Incident>& incidents, const std::strin
     if (i.severity == Criticality::minor) ++stats.minor;
     if (i.is_open()) ++stats.open;
     auto t = timing(i, inventory, zone, now);
-    auto responded = i.acknowledged ? i.acknowledged : i.resolved;
-    if (responded) acks.push_back(std::chrono::duration_cast<Seconds>(*responded - i.opened));
+    if (auto responded = i.first_response()) acks.push_back(elapsed(i.opened, *responded));
     if (t.to_resolve) resolutions.push_back(*t.to_resolve);
     count(t.respond, stats.respond_met, stats.respond_breached, stats.at_risk);
     count(t.resolve, stats.resolve_met, stats.resolve_breached, stats.at_risk);
   }
   stats.mtta = mean(acks);
   stats.mttr = mean(resolutions);
-  for (const auto& [site, intervals] : outages) stats.downtime += merged_length(intervals);
+  for (const auto& [site, intervals] : outages) core::add_to(stats.downtime, merged_length(intervals), "the downtime");
   long long sites = std::count_if(inventory.sites.begin(), inventory.sites.end(),
                                   [&](const inventory::Site& s) { return s.client == client; });
-  stats.observed = std::chrono::duration_cast<Seconds>(horizon - from) * sites;
+  stats.observed = core::checked_mul(elapsed(from, horizon), sites, "the time observed");
   if (stats.observed.count() > 0) {
     stats.uptime_percent = 100.0 * (1.0 - static_cast<double>(stats.downtime.count()) / static_cast<double>(stats.observed.count()));
   }

@@ -4,11 +4,38 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/text.hpp>
+
 #include "inventory/sections.hpp"
 #include "inventory/shapes.hpp"
 
 namespace tma::inventory::detail {
 namespace {
+
+// `on:` of a notification rule: `*`, `<area>.*` or `<area>.<what>`; in the incident area, one of the
+// events `tma incident` and monitoring send (docs/notify.md), so that a typo is not a rule that
+// silently never fires.
+void check_rule_event(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& on) {
+  static const std::vector<std::string> k_incident_events = {"incident.opened",   "incident.acknowledged",
+                                                             "incident.noted",    "incident.resolved",
+                                                             "incident.reopened", "incident.updated"};
+  auto word = [](std::string_view w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  };
+  auto dot = on.find('.');
+  bool shaped = on == "*" || (dot != std::string::npos && word(std::string_view(on).substr(0, dot)) &&
+                              (on.substr(dot + 1) == "*" || word(std::string_view(on).substr(dot + 1))));
+  if (!shaped) {
+    ctx.error(node, key, fmt::format("'{}' is not an event type such as incident.opened, incident.* or *", on));
+    return;
+  }
+  if (on.rfind("incident.", 0) != 0 || on == "incident.*") return;
+  if (std::find(k_incident_events.begin(), k_incident_events.end(), on) != k_incident_events.end()) return;
+  auto guess = core::suggest(on, k_incident_events);
+  ctx.error(node, key, fmt::format("unknown incident event '{}'{}; expected one of {}", on,
+                                   guess ? fmt::format(" (did you mean '{}'?)", *guess) : "",
+                                   core::join(k_incident_events, ", ")));
+}
 
 std::optional<int> weekday_number(const std::string& name) {
   static const std::vector<std::string> k_days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -96,13 +123,16 @@ Agency read_agency(LoadContext& ctx, const YAML::Node& node) {
     if (auto days = hours.get("days"); days.IsDefined()) {
       if (auto v = read_days(ctx, days, hours.sub("days"))) agency.business_hours.days = *v;
     }
-    for (const char* name : {"from", "to"}) {
-      if (auto v = hours.string(name)) {
-        auto minutes = parse_clock(*v);
-        if (!minutes) ctx.error(hours.get(name), hours.sub(name), fmt::format("'{}' is not a time HH:MM", *v));
-        else if (std::string(name) == "from") agency.business_hours.from_minutes = *minutes;
-        else agency.business_hours.to_minutes = *minutes;
-      }
+    if (auto v = hours.string("from")) {
+      auto minutes = parse_clock(*v);
+      if (!minutes) ctx.error(hours.get("from"), hours.sub("from"), fmt::format("'{}' is not a time HH:MM (00:00 to 23:59)", *v));
+      else agency.business_hours.from_minutes = *minutes;
+    }
+    if (auto v = hours.string("to")) {
+      // `24:00` ends the window at midnight (the end of the day), which 23:59 would miss by a minute.
+      auto minutes = *v == "24:00" ? std::optional<int>(24 * 60) : parse_clock(*v);
+      if (!minutes) ctx.error(hours.get("to"), hours.sub("to"), fmt::format("'{}' is not a time HH:MM (00:00 to 24:00)", *v));
+      else agency.business_hours.to_minutes = *minutes;
     }
     if (auto holidays = hours.get("holidays"); holidays.IsDefined()) {
       if (!holidays.IsSequence()) ctx.error(holidays, hours.sub("holidays"), "expected a list of dates");
@@ -227,7 +257,10 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
         ctx.error(c.get("url"), c.sub("url"), "not an http:// or https:// URL (without spaces or control characters)");
       }
       channel.secret = c.secret("secret");
-      if (auto v = c.string("smtp")) channel.smtp = *v;
+      if (auto v = c.string("smtp")) {
+        check_url(ctx, c.get("smtp"), c.sub("smtp"), *v, {"smtp", "smtps"});
+        channel.smtp = *v;
+      }
       if (auto v = c.string("username")) channel.username = *v;
       channel.password = c.secret("password");
       if (auto v = c.string("from")) channel.from = *v;
@@ -245,7 +278,10 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
     for (std::size_t i = 0; rules.IsSequence() && i < rules.size(); ++i) {
       MapReader r(ctx, rules[i], fmt::format("notify.rules[{}]", i));
       NotifyRule rule;
-      if (auto v = r.string("on", true)) rule.on = *v;
+      if (auto v = r.string("on", true)) {
+        check_rule_event(ctx, r.get("on"), r.sub("on"), *v);
+        rule.on = *v;
+      }
       if (auto v = r.choice("min_severity", {"critical", "major", "minor"})) {
         rule.min_severity = *v == "critical" ? Criticality::critical : *v == "major" ? Criticality::major : Criticality::minor;
       }

@@ -88,7 +88,34 @@ void check_ssh_path(LoadContext& ctx, const YAML::Node& node, const std::string&
   }
 }
 
+// `schedule:` parsed here, so that a bad one is an error at load with its file:line:col.
+void read_schedule(MapReader& map, core::Schedule& schedule) {
+  auto text = map.string("schedule");
+  if (!text) return;
+  auto parsed = core::Schedule::parse(*text);
+  if (!parsed) {
+    map.context().error(map.get("schedule"), map.sub("schedule"), parsed.error());
+    return;
+  }
+  schedule = std::move(*parsed);
+}
+
 } // namespace
+
+bool check_url(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& url,
+               const std::vector<std::string>& schemes) {
+  for (const auto& scheme : schemes) {
+    auto prefix = scheme + "://";
+    if (url.rfind(prefix, 0) != 0) continue;
+    auto rest = std::string_view(url).substr(prefix.size());
+    bool blank = std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+    if (!rest.empty() && rest[0] != '/' && !blank) return true;
+  }
+  std::vector<std::string> shown;
+  for (const auto& scheme : schemes) shown.push_back(scheme + "://");
+  ctx.error(node, key, fmt::format("'{}' is not an {} URL (a host is required, no spaces)", url, fmt::join(shown, " or ")));
+  return false;
+}
 
 bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& text,
                       SshTarget& ssh) {
@@ -186,7 +213,7 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   MapReader map(ctx, node, key);
   if (!map.ok()) return;
   backup.configured = true;
-  if (auto v = map.string("schedule")) backup.schedule = *v;
+  read_schedule(map, backup.schedule);
   if (auto keep_node = map.get("keep"); keep_node.IsDefined()) {
     MapReader keep(ctx, keep_node, map.sub("keep"));
     KeepPolicy policy{};
@@ -302,7 +329,7 @@ void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   MapReader map(ctx, node, key);
   if (!map.ok()) return;
   updates.configured = true;
-  if (auto v = map.string("schedule")) updates.schedule = *v;
+  read_schedule(map, updates.schedule);
   if (auto v = map.strings("exclude")) updates.exclude = *v;
   if (auto pin = map.get("pin"); pin.IsDefined()) {
     for (const auto& entry : named_entries(ctx, pin, map.sub("pin"))) {

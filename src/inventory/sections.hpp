@@ -47,6 +47,11 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
 void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, UpdatePolicy& updates);
 void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, HealthPolicy& health);
 
+/// Whether `url` is `<scheme>://<host>...` for one of `schemes`, without spaces or control characters;
+/// an error naming the accepted schemes is recorded against `node` otherwise.
+bool check_url(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& url,
+               const std::vector<std::string>& schemes = {"http", "https"});
+
 /// Parse `[user@]host[:port]` (IPv6 as `[addr]`) into `ssh`; errors recorded against `node`.
 bool parse_ssh_target(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& text,
                       SshTarget& ssh);

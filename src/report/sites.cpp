@@ -24,7 +24,7 @@ std::string env_names(const inventory::Site& site) {
 
 std::string backup_column(const inventory::Site& site) {
   if (!site.backup.configured) return "-";
-  return fmt::format("{} ({})", site.backup.schedule, inventory::to_string(site.backup.method));
+  return fmt::format("{} ({})", site.backup.schedule.text(), inventory::to_string(site.backup.method));
 }
 
 } // namespace
@@ -35,7 +35,7 @@ Table sites_table(const std::vector<const inventory::Site*>& sites) {
     table.add_row({Cell(site->name, Style::bold), site->client, std::string(inventory::to_string(site->cms)),
                    env_names(*site), core::join(site->tags, ","),
                    Cell(backup_column(*site), site->backup.configured ? Style::plain : Style::warn),
-                   site->updates.configured ? site->updates.schedule : "-"});
+                   site->updates.configured ? site->updates.schedule.text() : "-"});
   }
   return table;
 }
@@ -66,13 +66,13 @@ nlohmann::json sites_json(const std::vector<const inventory::Site*>& sites) {
     }
     nlohmann::json backup = nullptr;
     if (site->backup.configured) {
-      backup = {{"schedule", site->backup.schedule},
+      backup = {{"schedule", site->backup.schedule.text()},
                 {"method", inventory::to_string(site->backup.method)},
                 {"storage", site->backup.storage}};
     }
     nlohmann::json updates = nullptr;
     if (site->updates.configured) {
-      updates = {{"schedule", site->updates.schedule}, {"exclude", site->updates.exclude}, {"pin", site->updates.pin}};
+      updates = {{"schedule", site->updates.schedule.text()}, {"exclude", site->updates.exclude}, {"pin", site->updates.pin}};
     }
     list.push_back({{"site", site->name},
                     {"client", site->client},

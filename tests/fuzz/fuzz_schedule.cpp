@@ -3,11 +3,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include <tma/backup/schedule.hpp>
+#include <tma/core/schedule.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto schedule = tma::backup::Schedule::parse(text);
+  auto schedule = tma::core::Schedule::parse(text);
   if (!schedule) return 0;
   static const auto zone = tma::core::TimeZone::load("Europe/Paris");
   if (!zone) return 0;
@@ -15,6 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   tma::core::SysSeconds now{std::chrono::seconds{1774747800}};
   (void)schedule->previous_slot(now, *zone);
   (void)schedule->next_slot(now, *zone);
-  (void)tma::backup::is_due(*schedule, std::nullopt, now, *zone);
+  (void)tma::core::is_due(*schedule, std::nullopt, now, *zone);
   return 0;
 }

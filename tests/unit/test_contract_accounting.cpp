@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <tma/contract/accounting.hpp>
+#include <tma/core/error.hpp>
 
 using namespace tma::contract;
 using tma::core::Date;
@@ -383,4 +384,37 @@ TEST_CASE("contract::summarize_client hour_bank packs bought the same day are us
   REQUIRE(f.expiries.size() == 1);
   CHECK(f.expiries[0].lost.count() == 2 * k_h);
   CHECK(f.balance_left.count() == 0);
+}
+
+TEST_CASE("contract sums of money and hours never wrap: an overflow is an error naming the client") {
+  Client c;
+  c.id = "big";
+  c.contract.model = ContractModel::subscription;
+  c.contract.monthly_fee = tma::core::k_max_money; // 1 000 000 000 000.00, the largest amount accepted
+  c.contract.included = seconds(4 * k_h);
+  auto all_time = *make_range(Date{1, 1, 1}, Date{9999, 12, 31});
+  // 119 988 months of the largest fee: more cents than 64 bits hold.
+  CHECK_THROWS_MATCHES(summarize_client(c, {}, all_time), tma::core::OverflowError,
+                       Catch::Matchers::Message("client big, 0001-01-01..9999-12-31: the monthly fees: too large to "
+                                                "compute exactly (the limit is 2^63 - 1 cents or seconds); ask for a "
+                                                "shorter period"));
+  try {
+    summarize_client(c, {}, all_time);
+  } catch (const tma::core::OverflowError& e) {
+    CHECK(e.exit_code() == 65);
+  }
+  // A century of it still fits, exactly.
+  auto century = *make_range(Date{2001, 1, 1}, Date{2100, 12, 31});
+  CHECK(std::get<SubscriptionFigures>(summarize_client(c, {}, century).figures).total == 1200 * tma::core::k_max_money);
+
+  SECTION("time x rate, and sums of time read from the journal") {
+    CHECK_THROWS_AS(amount_for(seconds(INT64_MAX), tma::core::k_max_money), tma::core::OverflowError);
+    CHECK(amount_for(seconds(INT64_MAX / 3600 * 3600), 1) == INT64_MAX / 3600);
+    Client d;
+    d.id = "d";
+    d.contract.model = ContractModel::on_demand;
+    d.contract.rate = 100;
+    std::vector<TimeEntry> huge{entry("d", {2026, 3, 2}, INT64_MAX / 2 + 1), entry("d", {2026, 3, 3}, INT64_MAX / 2 + 1)};
+    CHECK_THROWS_AS(summarize_client(d, huge, month("2026-03")), tma::core::OverflowError);
+  }
 }

@@ -359,3 +359,38 @@ TEST_CASE("contract::load_incidents reads the journal's incident events") {
     CHECK(json["resolved_at"] == "2026-04-30T23:00:00Z");
   }
 }
+
+TEST_CASE("contract::hours_report bills hour-bank time dated before the first pack as overage of its period") {
+  // docs/contracts.md, hour_bank: time before the first pack is covered by no pack, so it is overage
+  // of the period it is dated in; it never takes hours from a pack bought later.
+  journal::MemoryJournal journal;
+  inventory::Client lyceum;
+  lyceum.id = "lyceum";
+  lyceum.contract.model = inventory::ContractModel::hour_bank;
+  lyceum.contract.packs = {{Date{2026, 5, 15}, seconds(10 * 3600), 80000, std::nullopt}};
+  lyceum.contract.overage_rate = 9000;
+  log_at(journal, "2026-05-20T10:00:00Z", "lyceum", 2 * 3600, Date{2026, 5, 2});  // before the pack
+  log_at(journal, "2026-05-20T11:00:00Z", "lyceum", 3 * 3600, Date{2026, 5, 20}); // from the pack
+  log_at(journal, "2026-06-02T11:00:00Z", "lyceum", 1 * 3600, Date{2026, 4, 28}); // logged late, April
+
+  auto figures = [&](const Period& period) {
+    auto report = hours_report(journal, {&lyceum}, period, paris());
+    REQUIRE(report);
+    REQUIRE(report->clients.size() == 1);
+    return std::get<HourBankFigures>(report->clients[0].figures);
+  };
+  auto april = figures(*parse_month("2026-04"));
+  CHECK(april.overage.count() == 3600);
+  CHECK(april.overage_amount == 9000);
+  auto may = figures(*parse_month("2026-05"));
+  CHECK(may.used.count() == 5 * 3600);
+  CHECK(may.overage.count() == 2 * 3600);
+  CHECK(may.from_packs.count() == 3 * 3600);
+  CHECK(may.balance_left.count() == 7 * 3600);
+  auto june = figures(*parse_month("2026-06"));
+  CHECK(june.carried_in.count() == 7 * 3600); // the early entries never reached the pack
+  CHECK(june.overage.count() == 0);
+  auto both = figures(*make_range(Date{2026, 4, 1}, Date{2026, 5, 31}));
+  CHECK(both.overage.count() == 3 * 3600);
+  CHECK(both.balance_left.count() == 7 * 3600);
+}

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <tma/incident/incident.hpp>
+#include <tma/incident/stats.hpp>
 
 using namespace std::chrono_literals;
 using tma::core::SysSeconds;
@@ -178,5 +179,89 @@ TEST_CASE("incident::timing reports wall-clock times and the contract SLA") {
     CHECK(json["sla"]["respond"]["status"] == "met");
     CHECK(json["sla"]["resolve"]["status"] == "running");
     CHECK(json["time_to_resolve_seconds"].is_null());
+  }
+}
+
+TEST_CASE("incident times out of order are refused naming the incident and both instants") {
+  MemoryJournal journal("Ops <ops@tma.invalid>", utc("2026-11-30T10:00:00Z"));
+  Run run(journal, "incident open");
+  auto past = request("Checkout returns 500");
+  past.at = utc("2026-11-30T08:00:00Z");
+  auto opened = incident::open(journal, run, past, paris());
+  REQUIRE(opened);
+
+  auto early_ack = incident::acknowledge(run, *opened, utc("2026-11-30T07:00:00Z"));
+  REQUIRE_FALSE(early_ack);
+  CHECK(early_ack.error().kind == tma::core::ErrorKind::usage);
+  CHECK(early_ack.error().message ==
+        "INC-2026-0001 cannot be acknowledged at 2026-11-30T07:00:00Z, before it was opened at 2026-11-30T08:00:00Z");
+  auto early_resolve = incident::resolve(run, *opened, "", utc("2026-11-30T07:59:59Z"));
+  REQUIRE_FALSE(early_resolve);
+  CHECK(early_resolve.error().message ==
+        "INC-2026-0001 cannot be resolved at 2026-11-30T07:59:59Z, before it was opened at 2026-11-30T08:00:00Z");
+
+  REQUIRE(incident::acknowledge(run, *opened, utc("2026-11-30T09:00:00Z")));
+  REQUIRE(run.flush());
+  auto acked = incident::find(*incident::load_all(journal), "INC-2026-0001");
+  REQUIRE(acked);
+  auto before_ack = incident::resolve(run, *acked, "", utc("2026-11-30T08:30:00Z"));
+  REQUIRE_FALSE(before_ack);
+  CHECK(before_ack.error().message ==
+        "INC-2026-0001 cannot be resolved at 2026-11-30T08:30:00Z, before it was acknowledged at 2026-11-30T09:00:00Z");
+  // The instant of the acknowledgement itself, and later, are fine.
+  CHECK(incident::resolve(run, *acked, "", utc("2026-11-30T09:00:00Z")));
+}
+
+TEST_CASE("incident durations are never negative, whatever order the journal holds") {
+  // Events from journals written before such times were refused, or synced from a machine whose
+  // clock was ahead: acknowledged before the opening, resolved before the acknowledgement.
+  tma::inventory::Inventory inventory;
+  tma::inventory::Client client;
+  client.id = "acme";
+  tma::inventory::Sla sla;
+  sla.major = tma::inventory::SlaTarget{tma::core::Seconds{3600}, tma::core::Seconds{4 * 3600}};
+  client.contract.sla = sla;
+  inventory.clients.push_back(client);
+  auto opened = opened_event("aaaa000000000000", "INC-2026-0001", utc("2026-11-30T08:00:00Z"), "x");
+  auto follow = [&](const char* type, const char* key, const char* at, int seq) {
+    tma::journal::Event e;
+    e.run = "bbbb000000000000";
+    e.id = e.run + "-" + std::to_string(seq);
+    e.at = utc("2026-11-30T12:00:00Z");
+    e.type = type;
+    e.data = {{"incident", "INC-2026-0001"}, {"opened_event", opened.id}, {key, at}};
+    return e;
+  };
+
+  SECTION("acknowledged an hour before the opening") {
+    auto folded = incident::fold({opened, follow("incident.acknowledged", "acknowledged_at", "2026-11-30T07:00:00Z", 2)});
+    REQUIRE(folded.size() == 1);
+    auto t = incident::timing(folded[0], inventory, paris(), utc("2026-11-30T12:00:00Z"));
+    CHECK(t.to_acknowledge == tma::core::Seconds{0});
+    REQUIRE(t.respond);
+    CHECK(t.respond->used == tma::core::Seconds{0});
+    auto stats = incident::period_stats(folded, "acme", inventory, paris(), utc("2026-11-01T00:00:00Z"),
+                                        utc("2026-12-01T00:00:00Z"), utc("2026-11-30T12:00:00Z"));
+    CHECK(stats.mtta == tma::core::Seconds{0});
+  }
+  SECTION("resolved before the acknowledgement: the resolution was the first response") {
+    auto folded = incident::fold({opened, follow("incident.acknowledged", "acknowledged_at", "2026-11-30T11:00:00Z", 2),
+                                  follow("incident.resolved", "resolved_at", "2026-11-30T08:30:00Z", 3)});
+    REQUIRE(folded.size() == 1);
+    CHECK(folded[0].first_response() == utc("2026-11-30T08:30:00Z"));
+    auto t = incident::timing(folded[0], inventory, paris(), utc("2026-11-30T12:00:00Z"));
+    REQUIRE(t.respond);
+    CHECK(t.respond->status == incident::SlaStatus::met); // 30 min of a 1h budget, not 3h
+    CHECK(t.to_resolve == tma::core::Seconds{1800});
+    auto stats = incident::period_stats(folded, "acme", inventory, paris(), utc("2026-11-01T00:00:00Z"),
+                                        utc("2026-12-01T00:00:00Z"), utc("2026-11-30T12:00:00Z"));
+    CHECK(stats.mtta == tma::core::Seconds{1800});
+    CHECK(stats.respond_breached == 0);
+  }
+  SECTION("a negative downtime recorded is counted as none") {
+    auto resolved = follow("incident.resolved", "resolved_at", "2026-11-30T09:00:00Z", 2);
+    resolved.data["downtime_seconds"] = -600;
+    auto folded = incident::fold({opened, resolved});
+    CHECK(folded[0].downtime == tma::core::Seconds{0});
   }
 }

@@ -146,3 +146,33 @@ TEST_CASE("incident::evaluate met, breached, at risk, running") {
                                 utc("2026-12-10T00:00:00Z"))
             .status == SlaStatus::breached);
 }
+
+TEST_CASE("incident::SlaClock business hours ending at 24:00 count the day's last minute") {
+  tma::inventory::BusinessHours evening;
+  evening.days = {1, 2, 3, 4, 5, 6, 7};
+  evening.from_minutes = 18 * 60;
+  evening.to_minutes = 24 * 60; // `to: "24:00"`
+  auto clock = SlaClock::business(evening, paris());
+  // Mon 30 Nov 2026 18:00 CET (17:00Z) to Tue 00:00 CET (23:00Z): 6h, the last minute included
+  CHECK(clock.elapsed(utc("2026-11-30T12:00:00Z"), utc("2026-12-01T06:00:00Z")) == Seconds{6 * 3600});
+  evening.to_minutes = 23 * 60 + 59; // `to: "23:59"` loses a minute a day
+  CHECK(SlaClock::business(evening, paris()).elapsed(utc("2026-11-30T12:00:00Z"), utc("2026-12-01T06:00:00Z")) ==
+        Seconds{6 * 3600 - 60});
+}
+
+TEST_CASE("incident::SlaClock business hours that do not exist on a spring-forward day count nothing") {
+  // 02:00-02:59 every day; on Sun 29 Mar 2026 Paris jumps from 02:00 to 03:00: both ends map to
+  // the jump instant (01:00Z) and the window is empty that day.
+  tma::inventory::BusinessHours night;
+  night.days = {1, 2, 3, 4, 5, 6, 7};
+  night.from_minutes = 2 * 60;
+  night.to_minutes = 2 * 60 + 59;
+  auto clock = SlaClock::business(night, paris());
+  CHECK(clock.elapsed(utc("2026-03-28T12:00:00Z"), utc("2026-03-29T12:00:00Z")) == Seconds{0});
+  CHECK(clock.elapsed(utc("2026-03-29T12:00:00Z"), utc("2026-03-30T12:00:00Z")) == Seconds{59 * 60});
+  // 01:00-02:30 ends at the jump (03:00 CEST): one hour that day.
+  night.from_minutes = 60;
+  night.to_minutes = 2 * 60 + 30;
+  CHECK(SlaClock::business(night, paris()).elapsed(utc("2026-03-28T12:00:00Z"), utc("2026-03-29T12:00:00Z")) ==
+        Seconds{3600});
+}

@@ -24,7 +24,9 @@ using inventory::ContractModel;
 using inventory::HourPack;
 
 /// `duration` billed at `rate_per_hour` cents: duration_seconds x rate / 3600 rounded half up.
-/// Negative durations or rates are clamped to 0 (nothing is ever billed negative).
+/// Negative durations or rates are clamped to 0 (nothing is ever billed negative). Every figure
+/// below is computed with the checked sums of core/checked.hpp: one that does not fit in 64 bits
+/// throws core::OverflowError rather than wrapping around.
 Cents amount_for(Seconds duration, Cents rate_per_hour);
 
 /// `duration` rounded up to a multiple of `increment` (unchanged when `increment` is 0), then raised
@@ -140,6 +142,7 @@ HourBankFigures hour_bank_figures(const Contract& contract, const std::vector<Ti
 
 /// The full summary for `client`: only entries whose `client` matches are looked at; the figures follow
 /// the client's contract model; warnings are added for a low balance and for hours lost to expiry.
+/// Throws core::OverflowError naming the client and the period when a figure does not fit.
 ClientHours summarize_client(const inventory::Client& client, const std::vector<TimeEntry>& entries,
                              const Period& period);
 

@@ -80,6 +80,12 @@ public:
   explicit LockedError(const std::string& message);
 };
 
+/// A sum or product of money or time too large to compute exactly (exit 65; core/checked.hpp).
+class OverflowError : public TmaError {
+public:
+  explicit OverflowError(const std::string& message);
+};
+
 /// Return the value of `result` or throw a `TmaError` with `exit_code` and the error's message.
 template <class T>
 T value_or_throw(Result<T> result, int exit_code) {

@@ -41,7 +41,10 @@ std::string format_date(const Date& date);
 /// Money in integer cents: never floating point.
 using Cents = std::int64_t;
 
-/// Parse `450`, `450.5`, `450.00` (at most two decimals, non-negative) into cents.
+/// The largest amount accepted anywhere (inventory fees, rates and prices): 1 000 000 000 000.00.
+inline constexpr Cents k_max_money = 100'000'000'000'000;
+
+/// Parse `450`, `450.5`, `450.00` (at most two decimals, non-negative, at most k_max_money) into cents.
 tl::expected<Cents, std::string> parse_money(std::string_view text);
 
 /// `1234.50` for 123450.

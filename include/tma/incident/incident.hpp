@@ -73,6 +73,9 @@ struct Incident {
   std::vector<Note> notes;
   std::string opened_by;
   bool is_open() const { return !resolved.has_value(); }
+  /// The first response: the earlier of the acknowledgement and the resolution (resolving without
+  /// acknowledging is also a response), unset while neither happened.
+  std::optional<SysSeconds> first_response() const;
 };
 
 /// Fold `events` (any order, any types; non-incident events are ignored) into incidents, by
@@ -110,22 +113,24 @@ core::Result<Incident> open(journal::Journal& journal, journal::Run& run, const 
                             const core::TimeZone& zone);
 
 /// Record an acknowledgement of `incident` at `at` (default now). Fails (usage) when it is
-/// resolved or already acknowledged.
+/// resolved or already acknowledged, or when that time is before the opening (the message names the
+/// incident and both instants).
 core::Result<journal::Event> acknowledge(journal::Run& run, const Incident& incident, std::optional<SysSeconds> at);
 
 /// Record a note on `incident`. Fails (usage) on empty text.
 core::Result<journal::Event> note(journal::Run& run, const Incident& incident, const std::string& text);
 
 /// Record the resolution of `incident` at `at` (default now) with `cause` and, for monitoring
-/// incidents, the `downtime` measured. Fails (usage) when already resolved or `at` is before the
-/// opening.
+/// incidents, the `downtime` measured. Fails (usage) when already resolved or when that time is
+/// before the opening or before the acknowledgement (the message names the incident and both instants).
 core::Result<journal::Event> resolve(journal::Run& run, const Incident& incident, const std::string& cause,
                                      std::optional<SysSeconds> at, std::optional<Seconds> downtime = std::nullopt);
 
 /// Record that a resolved monitoring incident is down again since `down_since` (flap protection).
 journal::Event reopen(journal::Run& run, const Incident& incident, const std::string& reason, SysSeconds down_since);
 
-/// Time to acknowledge / resolve, and the SLA of the client's contract for the severity.
+/// Time to acknowledge / resolve, and the SLA of the client's contract for the severity. Never
+/// negative (see `elapsed`).
 struct Timing {
   std::optional<Seconds> to_acknowledge; ///< wall-clock
   std::optional<Seconds> to_resolve;     ///< wall-clock

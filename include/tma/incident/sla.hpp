@@ -19,6 +19,12 @@ namespace tma::incident {
 using core::Seconds;
 using core::SysSeconds;
 
+/// Wall-clock time from `from` to `to`, zero when `to` is not after `from`: every duration of an
+/// incident goes through here, so none is negative whatever order its recorded times are in (a
+/// journal synced from a machine whose clock was ahead, or written before out-of-order times were
+/// refused).
+Seconds elapsed(SysSeconds from, SysSeconds to);
+
 /// A clock that counts either all time (`24x7`) or business hours only.
 class SlaClock {
 public:

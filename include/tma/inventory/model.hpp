@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <tma/core/schedule.hpp>
 #include <tma/core/units.hpp>
 
 namespace tma::inventory {
@@ -95,7 +96,7 @@ struct DatabaseDump {
 };
 
 struct BackupPolicy {
-  std::string schedule = "daily 02:30";
+  core::Schedule schedule = core::Schedule::parse("daily 02:30").value();
   KeepPolicy keep{0, 0, 7, 4, 12, 0};
   std::vector<std::string> storage{"local"};
   BackupMethod method = BackupMethod::ssh;
@@ -116,7 +117,7 @@ struct BackupPolicy {
 };
 
 struct UpdatePolicy {
-  std::string schedule = "weekly mon 09:00";
+  core::Schedule schedule = core::Schedule::parse("weekly mon 09:00").value();
   std::vector<std::string> exclude;          ///< component names never updated
   std::map<std::string, std::string> pin;    ///< component -> version pattern (`6.4.*`)
   bool configured = false;
@@ -221,7 +222,7 @@ struct Client {
 struct BusinessHours {
   std::vector<int> days{1, 2, 3, 4, 5}; ///< ISO weekday numbers, 1 = Monday
   int from_minutes = 9 * 60;
-  int to_minutes = 18 * 60;
+  int to_minutes = 18 * 60; ///< up to 24 * 60: `to: "24:00"`, the end of the day
   std::vector<Date> holidays;
 };
 

@@ -143,6 +143,8 @@ public:
 
   const std::string& id() const { return m_id; }
   SysSeconds started() const { return m_started; }
+  /// The journal's clock: the time an event recorded now would carry.
+  SysSeconds now() const { return m_journal->now(); }
 
 private:
   core::Result<void> flush_locked();

@@ -1,4 +1,4 @@
-#include <tma/backup/schedule.hpp>
+#include <tma/core/schedule.hpp>
 
 #include <array>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 
-namespace tma::backup {
+namespace tma::core {
 
 namespace {
 
@@ -78,7 +78,7 @@ std::optional<std::string> parse_field(std::string_view text, int min, int max, 
     std::string_view range = item;
     if (slash != std::string_view::npos) {
       auto s = number(item.substr(slash + 1));
-      if (!s || *s <= 0) return fmt::format("bad step in {} field '{}'", what, item);
+      if (!s || *s <= 0) return fmt::format("bad step in {} field '{}' (a whole number from 1)", what, item);
       step = *s;
       range = item.substr(0, slash);
     }
@@ -95,11 +95,23 @@ std::optional<std::string> parse_field(std::string_view text, int min, int max, 
         if (!last) return fmt::format("bad {} value '{}'", what, item);
         hi = *last;
       } else if (slash != std::string_view::npos) {
-        hi = max; // `5/15` means from 5 to the end, every 15
+        hi = max; // `5/15` means from 5 to the end, every 15 (croniter; cronie reads "just 5")
       }
     }
-    if (lo < min || hi > max || lo > hi) {
+    if (lo < min || lo > max || hi < min || hi > max) {
       return fmt::format("{} field '{}' out of range {}-{}", what, item, min, max);
+    }
+    if (lo > hi) {
+      if (what == "day-of-week" && hi == 0) {
+        // `mon-sun`: Sunday is day 0 at the end of a range; Vixie cron refuses it too.
+        auto step_text = slash == std::string_view::npos ? std::string() : std::string(item.substr(slash));
+        auto instead = fmt::format("'{}-7{}'", lo, step_text);
+        if (lo == 1 && step == 1) instead = "'*' or '1-7' for every day";
+        return fmt::format("day-of-week range '{}' ends on Sunday, which is day 0, before it starts (ranges do not "
+                           "wrap, as in Vixie cron): write {} (7 is Sunday too)",
+                           item, instead);
+      }
+      return fmt::format("{} range '{}' ends before it starts (ranges do not wrap)", what, item);
     }
     for (int v = lo; v <= hi; v += step) bits.set(static_cast<std::size_t>(v));
   }
@@ -115,8 +127,8 @@ std::optional<std::pair<int, int>> parse_time(std::string_view text) {
   return std::make_pair(*h, *m);
 }
 
-int weekday_of(const core::Date& date) {
-  long long days = core::days_from_civil(date);
+int weekday_of(const Date& date) {
+  long long days = days_from_civil(date);
   return static_cast<int>(((days % 7 + 7) % 7 + 4) % 7); // 1970-01-01 was a Thursday; 0 = Sunday
 }
 
@@ -182,10 +194,24 @@ tl::expected<Schedule, std::string> Schedule::parse(std::string_view text) {
   if (weekdays[7]) s.m_weekdays.set(0);
   s.m_day_restricted = w[2][0] != '*';
   s.m_weekday_restricted = w[4][0] != '*';
+  if (s.m_day_restricted && !s.m_weekday_restricted) {
+    // Only the day of month decides: some selected month must have one of the selected days.
+    constexpr std::array<unsigned, 13> k_longest{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool some_day = false;
+    for (unsigned month = 1; month <= 12; ++month) {
+      if (!s.m_months[month]) continue;
+      for (unsigned day = 1; day <= k_longest[month]; ++day) some_day = some_day || s.m_days[day];
+    }
+    if (!some_day) {
+      return tl::unexpected(fmt::format("bad cron expression '{}': no month it selects has the days it selects, "
+                                        "so it would never run",
+                                        text));
+    }
+  }
   return s;
 }
 
-bool Schedule::matches_day(const core::Date& date) const {
+bool Schedule::matches_day(const Date& date) const {
   if (!m_months[date.month]) return false;
   bool day_ok = m_days[date.day];
   bool weekday_ok = m_weekdays[static_cast<std::size_t>(weekday_of(date))];
@@ -193,15 +219,15 @@ bool Schedule::matches_day(const core::Date& date) const {
   return day_ok && weekday_ok;
 }
 
-std::optional<core::SysSeconds> Schedule::previous_slot(core::SysSeconds now, const core::TimeZone& zone) const {
+std::optional<SysSeconds> Schedule::previous_slot(SysSeconds now, const TimeZone& zone) const {
   // Start one day after today's local date and take each day's latest slot <= now: slots in a DST
   // gap are pushed forward, so within a day the instants are not always in clock order.
-  long long today = core::days_from_civil(zone.local_date(now)) + 1;
+  long long today = days_from_civil(zone.local_date(now)) + 1;
   for (long long day = today; day > today - k_search_days; --day) {
-    auto date = core::civil_from_days(day);
+    auto date = civil_from_days(day);
     if (!matches_day(date)) continue;
-    std::optional<core::SysSeconds> best;
-    for_each_slot(date, zone, [&](core::SysSeconds instant) {
+    std::optional<SysSeconds> best;
+    for_each_slot(date, zone, [&](SysSeconds instant) {
       if (instant <= now && (!best || instant > *best)) best = instant;
     });
     if (best) return best;
@@ -209,13 +235,13 @@ std::optional<core::SysSeconds> Schedule::previous_slot(core::SysSeconds now, co
   return std::nullopt;
 }
 
-std::optional<core::SysSeconds> Schedule::next_slot(core::SysSeconds after, const core::TimeZone& zone) const {
-  long long start = core::days_from_civil(zone.local_date(after)) - 1;
+std::optional<SysSeconds> Schedule::next_slot(SysSeconds after, const TimeZone& zone) const {
+  long long start = days_from_civil(zone.local_date(after)) - 1;
   for (long long day = start; day < start + k_search_days; ++day) {
-    auto date = core::civil_from_days(day);
+    auto date = civil_from_days(day);
     if (!matches_day(date)) continue;
-    std::optional<core::SysSeconds> best;
-    for_each_slot(date, zone, [&](core::SysSeconds instant) {
+    std::optional<SysSeconds> best;
+    for_each_slot(date, zone, [&](SysSeconds instant) {
       if (instant > after && (!best || instant < *best)) best = instant;
     });
     if (best) return best;
@@ -223,22 +249,22 @@ std::optional<core::SysSeconds> Schedule::next_slot(core::SysSeconds after, cons
   return std::nullopt;
 }
 
-void Schedule::for_each_slot(const core::Date& date, const core::TimeZone& zone,
-                             const std::function<void(core::SysSeconds)>& visit) const {
+void Schedule::for_each_slot(const Date& date, const TimeZone& zone,
+                             const std::function<void(SysSeconds)>& visit) const {
   for (int h = 0; h < 24; ++h) {
     if (!m_hours[static_cast<std::size_t>(h)]) continue;
     for (int m = 0; m < 60; ++m) {
       if (!m_minutes[static_cast<std::size_t>(m)]) continue;
-      visit(zone.to_utc(core::LocalDateTime{date, h, m, 0}, core::Ambiguity::earliest));
+      visit(zone.to_utc(LocalDateTime{date, h, m, 0}, Ambiguity::earliest));
     }
   }
 }
 
-bool is_due(const Schedule& schedule, std::optional<core::SysSeconds> last_good_backup, core::SysSeconds now,
-            const core::TimeZone& zone) {
+bool is_due(const Schedule& schedule, std::optional<SysSeconds> last_good_backup, SysSeconds now,
+            const TimeZone& zone) {
   if (!last_good_backup) return true;
   auto slot = schedule.previous_slot(now, zone);
   return slot && *slot > *last_good_backup;
 }
 
-} // namespace tma::backup
+} // namespace tma::core

@@ -1,11 +1,17 @@
 #pragma once
-// Backup schedules (`backup.schedule`), read in the agency's time zone:
+// Schedules (`backup.schedule`, `updates.schedule`; docs/inventory.md, "Schedules"), read in the
+// agency's time zone:
 //   `daily HH:MM`, `weekly <mon..sun> HH:MM`, `monthly <1..31> HH:MM` (a month without that day
 //   has no slot), or a 5-field cron expression `min hour day-of-month month day-of-week` (numbers,
-//   `*`, `a-b`, `*/n`, `a-b/n`, lists, month and day names; day-of-week 0 or 7 is Sunday; when both
-//   day fields are restricted a day matching either one matches, as in Vixie cron).
+//   `*`, `a-b`, `*/n`, `a-b/n`, `a/n` (from a to the field's maximum, every n, as croniter reads it),
+//   lists, month and day names; day-of-week 0 or 7 is Sunday; a range never wraps, so `mon-sun` is
+//   refused as Vixie cron refuses it; when both day fields are restricted a day matching either one
+//   matches, as in Vixie cron). A cron expression whose day fields select no day at all (`0 0 30 2 *`)
+//   is refused: it would never run.
 // A local slot that falls in a DST gap happens when the gap ends (02:30 on Paris's spring-forward
 // day runs at 03:00 CEST); one that occurs twice happens the first time only.
+// The inventory loader parses every schedule (an error names file:line:col); the commands use the
+// parsed value.
 
 #include <bitset>
 #include <functional>
@@ -16,7 +22,7 @@
 #include <tma/core/error.hpp>
 #include <tma/core/timezone.hpp>
 
-namespace tma::backup {
+namespace tma::core {
 
 class Schedule {
 public:
@@ -26,17 +32,17 @@ public:
   const std::string& text() const { return m_text; }
 
   /// Whether the local date matches the day fields.
-  bool matches_day(const core::Date& date) const;
+  bool matches_day(const Date& date) const;
 
   /// The latest slot at or before `now` (within the last 8 years), as a UTC instant.
-  std::optional<core::SysSeconds> previous_slot(core::SysSeconds now, const core::TimeZone& zone) const;
+  std::optional<SysSeconds> previous_slot(SysSeconds now, const TimeZone& zone) const;
 
   /// The first slot strictly after `after`.
-  std::optional<core::SysSeconds> next_slot(core::SysSeconds after, const core::TimeZone& zone) const;
+  std::optional<SysSeconds> next_slot(SysSeconds after, const TimeZone& zone) const;
 
 private:
-  void for_each_slot(const core::Date& date, const core::TimeZone& zone,
-                     const std::function<void(core::SysSeconds)>& visit) const;
+  void for_each_slot(const Date& date, const TimeZone& zone,
+                     const std::function<void(SysSeconds)>& visit) const;
 
   std::string m_text;
   std::bitset<60> m_minutes;
@@ -48,8 +54,7 @@ private:
   bool m_weekday_restricted = false;
 };
 
-/// A backup is due when a slot has passed since the last good backup (or there has never been one).
-bool is_due(const Schedule& schedule, std::optional<core::SysSeconds> last_good_backup, core::SysSeconds now,
-            const core::TimeZone& zone);
+/// Due when a slot has passed since `last` (the last good backup), or when there was none.
+bool is_due(const Schedule& schedule, std::optional<SysSeconds> last, SysSeconds now, const TimeZone& zone);
 
-} // namespace tma::backup
+} // namespace tma::core
