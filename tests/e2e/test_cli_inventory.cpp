@@ -1,6 +1,8 @@
 // End to end: the built `tma` binary on fixture inventories.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "support/run_program.hpp"
@@ -169,16 +171,26 @@ TEST_CASE("tma sites selection errors suggest names", "[e2e]") {
   CHECK(nlohmann::json::parse(env.out)["sites"].size() == 2);
 }
 
-TEST_CASE("the inventory is found through -i, TMA_INVENTORY or ./sites.yaml", "[e2e]") {
+TEST_CASE("the inventory is found through -i, TMA_INVENTORY or sites.yaml here or in a parent", "[e2e]") {
   tma::test::TempDir dir;
   dir.write("sites.yaml", tma::test::read_file(k_example));
   auto from_cwd = run_tma({"sites"}, {{"TMA_INVENTORY", std::nullopt}}, dir.path().string());
   CHECK(from_cwd.exit_code == 0);
+  // Like git: from a folder deep inside the agency directory.
+  std::filesystem::create_directories(dir.path() / "clients" / "acme");
+  auto from_child = run_tma({"sites", "--format", "json"}, {{"TMA_INVENTORY", std::nullopt}},
+                            (dir.path() / "clients" / "acme").string());
+  CHECK(from_child.exit_code == 0);
+  CHECK(from_child.out.find("acme-www") != std::string::npos);
   auto from_env = run_tma({"sites"}, {{"TMA_INVENTORY", k_example}}, "/");
   CHECK(from_env.exit_code == 0);
   auto missing = run_tma({"sites"}, {{"TMA_INVENTORY", std::nullopt}}, "/");
   CHECK(missing.exit_code == 78);
-  CHECK(missing.err.find("sites.yaml: inventory does not exist (give -i FILE or set TMA_INVENTORY)") != std::string::npos);
+  CHECK(missing.err.find("sites.yaml: inventory does not exist (no sites.yaml here or in a parent directory: give -i "
+                         "FILE, set TMA_INVENTORY, or create an agency with 'tma init DIR')") != std::string::npos);
+  auto named = run_tma({"-i", "/nonexistent/agency.yaml", "sites"});
+  CHECK(named.exit_code == 78);
+  CHECK(named.err.find("inventory does not exist (give -i FILE or set TMA_INVENTORY)") != std::string::npos);
 }
 
 TEST_CASE("a canary secret never appears in output, verbose output or errors", "[e2e]") {

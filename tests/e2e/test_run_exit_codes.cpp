@@ -13,6 +13,7 @@
 
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/paths.hpp"
 
 using tma::test::run_tma;
 
@@ -119,7 +120,7 @@ TEST_CASE("commands start their journal run through the CLI context, which finis
   // What makes the test above hold for every command: a run constructed anywhere else in src/cli
   // would be finished by the command itself, before the process's exit code is known.
   std::regex direct(R"(journal::Run\s+\w+\s*[({])");
-  for (const auto& file : std::filesystem::directory_iterator(TMA_SOURCE_DIR "/src/cli")) {
+  for (const auto& file : std::filesystem::directory_iterator(std::string(TMA_SOURCE_DIR) + "/src/cli")) {
     auto text = tma::test::read_file(file.path().string());
     INFO(file.path().string());
     CHECK_FALSE(std::regex_search(text, direct));
