@@ -30,8 +30,7 @@ void run_init(Context& context, const std::string& directory) {
              {{"directory", r.directory.string()},
               {"created_repository", r.created_repository},
               {"wrote_inventory", r.wrote_inventory}});
-  auto flushed = run.flush();
-  if (!flushed) throw core::TmaError(core::exit_code::site_failed, flushed.error().message);
+  // Committed once, with run.finished, by app.cpp (Context::finish_run): one journal commit per init.
 
   std::string dir = r.directory.string();
   report::print(fmt::format("{} {}\n", r.created_repository ? "created git repository" : "using git repository", dir));

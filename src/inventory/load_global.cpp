@@ -197,7 +197,7 @@ Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
   if (auto v = map.string("wordpress_api")) {
     if (!is_http_url(*v)) {
       ctx.error(map.get("wordpress_api"), map.sub("wordpress_api"),
-                fmt::format("'{}' is not an http:// or https:// URL (without spaces or control characters)", *v));
+                fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
     }
     sources.wordpress_api = *v;
   }
@@ -207,7 +207,7 @@ Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
     if (auto v = v_map.string("url")) {
       if (!is_http_url(*v)) {
         ctx.error(v_map.get("url"), v_map.sub("url"),
-                  fmt::format("'{}' is not an http:// or https:// URL (without spaces or control characters)", *v));
+                  fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
       }
       sources.vulnerabilities_url = *v;
     }
@@ -254,7 +254,7 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
       channel.url = c.secret("url");
       if (!channel.url.value.empty() && !is_http_url(channel.url.value)) {
         // The value may be a secret: the message does not quote it.
-        ctx.error(c.get("url"), c.sub("url"), "not an http:// or https:// URL (without spaces or control characters)");
+        ctx.error(c.get("url"), c.sub("url"), "not an http:// or https:// URL (a host is required, no spaces)");
       }
       channel.secret = c.secret("secret");
       if (auto v = c.string("smtp")) {

@@ -266,7 +266,7 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
     HttpRequestSpec spec;
     if (auto v = trigger.string("url", true)) {
       if (!is_http_url(*v)) {
-        ctx.error(trigger.get("url"), trigger.sub("url"), "not an http:// or https:// URL (without spaces or control characters)");
+        ctx.error(trigger.get("url"), trigger.sub("url"), "not an http:// or https:// URL (a host is required, no spaces)");
       }
       spec.url = *v;
     }
@@ -285,7 +285,7 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
     MapReader status(ctx, status_node, map.sub("status"));
     if (auto v = status.string("url", true)) {
       if (!is_http_url(*v)) {
-        ctx.error(status.get("url"), status.sub("url"), "not an http:// or https:// URL (without spaces or control characters)");
+        ctx.error(status.get("url"), status.sub("url"), "not an http:// or https:// URL (a host is required, no spaces)");
       }
       backup.status_url = *v;
     }

@@ -29,7 +29,7 @@ Environment read_environment(LoadContext& ctx, const Entry& entry, const std::st
   if (auto v = map.string("url", true)) {
     if (!is_http_url(*v)) {
       ctx.error(map.get("url"), map.sub("url"),
-                fmt::format("'{}' is not an http:// or https:// URL (without spaces or control characters)", *v));
+                fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
     }
     env.url = *v;
   }

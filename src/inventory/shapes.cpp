@@ -124,7 +124,8 @@ bool is_ref_name(std::string_view text) {
 
 bool is_http_url(std::string_view text) {
   std::size_t scheme = text.rfind("https://", 0) == 0 ? 8 : text.rfind("http://", 0) == 0 ? 7 : 0;
-  if (scheme == 0 || text.size() == scheme) return false;
+  // A host is required: `https://` and `https:///path` are not URLs tma can reach.
+  if (scheme == 0 || text.size() == scheme || text[scheme] == '/') return false;
   return all_of(text, [](char c) {
     auto u = static_cast<unsigned char>(c);
     return u > 0x20 && u != 0x7F;

@@ -30,8 +30,10 @@ TEST_CASE("disk full while writing the manifest: the backup directory is removed
   } unmount{backups};
   auto root = agency.file("site");
   fs::create_directories(root);
-  // Reserve one page, fill the rest, free the page: the artifact's one byte takes it.
-  const char* fill = R"(head -c 4096 /dev/zero > "$1/reserve"; cat /dev/zero > "$1/filler" 2>/dev/null; rm "$1/reserve"; printf x)";
+  // Once (while the flag file exists): reserve one page, fill the rest, free the page: the
+  // artifact's one byte takes it and the manifest finds the disk full.
+  auto flag = agency.write("fill-once", "");
+  const char* fill = R"(if [ -e "$2" ]; then rm "$2"; head -c 4096 /dev/zero > "$1/reserve"; cat /dev/zero > "$1/filler" 2>/dev/null; rm "$1/reserve"; fi; printf x)";
   auto inventory = agency.write("sites.yaml", fmt::format(R"(version: 1
 agency: {{name: Lab, timezone: Europe/Paris}}
 clients:
@@ -41,11 +43,11 @@ sites:
   acme:
     client: lab
     cms: static
-    backup: {{method: custom, keep: {{last: 3}}, commands: {{notes.txt: [sh, -c, '{}', sh, "{}"]}}}}
+    backup: {{method: custom, keep: {{last: 3}}, commands: {{notes.txt: [sh, -c, '{}', sh, "{}", "{}"]}}}}
     environments:
       prod: {{url: "http://127.0.0.1:9/", transport: local, path: "{}"}}
 )",
-                                                          fill, backups, root));
+                                                          fill, backups, flag, root));
   std::map<std::string, std::optional<std::string>> env{{"TMA_ACTOR", "Lab <lab@tma.invalid>"}};
   auto out = tma::test::run_tma({"-i", inventory, "backup", "--site", "acme"}, env);
   INFO(out.out << out.err);
