@@ -4,33 +4,18 @@
 
 #include <tma/inventory/load.hpp>
 
+#include "support/inventory_text.hpp"
+
 using namespace tma::inventory;
 
 namespace {
 
-const char* k_minimal = R"(clients:
-  acme:
-    contract: {model: on_demand, rate: 90}
-sites:
-  www:
-    client: acme
-    cms: wordpress
-    environments:
-      prod: {url: "https://acme.example", ssh: "deploy@web1:2222", path: /srv/www}
-)";
+const std::string k_minimal = tma::test::k_minimal_inventory;
 
-tl::expected<Loaded, std::vector<Diagnostic>> load(const std::string& text) {
-  return load_inventory_text(text, "sites.yaml", [](const std::string&) { return std::nullopt; });
-}
+auto load(const std::string& text) { return tma::test::load_text(text); }
 
-std::vector<std::string> errors_of(const std::string& text) {
-  auto result = load(text);
-  std::vector<std::string> out;
-  if (!result) {
-    for (const auto& d : result.error()) out.push_back(d.str());
-  }
-  return out;
-}
+std::vector<std::string> errors_of(const std::string& text) { return tma::test::inventory_errors(text); }
+
 
 std::string with_site_line(const std::string& line) { return std::string(k_minimal) + "    " + line + "\n"; }
 

@@ -6,33 +6,16 @@
 
 #include <tma/inventory/load.hpp>
 
+#include "support/inventory_text.hpp"
+
 using namespace tma::inventory;
 
 namespace {
 
-EnvLookup no_env() {
-  return [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-}
+const std::string k_minimal = tma::test::k_minimal_inventory;
 
-const std::string k_minimal = R"(clients:
-  acme:
-    contract: {model: on_demand, rate: 90}
-sites:
-  www:
-    client: acme
-    cms: wordpress
-    environments:
-      prod: {url: "https://acme.example", ssh: "deploy@web1:2222", path: /srv/www}
-)";
+std::vector<std::string> errors_of(const std::string& text) { return tma::test::inventory_errors(text); }
 
-std::vector<std::string> errors_of(const std::string& text) {
-  auto result = load_inventory_text(text, "sites.yaml", no_env());
-  std::vector<std::string> out;
-  if (!result) {
-    for (const auto& d : result.error()) out.push_back(d.str());
-  }
-  return out;
-}
 
 std::string with_site_line(const std::string& line) { return k_minimal + "    " + line + "\n"; }
 

@@ -4,39 +4,20 @@
 
 #include <tma/core/redact.hpp>
 #include <tma/inventory/load.hpp>
+
+#include "support/inventory_text.hpp"
 #include "support/paths.hpp"
 
 using namespace tma::inventory;
 
 namespace {
 
-EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-const char* k_minimal = R"(clients:
-  acme:
-    contract: {model: on_demand, rate: 90}
-sites:
-  www:
-    client: acme
-    cms: wordpress
-    environments:
-      prod: {url: "https://acme.example", ssh: "deploy@web1:2222", path: /srv/www}
-)";
+const std::string k_minimal = tma::test::k_minimal_inventory;
 
 std::vector<std::string> errors_of(const std::string& text, std::map<std::string, std::string> env = {}) {
-  auto result = load_inventory_text(text, "sites.yaml", fake_env(std::move(env)));
-  std::vector<std::string> out;
-  if (!result) {
-    for (const auto& d : result.error()) out.push_back(d.str());
-  }
-  return out;
+  return tma::test::inventory_errors(text, std::move(env));
 }
+
 
 // The minimal inventory with `line` appended under `sites.www` (indented 4).
 std::string with_site_line(const std::string& line) { return std::string(k_minimal) + "    " + line + "\n"; }
@@ -44,7 +25,7 @@ std::string with_site_line(const std::string& line) { return std::string(k_minim
 } // namespace
 
 TEST_CASE("the example inventory loads", "[unit][inventory]") {
-  auto result = load_inventory(std::string(TMA_FIXTURES) + "/inventories/example.yaml", fake_env({}));
+  auto result = load_inventory(std::string(TMA_FIXTURES) + "/inventories/example.yaml", tma::test::env_of({}));
   REQUIRE(result);
   const auto& inv = result->inventory;
   CHECK(inv.clients.size() == 3);
@@ -155,18 +136,18 @@ TEST_CASE("${VAR} interpolation and secrets", "[unit][inventory]") {
   tma::core::clear_secrets_for_testing();
   SECTION("a defined variable expands and becomes a secret") {
     auto text = with_site_line("plugins: [\"${PLUGIN_SECRET}\"]");
-    auto result = load_inventory_text(text, "sites.yaml", fake_env({{"PLUGIN_SECRET", "canary-7f3a9"}}));
+    auto result = load_inventory_text(text, "sites.yaml", tma::test::env_of({{"PLUGIN_SECRET", "canary-7f3a9"}}));
     REQUIRE(result);
     CHECK(result->inventory.site("www")->plugins == std::vector<std::string>{"canary-7f3a9"});
     CHECK(tma::core::redact("x canary-7f3a9 y") == "x *** y");
   }
   SECTION("a default applies when unset") {
-    auto result = load_inventory_text(with_site_line("plugins: [\"${NOPE:-fallback}\"]"), "sites.yaml", fake_env({}));
+    auto result = load_inventory_text(with_site_line("plugins: [\"${NOPE:-fallback}\"]"), "sites.yaml", tma::test::env_of({}));
     REQUIRE(result);
     CHECK(result->inventory.site("www")->plugins[0] == "fallback");
   }
   SECTION("$${ is a literal") {
-    auto result = load_inventory_text(with_site_line("plugins: [\"$${HOME} and $5\"]"), "sites.yaml", fake_env({}));
+    auto result = load_inventory_text(with_site_line("plugins: [\"$${HOME} and $5\"]"), "sites.yaml", tma::test::env_of({}));
     REQUIRE(result);
     CHECK(result->inventory.site("www")->plugins[0] == "${HOME} and $5");
   }
@@ -185,7 +166,7 @@ TEST_CASE("${VAR} interpolation and secrets", "[unit][inventory]") {
 }
 
 TEST_CASE("warnings do not fail the load", "[unit][inventory]") {
-  auto result = load_inventory_text(k_minimal, "sites.yaml", fake_env({}));
+  auto result = load_inventory_text(k_minimal, "sites.yaml", tma::test::env_of({}));
   REQUIRE(result);
   std::vector<std::string> warnings;
   for (const auto& w : result->warnings) warnings.push_back(w.str());
@@ -195,17 +176,17 @@ TEST_CASE("warnings do not fail the load", "[unit][inventory]") {
 }
 
 TEST_CASE("a missing inventory file is a clear error", "[unit][inventory]") {
-  auto result = load_inventory("/nonexistent/sites.yaml", fake_env({}));
+  auto result = load_inventory("/nonexistent/sites.yaml", tma::test::env_of({}));
   REQUIRE_FALSE(result);
   CHECK(result.error()[0].str() ==
         "/nonexistent/sites.yaml: inventory does not exist (give -i FILE or set TMA_INVENTORY)");
 }
 
 TEST_CASE("ssh.prefer_aes_gcm: on by default, off per site, a non-boolean is an error", "[unit][inventory]") {
-  auto on = load_inventory_text(k_minimal, "sites.yaml", fake_env({}));
+  auto on = load_inventory_text(k_minimal, "sites.yaml", tma::test::env_of({}));
   REQUIRE(on);
   CHECK(on->inventory.site("www")->environments[0].ssh->prefer_aes_gcm);
-  auto off = load_inventory_text(with_site_line("ssh: {prefer_aes_gcm: false}"), "sites.yaml", fake_env({}));
+  auto off = load_inventory_text(with_site_line("ssh: {prefer_aes_gcm: false}"), "sites.yaml", tma::test::env_of({}));
   REQUIRE(off);
   CHECK_FALSE(off->inventory.site("www")->environments[0].ssh->prefer_aes_gcm);
   auto errors = errors_of(with_site_line("ssh: {prefer_aes_gcm: sometimes}"));
@@ -215,10 +196,10 @@ TEST_CASE("ssh.prefer_aes_gcm: on by default, off per site, a non-boolean is an 
 }
 
 TEST_CASE("backup.compress_on: auto by default, server or local, anything else an error", "[unit][inventory]") {
-  auto plain = load_inventory_text(k_minimal, "sites.yaml", fake_env({}));
+  auto plain = load_inventory_text(k_minimal, "sites.yaml", tma::test::env_of({}));
   REQUIRE(plain);
   CHECK(plain->inventory.site("www")->backup.compress_on == CompressOn::automatic);
-  auto local = load_inventory_text(with_site_line("backup: {compress_on: local}"), "sites.yaml", fake_env({}));
+  auto local = load_inventory_text(with_site_line("backup: {compress_on: local}"), "sites.yaml", tma::test::env_of({}));
   REQUIRE(local);
   CHECK(local->inventory.site("www")->backup.compress_on == CompressOn::local);
   auto errors = errors_of(with_site_line("backup: {compress_on: elsewhere}"));
