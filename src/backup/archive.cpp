@@ -90,11 +90,13 @@ core::Result<void> known_compression(const std::string& compression) {
 
 struct SanitizedArchive::State {
   std::string label; ///< the file, for messages
+  // Declared before the writer, so destroyed after it: freeing the writer flushes its last block
+  // into `out` through `collect`.
+  std::string out; ///< re-encoded bytes not yet handed out
   Reader reader;
   Writer writer; ///< absent when only checking
   RestoreKeep keep;
   EntryChecker checker;
-  std::string out; ///< re-encoded bytes not yet handed out
   std::size_t out_pos = 0;
   bool in_data = false;
   bool done = false;
