@@ -89,9 +89,7 @@ void run_log(Context& context, const LogOptions& options) {
   auto& run = context.start_run("hours log");
   auto entry = contract::log_time(run, request, zone, now);
   if (!entry) throw core::UsageError(entry.error().message);
-  // Committed before it is reported as logged.
-  auto flushed = run.flush();
-  if (!flushed) throw core::TmaError(core::exit_code::site_failed, "journal: " + flushed.error().message);
+  // Committed with run.finished, in the run's one commit (app.cpp): a failure there is an error, exit 2.
 
   if (options.format == report::Format::json) {
     report::print_json(report::envelope(k_hours_schema, {{"entry", contract::entry_json(*entry)}}));

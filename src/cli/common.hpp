@@ -41,8 +41,9 @@ public:
   /// Start this invocation's journal run (one per invocation) on journal(), or on `store`, which
   /// then becomes this invocation's journal. The run stays open after the command returns:
   /// app.cpp records its `run.finished` with the exit code the process returns (finish_run), so
-  /// the journal never states an exit code the process did not have. Commands that must commit
-  /// before going on (journal before acting) call `flush()`.
+  /// the journal never states an exit code the process did not have. The run's events are committed
+  /// then, in one commit; commands that must commit earlier (journal before acting, before
+  /// notifying) call `flush()`.
   journal::Run& start_run(std::string command);
   journal::Run& start_run(std::unique_ptr<journal::Journal> store, std::string command);
   /// Finish the run, if one was started, with exit code `code`; returns the exit code to use: `code`,
