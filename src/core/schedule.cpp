@@ -1,5 +1,6 @@
 #include <tma/core/schedule.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <vector>
@@ -39,9 +40,11 @@ std::vector<std::string_view> words(std::string_view text) {
   return out;
 }
 
+// Digits only: from_chars alone would take `-2` (and a negative hour indexes no bitset).
 std::optional<int> number(std::string_view text) {
   int value = 0;
   if (text.empty() || text.size() > 4) return std::nullopt;
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
   return value;

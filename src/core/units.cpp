@@ -19,6 +19,8 @@ bool read_digits(std::string_view text, std::size_t& pos, std::uint64_t& value) 
   return true;
 }
 
+constexpr std::int64_t k_max_duration_seconds = 36525LL * 86400; // 100 years
+
 } // namespace
 
 tl::expected<Seconds, std::string> parse_duration(std::string_view text) {
@@ -40,6 +42,11 @@ tl::expected<Seconds, std::string> parse_duration(std::string_view text) {
     total += static_cast<std::int64_t>(value) * k_factors[unit];
     next_unit = unit + 1;
     ++pos;
+  }
+  // A bound on the sum, not only on each part: `99999999d9999999m` would otherwise print back as
+  // more days than a part may hold. Nothing tma schedules or keeps spans a century.
+  if (total > k_max_duration_seconds) {
+    return tl::unexpected(fmt::format("duration '{}' is longer than 100 years", text));
   }
   return Seconds(total);
 }

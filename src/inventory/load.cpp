@@ -11,6 +11,7 @@
 #include <tma/core/utf8.hpp>
 
 #include "inventory/sections.hpp"
+#include "inventory/yaml_guard.hpp"
 
 namespace tma::inventory {
 
@@ -91,6 +92,7 @@ tl::expected<Loaded, std::vector<Diagnostic>> load_inventory_text(const std::str
   if (auto bad = check_raw_text(text, path)) return tl::unexpected(std::vector<Diagnostic>{*bad});
   YAML::Node root;
   try {
+    detail::guard_yaml_parse(text); // yaml-cpp can loop without bound on a few inputs
     auto documents = YAML::LoadAll(text);
     if (documents.size() > 1) {
       // A second document would be ignored silently: its sites would never be maintained.

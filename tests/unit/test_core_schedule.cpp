@@ -50,7 +50,10 @@ TEST_CASE("schedule parsing", "[core][schedule]") {
   for (const char* bad : {"", "daily", "daily 2:3", "daily 24:00", "daily 12:60", "weekly funday 09:00",
                           "weekly 1 09:00", "monthly 0 03:00", "monthly 32 03:00", "hourly 10", "60 * * * *",
                           "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *",
-                          "* * * *", "a b c d e"}) {
+                          "* * * *", "a b c d e",
+                          // signs: from_chars reads them; a fuzz finding (daily -2:10) indexed a bitset at -2
+                          "daily -2:10", "daily 2:-1", "weekly mon -1:00", "monthly -1 03:00", "-1 * * * *",
+                          "* * * * -1", "*/-2 * * * *", "+5 * * * *"}) {
     INFO(bad);
     auto s = Schedule::parse(bad);
     REQUIRE_FALSE(s);

@@ -30,6 +30,22 @@ TEST_CASE("format_duration round-trips", "[unit][core]") {
   CHECK(parse_duration(format_duration(Seconds(93784)))->count() == 93784);
 }
 
+TEST_CASE("durations stop at a century, so every one prints back as it parses", "[unit][core]") {
+  CHECK(parse_duration("36525d")->count() == 36525LL * 86400);
+  CHECK(parse_duration("36524d23h59m60s")->count() == 36525LL * 86400);
+  auto longer = parse_duration("36525d1s");
+  REQUIRE_FALSE(longer);
+  CHECK(longer.error() == "duration '36525d1s' is longer than 100 years");
+  // The fuzz finding: each part within its own bound, the sum printing back as more days than one part holds.
+  CHECK_FALSE(parse_duration("99999992d3h9999994m999995s"));
+  for (const char* text : {"36525d", "36524d23h59m60s", "100000000s", "1d24h", "59m3600s"}) {
+    INFO(text);
+    auto seconds = parse_duration(text);
+    REQUIRE(seconds);
+    CHECK(parse_duration(format_duration(*seconds)) == seconds);
+  }
+}
+
 TEST_CASE("parse_size", "[unit][core]") {
   CHECK(*parse_size("100") == 100);
   CHECK(*parse_size("1K") == 1024);
