@@ -99,6 +99,7 @@ int run(int argc, char** argv) {
   setup_sync(app, context);
   setup_hours(app, context);
   setup_summary(app, context);
+  setup_report(app, context);
   setup_incident(app, context);
   setup_notify(app, context);
   setup_backup(app, context);

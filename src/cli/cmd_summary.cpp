@@ -76,7 +76,7 @@ void run_month_summary(Context& context, const MonthSummaryOptions& options) {
 void setup_summary(CLI::App& app, Context& context) {
   auto options = std::make_shared<MonthSummaryOptions>();
   auto* cmd = app.add_subcommand("summary", "Month-end view per client: hours against the contract, incidents");
-  add_period_options(*cmd, options->period, MonthRequired::yes);
+  add_period_options(*cmd, options->period, MonthRequired::no);
   cmd->add_option("--client,-c", options->clients, "Client id (repeatable; default every client)")->type_name("ID");
   add_format(*cmd, options->format);
   cmd->callback([&context, options] { run_month_summary(context, *options); });

@@ -18,6 +18,7 @@ void setup_journal(CLI::App& app, Context& context);
 void setup_sync(CLI::App& app, Context& context);
 void setup_hours(CLI::App& app, Context& context);
 void setup_summary(CLI::App& app, Context& context);
+void setup_report(CLI::App& app, Context& context);
 void setup_incident(CLI::App& app, Context& context);
 void setup_notify(CLI::App& app, Context& context);
 void setup_backup(CLI::App& app, Context& context);

@@ -38,6 +38,8 @@ const std::map<std::string, std::vector<std::string>>& examples() {
       {"hours summary", {"tma hours summary --month 2026-11"}},
       {"incident open", {"tma incident open --site acme-www --severity major \"checkout down\""}},
       {"summary", {"tma summary --client acme --month 2026-11"}},
+      {"report", {"tma report --client acme --month 2026-11", "tma report --all --quarter 2026-Q4 --format pdf",
+                  "tma report --client acme --format json --out - | jq .glance"}},
       {"journal", {"tma journal --since 7d", "tma journal --type update.finished --format json"}},
       {"completion", {"tma completion bash > /etc/bash_completion.d/tma", "tma completion fish > ~/.config/fish/completions/tma.fish"}},
   };

@@ -37,6 +37,17 @@ tl::expected<Period, std::string> parse_month(std::string_view text) {
   return month_of(*first);
 }
 
+tl::expected<Period, std::string> parse_quarter(std::string_view text) {
+  auto bad = [&] { return tl::unexpected(fmt::format("invalid quarter '{}' (expected YYYY-Qn, n from 1 to 4)", text)); };
+  if (text.size() != 7 || text[4] != '-' || (text[5] != 'Q' && text[5] != 'q') || text[6] < '1' || text[6] > '4') {
+    return bad();
+  }
+  auto first_month = static_cast<unsigned>(text[6] - '1') * 3 + 1;
+  auto first = core::parse_date(fmt::format("{}-{:02}-01", text.substr(0, 4), first_month));
+  if (!first) return bad();
+  return Period{*first, last_of_month(first->year, first_month + 2), fmt::format("{}-Q{}", first->year, text[6])};
+}
+
 Period month_of(const Date& date) {
   return Period{Date{date.year, date.month, 1}, last_of_month(date.year, date.month),
                 month_label(date.year, date.month)};

@@ -1,5 +1,8 @@
 // Top-level sections of sites.yaml other than clients and sites.
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -102,6 +105,18 @@ std::vector<Contact> read_contacts(LoadContext& ctx, const YAML::Node& node, con
   return out;
 }
 
+// `#rrggbb`: the accent colour goes into the report's CSS, so nothing else may pass.
+static bool is_hex_colour(const std::string& text) {
+  return text.size() == 7 && text[0] == '#' &&
+         std::all_of(text.begin() + 1, text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+// A relative file name with an image extension, no `..`: the logo is read and embedded in the report.
+static bool is_logo_path(const std::string& text) {
+  static const std::regex shape(R"(^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}\.(png|jpg|jpeg|svg)$)");
+  return std::regex_match(text, shape) && text.find("..") == std::string::npos;
+}
+
 Agency read_agency(LoadContext& ctx, const YAML::Node& node) {
   Agency agency;
   MapReader map(ctx, node, "agency");
@@ -146,6 +161,31 @@ Agency read_agency(LoadContext& ctx, const YAML::Node& node) {
       ctx.error(hours_node, "agency.business_hours", "'from' must be before 'to'");
     }
     hours.finish();
+  }
+  if (auto report_node = map.get("report"); report_node.IsDefined()) {
+    MapReader report(ctx, report_node, "agency.report");
+    if (auto v = report.string("logo")) {
+      if (!is_logo_path(*v)) {
+        ctx.error(report.get("logo"), report.sub("logo"),
+                  fmt::format("'{}' is not a logo file name (a relative path ending in .png, .jpg, .jpeg or .svg)", *v));
+      } else {
+        agency.report.logo = *v;
+      }
+    }
+    if (auto v = report.string("accent")) {
+      if (!is_hex_colour(*v)) {
+        ctx.error(report.get("accent"), report.sub("accent"), fmt::format("'{}' is not a colour #rrggbb", *v));
+      } else {
+        agency.report.accent = *v;
+      }
+    }
+    if (auto closing = report.get("closing"); closing.IsDefined()) {
+      MapReader texts(ctx, closing, report.sub("closing"));
+      if (auto v = texts.string("fr")) agency.report.closing_fr = *v;
+      if (auto v = texts.string("en")) agency.report.closing_en = *v;
+      texts.finish();
+    }
+    report.finish();
   }
   map.finish();
   return agency;

@@ -347,9 +347,11 @@ private:
 
 SiteResult run_pipeline(const Plan& plan, const Targets& targets, const PipelineOptions& options) {
   auto result = Pipeline(plan, targets, options).run();
-  (void)targets.recorder->record(options.preprod_only ? k_preprod : k_prod, "update.finished",
-                                 {{"outcome", std::string(to_string(result.outcome))},
-                                  {"error", result.error}});
+  // The steps and how preprod took part: what the client report lists as updates applied.
+  auto data = result_to_json(result);
+  data.erase("site");
+  data["preprod"] = options.skip_preprod ? "skipped" : !options.validated_by.empty() ? "promoted" : "validated";
+  (void)targets.recorder->record(options.preprod_only ? k_preprod : k_prod, "update.finished", std::move(data));
   return result;
 }
 
@@ -403,6 +405,7 @@ nlohmann::json result_to_json(const SiteResult& result) {
                      {"from", s.step.installed},
                      {"to", s.step.target},
                      {"status", std::string(to_string(s.status))},
+                     {"security", s.step.security},
                      {"reason", s.reason}});
   }
   return {{"site", result.site},

@@ -27,6 +27,9 @@ struct Period {
 /// The calendar month `text` (`YYYY-MM`), or a message quoting it.
 tl::expected<Period, std::string> parse_month(std::string_view text);
 
+/// The calendar quarter `text` (`YYYY-Qn`: Q1 is January to March), label `YYYY-Qn`.
+tl::expected<Period, std::string> parse_quarter(std::string_view text);
+
 /// The month containing `date`.
 Period month_of(const Date& date);
 

@@ -226,7 +226,16 @@ struct BusinessHours {
   std::vector<Date> holidays;
 };
 
+/// White label of client reports (`agency.report`, docs/report.md).
+struct ReportBranding {
+  std::string logo;             ///< PNG, JPEG or SVG file, relative to the inventory's directory; empty: none
+  std::string accent = "#1f4e8c"; ///< `#rrggbb`
+  std::string closing_fr;       ///< closing text of French reports
+  std::string closing_en;       ///< closing text of English reports
+};
+
 struct Agency {
+  ReportBranding report;
   std::string name;
   std::string timezone = "UTC";
   std::string currency = "EUR";

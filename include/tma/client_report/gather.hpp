@@ -1,0 +1,21 @@
+#pragma once
+// Reading what a client report needs: the journal (hours, incidents, update, backup and restore
+// events of the period and of the one before) and the agency's logo file.
+#include <string>
+
+#include <tma/client_report/report.hpp>
+#include <tma/core/error.hpp>
+
+namespace tma::client_report {
+
+/// The inputs of build() for `client` over `period`, read from `journal` in as few scans as the
+/// journal allows. Unreadable time entries are errors here: a report must not silently drop hours.
+core::Result<Inputs> gather(const journal::Journal& journal, const inventory::Inventory& inventory,
+                            const inventory::Client& client, const contract::Period& period, PeriodKind kind,
+                            const core::TimeZone& zone, inventory::Lang lang);
+
+/// `data:image/...;base64,...` of the logo file `path` (PNG, JPEG or SVG by extension), so the HTML
+/// stays one self-contained file. Fails naming the file when it cannot be read or exceeds 1 MiB.
+core::Result<std::string> logo_data_uri(const std::string& path);
+
+} // namespace tma::client_report

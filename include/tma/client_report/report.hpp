@@ -1,0 +1,136 @@
+#pragma once
+// The monthly (or quarterly) client report: what the agency did for one client in one period, built
+// from the journal. `build()` is pure: the caller reads the journal (gather.hpp) and passes the
+// events; the renderers (render.hpp) turn the model into HTML, Markdown or JSON.
+//
+// Client-facing: only the prod environment counts. Preprod updates, backups and outages are the
+// agency's own business and appear nowhere in a report.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tma/contract/accounting.hpp>
+#include <tma/contract/entry.hpp>
+#include <tma/contract/period.hpp>
+#include <tma/core/timezone.hpp>
+#include <tma/incident/incident.hpp>
+#include <tma/incident/sla.hpp>
+#include <tma/incident/stats.hpp>
+#include <tma/inventory/model.hpp>
+#include <tma/journal/journal.hpp>
+
+namespace tma::client_report {
+
+using core::Seconds;
+using core::SysSeconds;
+
+enum class PeriodKind { month, quarter, range };
+
+/// One component update that reached prod and stayed.
+struct AppliedUpdate {
+  std::string site;
+  std::string component; ///< `core`, `plugin:akismet`, `theme:astra`
+  std::string from, to;
+  core::Date date;       ///< local day of the run's end
+  bool security = false;
+  bool preprod_tested = false; ///< validated on preprod first (by this run or the one it promoted)
+};
+
+/// One component update the period's runs did not leave on prod, and why.
+struct HeldBackUpdate {
+  std::string site;
+  std::string component;
+  std::string from, to;
+  core::Date date;
+  std::string status; ///< `rejected` (broke preprod), `rolled back` (undone on prod), `pending`
+};
+
+/// Backups of one prod site in the period.
+struct SiteBackups {
+  std::string site;
+  std::map<std::string, int> by_kind; ///< `scheduled`, `manual`, `pre-update`...: verified backups taken
+  int taken = 0;                      ///< backups finished (each is verified before it is listed)
+  int failed = 0;
+  int restores = 0;                   ///< restores done (tests into a copy count)
+  std::optional<SysSeconds> last_ok;
+};
+
+/// One incident of a prod site opened in the period.
+struct IncidentRow {
+  std::string id, site, title;
+  inventory::Criticality severity = inventory::Criticality::major;
+  SysSeconds opened{};
+  std::optional<SysSeconds> first_response, resolved;
+  std::optional<incident::SlaStatus> respond_sla, resolve_sla; ///< when the contract sets targets
+};
+
+/// Hours of one ISO week (Monday first) of the period: the chart of the hours section.
+struct WeekHours {
+  core::Date monday;
+  Seconds billable{0};
+};
+
+/// What the recommendations section says, each item in the report's language at render time.
+struct Recommendation {
+  std::string kind; ///< `held_back`, `recurring_incidents`, `backup_failed`, `no_backup`, `low_balance`, `overage`
+  std::string site;
+  std::map<std::string, std::string> values; ///< `component`, `version`, `reason`, `count`, `hours`
+};
+
+/// The headline figures, also computed for the previous period of the same length.
+struct Glance {
+  int sites = 0;
+  int updates = 0;
+  int security_fixes = 0;
+  int backups = 0;
+  int incidents = 0;
+  std::optional<double> uptime_percent;
+  Seconds hours_used{0};
+};
+
+struct ClientReport {
+  std::string client_id, client_name;
+  inventory::Lang lang = inventory::Lang::en;
+  contract::Period period;
+  PeriodKind kind = PeriodKind::month;
+  std::string timezone, currency;
+  SysSeconds generated{};
+  Glance glance;
+  std::optional<Glance> previous; ///< the period just before, when the journal covers it
+  std::vector<std::string> sites; ///< the client's sites with a prod
+  std::vector<AppliedUpdate> updates;
+  std::vector<HeldBackUpdate> held_back;
+  std::vector<SiteBackups> backups;
+  incident::MonthStats availability; ///< prod only: uptime, downtime, SLA counts
+  std::vector<IncidentRow> incidents;
+  contract::ClientHours hours;       ///< exactly what `tma hours summary` computes
+  std::vector<std::pair<contract::Category, Seconds>> by_category; ///< billable manual time, non-zero only
+  std::vector<WeekHours> weeks;
+  std::vector<Recommendation> recommendations;
+};
+
+/// Everything build() reads; gather() fills it from the journal.
+struct Inputs {
+  const inventory::Inventory* inventory = nullptr;
+  const inventory::Client* client = nullptr;
+  contract::Period period;
+  PeriodKind kind = PeriodKind::month;
+  core::TimeZone zone = core::TimeZone::utc();
+  SysSeconds now{};
+  inventory::Lang lang = inventory::Lang::en;
+  contract::ClientHours hours;
+  contract::ClientHours previous_hours;
+  std::vector<contract::TimeEntry> entries;   ///< the client's entries (any period; filtered here)
+  std::vector<incident::Incident> incidents;  ///< all incidents (filtered here: client, prod, period)
+  std::vector<journal::Event> events;         ///< update.finished, backup.*, restore.* of the client
+  bool previous_covered = false;              ///< the journal has events before the period
+};
+
+/// The period before `period` with the same shape: the previous month, quarter, or as many days.
+contract::Period previous_period(const contract::Period& period, PeriodKind kind);
+
+/// Build the report of `inputs.client` for `inputs.period`. Pure.
+ClientReport build(const Inputs& inputs);
+
+} // namespace tma::client_report

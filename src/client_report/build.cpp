@@ -1,0 +1,239 @@
+// The client report from journal events: pure, see report.hpp.
+#include <tma/client_report/report.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace tma::client_report {
+namespace {
+
+constexpr std::string_view k_prod = "prod";
+
+// What happened on the client's prod sites in [from, until).
+struct Activity {
+  std::vector<AppliedUpdate> updates;
+  std::vector<HeldBackUpdate> held_back;
+  std::map<std::string, SiteBackups> backups; ///< by site
+  std::vector<const incident::Incident*> incidents;
+};
+
+std::string text_of(const nlohmann::json& data, const char* key) {
+  auto it = data.find(key);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool is_prod_site_of(const inventory::Inventory& inventory, const std::string& client, const std::string& site) {
+  for (const auto& s : inventory.sites) {
+    if (s.name == site) return s.client == client && s.env(std::string(k_prod)) != nullptr;
+  }
+  return false;
+}
+
+void add_update_run(const journal::Event& event, const core::TimeZone& zone, Activity& out) {
+  auto steps = event.data.find("steps");
+  if (steps == event.data.end() || !steps->is_array()) return; // a run that failed before planning
+  auto preprod = text_of(event.data, "preprod");
+  auto date = zone.local_date(event.at);
+  for (const auto& step : *steps) {
+    if (!step.is_object()) continue;
+    auto status = text_of(step, "status");
+    auto component = text_of(step, "component");
+    auto from = text_of(step, "from");
+    auto to = text_of(step, "to");
+    if (status == "applied") {
+      auto security = step.find("security");
+      out.updates.push_back(AppliedUpdate{event.site, component, from, to, date,
+                                          security != step.end() && security->is_boolean() && security->get<bool>(),
+                                          preprod == "validated" || preprod == "promoted"});
+    } else if (status == "rejected" || status == "rolled back") {
+      out.held_back.push_back(HeldBackUpdate{event.site, component, from, to, date, status});
+    }
+  }
+}
+
+Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
+  Activity out;
+  const auto& client = in.client->id;
+  for (const auto& site : in.inventory->sites) {
+    if (site.client == client && site.env(std::string(k_prod))) out.backups[site.name].site = site.name;
+  }
+  // Events newest first from the journal; the report lists oldest first.
+  std::vector<const journal::Event*> events;
+  for (const auto& e : in.events) {
+    if (e.at >= from && e.at < until && e.client == client) events.push_back(&e);
+  }
+  std::stable_sort(events.begin(), events.end(), [](const auto* a, const auto* b) { return a->at < b->at; });
+  for (const auto* e : events) {
+    if (e->type == "restore.finished") {
+      // A restore of a prod backup counts wherever it went: restoring into preprod is how the agency
+      // tests that prod's backups restore.
+      if ((e->env == k_prod || text_of(e->data, "from") == k_prod) && out.backups.count(e->site)) {
+        ++out.backups[e->site].restores;
+      }
+      continue;
+    }
+    if (e->env != k_prod || !is_prod_site_of(*in.inventory, client, e->site)) continue;
+    if (e->type == "update.finished") {
+      add_update_run(*e, in.zone, out);
+    } else if (e->type == "backup.finished") {
+      auto& b = out.backups[e->site];
+      ++b.taken;
+      auto kind = text_of(e->data, "kind");
+      ++b.by_kind[kind.empty() ? "manual" : kind];
+      b.last_ok = e->at;
+    } else if (e->type == "backup.failed") {
+      ++out.backups[e->site].failed;
+    }
+  }
+  // A component held back and applied later in the period is not held back any more.
+  std::erase_if(out.held_back, [&](const HeldBackUpdate& h) {
+    return std::any_of(out.updates.begin(), out.updates.end(), [&](const AppliedUpdate& u) {
+      return u.site == h.site && u.component == h.component && u.date >= h.date;
+    });
+  });
+  for (const auto& incident : in.incidents) {
+    if (incident.client == client && incident.env == k_prod && incident.opened >= from && incident.opened < until) {
+      out.incidents.push_back(&incident);
+    }
+  }
+  return out;
+}
+
+std::vector<incident::Incident> prod_incidents(const Inputs& in) {
+  std::vector<incident::Incident> out;
+  for (const auto& incident : in.incidents) {
+    if (incident.env == k_prod) out.push_back(incident);
+  }
+  return out;
+}
+
+Glance glance_of(const Activity& activity, const incident::MonthStats& stats, const contract::ClientHours& hours) {
+  Glance g;
+  g.sites = static_cast<int>(activity.backups.size());
+  g.updates = static_cast<int>(activity.updates.size());
+  g.security_fixes = static_cast<int>(
+      std::count_if(activity.updates.begin(), activity.updates.end(), [](const auto& u) { return u.security; }));
+  for (const auto& [site, b] : activity.backups) g.backups += b.taken;
+  g.incidents = static_cast<int>(activity.incidents.size());
+  g.uptime_percent = stats.uptime_percent;
+  g.hours_used = hours.billable;
+  return g;
+}
+
+IncidentRow row_of(const incident::Incident& incident, const Inputs& in) {
+  IncidentRow row{incident.id,       incident.site,
+                  incident.title,    incident.severity,
+                  incident.opened,   incident.first_response(),
+                  incident.resolved, std::nullopt,
+                  std::nullopt};
+  const auto& sla = in.client->contract.sla;
+  if (!sla) return row;
+  auto target = incident::target_for(*sla, incident.severity);
+  if (!target) return row;
+  auto clock = incident::SlaClock::for_sla(*sla, in.inventory->agency, in.zone);
+  row.respond_sla = incident::evaluate(clock, incident.opened, row.first_response, target->respond, in.now).status;
+  row.resolve_sla = incident::evaluate(clock, incident.opened, incident.resolved, target->resolve, in.now).status;
+  return row;
+}
+
+std::vector<WeekHours> weeks_of(const Inputs& in) {
+  std::vector<WeekHours> weeks;
+  auto monday = contract::add_days(in.period.from, 1 - incident::iso_weekday(in.period.from));
+  for (auto day = monday; day <= in.period.to; day = contract::add_days(day, 7)) weeks.push_back(WeekHours{day, {}});
+  for (const auto& entry : in.entries) {
+    if (entry.client != in.client->id || !entry.counts() || !in.period.contains(entry.date)) continue;
+    for (auto it = weeks.rbegin(); it != weeks.rend(); ++it) {
+      if (it->monday <= entry.date) {
+        it->billable += entry.duration;
+        break;
+      }
+    }
+  }
+  return weeks;
+}
+
+std::vector<Recommendation> recommend(const ClientReport& r) {
+  std::vector<Recommendation> out;
+  for (const auto& h : r.held_back) {
+    out.push_back({"held_back", h.site, {{"component", h.component}, {"version", h.to}, {"reason", h.status}}});
+  }
+  std::map<std::string, int> per_site;
+  for (const auto& i : r.incidents) ++per_site[i.site];
+  for (const auto& [site, count] : per_site) {
+    if (count >= 2) out.push_back({"recurring_incidents", site, {{"count", std::to_string(count)}}});
+  }
+  for (const auto& b : r.backups) {
+    if (b.failed > 0) out.push_back({"backup_failed", b.site, {{"count", std::to_string(b.failed)}}});
+    if (b.taken == 0) out.push_back({"no_backup", b.site, {}});
+  }
+  if (const auto* bank = std::get_if<contract::HourBankFigures>(&r.hours.figures); bank && bank->low_balance) {
+    out.push_back({"low_balance", "", {{"seconds", std::to_string(bank->balance_left.count())}}});
+  }
+  if (const auto* sub = std::get_if<contract::SubscriptionFigures>(&r.hours.figures); sub && sub->overage.count() > 0) {
+    out.push_back({"overage", "", {{"seconds", std::to_string(sub->overage.count())}}});
+  }
+  return out;
+}
+
+} // namespace
+
+contract::Period previous_period(const contract::Period& period, PeriodKind kind) {
+  auto before = contract::add_days(period.from, -1);
+  if (kind == PeriodKind::month) return contract::month_of(before);
+  if (kind == PeriodKind::quarter) {
+    auto first_month = (before.month - 1) / 3 * 3 + 1;
+    auto quarter = contract::parse_quarter(fmt::format("{:04}-Q{}", before.year, (first_month - 1) / 3 + 1));
+    return *quarter;
+  }
+  auto days = core::days_from_civil(period.to) - core::days_from_civil(period.from);
+  return *contract::make_range(contract::add_days(before, -static_cast<int>(days)), before);
+}
+
+ClientReport build(const Inputs& in) {
+  ClientReport r;
+  r.client_id = in.client->id;
+  r.client_name = in.client->name.empty() ? in.client->id : in.client->name;
+  r.lang = in.lang;
+  r.period = in.period;
+  r.kind = in.kind;
+  r.timezone = in.zone.name();
+  r.currency = in.inventory->agency.currency;
+  r.generated = in.now;
+
+  auto from = in.zone.start_of_day(in.period.from);
+  auto until = in.zone.start_of_day(contract::add_days(in.period.to, 1));
+  auto activity = collect(in, from, until);
+  auto prod = prod_incidents(in);
+  r.availability = incident::period_stats(prod, r.client_id, *in.inventory, in.zone, from, until, in.now);
+
+  for (const auto& [site, b] : activity.backups) r.sites.push_back(site);
+  r.updates = activity.updates;
+  r.held_back = activity.held_back;
+  for (const auto& [site, b] : activity.backups) r.backups.push_back(b);
+  for (const auto* incident : activity.incidents) r.incidents.push_back(row_of(*incident, in));
+  r.hours = in.hours;
+  std::map<contract::Category, Seconds> categories;
+  for (const auto& entry : in.entries) {
+    if (entry.client == r.client_id && entry.counts() && in.period.contains(entry.date)) {
+      categories[entry.category] += entry.duration;
+    }
+  }
+  for (const auto& [category, seconds] : categories) r.by_category.emplace_back(category, seconds);
+  r.weeks = weeks_of(in);
+  r.glance = glance_of(activity, r.availability, in.hours);
+
+  if (in.previous_covered) {
+    auto previous = previous_period(in.period, in.kind);
+    auto p_from = in.zone.start_of_day(previous.from);
+    auto p_until = in.zone.start_of_day(contract::add_days(previous.to, 1));
+    auto p_activity = collect(in, p_from, p_until);
+    auto p_stats = incident::period_stats(prod, r.client_id, *in.inventory, in.zone, p_from, p_until, in.now);
+    r.previous = glance_of(p_activity, p_stats, in.previous_hours);
+  }
+  r.recommendations = recommend(r);
+  return r;
+}
+
+} // namespace tma::client_report

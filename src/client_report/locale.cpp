@@ -1,0 +1,219 @@
+#include <tma/client_report/locale.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace tma::client_report {
+namespace {
+
+// U+00A0: French groups thousands and sets units apart with a space that never breaks a line.
+constexpr std::string_view k_nbsp = "\u00a0";
+
+using LabelTable = std::map<std::string, std::pair<std::string, std::string>, std::less<>>; // key -> {fr, en}
+
+const LabelTable& labels() {
+  static const LabelTable table = {
+      {"title", {"Rapport de maintenance", "Maintenance report"}},
+      {"prepared_for", {"Préparé pour", "Prepared for"}},
+      {"period", {"Période", "Period"}},
+      {"range", {"du {from} au {to}", "{from} to {to}"}},
+      {"quarter", {"{n}e trimestre {year}", "Q{n} {year}"}},
+      {"nothing", {"Rien à signaler sur la période.", "Nothing this period."}},
+      {"colon", {"\u00a0: ", ": "}},
+      {"yes", {"oui", "yes"}},
+      {"no", {"non", "no"}},
+      {"previous", {"période précédente : {value}", "previous period: {value}"}},
+      {"glance_title", {"En bref", "At a glance"}},
+      {"glance_sites", {"Sites suivis", "Sites covered"}},
+      {"glance_updates", {"Mises à jour appliquées", "Updates applied"}},
+      {"glance_security", {"Correctifs de sécurité", "Security fixes"}},
+      {"glance_backups", {"Sauvegardes vérifiées", "Backups verified"}},
+      {"glance_uptime", {"Disponibilité", "Uptime"}},
+      {"glance_incidents", {"Incidents", "Incidents"}},
+      {"glance_hours", {"Heures consommées", "Hours used"}},
+      {"updates_title", {"Mises à jour appliquées", "Updates applied"}},
+      {"col_site", {"Site", "Site"}},
+      {"col_component", {"Composant", "Component"}},
+      {"col_version", {"Version", "Version"}},
+      {"col_date", {"Date", "Date"}},
+      {"col_security", {"Sécurité", "Security"}},
+      {"col_preprod", {"Testée en préproduction", "Tested on preprod"}},
+      {"held_back_title", {"Mises à jour retenues", "Updates held back"}},
+      {"col_reason", {"Raison", "Reason"}},
+      {"status_rejected", {"rejetée en préproduction", "rejected on preprod"}},
+      {"status_rolled_back", {"annulée en production, site rétabli", "rolled back on prod, site restored"}},
+      {"status_pending", {"non appliquée", "not applied"}},
+      {"core", {"cœur", "core"}},
+      {"security_title", {"Sécurité", "Security"}},
+      {"security_fixed", {"Failles corrigées par les mises à jour de la période :", "Vulnerabilities fixed by this period's updates:"}},
+      {"security_none", {"Aucune mise à jour de sécurité n'a été nécessaire sur la période.",
+                         "No security update was needed this period."}},
+      {"backups_title", {"Sauvegardes", "Backups"}},
+      {"col_backups", {"Sauvegardes", "Backups"}},
+      {"col_last_backup", {"Dernière sauvegarde", "Last backup"}},
+      {"col_verified", {"Vérifiées", "Verified"}},
+      {"col_restore_tests", {"Restaurations", "Restores"}},
+      {"col_failures", {"Échecs", "Failures"}},
+      {"availability_title", {"Disponibilité", "Availability"}},
+      {"uptime_line", {"Disponibilité mesurée des sites en production : {uptime}.",
+                       "Measured uptime of the production sites: {uptime}."}},
+      {"downtime_line", {"Indisponibilité cumulée : {downtime}.", "Total downtime: {downtime}."}},
+      {"no_outage", {"Aucune interruption de service constatée.", "No outage was recorded."}},
+      {"incidents_title", {"Incidents", "Incidents"}},
+      {"col_severity", {"Gravité", "Severity"}},
+      {"col_subject", {"Objet", "Summary"}},
+      {"col_opened", {"Ouvert le", "Opened"}},
+      {"col_response", {"Prise en charge", "Response"}},
+      {"col_resolution", {"Résolution", "Resolution"}},
+      {"severity_critical", {"critique", "critical"}},
+      {"severity_major", {"majeur", "major"}},
+      {"severity_minor", {"mineur", "minor"}},
+      {"in_sla", {"dans le délai", "within SLA"}},
+      {"out_of_sla", {"hors délai", "SLA missed"}},
+      {"still_open", {"en cours", "open"}},
+      {"hours_title", {"Temps passé", "Time spent"}},
+      {"col_category", {"Catégorie", "Category"}},
+      {"col_hours", {"Heures", "Hours"}},
+      {"hours_chart", {"Heures par semaine", "Hours per week"}},
+      {"cat_update", {"Mises à jour", "Updates"}},
+      {"cat_security", {"Sécurité", "Security"}},
+      {"cat_bugfix", {"Corrections", "Bug fixes"}},
+      {"cat_performance", {"Performance", "Performance"}},
+      {"cat_support", {"Support", "Support"}},
+      {"cat_backup", {"Sauvegardes", "Backups"}},
+      {"cat_feature", {"Évolutions", "Features"}},
+      {"kind_scheduled", {"planifiées", "scheduled"}},
+      {"kind_manual", {"à la demande", "on request"}},
+      {"kind_pre-update", {"avant mise à jour", "before updates"}},
+      {"contract_title", {"Votre contrat", "Your contract"}},
+      {"model_subscription", {"Forfait mensuel avec heures incluses", "Monthly subscription with included hours"}},
+      {"model_on_demand", {"Facturation au temps passé", "Billed on demand"}},
+      {"model_hour_bank", {"Banque d'heures prépayée", "Prepaid hour bank"}},
+      {"fee", {"Forfait", "Subscription fee"}},
+      {"included", {"Heures incluses", "Included hours"}},
+      {"used", {"Heures consommées", "Hours used"}},
+      {"remaining", {"Heures restantes", "Hours remaining"}},
+      {"overage", {"Dépassement", "Overage"}},
+      {"overage_amount", {"Montant du dépassement", "Overage amount"}},
+      {"billed", {"Temps facturé", "Billed time"}},
+      {"amount", {"Montant", "Amount"}},
+      {"carried_in", {"Solde reporté", "Balance carried in"}},
+      {"purchased", {"Heures achetées", "Hours purchased"}},
+      {"expired", {"Heures expirées", "Hours expired"}},
+      {"balance_left", {"Solde restant", "Balance left"}},
+      {"not_billed", {"Non facturé (mises à jour automatiques et gestes commerciaux)",
+                      "Not billed (automatic updates and goodwill)"}},
+      {"low_balance", {"Solde bas : pensez à recharger votre banque d'heures.",
+                       "Low balance: time to top up your hour bank."}},
+      {"recommendations_title", {"Recommandations", "Recommendations"}},
+      {"rec_held_back", {"{site} : la mise à jour {component} {version} reste à appliquer ({reason}) ; nous l'analysons avant de la proposer à nouveau.",
+                         "{site}: the update of {component} to {version} is still pending ({reason}); we are looking into it before trying again."}},
+      {"rec_recurring", {"{site} : {count} incidents sur la période ; une analyse de fond est recommandée.",
+                         "{site}: {count} incidents this period; a root-cause review is recommended."}},
+      {"rec_backup_failed", {"{site} : {count} sauvegarde(s) en échec sur la période ; nous en suivons la cause.",
+                             "{site}: {count} failed backup(s) this period; we are following up on the cause."}},
+      {"rec_no_backup", {"{site} : aucune sauvegarde réussie sur la période.", "{site}: no successful backup this period."}},
+      {"rec_low_balance", {"Votre banque d'heures sera bientôt épuisée : il reste {hours}.",
+                           "Your hour bank is running low: {hours} left."}},
+      {"rec_overage", {"Les heures incluses ont été dépassées de {hours} ; un forfait plus large serait plus avantageux.",
+                       "Included hours were exceeded by {hours}; a larger subscription may cost less."}},
+      {"rec_none", {"Aucune action particulière à prévoir.", "No particular action needed."}},
+      {"generated", {"Rapport établi le {date} à partir du journal de maintenance.",
+                     "Report prepared on {date} from the maintenance journal."}},
+  };
+  return table;
+}
+
+constexpr std::array<std::string_view, 12> k_months_fr = {"janvier", "février", "mars",      "avril",   "mai",      "juin",
+                                                         "juillet", "août",    "septembre", "octobre", "novembre", "décembre"};
+constexpr std::array<std::string_view, 12> k_months_en = {"January", "February", "March",     "April",   "May",      "June",
+                                                         "July",    "August",   "September", "October", "November", "December"};
+constexpr std::array<std::string_view, 12> k_short_fr = {"janv.", "févr.", "mars", "avr.", "mai",  "juin",
+                                                        "juil.", "août",  "sept.", "oct.", "nov.", "déc."};
+constexpr std::array<std::string_view, 12> k_short_en = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+std::string grouped(unsigned long long value, std::string_view separator) {
+  auto digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += separator;
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string_view month_of(unsigned month, const std::array<std::string_view, 12>& names) {
+  return names.at(month >= 1 && month <= 12 ? month - 1 : 0);
+}
+
+} // namespace
+
+const std::string& label(Lang lang, std::string_view key) {
+  auto it = labels().find(key);
+  if (it == labels().end()) throw std::out_of_range("no report label '" + std::string(key) + "'");
+  return lang == Lang::fr ? it->second.first : it->second.second;
+}
+
+std::string format_integer(long long value, Lang lang) {
+  auto magnitude = value < 0 ? 0ULL - static_cast<unsigned long long>(value) : static_cast<unsigned long long>(value);
+  return (value < 0 ? "-" : "") + grouped(magnitude, lang == Lang::fr ? k_nbsp : ",");
+}
+
+std::string format_money(core::Cents cents, const std::string& currency, Lang lang) {
+  auto magnitude = cents < 0 ? 0ULL - static_cast<unsigned long long>(cents) : static_cast<unsigned long long>(cents);
+  std::string sign = cents < 0 ? "-" : "";
+  auto units = magnitude / 100;
+  auto rest = magnitude % 100;
+  if (lang == Lang::fr) {
+    auto symbol = currency == "EUR" ? std::string("€") : currency;
+    return fmt::format("{}{},{:02}{}{}", sign, grouped(units, k_nbsp), rest, k_nbsp, symbol);
+  }
+  auto number = fmt::format("{}.{:02}", grouped(units, ","), rest);
+  if (currency == "EUR") return sign + "€" + number;
+  if (currency == "USD") return sign + "$" + number;
+  if (currency == "GBP") return sign + "£" + number;
+  return fmt::format("{}{}{}{}", sign, currency, k_nbsp, number);
+}
+
+std::string format_hours(core::Seconds seconds) {
+  auto total = seconds.count();
+  std::string sign = total < 0 ? "-" : "";
+  auto minutes_total = (total < 0 ? -total : total) / 60;
+  auto hours = minutes_total / 60;
+  auto minutes = minutes_total % 60;
+  if (minutes == 0) return fmt::format("{}{}{}h", sign, hours, k_nbsp);
+  return fmt::format("{}{}{}h{}{:02}", sign, hours, k_nbsp, k_nbsp, minutes);
+}
+
+std::string format_percent(double value, Lang lang) {
+  // Rounded down at two decimals: 99.999 % is not "100 %" when a site was down for a minute.
+  auto hundredths = static_cast<long long>(std::floor(value * 100.0 + 1e-9));
+  auto text = fmt::format("{}{}{:02}", hundredths / 100, lang == Lang::fr ? "," : ".", hundredths % 100);
+  return lang == Lang::fr ? text + std::string(k_nbsp) + "%" : text + "%";
+}
+
+std::string format_long_date(const core::Date& date, Lang lang) {
+  if (lang == Lang::fr) {
+    return fmt::format("{}{} {} {}", date.day, date.day == 1 ? "er" : "", month_of(date.month, k_months_fr), date.year);
+  }
+  return fmt::format("{} {} {}", date.day, month_of(date.month, k_months_en), date.year);
+}
+
+std::string format_short_date(const core::Date& date, Lang lang) {
+  if (lang == Lang::fr) return fmt::format("{}{}{}", date.day, k_nbsp, month_of(date.month, k_short_fr));
+  return fmt::format("{}{}{}", date.day, k_nbsp, month_of(date.month, k_short_en));
+}
+
+std::string month_name(int year, unsigned month, Lang lang) {
+  return fmt::format("{} {}", month_of(month, lang == Lang::fr ? k_months_fr : k_months_en), year);
+}
+
+std::string_view lang_code(Lang lang) { return lang == Lang::fr ? "fr" : "en"; }
+
+} // namespace tma::client_report

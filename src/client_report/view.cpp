@@ -1,0 +1,268 @@
+// The localised view of a client report: every figure as the client reads it, in the client's
+// language. The templates only place these strings.
+#include <tma/client_report/locale.hpp>
+#include <tma/client_report/render.hpp>
+
+#include <fmt/args.h>
+#include <fmt/format.h>
+
+namespace tma::client_report {
+namespace {
+
+using nlohmann::json;
+
+// `label` with its `{name}` placeholders filled.
+std::string fill(Lang lang, std::string_view key, const std::map<std::string, std::string>& values) {
+  fmt::dynamic_format_arg_store<fmt::format_context> args;
+  for (const auto& [name, value] : values) args.push_back(fmt::arg(name.c_str(), value));
+  return fmt::vformat(label(lang, key), args);
+}
+
+std::string component_label(const std::string& component, Lang lang) {
+  if (component == "core") return label(lang, "core");
+  auto colon = component.find(':');
+  return colon == std::string::npos ? component : component.substr(colon + 1);
+}
+
+std::string local_day(SysSeconds t, const core::TimeZone& zone, Lang lang) {
+  return format_short_date(zone.local_date(t), lang);
+}
+
+std::string period_text(const ClientReport& r) {
+  if (r.kind == PeriodKind::month) return month_name(r.period.from.year, r.period.from.month, r.lang);
+  if (r.kind == PeriodKind::quarter) {
+    return fill(r.lang, "quarter", {{"n", std::to_string((r.period.from.month - 1) / 3 + 1)},
+                                    {"year", std::to_string(r.period.from.year)}});
+  }
+  return fill(r.lang, "range", {{"from", format_long_date(r.period.from, r.lang)},
+                                {"to", format_long_date(r.period.to, r.lang)}});
+}
+
+std::string uptime_text(const std::optional<double>& uptime, Lang lang) {
+  return uptime ? format_percent(*uptime, lang) : std::string("—");
+}
+
+json glance_view(const ClientReport& r) {
+  const auto& g = r.glance;
+  const auto* p = r.previous ? &*r.previous : nullptr;
+  auto item = [&](std::string_view key, std::string value, std::optional<std::string> previous) {
+    json out = {{"label", label(r.lang, key)}, {"value", std::move(value)}};
+    if (previous) out["previous"] = fill(r.lang, "previous", {{"value", *previous}});
+    return out;
+  };
+  auto num = [&](int v) { return format_integer(v, r.lang); };
+  auto prev_num = [&](int Glance::*field) -> std::optional<std::string> {
+    return p ? std::optional(num(p->*field)) : std::nullopt;
+  };
+  json items = json::array();
+  items.push_back(item("glance_sites", num(g.sites), std::nullopt));
+  items.push_back(item("glance_updates", num(g.updates), prev_num(&Glance::updates)));
+  items.push_back(item("glance_security", num(g.security_fixes), prev_num(&Glance::security_fixes)));
+  items.push_back(item("glance_backups", num(g.backups), prev_num(&Glance::backups)));
+  items.push_back(item("glance_uptime", uptime_text(g.uptime_percent, r.lang),
+                       p ? std::optional(uptime_text(p->uptime_percent, r.lang)) : std::nullopt));
+  items.push_back(item("glance_incidents", num(g.incidents), prev_num(&Glance::incidents)));
+  items.push_back(item("glance_hours", format_hours(g.hours_used),
+                       p ? std::optional(format_hours(p->hours_used)) : std::nullopt));
+  return items;
+}
+
+json section(json rows) {
+  bool has = !rows.empty();
+  return {{"has", has}, {"rows", std::move(rows)}};
+}
+
+json updates_view(const ClientReport& r, const core::TimeZone&) {
+  json applied = json::array(), held = json::array(), security = json::array();
+  for (const auto& u : r.updates) {
+    json row = {{"site", u.site},
+                {"component", component_label(u.component, r.lang)},
+                {"version", fmt::format("{} → {}", u.from, u.to)},
+                {"date", format_short_date(u.date, r.lang)},
+                {"security", label(r.lang, u.security ? "yes" : "no")},
+                {"is_security", u.security},
+                {"preprod", label(r.lang, u.preprod_tested ? "yes" : "no")}};
+    if (u.security) security.push_back(row);
+    applied.push_back(std::move(row));
+  }
+  for (const auto& h : r.held_back) {
+    auto reason = h.status == "rejected" ? "status_rejected" : h.status == "rolled back" ? "status_rolled_back" : "status_pending";
+    held.push_back({{"site", h.site},
+                    {"component", component_label(h.component, r.lang)},
+                    {"version", fmt::format("{} → {}", h.from, h.to)},
+                    {"date", format_short_date(h.date, r.lang)},
+                    {"reason", label(r.lang, reason)}});
+  }
+  return {{"applied", section(applied)}, {"held_back", section(held)}, {"security", section(security)}};
+}
+
+json backups_view(const ClientReport& r, const core::TimeZone& zone) {
+  json rows = json::array();
+  for (const auto& b : r.backups) {
+    std::string kinds;
+    for (const auto& [kind, count] : b.by_kind) {
+      if (!kinds.empty()) kinds += ", ";
+      std::string key = "kind_" + kind;
+      std::string name = kind;
+      try {
+        name = label(r.lang, key);
+      } catch (const std::out_of_range&) {
+        // A kind added after this report was written: shown as recorded.
+      }
+      kinds += fmt::format("{} {}", format_integer(count, r.lang), name);
+    }
+    rows.push_back({{"site", b.site},
+                    {"taken", format_integer(b.taken, r.lang)},
+                    {"kinds", kinds.empty() ? json(nullptr) : json(kinds)},
+                    {"last", b.last_ok ? local_day(*b.last_ok, zone, r.lang) : std::string("—")},
+                    {"restores", format_integer(b.restores, r.lang)},
+                    {"failed", format_integer(b.failed, r.lang)},
+                    {"has_failures", b.failed > 0}});
+  }
+  return section(rows);
+}
+
+std::string sla_suffix(const std::optional<incident::SlaStatus>& status, Lang lang) {
+  if (!status) return "";
+  if (*status == incident::SlaStatus::met) return " (" + label(lang, "in_sla") + ")";
+  if (*status == incident::SlaStatus::breached) return " (" + label(lang, "out_of_sla") + ")";
+  return "";
+}
+
+json incidents_view(const ClientReport& r, const core::TimeZone& zone) {
+  json rows = json::array();
+  for (const auto& i : r.incidents) {
+    auto severity = i.severity == inventory::Criticality::critical ? "severity_critical"
+                    : i.severity == inventory::Criticality::minor  ? "severity_minor"
+                                                                   : "severity_major";
+    auto span = [&](const std::optional<SysSeconds>& done, const std::optional<incident::SlaStatus>& sla) {
+      if (!done) return label(r.lang, "still_open");
+      return format_hours(incident::elapsed(i.opened, *done)) + sla_suffix(sla, r.lang);
+    };
+    rows.push_back({{"id", i.id},
+                    {"site", i.site},
+                    {"severity", label(r.lang, severity)},
+                    {"severity_class", i.severity == inventory::Criticality::critical ? "critical" : "other"},
+                    {"title", i.title},
+                    {"opened", local_day(i.opened, zone, r.lang)},
+                    {"response", span(i.first_response, i.respond_sla)},
+                    {"resolution", span(i.resolved, i.resolve_sla)}});
+  }
+  return section(rows);
+}
+
+json contract_view(const ClientReport& r) {
+  json lines = json::array();
+  auto line = [&](std::string_view key, std::string value) { lines.push_back({{"label", label(r.lang, key)}, {"value", value}}); };
+  auto money = [&](core::Cents c) { return format_money(c, r.currency, r.lang); };
+  std::string model;
+  bool low = false;
+  if (const auto* s = std::get_if<contract::SubscriptionFigures>(&r.hours.figures)) {
+    model = "model_subscription";
+    line("fee", money(s->fees));
+    line("included", format_hours(s->included));
+    line("used", format_hours(s->used));
+    line("remaining", format_hours(s->remaining));
+    if (s->overage.count() > 0) {
+      line("overage", format_hours(s->overage));
+      line("overage_amount", money(s->overage_amount));
+    }
+  } else if (const auto* d = std::get_if<contract::OnDemandFigures>(&r.hours.figures)) {
+    model = "model_on_demand";
+    line("used", format_hours(d->worked));
+    line("billed", format_hours(d->billed));
+    line("amount", money(d->amount));
+  } else if (const auto* b = std::get_if<contract::HourBankFigures>(&r.hours.figures)) {
+    model = "model_hour_bank";
+    line("carried_in", format_hours(b->carried_in));
+    if (b->purchased_hours.count() > 0) line("purchased", format_hours(b->purchased_hours));
+    line("used", format_hours(b->used));
+    if (b->expired.count() > 0) line("expired", format_hours(b->expired));
+    line("balance_left", format_hours(b->balance_left));
+    if (b->overage.count() > 0) {
+      line("overage", format_hours(b->overage));
+      line("overage_amount", money(b->overage_amount));
+    }
+    low = b->low_balance;
+  }
+  auto unbilled = r.hours.unbilled.non_billable + r.hours.unbilled.automatic;
+  if (unbilled.count() > 0) line("not_billed", format_hours(unbilled));
+  return {{"model", label(r.lang, model)}, {"lines", lines}, {"low_balance", low}};
+}
+
+json hours_view(const ClientReport& r, const std::string& accent) {
+  json rows = json::array();
+  for (const auto& [category, seconds] : r.by_category) {
+    rows.push_back({{"category", label(r.lang, "cat_" + std::string(contract::to_string(category)))},
+                    {"hours", format_hours(seconds)}});
+  }
+  std::vector<Bar> bars;
+  for (const auto& w : r.weeks) {
+    bars.push_back(Bar{format_short_date(w.monday, r.lang), static_cast<double>(w.billable.count()), format_hours(w.billable)});
+  }
+  auto out = section(rows);
+  out["chart_svg"] = bar_chart_svg(label(r.lang, "hours_chart"), bars, accent);
+  return out;
+}
+
+json recommendations_view(const ClientReport& r) {
+  json items = json::array();
+  for (const auto& rec : r.recommendations) {
+    auto values = rec.values;
+    values["site"] = rec.site;
+    if (auto it = values.find("component"); it != values.end()) it->second = component_label(it->second, r.lang);
+    if (auto it = values.find("reason"); it != values.end()) {
+      it->second = label(r.lang, it->second == "rejected" ? "status_rejected" : "status_rolled_back");
+    }
+    if (auto it = values.find("seconds"); it != values.end()) values["hours"] = format_hours(core::Seconds(std::stoll(it->second)));
+    static const std::map<std::string, std::string, std::less<>> keys = {
+        {"held_back", "rec_held_back"},     {"recurring_incidents", "rec_recurring"}, {"backup_failed", "rec_backup_failed"},
+        {"no_backup", "rec_no_backup"},     {"low_balance", "rec_low_balance"},       {"overage", "rec_overage"}};
+    items.push_back(json{{"text", fill(r.lang, keys.at(rec.kind), values)}});
+  }
+  return section(items);
+}
+
+json labels_view(Lang lang) {
+  json out = json::object();
+  for (const char* key : {"title", "colon", "prepared_for", "period", "nothing", "glance_title", "updates_title", "col_site",
+                          "col_component", "col_version", "col_date", "col_security", "col_preprod", "held_back_title",
+                          "col_reason", "security_title", "security_fixed", "security_none", "backups_title",
+                          "col_backups", "col_last_backup", "col_restore_tests", "col_failures", "availability_title",
+                          "incidents_title", "col_severity", "col_subject", "col_opened", "col_response",
+                          "col_resolution", "hours_title", "col_category", "col_hours", "hours_chart",
+                          "contract_title", "low_balance", "recommendations_title", "rec_none"}) {
+    out[key] = label(lang, key);
+  }
+  return out;
+}
+
+} // namespace
+
+nlohmann::json view_of(const ClientReport& r, const Branding& branding, const core::TimeZone& zone) {
+  json availability = {{"uptime_line", fill(r.lang, "uptime_line", {{"uptime", uptime_text(r.availability.uptime_percent, r.lang)}})}};
+  if (r.availability.downtime.count() > 0) {
+    availability["downtime_line"] = fill(r.lang, "downtime_line", {{"downtime", format_hours(r.availability.downtime)}});
+  } else {
+    availability["downtime_line"] = label(r.lang, "no_outage");
+  }
+  return {{"lang", std::string(lang_code(r.lang))},
+          {"l", labels_view(r.lang)},
+          {"agency", branding.agency_name},
+          {"accent", branding.accent},
+          {"logo", branding.logo_data_uri},
+          {"closing", branding.closing},
+          {"client", r.client_name},
+          {"period", period_text(r)},
+          {"glance", glance_view(r)},
+          {"updates", updates_view(r, zone)},
+          {"backups", backups_view(r, zone)},
+          {"availability", availability},
+          {"incidents", incidents_view(r, zone)},
+          {"hours", hours_view(r, branding.accent)},
+          {"contract", contract_view(r)},
+          {"recommendations", recommendations_view(r)},
+          {"generated", fill(r.lang, "generated", {{"date", format_long_date(zone.local_date(r.generated), r.lang)}})}};
+}
+
+} // namespace tma::client_report

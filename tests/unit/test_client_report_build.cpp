@@ -1,0 +1,241 @@
+// The client report model from hand-written journal events (no journal, no I/O): prod only, the
+// updates applied and held back, backups, incidents against the SLA, hours equal to the summary's.
+#include <catch2/catch.hpp>
+
+#include <tma/client_report/render.hpp>
+#include <tma/client_report/report.hpp>
+#include <tma/contract/accounting.hpp>
+#include <tma/core/timezone.hpp>
+#include <tma/incident/incident.hpp>
+
+#include "support/inventory_text.hpp"
+
+using namespace tma;
+using namespace tma::client_report;
+
+namespace {
+
+const std::string k_inventory = R"(agency: {name: Agence, timezone: Europe/Paris}
+clients:
+  lyc:
+    name: Lycée Voltaire
+    lang: fr
+    contract:
+      model: subscription
+      monthly_fee: 450
+      included_hours: 3h
+      overage_rate: 80
+      sla: {clock: 24x7, critical: {respond: 1h, resolve: 4h}}
+  other:
+    contract: {model: on_demand, rate: 90}
+sites:
+  portal:
+    client: lyc
+    cms: wordpress
+    environments:
+      prod: {url: "https://portal.example", ssh: "deploy@web1", path: /srv/portal}
+      preprod: {url: "https://pre.portal.example", ssh: "deploy@web1", path: /srv/pre}
+  shop:
+    client: other
+    cms: wordpress
+    environments:
+      prod: {url: "https://shop.example", ssh: "deploy@web1", path: /srv/shop}
+)";
+
+core::SysSeconds at(const char* text) { return *core::parse_rfc3339(text); }
+
+journal::Event event(const char* when, std::string type, std::string site, std::string env, std::string client,
+                     nlohmann::json data) {
+  static int n = 0;
+  journal::Event e;
+  e.id = "run" + std::to_string(++n) + "-1";
+  e.run = "run" + std::to_string(n);
+  e.at = at(when);
+  e.type = std::move(type);
+  e.site = std::move(site);
+  e.env = std::move(env);
+  e.client = std::move(client);
+  e.data = std::move(data);
+  return e;
+}
+
+nlohmann::json step(const char* component, const char* from, const char* to, const char* status, bool security) {
+  return {{"component", component}, {"from", from}, {"to", to}, {"status", status}, {"security", security}, {"reason", ""}};
+}
+
+nlohmann::json opened(const char* number, const char* severity, const char* title, const char* when) {
+  return {{"incident", number}, {"severity", severity}, {"title", title}, {"source", "manual"}, {"opened_at", when}};
+}
+
+contract::TimeEntry entry(const char* id, core::Date date, long seconds, contract::Category category) {
+  contract::TimeEntry e;
+  e.id = id;
+  e.at = at("2026-11-30T12:00:00Z");
+  e.date = date;
+  e.site = "portal";
+  e.client = "lyc";
+  e.duration = core::Seconds(seconds);
+  e.description = "work";
+  e.category = category;
+  return e;
+}
+
+struct Fixture {
+  inventory::Inventory inventory = test::load_text(k_inventory)->inventory;
+  core::TimeZone zone = *core::TimeZone::load("Europe/Paris");
+  std::vector<journal::Event> events;
+  std::vector<journal::Event> incident_events;
+  std::vector<contract::TimeEntry> entries;
+
+  Inputs inputs(const char* month = "2026-10") {
+    Inputs in;
+    in.inventory = &inventory;
+    in.client = &inventory.clients.front();
+    in.period = *contract::parse_month(month);
+    in.zone = zone;
+    in.now = at("2026-11-15T00:00:00Z");
+    in.lang = inventory::Lang::fr;
+    in.hours = contract::summarize_client(*in.client, entries, in.period);
+    in.previous_hours = contract::summarize_client(*in.client, entries, previous_period(in.period, PeriodKind::month));
+    in.entries = entries;
+    in.incidents = incident::fold(incident_events);
+    in.events = events;
+    in.previous_covered = true;
+    return in;
+  }
+};
+
+} // namespace
+
+TEST_CASE("client report: prod updates are listed, preprod and other clients are not", "[unit][client_report]") {
+  Fixture f;
+  // October 2026 in Paris: the DST change is on the 25th; the 31st 23:30 local is 22:30 UTC.
+  f.events.push_back(event("2026-10-31T22:30:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"outcome", "updated"}, {"preprod", "validated"},
+                            {"steps", {step("core", "6.4.2", "6.4.3", "applied", true),
+                                       step("plugin:akismet", "5.0", "5.3", "rejected", false),
+                                       step("theme:astra", "4.1", "4.2", "rolled back", false)}}}));
+  f.events.push_back(event("2026-10-05T08:00:00Z", "update.finished", "portal", "preprod", "lyc",
+                           {{"outcome", "validated"}, {"steps", {step("plugin:hello", "1", "2", "validated", false)}}}));
+  f.events.push_back(event("2026-10-06T08:00:00Z", "update.finished", "shop", "prod", "other",
+                           {{"outcome", "updated"}, {"steps", {step("core", "6.4.2", "6.4.3", "applied", true)}}}));
+  // Just after the month in Paris (00:30 on 1 November), so not in October's report.
+  f.events.push_back(event("2026-10-31T23:30:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"outcome", "updated"}, {"preprod", "skipped"}, {"steps", {step("plugin:late", "1", "2", "applied", false)}}}));
+  auto r = build(f.inputs());
+  REQUIRE(r.updates.size() == 1);
+  CHECK(r.updates[0].component == "core");
+  CHECK(r.updates[0].security);
+  CHECK(r.updates[0].preprod_tested);
+  CHECK(r.updates[0].date == core::Date{2026, 10, 31});
+  REQUIRE(r.held_back.size() == 2);
+  CHECK(r.held_back[0].status == "rejected");
+  CHECK(r.held_back[1].status == "rolled back");
+  CHECK(r.glance.updates == 1);
+  CHECK(r.glance.security_fixes == 1);
+  CHECK(r.sites == std::vector<std::string>{"portal"});
+  // November sees the late one, and October as its previous period.
+  auto november = build(f.inputs("2026-11"));
+  REQUIRE(november.updates.size() == 1);
+  CHECK(november.updates[0].component == "plugin:late");
+  CHECK_FALSE(november.updates[0].preprod_tested);
+  REQUIRE(november.previous);
+  CHECK(november.previous->updates == 1);
+}
+
+TEST_CASE("client report: an update held back and applied later in the month is not held back", "[unit][client_report]") {
+  Fixture f;
+  f.events.push_back(event("2026-10-02T08:00:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"preprod", "validated"}, {"steps", {step("plugin:akismet", "5.0", "5.3", "rejected", false)}}}));
+  f.events.push_back(event("2026-10-09T08:00:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"preprod", "validated"}, {"steps", {step("plugin:akismet", "5.0", "5.3.1", "applied", false)}}}));
+  auto r = build(f.inputs());
+  CHECK(r.held_back.empty());
+  CHECK(r.updates.size() == 1);
+  CHECK(std::none_of(r.recommendations.begin(), r.recommendations.end(), [](const auto& x) { return x.kind == "held_back"; }));
+}
+
+TEST_CASE("client report: backups and restores of prod, failures recommended", "[unit][client_report]") {
+  Fixture f;
+  f.events.push_back(event("2026-10-01T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  f.events.push_back(event("2026-10-02T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  f.events.push_back(event("2026-10-03T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "pre-update"}}));
+  f.events.push_back(event("2026-10-04T01:00:00Z", "backup.failed", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  f.events.push_back(event("2026-10-04T02:00:00Z", "backup.finished", "portal", "preprod", "lyc", {{"kind", "scheduled"}}));
+  // A prod backup restored into preprod: the restore test the report counts.
+  f.events.push_back(event("2026-10-05T09:00:00Z", "restore.finished", "portal", "preprod", "lyc", {{"from", "prod"}, {"to", "preprod"}}));
+  f.events.push_back(event("2026-10-05T10:00:00Z", "restore.finished", "portal", "preprod", "lyc", {{"from", "preprod"}, {"to", "preprod"}}));
+  auto r = build(f.inputs());
+  REQUIRE(r.backups.size() == 1);
+  const auto& b = r.backups.front();
+  CHECK(b.taken == 3);
+  CHECK(b.by_kind.at("scheduled") == 2);
+  CHECK(b.by_kind.at("pre-update") == 1);
+  CHECK(b.failed == 1);
+  CHECK(b.restores == 1);
+  CHECK(b.last_ok == at("2026-10-03T01:00:00Z"));
+  CHECK(r.glance.backups == 3);
+  REQUIRE(r.recommendations.size() == 1);
+  CHECK(r.recommendations[0].kind == "backup_failed");
+}
+
+TEST_CASE("client report: prod incidents with their SLA, preprod incidents nowhere", "[unit][client_report]") {
+  Fixture f;
+  f.incident_events.push_back(event("2026-10-10T08:00:00Z", "incident.opened", "portal", "prod", "lyc",
+                                    opened("INC-2026-0001", "critical", "Site down", "2026-10-10T08:00:00Z")));
+  f.incident_events.push_back(event("2026-10-10T08:30:00Z", "incident.acknowledged", "portal", "prod", "lyc",
+                                    {{"incident", "INC-2026-0001"}}));
+  f.incident_events.push_back(event("2026-10-10T14:00:00Z", "incident.resolved", "portal", "prod", "lyc",
+                                    {{"incident", "INC-2026-0001"}}));
+  f.incident_events.push_back(event("2026-10-12T08:00:00Z", "incident.opened", "portal", "preprod", "lyc",
+                                    opened("INC-2026-0002", "critical", "Preprod down", "2026-10-12T08:00:00Z")));
+  auto r = build(f.inputs());
+  REQUIRE(r.incidents.size() == 1);
+  const auto& i = r.incidents.front();
+  CHECK(i.title == "Site down");
+  CHECK(i.respond_sla == incident::SlaStatus::met);     // 30 min for 1 h
+  CHECK(i.resolve_sla == incident::SlaStatus::breached); // 6 h for 4 h
+  CHECK(r.glance.incidents == 1);
+  CHECK(r.availability.total == 1);
+}
+
+TEST_CASE("client report: hours are the summary's, by category and by week", "[unit][client_report]") {
+  Fixture f;
+  f.entries.push_back(entry("e1", {2026, 10, 1}, 3600, contract::Category::update));
+  f.entries.push_back(entry("e2", {2026, 10, 14}, 7200, contract::Category::support));
+  f.entries.push_back(entry("e3", {2026, 10, 31}, 5400, contract::Category::support));
+  f.entries.push_back(entry("e4", {2026, 9, 30}, 600, contract::Category::support)); // previous month
+  auto automatic = entry("e5", {2026, 10, 2}, 900, contract::Category::update);
+  automatic.billable = contract::Billable::no;
+  automatic.origin = contract::Origin::automatic;
+  f.entries.push_back(automatic);
+  auto r = build(f.inputs());
+  CHECK(r.glance.hours_used == core::Seconds(16200));
+  CHECK(r.hours.billable == core::Seconds(16200));
+  REQUIRE(r.by_category.size() == 2);
+  CHECK(r.by_category[0] == std::pair{contract::Category::update, core::Seconds(3600)});
+  CHECK(r.by_category[1] == std::pair{contract::Category::support, core::Seconds(12600)});
+  // Weeks from Monday 28 September to the week of the 26th: five bars, the 31st in the last.
+  REQUIRE(r.weeks.size() == 5);
+  CHECK(r.weeks.front().monday == core::Date{2026, 9, 28});
+  CHECK(r.weeks.front().billable == core::Seconds(3600)); // the 30th belongs to September's report
+  CHECK(r.weeks.back().monday == core::Date{2026, 10, 26});
+  CHECK(r.weeks.back().billable == core::Seconds(5400));
+  const auto& sub = std::get<contract::SubscriptionFigures>(r.hours.figures);
+  CHECK(sub.overage == core::Seconds(16200 - 3 * 3600));
+  CHECK(std::any_of(r.recommendations.begin(), r.recommendations.end(), [](const auto& x) { return x.kind == "overage"; }));
+  REQUIRE(r.previous);
+  CHECK(r.previous->hours_used == core::Seconds(600));
+}
+
+TEST_CASE("client report: previous quarter and previous range", "[unit][client_report]") {
+  auto q = previous_period(*contract::parse_quarter("2026-Q1"), PeriodKind::quarter);
+  CHECK(q.label == "2025-Q4");
+  CHECK(q.from == core::Date{2025, 10, 1});
+  CHECK(q.to == core::Date{2025, 12, 31});
+  auto range = previous_period(*contract::make_range({2026, 3, 10}, {2026, 3, 19}), PeriodKind::range);
+  CHECK(range.from == core::Date{2026, 2, 28});
+  CHECK(range.to == core::Date{2026, 3, 9});
+  CHECK_FALSE(contract::parse_quarter("2026-Q5"));
+  CHECK_FALSE(contract::parse_quarter("2026-4"));
+}
