@@ -246,12 +246,14 @@ nlohmann::json view_of(const ClientReport& r, const Branding& branding, const co
   } else {
     availability["downtime_line"] = label(r.lang, "no_outage");
   }
+  // Mustache sections test strings for presence, and an empty string still counts: absent is null.
+  auto optional_text = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
   return {{"lang", std::string(lang_code(r.lang))},
           {"l", labels_view(r.lang)},
-          {"agency", branding.agency_name},
+          {"agency", optional_text(branding.agency_name)},
           {"accent", branding.accent},
-          {"logo", branding.logo_data_uri},
-          {"closing", branding.closing},
+          {"logo", optional_text(branding.logo_data_uri)},
+          {"closing", optional_text(branding.closing)},
           {"client", r.client_name},
           {"period", period_text(r)},
           {"glance", glance_view(r)},
