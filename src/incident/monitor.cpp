@@ -126,7 +126,9 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
           request.site = probe.site;
           request.env = probe.env;
           request.client = site->client;
-          request.severity = site->criticality;
+          // A preprod outage is the agency's own business: never more than minor, so it pages no
+          // one as a prod outage would and reaches no client (the notify rules' min_severity).
+          request.severity = probe.env == "prod" ? site->criticality : inventory::Criticality::minor;
           request.title = fmt::format("{} ({}) is down", probe.site, probe.env);
           request.at = down_since;
           request.source = Source::monitoring;

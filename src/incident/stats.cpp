@@ -63,7 +63,10 @@ MonthStats period_stats(const std::vector<Incident>& incidents, const std::strin
   std::map<std::string, std::vector<Interval>> outages; // by site
   for (const auto& i : incidents) {
     if (i.client != client) continue;
-    for (const auto& o : i.outages) {
+    // Uptime is a promise about prod: outages of another environment are counted as incidents, not
+    // as downtime (an incident without an environment is about the site as a whole).
+    const bool prod = i.env.empty() || i.env == "prod";
+    for (const auto& o : prod ? i.outages : std::vector<Outage>{}) {
       auto lo = std::max(o.start, from);
       auto hi = std::min(o.end.value_or(horizon), horizon);
       if (hi > lo) outages[i.site].emplace_back(lo, hi);
@@ -83,8 +86,9 @@ MonthStats period_stats(const std::vector<Incident>& incidents, const std::strin
   stats.mtta = mean(acks);
   stats.mttr = mean(resolutions);
   for (const auto& [site, intervals] : outages) core::add_to(stats.downtime, merged_length(intervals), "the downtime");
-  long long sites = std::count_if(inventory.sites.begin(), inventory.sites.end(),
-                                  [&](const inventory::Site& s) { return s.client == client; });
+  long long sites = std::count_if(inventory.sites.begin(), inventory.sites.end(), [&](const inventory::Site& s) {
+    return s.client == client && (s.environments.empty() || s.env("prod") != nullptr);
+  });
   stats.observed = core::checked_mul(elapsed(from, horizon), sites, "the time observed");
   if (stats.observed.count() > 0) {
     stats.uptime_percent = 100.0 * (1.0 - static_cast<double>(stats.downtime.count()) / static_cast<double>(stats.observed.count()));

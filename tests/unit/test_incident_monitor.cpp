@@ -168,3 +168,19 @@ TEST_CASE("incident::open_rollback_incident attaches the update run") {
   CHECK(opened->source == incident::Source::update);
   CHECK(incidents(journal).size() == 1);
 }
+
+TEST_CASE("incident::record_probes: a preprod outage opens a minor incident, whatever the site's criticality") {
+  MemoryJournal journal("tma <tma@tma.invalid>", utc("2026-11-30T10:00:00Z"));
+  auto inventory = inventory_with_site(tma::inventory::Criticality::critical, 1);
+  Run run(journal, "health");
+  Probe probe{"shop", "preprod", false, "health", "https://pre.shop.example/: expected status 200, got 503"};
+  auto outcomes = incident::record_probes(journal, run, inventory, tma::core::TimeZone::utc(), {probe});
+  REQUIRE(outcomes);
+  REQUIRE(outcomes->size() == 1);
+  CHECK(outcomes->front().transition == Transition::opened);
+  REQUIRE(run.finish(0));
+  auto all = incidents(journal);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].env == "preprod");
+  CHECK(all[0].severity == tma::inventory::Criticality::minor);
+}

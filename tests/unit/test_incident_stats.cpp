@@ -116,3 +116,14 @@ TEST_CASE("incident::month_stats for a Paris calendar month") {
     CHECK(with_sla.resolve_breached == 0);
   }
 }
+
+TEST_CASE("incident::period_stats: a preprod outage is an incident, not downtime") {
+  auto prod = outage("INC-1", Criticality::critical, "2026-03-10T10:00:00Z", "2026-03-10T11:00:00Z");
+  prod.env = "prod";
+  auto preprod = outage("INC-2", Criticality::minor, "2026-03-11T10:00:00Z", "2026-03-11T15:00:00Z");
+  preprod.env = "preprod";
+  auto zone = tma::core::TimeZone::utc();
+  auto stats = incident::month_stats({prod, preprod}, "acme", inventory(), zone, 2026, 3, utc("2026-04-02T00:00:00Z"));
+  CHECK(stats.total == 2);
+  CHECK(stats.downtime == Seconds(3600));
+}

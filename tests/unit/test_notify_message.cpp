@@ -184,3 +184,14 @@ TEST_CASE("notify::build_email: MIME alternative, encoded subject, no header inj
     CHECK(notify::build_email("a@b.example", {}, message, date).error().message == "email: no recipients");
   }
 }
+
+TEST_CASE("notify::route keeps preprod incidents internal, whatever their severity") {
+  auto inv = inventory();
+  std::vector<std::string> problems;
+  auto preprod = sample_incident();
+  preprod.env = "preprod";
+  auto deliveries = notify::route(inv, {"incident.opened", "e-1", preprod}, problems);
+  REQUIRE(deliveries.size() == 1);
+  CHECK(deliveries[0].channel == "team");
+  CHECK_FALSE(deliveries[0].client_facing);
+}
