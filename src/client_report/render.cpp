@@ -25,15 +25,6 @@ nlohmann::json optional_time(const std::optional<SysSeconds>& t) {
   return t ? nlohmann::json(core::format_rfc3339_utc(*t)) : nlohmann::json(nullptr);
 }
 
-std::string_view severity_name(inventory::Criticality c) {
-  switch (c) {
-  case inventory::Criticality::critical: return "critical";
-  case inventory::Criticality::major: return "major";
-  case inventory::Criticality::minor: return "minor";
-  }
-  return "major";
-}
-
 nlohmann::json sla_json(const std::optional<incident::SlaStatus>& s) {
   return s ? nlohmann::json(std::string(incident::to_string(*s))) : nlohmann::json(nullptr);
 }
@@ -111,7 +102,7 @@ nlohmann::json to_json(const ClientReport& r) {
   }
   auto incidents = nlohmann::json::array();
   for (const auto& i : r.incidents) {
-    incidents.push_back({{"id", i.id}, {"site", i.site}, {"severity", std::string(severity_name(i.severity))},
+    incidents.push_back({{"id", i.id}, {"site", i.site}, {"severity", std::string(inventory::to_string(i.severity))},
                          {"title", i.title}, {"opened_at", core::format_rfc3339_utc(i.opened)},
                          {"first_response_at", optional_time(i.first_response)}, {"resolved_at", optional_time(i.resolved)},
                          {"respond_sla", sla_json(i.respond_sla)}, {"resolve_sla", sla_json(i.resolve_sla)}});
