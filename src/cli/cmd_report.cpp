@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/hours_support.hpp"
 #include "cli/report_pdf.hpp"
+#include "cli/report_send.hpp"
 
 namespace tma::cli {
 namespace {
@@ -32,6 +33,8 @@ struct ReportOptions {
   std::optional<std::string> out;
   std::optional<std::string> lang;
   int jobs = 4;
+  bool send = false;
+  bool resend = false;
 };
 
 std::string extension_of(const std::string& format) {
@@ -83,51 +86,55 @@ void write_file(const fs::path& path, const std::string& content) {
   if (ec) throw core::TmaError(core::exit_code::site_failed, fmt::format("cannot write {}: {}", path.string(), ec.message()));
 }
 
-// One client's report, written to `out` (`-`: stdout). Returns the path written.
-std::string make_report(Context& context, const journal::Journal& journal, const inventory::Client& client,
-                        const ReportOptions& o, const Resolved& period, const core::TimeZone& zone) {
+// A client's document in `format` (html, markdown or json; pdf is printed from the html).
+std::string render_document(const inventory::Inventory& inventory, const client_report::ClientReport& report,
+                            const std::string& format, const core::TimeZone& zone) {
+  if (format == "json") {
+    return report::json_text(report::envelope(client_report::k_report_schema, client_report::to_json(report)));
+  }
+  client_report::Branding branding;
+  const auto& agency = inventory.agency;
+  branding.agency_name = agency.name;
+  branding.accent = agency.report.accent;
+  branding.closing = report.lang == inventory::Lang::fr ? agency.report.closing_fr : agency.report.closing_en;
+  if (!agency.report.logo.empty()) {
+    auto logo = client_report::logo_data_uri((fs::path(inventory.directory) / agency.report.logo).string());
+    if (!logo) throw core::ConfigError(logo.error().message);
+    branding.logo_data_uri = *logo;
+  }
+  auto kind = format == "markdown" ? client_report::DocumentFormat::markdown : client_report::DocumentFormat::html;
+  auto text = client_report::render_template(template_for(inventory, kind), client_report::view_of(report, branding, zone), kind);
+  if (!text) throw core::ConfigError(text.error().message);
+  return std::move(*text);
+}
+
+// One client's report, written to `--out` (`-`: stdout) or its default path. Returns what --send needs.
+ReportMail make_report(Context& context, const journal::Journal& journal, const inventory::Client& client,
+                       const ReportOptions& o, const Resolved& period, const core::TimeZone& zone) {
   const auto& inventory = context.inventory();
   auto lang = o.lang ? (*o.lang == "fr" ? inventory::Lang::fr : inventory::Lang::en) : client.lang;
   auto inputs = client_report::gather(journal, inventory, client, period.period, period.kind, zone, lang);
   if (!inputs) throw core::TmaError(core::exit_code::site_failed, "journal: " + inputs.error().message);
-  auto report = client_report::build(*inputs);
-
-  std::string content;
-  if (o.format == "json") {
-    content = report::json_text(report::envelope(client_report::k_report_schema, client_report::to_json(report)));
-  } else {
-    client_report::Branding branding;
-    const auto& agency = inventory.agency;
-    branding.agency_name = agency.name;
-    branding.accent = agency.report.accent;
-    branding.closing = lang == inventory::Lang::fr ? agency.report.closing_fr : agency.report.closing_en;
-    if (!agency.report.logo.empty()) {
-      auto logo = client_report::logo_data_uri((fs::path(inventory.directory) / agency.report.logo).string());
-      if (!logo) throw core::ConfigError(logo.error().message);
-      branding.logo_data_uri = *logo;
-    }
-    auto format = o.format == "markdown" ? client_report::DocumentFormat::markdown : client_report::DocumentFormat::html;
-    auto text = client_report::render_template(template_for(inventory, format),
-                                               client_report::view_of(report, branding, zone), format);
-    if (!text) throw core::ConfigError(text.error().message);
-    content = std::move(*text);
+  ReportMail mail;
+  mail.client = &client;
+  mail.report = client_report::build(*inputs);
+  auto content = render_document(inventory, mail.report, o.format == "pdf" ? "html" : o.format, zone);
+  if (o.send) {
+    mail.html = o.format == "html" || o.format == "pdf" ? content : render_document(inventory, mail.report, "html", zone);
+    mail.markdown = o.format == "markdown" ? content : render_document(inventory, mail.report, "markdown", zone);
   }
-
-  std::string target = o.out ? *o.out
-                             : (fs::path(inventory.directory) / "reports" /
-                                fmt::format("{}-{}.{}", client.id, period.period.label, extension_of(o.format)))
-                                   .string();
+  mail.file = o.out ? *o.out
+                    : (fs::path(inventory.directory) / "reports" /
+                       fmt::format("{}-{}.{}", client.id, period.period.label, extension_of(o.format)))
+                          .string();
   if (o.format == "pdf") {
-    if (target == "-") throw core::UsageError("--format pdf writes a file: give --out FILE");
-    print_html_to_pdf(content, target);
-    return target;
-  }
-  if (target == "-") {
+    print_html_to_pdf(content, mail.file);
+  } else if (mail.file == "-") {
     report::print(content);
-    return target;
+  } else {
+    write_file(mail.file, content);
   }
-  write_file(target, content);
-  return target;
+  return mail;
 }
 
 void run_report(Context& context, const ReportOptions& o) {
@@ -144,18 +151,22 @@ void run_report(Context& context, const ReportOptions& o) {
   if (clients.empty()) throw core::UsageError("name a client (--client NAME) or ask for every client (--all)");
   if (clients.size() > 1 && o.out) throw core::UsageError("--out names one file: use it with one --client");
   if (o.format == "pdf") require_pdf_printer();
+  if (o.format == "pdf" && o.out == "-") throw core::UsageError("--format pdf writes a file: give --out FILE");
+  if (o.send && o.out == "-") throw core::UsageError("--send attaches the file it writes: --out - writes none");
+  if (o.send) require_email_channel(inventory);
 
   auto zone = agency_zone(context);
-  auto journal = open_journal(context);
-  auto period = resolve(o, zone, journal->now());
+  auto& journal = context.journal();
+  auto period = resolve(o, zone, journal.now());
 
   std::mutex mutex;
-  std::vector<std::string> written(clients.size()), failures(clients.size());
+  std::vector<ReportMail> written(clients.size());
+  std::vector<std::string> failures(clients.size());
   run::for_each_parallel(
       clients.size(), o.jobs,
       [&](std::size_t i, bool) {
         try {
-          written[i] = make_report(context, *journal, *clients[i], o, period, zone);
+          written[i] = make_report(context, journal, *clients[i], o, period, zone);
         } catch (const std::exception& e) {
           // One client's failure is a value: the other reports are still written.
           std::lock_guard lock(mutex);
@@ -163,14 +174,17 @@ void run_report(Context& context, const ReportOptions& o) {
         }
       },
       [] { return false; });
+  std::vector<ReportMail> made;
   for (std::size_t i = 0; i < clients.size(); ++i) {
     if (!failures[i].empty()) {
       report::eprint(fmt::format("tma: report of {}: {}\n", clients[i]->id, failures[i]));
       context.exit_code |= core::exit_code::site_failed;
-    } else if (written[i] != "-") {
-      report::print(written[i] + "\n");
+    } else {
+      if (written[i].file != "-") report::print(written[i].file + "\n");
+      made.push_back(std::move(written[i]));
     }
   }
+  if (o.send) context.exit_code |= send_reports(context, made, o.resend);
 }
 
 } // namespace
@@ -192,6 +206,8 @@ void setup_report(CLI::App& app, Context& context) {
       ->type_name("FILE");
   cmd->add_option("--lang", o->lang, "Language, instead of the client's `lang`")->check(CLI::IsMember({"fr", "en"}))->type_name("LANG");
   cmd->add_option("--jobs,-j", o->jobs, "Reports written at once with --all")->check(CLI::Range(1, 64))->default_str("4");
+  cmd->add_flag("--send", o->send, "Email each report to the client's contacts (once per client and period)");
+  cmd->add_flag("--resend", o->resend, "With --send: send again a report already sent")->needs("--send");
   cmd->callback([&context, o] { run_report(context, *o); });
 }
 

@@ -123,6 +123,7 @@ const LabelTable& labels() {
       {"rec_overage", {"Les heures incluses ont été dépassées de {hours} ; un forfait plus large serait plus avantageux.",
                        "Included hours were exceeded by {hours}; a larger subscription may cost less."}},
       {"rec_none", {"Aucune action particulière à prévoir.", "No particular action needed."}},
+      {"mail_subject", {"{agency}Rapport de maintenance — {period} — {client}", "{agency}Maintenance report — {period} — {client}"}},
       {"generated", {"Rapport établi le {date} à partir du journal de maintenance.",
                      "Report prepared on {date} from the maintenance journal."}},
   };

@@ -239,6 +239,11 @@ json labels_view(Lang lang) {
 
 } // namespace
 
+std::string mail_subject(const ClientReport& r, const std::string& agency_name) {
+  auto agency = agency_name.empty() ? std::string() : agency_name + label(r.lang, "colon");
+  return fill(r.lang, "mail_subject", {{"agency", agency}, {"period", period_text(r)}, {"client", r.client_name}});
+}
+
 nlohmann::json view_of(const ClientReport& r, const Branding& branding, const core::TimeZone& zone) {
   json availability = {{"uptime_line", fill(r.lang, "uptime_line", {{"uptime", uptime_text(r.availability.uptime_percent, r.lang)}})}};
   if (r.availability.downtime.count() > 0) {

@@ -2,6 +2,7 @@
 #include <tma/transport/secret.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -102,6 +103,7 @@ core::Result<WebhookPayload> webhook_payload(const std::string& type, const Mess
   } else if (type == "webhook") {
     body = to_json(message);
     body.erase("html");
+    body.erase("attachment");
   } else {
     return tl::unexpected(config_error(fmt::format("unknown webhook type '{}'", type)));
   }
@@ -121,6 +123,22 @@ std::string address_of(const std::string& mailbox) {
     return mailbox.substr(open + 1, close - open - 1);
   }
   return mailbox;
+}
+
+// Attachment names and types go into MIME headers: an allow list keeps quotes and CR/LF out.
+static bool is_attachment_name(const std::string& name) {
+  return !name.empty() && name.size() <= 100 && name.front() != '.' &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+         });
+}
+
+static bool is_mime_type(const std::string& type) {
+  auto slash = type.find('/');
+  return slash != std::string::npos && slash > 0 && slash + 1 < type.size() && type.size() <= 100 &&
+         std::all_of(type.begin(), type.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '.' || c == '+' || c == '-';
+         });
 }
 
 core::Result<Email> build_email(const std::string& from, const std::vector<std::string>& to, const Message& message,
@@ -149,6 +167,17 @@ core::Result<Email> build_email(const std::string& from, const std::vector<std::
   d += fmt::format("Message-ID: <{}@tma.invalid>\r\n", message_id);
   d += fmt::format("{}: {}\r\n", k_event_header, message_id);
   d += "MIME-Version: 1.0\r\n";
+  // With an attachment: multipart/mixed holding the text/HTML alternative, then the file.
+  std::string mixed = "=_tma_mixed_" + base64(message.event_id).substr(0, 24) + "_=";
+  if (message.attachment) {
+    const auto& a = *message.attachment;
+    if (!is_attachment_name(a.name) || !is_mime_type(a.mime)) {
+      return tl::unexpected(config_error(fmt::format("email: attachment '{}' ({}) has a name or type outside "
+                                                     "[A-Za-z0-9._-] and type/subtype", header_value(a.name),
+                                                     header_value(a.mime))));
+    }
+    d += fmt::format("Content-Type: multipart/mixed; boundary=\"{}\"\r\n\r\n--{}\r\n", mixed, mixed);
+  }
   d += fmt::format("Content-Type: multipart/alternative; boundary=\"{}\"\r\n", boundary);
   d += "\r\n";
   d += fmt::format("--{}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", boundary);
@@ -156,6 +185,14 @@ core::Result<Email> build_email(const std::string& from, const std::vector<std::
   d += fmt::format("--{}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", boundary);
   d += wrapped_base64(message.html);
   d += fmt::format("--{}--\r\n", boundary);
+  if (message.attachment) {
+    const auto& a = *message.attachment;
+    d += fmt::format("--{}\r\nContent-Type: {}; name=\"{}\"\r\nContent-Disposition: attachment; filename=\"{}\"\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n",
+                     mixed, a.mime, a.name, a.name);
+    d += wrapped_base64(a.content);
+    d += fmt::format("--{}--\r\n", mixed);
+  }
   return email;
 }
 

@@ -63,6 +63,17 @@ core::Result<void> enqueue(journal::Run& run, const inventory::Inventory& invent
   return {};
 }
 
+core::Result<void> enqueue_message(journal::Run& run, const Delivery& delivery, const std::string& event_id,
+                                   const Message& message, const journal::Subject& subject) {
+  run.record(std::string(k_pending), subject,
+             {{"key", delivery.key(event_id)},
+              {"channel", delivery.channel},
+              {"to", delivery.recipients},
+              {"client_facing", delivery.client_facing},
+              {"message", to_json(message)}});
+  return run.flush();
+}
+
 core::Result<void> deliver(journal::Journal& journal, journal::Run& run, const inventory::Inventory& inventory,
                            Sender& sender, DeliveryReport& report) {
   journal::Filter filter;

@@ -3,10 +3,31 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 namespace tma::notify {
 
 namespace {
+
+std::string base64_encode(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(data.data()),
+                           static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(text.size() / 4 * 3 + 1, '\0');
+  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                           static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding as zero bytes: drop one per '='.
+  auto padding = static_cast<std::size_t>(std::count(text.end() - std::min<std::size_t>(2, text.size()), text.end(), '='));
+  out.resize(static_cast<std::size_t>(n) - padding);
+  return out;
+}
 
 using inventory::Lang;
 
@@ -140,10 +161,15 @@ Message compose(const Trigger& trigger, Lang lang, const std::string& agency) {
 }
 
 nlohmann::json to_json(const Message& m) {
-  return {{"event_id", m.event_id}, {"event_type", m.event_type}, {"severity", m.severity},
-          {"site", m.site},         {"client", m.client},         {"incident", m.incident},
-          {"lang", std::string(inventory::to_string(m.lang))},    {"subject", m.subject},
-          {"text", m.text},         {"html", m.html}};
+  nlohmann::json out = {{"event_id", m.event_id}, {"event_type", m.event_type}, {"severity", m.severity},
+                        {"site", m.site},         {"client", m.client},         {"incident", m.incident},
+                        {"lang", std::string(inventory::to_string(m.lang))},    {"subject", m.subject},
+                        {"text", m.text},         {"html", m.html}};
+  if (m.attachment) {
+    out["attachment"] = {{"name", m.attachment->name}, {"mime", m.attachment->mime},
+                         {"base64", base64_encode(m.attachment->content)}};
+  }
+  return out;
 }
 
 core::Result<Message> message_from_json(const nlohmann::json& json) {
@@ -160,6 +186,12 @@ core::Result<Message> message_from_json(const nlohmann::json& json) {
     m.subject = json.at("subject").get<std::string>();
     m.text = json.at("text").get<std::string>();
     m.html = json.value("html", "");
+    if (json.contains("attachment")) {
+      const auto& a = json.at("attachment");
+      auto content = base64_decode(a.at("base64").get<std::string>());
+      if (!content) return tl::unexpected(core::Error{core::ErrorKind::io, "notification: attachment is not base64"});
+      m.attachment = Attachment{a.at("name").get<std::string>(), a.at("mime").get<std::string>(), std::move(*content)};
+    }
   } catch (const nlohmann::json::exception& e) {
     return tl::unexpected(core::Error{core::ErrorKind::io, fmt::format("notification: bad message: {}", e.what())});
   }
@@ -203,8 +235,9 @@ std::vector<Delivery> route(const inventory::Inventory& inventory, const Trigger
     if (rule.min_severity && (!severity || severity_rank(*severity) < severity_rank(*rule.min_severity))) continue;
     for (const auto& target : rule.to) {
       if (target == "client") {
-        // Client-facing text counts prod only: an incident of preprod stays internal.
-        if (trigger.incident && trigger.incident->env != "prod") continue;
+        // Client-facing text counts prod only: an incident of preprod stays internal (one without an
+        // environment is about the site as a whole).
+        if (trigger.incident && !trigger.incident->env.empty() && trigger.incident->env != "prod") continue;
         if (client == nullptr || client->contacts.empty()) {
           problems.push_back(fmt::format("{}: client '{}' has no contacts to notify", trigger.event_id, client_id));
           continue;

@@ -15,6 +15,7 @@
 #include <tma/transport/http.hpp>
 
 #include "support/lab.hpp"
+#include "support/lab_smtp.hpp"
 #include "support/temp_dir.hpp"
 #include "support/paths.hpp"
 
@@ -22,50 +23,12 @@ using namespace std::chrono_literals;
 using tma::inventory::Criticality;
 using tma::journal::MemoryJournal;
 using tma::journal::Run;
+using tma::test::LabSmtp;
 namespace notify = tma::notify;
 namespace incident = tma::incident;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A real SMTP server (tests/lab/smtp_server.py) capturing messages as JSON lines.
-class LabSmtp {
-public:
-  LabSmtp(std::optional<tma::test::LabCa::Cert> tls, std::optional<std::pair<std::string, std::string>> auth) {
-    std::vector<std::string> argv{tma::test::lab_python(), std::string(TMA_LAB_DIR) + "/smtp_server.py", "--port-file",
-                                  m_dir.file("port"), "--messages", m_dir.file("messages.jsonl")};
-    if (tls) argv.insert(argv.end(), {"--cert", tls->cert, "--key", tls->key});
-    if (auth) argv.insert(argv.end(), {"--user", auth->first, "--password", auth->second});
-    m_process = tma::test::LabProcess(argv, m_dir.file("server.log"));
-    for (int i = 0; i < 200; ++i) {
-      auto text = read_text(m_dir.file("port"));
-      if (!text.empty() && text.back() == '\n') {
-        m_port = std::stoi(text);
-        return;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    throw std::runtime_error("lab smtp server did not start: " + read_text(m_dir.file("server.log")));
-  }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(m_port); }
-  std::vector<nlohmann::json> messages() const {
-    std::vector<nlohmann::json> out;
-    std::istringstream in(read_text(m_dir.file("messages.jsonl")));
-    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-    return out;
-  }
-
-private:
-  tma::test::TempDir m_dir;
-  int m_port = 0;
-  tma::test::LabProcess m_process;
-};
 
 std::string base64_decode(const std::string& text) {
   std::string clean;

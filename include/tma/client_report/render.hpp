@@ -31,6 +31,9 @@ struct Branding {
 /// The localised view the templates render: `l.*` labels, sections, rows, the SVG chart.
 nlohmann::json view_of(const ClientReport& report, const Branding& branding, const core::TimeZone& zone);
 
+/// The email subject of `report` in its language: `Agence : Rapport de maintenance — novembre 2026 — Lycée`.
+std::string mail_subject(const ClientReport& report, const std::string& agency_name);
+
 /// The template compiled into tma for `format` (html or markdown).
 const std::string& builtin_template(DocumentFormat format);
 

@@ -40,6 +40,11 @@ struct DeliveryReport {
 core::Result<void> enqueue(journal::Run& run, const inventory::Inventory& inventory,
                            const std::vector<Trigger>& triggers, DeliveryReport& report);
 
+/// Record `notify.pending` for one message composed by the caller (a client report) going to
+/// `delivery`, keyed by `event_id` (the caller's own event), then commit `run`.
+core::Result<void> enqueue_message(journal::Run& run, const Delivery& delivery, const std::string& event_id,
+                                   const Message& message, const journal::Subject& subject);
+
 /// Send every notification pending in `journal` (committed, not yet sent, within the retry
 /// horizon) through `sender`, oldest first, recording the outcome in `run`.
 core::Result<void> deliver(journal::Journal& journal, journal::Run& run, const inventory::Inventory& inventory,

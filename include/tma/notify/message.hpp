@@ -30,6 +30,13 @@ struct Trigger {
 /// The trigger for event `type` (`event_id`) of `incident`.
 Trigger incident_trigger(std::string type, std::string event_id, incident::Incident incident);
 
+/// A file sent with an email (a client report): kept in `notify.pending` as base64.
+struct Attachment {
+  std::string name;    ///< file name shown to the reader: `[A-Za-z0-9._-]`, at most 100 characters
+  std::string mime;    ///< `application/pdf`, `text/html`...
+  std::string content; ///< the bytes
+};
+
 /// A notification's content.
 struct Message {
   std::string event_id;
@@ -42,6 +49,7 @@ struct Message {
   std::string subject;    ///< one line, no CR/LF
   std::string text;       ///< plain text body
   std::string html;       ///< the same as HTML (escaped)
+  std::optional<Attachment> attachment; ///< email channels only; other channels ignore it
 };
 
 /// Compose the message for `trigger` in `lang`, signed with `agency` (the agency's name).
