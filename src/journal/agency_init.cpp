@@ -24,8 +24,7 @@ agency:
   currency: EUR
 
 defaults:                       # merged into every site unless the site says otherwise
-  ssh:
-    user: deploy                # the SSH user on your servers
+  ssh:                          # user and port: from a site's target, else from your ~/.ssh/config
     connect_timeout: 10s
 
 clients:

@@ -195,6 +195,26 @@ TEST_CASE("ssh.prefer_aes_gcm: on by default, off per site, a non-boolean is an 
   CHECK(errors[0].find("sites.www.ssh.prefer_aes_gcm") != std::string::npos);
 }
 
+TEST_CASE("ssh port and user stay unset unless the inventory writes them", "[unit][inventory]") {
+  // Unset, they are left to ~/.ssh/config (no -p/-l on ssh's command line).
+  std::string alias = k_minimal;
+  alias.replace(alias.find("deploy@web1:2222"), std::string("deploy@web1:2222").size(), "acme-prod");
+  auto plain = load_inventory_text(alias, "sites.yaml", tma::test::env_of({}));
+  REQUIRE(plain);
+  const auto& ssh = *plain->inventory.site("www")->environments[0].ssh;
+  CHECK(ssh.host == "acme-prod");
+  CHECK(ssh.port == std::nullopt);
+  CHECK(ssh.user.empty());
+  auto written = load_inventory_text("defaults:\n  ssh: {user: ops, port: 2200}\n" + alias, "sites.yaml",
+                                     tma::test::env_of({}));
+  REQUIRE(written);
+  CHECK(written->inventory.site("www")->environments[0].ssh->port == 2200);
+  CHECK(written->inventory.site("www")->environments[0].ssh->user == "ops");
+  auto target = load_inventory_text(k_minimal, "sites.yaml", tma::test::env_of({}));
+  REQUIRE(target);
+  CHECK(target->inventory.site("www")->environments[0].ssh->port == 2222);
+}
+
 TEST_CASE("backup.compress_on: auto by default, server or local, anything else an error", "[unit][inventory]") {
   auto plain = load_inventory_text(k_minimal, "sites.yaml", tma::test::env_of({}));
   REQUIRE(plain);

@@ -46,4 +46,6 @@ TEST_CASE("describe_transport", "[unit][report]") {
   env.ssh->user = "deploy";
   env.ssh->host = "web1";
   CHECK(describe_transport(env) == "deploy@web1:2222");
+  env.ssh->port.reset(); // left to ~/.ssh/config: no port shown
+  CHECK(describe_transport(env) == "deploy@web1");
 }
