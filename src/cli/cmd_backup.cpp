@@ -13,6 +13,7 @@
 
 #include "cli/backup_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 
 namespace tma::cli {
 
@@ -127,10 +128,16 @@ void run_backups(Context& context, const BackupCli& cli) {
     }
     if (outcomes.empty()) report::print("nothing to back up (no backup is due)\n");
   }
+  std::vector<FailureLine> failures;
+  for (const auto& o : outcomes) {
+    if (o.error) failures.push_back({o.site, o.env, o.error->message});
+  }
   int exit = bits;
   if (!locked.empty() && !other_failure) exit = core::exit_code::locked;
   else if (!locked.empty()) exit |= core::exit_code::site_failed;
+  // Every target locked: the error line of exit 75 already names them.
   if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
+  print_failures(failures);
   context.exit_code |= exit;
 }
 

@@ -13,6 +13,7 @@
 
 #include "cli/check_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 #include "cli/journal_access.hpp"
 
 namespace tma::cli {
@@ -126,6 +127,11 @@ void setup_check(CLI::App& app, Context& context) {
         report::print(check::render_table(report, context.colour()));
         break;
     }
+    std::vector<FailureLine> failures;
+    for (const auto& site : report.sites) {
+      if (site.error) failures.push_back({site.site, site.env, site.error->message});
+    }
+    print_failures(failures);
     context.exit_code |= bits;
   });
 }

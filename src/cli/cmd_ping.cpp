@@ -5,6 +5,7 @@
 #include <tma/transport/ssh_transport.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 
 namespace tma::cli {
 
@@ -46,6 +47,13 @@ void setup_ping(CLI::App& app, Context& context) {
       report::print(run::ping_table(results).render(context.colour()));
       report::print(summary.str() + "\n");
     }
+    std::vector<FailureLine> failures;
+    for (const auto& r : results) {
+      if ((r.status == run::Status::failed || r.status == run::Status::unreachable) && r.error) {
+        failures.push_back({r.site, r.env, r.error->message});
+      }
+    }
+    print_failures(failures);
     context.exit_code |= summary.exit_bits();
   });
 }
