@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -121,6 +123,22 @@ TEST_CASE("tma inventory check on the example", "[e2e]") {
   CHECK(doc["valid"] == true);
   CHECK(doc["sites"] == 5);
   CHECK(doc["warnings"].size() == 1);
+}
+
+TEST_CASE("tma init's starter inventory passes its own check without a warning", "[e2e]") {
+  tma::test::TempDir dir;
+  std::map<std::string, std::optional<std::string>> env{{"TMA_INVENTORY", std::nullopt},
+                                                        {"TMA_ACTOR", "Tester <tester@tma.invalid>"}};
+  auto init = run_tma({"init", dir.file("agency")}, env, dir.path().string());
+  REQUIRE(init.exit_code == 0);
+  auto r = run_tma({"inventory", "check"}, env, dir.file("agency"));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("ok: 1 client, 1 site, 1 environment, 0 warnings") != std::string::npos);
+  CHECK(r.out.find("warning:") == std::string::npos);
+  CHECK(r.err.find("warning") == std::string::npos);
+  auto json = nlohmann::json::parse(run_tma({"inventory", "check", "--format", "json"}, env, dir.file("agency")).out);
+  CHECK(json["warnings"].empty());
 }
 
 TEST_CASE("tma inventory check reports every error and exits 78", "[e2e]") {

@@ -172,7 +172,24 @@ TEST_CASE("warnings do not fail the load", "[unit][inventory]") {
   for (const auto& w : result->warnings) warnings.push_back(w.str());
   CHECK(warnings == std::vector<std::string>{
                         "sites.yaml:5:3: sites.www: no backup policy (set defaults.backup or backup:)",
-                        "sites.yaml:5:3: sites.www: no preprod environment: 'tma update' will need --skip-preprod"});
+                        "sites.yaml:5:3: sites.www: no preprod environment: 'tma update' will need --skip-preprod "
+                        "(say 'preprod: none' if on purpose)"});
+}
+
+TEST_CASE("preprod: none silences the no-preprod warning and nothing else", "[unit][inventory]") {
+  auto result = load_inventory_text(with_site_line("preprod: none"), "sites.yaml", tma::test::env_of({}));
+  REQUIRE(result);
+  std::vector<std::string> warnings;
+  for (const auto& w : result->warnings) warnings.push_back(w.str());
+  CHECK(warnings == std::vector<std::string>{"sites.yaml:5:3: sites.www: no backup policy (set defaults.backup or backup:)"});
+  // Any other value, or a preprod environment as well, is an error.
+  auto typo = errors_of(with_site_line("preprod: nope"));
+  REQUIRE(typo.size() == 1);
+  CHECK(typo[0].find("sites.www.preprod") != std::string::npos);
+  auto both = errors_of(k_minimal + "      preprod: {url: \"https://pre.example\", ssh: web1, path: /srv/pre}\n" +
+                        "    preprod: none\n");
+  REQUIRE(both.size() == 1);
+  CHECK(both[0] == "sites.yaml:11:14: sites.www.preprod: 'preprod: none' but the site has a 'preprod' environment");
 }
 
 TEST_CASE("a missing inventory file is a clear error", "[unit][inventory]") {
