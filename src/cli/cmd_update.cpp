@@ -174,6 +174,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
         report::envelope(1, {{"command", "update"}, {"dry_run", false}, {"applied", true}, {"sites", update::runs_to_json(runs)}}));
   } else {
     report::print(update::render_runs(runs, context.colour()));
+    report::print(update::recap_line(runs) + "\n");
   }
   std::vector<FailureLine> failures;
   for (const auto& r : runs) {
