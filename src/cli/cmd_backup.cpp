@@ -251,6 +251,8 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
   }
   if (format == report::Format::json) {
     report::print_json(report::envelope(1, {{"backups", json}}));
+  } else if (format == report::Format::csv) {
+    report::print(table.csv());
   } else {
     report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
   }
@@ -306,7 +308,7 @@ void setup_backups(CLI::App& app, Context& context) {
   auto format = std::make_shared<report::Format>(report::Format::table);
   auto* cmd = app.add_subcommand("backups", "List stored backups: time, age, size, artifacts, kind");
   add_selection(*cmd, *selection);
-  add_format(*cmd, *format);
+  add_format(*cmd, *format, false, true);
   cmd->callback([&context, selection, format] { run_list(context, *selection, *format); });
 }
 

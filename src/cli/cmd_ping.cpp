@@ -19,7 +19,7 @@ void setup_ping(CLI::App& app, Context& context) {
   };
   auto options = std::make_shared<Options>();
   add_selection(*ping, options->selection);
-  add_format(*ping, options->format);
+  add_format(*ping, options->format, false, true);
   ping->add_option("--jobs,-j", options->jobs, "Targets pinged at once")->check(CLI::Range(1, 1024))->default_str("8");
   ping->add_option("--per-host", options->per_host, "Targets of one server pinged at once")
       ->check(CLI::Range(1, 64))
@@ -43,6 +43,8 @@ void setup_ping(CLI::App& app, Context& context) {
                                                std::chrono::steady_clock::now() - started));
     if (options->format == report::Format::json) {
       report::print_json(report::envelope(1, run::ping_json(results, summary)));
+    } else if (options->format == report::Format::csv) {
+      report::print(run::ping_table(results).csv());
     } else {
       report::print(run::ping_table(results).render(context.colour()));
       report::print(summary.str() + "\n");

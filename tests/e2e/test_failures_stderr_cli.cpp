@@ -2,6 +2,7 @@
 // failed or were unreachable, and stdout keeps the result alone (JSON stays parseable).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -98,6 +99,10 @@ TEST_CASE("failed and unreachable sites are named on stderr whatever the format"
     INFO(ping.out << ping.err);
     CHECK(nlohmann::json::parse(ping.out).is_object());
     CHECK(lines_starting(ping.err, "tma: broken prod: ").size() == 1);
+    auto csv = a.tma({"ping", "--site", "broken", "--format", "csv"});
+    INFO(csv.out << csv.err);
+    CHECK(csv.out.rfind("SITE,ENV,SSH,SYSTEM,PHP,HTTP,TIME,TLS,STATUS,NOTE\nbroken,prod,", 0) == 0);
+    CHECK(lines_starting(csv.err, "tma: broken prod: ").size() == 1);
     auto health = a.tma({"health", "--site", "broken", "--format", "json"});
     INFO(health.out << health.err);
     CHECK(health.exit_code == 4);
@@ -114,6 +119,17 @@ TEST_CASE("failed and unreachable sites are named on stderr whatever the format"
     CHECK(doc["backups"].size() == 2);
     CHECK(lines_starting(r.err, "tma: failing prod: ").size() == 1);
     CHECK(lines_starting(r.err, "tma: fine").empty());
+    // The listing commands' csv (docs/cli.md, "Output"): the stored backup, the journal's events.
+    auto backups = a.tma({"backups", "--site", "fine", "--format", "csv"});
+    INFO(backups.out << backups.err);
+    CHECK(backups.exit_code == 0);
+    CHECK(backups.out.rfind("site,env,backup,time (UTC),age,size,artifacts,kind\nfine,prod,", 0) == 0);
+    CHECK(std::count(backups.out.begin(), backups.out.end(), '\n') == 2);
+    auto journal = a.tma({"journal", "--type", "backup.*", "--format", "csv"});
+    INFO(journal.out << journal.err);
+    CHECK(journal.exit_code == 0);
+    CHECK(journal.out.rfind("AT (UTC),TYPE,SITE,ENV,CLIENT,ACTOR,DATA\n", 0) == 0);
+    CHECK(journal.out.find(",fine,prod,a,Tester <tester@tma.invalid>,") != std::string::npos);
   }
   SECTION("update: a site that cannot be planned") {
     auto r = a.tma({"update", "--site", "broken", "--skip-preprod", "--dry-run", "--format", "json"});
