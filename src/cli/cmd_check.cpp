@@ -54,7 +54,7 @@ void setup_check(CLI::App& app, Context& context) {
   };
   auto options = std::make_shared<Options>();
   add_selection(*cmd, options->selection);
-  add_format(*cmd, options->format, true);
+  add_format(*cmd, options->format, true, true);
   cmd->add_flag("--security-only", options->security_only, "Show only security findings");
   cmd->add_option("--fail-on", options->fail_on, "Findings that make the exit code 1")
       ->check(CLI::IsMember({"security", "any", "never"}))
@@ -122,6 +122,9 @@ void setup_check(CLI::App& app, Context& context) {
         break;
       case report::Format::markdown:
         report::print(check::render_markdown(report));
+        break;
+      case report::Format::csv:
+        report::print(check::findings_table(report).csv());
         break;
       default:
         report::print(check::render_table(report, context.colour()));

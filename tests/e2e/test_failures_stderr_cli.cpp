@@ -89,10 +89,17 @@ TEST_CASE("failed and unreachable sites are named on stderr whatever the format"
     CHECK(lines_starting(r.err, "tma: fine").empty());
     CHECK(r.out.find("tma: broken") == std::string::npos);
   }
-  SECTION("check as a table: the same line on stderr") {
+  SECTION("check as a table or csv: the same line on stderr") {
     auto r = a.tma({"check"});
     INFO(r.out << r.err);
     CHECK(lines_starting(r.err, "tma: broken prod: ").size() == 1);
+    auto csv = a.tma({"check", "--format", "csv"});
+    INFO(csv.out << csv.err);
+    CHECK((csv.exit_code & 4) != 0);
+    CHECK(csv.out.rfind("SITE,ENV,STATUS,SEVERITY,KIND,NAME,INSTALLED,LATEST,FIXED IN,DETAILS\n", 0) == 0);
+    CHECK(csv.out.find("\nbroken,prod,unreachable,,,,,,,") != std::string::npos);
+    CHECK(csv.out.find("\nfailing,prod,skipped,,,,,,,\n") != std::string::npos);
+    CHECK(lines_starting(csv.err, "tma: broken prod: ").size() == 1);
   }
   SECTION("ping and health") {
     auto ping = a.tma({"ping", "--site", "broken", "--format", "json"});
