@@ -106,6 +106,22 @@ std::string finding_details(const Finding& f) {
   return core::join(parts, "; ");
 }
 
+report::Table findings_table(const CheckReport& report) {
+  report::Table table({"SITE", "ENV", "STATUS", "SEVERITY", "KIND", "NAME", "INSTALLED", "LATEST", "FIXED IN", "DETAILS"});
+  for (const auto& s : report.sites) {
+    auto status = std::string(to_string(site_status(s)));
+    if (s.findings.empty()) {
+      table.add_row({s.site, s.env, status, "", "", "", "", "", "", s.error ? s.error->message : std::string()});
+      continue;
+    }
+    for (const auto& f : s.findings) {
+      table.add_row({s.site, s.env, status, std::string(to_string(f.severity)), std::string(cms::to_string(f.kind)), f.name,
+                     f.installed, f.latest, f.fixed_in, finding_details(f)});
+    }
+  }
+  return table;
+}
+
 std::string render_table(const CheckReport& report, bool colour) {
   std::string out;
   for (const auto& s : report.sites) {

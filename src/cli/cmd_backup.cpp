@@ -13,6 +13,7 @@
 
 #include "cli/backup_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 
 namespace tma::cli {
 
@@ -127,10 +128,16 @@ void run_backups(Context& context, const BackupCli& cli) {
     }
     if (outcomes.empty()) report::print("nothing to back up (no backup is due)\n");
   }
+  std::vector<FailureLine> failures;
+  for (const auto& o : outcomes) {
+    if (o.error) failures.push_back({o.site, o.env, o.error->message});
+  }
   int exit = bits;
   if (!locked.empty() && !other_failure) exit = core::exit_code::locked;
   else if (!locked.empty()) exit |= core::exit_code::site_failed;
+  // Every target locked: the error line of exit 75 already names them.
   if (exit == core::exit_code::locked) throw core::LockedError(core::join(locked, "\n"));
+  print_failures(failures);
   context.exit_code |= exit;
 }
 
@@ -244,6 +251,8 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
   }
   if (format == report::Format::json) {
     report::print_json(report::envelope(1, {{"backups", json}}));
+  } else if (format == report::Format::csv) {
+    report::print(table.csv());
   } else {
     report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
   }
@@ -299,7 +308,7 @@ void setup_backups(CLI::App& app, Context& context) {
   auto format = std::make_shared<report::Format>(report::Format::table);
   auto* cmd = app.add_subcommand("backups", "List stored backups: time, age, size, artifacts, kind");
   add_selection(*cmd, *selection);
-  add_format(*cmd, *format);
+  add_format(*cmd, *format, false, true);
   cmd->callback([&context, selection, format] { run_list(context, *selection, *format); });
 }
 

@@ -13,6 +13,7 @@
 
 #include "cli/check_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 #include "cli/journal_access.hpp"
 
 namespace tma::cli {
@@ -53,7 +54,7 @@ void setup_check(CLI::App& app, Context& context) {
   };
   auto options = std::make_shared<Options>();
   add_selection(*cmd, options->selection);
-  add_format(*cmd, options->format, true);
+  add_format(*cmd, options->format, true, true);
   cmd->add_flag("--security-only", options->security_only, "Show only security findings");
   cmd->add_option("--fail-on", options->fail_on, "Findings that make the exit code 1")
       ->check(CLI::IsMember({"security", "any", "never"}))
@@ -122,10 +123,18 @@ void setup_check(CLI::App& app, Context& context) {
       case report::Format::markdown:
         report::print(check::render_markdown(report));
         break;
+      case report::Format::csv:
+        report::print(check::findings_table(report).csv());
+        break;
       default:
         report::print(check::render_table(report, context.colour()));
         break;
     }
+    std::vector<FailureLine> failures;
+    for (const auto& site : report.sites) {
+      if (site.error) failures.push_back({site.site, site.env, site.error->message});
+    }
+    print_failures(failures);
     context.exit_code |= bits;
   });
 }

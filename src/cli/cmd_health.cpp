@@ -5,12 +5,14 @@
 
 #include <tma/check/run_health.hpp>
 #include <tma/core/exit_code.hpp>
+#include <tma/core/text.hpp>
 #include <tma/incident/monitor.hpp>
 #include <tma/notify/dispatch.hpp>
 #include <tma/run/runner.hpp>
 
 #include "cli/check_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 #include "cli/journal_access.hpp"
 #include "cli/notify_support.hpp"
 
@@ -88,6 +90,15 @@ void setup_health(CLI::App& app, Context& context) {
     } else {
       report::print(check::render_health_table(results, context.colour()));
     }
+    // Unreachable URLs are health's failures (exit bit 4); a wrong status or text is a finding.
+    std::vector<FailureLine> failures;
+    for (const auto& r : results) {
+      if (!r.unreachable) continue;
+      std::vector<std::string> messages;
+      for (const auto& problem : r.problems) messages.push_back(problem.message);
+      failures.push_back({r.site, r.env, messages.empty() ? r.url + ": unreachable" : core::join(messages, "; ")});
+    }
+    print_failures(failures);
     context.exit_code |= check::health_exit_bits(results);
     if (options->record) record_monitoring(context, results);
   });

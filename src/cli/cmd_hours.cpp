@@ -133,6 +133,10 @@ void run_list(Context& context, const ListOptions& options) {
         k_hours_schema, {{"period", contract::period_json(period)}, {"entries", std::move(list)}, {"problems", loaded->problems}}));
     return;
   }
+  if (options.format == report::Format::csv) {
+    report::print(contract::entries_table(entries).csv());
+    return;
+  }
   report::print(fmt::format("time entries {}\n", period.label) + contract::render_entries_table(entries));
 }
 
@@ -194,7 +198,7 @@ void setup_hours(CLI::App& app, Context& context) {
   auto* list_cmd = hours->add_subcommand("list", "List time entries of a period");
   add_selection(*list_cmd, list->selection);
   add_period_options(*list_cmd, list->period, MonthRequired::no);
-  add_format(*list_cmd, list->format);
+  add_format(*list_cmd, list->format, false, true);
   list_cmd->callback([&context, list] { run_list(context, *list); });
 
   auto summary = std::make_shared<SummaryOptions>();

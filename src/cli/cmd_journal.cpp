@@ -94,6 +94,10 @@ void run_journal(Context& context, const JournalOptions& options) {
     return !limited();
   });
   if (!scanned) throw core::TmaError(core::exit_code::site_failed, scanned.error().message);
+  if (options.format == report::Format::csv) {
+    report::print(table.csv());
+    return;
+  }
   if (count == 0) {
     report::print("No journal events match.\n");
     return;
@@ -114,7 +118,7 @@ void setup_journal(CLI::App& app, Context& context) {
   cmd->add_option("--until", options->until, "Only events before (same forms as --since)")->type_name("WHEN");
   cmd->add_option("--type", options->types, "Event type, or prefix like backup.* (repeatable)")->type_name("TYPE");
   cmd->add_option("--limit,-n", options->limit, "At most N events")->type_name("N")->check(CLI::PositiveNumber);
-  add_format(*cmd, options->format);
+  add_format(*cmd, options->format, false, true);
   cmd->callback([&context, options] { run_journal(context, *options); });
 }
 

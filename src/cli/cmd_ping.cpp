@@ -5,6 +5,7 @@
 #include <tma/transport/ssh_transport.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 
 namespace tma::cli {
 
@@ -18,7 +19,7 @@ void setup_ping(CLI::App& app, Context& context) {
   };
   auto options = std::make_shared<Options>();
   add_selection(*ping, options->selection);
-  add_format(*ping, options->format);
+  add_format(*ping, options->format, false, true);
   ping->add_option("--jobs,-j", options->jobs, "Targets pinged at once")->check(CLI::Range(1, 1024))->default_str("8");
   ping->add_option("--per-host", options->per_host, "Targets of one server pinged at once")
       ->check(CLI::Range(1, 64))
@@ -42,10 +43,19 @@ void setup_ping(CLI::App& app, Context& context) {
                                                std::chrono::steady_clock::now() - started));
     if (options->format == report::Format::json) {
       report::print_json(report::envelope(1, run::ping_json(results, summary)));
+    } else if (options->format == report::Format::csv) {
+      report::print(run::ping_table(results).csv());
     } else {
       report::print(run::ping_table(results).render(context.colour()));
       report::print(summary.str() + "\n");
     }
+    std::vector<FailureLine> failures;
+    for (const auto& r : results) {
+      if ((r.status == run::Status::failed || r.status == run::Status::unreachable) && r.error) {
+        failures.push_back({r.site, r.env, r.error->message});
+      }
+    }
+    print_failures(failures);
     context.exit_code |= summary.exit_bits();
   });
 }

@@ -10,7 +10,7 @@ void setup_sites(CLI::App& app, Context& context) {
   auto selection = std::make_shared<inventory::Selection>();
   auto format = std::make_shared<report::Format>(report::Format::table);
   add_selection(*sites, *selection);
-  add_format(*sites, *format);
+  add_format(*sites, *format, false, true);
   sites->callback([&context, selection, format] {
     auto chosen = selected_sites(context, *selection, inventory::EmptySelection::all_sites);
     if (selection->env) {
@@ -24,6 +24,9 @@ void setup_sites(CLI::App& app, Context& context) {
     context.print_warnings();
     if (*format == report::Format::json) {
       report::print_json(report::sites_json(chosen));
+    } else if (*format == report::Format::csv) {
+      // -v: one row per environment (the second table of the text output) instead of per site.
+      report::print(context.global.verbose > 0 ? report::environments_table(chosen).csv() : report::sites_table(chosen).csv());
     } else {
       report::print(report::sites_table(chosen).render(context.colour()));
       if (context.global.verbose > 0) report::print("\n" + report::environments_table(chosen).render(context.colour()));

@@ -20,6 +20,7 @@
 #include "cli/backup_support.hpp"
 #include "cli/check_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/failure_lines.hpp"
 #include "cli/journal_access.hpp"
 #include "cli/notify_support.hpp"
 
@@ -127,6 +128,11 @@ void run_update_command(Context& context, const UpdateCli& cli) {
     } else {
       report::print(update::render_plans(plans, context.colour()));
     }
+    std::vector<FailureLine> unplanned;
+    for (const auto& p : plans) {
+      if (p.error) unplanned.push_back({p.site, "", p.error->message});
+    }
+    print_failures(unplanned);
     if (plan_only) {
       if (!cli.dry_run) {
         report::eprint("tma update: stdin is not a terminal and --yes was not given: plan only, nothing changed "
@@ -168,8 +174,19 @@ void run_update_command(Context& context, const UpdateCli& cli) {
         report::envelope(1, {{"command", "update"}, {"dry_run", false}, {"applied", true}, {"sites", update::runs_to_json(runs)}}));
   } else {
     report::print(update::render_runs(runs, context.colour()));
+    report::print(update::recap_line(runs) + "\n");
   }
+  std::vector<FailureLine> failures;
+  for (const auto& r : runs) {
+    if (r.error) {
+      failures.push_back({r.site, "", r.error->message});
+    } else if (r.result && r.result->outcome == update::Outcome::failed) {
+      failures.push_back({r.site, "", r.result->error.empty() ? std::string("update failed") : r.result->error});
+    }
+  }
+  // Every site locked: the error line of exit 75 already names them.
   if (exit.all_locked()) throw core::LockedError(core::join(exit.locked, "\n"));
+  print_failures(failures);
   context.exit_code |= exit.code;
 }
 

@@ -82,10 +82,11 @@ void add_selection(CLI::App& command, inventory::Selection& selection) {
   command.add_option("--env,-e", selection.env, "Only this environment (prod, preprod, ...)")->type_name("ENV")->group("Selection");
 }
 
-void add_format(CLI::App& command, report::Format& format, bool markdown) {
+void add_format(CLI::App& command, report::Format& format, bool markdown, bool csv) {
   std::vector<std::pair<std::string, report::Format>> choices{{"table", report::Format::table},
                                                               {"json", report::Format::json}};
   if (markdown) choices.emplace_back("markdown", report::Format::markdown);
+  if (csv) choices.emplace_back("csv", report::Format::csv);
   std::vector<std::string> names;
   for (const auto& [name, value] : choices) names.push_back(name);
   auto text = core::join(names, "|");

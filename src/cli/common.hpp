@@ -59,8 +59,8 @@ private:
 /// Add --site, --client, --tag, --all, --env to `command`, filling `selection`.
 void add_selection(CLI::App& command, inventory::Selection& selection);
 
-/// Add `--format table|json` (plus markdown when `markdown` is true) to `command`.
-void add_format(CLI::App& command, report::Format& format, bool markdown = false);
+/// Add `--format table|json` (plus markdown when `markdown` is true, csv when `csv` is true) to `command`.
+void add_format(CLI::App& command, report::Format& format, bool markdown = false, bool csv = false);
 
 /// Resolve `selection` against the loaded inventory; throws UsageError on unknown names.
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,

@@ -209,14 +209,20 @@ nlohmann::json entry_json(const TimeEntry& entry) {
           {"actor", entry.actor}};
 }
 
-std::string render_entries_table(const std::vector<TimeEntry>& entries) {
+report::Table entries_table(const std::vector<TimeEntry>& entries) {
   report::Table table({"DATE", "CLIENT", "SITE", "TIME", "CATEGORY", "STATUS", "TICKET", "DESCRIPTION"});
+  for (const auto& e : entries) {
+    table.add_row({core::format_date(e.date), e.client, e.site.value_or("-"), format_hours(e.duration),
+                   std::string(to_string(e.category)), status_of(e), e.ticket.value_or("-"), e.description});
+  }
+  return table;
+}
+
+std::string render_entries_table(const std::vector<TimeEntry>& entries) {
+  auto table = entries_table(entries);
   Seconds billable{0}, non_billable{0}, automatic{0};
   for (const auto& e : entries) {
     auto status = status_of(e);
-    table.add_row({core::format_date(e.date), e.client, e.site.value_or("-"), format_hours(e.duration),
-                   std::string(to_string(e.category)), status, e.ticket.value_or("-"),
-                   e.description});
     core::add_to(status == "billable" ? billable : status == "automatic" ? automatic : non_billable, e.duration,
                  "the time listed");
   }

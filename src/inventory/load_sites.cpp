@@ -119,6 +119,9 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
     if (auto n = map.get("updates"); n.IsDefined()) read_update_policy(ctx, n, map.sub("updates"), site.updates);
     if (auto n = map.get("health"); n.IsDefined()) read_health_policy(ctx, n, map.sub("health"), site.health);
     if (auto v = map.strings("plugins")) site.plugins = *v;
+    // `preprod: none`: no preprod on purpose. It only silences the warning below; `tma update`
+    // still needs --skip-preprod for such a site, as for any site without preprod.
+    const bool no_preprod_on_purpose = map.choice("preprod", {"none"}).has_value();
     if (auto checks = map.get("checks"); checks.IsDefined()) {
       if (!checks.IsSequence()) ctx.error(checks, map.sub("checks"), "expected a list of checks");
       for (std::size_t i = 0; checks.IsSequence() && i < checks.size(); ++i) {
@@ -153,6 +156,9 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
         return std::make_pair(env_rank(a.name), a.name) < std::make_pair(env_rank(b.name), b.name);
       });
     }
+    if (no_preprod_on_purpose && site.env("preprod")) {
+      ctx.error(map.get("preprod"), map.sub("preprod"), "'preprod: none' but the site has a 'preprod' environment");
+    }
     map.finish();
 
     // Cross-checks that need the whole site.
@@ -178,8 +184,9 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
       ctx.error(map.get("backup"), map.sub("backup.commands"), "backup method custom needs commands");
     }
     if (!site.backup.configured) ctx.warn(entry.key_node, key, "no backup policy (set defaults.backup or backup:)");
-    if (site.cms != Cms::static_site && !site.env("preprod") && site.env("prod") && any_shell) {
-      ctx.warn(entry.key_node, key, "no preprod environment: 'tma update' will need --skip-preprod");
+    if (site.cms != Cms::static_site && !site.env("preprod") && site.env("prod") && any_shell && !no_preprod_on_purpose) {
+      ctx.warn(entry.key_node, key,
+               "no preprod environment: 'tma update' will need --skip-preprod (say 'preprod: none' if on purpose)");
     }
     out.push_back(std::move(site));
   }

@@ -24,9 +24,11 @@ agency:
   currency: EUR
 
 defaults:                       # merged into every site unless the site says otherwise
-  ssh:
-    user: deploy                # the SSH user on your servers
+  ssh:                          # user and port: from a site's target, else from your ~/.ssh/config
     connect_timeout: 10s
+  backup:                       # `tma backup --due` (from cron) takes one when due, into ./backups
+    schedule: "daily 02:30"
+    keep: {daily: 7, weekly: 4, monthly: 12}
 
 clients:
   example:                      # the client id used in commands (--client example)
@@ -43,6 +45,7 @@ sites:
   example-www:                  # the site name used in commands (--site example-www)
     client: example
     cms: wordpress              # wordpress | drupal | composer | static
+    preprod: none               # no preprod on purpose; or add one below: updates are tried there first
     environments:
       prod:
         url: https://www.example.com

@@ -10,6 +10,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <tma/core/csv.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/core/utf8.hpp>
 #include <tma/core/version.hpp>
@@ -96,6 +97,16 @@ std::string Table::render(bool colour) const {
   for (const auto& h : m_headers) header.emplace_back(h, Style::bold);
   emit(header);
   for (const auto& row : m_rows) emit(row);
+  return out;
+}
+
+std::string Table::csv() const {
+  std::string out = core::csv_record(m_headers);
+  for (const auto& row : m_rows) {
+    std::vector<std::string> fields;
+    for (const auto& cell : row) fields.push_back(cell.text);
+    out += core::csv_record(fields);
+  }
   return out;
 }
 

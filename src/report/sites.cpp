@@ -11,7 +11,8 @@ std::string describe_transport(const inventory::Environment& env) {
   if (!env.ssh) return "http only";
   const auto& ssh = *env.ssh;
   auto host = ssh.host.find(':') != std::string::npos ? "[" + ssh.host + "]" : ssh.host;
-  return fmt::format("{}{}:{}", ssh.user.empty() ? "" : ssh.user + "@", host, ssh.port);
+  auto who = (ssh.user.empty() ? "" : ssh.user + "@") + host;
+  return ssh.port ? fmt::format("{}:{}", who, *ssh.port) : who;
 }
 
 namespace {
@@ -59,7 +60,7 @@ nlohmann::json sites_json(const std::vector<const inventory::Site*>& sites) {
       if (env.local) e["transport"] = "local";
       else if (env.ssh) {
         e["transport"] = "ssh";
-        e["ssh"] = {{"user", env.ssh->user}, {"host", env.ssh->host}, {"port", env.ssh->port}};
+        e["ssh"] = {{"user", env.ssh->user}, {"host", env.ssh->host}, {"port", env.ssh->port ? nlohmann::json(*env.ssh->port) : nlohmann::json(nullptr)}};
       } else e["transport"] = "http";
       e["path"] = env.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(env.path);
       envs.push_back(e);

@@ -133,7 +133,7 @@ std::string url_host_key(std::string_view url) {
 
 std::string host_key(const inventory::Environment& env) {
   if (env.local) return "local";
-  if (env.ssh) return fmt::format("{}:{}", env.ssh->host, env.ssh->port);
+  if (env.ssh) return env.ssh->port ? fmt::format("{}:{}", env.ssh->host, *env.ssh->port) : env.ssh->host;
   return url_host_key(env.url);
 }
 

@@ -177,8 +177,12 @@ core::Result<std::vector<std::string>> ssh_base_argv(const inventory::SshTarget&
   // After `ssh.options`: ssh keeps the first value of an option, so a `Ciphers=` there wins.
   // `^` only moves AES-GCM to the head of OpenSSH's default set; the set itself is unchanged.
   if (target.prefer_aes_gcm && settings.hardware_aes) opt("Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com");
-  argv.emplace_back("-p");
-  argv.push_back(std::to_string(target.port));
+  // `-p`/`-l` only when the inventory wrote them: a command-line option beats ~/.ssh/config, and
+  // the user's Host block must keep deciding what the inventory leaves unsaid.
+  if (target.port) {
+    argv.emplace_back("-p");
+    argv.push_back(std::to_string(*target.port));
+  }
   if (!target.user.empty()) {
     argv.emplace_back("-l");
     argv.push_back(target.user);
@@ -256,10 +260,12 @@ SshTransport::SshTransport(inventory::SshTarget target, std::string path, Contro
 
 std::string SshTransport::describe() const {
   auto who = m_target.user.empty() ? m_target.host : m_target.user + "@" + m_target.host;
-  return fmt::format("ssh {}:{}", who, m_target.port);
+  return m_target.port ? fmt::format("ssh {}:{}", who, *m_target.port) : "ssh " + who;
 }
 
-std::string SshTransport::host_key() const { return fmt::format("{}:{}", m_target.host, m_target.port); }
+std::string SshTransport::host_key() const {
+  return m_target.port ? fmt::format("{}:{}", m_target.host, *m_target.port) : m_target.host;
+}
 
 CommandResult SshTransport::run(const Command& command) {
   auto multiplex = (m_masters && m_masters->control_path()) ? Multiplex::on : Multiplex::off;

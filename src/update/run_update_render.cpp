@@ -192,6 +192,31 @@ std::string render_runs(const std::vector<SiteRun>& runs, bool colour) {
   return out;
 }
 
+std::string recap_line(const std::vector<SiteRun>& runs) {
+  // Outcomes first (best to worst), then the sites the pipeline did not run.
+  const std::vector<std::string> order{"updated", "validated", "nothing to do", "rolled back", "restored",
+                                       "failed", "unreachable", "locked", "not run"};
+  std::map<std::string, int> counts;
+  for (const auto& r : runs) {
+    if (r.error) {
+      auto kind = r.error->kind;
+      counts[kind == core::ErrorKind::locked                                            ? "locked"
+             : kind == core::ErrorKind::unreachable || kind == core::ErrorKind::timeout ? "unreachable"
+                                                                                         : "failed"]++;
+    } else if (r.result) {
+      counts[std::string(to_string(r.result->outcome))]++;
+    } else {
+      counts["not run"]++;
+    }
+  }
+  std::vector<std::string> parts;
+  for (const auto& name : order) {
+    if (auto it = counts.find(name); it != counts.end()) parts.push_back(fmt::format("{} {}", it->second, name));
+  }
+  auto head = fmt::format("{} site{}", runs.size(), runs.size() == 1 ? "" : "s");
+  return parts.empty() ? head : fmt::format("{}: {}", head, fmt::join(parts, ", "));
+}
+
 nlohmann::json plans_to_json(const std::vector<SitePlan>& plans) {
   auto list = nlohmann::json::array();
   for (const auto& p : plans) {

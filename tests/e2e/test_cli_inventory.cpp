@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +69,7 @@ TEST_CASE("tma alone and tma help print help and mistakes get a suggestion", "[e
   auto option = run_tma({"-i", k_example, "update", "--dryrun"});
   CHECK(option.exit_code == 64);
   CHECK(option.err.find("tma update has no option '--dryrun' (did you mean '--dry-run'?)") != std::string::npos);
-  auto format = run_tma({"-i", k_example, "sites", "--format", "csv"});
+  auto format = run_tma({"-i", k_example, "health", "--format", "csv"});
   CHECK(format.exit_code == 64);
   CHECK(format.err.find("'csv' is not a format of this command (it has table, json)") != std::string::npos);
   CHECK(format.err.find("Check csv value") == std::string::npos);
@@ -123,6 +125,22 @@ TEST_CASE("tma inventory check on the example", "[e2e]") {
   CHECK(doc["warnings"].size() == 1);
 }
 
+TEST_CASE("tma init's starter inventory passes its own check without a warning", "[e2e]") {
+  tma::test::TempDir dir;
+  std::map<std::string, std::optional<std::string>> env{{"TMA_INVENTORY", std::nullopt},
+                                                        {"TMA_ACTOR", "Tester <tester@tma.invalid>"}};
+  auto init = run_tma({"init", dir.file("agency")}, env, dir.path().string());
+  REQUIRE(init.exit_code == 0);
+  auto r = run_tma({"inventory", "check"}, env, dir.file("agency"));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("ok: 1 client, 1 site, 1 environment, 0 warnings") != std::string::npos);
+  CHECK(r.out.find("warning:") == std::string::npos);
+  CHECK(r.err.find("warning") == std::string::npos);
+  auto json = nlohmann::json::parse(run_tma({"inventory", "check", "--format", "json"}, env, dir.file("agency")).out);
+  CHECK(json["warnings"].empty());
+}
+
 TEST_CASE("tma inventory check reports every error and exits 78", "[e2e]") {
   tma::test::TempDir dir;
   auto path = dir.write("sites.yaml", "clients:\n  acme:\n    contract: {model: on_demand, rate: 90}\nsites:\n"
@@ -160,6 +178,18 @@ TEST_CASE("tma sites lists sites as a table and as JSON", "[e2e]") {
 
   auto verbose = run_tma({"sites", "-v", "-i", k_example, "--site", "acme-www"});
   CHECK(verbose.out.find("acme-www  preprod  deploy@web1.acme.example:2222") != std::string::npos);
+}
+
+TEST_CASE("tma sites --format csv: a header then one record per site", "[e2e]") {
+  auto r = run_tma({"sites", "-i", k_example, "--client", "acme", "--format", "csv"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "SITE,CLIENT,CMS,ENVS,TAGS,BACKUP,UPDATES\n"
+                 "acme-blog,acme,wordpress,prod,blog,daily 02:30 (ssh),weekly mon 09:00\n"
+                 "acme-www,acme,wordpress,\"prod,preprod\",\"woocommerce,critical-path\",daily 02:30 (ssh),weekly mon 09:00\n");
+  auto envs = run_tma({"sites", "-v", "-i", k_example, "--site", "acme-www", "--format", "csv"});
+  CHECK(envs.exit_code == 0);
+  CHECK(envs.out.find("acme-www,prod,") != std::string::npos);
 }
 
 TEST_CASE("tma sites selection errors suggest names", "[e2e]") {

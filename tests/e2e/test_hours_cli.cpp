@@ -101,6 +101,17 @@ TEST_CASE("tma hours log, list and summary end to end", "[e2e]") {
     REQUIRE(by_site["entries"].size() == 1);
     CHECK(by_site["entries"][0]["description"] == "menu");
   }
+  SECTION("list as csv: RFC 4180 quoting of a comma and quotes") {
+    log({"--site", "bistro-site", "20m", "menu, \"header\" fix", "--date", "2026-11-06"});
+    auto csv = agency.tma({"hours", "list", "--site", "bistro-site", "--month", "2026-11", "--format", "csv"});
+    INFO(csv.err);
+    REQUIRE(csv.exit_code == 0);
+    CHECK(csv.out.rfind("DATE,CLIENT,SITE,TIME,CATEGORY,STATUS,TICKET,DESCRIPTION\n", 0) == 0);
+    INFO(csv.out);
+    CHECK(csv.out.find("2026-11-06,bistro,bistro-site,0h20,support,billable,-,\"menu, \"\"header\"\" fix\"\n") !=
+          std::string::npos);
+    CHECK(csv.out.find("entries:") == std::string::npos); // rows only, no total line
+  }
   SECTION("summary, table") {
     auto summary = agency.tma({"hours", "summary", "--month", "2026-11"});
     INFO(summary.err);

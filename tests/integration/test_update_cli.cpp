@@ -110,6 +110,8 @@ TEST_CASE("tma update: preprod then prod with exactly the planned versions", "[i
     CHECK_FALSE(UpdateLab::locked(root));
   }
   CHECK(r.out.find("acme: updated") != std::string::npos);
+  CHECK(r.out.ends_with("\n1 site: 1 updated\n")); // the closing recap line
+  CHECK(r.err.find("tma: acme") == std::string::npos); // no failure line on stderr
   // Journal: each stage, the backup, the time entry.
   auto events = lab.events("update.");
   CHECK(count_type(events, "update.install", "preprod") == 4);

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
 
 #include <tma/check/evaluate.hpp>
 #include <tma/check/render.hpp>
@@ -201,4 +202,22 @@ TEST_CASE("check::keep_security_only drops other findings") {
   }
   CHECK(report.sites[0].components.size() == 5);
   CHECK(exit_bits(report.sites, FailOn::any) == 7);
+}
+
+TEST_CASE("check::findings_table: one csv record per finding and one per site without findings") {
+  auto report = sample_report(FailOn::security, true);
+  auto csv = findings_table(report).csv();
+  CHECK(csv.rfind("SITE,ENV,STATUS,SEVERITY,KIND,NAME,INSTALLED,LATEST,FIXED IN,DETAILS\n", 0) == 0);
+  std::size_t findings = 0;
+  for (const auto& s : report.sites) findings += s.findings.size();
+  REQUIRE(findings > 0);
+  // Each site's findings, plus brochure, down and garbage (no findings): one record each, one line each.
+  CHECK(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) == 1 + findings + 3);
+  CHECK(csv.find("\nbrochure,prod,skipped,,,,,,,\n") != std::string::npos);
+  CHECK(csv.find("\ndown,prod,unreachable,,,,,,,ssh: connect to host 127.0.0.1 port 1: Connection refused\n") !=
+        std::string::npos);
+  // The error's quotes are doubled inside a quoted field.
+  CHECK(csv.find("\ngarbage,prod,failed,,,,,,,\"wp plugin list --format=json: no JSON in output: \"\"<b>Fatal</b> & "
+                 "\"\"x\"\"\"\"\"\n") != std::string::npos);
+  CHECK(csv.find("\nacme-www,prod,findings,security,") != std::string::npos);
 }

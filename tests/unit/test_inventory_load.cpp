@@ -172,7 +172,24 @@ TEST_CASE("warnings do not fail the load", "[unit][inventory]") {
   for (const auto& w : result->warnings) warnings.push_back(w.str());
   CHECK(warnings == std::vector<std::string>{
                         "sites.yaml:5:3: sites.www: no backup policy (set defaults.backup or backup:)",
-                        "sites.yaml:5:3: sites.www: no preprod environment: 'tma update' will need --skip-preprod"});
+                        "sites.yaml:5:3: sites.www: no preprod environment: 'tma update' will need --skip-preprod "
+                        "(say 'preprod: none' if on purpose)"});
+}
+
+TEST_CASE("preprod: none silences the no-preprod warning and nothing else", "[unit][inventory]") {
+  auto result = load_inventory_text(with_site_line("preprod: none"), "sites.yaml", tma::test::env_of({}));
+  REQUIRE(result);
+  std::vector<std::string> warnings;
+  for (const auto& w : result->warnings) warnings.push_back(w.str());
+  CHECK(warnings == std::vector<std::string>{"sites.yaml:5:3: sites.www: no backup policy (set defaults.backup or backup:)"});
+  // Any other value, or a preprod environment as well, is an error.
+  auto typo = errors_of(with_site_line("preprod: nope"));
+  REQUIRE(typo.size() == 1);
+  CHECK(typo[0].find("sites.www.preprod") != std::string::npos);
+  auto both = errors_of(k_minimal + "      preprod: {url: \"https://pre.example\", ssh: web1, path: /srv/pre}\n" +
+                        "    preprod: none\n");
+  REQUIRE(both.size() == 1);
+  CHECK(both[0] == "sites.yaml:11:14: sites.www.preprod: 'preprod: none' but the site has a 'preprod' environment");
 }
 
 TEST_CASE("a missing inventory file is a clear error", "[unit][inventory]") {
@@ -193,6 +210,26 @@ TEST_CASE("ssh.prefer_aes_gcm: on by default, off per site, a non-boolean is an 
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].rfind("sites.yaml:10:", 0) == 0);
   CHECK(errors[0].find("sites.www.ssh.prefer_aes_gcm") != std::string::npos);
+}
+
+TEST_CASE("ssh port and user stay unset unless the inventory writes them", "[unit][inventory]") {
+  // Unset, they are left to ~/.ssh/config (no -p/-l on ssh's command line).
+  std::string alias = k_minimal;
+  alias.replace(alias.find("deploy@web1:2222"), std::string("deploy@web1:2222").size(), "acme-prod");
+  auto plain = load_inventory_text(alias, "sites.yaml", tma::test::env_of({}));
+  REQUIRE(plain);
+  const auto& ssh = *plain->inventory.site("www")->environments[0].ssh;
+  CHECK(ssh.host == "acme-prod");
+  CHECK(ssh.port == std::nullopt);
+  CHECK(ssh.user.empty());
+  auto written = load_inventory_text("defaults:\n  ssh: {user: ops, port: 2200}\n" + alias, "sites.yaml",
+                                     tma::test::env_of({}));
+  REQUIRE(written);
+  CHECK(written->inventory.site("www")->environments[0].ssh->port == 2200);
+  CHECK(written->inventory.site("www")->environments[0].ssh->user == "ops");
+  auto target = load_inventory_text(k_minimal, "sites.yaml", tma::test::env_of({}));
+  REQUIRE(target);
+  CHECK(target->inventory.site("www")->environments[0].ssh->port == 2222);
 }
 
 TEST_CASE("backup.compress_on: auto by default, server or local, anything else an error", "[unit][inventory]") {

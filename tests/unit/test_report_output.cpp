@@ -33,6 +33,13 @@ TEST_CASE("the JSON envelope", "[unit][report]") {
   CHECK(doc["sites"].is_array());
 }
 
+TEST_CASE("report::Table::csv: header then rows, cells as the table shows them", "[unit][report]") {
+  tma::report::Table table({"SITE", "NOTE"});
+  table.add_row({tma::report::Cell("www", tma::report::Style::good), "a, \"b\""});
+  table.add_row({"blog", "line1\nline2"}); // a table cell is one line: the newline is escaped first
+  CHECK(table.csv() == "SITE,NOTE\nwww,\"a, \"\"b\"\"\"\nblog,line1\\nline2\n");
+}
+
 TEST_CASE("describe_transport", "[unit][report]") {
   tma::inventory::Environment env;
   CHECK(describe_transport(env) == "http only");
@@ -46,4 +53,6 @@ TEST_CASE("describe_transport", "[unit][report]") {
   env.ssh->user = "deploy";
   env.ssh->host = "web1";
   CHECK(describe_transport(env) == "deploy@web1:2222");
+  env.ssh->port.reset(); // left to ~/.ssh/config: no port shown
+  CHECK(describe_transport(env) == "deploy@web1");
 }

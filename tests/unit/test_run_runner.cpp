@@ -190,6 +190,8 @@ TEST_CASE("run::host_key: the server of a target for the per-host limit") {
   env.ssh->host = "web1.example";
   env.ssh->port = 2222;
   CHECK(tma::run::host_key(env) == "web1.example:2222");
+  env.ssh->port.reset();
+  CHECK(tma::run::host_key(env) == "web1.example");
   env.local = true;
   CHECK(tma::run::host_key(env) == "local");
 }

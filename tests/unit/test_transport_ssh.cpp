@@ -3,6 +3,7 @@
 #include <tma/core/text.hpp>
 #include <tma/transport/ssh_transport.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "support/temp_dir.hpp"
@@ -86,6 +87,27 @@ TEST_CASE("transport::ssh_base_argv builds a bounded, verified call") {
     t.jump = "-J";
     CHECK_FALSE(ssh_base_argv(t, {}, std::nullopt, Multiplex::off));
   }
+}
+
+TEST_CASE("transport::ssh_base_argv passes -p and -l only when the inventory sets them") {
+  // A Host block of ~/.ssh/config keeps its Port and User: a command-line option would beat it.
+  SshTarget alias;
+  alias.host = "acme-prod";
+  auto argv = ssh_base_argv(alias, without_aes(), std::nullopt, Multiplex::off);
+  REQUIRE(argv);
+  CHECK(std::find(argv->begin(), argv->end(), "-p") == argv->end());
+  CHECK(std::find(argv->begin(), argv->end(), "-l") == argv->end());
+  CHECK(tma::core::join(*argv, " ").ends_with("-o ControlPath=none -- acme-prod"));
+  alias.port = 2200;
+  alias.user = "ops";
+  argv = ssh_base_argv(alias, without_aes(), std::nullopt, Multiplex::off);
+  REQUIRE(argv);
+  CHECK(tma::core::join(*argv, " ").ends_with("-o ControlPath=none -p 2200 -l ops -- acme-prod"));
+  alias.port = 22; // written in the inventory, even as ssh's default: passed
+  alias.user.clear();
+  argv = ssh_base_argv(alias, without_aes(), std::nullopt, Multiplex::off);
+  REQUIRE(argv);
+  CHECK(tma::core::join(*argv, " ").ends_with("-o ControlPath=none -p 22 -- acme-prod"));
 }
 
 TEST_CASE("transport::ssh_remote_script prints the marker then runs the quoted argv") {

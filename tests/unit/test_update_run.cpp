@@ -120,6 +120,27 @@ TEST_CASE("update exit bits: rejected or rolled back 1, failed 2, unreachable 4,
   CHECK(update::exit_bits(run) == core::exit_code::site_failed);
 }
 
+TEST_CASE("update recap line: counts per outcome in a fixed order and zeros left out", "[update]") {
+  CHECK(update::recap_line({}) == "0 sites");
+  auto with = [](update::Outcome outcome) {
+    update::SiteRun run;
+    run.result = update::SiteResult{};
+    run.result->outcome = outcome;
+    return run;
+  };
+  auto errored = [](core::ErrorKind kind) {
+    update::SiteRun run;
+    run.error = core::Error{kind, "..."};
+    return run;
+  };
+  CHECK(update::recap_line({with(update::Outcome::updated)}) == "1 site: 1 updated");
+  std::vector<update::SiteRun> runs{errored(core::ErrorKind::locked),      with(update::Outcome::failed),
+                                    with(update::Outcome::updated),        errored(core::ErrorKind::timeout),
+                                    with(update::Outcome::rolled_back),    with(update::Outcome::updated),
+                                    errored(core::ErrorKind::remote),      update::SiteRun{}};
+  CHECK(update::recap_line(runs) == "8 sites: 2 updated, 1 rolled back, 2 failed, 1 unreachable, 1 locked, 1 not run");
+}
+
 TEST_CASE("check_request refuses contradicting options and a missing preprod", "[update]") {
   inventory::Site site;
   site.name = "acme";

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <tma/check/finding.hpp>
+#include <tma/report/output.hpp>
 
 namespace tma::check {
 
@@ -28,6 +29,11 @@ void keep_security_only(std::vector<SiteCheck>& sites);
 /// One block per site (security findings first, highlighted with Style::bad), then a totals line and,
 /// when some site's security status is unknown, a line saying so. `colour` adds ANSI styles.
 std::string render_table(const CheckReport& report, bool colour);
+
+/// `tma check --format csv`: one row per finding (site, env, status, severity, kind, name,
+/// installed, latest, fixed in, details), and one row for a site without findings (its status; the
+/// error as details when it failed or was unreachable), so every site appears.
+report::Table findings_table(const CheckReport& report);
 
 /// The JSON document (without envelope fields): `command`, `fail_on`, `vulnerability_feed`, `summary`,
 /// `sites[]` with every component checked and the findings. Wrap with report::envelope(k_check_schema, ...)

@@ -10,6 +10,7 @@
 
 #include <tma/contract/accounting.hpp>
 #include <tma/contract/entry.hpp>
+#include <tma/report/output.hpp>
 
 namespace tma::contract {
 
@@ -23,6 +24,8 @@ nlohmann::json entry_json(const TimeEntry& entry);
 /// The entries table of `tma hours list`: date, client, site, duration, category, billing status
 /// (`billable`, `non-billable`, `automatic`), ticket, description; then a total line per status.
 std::string render_entries_table(const std::vector<TimeEntry>& entries);
+/// The rows of that table alone (`--format csv`).
+report::Table entries_table(const std::vector<TimeEntry>& entries);
 
 /// One client's summary as JSON (docs/contracts.md lists the fields per model); amounts in cents.
 nlohmann::json client_hours_json(const ClientHours& hours);

@@ -41,7 +41,7 @@ enum class Criticality { critical, major, minor };
 struct SshTarget {
   std::string user;           ///< may be empty: let ~/.ssh/config decide
   std::string host;
-  int port = 22;
+  std::optional<int> port;    ///< unset: let ~/.ssh/config decide (else ssh's 22)
   std::optional<std::string> identity_file;
   std::optional<std::string> known_hosts;
   HostKeyChecking host_key_checking = HostKeyChecking::yes;

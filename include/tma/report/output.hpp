@@ -11,7 +11,7 @@
 
 namespace tma::report {
 
-enum class Format { table, json, markdown };
+enum class Format { table, json, markdown, csv };
 
 enum class Colour { automatic, never };
 
@@ -33,6 +33,8 @@ public:
   std::size_t rows() const { return m_rows.size(); }
   /// Render with two spaces between columns; `colour` adds ANSI styles.
   std::string render(bool colour) const;
+  /// The header and rows as CSV (core::csv_record), cells as `render` shows them, without styles.
+  std::string csv() const;
 
 private:
   std::vector<std::string> m_headers;

@@ -113,6 +113,10 @@ core::Result<Plan> plan_from_validated(const std::string& site, const nlohmann::
 /// Rendering: per site the plan (plan-only path) or the result; JSON payloads; JUnit XML.
 std::string render_plans(const std::vector<SitePlan>& plans, bool colour);
 std::string render_runs(const std::vector<SiteRun>& runs, bool colour);
+/// The closing line of the apply path's table output, counts in a fixed order, zeros left out:
+/// `4 sites: 1 updated, 1 rolled back, 1 failed, 1 locked` (a site error of kind locked counts as
+/// locked, unreachable/timeout as unreachable, any other as failed; a site that never ran as not run).
+std::string recap_line(const std::vector<SiteRun>& runs);
 nlohmann::json plans_to_json(const std::vector<SitePlan>& plans);
 nlohmann::json runs_to_json(const std::vector<SiteRun>& runs);
 std::string render_junit(const std::vector<SiteRun>& runs);
