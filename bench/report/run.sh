@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Benchmark of `tma report` for a whole agency: 100 clients / 500 sites over a year of journal (the
+# hours benchmark's generator, bench/hours/generate.py: about one million events), side by side with
+# the obvious alternative in the same run: a shell loop running `tma report --client C` once per
+# client. Both write the same 100 JSON reports (checked equal after dropping `generated_at`), then the
+# HTML ones. Prints wall and CPU (user + system) time and peak RSS of each.
+#
+# usage: bench/report/run.sh TMA_BINARY [DIR]   (DIR defaults to /tmp/tma-hours-bench, shared with bench/hours)
+set -euo pipefail
+
+tma=$(realpath "$1")
+dir=${2:-/tmp/tma-hours-bench}
+here=$(cd "$(dirname "$0")" && pwd)
+month=2026-10
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -f "$dir/sites.yaml" ]; then
+  python3 "$here/../hours/generate.py" "$dir"
+fi
+cd "$dir"
+events=$(git log --format=%s refs/heads/tma-journal | wc -l)
+clients=$(grep -c '^  client-[0-9]*:$' sites.yaml)
+
+measure() { # label, then the command; prints "| label | wall / CPU s | peak MB |"
+  local label=$1
+  shift
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
+    cat "$work/err" >&2
+    return 1
+  }
+  read -r secs user sys kb <"$work/time"
+  printf '| %s | %.2f / %.2f | %.0f |\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
+    "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
+}
+
+loop() { # format outdir: one tma process per client, as a cron script without --all would do
+  local format=$1 out=$2 c
+  for c in $(grep -o '^  client-[0-9]*' sites.yaml); do
+    "$tma" -q report --client "$c" --month "$month" --format "$format" --out "$out/$c-$month.$format" >/dev/null
+  done
+}
+
+strip() { # the reports of a directory without their generation time, one line each
+  local f
+  for f in "$1"/*.json; do jq -cS 'del(.generated_at)' "$f"; done
+}
+
+echo "journal: $dir ($events daily commits), $clients clients, tma: $tma"
+echo "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print int($2/1024)}') MB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| command | wall / CPU (s) | peak RSS (MB) |"
+echo "|---|---:|---:|"
+"$tma" -q hours summary --month "$month" --format json >/dev/null # the event index is warm for both sides
+for format in json html; do
+  mkdir -p "$work/all-$format" "$work/loop-$format"
+  rm -rf reports
+  measure "\`tma report --all --month $month --format $format\` (one process, --jobs 4)" \
+    "$tma" -q report --all --month "$month" --format "$format" --jobs 4
+  mv reports/* "$work/all-$format/"
+  measure "\`tma report --all ... --jobs 1\`" "$tma" -q report --all --month "$month" --format "$format" --jobs 1
+  measure "shell loop: \`tma report --client C\` x $clients" loop "$format" "$work/loop-$format"
+done
+if ! diff <(strip "$work/all-json") <(strip "$work/loop-json") >/dev/null; then
+  echo "the --all and the loop reports DIFFER" >&2
+  exit 1
+fi
+echo
+echo "same $clients JSON reports from --all and from the loop; $(ls "$work/all-html" | wc -l) HTML files, $(du -sh "$work/all-html" | cut -f1)"
