@@ -34,12 +34,10 @@ measure() { # label, then the command; prints "| label | wall / CPU s | peak MB 
     "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
 }
 
-loop() { # format outdir: one tma process per client, as a cron script without --all would do
-  local format=$1 out=$2 c
-  for c in $(grep -o '^  client-[0-9]*' sites.yaml); do
-    "$tma" -q report --client "$c" --month "$month" --format "$format" --out "$out/$c-$month.$format" >/dev/null
-  done
-}
+# The alternative: one tma process per client, as a cron script without --all would run it.
+loop_script='for c in $(grep -o "^  client-[0-9]*" sites.yaml); do
+  "$0" -q report --client "$c" --month "$1" --format "$2" --out "$3/$c-$1.$2" >/dev/null || exit 1
+done'
 
 strip() { # the reports of a directory without their generation time, one line each
   local f
@@ -59,7 +57,7 @@ for format in json html; do
     "$tma" -q report --all --month "$month" --format "$format" --jobs 4
   mv reports/* "$work/all-$format/"
   measure "\`tma report --all ... --jobs 1\`" "$tma" -q report --all --month "$month" --format "$format" --jobs 1
-  measure "shell loop: \`tma report --client C\` x $clients" loop "$format" "$work/loop-$format"
+  measure "shell loop: \`tma report --client C\` x $clients" bash -c "$loop_script" "$tma" "$month" "$format" "$work/loop-$format"
 done
 if ! diff <(strip "$work/all-json") <(strip "$work/loop-json") >/dev/null; then
   echo "the --all and the loop reports DIFFER" >&2

@@ -109,15 +109,12 @@ std::string render_document(const inventory::Inventory& inventory, const client_
 }
 
 // One client's report, written to `--out` (`-`: stdout) or its default path. Returns what --send needs.
-ReportMail make_report(Context& context, const journal::Journal& journal, const inventory::Client& client,
+ReportMail make_report(const inventory::Inventory& inventory, const client_report::Inputs& inputs,
                        const ReportOptions& o, const Resolved& period, const core::TimeZone& zone) {
-  const auto& inventory = context.inventory();
-  auto lang = o.lang ? (*o.lang == "fr" ? inventory::Lang::fr : inventory::Lang::en) : client.lang;
-  auto inputs = client_report::gather(journal, inventory, client, period.period, period.kind, zone, lang);
-  if (!inputs) throw core::TmaError(core::exit_code::site_failed, "journal: " + inputs.error().message);
+  const auto& client = *inputs.client;
   ReportMail mail;
   mail.client = &client;
-  mail.report = client_report::build(*inputs);
+  mail.report = client_report::build(inputs);
   auto content = render_document(inventory, mail.report, o.format == "pdf" ? "html" : o.format, zone);
   if (o.send) {
     mail.html = o.format == "html" || o.format == "pdf" ? content : render_document(inventory, mail.report, "html", zone);
@@ -159,6 +156,13 @@ void run_report(Context& context, const ReportOptions& o) {
   auto& journal = context.journal();
   auto period = resolve(o, zone, journal.now());
 
+  // One journal read for every client (the scans dominate), then the reports side by side.
+  auto inputs = client_report::gather_all(journal, inventory, clients, period.period, period.kind, zone,
+                                          [&](const inventory::Client& client) {
+                                            if (!o.lang) return client.lang;
+                                            return *o.lang == "fr" ? inventory::Lang::fr : inventory::Lang::en;
+                                          });
+  if (!inputs) throw core::TmaError(core::exit_code::site_failed, "journal: " + inputs.error().message);
   std::mutex mutex;
   std::vector<ReportMail> written(clients.size());
   std::vector<std::string> failures(clients.size());
@@ -166,7 +170,7 @@ void run_report(Context& context, const ReportOptions& o) {
       clients.size(), o.jobs,
       [&](std::size_t i, bool) {
         try {
-          written[i] = make_report(context, journal, *clients[i], o, period, zone);
+          written[i] = make_report(inventory, (*inputs)[i], o, period, zone);
         } catch (const std::exception& e) {
           // One client's failure is a value: the other reports are still written.
           std::lock_guard lock(mutex);

@@ -14,64 +14,81 @@ namespace {
 
 constexpr std::size_t k_max_logo_bytes = 1 << 20;
 
-core::Result<contract::ClientHours> hours_of(const journal::Journal& journal, const inventory::Client& client,
-                                             const contract::Period& period, const core::TimeZone& zone) {
-  auto report = contract::hours_report(journal, {&client}, period, zone);
-  if (!report) return tl::unexpected(report.error());
-  if (!report->problems.empty()) {
-    return core::fail(core::ErrorKind::internal, "journal: " + report->problems.front());
-  }
-  return std::move(report->clients.front());
-}
-
 } // namespace
 
-core::Result<Inputs> gather(const journal::Journal& journal, const inventory::Inventory& inventory,
-                            const inventory::Client& client, const contract::Period& period, PeriodKind kind,
-                            const core::TimeZone& zone, inventory::Lang lang) {
-  Inputs in;
-  in.inventory = &inventory;
-  in.client = &client;
-  in.period = period;
-  in.kind = kind;
-  in.zone = zone;
-  in.now = journal.now();
-  in.lang = lang;
+core::Result<std::vector<Inputs>> gather_all(const journal::Journal& journal, const inventory::Inventory& inventory,
+                                             const std::vector<const inventory::Client*>& clients,
+                                             const contract::Period& period, PeriodKind kind, const core::TimeZone& zone,
+                                             const std::function<inventory::Lang(const inventory::Client&)>& lang_of) {
   auto previous = previous_period(period, kind);
-
-  auto hours = hours_of(journal, client, period, zone);
+  auto hours = contract::hours_report(journal, clients, period, zone);
   if (!hours) return tl::unexpected(hours.error());
-  in.hours = std::move(*hours);
-  auto previous_hours = hours_of(journal, client, previous, zone);
+  auto previous_hours = contract::hours_report(journal, clients, previous, zone);
   if (!previous_hours) return tl::unexpected(previous_hours.error());
-  in.previous_hours = std::move(*previous_hours);
+  // A report must not silently drop hours: an unreadable time entry is an error here.
+  for (const auto* report : {&*hours, &*previous_hours}) {
+    if (!report->problems.empty()) return core::fail(core::ErrorKind::internal, "journal: " + report->problems.front());
+  }
 
-  auto entries = contract::load_entries(journal, contract::EntryQuery{{client.id}, {}, previous.from}, zone);
+  contract::EntryQuery query;
+  for (const auto* client : clients) query.clients.push_back(client->id);
+  query.earliest = previous.from;
+  auto entries = contract::load_entries(journal, query, zone);
   if (!entries) return tl::unexpected(entries.error());
-  in.entries = std::move(entries->entries);
 
   auto incidents = incident::load_all(journal);
   if (!incidents) return tl::unexpected(incidents.error());
-  in.incidents = std::move(*incidents);
 
   journal::Filter filter;
   filter.since = zone.start_of_day(previous.from);
   filter.until = zone.start_of_day(contract::add_days(period.to, 1));
-  filter.clients = {client.id};
+  filter.clients = query.clients;
   filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished"};
   auto events = journal::read_events(journal, filter);
   if (!events) return tl::unexpected(events.error());
-  in.events = std::move(*events);
 
   // "Previous period" figures only when the journal reaches back that far: a new agency's first
-  // report must not compare itself with zeros.
-  // Covered: something was recorded by the end of the previous period's first day.
+  // report must not compare itself with zeros. Covered: something was recorded by the end of the
+  // previous period's first day.
   journal::Filter before;
   before.until = zone.start_of_day(contract::add_days(previous.from, 1));
   auto earlier = journal::read_events(journal, before, 1);
   if (!earlier) return tl::unexpected(earlier.error());
-  in.previous_covered = !earlier->empty();
-  return in;
+
+  std::vector<Inputs> all;
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    const auto& client = *clients[i];
+    Inputs in;
+    in.inventory = &inventory;
+    in.client = &client;
+    in.period = period;
+    in.kind = kind;
+    in.zone = zone;
+    in.now = journal.now();
+    in.lang = lang_of(client);
+    in.hours = hours->clients[i];
+    in.previous_hours = previous_hours->clients[i];
+    for (const auto& e : entries->entries) {
+      if (e.client == client.id) in.entries.push_back(e);
+    }
+    for (const auto& incident : *incidents) {
+      if (incident.client == client.id) in.incidents.push_back(incident);
+    }
+    for (const auto& e : *events) {
+      if (e.client == client.id) in.events.push_back(e);
+    }
+    in.previous_covered = !earlier->empty();
+    all.push_back(std::move(in));
+  }
+  return all;
+}
+
+core::Result<Inputs> gather(const journal::Journal& journal, const inventory::Inventory& inventory,
+                            const inventory::Client& client, const contract::Period& period, PeriodKind kind,
+                            const core::TimeZone& zone, inventory::Lang lang) {
+  auto all = gather_all(journal, inventory, {&client}, period, kind, zone, [&](const inventory::Client&) { return lang; });
+  if (!all) return tl::unexpected(all.error());
+  return std::move(all->front());
 }
 
 core::Result<std::string> logo_data_uri(const std::string& path) {
