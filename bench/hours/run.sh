@@ -27,17 +27,8 @@ cd "$dir"
 events=$(git log --format=%s refs/heads/tma-journal | wc -l)
 index=$(git rev-parse --git-common-dir)/tma-cache/journal-index-refs_heads_tma-journal.bin
 
-measure() { # label, then the command; prints "| label | wall / CPU s | peak MB |", output in $work/out
-  local label=$1
-  shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
-    cat "$work/err" >&2
-    return 1
-  }
-  read -r secs user sys kb <"$work/time"
-  printf '| %s | %.2f / %.2f | %.0f |\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
-    "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
-}
+# shellcheck source=bench/measure.sh
+source "$here/../measure.sh"
 
 totals() { # the per-client totals of a `hours summary --format json` output
   jq -S '[.clients[] | {client, billable: .billable.seconds, non_billable: .non_billable.seconds,

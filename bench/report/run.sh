@@ -22,17 +22,8 @@ cd "$dir"
 events=$(git log --format=%s refs/heads/tma-journal | wc -l)
 clients=$(grep -c '^  client-[0-9]*:$' sites.yaml)
 
-measure() { # label, then the command; prints "| label | wall / CPU s | peak MB |"
-  local label=$1
-  shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
-    cat "$work/err" >&2
-    return 1
-  }
-  read -r secs user sys kb <"$work/time"
-  printf '| %s | %.2f / %.2f | %.0f |\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
-    "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
-}
+# shellcheck source=bench/measure.sh
+source "$here/../measure.sh"
 
 # The alternative: one tma process per client, as a cron script without --all would run it.
 loop_script='for c in $(grep -o "^  client-[0-9]*" sites.yaml); do
