@@ -24,13 +24,6 @@ std::string text_of(const nlohmann::json& data, const char* key) {
   return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-bool is_prod_site_of(const inventory::Inventory& inventory, const std::string& client, const std::string& site) {
-  for (const auto& s : inventory.sites) {
-    if (s.name == site) return s.client == client && s.env(std::string(k_prod)) != nullptr;
-  }
-  return false;
-}
-
 void add_update_run(const journal::Event& event, const core::TimeZone& zone, Activity& out) {
   auto steps = event.data.find("steps");
   if (steps == event.data.end() || !steps->is_array()) return; // a run that failed before planning
@@ -74,7 +67,7 @@ Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
       }
       continue;
     }
-    if (e->env != k_prod || !is_prod_site_of(*in.inventory, client, e->site)) continue;
+    if (e->env != k_prod || !out.backups.count(e->site)) continue; // keyed by the client's prod sites
     if (e->type == "update.finished") {
       add_update_run(*e, in.zone, out);
     } else if (e->type == "backup.finished") {

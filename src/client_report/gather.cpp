@@ -83,14 +83,6 @@ core::Result<std::vector<Inputs>> gather_all(const journal::Journal& journal, co
   return all;
 }
 
-core::Result<Inputs> gather(const journal::Journal& journal, const inventory::Inventory& inventory,
-                            const inventory::Client& client, const contract::Period& period, PeriodKind kind,
-                            const core::TimeZone& zone, inventory::Lang lang) {
-  auto all = gather_all(journal, inventory, {&client}, period, kind, zone, [&](const inventory::Client&) { return lang; });
-  if (!all) return tl::unexpected(all.error());
-  return std::move(all->front());
-}
-
 core::Result<std::string> logo_data_uri(const std::string& path) {
   std::string mime = path.ends_with(".png")   ? "image/png"
                      : path.ends_with(".svg") ? "image/svg+xml"

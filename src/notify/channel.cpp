@@ -1,6 +1,8 @@
 #include <tma/notify/channel.hpp>
 #include <tma/transport/secret.hpp>
 
+#include "notify/base64.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -17,17 +19,9 @@ namespace {
 
 core::Error config_error(std::string message) { return core::Error{core::ErrorKind::config, std::move(message)}; }
 
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 // Base64 body lines must stay under SMTP's 998-octet limit; 76 is the MIME convention.
 std::string wrapped_base64(std::string_view data) {
-  auto encoded = base64(data);
+  auto encoded = detail::base64_encode(data);
   std::string out;
   for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
   return out;
@@ -48,7 +42,7 @@ bool is_ascii(std::string_view text) {
 
 std::string encoded_word(std::string_view text) {
   if (is_ascii(text)) return std::string(text);
-  return fmt::format("=?UTF-8?B?{}?=", base64(text));
+  return fmt::format("=?UTF-8?B?{}?=", detail::base64_encode(text));
 }
 
 core::Result<std::string> checked_address(const std::string& mailbox) {
@@ -156,7 +150,7 @@ core::Result<Email> build_email(const std::string& from, const std::vector<std::
   std::string to_header;
   for (const auto& r : email.recipients) to_header += (to_header.empty() ? "" : ", ") + r;
   // A boundary derived from the event id cannot collide with base64 text (it holds '=' and '_').
-  auto boundary = "=_tma_" + base64(message.event_id).substr(0, 24) + "_=";
+  auto boundary = "=_tma_" + detail::base64_encode(message.event_id).substr(0, 24) + "_=";
   std::string message_id = header_value(message.event_id);
   std::replace_if(message_id.begin(), message_id.end(), [](char c) { return c == '<' || c == '>' || c == ' '; }, '_');
   auto& d = email.data;
@@ -168,7 +162,7 @@ core::Result<Email> build_email(const std::string& from, const std::vector<std::
   d += fmt::format("{}: {}\r\n", k_event_header, message_id);
   d += "MIME-Version: 1.0\r\n";
   // With an attachment: multipart/mixed holding the text/HTML alternative, then the file.
-  std::string mixed = "=_tma_mixed_" + base64(message.event_id).substr(0, 24) + "_=";
+  std::string mixed = "=_tma_mixed_" + detail::base64_encode(message.event_id).substr(0, 24) + "_=";
   if (message.attachment) {
     const auto& a = *message.attachment;
     if (!is_attachment_name(a.name) || !is_mime_type(a.mime)) {

@@ -1,33 +1,15 @@
 #include <tma/notify/message.hpp>
 
+#include "notify/base64.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 namespace tma::notify {
 
 namespace {
 
-std::string base64_encode(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(data.data()),
-                           static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3 + 1, '\0');
-  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
-                           static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the padding as zero bytes: drop one per '='.
-  auto padding = static_cast<std::size_t>(std::count(text.end() - std::min<std::size_t>(2, text.size()), text.end(), '='));
-  out.resize(static_cast<std::size_t>(n) - padding);
-  return out;
-}
 
 using inventory::Lang;
 
@@ -167,7 +149,7 @@ nlohmann::json to_json(const Message& m) {
                         {"text", m.text},         {"html", m.html}};
   if (m.attachment) {
     out["attachment"] = {{"name", m.attachment->name}, {"mime", m.attachment->mime},
-                         {"base64", base64_encode(m.attachment->content)}};
+                         {"base64", detail::base64_encode(m.attachment->content)}};
   }
   return out;
 }
@@ -188,7 +170,7 @@ core::Result<Message> message_from_json(const nlohmann::json& json) {
     m.html = json.value("html", "");
     if (json.contains("attachment")) {
       const auto& a = json.at("attachment");
-      auto content = base64_decode(a.at("base64").get<std::string>());
+      auto content = detail::base64_decode(a.at("base64").get<std::string>());
       if (!content) return tl::unexpected(core::Error{core::ErrorKind::io, "notification: attachment is not base64"});
       m.attachment = Attachment{a.at("name").get<std::string>(), a.at("mime").get<std::string>(), std::move(*content)};
     }

@@ -10,12 +10,6 @@
 
 namespace tma::client_report {
 
-/// The inputs of build() for `client` over `period`, read from `journal` in as few scans as the
-/// journal allows. Unreadable time entries are errors here: a report must not silently drop hours.
-core::Result<Inputs> gather(const journal::Journal& journal, const inventory::Inventory& inventory,
-                            const inventory::Client& client, const contract::Period& period, PeriodKind kind,
-                            const core::TimeZone& zone, inventory::Lang lang);
-
 /// The inputs of every client of `clients` (same order), with one scan of each kind for all of them:
 /// what `tma report --all` uses, so a hundred clients cost about as much journal reading as one.
 /// `lang_of` gives each client's report language.

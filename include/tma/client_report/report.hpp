@@ -110,7 +110,7 @@ struct ClientReport {
   std::vector<Recommendation> recommendations;
 };
 
-/// Everything build() reads; gather() fills it from the journal.
+/// Everything build() reads; gather_all() fills it from the journal.
 struct Inputs {
   const inventory::Inventory* inventory = nullptr;
   const inventory::Client* client = nullptr;
