@@ -28,6 +28,10 @@ install(FILES ${TMA_GENERATED}/tma.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bas
 install(FILES ${TMA_GENERATED}/tma.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 install(FILES README.md sites.example.yaml ${TMA_GENERATED}/changelog.Debian.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The calendar's timer and service (installed, not enabled: docs/operations.md), and a cron example
+# to copy (an active /etc/cron.d entry would run on every machine the package lands on).
+install(FILES contrib/systemd/tma-run.service contrib/systemd/tma-run.timer DESTINATION lib/systemd/system)
+install(FILES contrib/cron/tma DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/cron.d)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
 
 set(CPACK_GENERATOR DEB)

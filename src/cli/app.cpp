@@ -106,6 +106,7 @@ int run(int argc, char** argv) {
   setup_backups(app, context);
   setup_restore(app, context);
   setup_update(app, context);
+  setup_run(app, context);
   setup_completion(app, context);
   setup_help(app); // last: it walks the whole tree for the footers
 

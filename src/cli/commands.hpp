@@ -26,5 +26,6 @@ void setup_backups(CLI::App& app, Context& context);
 void setup_restore(CLI::App& app, Context& context);
 void setup_update(CLI::App& app, Context& context);
 void setup_completion(CLI::App& app, Context& context);
+void setup_run(CLI::App& app, Context& context);
 
 } // namespace tma::cli

@@ -80,6 +80,17 @@ void add_selection(CLI::App& command, inventory::Selection& selection) {
   command.add_option("--tag,-t", selection.tags, "Tag (repeatable)")->type_name("TAG")->group("Selection");
   command.add_flag("--all,-a", selection.all, "Every site in the inventory")->group("Selection");
   command.add_option("--env,-e", selection.env, "Only this environment (prod, preprod, ...)")->type_name("ENV")->group("Selection");
+  command
+      .add_option_function<std::string>(
+          "--shard",
+          [&selection](const std::string& text) {
+            auto shard = inventory::parse_shard(text);
+            if (!shard) throw CLI::ValidationError("--shard", shard.error());
+            selection.shard = *shard;
+          },
+          "Only the sites of shard K of N (stable hash of the name; for N runners in CI)")
+      ->type_name("K/N")
+      ->group("Selection");
 }
 
 void add_format(CLI::App& command, report::Format& format, bool markdown, bool csv) {

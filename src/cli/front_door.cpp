@@ -40,6 +40,9 @@ const std::map<std::string, std::vector<std::string>>& examples() {
       {"summary", {"tma summary --client acme --month 2026-11"}},
       {"report", {"tma report --client acme --month 2026-11", "tma report --all --quarter 2026-Q4 --format pdf",
                   "tma report --client acme --format json --out - | jq .glance"}},
+      {"run", {"tma run --due   # every 5 minutes from cron or a systemd timer",
+               "tma run --due --dry-run", "tma run --due --sync --shard $CI_NODE_INDEX/$CI_NODE_TOTAL"}},
+      {"schedule", {"tma schedule", "tma schedule --job update --format json"}},
       {"journal", {"tma journal --since 7d", "tma journal --type update.finished --format json"}},
       {"completion", {"tma completion bash > /etc/bash_completion.d/tma", "tma completion fish > ~/.config/fish/completions/tma.fish"}},
   };

@@ -141,7 +141,8 @@ constexpr long long k_search_days = 8 * 366; // enough for `29 2 *` style schedu
 
 tl::expected<Schedule, std::string> Schedule::parse(std::string_view text) {
   const std::string expected =
-      "expected 'daily HH:MM', 'weekly <mon..sun> HH:MM', 'monthly <1-31> HH:MM' or a 5-field cron expression";
+      "expected 'daily HH:MM', 'weekly <mon..sun> HH:MM', 'monthly <1-31> HH:MM', 'every Nm', 'every Nh' or a 5-field "
+      "cron expression";
   Schedule s;
   s.m_text = std::string(text);
   auto w = words(text);
@@ -168,6 +169,30 @@ tl::expected<Schedule, std::string> Schedule::parse(std::string_view text) {
     s.m_weekdays.reset();
     s.m_weekdays.set(static_cast<std::size_t>(*day));
     s.m_weekday_restricted = true;
+    return s;
+  }
+  if (w.size() == 2 && w[0] == "every") {
+    // `every 5m` / `every 2h`: a cron step (`*/5 * * * *`, `0 */2 * * *`), so the slots stay on the
+    // clock (:00, :05, ...) whatever the time a runner starts. The step must divide the hour or day.
+    auto unit = w[1].empty() ? '\0' : w[1].back();
+    auto n = number(w[1].substr(0, w[1].empty() ? 0 : w[1].size() - 1));
+    bool minutes = unit == 'm' && n && *n >= 1 && *n <= 60 && 60 % *n == 0;
+    bool hours = unit == 'h' && n && *n >= 1 && *n <= 24 && 24 % *n == 0;
+    if (!minutes && !hours) {
+      return tl::unexpected(fmt::format("bad interval '{}' in schedule: expected 'every Nm' with N dividing 60 "
+                                        "(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60) or 'every Nh' with N dividing 24",
+                                        w[1]));
+    }
+    if (minutes && *n == 60) {
+      s.m_minutes.set(0);
+      s.m_hours.set();
+    } else if (minutes) {
+      for (int m = 0; m < 60; m += *n) s.m_minutes.set(static_cast<std::size_t>(m));
+      s.m_hours.set();
+    } else {
+      s.m_minutes.set(0);
+      for (int h = 0; h < 24; h += *n) s.m_hours.set(static_cast<std::size_t>(h));
+    }
     return s;
   }
   if (w.size() == 3 && w[0] == "monthly") {
@@ -261,6 +286,17 @@ void Schedule::for_each_slot(const Date& date, const TimeZone& zone,
       visit(zone.to_utc(LocalDateTime{date, h, m, 0}, Ambiguity::earliest));
     }
   }
+}
+
+bool DailyWindow::contains(SysSeconds instant, const TimeZone& zone) const {
+  auto local = zone.to_local(instant).local;
+  int minute = local.hour * 60 + local.minute;
+  if (from_minutes < to_minutes) return minute >= from_minutes && minute < to_minutes;
+  return minute >= from_minutes || minute < to_minutes; // crosses midnight
+}
+
+std::string DailyWindow::text() const {
+  return fmt::format("{:02}:{:02}-{:02}:{:02}", from_minutes / 60, from_minutes % 60, to_minutes / 60, to_minutes % 60);
 }
 
 bool is_due(const Schedule& schedule, std::optional<SysSeconds> last_good_backup, SysSeconds now,

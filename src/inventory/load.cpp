@@ -132,6 +132,9 @@ tl::expected<Loaded, std::vector<Diagnostic>> load_inventory_text(const std::str
     if (auto n = top.get("notify"); n.IsDefined()) inv.notify = detail::read_notify(ctx, n);
     if (auto n = top.get("clients"); n.IsDefined()) inv.clients = detail::read_clients(ctx, n);
     else ctx.error(root, "clients", "required key is missing");
+    for (auto& client : inv.clients) {
+      if (!client.report_schedule) client.report_schedule = inv.agency.report.schedule;
+    }
 
     detail::KnownNames known;
     for (const auto& c : inv.clients) known.clients.insert(c.id);

@@ -100,6 +100,11 @@ std::vector<Client> read_clients(LoadContext& ctx, const YAML::Node& node) {
     if (auto n = map.get("contacts"); n.IsDefined()) client.contacts = read_contacts(ctx, n, map.sub("contacts"));
     if (auto n = map.get("contract"); n.IsDefined()) client.contract = read_contract(ctx, n, map.sub("contract"));
     else if (map.ok()) ctx.error(entry.value, map.sub("contract"), "required key is missing");
+    if (auto n = map.get("report"); n.IsDefined()) {
+      MapReader report(ctx, n, map.sub("report"));
+      if (auto schedule = read_schedule_key(report, "schedule")) client.report_schedule = std::move(*schedule);
+      report.finish();
+    }
     map.finish();
     out.push_back(std::move(client));
   }

@@ -185,6 +185,7 @@ Agency read_agency(LoadContext& ctx, const YAML::Node& node) {
       if (auto v = texts.string("en")) agency.report.closing_en = *v;
       texts.finish();
     }
+    if (auto schedule = read_schedule_key(report, "schedule")) agency.report.schedule = std::move(*schedule);
     report.finish();
   }
   map.finish();
@@ -203,6 +204,7 @@ Defaults read_defaults(LoadContext& ctx, const YAML::Node& node) {
   if (auto n = map.get("backup"); n.IsDefined()) read_backup_policy(ctx, n, "defaults.backup", defaults.backup);
   if (auto n = map.get("updates"); n.IsDefined()) read_update_policy(ctx, n, "defaults.updates", defaults.updates);
   if (auto n = map.get("health"); n.IsDefined()) read_health_policy(ctx, n, "defaults.health", defaults.health);
+  if (auto n = map.get("check"); n.IsDefined()) read_check_policy(ctx, n, "defaults.check", defaults.check);
   if (auto v = map.duration("command_timeout", k_command_timeout_bounds)) defaults.command_timeout = *v;
   map.finish();
   return defaults;
@@ -339,6 +341,7 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
       notify.rules.push_back(rule);
     }
   }
+  if (auto schedule = read_schedule_key(map, "schedule")) notify.schedule = std::move(*schedule);
   map.finish();
   return notify;
 }

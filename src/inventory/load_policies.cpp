@@ -88,19 +88,67 @@ void check_ssh_path(LoadContext& ctx, const YAML::Node& node, const std::string&
   }
 }
 
-// `schedule:` parsed here, so that a bad one is an error at load with its file:line:col.
-void read_schedule(MapReader& map, core::Schedule& schedule) {
-  auto text = map.string("schedule");
-  if (!text) return;
-  auto parsed = core::Schedule::parse(*text);
-  if (!parsed) {
-    map.context().error(map.get("schedule"), map.sub("schedule"), parsed.error());
-    return;
+bool read_schedule(MapReader& map, core::Schedule& schedule) {
+  auto parsed = read_schedule_key(map, "schedule");
+  if (parsed) schedule = std::move(*parsed);
+  return parsed.has_value();
+}
+
+// `window: {from: "22:00", to: "06:00"}`; `to` may be `24:00`.
+std::optional<core::DailyWindow> read_window(LoadContext& ctx, MapReader& parent) {
+  auto node = parent.get("window");
+  if (!node.IsDefined()) return std::nullopt;
+  MapReader map(ctx, node, parent.sub("window"));
+  if (!map.ok()) return std::nullopt;
+  core::DailyWindow window;
+  bool good = true;
+  auto clock = [&](const char* name, bool end, int& out) {
+    auto text = map.string(name);
+    if (!text) {
+      if (map.ok() && !map.has(name)) ctx.error(node, map.sub(name), "required key is missing");
+      good = false;
+      return;
+    }
+    auto minutes = end && *text == "24:00" ? std::optional<int>(24 * 60) : parse_clock(*text);
+    if (!minutes) {
+      ctx.error(map.get(name), map.sub(name),
+                fmt::format("'{}' is not a time HH:MM (00:00 to {})", *text, end ? "24:00" : "23:59"));
+      good = false;
+      return;
+    }
+    out = *minutes;
+  };
+  clock("from", false, window.from_minutes);
+  clock("to", true, window.to_minutes);
+  map.finish();
+  if (!good) return std::nullopt;
+  if (window.from_minutes == window.to_minutes % (24 * 60)) {
+    ctx.error(node, parent.sub("window"), "'from' and 'to' are the same time: leave 'window' out for any time");
+    return std::nullopt;
   }
-  schedule = std::move(*parsed);
+  return window;
 }
 
 } // namespace
+
+// A schedule is parsed here, so that a bad one is an error at load with its file:line:col.
+std::optional<core::Schedule> read_schedule_key(MapReader& map, const std::string& name) {
+  auto text = map.string(name);
+  if (!text) return std::nullopt;
+  auto parsed = core::Schedule::parse(*text);
+  if (!parsed) {
+    map.context().error(map.get(name), map.sub(name), parsed.error());
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+void read_check_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, CheckPolicy& check) {
+  MapReader map(ctx, node, key);
+  if (!map.ok()) return;
+  if (auto schedule = read_schedule_key(map, "schedule")) check.schedule = std::move(*schedule);
+  map.finish();
+}
 
 bool check_url(LoadContext& ctx, const YAML::Node& node, const std::string& key, const std::string& url,
                const std::vector<std::string>& schemes) {
@@ -329,7 +377,9 @@ void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   MapReader map(ctx, node, key);
   if (!map.ok()) return;
   updates.configured = true;
-  read_schedule(map, updates.schedule);
+  if (read_schedule(map, updates.schedule)) updates.scheduled = true;
+  if (auto window = read_window(ctx, map)) updates.window = *window;
+  if (auto v = map.boolean("security_only")) updates.security_only = *v;
   if (auto v = map.strings("exclude")) updates.exclude = *v;
   if (auto pin = map.get("pin"); pin.IsDefined()) {
     for (const auto& entry : named_entries(ctx, pin, map.sub("pin"))) {
@@ -341,6 +391,7 @@ void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::str
 
 void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, HealthPolicy& health) {
   MapReader map(ctx, node, key);
+  if (auto schedule = read_schedule_key(map, "schedule")) health.schedule = std::move(*schedule);
   if (auto v = map.duration("tls_warn")) health.tls_warn = *v;
   if (auto v = map.duration("tls_critical")) health.tls_critical = *v;
   if (auto v = map.integer("down_after", 1, 1000)) health.down_after = *v;

@@ -18,6 +18,7 @@ struct Defaults {
   BackupPolicy backup;
   UpdatePolicy updates;
   HealthPolicy health;
+  CheckPolicy check;
   core::Seconds command_timeout{1800};
 };
 
@@ -44,6 +45,9 @@ std::vector<Contact> read_contacts(LoadContext& ctx, const YAML::Node& node, con
 void read_ssh_settings(MapReader& map, SshTarget& ssh);
 void read_http_settings(LoadContext& ctx, const YAML::Node& node, const std::string& key, HttpSettings& http);
 void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, BackupPolicy& backup);
+/// `map.<name>` parsed as a schedule (an error names file:line:col); nullopt when absent or bad.
+std::optional<core::Schedule> read_schedule_key(MapReader& map, const std::string& name);
+void read_check_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, CheckPolicy& check);
 void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, UpdatePolicy& updates);
 void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, HealthPolicy& health);
 

@@ -1,6 +1,7 @@
 #include <tma/inventory/select.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include <fmt/format.h>
@@ -17,6 +18,41 @@ std::string unknown(std::string_view what, const std::string& name, const std::v
 }
 
 } // namespace
+
+tl::expected<Shard, std::string> parse_shard(std::string_view text) {
+  auto expected = fmt::format("bad shard '{}': expected K/N with 1 <= K <= N <= 1000 (e.g. 2/4)", text);
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return tl::unexpected(expected);
+  auto number = [](std::string_view digits) -> std::optional<int> {
+    if (digits.empty() || digits.size() > 4) return std::nullopt;
+    int value = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    return value;
+  };
+  auto k = number(text.substr(0, slash));
+  auto n = number(text.substr(slash + 1));
+  if (!k || !n || *n < 1 || *n > 1000 || *k < 1 || *k > *n) return tl::unexpected(expected);
+  return Shard{*k, *n};
+}
+
+int shard_of(std::string_view site_name, int count) {
+  std::uint64_t hash = 14695981039346656037ULL; // FNV-1a 64: simple and fixed forever
+  for (unsigned char c : site_name) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  // FNV's low bits are poorly mixed (modulo 8, similar names crowd some shards by 15 %): MurmurHash3's
+  // 64-bit finalizer spreads every input bit over all output bits.
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdULL;
+  hash ^= hash >> 33;
+  hash *= 0xc4ceb9fe1a85ec53ULL;
+  hash ^= hash >> 33;
+  return static_cast<int>(hash % static_cast<std::uint64_t>(count)) + 1;
+}
 
 core::Result<std::vector<const Site*>> select_sites(const Inventory& inventory, const Selection& selection,
                                                     EmptySelection empty) {
@@ -66,6 +102,9 @@ core::Result<std::vector<const Site*>> select_sites(const Inventory& inventory, 
     if (keep) out.push_back(&site);
   }
   if (out.empty()) return core::fail(core::ErrorKind::usage, "the selection matches no site (filters combine with AND)");
+  if (selection.shard) {
+    std::erase_if(out, [&](const Site* site) { return shard_of(site->name, selection.shard->count) != selection.shard->index; });
+  }
   return out;
 }
 

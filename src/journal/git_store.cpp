@@ -16,8 +16,8 @@
 namespace tma::journal::git {
 
 core::Result<MachineLock> MachineLock::acquire(const std::filesystem::path& common_dir,
-                                               std::chrono::milliseconds timeout) {
-  auto path = common_dir / "tma-journal.flock";
+                                               std::chrono::milliseconds timeout, const std::string& file_name) {
+  auto path = common_dir / file_name;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return core::fail(core::ErrorKind::io, fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));

@@ -25,7 +25,8 @@ inline constexpr std::chrono::milliseconds k_stale_lock_after{2000};
 class MachineLock {
 public:
   static core::Result<MachineLock> acquire(const std::filesystem::path& common_dir,
-                                           std::chrono::milliseconds timeout = k_flock_timeout);
+                                           std::chrono::milliseconds timeout = k_flock_timeout,
+                                           const std::string& file_name = "tma-journal.flock");
   MachineLock(MachineLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
   MachineLock& operator=(MachineLock&&) = delete;
   MachineLock(const MachineLock&) = delete;

@@ -147,7 +147,45 @@ bool non_fast_forward(const std::string& reason) {
          reason.find("fetch first") != std::string::npos || reason.find("stale") != std::string::npos;
 }
 
+// A remote that refuses because its ref is locked by a concurrent update (`cannot lock ref`,
+// `failed to lock`, `failed to update ref`).
+bool ref_locked(const std::string& reason) {
+  return reason.find("lock") != std::string::npos || reason.find("failed to update ref") != std::string::npos;
+}
+
+// The git directory of a remote given as a path (`/srv/agency.git`, `../remote.git`,
+// `file:///srv/agency.git`); nullopt for a URL or `host:path`.
+std::optional<std::filesystem::path> local_remote_dir(std::string url, const std::filesystem::path& repository) {
+  if (url.rfind("file://", 0) == 0) url = url.substr(7);
+  else if (url.find("://") != std::string::npos) return std::nullopt;
+  auto colon = url.find(':');
+  if (colon != std::string::npos && url.find('/') > colon) return std::nullopt; // scp-like host:path
+  std::filesystem::path path(url);
+  if (path.is_relative()) path = repository / path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path / ".git", ec)) path /= ".git";
+  if (!std::filesystem::is_directory(path, ec)) return std::nullopt;
+  return path;
+}
+
 } // namespace
+
+struct RepositoryLock::Held {
+  git::MachineLock lock;
+};
+
+RepositoryLock::RepositoryLock(std::unique_ptr<Held> held) : m_held(std::move(held)) {}
+RepositoryLock::RepositoryLock(RepositoryLock&&) noexcept = default;
+RepositoryLock::~RepositoryLock() = default;
+
+core::Result<RepositoryLock> RepositoryLock::acquire(const std::filesystem::path& repository, const std::string& name,
+                                                     std::chrono::milliseconds timeout) {
+  auto repo = git::open_repository(repository.string());
+  if (!repo) return tl::unexpected(repo.error());
+  auto lock = git::MachineLock::acquire(git::common_dir(repo->get()), timeout, name + ".flock");
+  if (!lock) return tl::unexpected(lock.error());
+  return RepositoryLock(std::make_unique<Held>(Held{std::move(*lock)}));
+}
 
 std::string_view to_string(SyncReport::Merge merge) {
   switch (merge) {
@@ -174,6 +212,15 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
   if (rc < 0) return git::failure(rc, fmt::format("cannot read remote '{}'", options.remote));
   SyncReport report;
   report.remote_url = core::redact(git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "");
+  // A push to a path (a bare repository on this machine or a shared file system) writes the remote
+  // ref without comparing it to the tip the push was computed from, unlike a git server, so two
+  // pushes at once could drop one another's commits: rounds on such a remote take turns.
+  std::optional<git::MachineLock> remote_turn;
+  if (auto dir = local_remote_dir(git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "", options.repository)) {
+    auto turn = git::MachineLock::acquire(*dir, std::chrono::minutes(2), "tma-push.flock");
+    if (!turn) return tl::unexpected(turn.error());
+    remote_turn.emplace(std::move(*turn));
+  }
   std::string tracking = tracking_ref(options.remote, options.ref);
   std::string fetch_spec = fmt::format("+{}:{}", options.ref, tracking);
   std::string push_spec = fmt::format("{}:{}", options.ref, options.ref);
@@ -249,6 +296,12 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
         target = new_local;
       }
     }
+    if (options.before_push) {
+      if (auto hooked = options.before_push(); !hooked) return tl::unexpected(hooked.error());
+      auto tip = git::resolve_ref(r, options.ref);
+      if (!tip) return tl::unexpected(tip.error());
+      target = *tip;
+    }
     report.local_after = hex_or_empty(target);
     if (!target || (remote_tip && git_oid_cmp(&*target, &*remote_tip) == 0)) return report; // up to date
 
@@ -262,6 +315,16 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
     if (rc == GIT_ENONFASTFORWARD ||
         (rc == 0 && !state.rejected.empty() && non_fast_forward(state.rejected.front()))) {
       core::log::info("sync: '{}' moved during the sync; fetching again", options.remote);
+      git::backoff(attempt);
+      continue;
+    }
+    // Another runner pushing at the same moment holds the remote's ref lock: try the round again
+    // (its push moves the remote, so the next round fetches and merges it first).
+    const git_error* last = rc < 0 ? git_error_last() : nullptr;
+    bool remote_busy = rc == GIT_ELOCKED || (last && last->message && ref_locked(last->message)) ||
+                       (rc == 0 && !state.rejected.empty() && ref_locked(state.rejected.front()));
+    if (remote_busy && attempt + 1 < options.max_attempts) {
+      core::log::info("sync: '{}' is being updated by another push; trying again", options.remote);
       git::backoff(attempt);
       continue;
     }

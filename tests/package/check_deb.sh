@@ -27,6 +27,9 @@ grep -q "complete -F _tma tma" "$root/usr/share/bash-completion/completions/tma"
 [ -s "$root/usr/share/fish/vendor_completions.d/tma.fish" ] || { echo "no fish completion"; exit 1; }
 [ -f "$root/usr/share/doc/tma/changelog.Debian.gz" ] || { echo "no changelog"; exit 1; }
 [ -f "$root/usr/share/doc/tma/copyright" ] || { echo "no copyright"; exit 1; }
+[ -f "$root/usr/lib/systemd/system/tma-run.service" ] || { echo "no tma-run.service"; exit 1; }
+[ -f "$root/usr/lib/systemd/system/tma-run.timer" ] || { echo "no tma-run.timer"; exit 1; }
+[ -f "$root/usr/share/doc/tma/examples/cron.d/tma" ] || { echo "no cron example"; exit 1; }
 example="$root/usr/share/doc/tma/sites.example.yaml"
 out=$("$bin" inventory check -i "$example") || { echo "$out"; exit 1; }
 echo "$out" | grep -q ": ok: " || { echo "$out"; exit 1; }

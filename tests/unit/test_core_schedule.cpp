@@ -80,7 +80,7 @@ TEST_CASE("schedule messages say what to write instead", "[core][schedule]") {
   CHECK(error("5-1 * * * *") == "bad cron expression '5-1 * * * *': minute range '5-1' ends before it starts (ranges do not wrap)");
   CHECK(error("*/0 * * * *") == "bad cron expression '*/0 * * * *': bad step in minute field '*/0' (a whole number from 1)");
   CHECK(error("daily 25:00") == "bad time '25:00' in schedule: expected 'daily HH:MM', 'weekly <mon..sun> HH:MM', "
-                                "'monthly <1-31> HH:MM' or a 5-field cron expression");
+                                "'monthly <1-31> HH:MM', 'every Nm', 'every Nh' or a 5-field cron expression");
   // A day-of-month no month selected has: it would never run.
   CHECK(error("0 0 30 2 *") == "bad cron expression '0 0 30 2 *': no month it selects has the days it selects, so it "
                                "would never run");
@@ -118,6 +118,28 @@ TEST_CASE("schedule slots in UTC", "[core][schedule]") {
   CHECK(prev("0 0 * * 7", "2026-11-30T10:00:00Z", utc) == "2026-11-29T00:00:00Z");
   CHECK(next("daily 02:30", "2026-11-29T02:30:00Z", utc) == "2026-11-30T02:30:00Z");
   CHECK(next("monthly 31 03:00", "2026-11-01T00:00:00Z", utc) == "2026-12-31T03:00:00Z");
+}
+
+TEST_CASE("schedule intervals every Nm and every Nh stay on the clock", "[core][schedule]") {
+  auto utc = TimeZone::utc();
+  CHECK(prev("every 5m", "2026-11-29T10:14:59Z", utc) == "2026-11-29T10:10:00Z");
+  CHECK(next("every 5m", "2026-11-29T10:10:00Z", utc) == "2026-11-29T10:15:00Z");
+  CHECK(next("every 15m", "2026-11-29T23:50:00Z", utc) == "2026-11-30T00:00:00Z");
+  CHECK(prev("every 60m", "2026-11-29T10:59:00Z", utc) == "2026-11-29T10:00:00Z");
+  CHECK(prev("every 1h", "2026-11-29T10:59:00Z", utc) == "2026-11-29T10:00:00Z");
+  CHECK(prev("every 6h", "2026-11-29T05:59:00Z", utc) == "2026-11-29T00:00:00Z");
+  CHECK(next("every 6h", "2026-11-29T18:00:00Z", utc) == "2026-11-30T00:00:00Z");
+  // In Paris, the spring-forward hour has no slots; the next one is 03:00 CEST (01:00Z).
+  auto paris = zone("Europe/Paris");
+  CHECK(next("every 30m", "2026-03-29T00:30:00Z", paris) == "2026-03-29T01:00:00Z");
+  for (const char* bad : {"every", "every 7m", "every 0m", "every 90m", "every 5h", "every 5", "every m", "every -5m",
+                          "every 5s", "every 5m 3"}) {
+    INFO(bad);
+    CHECK_FALSE(Schedule::parse(bad));
+  }
+  CHECK(Schedule::parse("every 7m").error() ==
+        "bad interval '7m' in schedule: expected 'every Nm' with N dividing 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, "
+        "60) or 'every Nh' with N dividing 24");
 }
 
 TEST_CASE("schedule slots across DST", "[core][schedule]") {

@@ -24,8 +24,8 @@ std::string with_top(const std::string& text) { return text + k_minimal; }
 } // namespace
 
 TEST_CASE("schedules are parsed at load with file:line:col", "[unit][inventory]") {
-  const std::string expected = "expected 'daily HH:MM', 'weekly <mon..sun> HH:MM', 'monthly <1-31> HH:MM' or a "
-                               "5-field cron expression";
+  const std::string expected = "expected 'daily HH:MM', 'weekly <mon..sun> HH:MM', 'monthly <1-31> HH:MM', "
+                               "'every Nm', 'every Nh' or a 5-field cron expression";
   CHECK(errors_of(with_site_line("backup: {schedule: \"daily 25:00\"}")) ==
         std::vector<std::string>{"sites.yaml:10:24: sites.www.backup.schedule: bad time '25:00' in schedule: " + expected});
   CHECK(errors_of(with_site_line("updates: {schedule: \"*/0 * * * *\"}")) ==

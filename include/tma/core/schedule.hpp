@@ -54,6 +54,17 @@ private:
   bool m_weekday_restricted = false;
 };
 
+/// A daily local window `{from: "HH:MM", to: "HH:MM"}` (`updates.window`). `to` may be `24:00`; a window
+/// whose `to` is not after `from` crosses midnight (`22:00`-`06:00`). `from == to` is refused at load.
+struct DailyWindow {
+  int from_minutes = 0;
+  int to_minutes = 24 * 60;
+  /// Whether the local time of `instant` in `zone` falls in [from, to).
+  bool contains(SysSeconds instant, const TimeZone& zone) const;
+  /// `22:00-06:00`.
+  std::string text() const;
+};
+
 /// Due when a slot has passed since `last` (the last good backup), or when there was none.
 bool is_due(const Schedule& schedule, std::optional<SysSeconds> last, SysSeconds now, const TimeZone& zone);
 

@@ -118,15 +118,26 @@ struct BackupPolicy {
 
 struct UpdatePolicy {
   core::Schedule schedule = core::Schedule::parse("weekly mon 09:00").value();
+  /// `schedule` was written (site or defaults): `tma run --due` updates a site only then, never on
+  /// the built-in default, so that no prod is updated unattended unless someone asked for it.
+  bool scheduled = false;
+  std::optional<core::DailyWindow> window; ///< a due update waits for this local window
+  bool security_only = false;              ///< scheduled updates take security releases only
   std::vector<std::string> exclude;          ///< component names never updated
   std::map<std::string, std::string> pin;    ///< component -> version pattern (`6.4.*`)
   bool configured = false;
 };
 
 struct HealthPolicy {
+  std::optional<core::Schedule> schedule; ///< `tma run --due` records health then (`every 5m`)
   Seconds tls_warn{14 * 86400};
   Seconds tls_critical{3 * 86400};
   int down_after = 2;
+};
+
+/// `check:` (not `checks:`, the smoke tests): when `tma run --due` runs `tma check` on the site.
+struct CheckPolicy {
+  std::optional<core::Schedule> schedule;
 };
 
 /// One place a site runs (prod, preprod, ...), with every default merged in.
@@ -157,6 +168,7 @@ struct Site {
   BackupPolicy backup;
   UpdatePolicy updates;
   HealthPolicy health;
+  CheckPolicy check;
   std::vector<SmokeCheck> checks;        ///< empty means "GET / expecting 200"
   std::vector<std::string> plugins;      ///< plugins to fingerprint over HTTP
   Mark mark;
@@ -216,6 +228,8 @@ struct Client {
   Lang lang = Lang::en;
   std::vector<Contact> contacts;
   Contract contract;
+  /// `report.schedule`, else `agency.report.schedule`: when `tma run --due` sends the client report.
+  std::optional<core::Schedule> report_schedule;
   Mark mark;
 };
 
@@ -232,6 +246,7 @@ struct ReportBranding {
   std::string accent = "#1f4e8c"; ///< `#rrggbb`
   std::string closing_fr;       ///< closing text of French reports
   std::string closing_en;       ///< closing text of English reports
+  std::optional<core::Schedule> schedule; ///< default of `clients.<id>.report.schedule`
 };
 
 struct Agency {
@@ -286,6 +301,7 @@ struct NotifyRule {
 struct Notify {
   std::vector<NotifyChannel> channels;
   std::vector<NotifyRule> rules;
+  std::optional<core::Schedule> schedule; ///< when `tma run --due` flushes pending notifications
 };
 
 struct Inventory {

@@ -1,5 +1,6 @@
 #pragma once
-// The selection flags every command shares: --site (repeatable, globs), --client, --tag, --all, --env.
+// The selection flags every command shares: --site (repeatable, globs), --client, --tag, --all, --env,
+// --shard K/N.
 
 #include <optional>
 #include <string>
@@ -10,12 +11,27 @@
 
 namespace tma::inventory {
 
+/// `--shard K/N`: this runner takes the sites whose stable hash falls in shard K of N (1 <= K <= N).
+struct Shard {
+  int index = 1; ///< 1-based, as GitLab's CI_NODE_INDEX
+  int count = 1;
+};
+
+/// Parse `K/N` (1 <= K <= N <= 1000); the message says what was expected.
+tl::expected<Shard, std::string> parse_shard(std::string_view text);
+
+/// The shard (1..count) of a site: FNV-1a 64 of its name, mixed by MurmurHash3's 64-bit finalizer,
+/// modulo `count`, plus one. Stable across
+/// versions and machines, so a site always lands on the same runner (docs/operations.md).
+int shard_of(std::string_view site_name, int count);
+
 struct Selection {
   std::vector<std::string> sites;   ///< names or globs; OR-ed
   std::vector<std::string> clients; ///< client ids; OR-ed
   std::vector<std::string> tags;    ///< OR-ed
   bool all = false;
   std::optional<std::string> env;   ///< restrict to one environment name
+  std::optional<Shard> shard;       ///< applied after the other filters; a shard may be empty
   bool any() const { return all || !sites.empty() || !clients.empty() || !tags.empty(); }
 };
 
@@ -30,7 +46,8 @@ struct Target {
 
 /// Sites matching `selection`, sorted by name. Site, client and tag filters combine with AND between
 /// kinds and OR within a kind. A name without glob that matches nothing is an error with a
-/// "did you mean" suggestion; so is an unknown client or tag.
+/// "did you mean" suggestion; so is an unknown client or tag. With `--shard`, the sites outside the
+/// shard are dropped last, and an empty result is not an error (a runner may have nothing to do).
 core::Result<std::vector<const Site*>> select_sites(const Inventory& inventory, const Selection& selection,
                                                     EmptySelection empty);
 

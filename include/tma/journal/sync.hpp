@@ -3,6 +3,9 @@
 // journals is a union of files; anything else that conflicts stops the sync with nothing changed.
 
 #include <filesystem>
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <tma/core/error.hpp>
@@ -13,7 +16,11 @@ struct SyncOptions {
   std::filesystem::path repository;       ///< the repository holding the journal ref
   std::string ref = "refs/heads/tma-journal";
   std::string remote = "origin";          ///< remote name in that repository's config
-  int max_attempts = 5;                   ///< fetch-merge-push rounds when the push is not a fast-forward
+  int max_attempts = 8;                   ///< fetch-merge-push rounds when the remote moved or was busy
+  /// Called after each merge, before the push, on the merged journal: it may record events (they
+  /// are pushed with the rest). `tma run --due --sync` releases there the claims another runner
+  /// pushed first. An error stops the sync.
+  std::function<core::Result<void>()> before_push;
 };
 
 /// What happened, for the summary line and `--format json`.
@@ -34,6 +41,25 @@ struct SyncReport {
 /// default `x-access-token`). Errors: a merge conflict (ErrorKind::git, naming the paths, local
 /// ref unchanged), a rejected push (ErrorKind::git, with the remote's reason), network failures.
 core::Result<SyncReport> sync_journal(const SyncOptions& options);
+
+/// An exclusive lock of this machine's tma processes on one repository, held for the object's
+/// lifetime: flock(2) on `<git common dir>/<name>.flock`, dropped by the kernel when the process
+/// dies. `tma run --due` holds `tma-run` while it decides and claims, so that two runners on one
+/// machine never claim the same job. Waits up to `timeout`, then fails with ErrorKind::locked.
+class RepositoryLock {
+public:
+  static core::Result<RepositoryLock> acquire(const std::filesystem::path& repository, const std::string& name,
+                                              std::chrono::milliseconds timeout);
+  RepositoryLock(RepositoryLock&&) noexcept;
+  RepositoryLock& operator=(RepositoryLock&&) = delete;
+  RepositoryLock(const RepositoryLock&) = delete;
+  ~RepositoryLock();
+
+private:
+  struct Held;
+  explicit RepositoryLock(std::unique_ptr<Held> held);
+  std::unique_ptr<Held> m_held;
+};
 
 /// "merge commit", "fast-forward", "none".
 std::string_view to_string(SyncReport::Merge merge);

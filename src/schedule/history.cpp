@@ -1,0 +1,29 @@
+// Reading and writing a job's history in the journal.
+#include <tma/schedule/jobs.hpp>
+
+#include <algorithm>
+
+namespace tma::schedule {
+
+core::Result<std::vector<journal::Event>> read_job_events(const journal::Journal& journal, SysSeconds now) {
+  journal::Filter filter;
+  filter.types = {"job."};
+  filter.since = now - std::chrono::duration_cast<std::chrono::seconds>(k_history_horizon);
+  auto events = journal::read_events(journal, filter);
+  if (!events) return tl::unexpected(events.error());
+  std::reverse(events->begin(), events->end());
+  return events;
+}
+
+nlohmann::json claim_data(const Decision& decision) {
+  nlohmann::json data{{"job", decision.job.key()},
+                      {"kind", std::string(to_string(decision.job.kind))},
+                      {"slot", decision.slot ? core::format_rfc3339_utc(*decision.slot) : std::string()},
+                      {"schedule", decision.job.schedule.text()},
+                      {"missed", decision.missed}};
+  return data;
+}
+
+journal::Subject subject_of(const Job& job) { return journal::Subject{job.site, job.env, job.client}; }
+
+} // namespace tma::schedule
