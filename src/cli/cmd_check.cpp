@@ -51,10 +51,12 @@ void setup_check(CLI::App& app, Context& context) {
     std::string junit;
     int jobs = 8;
     int per_host = 2;
+    bool due = false;
   };
   auto options = std::make_shared<Options>();
   add_selection(*cmd, options->selection);
   add_format(*cmd, options->format, true, true);
+  add_due_flag(*cmd, options->due);
   cmd->add_flag("--security-only", options->security_only, "Show only security findings");
   cmd->add_option("--fail-on", options->fail_on, "Findings that make the exit code 1")
       ->check(CLI::IsMember({"security", "any", "never"}))
@@ -64,7 +66,12 @@ void setup_check(CLI::App& app, Context& context) {
   cmd->add_option("--per-host", options->per_host, "Targets of one server checked at once")
       ->check(CLI::Range(1, 64))
       ->default_str("2");
-  cmd->callback([&context, options] {
+  cmd->callback([&context, options, cmd] {
+    if (run_due_instead(context, *cmd,
+                        {options->due, schedule::JobKind::check, options->selection, options->format, true, options->jobs,
+                         options->per_host})) {
+      return;
+    }
     auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
     auto targets = inventory::select_targets(sites, options->selection);
     if (!targets) throw core::UsageError(targets.error().message);

@@ -46,10 +46,12 @@ void setup_health(CLI::App& app, Context& context) {
     int jobs = 8;
     int per_host = 2;
     bool record = false;
+    bool due = false;
   };
   auto options = std::make_shared<Options>();
   add_selection(*health, options->selection);
   add_format(*health, options->format);
+  add_due_flag(*health, options->due);
   health->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
   health->add_option("--jobs,-j", options->jobs, "Targets checked at once")->check(CLI::Range(1, 1024))->default_str("8");
   health->add_option("--per-host", options->per_host, "Targets of one server checked at once")
@@ -57,7 +59,12 @@ void setup_health(CLI::App& app, Context& context) {
       ->default_str("2");
   health->add_flag("--record", options->record,
                    "Record the results in the journal: open, note and resolve monitoring incidents (docs/incidents.md)");
-  health->callback([&context, options] {
+  health->callback([&context, options, health] {
+    if (run_due_instead(context, *health,
+                        {options->due, schedule::JobKind::health, options->selection, options->format, true, options->jobs,
+                         options->per_host})) {
+      return;
+    }
     auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
     auto targets = inventory::select_targets(sites, options->selection);
     if (!targets) throw core::UsageError(targets.error().message);

@@ -23,6 +23,7 @@ constexpr int k_notify_schema = 1;
 struct NotifyOptions {
   std::string channel;
   report::Format format = report::Format::table;
+  bool due = false;
 };
 
 void run_flush(Context& context, const NotifyOptions& options) {
@@ -68,7 +69,13 @@ void setup_notify(CLI::App& app, Context& context) {
   cmd->require_subcommand(1);
   auto* flush = cmd->add_subcommand("flush", "Send every notification still pending in the journal");
   add_format(*flush, options->format);
-  flush->callback([&context, options] { run_flush(context, *options); });
+  add_due_flag(*flush, options->due);
+  flush->callback([&context, options, flush] {
+    if (run_due_instead(context, *flush, {options->due, schedule::JobKind::notify_flush, {}, options->format, true, 4, 2})) {
+      return;
+    }
+    run_flush(context, *options);
+  });
   auto* test = cmd->add_subcommand("test", "Send a test message through one channel");
   test->add_option("--channel", options->channel, "Channel name in notify.channels")->required()->type_name("NAME");
   test->callback([&context, options] { run_test(context, *options); });

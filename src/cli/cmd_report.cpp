@@ -27,6 +27,7 @@ namespace fs = std::filesystem;
 struct ReportOptions {
   std::vector<std::string> clients;
   bool all = false;
+  bool due = false;
   PeriodOptions period;
   std::optional<std::string> quarter;
   std::string format = "html";
@@ -212,7 +213,17 @@ void setup_report(CLI::App& app, Context& context) {
   cmd->add_option("--jobs,-j", o->jobs, "Reports written at once with --all")->check(CLI::Range(1, 64))->default_str("4");
   cmd->add_flag("--send", o->send, "Email each report to the client's contacts (once per client and period)");
   cmd->add_flag("--resend", o->resend, "With --send: send again a report already sent")->needs("--send");
-  cmd->callback([&context, o] { run_report(context, *o); });
+  add_due_flag(*cmd, o->due);
+  cmd->callback([&context, o, cmd] {
+    inventory::Selection selection;
+    selection.clients = o->clients;
+    selection.all = o->all;
+    if (run_due_instead(context, *cmd,
+                        {o->due, schedule::JobKind::report, selection, report::Format::table, false, o->jobs, 2})) {
+      return;
+    }
+    run_report(context, *o);
+  });
 }
 
 } // namespace tma::cli

@@ -6,6 +6,7 @@
 
 #include <climits>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -350,6 +351,34 @@ void add_run_options(CLI::App& cmd, RunCli& cli) {
 }
 
 } // namespace
+
+void add_due_flag(CLI::App& cmd, bool& due) {
+  cmd.add_flag("--due", due, "Only the sites whose schedule for this job is due, claimed as tma run --due does")
+      ->group("Schedule");
+}
+
+bool run_due_instead(Context& context, const CLI::App& cmd, const DueRequest& request) {
+  if (!request.due) return false;
+  // The schedule's settings come from the inventory: any other option would be silently ignored.
+  static const std::set<std::string> allowed{"--due",   "--site", "--client", "--tag",     "--all",
+                                             "--env",   "--shard", "--jobs",   "--per-host", "--help"};
+  for (const auto* option : cmd.get_options()) {
+    auto name = option->get_name();
+    if (option->count() == 0 || allowed.count(name) || (name == "--format" && request.format_allowed)) continue;
+    throw core::UsageError(fmt::format("{} cannot go with --due: a scheduled job takes its settings from the "
+                                       "inventory (docs/operations.md)",
+                                       name));
+  }
+  RunCli cli;
+  cli.selection = request.selection;
+  cli.kinds = {std::string(schedule::to_string(request.kind))};
+  cli.due = true;
+  cli.format = request.format;
+  cli.jobs = request.jobs;
+  cli.per_host = request.per_host;
+  run_due(context, cli);
+  return true;
+}
 
 void setup_run(CLI::App& app, Context& context) {
   auto cli = std::make_shared<RunCli>();

@@ -31,6 +31,7 @@ namespace {
 struct UpdateCli {
   inventory::Selection selection;
   report::Format format = report::Format::table;
+  bool due = false;
   bool dry_run = false;
   bool yes = false;
   std::string only;
@@ -215,7 +216,13 @@ void setup_update(CLI::App& app, Context& context) {
       ->type_name("N");
   cmd->add_option("--max-fail", cli->max_fail, "Start no new site after N failed sites (0: no limit)")->type_name("N");
   cmd->add_option("--junit", cli->junit, "Also write a JUnit XML report (one test case per site)")->type_name("FILE");
-  cmd->callback([&context, cli] { run_update_command(context, *cli); });
+  add_due_flag(*cmd, cli->due);
+  cmd->callback([&context, cli, cmd] {
+    if (run_due_instead(context, *cmd, {cli->due, schedule::JobKind::update, cli->selection, cli->format, true, cli->jobs, 2})) {
+      return;
+    }
+    run_update_command(context, *cli);
+  });
 }
 
 } // namespace tma::cli

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <tma/schedule/jobs.hpp>
+
 #include "cli/common.hpp"
 
 namespace tma::cli {
@@ -27,5 +29,21 @@ void setup_restore(CLI::App& app, Context& context);
 void setup_update(CLI::App& app, Context& context);
 void setup_completion(CLI::App& app, Context& context);
 void setup_run(CLI::App& app, Context& context);
+
+/// `--due` on check, health, update, report and notify flush: the command runs its scheduled jobs
+/// that are due, exactly as `tma run --due --job KIND` (claims and all).
+struct DueRequest {
+  bool due = false;
+  schedule::JobKind kind = schedule::JobKind::check;
+  inventory::Selection selection;
+  report::Format format = report::Format::table;
+  bool format_allowed = true; ///< false where the command's --format is not a listing's (report)
+  int jobs = 4;
+  int per_host = 2;
+};
+void add_due_flag(CLI::App& cmd, bool& due);
+/// When `request.due`, run the due jobs and return true (the command's own work is skipped); a usage
+/// error when another option of `cmd` was given with --due.
+bool run_due_instead(Context& context, const CLI::App& cmd, const DueRequest& request);
 
 } // namespace tma::cli

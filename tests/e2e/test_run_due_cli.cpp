@@ -221,3 +221,27 @@ TEST_CASE("tma run --due --sync: runners sharing one remote run each due job exa
     for (const auto& job : plan) CHECK(job["due"] == false);
   }
 }
+
+TEST_CASE("check and the other scheduled commands take --due and run their due jobs with claims", "[e2e]") {
+  tma::test::TempDir dir;
+  auto root = agency_with_site(dir, "agency");
+  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago());
+  auto check = tma_in(root, {"check", "--due"});
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  CHECK(check.out.find("== tma check") != std::string::npos);
+  CHECK(check.out.find("1 job(s) run in 1 command(s)") != std::string::npos);
+  auto claims = events_of(root, "job.claimed");
+  REQUIRE(claims.size() == 1);
+  CHECK(claims[0]["data"]["job"] == "check:www");
+  // Once claimed, not again; the backup job was not touched.
+  CHECK(tma_in(root, {"check", "--due"}).out.find("0 job(s) run") != std::string::npos);
+  CHECK(tma_in(root, {"update", "--due"}).out.find("0 job(s) run in 0 command(s), 0 taken by another runner, 0 not due") !=
+        std::string::npos);
+  // Options the schedule would silently ignore are refused.
+  auto refused = tma_in(root, {"check", "--due", "--fail-on", "any"});
+  CHECK(refused.exit_code == 64);
+  CHECK(refused.err.find("--fail-on cannot go with --due") != std::string::npos);
+  CHECK(tma_in(root, {"report", "--due", "--format", "pdf"}).exit_code == 64);
+  CHECK(tma_in(root, {"notify", "flush", "--due"}).exit_code == 0);
+}
