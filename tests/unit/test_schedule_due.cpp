@@ -248,3 +248,33 @@ TEST_CASE("shard: stable and 1-based and even over 10000 names", "[unit][schedul
     CHECK_FALSE(inventory::parse_shard(bad));
   }
 }
+
+TEST_CASE("schedule: New York DST and month ends and leap days", "[unit][schedule]") {
+  auto zone = core::TimeZone::load("America/New_York");
+  REQUIRE(zone);
+  auto decide_ny = [&](const Job& j, const std::vector<journal::Event>& events, const char* now) {
+    return schedule::decide({j}, schedule::fold_history(events), {}, at(now), *zone).front();
+  };
+  // Spring forward on 2026-03-08: 02:30 does not exist and runs at 03:00 EDT (07:00Z), once.
+  auto nightly = job(JobKind::check, "daily 02:30");
+  std::vector<journal::Event> events{claimed("c0", "r0", nightly.key(), "2026-03-07T07:30:00Z", "2026-03-07T07:30:00Z")};
+  CHECK(decide_ny(nightly, events, "2026-03-08T06:59:00Z").verdict == Verdict::not_due);
+  auto d = decide_ny(nightly, events, "2026-03-08T07:00:00Z");
+  CHECK(d.verdict == Verdict::due);
+  CHECK(core::format_rfc3339_utc(*d.slot) == "2026-03-08T07:00:00Z");
+  // The 31st: months without one have no slot, so the catch-up after February counts none.
+  auto month_end = job(JobKind::report, "monthly 31 08:00", "");
+  events = {claimed("m0", "r0", month_end.key(), "2026-01-31T13:00:00Z", "2026-01-31T13:00:01Z")};
+  CHECK(decide_ny(month_end, events, "2026-03-30T12:00:00Z").verdict == Verdict::not_due);
+  d = decide_ny(month_end, events, "2026-03-31T12:00:00Z");
+  CHECK(d.verdict == Verdict::due);
+  CHECK(d.missed == 0);
+  // A leap-day job claimed in 2024 is due again on 2028-02-29 and missed no slot between.
+  auto leap = job(JobKind::check, "0 8 29 2 *");
+  events = {claimed("l0", "r0", leap.key(), "2024-02-29T13:00:00Z", "2024-02-29T13:00:01Z")};
+  CHECK(decide_ny(leap, events, "2027-03-01T12:00:00Z").verdict == Verdict::not_due);
+  d = decide_ny(leap, events, "2028-02-29T13:00:00Z");
+  CHECK(d.verdict == Verdict::due);
+  CHECK(d.missed == 0);
+  CHECK(core::format_rfc3339_utc(*d.next_slot) == "2032-02-29T13:00:00Z");
+}
