@@ -15,8 +15,10 @@
 
 #include <tma/inventory/select.hpp>
 
+#include "support/lab.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
+#include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
 
@@ -170,25 +172,24 @@ TEST_CASE("tma run --due: refusals", "[e2e]") {
   CHECK(bad.err.find("sites.www.backup.schedule: bad interval '7m'") != std::string::npos);
 }
 
-TEST_CASE("tma run --due --sync: runners sharing one remote run each due job exactly once", "[integration]") {
-  tma::test::TempDir dir;
+// Four runners at once, each in its own clone of the agency at `remote_url` (whose bare repository
+// is `dir/remote.git`), as four CI jobs would: each due job runs exactly once.
+static void runners_share_the_work(const tma::test::TempDir& dir, const std::string& remote_url) {
   auto remote = dir.file("remote.git");
-  REQUIRE(tma::test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
   auto first = agency_with_site(dir, "runner0");
   std::ofstream(first + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago());
   REQUIRE(tma::test::git(first, {"add", "sites.yaml", ".gitignore"}).exit_code == 0);
   REQUIRE(tma::test::git(first, {"commit", "-q", "-m", "agency"}).exit_code == 0);
-  REQUIRE(tma::test::git(first, {"remote", "add", "origin", remote}).exit_code == 0);
+  REQUIRE(tma::test::git(first, {"remote", "add", "origin", remote_url}).exit_code == 0);
   REQUIRE(tma::test::git(first, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
   REQUIRE(tma_in(first, {"sync"}).exit_code == 0);
   std::vector<std::string> roots{first};
   for (int i = 1; i < 4; ++i) {
     auto root = dir.file("runner" + std::to_string(i));
-    REQUIRE(tma::test::run_program({"git", "clone", "-q", "-b", "main", remote, root}).exit_code == 0);
+    REQUIRE(tma::test::run_program({"git", "clone", "-q", "-b", "main", remote_url, root}, std::nullopt).exit_code == 0);
     roots.push_back(root);
   }
 
-  // Four runners at once, each in its own clone, as four CI jobs would.
   std::vector<pid_t> pids;
   for (std::size_t i = 0; i < roots.size(); ++i) {
     pids.push_back(tma::test::spawn({TMA_BINARY, "-i", roots[i] + "/sites.yaml", "run", "--due", "--sync"}, k_env,
@@ -220,6 +221,25 @@ TEST_CASE("tma run --due --sync: runners sharing one remote run each due job exa
     auto plan = nlohmann::json::parse(tma_in(root, {"schedule", "--format", "json"}).out)["jobs"];
     for (const auto& job : plan) CHECK(job["due"] == false);
   }
+}
+
+TEST_CASE("tma run --due --sync: runners sharing a remote path run each due job exactly once", "[integration]") {
+  tma::test::TempDir dir;
+  REQUIRE(tma::test::run_program({"git", "init", "-q", "--bare", dir.file("remote.git")}, std::nullopt).exit_code == 0);
+  runners_share_the_work(dir, dir.file("remote.git"));
+}
+
+TEST_CASE("tma run --due --sync: runners sharing a git server run each due job exactly once", "[integration]") {
+  // A real git server (git daemon, receive-pack on loopback): the ref update is the server's
+  // compare-and-swap, with no lock file of tma's in between.
+  tma::test::TempDir dir;
+  REQUIRE(tma::test::run_program({"git", "init", "-q", "--bare", dir.file("remote.git")}, std::nullopt).exit_code == 0);
+  int port = tma::test::free_port();
+  tma::test::Background daemon({"git", "daemon", "--reuseaddr", "--listen=127.0.0.1", fmt::format("--port={}", port),
+                                "--export-all", "--enable=receive-pack", "--base-path=" + dir.path().string(),
+                                dir.path().string()});
+  REQUIRE(tma::test::wait_for_port(port, std::chrono::seconds(20)));
+  runners_share_the_work(dir, fmt::format("git://127.0.0.1:{}/remote.git", port));
 }
 
 TEST_CASE("check and the other scheduled commands take --due and run their due jobs with claims", "[e2e]") {
