@@ -30,14 +30,8 @@ std::string command_text(const std::vector<std::string>& argv) {
   return text;
 }
 
-// Run one tool command; output on success (exit code in ok_exit_codes), else the error.
-core::Result<std::string> run_tool(transport::Transport& shell, const cms::ToolCommand& tool,
-                                   const inventory::Environment& env) {
-  transport::Command command;
-  command.argv = tool.argv;
-  command.cwd = tool.cwd;
-  command.timeout = std::chrono::duration_cast<transport::Milliseconds>(env.command_timeout);
-  auto result = shell.run(command);
+// One tool command's output when its exit code is in ok_exit_codes, else the error naming it.
+core::Result<std::string> tool_output(const cms::ToolCommand& tool, transport::CommandResult result) {
   auto what = command_text(tool.argv);
   if (result.outcome != transport::Outcome::completed) {
     return tl::unexpected(*result.error(what));
@@ -47,6 +41,23 @@ core::Result<std::string> run_tool(transport::Transport& shell, const cms::ToolC
   }
   auto detail = result.err.empty() ? std::string() : ": " + core::redact(std::string(result.err.substr(0, 300)));
   return core::fail(core::ErrorKind::remote, fmt::format("`{}` exited with {}{}", what, result.exit_code, detail));
+}
+
+// Every query of a site in one session (one login shell on the server), each judged on its own.
+std::vector<core::Result<std::string>> run_tools(transport::Transport& shell, const std::vector<cms::ToolCommand>& tools,
+                                                 const inventory::Environment& env) {
+  std::vector<transport::Command> commands;
+  for (const auto& tool : tools) {
+    transport::Command command;
+    command.argv = tool.argv;
+    command.cwd = tool.cwd;
+    command.timeout = std::chrono::duration_cast<transport::Milliseconds>(env.command_timeout);
+    commands.push_back(std::move(command));
+  }
+  auto results = shell.run_batch(commands);
+  std::vector<core::Result<std::string>> outputs;
+  for (std::size_t i = 0; i < tools.size(); ++i) outputs.push_back(tool_output(tools[i], std::move(results[i])));
+  return outputs;
 }
 
 // Parser errors name the command whose output could not be read.
@@ -64,8 +75,11 @@ core::Result<std::vector<cms::Component>> wordpress_components(transport::Transp
   std::string core_version;
   std::vector<cms::wpcli::CoreOffer> offers;
   std::vector<cms::Component> plugins, themes;
-  for (const auto& tool : cms::wordpress_check_commands(env)) {
-    auto out = run_tool(shell, tool, env);
+  auto tools = cms::wordpress_check_commands(env);
+  auto outputs = run_tools(shell, tools, env);
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const auto& tool = tools[i];
+    auto& out = outputs[i];
     if (!out) return tl::unexpected(out.error());
     switch (tool.query) {
       case cms::Query::wp_core_version: {
@@ -93,7 +107,7 @@ core::Result<std::vector<cms::Component>> wordpress_components(transport::Transp
         break;
       }
       default:
-        break; // other queries (wp --info) are not needed for findings
+        break;
     }
   }
   std::vector<cms::Component> components{cms::wpcli::core_component(core_version, offers)};
@@ -110,8 +124,10 @@ struct ComposerSide {
 core::Result<ComposerSide> composer_components(transport::Transport& shell, const inventory::Environment& env,
                                                const std::vector<cms::ToolCommand>& tools) {
   ComposerSide side;
-  for (const auto& tool : tools) {
-    auto out = run_tool(shell, tool, env);
+  auto outputs = run_tools(shell, tools, env);
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const auto& tool = tools[i];
+    auto& out = outputs[i];
     if (!out) return tl::unexpected(out.error());
     switch (tool.query) {
       case cms::Query::drush_status: {

@@ -67,8 +67,7 @@ std::vector<ToolCommand> wordpress_check_commands(const inventory::Environment& 
   return {wp(env, Query::wp_core_version, {"core", "version"}),
           wp(env, Query::wp_core_check_update, {"core", "check-update", "--format=json"}),
           wp(env, Query::wp_plugin_list, {"plugin", "list", "--format=json"}),
-          wp(env, Query::wp_theme_list, {"theme", "list", "--format=json"}),
-          {Query::wp_cli_info, {env.binary("wp"), "--info"}, env.path, {0}}};
+          wp(env, Query::wp_theme_list, {"theme", "list", "--format=json"})};
 }
 
 std::vector<ToolCommand> composer_check_commands(const inventory::Environment& env) {

@@ -1,5 +1,7 @@
 #include <tma/transport/ssh_transport.hpp>
 
+#include <tma/transport/batch.hpp>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -376,6 +378,10 @@ CommandResult SshTransport::run_once(const Command& command, Multiplex multiplex
   result.message = "the remote shell ended before the command started";
   if (result.exit_code == 0) result.exit_code = 1;
   return result;
+}
+
+std::vector<CommandResult> SshTransport::run_batch(const std::vector<Command>& commands) {
+  return run_batched(*this, commands, m_path);
 }
 
 } // namespace tma::transport

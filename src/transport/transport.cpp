@@ -1,5 +1,7 @@
 #include <tma/transport/transport.hpp>
 
+#include <tma/transport/batch.hpp>
+
 #include <fmt/format.h>
 
 #include <tma/transport/ssh_transport.hpp>
@@ -103,6 +105,10 @@ core::Result<std::unique_ptr<Transport>> make_transport(const inventory::Environ
   }
   return core::fail(core::ErrorKind::config,
                     fmt::format("environment '{}' has no ssh settings and is not local", env.name));
+}
+
+std::vector<CommandResult> LocalTransport::run_batch(const std::vector<Command>& commands) {
+  return run_batched(*this, commands, m_path); // the same script in a local shell: local and remote alike
 }
 
 } // namespace tma::transport

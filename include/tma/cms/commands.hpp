@@ -41,7 +41,6 @@ enum class Query {
   wp_core_check_update, ///< wpcli::parse_core_check_update
   wp_plugin_list,       ///< wpcli::parse_plugin_list
   wp_theme_list,        ///< wpcli::parse_theme_list
-  wp_cli_info,          ///< wpcli::parse_cli_info (PHP version)
   drush_status,         ///< drush::parse_status
   drush_pm_security,    ///< drush::parse_pm_security (exit 3 = findings; removed in Drush 12)
   composer_outdated,    ///< composer::parse_outdated

@@ -52,7 +52,8 @@ struct UpdateRow {
 core::Result<std::vector<UpdateRow>> parse_update_rows(std::string_view output);
 
 /// What `wp --info` says about the PHP that runs WP-CLI (the CLI's PHP, which may differ from the web
-/// server's).
+/// server's). `tma check` no longer asks (nothing used the answer); kept for the end-of-life
+/// anticipation, which will read the PHP version in the same session.
 struct CliInfo {
   std::string php_version;
   std::string wp_cli_version;

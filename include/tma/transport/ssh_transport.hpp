@@ -107,6 +107,7 @@ public:
   /// `masters` may be null (no multiplexing). `path` is the site root for `cd`.
   SshTransport(inventory::SshTarget target, std::string path, ControlMasters* masters, SshSettings settings = {});
   CommandResult run(const Command& command) override;
+  std::vector<CommandResult> run_batch(const std::vector<Command>& commands) override;
   std::string describe() const override;
   std::string host_key() const override;
 
@@ -125,6 +126,7 @@ class LocalTransport final : public Transport {
 public:
   explicit LocalTransport(std::string path) : m_path(std::move(path)) {}
   CommandResult run(const Command& command) override;
+  std::vector<CommandResult> run_batch(const std::vector<Command>& commands) override;
   std::string describe() const override { return "local"; }
   std::string host_key() const override { return "local"; }
 

@@ -66,6 +66,16 @@ public:
   /// Run `command`; never throws, never blocks past `command.timeout` (+ kill grace).
   virtual CommandResult run(const Command& command) = 0;
 
+  /// Run `commands` in turn, one result each. The real transports send them as one session (one
+  /// login shell on the server: transport/batch.hpp); this default runs them one by one, as a fake
+  /// does. `on_stdout` and `stdin_source` are not supported here.
+  virtual std::vector<CommandResult> run_batch(const std::vector<Command>& commands) {
+    std::vector<CommandResult> results;
+    results.reserve(commands.size());
+    for (const auto& command : commands) results.push_back(run(command));
+    return results;
+  }
+
   /// Short description for messages: `ssh deploy@web1.example:22`, `local`.
   virtual std::string describe() const = 0;
 
