@@ -141,14 +141,21 @@ void run_backups(Context& context, const BackupCli& cli) {
   context.exit_code |= exit;
 }
 
+report::Table verify_table() { return report::Table({"site", "env", "backup", "outcome", "problems"}); }
+
+report::Table list_table() {
+  return report::Table({"site", "env", "backup", "time (UTC)", "age", "size", "artifacts", "kind"});
+}
+
 void run_verify(Context& context, const inventory::Selection& selection, const std::optional<std::string>& id,
-                report::Format format) {
+                report::Format format, const std::vector<std::string>& fields) {
+  selected_columns(verify_table(), format, fields);
   auto targets = backup_targets(context, selection, inventory::EmptySelection::all_sites);
   const auto& inventory = context.inventory();
   BackupServices real(context);
   auto& run = context.start_run("backup verify");
   real.attach(run);
-  report::Table table({"site", "env", "backup", "outcome", "problems"});
+  auto table = verify_table();
   nlohmann::json json = nlohmann::json::array();
   int bits = 0;
   for (const auto& t : targets) {
@@ -173,8 +180,10 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   if (id && json.empty()) throw core::UsageError(fmt::format("no backup '{}' in the selection", *id));
   if (format == report::Format::json) {
     report::print_json(report::envelope(1, {{"verified", json}}));
+  } else if (format == report::Format::table && json.empty()) {
+    report::print("no backups\n");
   } else {
-    report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
+    report::print(render_listing(table, format, fields, context.colour()));
   }
   context.exit_code |= bits;
 }
@@ -225,13 +234,15 @@ void run_prune(Context& context, const inventory::Selection& selection, bool dry
   context.exit_code |= bits;
 }
 
-void run_list(Context& context, const inventory::Selection& selection, report::Format format) {
+void run_list(Context& context, const inventory::Selection& selection, report::Format format,
+              const std::vector<std::string>& fields) {
+  selected_columns(list_table(), format, fields);
   auto sites = selected_sites(context, selection, inventory::EmptySelection::all_sites);
   auto targets = inventory::select_targets(sites, selection);
   if (!targets) throw core::UsageError(targets.error().message);
   const auto& inventory = context.inventory();
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  report::Table table({"site", "env", "backup", "time (UTC)", "age", "size", "artifacts", "kind"});
+  auto table = list_table();
   nlohmann::json json = nlohmann::json::array();
   for (const auto& t : *targets) {
     auto [store, listing] = open_listing(inventory, t);
@@ -251,10 +262,10 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
   }
   if (format == report::Format::json) {
     report::print_json(report::envelope(1, {{"backups", json}}));
-  } else if (format == report::Format::csv) {
-    report::print(table.csv());
+  } else if (format == report::Format::table && json.empty()) {
+    report::print("no backups\n");
   } else {
-    report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
+    report::print(render_listing(table, format, fields, context.colour()));
   }
 }
 
@@ -277,12 +288,14 @@ void setup_backup(CLI::App& app, Context& context) {
   auto verify_selection = std::make_shared<inventory::Selection>();
   auto verify_id = std::make_shared<std::optional<std::string>>();
   auto verify_format = std::make_shared<report::Format>(report::Format::table);
+  auto verify_fields = std::make_shared<std::vector<std::string>>();
   auto* verify = cmd->add_subcommand("verify", "Re-read stored backups: sizes, SHA-256, compression, dump trailer");
   add_selection(*verify, *verify_selection);
-  add_format(*verify, *verify_format);
+  add_format(*verify, *verify_format, false, true);
+  add_fields(*verify, *verify_fields);
   verify->add_option("--backup", *verify_id, "Only this backup id (or latest)")->type_name("ID");
-  verify->callback([&context, verify_selection, verify_id, verify_format] {
-    run_verify(context, *verify_selection, *verify_id, *verify_format);
+  verify->callback([&context, verify_selection, verify_id, verify_format, verify_fields] {
+    run_verify(context, *verify_selection, *verify_id, *verify_format, *verify_fields);
   });
 
   auto prune_selection = std::make_shared<inventory::Selection>();
@@ -306,10 +319,12 @@ void setup_backup(CLI::App& app, Context& context) {
 void setup_backups(CLI::App& app, Context& context) {
   auto selection = std::make_shared<inventory::Selection>();
   auto format = std::make_shared<report::Format>(report::Format::table);
+  auto fields = std::make_shared<std::vector<std::string>>();
   auto* cmd = app.add_subcommand("backups", "List stored backups: time, age, size, artifacts, kind");
   add_selection(*cmd, *selection);
   add_format(*cmd, *format, false, true);
-  cmd->callback([&context, selection, format] { run_list(context, *selection, *format); });
+  add_fields(*cmd, *fields);
+  cmd->callback([&context, selection, format, fields] { run_list(context, *selection, *format, *fields); });
 }
 
 } // namespace tma::cli

@@ -46,6 +46,7 @@ void setup_check(CLI::App& app, Context& context) {
   struct Options {
     inventory::Selection selection;
     report::Format format = report::Format::table;
+    std::vector<std::string> fields;
     std::string fail_on = "security";
     bool security_only = false;
     std::string junit;
@@ -55,6 +56,7 @@ void setup_check(CLI::App& app, Context& context) {
   auto options = std::make_shared<Options>();
   add_selection(*cmd, options->selection);
   add_format(*cmd, options->format, true, true);
+  add_fields(*cmd, options->fields);
   cmd->add_flag("--security-only", options->security_only, "Show only security findings");
   cmd->add_option("--fail-on", options->fail_on, "Findings that make the exit code 1")
       ->check(CLI::IsMember({"security", "any", "never"}))
@@ -65,6 +67,7 @@ void setup_check(CLI::App& app, Context& context) {
       ->check(CLI::Range(1, 64))
       ->default_str("2");
   cmd->callback([&context, options] {
+    selected_columns(check::findings_table({}), options->format, options->fields);
     auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
     auto targets = inventory::select_targets(sites, options->selection);
     if (!targets) throw core::UsageError(targets.error().message);
@@ -124,10 +127,13 @@ void setup_check(CLI::App& app, Context& context) {
         report::print(check::render_markdown(report));
         break;
       case report::Format::csv:
-        report::print(check::findings_table(report).csv());
+        report::print(render_listing(check::findings_table(report), options->format, options->fields, false));
         break;
       default:
-        report::print(check::render_table(report, context.colour()));
+        // --fields: the columns of the flat findings table (one row per finding, as csv has them).
+        report::print(options->fields.empty()
+                          ? check::render_table(report, context.colour())
+                          : render_listing(check::findings_table(report), options->format, options->fields, context.colour()));
         break;
     }
     std::vector<FailureLine> failures;

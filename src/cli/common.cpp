@@ -110,6 +110,31 @@ void add_format(CLI::App& command, report::Format& format, bool markdown, bool c
       ->group("Output");
 }
 
+void add_fields(CLI::App& command, std::vector<std::string>& fields) {
+  command.add_option("--fields", fields, "Only these columns, in this order (table and csv; names as the header, lower case)")
+      ->delimiter(',')
+      ->type_name("NAME,...")
+      ->group("Output");
+}
+
+report::Table selected_columns(const report::Table& table, report::Format format, const std::vector<std::string>& fields) {
+  if (fields.empty()) return table;
+  if (format != report::Format::table && format != report::Format::csv) {
+    // JSON items are nested documents with a schema of their own (docs/cli.md), not table rows.
+    throw core::UsageError(fmt::format("--fields chooses the columns of table and csv output, not {} (pick JSON keys with jq)",
+                                       format == report::Format::json ? "json" : "markdown"));
+  }
+  auto picked = table.select(fields);
+  if (!picked) throw core::UsageError(picked.error().message);
+  return std::move(*picked);
+}
+
+std::string render_listing(const report::Table& table, report::Format format, const std::vector<std::string>& fields,
+                           bool colour) {
+  auto picked = selected_columns(table, format, fields);
+  return format == report::Format::csv ? picked.csv() : picked.render(colour);
+}
+
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,
                                                    inventory::EmptySelection empty) {
   auto sites = inventory::select_sites(context.inventory(), selection, empty);

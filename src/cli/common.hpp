@@ -62,6 +62,19 @@ void add_selection(CLI::App& command, inventory::Selection& selection);
 /// Add `--format table|json` (plus markdown when `markdown` is true, csv when `csv` is true) to `command`.
 void add_format(CLI::App& command, report::Format& format, bool markdown = false, bool csv = false);
 
+/// Add `--fields NAME,...` to a listing command: the columns of its table and csv output, in that
+/// order (field names: report::field_name of the headers). Not for json: its schema stays whole.
+void add_fields(CLI::App& command, std::vector<std::string>& fields);
+
+/// `table` with `--fields` applied (all of it when `fields` is empty). Throws UsageError for an
+/// unknown field, or for --fields with a format other than table and csv. Commands call it first
+/// on an empty table of the same shape, so a typo costs no run.
+report::Table selected_columns(const report::Table& table, report::Format format, const std::vector<std::string>& fields);
+
+/// A listing's table as `format` asks (csv, else the aligned table), with `--fields` applied.
+std::string render_listing(const report::Table& table, report::Format format, const std::vector<std::string>& fields,
+                           bool colour);
+
 /// Resolve `selection` against the loaded inventory; throws UsageError on unknown names.
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,
                                                    inventory::EmptySelection empty);
