@@ -87,7 +87,7 @@ void run_backups(Context& context, const BackupCli& cli) {
   backup::BackupOptions options;
   options.kind = *kind;
   options.lock_wait = parse_wait(cli.lock_wait);
-  auto outcomes = backup::run_backups(inventory, work, options, services, run::RunOptions{cli.jobs, cli.per_host});
+  auto outcomes = backup::run_backups(inventory, work, options, services, run_options(context, cli.jobs, cli.per_host));
 
   int bits = 0;
   std::vector<std::string> locked;
@@ -102,7 +102,7 @@ void run_backups(Context& context, const BackupCli& cli) {
     nlohmann::json item{{"site", o.site}, {"env", o.env}, {"ok", o.ok()}, {"leftovers_removed", o.leftovers.size()}};
     if (o.ok()) {
       const auto& m = *o.manifest;
-      table.add_row({o.site, o.env, report::Cell("ok", report::Style::good), m.id, human_size(m.total_size()),
+      table.add_row({o.site, o.env, report::Cell("ok", report::Style::good), m.id, core::format_size(m.total_size()),
                      core::format_duration(std::chrono::duration_cast<core::Seconds>(m.duration)), pruned, note});
       item["backup"] = backup::to_json(m);
       item["pruned"] = o.prune ? o.prune->removed : std::vector<std::string>{};
@@ -251,7 +251,7 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
       std::vector<std::string> names;
       for (const auto& a : m.artifacts) names.push_back(a.name);
       table.add_row({m.site, m.env, m.id, core::format_rfc3339_utc(m.time), human_age(now - m.time),
-                     human_size(m.total_size()), fmt::format("{}", fmt::join(names, ", ")),
+                     core::format_size(m.total_size()), fmt::format("{}", fmt::join(names, ", ")),
                      std::string(backup::to_string(m.kind))});
       auto item = backup::to_json(m);
       item["path"] = b.dir;

@@ -146,9 +146,10 @@ void setup_check(CLI::App& app, Context& context) {
                               [&slots, &inputs, target, i] {
                                 slots[i] = check::run_check(*target.site, *target.env, inputs);
                                 return run::SiteResult{};
-                              }});
+                              },
+                              nullptr});
     }
-    run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
     masters.stop_all();
     report.sites = std::move(slots);
     if (options->security_only) check::keep_security_only(report.sites);

@@ -76,9 +76,10 @@ void setup_health(CLI::App& app, Context& context) {
                               [&slots, &http, target, i] {
                                 slots[i] = check::run_health(*target.site, *target.env, http);
                                 return run::SiteResult{};
-                              }});
+                              },
+                              nullptr});
     }
-    run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
     std::vector<check::HealthResult> results;
     for (auto& slot : slots) {
       for (auto& result : slot) {

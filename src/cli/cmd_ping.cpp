@@ -40,7 +40,7 @@ void setup_ping(CLI::App& app, Context& context) {
     };
     auto started = std::chrono::steady_clock::now();
     auto jobs = run::ping_jobs(*targets, factory, http, run::PingOptions{});
-    auto results = run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    auto results = run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
     masters.stop_all();
     auto summary = run::summarize(results, std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::steady_clock::now() - started));

@@ -74,6 +74,10 @@ int Context::finish_run(int code) {
   return code < 8 ? code | core::exit_code::site_failed : code;
 }
 
+run::RunOptions run_options(const Context& context, int jobs, int per_host) {
+  return run::RunOptions{jobs, per_host, context.global.quiet ? run::Progress::never : run::Progress::automatic};
+}
+
 void add_selection(CLI::App& command, inventory::Selection& selection) {
   command.add_option("--site,-s", selection.sites, "Site name or glob (repeatable)")->type_name("NAME")->group("Selection");
   command.add_option("--client,-c", selection.clients, "Client id (repeatable)")->type_name("NAME")->group("Selection");

@@ -12,6 +12,7 @@
 #include <tma/journal/journal.hpp>
 #include <tma/inventory/select.hpp>
 #include <tma/report/output.hpp>
+#include <tma/run/runner.hpp>
 
 namespace tma::cli {
 
@@ -55,6 +56,10 @@ private:
   std::unique_ptr<journal::Journal> m_journal;
   std::optional<journal::Run> m_run; ///< declared after m_journal: destroyed before it
 };
+
+/// The runner's options for `--jobs`/`--per-host`: its progress line on stderr when stderr is a
+/// TTY, never under `-q`.
+run::RunOptions run_options(const Context& context, int jobs, int per_host);
 
 /// Add --site, --client, --tag, --all, --env to `command`, filling `selection`.
 void add_selection(CLI::App& command, inventory::Selection& selection);
