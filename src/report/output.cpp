@@ -1,12 +1,15 @@
 #include <tma/report/output.hpp>
 
+#include <locale.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cwchar>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -20,10 +23,34 @@
 namespace tma::report {
 namespace {
 
-// Display width, counting UTF-8 code points rather than bytes so accented names align.
+// Terminal columns of `text`, by wcwidth(3) of each character (wcswidth(3) gives up with -1 on the
+// first one it does not know): a CJK character takes 2 columns, a combining accent 0. Decoded under
+// C.UTF-8 whatever the user's locale, since tma writes UTF-8; an unknown or invalid one counts 1.
 std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  if (utf8 == locale_t{}) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  }
+  locale_t previous = uselocale(utf8);
+  std::mbstate_t state{};
+  std::size_t width = 0;
+  while (!text.empty()) {
+    wchar_t wide = 0;
+    auto used = std::mbrtowc(&wide, text.data(), text.size(), &state);
+    if (used == static_cast<std::size_t>(-1) || used == static_cast<std::size_t>(-2)) {
+      state = std::mbstate_t{};
+      used = 1;
+      ++width;
+    } else {
+      used = std::max<std::size_t>(used, 1); // a NUL byte
+      int columns = wcwidth(wide);
+      width += columns < 0 ? 1 : static_cast<std::size_t>(columns);
+    }
+    text.remove_prefix(used);
+  }
+  uselocale(previous);
+  return width;
 }
 
 std::string_view ansi(Style style) {

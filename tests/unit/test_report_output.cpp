@@ -17,6 +17,14 @@ TEST_CASE("Table aligns columns by display width and colours only on request", "
   CHECK(coloured.find("\033[1mSITE\033[0m") != std::string::npos);
 }
 
+TEST_CASE("Table aligns wide and combining characters by the columns they take", "[unit][report]") {
+  Table table({"NAME", "CLIENT"});
+  table.add_row({"日本語", "a"});        // three characters, six columns
+  table.add_row({"cafe\u0301", "b"});    // e + combining acute: four columns
+  table.add_row({"plain", "c"});
+  CHECK(table.render(false) == "NAME    CLIENT\n日本語  a\ncafe\u0301    b\nplain   c\n");
+}
+
 TEST_CASE("NO_COLOR and --no-color turn colour off", "[unit][report]") {
   tma::test::EnvGuard guard("NO_COLOR", "1");
   CHECK_FALSE(stdout_colour(Colour::automatic));
