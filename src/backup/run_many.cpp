@@ -21,7 +21,8 @@ std::vector<BackupOutcome> run_backups(const inventory::Inventory& inventory,
     job.site = name;
     job.env = site.targets.size() == 1 ? site.targets.front().env->name : std::string();
     job.host = run::host_key(*site.targets.front().env);
-    job.progress = std::make_shared<run::JobProgress>();
+    // Phases, bytes and the previous backup's sizes (a listing of the store) only for a line drawn.
+    if (run::draws_progress(run)) job.progress = std::make_shared<run::JobProgress>();
     job.work = [&inventory, &options, &services, &site = site, progress = job.progress] {
       run::SiteResult result;
       auto with_progress = options;

@@ -149,6 +149,10 @@ Status status_for(const core::Error& error) {
   }
 }
 
+bool draws_progress(const RunOptions& options) {
+  return options.progress == Progress::always || (options.progress == Progress::automatic && report::stderr_is_tty());
+}
+
 std::vector<SiteResult> run_jobs(std::vector<Job> jobs, const RunOptions& options) {
   // Stable order first: results are reported in this order whatever finishes first, and the
   // scheduler starts jobs in it too (so a rerun behaves the same).
@@ -163,8 +167,7 @@ std::vector<SiteResult> run_jobs(std::vector<Job> jobs, const RunOptions& option
   int per_host = std::max(1, options.per_host);
   auto workers_count = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.jobs)), jobs.size());
 
-  bool progress = options.progress == Progress::always ||
-                  (options.progress == Progress::automatic && report::stderr_is_tty());
+  bool progress = draws_progress(options);
   std::thread painter;
   if (progress && !jobs.empty()) painter = std::thread([&board] { draw_progress(board); });
   {

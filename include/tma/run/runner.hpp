@@ -60,6 +60,10 @@ struct RunOptions {
   Progress progress = Progress::automatic;
 };
 
+/// Whether run_jobs will draw its progress line with `options` (`automatic`: stderr is a TTY), so
+/// jobs need not gather what only that line shows.
+bool draws_progress(const RunOptions& options);
+
 /// The host part of a URL for the per-host limit (`example.org:8443`, userinfo dropped), "" when none.
 std::string url_host_key(std::string_view url);
 /// The server a (site, env) target's commands run on, for `Job::host`: `local`, the ssh
