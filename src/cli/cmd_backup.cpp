@@ -39,7 +39,12 @@ struct BackupCli {
   std::string kind = "manual";
   std::string lock_wait = "0s";
   report::Format format = report::Format::table;
+  std::vector<std::string> fields;
 };
+
+report::Table outcomes_table() {
+  return report::Table({"site", "env", "outcome", "backup", "size", "duration", "pruned", "note"});
+}
 
 std::chrono::milliseconds parse_wait(const std::string& text) {
   auto wait = core::parse_duration(text);
@@ -52,6 +57,7 @@ int exit_bits(const core::Error& error) {
 }
 
 void run_backups(Context& context, const BackupCli& cli) {
+  selected_columns(outcomes_table(), cli.format, cli.fields);
   auto kind = backup::parse_backup_kind(cli.due ? "scheduled" : cli.kind);
   if (!kind) throw core::UsageError(kind.error());
   auto targets = backup_targets(context, cli.selection, inventory::EmptySelection::error);
@@ -93,7 +99,7 @@ void run_backups(Context& context, const BackupCli& cli) {
   std::vector<std::string> locked;
   bool other_failure = false;
   nlohmann::json json = nlohmann::json::array();
-  report::Table table({"site", "env", "outcome", "backup", "size", "duration", "pruned", "note"});
+  auto table = outcomes_table();
   for (const auto& o : outcomes) {
     std::string pruned = o.prune && !o.prune->removed.empty() ? std::to_string(o.prune->removed.size()) : "";
     std::string note;
@@ -121,8 +127,10 @@ void run_backups(Context& context, const BackupCli& cli) {
   }
   if (cli.format == report::Format::json) {
     report::print_json(report::envelope(1, {{"backups", json}, {"not_due", not_due}}));
+  } else if (cli.format == report::Format::csv) {
+    report::print(render_listing(table, cli.format, cli.fields, false));
   } else {
-    if (!outcomes.empty()) report::print(table.render(context.colour()));
+    if (!outcomes.empty()) report::print(render_listing(table, cli.format, cli.fields, context.colour()));
     if (cli.due && !not_due.empty() && context.global.verbose > 0) {
       report::print(fmt::format("not due: {}\n", fmt::join(not_due, ", ")));
     }
@@ -275,7 +283,8 @@ void setup_backup(CLI::App& app, Context& context) {
   auto cli = std::make_shared<BackupCli>();
   auto* cmd = app.add_subcommand("backup", "Back up sites (database dump + files) into the local store");
   add_selection(*cmd, cli->selection);
-  add_format(*cmd, cli->format);
+  add_format(*cmd, cli->format, false, true);
+  add_fields(*cmd, cli->fields);
   cmd->add_flag("--due", cli->due, "Only the sites whose backup.schedule has a slot since their last good backup");
   cmd->add_option("--jobs,-j", cli->jobs, "Sites backed up at once")->check(CLI::Range(1, 64))->default_str("1");
   cmd->add_option("--per-host", cli->per_host, "Sites of one server backed up at once")

@@ -88,12 +88,12 @@ void setup_check(CLI::App& app, Context& context) {
   add_format(*cmd, options->format, true, true);
   add_fields(*cmd, options->fields);
   cmd->add_option("--by", options->by, "site: one block per site; component: one line per component change with its sites")
-      ->check(CLI::IsMember({"site", "component"}))
+      ->check(one_of({"site", "component"}))
       ->default_str("site")
       ->group("Output");
   cmd->add_flag("--security-only", options->security_only, "Show only security findings");
   cmd->add_option("--fail-on", options->fail_on, "Findings that make the exit code 1")
-      ->check(CLI::IsMember({"security", "any", "never"}))
+      ->check(one_of({"security", "any", "never"}))
       ->default_str("security");
   cmd->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
   cmd->add_option("--jobs,-j", options->jobs, "Targets checked at once")->check(CLI::Range(1, 1024))->default_str("8");

@@ -1,5 +1,6 @@
 #include "cli/common.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -112,6 +113,18 @@ void add_format(CLI::App& command, report::Format& format, bool markdown, bool c
           text)
       ->option_text(text)
       ->group("Output");
+}
+
+CLI::Validator one_of(std::vector<std::string> names) {
+  auto text = core::join(names, "|");
+  return CLI::Validator(
+      [names](std::string& value) {
+        if (std::find(names.begin(), names.end(), value) != names.end()) return std::string();
+        auto hint = core::suggest(value, names);
+        return fmt::format("'{}' is not one of {}{}", value, core::join(names, ", "),
+                           hint ? fmt::format(" (did you mean '{}'?)", *hint) : std::string());
+      },
+      text);
 }
 
 void add_fields(CLI::App& command, std::vector<std::string>& fields) {

@@ -67,6 +67,10 @@ void add_selection(CLI::App& command, inventory::Selection& selection);
 /// Add `--format table|json` (plus markdown when `markdown` is true, csv when `csv` is true) to `command`.
 void add_format(CLI::App& command, report::Format& format, bool markdown = false, bool csv = false);
 
+/// Check that an option's value is one of `names`; the error lists them and suggests the closest
+/// (`--by: 'compnent' is not one of site, component (did you mean 'component'?)`).
+CLI::Validator one_of(std::vector<std::string> names);
+
 /// Add `--fields NAME,...` to a listing command: the columns of its table and csv output, in that
 /// order (field names: report::field_name of the headers). Not for json: its schema stays whole.
 void add_fields(CLI::App& command, std::vector<std::string>& fields);

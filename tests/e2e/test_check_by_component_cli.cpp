@@ -102,4 +102,7 @@ sites:
   auto markdown = tma::test::run_tma({"-i", inventory, "check", "--by", "component", "--format", "markdown"}, env);
   CHECK(markdown.exit_code == 64);
   CHECK(markdown.err.find("--by component has table, json and csv output, not markdown") != std::string::npos);
+  auto typo = tma::test::run_tma({"-i", inventory, "check", "--by", "compnent"}, env);
+  CHECK(typo.exit_code == 64);
+  CHECK(typo.err.rfind("tma: error: --by: 'compnent' is not one of site, component (did you mean 'component'?)\n", 0) == 0);
 }

@@ -116,7 +116,9 @@ TEST_CASE("tma listing commands take --fields and --format csv: check ping healt
     CHECK(picked.out.rfind("RESULT    SITE\ncritical  fine\nfine (prod) http://127.0.0.1:9/: critical: ", 0) == 0);
   }
   SECTION("backups, backup verify and journal") {
-    REQUIRE(a.tma({"backup", "--site", "fine"}).exit_code == 0);
+    auto taken = a.tma({"backup", "--site", "fine", "--format", "csv", "--fields", "site,outcome,pruned"});
+    REQUIRE(taken.exit_code == 0);
+    CHECK(taken.out == "site,outcome,pruned\nfine,ok,\n");
     auto backups = a.tma({"backups", "--fields", "kind,site", "--format", "csv"});
     CHECK(backups.out == "kind,site\nmanual,fine\n");
     auto verify = a.tma({"backup", "verify", "--site", "fine", "--format", "csv", "--fields", "site,outcome,problems"});
