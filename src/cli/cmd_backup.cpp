@@ -43,7 +43,7 @@ struct BackupCli {
 };
 
 report::Table outcomes_table() {
-  return report::Table({"site", "env", "outcome", "backup", "size", "duration", "pruned", "note"});
+  return report::Table({"SITE", "ENV", "OUTCOME", "BACKUP", "SIZE", "DURATION", "PRUNED", "NOTE"});
 }
 
 std::chrono::milliseconds parse_wait(const std::string& text) {
@@ -149,10 +149,10 @@ void run_backups(Context& context, const BackupCli& cli) {
   context.exit_code |= exit;
 }
 
-report::Table verify_table() { return report::Table({"site", "env", "backup", "outcome", "problems"}); }
+report::Table verify_table() { return report::Table({"SITE", "ENV", "BACKUP", "OUTCOME", "PROBLEMS"}); }
 
 report::Table list_table() {
-  return report::Table({"site", "env", "backup", "time (UTC)", "age", "size", "artifacts", "kind"});
+  return report::Table({"SITE", "ENV", "BACKUP", "TIME (UTC)", "AGE", "SIZE", "ARTIFACTS", "KIND"});
 }
 
 void run_verify(Context& context, const inventory::Selection& selection, const std::optional<std::string>& id,

