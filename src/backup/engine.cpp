@@ -251,6 +251,15 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     services.record("backup.cleanup", site, env.name, {{"removed", removed}});
   }
 
+  MethodContext context;
+  if (options.progress != nullptr && !staged) {
+    // The sizes of the newest backup make the ETA (artifact names repeat from one backup to the next).
+    if (auto listing = store.list(site.name, env.name); listing && !listing->backups.empty()) {
+      for (const auto& a : listing->backups.front().manifest.artifacts) context.previous_sizes[a.name] = a.size;
+    }
+  }
+  context.progress = options.progress;
+
   auto id = store.create(site.name, env.name, started);
   if (!id) return fail(id.error());
   Manifest manifest;
@@ -263,7 +272,6 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
   manifest.method = method;
   manifest.run = services.run != nullptr ? services.run->id() : "";
 
-  MethodContext context;
   context.site = &site;
   context.env = &env;
   context.http = services.http;

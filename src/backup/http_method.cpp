@@ -142,7 +142,8 @@ core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& c) {
                                                            transport::url_for_display(archive), got->status));
           }
           return std::vector<std::string>{};
-        });
+        },
+        c.progress_for(name, kind_from_name(name)));
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   }

@@ -243,16 +243,30 @@ std::string compression_from_name(const std::string& name) {
   return "none";
 }
 
+ArtifactProgress MethodContext::progress_for(const std::string& name, ArtifactKind kind) const {
+  ArtifactProgress out;
+  out.job = progress;
+  out.phase = kind == ArtifactKind::database ? "dump" : "transfer";
+  if (auto previous = previous_sizes.find(name); previous != previous_sizes.end()) out.expected = previous->second;
+  return out;
+}
+
 core::Result<ArtifactInfo> stream_artifact(const std::string& dir, const std::string& name, ArtifactKind kind,
-                                           const std::string& compression, const Producer& produce) {
+                                           const std::string& compression, const Producer& produce,
+                                           const ArtifactProgress& progress) {
   auto writer = ArtifactWriter::create(dir, name);
   if (!writer) return tl::unexpected(writer.error());
   auto& w = **writer;
-  auto produced = produce([&w](std::string_view chunk) { return w.write(chunk); });
+  if (progress.job != nullptr) progress.job->start_phase(progress.phase + " " + name, progress.expected);
+  auto produced = produce([&w, job = progress.job](std::string_view chunk) {
+    if (job != nullptr) job->add_bytes(chunk.size());
+    return w.write(chunk);
+  });
   // A write error (disk full) explains a stopped producer better than the producer's own message.
   if (w.error()) return core::fail(ErrorKind::io, *w.error());
   if (!produced) return tl::unexpected(produced.error());
   if (auto finished = w.finish(); !finished) return tl::unexpected(finished.error());
+  if (progress.job != nullptr) progress.job->start_phase("verify " + name);
   if (auto verified = verify_artifact(w.partial_path(), kind, compression); !verified) {
     return tl::unexpected(verified.error());
   }
@@ -296,7 +310,8 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
             // A compressor that died explains a refused stream better than the stream's own message.
             if (auto finished = local.finish(); !finished) return tl::unexpected(finished.error());
             return produced;
-          });
+          },
+          c.progress_for(base + extension(compression), kind));
       if (!report.version.empty()) c.manifest->versions["core"] = report.version;
       if (artifact || report.missing_compressor.empty()) return artifact;
       // Nothing ran: this artifact and the next ones are compressed here (auto) or not at all (server).
@@ -363,7 +378,8 @@ core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& c) {
           auto result = c.transport->run(command);
           if (auto error = result.error(core::join(argv, " "))) return tl::unexpected(*error);
           return std::vector<std::string>{};
-        });
+        },
+        c.progress_for(name, kind_from_name(name)));
     if (!artifact) return tl::unexpected(core::with_context(artifact.error(), "artifact " + name));
     artifacts.push_back(std::move(*artifact));
   }

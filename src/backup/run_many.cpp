@@ -21,10 +21,14 @@ std::vector<BackupOutcome> run_backups(const inventory::Inventory& inventory,
     job.site = name;
     job.env = site.targets.size() == 1 ? site.targets.front().env->name : std::string();
     job.host = run::host_key(*site.targets.front().env);
-    job.work = [&inventory, &options, &services, &site = site] {
+    // Phases, bytes and the previous backup's sizes (a listing of the store) only for a line drawn.
+    if (run::draws_progress(run)) job.progress = std::make_shared<run::JobProgress>();
+    job.work = [&inventory, &options, &services, &site = site, progress = job.progress] {
       run::SiteResult result;
+      auto with_progress = options;
+      with_progress.progress = progress.get();
       for (const auto& t : site.targets) {
-        auto outcome = run_backup(inventory, *t.site, *t.env, options, services);
+        auto outcome = run_backup(inventory, *t.site, *t.env, with_progress, services);
         if (outcome.error && run::status_for(*outcome.error) > result.status) {
           result.status = run::status_for(*outcome.error);
           result.error = outcome.error;

@@ -8,6 +8,7 @@
 #include <tma/check/render.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/exit_code.hpp>
+#include <tma/core/text.hpp>
 #include <tma/core/units.hpp>
 #include <tma/report/output.hpp>
 
@@ -130,25 +131,40 @@ int health_exit_bits(const std::vector<HealthResult>& results) {
   return bits;
 }
 
-std::string render_health_table(const std::vector<HealthResult>& results, bool colour) {
-  report::Table table({"SITE", "ENV", "URL", "STATUS", "TIME", "TLS", "RESULT"});
+report::Table health_table(const std::vector<HealthResult>& results) {
+  report::Table table({"SITE", "ENV", "URL", "STATUS", "TIME", "TLS", "RESULT", "PROBLEMS"});
+  for (const auto& r : results) {
+    auto style = r.level == HealthLevel::ok ? report::Style::good
+                                            : (r.level == HealthLevel::warning ? report::Style::warn : report::Style::bad);
+    std::vector<std::string> problems;
+    for (const auto& p : r.problems) problems.push_back(p.message);
+    table.add_row({r.site, r.env, r.url, r.unreachable ? "-" : std::to_string(r.status),
+                   r.unreachable ? "-" : fmt::format("{} ms", r.time.count()),
+                   r.tls_days_left ? fmt::format("{}d", *r.tls_days_left) : "-",
+                   report::Cell(std::string(to_string(r.level)), style), core::join(problems, "; ")});
+  }
+  return table;
+}
+
+std::string render_health_footer(const std::vector<HealthResult>& results, bool colour) {
   std::string problems;
   int counts[3] = {0, 0, 0};
   for (const auto& r : results) {
     ++counts[static_cast<int>(r.level)];
-    auto style = r.level == HealthLevel::ok ? report::Style::good
-                                            : (r.level == HealthLevel::warning ? report::Style::warn : report::Style::bad);
-    table.add_row({r.site, r.env, r.url, r.unreachable ? "-" : std::to_string(r.status),
-                   r.unreachable ? "-" : fmt::format("{} ms", r.time.count()),
-                   r.tls_days_left ? fmt::format("{}d", *r.tls_days_left) : "-",
-                   report::Cell(std::string(to_string(r.level)), style)});
     for (const auto& p : r.problems) {
       std::string line = fmt::format("{} ({}) {}: {}: {}", r.site, r.env, r.url, to_string(p.level), p.message);
       problems += colour ? std::string(level_style(p.level)) + line + "\033[0m\n" : line + "\n";
     }
   }
-  return table.render(colour) + problems +
-         fmt::format("{} checked: {} ok, {} warning, {} critical\n", results.size(), counts[0], counts[1], counts[2]);
+  return problems + fmt::format("{} checked: {} ok, {} warning, {} critical\n", results.size(), counts[0], counts[1], counts[2]);
+}
+
+std::string render_health_table(const std::vector<HealthResult>& results, bool colour) {
+  auto table = health_table(results);
+  // The problems have lines of their own under the table, with their level.
+  auto fields = table.fields();
+  fields.pop_back();
+  return table.select(fields)->render(colour) + render_health_footer(results, colour);
 }
 
 json render_health_json_payload(const std::vector<HealthResult>& results) {

@@ -29,17 +29,6 @@ std::vector<inventory::Target> backup_targets(Context& context, const inventory:
   return out;
 }
 
-std::string human_size(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
-}
-
 std::string human_age(std::chrono::seconds age) {
   auto s = age.count();
   if (s < 0) return "future";

@@ -30,8 +30,6 @@ private:
 std::vector<inventory::Target> backup_targets(Context& context, const inventory::Selection& selection,
                                               inventory::EmptySelection empty);
 
-/// `1.5 MiB`.
-std::string human_size(std::uint64_t bytes);
 /// `3d 4h`, `12m`, `40s`.
 std::string human_age(std::chrono::seconds age);
 

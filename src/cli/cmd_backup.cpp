@@ -39,7 +39,12 @@ struct BackupCli {
   std::string kind = "manual";
   std::string lock_wait = "0s";
   report::Format format = report::Format::table;
+  std::vector<std::string> fields;
 };
+
+report::Table outcomes_table() {
+  return report::Table({"SITE", "ENV", "OUTCOME", "BACKUP", "SIZE", "DURATION", "PRUNED", "NOTE"});
+}
 
 std::chrono::milliseconds parse_wait(const std::string& text) {
   auto wait = core::parse_duration(text);
@@ -52,6 +57,7 @@ int exit_bits(const core::Error& error) {
 }
 
 void run_backups(Context& context, const BackupCli& cli) {
+  selected_columns(outcomes_table(), cli.format, cli.fields);
   auto kind = backup::parse_backup_kind(cli.due ? "scheduled" : cli.kind);
   if (!kind) throw core::UsageError(kind.error());
   auto targets = backup_targets(context, cli.selection, inventory::EmptySelection::error);
@@ -87,13 +93,13 @@ void run_backups(Context& context, const BackupCli& cli) {
   backup::BackupOptions options;
   options.kind = *kind;
   options.lock_wait = parse_wait(cli.lock_wait);
-  auto outcomes = backup::run_backups(inventory, work, options, services, run::RunOptions{cli.jobs, cli.per_host});
+  auto outcomes = backup::run_backups(inventory, work, options, services, run_options(context, cli.jobs, cli.per_host));
 
   int bits = 0;
   std::vector<std::string> locked;
   bool other_failure = false;
   nlohmann::json json = nlohmann::json::array();
-  report::Table table({"site", "env", "outcome", "backup", "size", "duration", "pruned", "note"});
+  auto table = outcomes_table();
   for (const auto& o : outcomes) {
     std::string pruned = o.prune && !o.prune->removed.empty() ? std::to_string(o.prune->removed.size()) : "";
     std::string note;
@@ -102,7 +108,7 @@ void run_backups(Context& context, const BackupCli& cli) {
     nlohmann::json item{{"site", o.site}, {"env", o.env}, {"ok", o.ok()}, {"leftovers_removed", o.leftovers.size()}};
     if (o.ok()) {
       const auto& m = *o.manifest;
-      table.add_row({o.site, o.env, report::Cell("ok", report::Style::good), m.id, human_size(m.total_size()),
+      table.add_row({o.site, o.env, report::Cell("ok", report::Style::good), m.id, core::format_size(m.total_size()),
                      core::format_duration(std::chrono::duration_cast<core::Seconds>(m.duration)), pruned, note});
       item["backup"] = backup::to_json(m);
       item["pruned"] = o.prune ? o.prune->removed : std::vector<std::string>{};
@@ -121,8 +127,10 @@ void run_backups(Context& context, const BackupCli& cli) {
   }
   if (cli.format == report::Format::json) {
     report::print_json(report::envelope(1, {{"backups", json}, {"not_due", not_due}}));
+  } else if (cli.format == report::Format::csv) {
+    report::print(render_listing(table, cli.format, cli.fields, false));
   } else {
-    if (!outcomes.empty()) report::print(table.render(context.colour()));
+    if (!outcomes.empty()) report::print(render_listing(table, cli.format, cli.fields, context.colour()));
     if (cli.due && !not_due.empty() && context.global.verbose > 0) {
       report::print(fmt::format("not due: {}\n", fmt::join(not_due, ", ")));
     }
@@ -141,14 +149,21 @@ void run_backups(Context& context, const BackupCli& cli) {
   context.exit_code |= exit;
 }
 
+report::Table verify_table() { return report::Table({"SITE", "ENV", "BACKUP", "OUTCOME", "PROBLEMS"}); }
+
+report::Table list_table() {
+  return report::Table({"SITE", "ENV", "BACKUP", "TIME (UTC)", "AGE", "SIZE", "ARTIFACTS", "KIND"});
+}
+
 void run_verify(Context& context, const inventory::Selection& selection, const std::optional<std::string>& id,
-                report::Format format) {
+                report::Format format, const std::vector<std::string>& fields) {
+  selected_columns(verify_table(), format, fields);
   auto targets = backup_targets(context, selection, inventory::EmptySelection::all_sites);
   const auto& inventory = context.inventory();
   BackupServices real(context);
   auto& run = context.start_run("backup verify");
   real.attach(run);
-  report::Table table({"site", "env", "backup", "outcome", "problems"});
+  auto table = verify_table();
   nlohmann::json json = nlohmann::json::array();
   int bits = 0;
   for (const auto& t : targets) {
@@ -173,8 +188,10 @@ void run_verify(Context& context, const inventory::Selection& selection, const s
   if (id && json.empty()) throw core::UsageError(fmt::format("no backup '{}' in the selection", *id));
   if (format == report::Format::json) {
     report::print_json(report::envelope(1, {{"verified", json}}));
+  } else if (format == report::Format::table && json.empty()) {
+    report::print("no backups\n");
   } else {
-    report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
+    report::print(render_listing(table, format, fields, context.colour()));
   }
   context.exit_code |= bits;
 }
@@ -225,13 +242,15 @@ void run_prune(Context& context, const inventory::Selection& selection, bool dry
   context.exit_code |= bits;
 }
 
-void run_list(Context& context, const inventory::Selection& selection, report::Format format) {
+void run_list(Context& context, const inventory::Selection& selection, report::Format format,
+              const std::vector<std::string>& fields) {
+  selected_columns(list_table(), format, fields);
   auto sites = selected_sites(context, selection, inventory::EmptySelection::all_sites);
   auto targets = inventory::select_targets(sites, selection);
   if (!targets) throw core::UsageError(targets.error().message);
   const auto& inventory = context.inventory();
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  report::Table table({"site", "env", "backup", "time (UTC)", "age", "size", "artifacts", "kind"});
+  auto table = list_table();
   nlohmann::json json = nlohmann::json::array();
   for (const auto& t : *targets) {
     auto [store, listing] = open_listing(inventory, t);
@@ -240,7 +259,7 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
       std::vector<std::string> names;
       for (const auto& a : m.artifacts) names.push_back(a.name);
       table.add_row({m.site, m.env, m.id, core::format_rfc3339_utc(m.time), human_age(now - m.time),
-                     human_size(m.total_size()), fmt::format("{}", fmt::join(names, ", ")),
+                     core::format_size(m.total_size()), fmt::format("{}", fmt::join(names, ", ")),
                      std::string(backup::to_string(m.kind))});
       auto item = backup::to_json(m);
       item["path"] = b.dir;
@@ -251,10 +270,10 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
   }
   if (format == report::Format::json) {
     report::print_json(report::envelope(1, {{"backups", json}}));
-  } else if (format == report::Format::csv) {
-    report::print(table.csv());
+  } else if (format == report::Format::table && json.empty()) {
+    report::print("no backups\n");
   } else {
-    report::print(json.empty() ? std::string("no backups\n") : table.render(context.colour()));
+    report::print(render_listing(table, format, fields, context.colour()));
   }
 }
 
@@ -264,7 +283,8 @@ void setup_backup(CLI::App& app, Context& context) {
   auto cli = std::make_shared<BackupCli>();
   auto* cmd = app.add_subcommand("backup", "Back up sites (database dump + files) into the local store");
   add_selection(*cmd, cli->selection);
-  add_format(*cmd, cli->format);
+  add_format(*cmd, cli->format, false, true);
+  add_fields(*cmd, cli->fields);
   cmd->add_flag("--due", cli->due, "Only the sites whose backup.schedule has a slot since their last good backup");
   cmd->add_option("--jobs,-j", cli->jobs, "Sites backed up at once")->check(CLI::Range(1, 64))->default_str("1");
   cmd->add_option("--per-host", cli->per_host, "Sites of one server backed up at once")
@@ -277,12 +297,14 @@ void setup_backup(CLI::App& app, Context& context) {
   auto verify_selection = std::make_shared<inventory::Selection>();
   auto verify_id = std::make_shared<std::optional<std::string>>();
   auto verify_format = std::make_shared<report::Format>(report::Format::table);
+  auto verify_fields = std::make_shared<std::vector<std::string>>();
   auto* verify = cmd->add_subcommand("verify", "Re-read stored backups: sizes, SHA-256, compression, dump trailer");
   add_selection(*verify, *verify_selection);
-  add_format(*verify, *verify_format);
+  add_format(*verify, *verify_format, false, true);
+  add_fields(*verify, *verify_fields);
   verify->add_option("--backup", *verify_id, "Only this backup id (or latest)")->type_name("ID");
-  verify->callback([&context, verify_selection, verify_id, verify_format] {
-    run_verify(context, *verify_selection, *verify_id, *verify_format);
+  verify->callback([&context, verify_selection, verify_id, verify_format, verify_fields] {
+    run_verify(context, *verify_selection, *verify_id, *verify_format, *verify_fields);
   });
 
   auto prune_selection = std::make_shared<inventory::Selection>();
@@ -306,10 +328,12 @@ void setup_backup(CLI::App& app, Context& context) {
 void setup_backups(CLI::App& app, Context& context) {
   auto selection = std::make_shared<inventory::Selection>();
   auto format = std::make_shared<report::Format>(report::Format::table);
+  auto fields = std::make_shared<std::vector<std::string>>();
   auto* cmd = app.add_subcommand("backups", "List stored backups: time, age, size, artifacts, kind");
   add_selection(*cmd, *selection);
   add_format(*cmd, *format, false, true);
-  cmd->callback([&context, selection, format] { run_list(context, *selection, *format); });
+  add_fields(*cmd, *fields);
+  cmd->callback([&context, selection, format, fields] { run_list(context, *selection, *format, *fields); });
 }
 
 } // namespace tma::cli

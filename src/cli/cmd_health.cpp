@@ -42,6 +42,7 @@ void setup_health(CLI::App& app, Context& context) {
   struct Options {
     inventory::Selection selection;
     report::Format format = report::Format::table;
+    std::vector<std::string> fields;
     std::string junit;
     int jobs = 8;
     int per_host = 2;
@@ -50,7 +51,8 @@ void setup_health(CLI::App& app, Context& context) {
   };
   auto options = std::make_shared<Options>();
   add_selection(*health, options->selection);
-  add_format(*health, options->format);
+  add_format(*health, options->format, false, true);
+  add_fields(*health, options->fields);
   add_due_flag(*health, options->due);
   health->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
   health->add_option("--jobs,-j", options->jobs, "Targets checked at once")->check(CLI::Range(1, 1024))->default_str("8");
@@ -65,6 +67,7 @@ void setup_health(CLI::App& app, Context& context) {
                          options->per_host})) {
       return;
     }
+    selected_columns(check::health_table({}), options->format, options->fields);
     auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
     auto targets = inventory::select_targets(sites, options->selection);
     if (!targets) throw core::UsageError(targets.error().message);
@@ -80,9 +83,10 @@ void setup_health(CLI::App& app, Context& context) {
                               [&slots, &http, target, i] {
                                 slots[i] = check::run_health(*target.site, *target.env, http);
                                 return run::SiteResult{};
-                              }});
+                              },
+                              nullptr});
     }
-    run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
     std::vector<check::HealthResult> results;
     for (auto& slot : slots) {
       for (auto& result : slot) {
@@ -94,6 +98,11 @@ void setup_health(CLI::App& app, Context& context) {
     }
     if (options->format == report::Format::json) {
       report::print_json(report::envelope(check::k_health_schema, check::render_health_json_payload(results)));
+    } else if (options->format == report::Format::csv) {
+      report::print(render_listing(check::health_table(results), options->format, options->fields, false));
+    } else if (!options->fields.empty()) {
+      report::print(render_listing(check::health_table(results), options->format, options->fields, context.colour()) +
+                    check::render_health_footer(results, context.colour()));
     } else {
       report::print(check::render_health_table(results, context.colour()));
     }

@@ -37,6 +37,7 @@ struct ListOptions {
   inventory::Selection selection;
   PeriodOptions period;
   report::Format format = report::Format::table;
+  std::vector<std::string> fields;
 };
 
 struct SummaryOptions {
@@ -103,6 +104,7 @@ void run_log(Context& context, const LogOptions& options) {
 }
 
 void run_list(Context& context, const ListOptions& options) {
+  selected_columns(contract::entries_table({}), options.format, options.fields);
   const auto& inventory = context.inventory();
   // Time entries are per site, not per environment: refuse the flag rather than ignore it.
   if (options.selection.env) throw core::UsageError("--env does not apply to time entries");
@@ -134,10 +136,16 @@ void run_list(Context& context, const ListOptions& options) {
     return;
   }
   if (options.format == report::Format::csv) {
-    report::print(contract::entries_table(entries).csv());
+    report::print(render_listing(contract::entries_table(entries), options.format, options.fields, false));
     return;
   }
-  report::print(fmt::format("time entries {}\n", period.label) + contract::render_entries_table(entries));
+  auto heading = fmt::format("time entries {}\n", period.label);
+  if (options.fields.empty() || entries.empty()) {
+    report::print(heading + contract::render_entries_table(entries));
+  } else {
+    report::print(heading + render_listing(contract::entries_table(entries), options.format, options.fields, false) +
+                  contract::entries_totals(entries));
+  }
 }
 
 void run_summary(Context& context, const SummaryOptions& options) {
@@ -199,6 +207,7 @@ void setup_hours(CLI::App& app, Context& context) {
   add_selection(*list_cmd, list->selection);
   add_period_options(*list_cmd, list->period, MonthRequired::no);
   add_format(*list_cmd, list->format, false, true);
+  add_fields(*list_cmd, list->fields);
   list_cmd->callback([&context, list] { run_list(context, *list); });
 
   auto summary = std::make_shared<SummaryOptions>();

@@ -39,7 +39,12 @@ struct IncidentOptions {
   bool open_only = false;
   std::optional<std::string> month;
   report::Format format = report::Format::table;
+  std::vector<std::string> fields;
 };
+
+report::Table incidents_table() {
+  return report::Table({"ID", "SEVERITY", "SITE", "STATUS", "OPENED (UTC)", "TTA", "TTR", "SLA RESPOND", "SLA RESOLVE", "TITLE"});
+}
 
 template <typename T> T usage_value(core::Result<T> result) {
   if (!result) {
@@ -148,6 +153,7 @@ void run_change(Context& context, const IncidentOptions& options, std::string_vi
 }
 
 void run_list(Context& context, const IncidentOptions& options) {
+  selected_columns(incidents_table(), options.format, options.fields);
   const auto& inventory = context.inventory();
   auto zone = agency_zone(context);
   auto journal = open_journal(context);
@@ -166,7 +172,7 @@ void run_list(Context& context, const IncidentOptions& options) {
   }
   auto now = journal->now();
   nlohmann::json list = nlohmann::json::array();
-  report::Table table({"ID", "SEVERITY", "SITE", "STATUS", "OPENED (UTC)", "TTA", "TTR", "SLA RESPOND", "SLA RESOLVE", "TITLE"});
+  auto table = incidents_table();
   for (const auto& i : all) {
     if (filter_sites && std::find(sites.begin(), sites.end(), i.site) == sites.end()) continue;
     if (options.open_only && !i.is_open()) continue;
@@ -181,11 +187,11 @@ void run_list(Context& context, const IncidentOptions& options) {
     report::print_json(report::envelope(k_incident_schema, {{"incidents", std::move(list)}}));
     return;
   }
-  if (table.rows() == 0) {
+  if (options.format == report::Format::table && table.rows() == 0) {
     report::print("No incidents match.\n");
     return;
   }
-  auto text = table.render(context.colour());
+  auto text = render_listing(table, options.format, options.fields, context.colour());
   if (!text.empty() && text.back() != '\n') text += '\n';
   report::print(text);
 }
@@ -257,7 +263,8 @@ void setup_incident(CLI::App& app, Context& context) {
   add_selection(*list, options->selection);
   list->add_flag("--open", options->open_only, "Only incidents not resolved");
   list->add_option("--month", options->month, "Only incidents opened in this month (agency time zone)")->type_name("YYYY-MM");
-  add_format(*list, options->format);
+  add_format(*list, options->format, false, true);
+  add_fields(*list, options->fields);
   list->callback([&context, options] { run_list(context, *options); });
 
   auto* show = cmd->add_subcommand("show", "Show one incident with its notes and SLA");

@@ -27,7 +27,10 @@ struct JournalOptions {
   std::vector<std::string> types;
   std::optional<std::size_t> limit;
   report::Format format = report::Format::table;
+  std::vector<std::string> fields;
 };
+
+report::Table events_table() { return report::Table({"AT (UTC)", "TYPE", "SITE", "ENV", "CLIENT", "ACTOR", "DATA"}); }
 
 std::string short_data(const nlohmann::json& data) {
   if (data.empty()) return "";
@@ -38,6 +41,7 @@ std::string short_data(const nlohmann::json& data) {
 }
 
 void run_journal(Context& context, const JournalOptions& options) {
+  selected_columns(events_table(), options.format, options.fields);
   auto journal = open_journal(context);
   auto zone = agency_zone(context);
   journal::Filter filter;
@@ -86,7 +90,7 @@ void run_journal(Context& context, const JournalOptions& options) {
     report::print(buffer + (count == 0 ? "]\n}\n" : "\n  ]\n}\n"));
     return;
   }
-  report::Table table({"AT (UTC)", "TYPE", "SITE", "ENV", "CLIENT", "ACTOR", "DATA"});
+  auto table = events_table();
   auto scanned = journal->scan(filter, [&](const journal::Event& e) {
     if (limited()) return false;
     table.add_row({core::format_rfc3339_utc(e.at), e.type, e.site, e.env, e.client, e.actor, short_data(e.data)});
@@ -94,15 +98,11 @@ void run_journal(Context& context, const JournalOptions& options) {
     return !limited();
   });
   if (!scanned) throw core::TmaError(core::exit_code::site_failed, scanned.error().message);
-  if (options.format == report::Format::csv) {
-    report::print(table.csv());
-    return;
-  }
-  if (count == 0) {
+  if (options.format == report::Format::table && count == 0) {
     report::print("No journal events match.\n");
     return;
   }
-  auto text = table.render(context.colour());
+  auto text = render_listing(table, options.format, options.fields, context.colour());
   if (!text.empty() && text.back() != '\n') text += '\n';
   report::print(text);
 }
@@ -119,6 +119,7 @@ void setup_journal(CLI::App& app, Context& context) {
   cmd->add_option("--type", options->types, "Event type, or prefix like backup.* (repeatable)")->type_name("TYPE");
   cmd->add_option("--limit,-n", options->limit, "At most N events")->type_name("N")->check(CLI::PositiveNumber);
   add_format(*cmd, options->format, false, true);
+  add_fields(*cmd, options->fields);
   cmd->callback([&context, options] { run_journal(context, *options); });
 }
 

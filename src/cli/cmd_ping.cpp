@@ -14,17 +14,20 @@ void setup_ping(CLI::App& app, Context& context) {
   struct Options {
     inventory::Selection selection;
     report::Format format = report::Format::table;
+    std::vector<std::string> fields;
     int jobs = 8;
     int per_host = 2;
   };
   auto options = std::make_shared<Options>();
   add_selection(*ping, options->selection);
   add_format(*ping, options->format, false, true);
+  add_fields(*ping, options->fields);
   ping->add_option("--jobs,-j", options->jobs, "Targets pinged at once")->check(CLI::Range(1, 1024))->default_str("8");
   ping->add_option("--per-host", options->per_host, "Targets of one server pinged at once")
       ->check(CLI::Range(1, 64))
       ->default_str("2");
   ping->callback([&context, options] {
+    selected_columns(run::ping_table({}), options->format, options->fields);
     auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);
     auto targets = inventory::select_targets(sites, options->selection);
     if (!targets) throw core::UsageError(targets.error().message);
@@ -37,17 +40,15 @@ void setup_ping(CLI::App& app, Context& context) {
     };
     auto started = std::chrono::steady_clock::now();
     auto jobs = run::ping_jobs(*targets, factory, http, run::PingOptions{});
-    auto results = run::run_jobs(std::move(jobs), run::RunOptions{options->jobs, options->per_host});
+    auto results = run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
     masters.stop_all();
     auto summary = run::summarize(results, std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::steady_clock::now() - started));
     if (options->format == report::Format::json) {
       report::print_json(report::envelope(1, run::ping_json(results, summary)));
-    } else if (options->format == report::Format::csv) {
-      report::print(run::ping_table(results).csv());
     } else {
-      report::print(run::ping_table(results).render(context.colour()));
-      report::print(summary.str() + "\n");
+      report::print(render_listing(run::ping_table(results), options->format, options->fields, context.colour()));
+      if (options->format == report::Format::table) report::print(summary.str() + "\n");
     }
     std::vector<FailureLine> failures;
     for (const auto& r : results) {

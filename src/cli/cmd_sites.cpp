@@ -9,9 +9,18 @@ void setup_sites(CLI::App& app, Context& context) {
   auto* sites = app.add_subcommand("sites", "List sites: client, cms, environments, tags, schedules");
   auto selection = std::make_shared<inventory::Selection>();
   auto format = std::make_shared<report::Format>(report::Format::table);
+  auto fields = std::make_shared<std::vector<std::string>>();
   add_selection(*sites, *selection);
   add_format(*sites, *format, false, true);
-  sites->callback([&context, selection, format] {
+  add_fields(*sites, *fields);
+  sites->callback([&context, selection, format, fields] {
+    // -v: one row per environment (the second table of the text output) instead of per site; csv
+    // and --fields then address that table.
+    bool per_environment = context.global.verbose > 0;
+    auto table_of = [per_environment](const std::vector<const inventory::Site*>& list) {
+      return per_environment ? report::environments_table(list) : report::sites_table(list);
+    };
+    selected_columns(table_of({}), *format, *fields);
     auto chosen = selected_sites(context, *selection, inventory::EmptySelection::all_sites);
     if (selection->env) {
       // --env keeps the sites that have that environment, like every other command.
@@ -24,12 +33,11 @@ void setup_sites(CLI::App& app, Context& context) {
     context.print_warnings();
     if (*format == report::Format::json) {
       report::print_json(report::sites_json(chosen));
-    } else if (*format == report::Format::csv) {
-      // -v: one row per environment (the second table of the text output) instead of per site.
-      report::print(context.global.verbose > 0 ? report::environments_table(chosen).csv() : report::sites_table(chosen).csv());
+    } else if (*format == report::Format::csv || !fields->empty()) {
+      report::print(render_listing(table_of(chosen), *format, *fields, context.colour()));
     } else {
       report::print(report::sites_table(chosen).render(context.colour()));
-      if (context.global.verbose > 0) report::print("\n" + report::environments_table(chosen).render(context.colour()));
+      if (per_environment) report::print("\n" + report::environments_table(chosen).render(context.colour()));
     }
   });
 }

@@ -1,5 +1,6 @@
 #include "cli/common.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -74,6 +75,10 @@ int Context::finish_run(int code) {
   return code < 8 ? code | core::exit_code::site_failed : code;
 }
 
+run::RunOptions run_options(const Context& context, int jobs, int per_host) {
+  return run::RunOptions{jobs, per_host, context.global.quiet ? run::Progress::never : run::Progress::automatic};
+}
+
 void add_selection(CLI::App& command, inventory::Selection& selection) {
   command.add_option("--site,-s", selection.sites, "Site name or glob (repeatable)")->type_name("NAME")->group("Selection");
   command.add_option("--client,-c", selection.clients, "Client id (repeatable)")->type_name("NAME")->group("Selection");
@@ -119,6 +124,43 @@ void add_format(CLI::App& command, report::Format& format, bool markdown, bool c
           text)
       ->option_text(text)
       ->group("Output");
+}
+
+CLI::Validator one_of(std::vector<std::string> names) {
+  auto text = core::join(names, "|");
+  return CLI::Validator(
+      [names](std::string& value) {
+        if (std::find(names.begin(), names.end(), value) != names.end()) return std::string();
+        auto hint = core::suggest(value, names);
+        return fmt::format("'{}' is not one of {}{}", value, core::join(names, ", "),
+                           hint ? fmt::format(" (did you mean '{}'?)", *hint) : std::string());
+      },
+      text);
+}
+
+void add_fields(CLI::App& command, std::vector<std::string>& fields) {
+  command.add_option("--fields", fields, "Only these columns, in this order (table and csv; names as the header, lower case)")
+      ->delimiter(',')
+      ->type_name("NAME,...")
+      ->group("Output");
+}
+
+report::Table selected_columns(const report::Table& table, report::Format format, const std::vector<std::string>& fields) {
+  if (fields.empty()) return table;
+  if (format != report::Format::table && format != report::Format::csv) {
+    // JSON items are nested documents with a schema of their own (docs/cli.md), not table rows.
+    throw core::UsageError(fmt::format("--fields chooses the columns of table and csv output, not {} (pick JSON keys with jq)",
+                                       format == report::Format::json ? "json" : "markdown"));
+  }
+  auto picked = table.select(fields);
+  if (!picked) throw core::UsageError(picked.error().message);
+  return std::move(*picked);
+}
+
+std::string render_listing(const report::Table& table, report::Format format, const std::vector<std::string>& fields,
+                           bool colour) {
+  auto picked = selected_columns(table, format, fields);
+  return format == report::Format::csv ? picked.csv() : picked.render(colour);
 }
 
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,

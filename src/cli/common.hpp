@@ -12,6 +12,7 @@
 #include <tma/journal/journal.hpp>
 #include <tma/inventory/select.hpp>
 #include <tma/report/output.hpp>
+#include <tma/run/runner.hpp>
 
 namespace tma::cli {
 
@@ -56,11 +57,32 @@ private:
   std::optional<journal::Run> m_run; ///< declared after m_journal: destroyed before it
 };
 
+/// The runner's options for `--jobs`/`--per-host`: its progress line on stderr when stderr is a
+/// TTY, never under `-q`.
+run::RunOptions run_options(const Context& context, int jobs, int per_host);
+
 /// Add --site, --client, --tag, --all, --env to `command`, filling `selection`.
 void add_selection(CLI::App& command, inventory::Selection& selection);
 
 /// Add `--format table|json` (plus markdown when `markdown` is true, csv when `csv` is true) to `command`.
 void add_format(CLI::App& command, report::Format& format, bool markdown = false, bool csv = false);
+
+/// Check that an option's value is one of `names`; the error lists them and suggests the closest
+/// (`--by: 'compnent' is not one of site, component (did you mean 'component'?)`).
+CLI::Validator one_of(std::vector<std::string> names);
+
+/// Add `--fields NAME,...` to a listing command: the columns of its table and csv output, in that
+/// order (field names: report::field_name of the headers). Not for json: its schema stays whole.
+void add_fields(CLI::App& command, std::vector<std::string>& fields);
+
+/// `table` with `--fields` applied (all of it when `fields` is empty). Throws UsageError for an
+/// unknown field, or for --fields with a format other than table and csv. Commands call it first
+/// on an empty table of the same shape, so a typo costs no run.
+report::Table selected_columns(const report::Table& table, report::Format format, const std::vector<std::string>& fields);
+
+/// A listing's table as `format` asks (csv, else the aligned table), with `--fields` applied.
+std::string render_listing(const report::Table& table, report::Format format, const std::vector<std::string>& fields,
+                           bool colour);
 
 /// Resolve `selection` against the loaded inventory; throws UsageError on unknown names.
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,

@@ -218,18 +218,20 @@ report::Table entries_table(const std::vector<TimeEntry>& entries) {
   return table;
 }
 
-std::string render_entries_table(const std::vector<TimeEntry>& entries) {
-  auto table = entries_table(entries);
+std::string entries_totals(const std::vector<TimeEntry>& entries) {
   Seconds billable{0}, non_billable{0}, automatic{0};
   for (const auto& e : entries) {
     auto status = status_of(e);
     core::add_to(status == "billable" ? billable : status == "automatic" ? automatic : non_billable, e.duration,
                  "the time listed");
   }
+  return fmt::format("{}: {} billable, {} non-billable, {} automatic\n", entries_count(entries.size()),
+                     format_hours(billable), format_hours(non_billable), format_hours(automatic));
+}
+
+std::string render_entries_table(const std::vector<TimeEntry>& entries) {
   if (entries.empty()) return "no time entries\n";
-  return table.render(false) + fmt::format("{}: {} billable, {} non-billable, {} automatic\n",
-                                           entries_count(entries.size()), format_hours(billable),
-                                           format_hours(non_billable), format_hours(automatic));
+  return entries_table(entries).render(false) + entries_totals(entries);
 }
 
 nlohmann::json client_hours_json(const ClientHours& h) {

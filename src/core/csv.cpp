@@ -1,13 +1,23 @@
 #include <tma/core/csv.hpp>
 
 namespace tma::core {
+namespace {
+
+// Server-supplied text (a plugin name, an error message) reaches these cells: `=HYPERLINK(...)` or
+// `@SUM(...)` would run when the agency opens the file in a spreadsheet.
+bool starts_like_formula(std::string_view field) {
+  if (field.empty() || field == "-") return false;
+  return std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;
+}
+
+} // namespace
 
 std::string csv_field(std::string_view field) {
-  bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
-               (!field.empty() && (field.front() == ' ' || field.back() == ' '));
-  if (!quote) return std::string(field);
+  std::string text = starts_like_formula(field) ? "'" + std::string(field) : std::string(field);
+  bool quote = text.find_first_of(",\"\r\n") != std::string::npos || (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  if (!quote) return text;
   std::string out = "\"";
-  for (char c : field) {
+  for (char c : text) {
     if (c == '"') out += '"';
     out += c;
   }

@@ -1,61 +1,16 @@
 #include <tma/core/text.hpp>
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cctype>
 
 namespace tma::core {
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  // Iterative matcher with single-star backtracking: linear in practice, no recursion blow-up.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  auto class_match = [&](std::size_t& pp, char c) {
-    // pp points at '['; returns whether c matches and advances pp past ']'.
-    std::size_t i = pp + 1;
-    bool negate = i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^');
-    if (negate) ++i;
-    bool matched = false;
-    bool first = true;
-    while (i < pattern.size() && (first || pattern[i] != ']')) {
-      first = false;
-      if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
-        if (c >= pattern[i] && c <= pattern[i + 2]) matched = true;
-        i += 3;
-      } else {
-        if (c == pattern[i]) matched = true;
-        ++i;
-      }
-    }
-    pp = i < pattern.size() ? i + 1 : i;
-    return matched != negate;
-  };
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-      continue;
-    }
-    if (p < pattern.size()) {
-      if (pattern[p] == '?') {
-        ++p, ++t;
-        continue;
-      }
-      if (pattern[p] == '[' && pattern.find(']', p + 2) != std::string_view::npos) {
-        std::size_t pp = p;
-        if (class_match(pp, text[t])) {
-          p = pp, ++t;
-          continue;
-        }
-      } else if (pattern[p] == text[t]) {
-        ++p, ++t;
-        continue;
-      }
-    }
-    if (star == std::string_view::npos) return false;
-    p = star + 1;
-    t = ++mark;
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  // fnmatch(3) needs C strings; names and patterns are short. No flags: `/` and a leading `.` are
+  // ordinary characters in site names, and `\` escapes a metacharacter as in the shell.
+  return fnmatch(std::string(pattern).c_str(), std::string(text).c_str(), 0) == 0;
 }
 
 bool has_glob(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }

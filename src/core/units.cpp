@@ -69,6 +69,17 @@ std::string format_duration(Seconds seconds) {
   return out;
 }
 
+std::string format_size(std::uint64_t bytes) {
+  constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+}
+
 tl::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
   auto bad = [&] { return tl::unexpected(fmt::format("invalid size '{}' (expected e.g. 512MB, 2GiB, 100K)", text)); };
   std::size_t pos = 0;

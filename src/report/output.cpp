@@ -1,27 +1,56 @@
 #include <tma/report/output.hpp>
 
+#include <locale.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cwchar>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <tma/core/csv.hpp>
 #include <tma/core/redact.hpp>
+#include <tma/core/text.hpp>
 #include <tma/core/utf8.hpp>
 #include <tma/core/version.hpp>
 
 namespace tma::report {
 namespace {
 
-// Display width, counting UTF-8 code points rather than bytes so accented names align.
+// Terminal columns of `text`, by wcwidth(3) of each character (wcswidth(3) gives up with -1 on the
+// first one it does not know): a CJK character takes 2 columns, a combining accent 0. Decoded under
+// C.UTF-8 whatever the user's locale, since tma writes UTF-8; an unknown or invalid one counts 1.
 std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  if (utf8 == locale_t{}) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  }
+  locale_t previous = uselocale(utf8);
+  std::mbstate_t state{};
+  std::size_t width = 0;
+  while (!text.empty()) {
+    wchar_t wide = 0;
+    auto used = std::mbrtowc(&wide, text.data(), text.size(), &state);
+    if (used == static_cast<std::size_t>(-1) || used == static_cast<std::size_t>(-2)) {
+      state = std::mbstate_t{};
+      used = 1;
+      ++width;
+    } else {
+      used = std::max<std::size_t>(used, 1); // a NUL byte
+      int columns = wcwidth(wide);
+      width += columns < 0 ? 1 : static_cast<std::size_t>(columns);
+    }
+    text.remove_prefix(used);
+  }
+  uselocale(previous);
+  return width;
 }
 
 std::string_view ansi(Style style) {
@@ -64,7 +93,51 @@ void write_all(std::FILE* stream, std::string_view text) {
 
 } // namespace
 
+std::string field_name(std::string_view header) {
+  if (auto open = header.find(" ("); open != std::string_view::npos && header.back() == ')') header = header.substr(0, open);
+  std::string name;
+  for (char c : core::trim(header)) name += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 Table::Table(std::vector<std::string> headers) : m_headers(std::move(headers)) {}
+
+std::vector<std::string> Table::fields() const {
+  std::vector<std::string> names;
+  for (const auto& header : m_headers) names.push_back(field_name(header));
+  return names;
+}
+
+core::Result<Table> Table::select(const std::vector<std::string>& fields) const {
+  auto available = this->fields();
+  auto listed = [&] { return "; the fields are " + core::join(available, ", "); };
+  if (fields.empty()) return core::fail(core::ErrorKind::usage, "--fields: no field given" + listed());
+  std::vector<std::size_t> columns;
+  for (const auto& name : fields) {
+    if (name.empty()) return core::fail(core::ErrorKind::usage, "--fields: an empty field name" + listed());
+    auto found = std::find(available.begin(), available.end(), name);
+    if (found == available.end()) {
+      auto hint = core::suggest(name, available);
+      return core::fail(core::ErrorKind::usage,
+                        fmt::format("--fields: unknown field '{}'{}{}", name,
+                                    hint ? fmt::format(" (did you mean '{}'?)", *hint) : std::string(), listed()));
+    }
+    auto column = static_cast<std::size_t>(found - available.begin());
+    if (std::find(columns.begin(), columns.end(), column) != columns.end()) {
+      return core::fail(core::ErrorKind::usage, fmt::format("--fields: '{}' is given twice", name));
+    }
+    columns.push_back(column);
+  }
+  std::vector<std::string> headers;
+  for (auto column : columns) headers.push_back(m_headers[column]);
+  Table out(std::move(headers));
+  for (const auto& row : m_rows) {
+    std::vector<Cell> cells;
+    for (auto column : columns) cells.push_back(row[column]);
+    out.m_rows.push_back(std::move(cells)); // already made printable by add_row
+  }
+  return out;
+}
 
 void Table::add_row(std::vector<Cell> row) {
   row.resize(m_headers.size(), Cell(""));

@@ -94,16 +94,20 @@ void draw_progress(Board& board) {
     // The slowest job still running is the one worth naming.
     std::string slowest;
     Milliseconds slowest_elapsed{0};
+    const JobProgress* detail = nullptr;
     auto now = Clock::now();
     for (std::size_t i = 0; i < board.running_since.size(); ++i) {
       if (!board.running_since[i]) continue;
       auto elapsed = std::chrono::duration_cast<Milliseconds>(now - *board.running_since[i]);
       if (slowest.empty() || elapsed > slowest_elapsed) {
-        slowest = (*board.jobs)[i].site + "/" + (*board.jobs)[i].env;
+        const auto& job = (*board.jobs)[i];
+        slowest = job.env.empty() ? job.site : job.site + "/" + job.env;
         slowest_elapsed = elapsed;
+        detail = job.progress.get();
       }
     }
-    report::eprint_progress(progress_line(board.done, board.jobs->size(), board.failures, slowest, slowest_elapsed));
+    report::eprint_progress(progress_line(board.done, board.jobs->size(), board.failures, slowest, slowest_elapsed,
+                                          detail != nullptr ? detail->describe(now) : std::string()));
     drawn = true;
   }
   if (drawn) report::eprint_progress("");
@@ -145,6 +149,10 @@ Status status_for(const core::Error& error) {
   }
 }
 
+bool draws_progress(const RunOptions& options) {
+  return options.progress == Progress::always || (options.progress == Progress::automatic && report::stderr_is_tty());
+}
+
 std::vector<SiteResult> run_jobs(std::vector<Job> jobs, const RunOptions& options) {
   // Stable order first: results are reported in this order whatever finishes first, and the
   // scheduler starts jobs in it too (so a rerun behaves the same).
@@ -159,8 +167,7 @@ std::vector<SiteResult> run_jobs(std::vector<Job> jobs, const RunOptions& option
   int per_host = std::max(1, options.per_host);
   auto workers_count = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.jobs)), jobs.size());
 
-  bool progress = options.progress == Progress::always ||
-                  (options.progress == Progress::automatic && report::stderr_is_tty());
+  bool progress = draws_progress(options);
   std::thread painter;
   if (progress && !jobs.empty()) painter = std::thread([&board] { draw_progress(board); });
   {
@@ -222,10 +229,11 @@ Summary summarize(const std::vector<SiteResult>& results, Milliseconds elapsed) 
 }
 
 std::string progress_line(std::size_t done, std::size_t total, std::size_t failures, const std::string& slowest,
-                          Milliseconds slowest_elapsed) {
+                          Milliseconds slowest_elapsed, const std::string& detail) {
   auto line = fmt::format("[{}/{}]", done, total);
   if (failures > 0) line += fmt::format(" {} failed", failures);
   if (!slowest.empty()) line += fmt::format(" · slowest: {} {}s", slowest, slowest_elapsed.count() / 1000);
+  if (!slowest.empty() && !detail.empty()) line += " · " + detail;
   return line;
 }
 

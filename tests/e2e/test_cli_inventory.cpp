@@ -69,7 +69,7 @@ TEST_CASE("tma alone and tma help print help and mistakes get a suggestion", "[e
   auto option = run_tma({"-i", k_example, "update", "--dryrun"});
   CHECK(option.exit_code == 64);
   CHECK(option.err.find("tma update has no option '--dryrun' (did you mean '--dry-run'?)") != std::string::npos);
-  auto format = run_tma({"-i", k_example, "health", "--format", "csv"});
+  auto format = run_tma({"-i", k_example, "hours", "summary", "--format", "csv"});
   CHECK(format.exit_code == 64);
   CHECK(format.err.find("'csv' is not a format of this command (it has table, json)") != std::string::npos);
   CHECK(format.err.find("Check csv value") == std::string::npos);

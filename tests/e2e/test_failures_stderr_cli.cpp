@@ -130,7 +130,7 @@ TEST_CASE("failed and unreachable sites are named on stderr whatever the format"
     auto backups = a.tma({"backups", "--site", "fine", "--format", "csv"});
     INFO(backups.out << backups.err);
     CHECK(backups.exit_code == 0);
-    CHECK(backups.out.rfind("site,env,backup,time (UTC),age,size,artifacts,kind\nfine,prod,", 0) == 0);
+    CHECK(backups.out.rfind("SITE,ENV,BACKUP,TIME (UTC),AGE,SIZE,ARTIFACTS,KIND\nfine,prod,", 0) == 0);
     CHECK(std::count(backups.out.begin(), backups.out.end(), '\n') == 2);
     auto journal = a.tma({"journal", "--type", "backup.*", "--format", "csv"});
     INFO(journal.out << journal.err);

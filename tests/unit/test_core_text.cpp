@@ -17,6 +17,16 @@ TEST_CASE("glob_match", "[unit][core]") {
   CHECK_FALSE(glob_match("acme", "acme-www"));
   CHECK(glob_match("*a*b*c*", "xxaxxbxxcxx"));
   CHECK_FALSE(glob_match("*a*b*c*d", "xxaxxbxxcxx"));
+  // What fnmatch(3) adds or pins down: `^` negates like `!`, `\` escapes, an unclosed `[` is itself,
+  // a `]` first in a class is a member.
+  CHECK(glob_match("[^ab]cme", "xcme"));
+  CHECK_FALSE(glob_match("[^ab]cme", "acme"));
+  CHECK(glob_match("a\\*", "a*"));
+  CHECK_FALSE(glob_match("a\\*", "ab"));
+  CHECK(glob_match("a[b", "a[b"));
+  CHECK(glob_match("[]a]x", "]x"));
+  CHECK(glob_match("*", ".hidden"));
+  CHECK(glob_match("a/*", "a/b/c"));
 }
 
 TEST_CASE("suggest finds plausible typos only", "[unit][core]") {

@@ -23,6 +23,13 @@ TEST_CASE("parse_duration rejects everything else with the offending text", "[un
   }
 }
 
+TEST_CASE("format_size: bytes then powers of 1024 with one decimal", "[unit][core]") {
+  CHECK(tma::core::format_size(0) == "0 B");
+  CHECK(tma::core::format_size(1023) == "1023 B");
+  CHECK(tma::core::format_size(1536) == "1.5 KiB");
+  CHECK(tma::core::format_size(5ULL * 1024 * 1024 * 1024) == "5.0 GiB");
+}
+
 TEST_CASE("format_duration round-trips", "[unit][core]") {
   CHECK(format_duration(Seconds(5400)) == "1h30m");
   CHECK(format_duration(Seconds(0)) == "0s");

@@ -110,7 +110,7 @@ TEST_CASE("run::run_jobs: one failure or exception never stops the others") {
 TEST_CASE("run::run_jobs keeps the given environment order within a site") {
   std::vector<Job> jobs;
   for (auto [site, env] : {std::pair{"b", "prod"}, {"a", "prod"}, {"a", "preprod"}, {"a", "dev"}}) {
-    jobs.push_back(Job{site, env, "", [] { return SiteResult{}; }});
+    jobs.push_back(Job{site, env, "", [] { return SiteResult{}; }, nullptr});
   }
   auto results = run_jobs(std::move(jobs), RunOptions{4, 2, Progress::never});
   std::vector<std::string> order;
@@ -124,7 +124,8 @@ TEST_CASE("run::run_jobs skips jobs not started after Ctrl-C") {
     jobs.push_back(Job{"s" + std::to_string(i), "prod", "", [] {
                          tma::core::set_interrupted_for_testing(true);
                          return SiteResult{};
-                       }});
+                       },
+                       nullptr});
   }
   auto results = run_jobs(std::move(jobs), RunOptions{1, 1, Progress::never});
   tma::core::set_interrupted_for_testing(false);
@@ -166,16 +167,21 @@ TEST_CASE("run::run_jobs draws and erases a progress line when asked") {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ::dup2(fd, 2);
   std::vector<Job> jobs;
-  jobs.push_back(Job{"slow-site", "prod", "", [] {
+  auto progress = std::make_shared<JobProgress>();
+  jobs.push_back(Job{"slow-site", "prod", "",
+                     [progress] {
+                       progress->start_phase("transfer files.tar");
+                       progress->add_bytes(2048);
                        std::this_thread::sleep_for(700ms);
                        return SiteResult{};
-                     }});
+                     },
+                     progress});
   run_jobs(std::move(jobs), RunOptions{1, 1, Progress::always});
   ::dup2(saved, 2);
   ::close(fd);
   ::close(saved);
   auto text = tma::test::read_file(path);
-  CHECK(text.find("\r\x1b[K[0/1] · slowest: slow-site/prod 0s") != std::string::npos);
+  CHECK(text.find("\r\x1b[K[0/1] · slowest: slow-site/prod 0s · transfer files.tar 2.0 KiB") != std::string::npos);
   CHECK(text.size() >= 4);
   CHECK(text.substr(text.size() - 4) == "\r\x1b[K"); // erased at the end
 }
@@ -194,4 +200,43 @@ TEST_CASE("run::host_key: the server of a target for the per-host limit") {
   CHECK(tma::run::host_key(env) == "web1.example");
   env.local = true;
   CHECK(tma::run::host_key(env) == "local");
+}
+
+TEST_CASE("run::progress_line names what the slowest job is doing") {
+  CHECK(progress_line(0, 1, 0, "acme-www/prod", 14500ms, "dump database.sql.gz 45.2 MiB at 3.1 MiB/s, ETA 20s") ==
+        "[0/1] · slowest: acme-www/prod 14s · dump database.sql.gz 45.2 MiB at 3.1 MiB/s, ETA 20s");
+  CHECK(progress_line(0, 1, 0, "acme-www/prod", 1000ms, "") == "[0/1] · slowest: acme-www/prod 1s");
+}
+
+TEST_CASE("run::format_rate and format_eta: nothing too early and no ETA without a size") {
+  CHECK(tma::run::format_rate(3 * 1024 * 1024, 2000ms) == "1.5 MiB/s");
+  CHECK(tma::run::format_rate(1024, 400ms).empty()); // under half a second
+  CHECK(tma::run::format_rate(0, 1000ms) == "0 B/s");
+  // Half of 10 MiB in 10 s: 10 s left.
+  CHECK(tma::run::format_eta(5 * 1024 * 1024, 10 * 1024 * 1024, 10000ms) == "ETA 10s");
+  // Rounded up to the second, in format_duration's units.
+  CHECK(tma::run::format_eta(1000, 100000, 1000ms) == "ETA 1m39s");
+  CHECK(tma::run::format_eta(999, 1000, 1000ms) == "ETA 1s");
+  CHECK(tma::run::format_eta(100, std::nullopt, 1000ms).empty()); // size unknown
+  CHECK(tma::run::format_eta(0, 1000, 1000ms).empty());           // nothing moved yet
+  CHECK(tma::run::format_eta(2000, 1000, 1000ms).empty());        // bigger than last time
+  CHECK(tma::run::format_eta(100, 1000, 100ms).empty());          // too early
+}
+
+TEST_CASE("run::phase_line and JobProgress") {
+  CHECK(tma::run::phase_line("verify files.tar", 0, std::nullopt, 3000ms) == "verify files.tar");
+  CHECK(tma::run::phase_line("transfer files.tar", 2 * 1024 * 1024, 4 * 1024 * 1024, 2000ms) ==
+        "transfer files.tar 2.0 MiB at 1.0 MiB/s, ETA 2s");
+  CHECK(tma::run::phase_line("dump database.sql", 512, std::nullopt, 100ms) == "dump database.sql 512 B");
+  tma::run::JobProgress progress;
+  auto now = tma::run::JobProgress::Clock::now();
+  CHECK(progress.describe(now).empty());
+  progress.start_phase("dump database.sql", 4096);
+  progress.add_bytes(1024);
+  progress.add_bytes(1024);
+  auto line = progress.describe(tma::run::JobProgress::Clock::now() + std::chrono::seconds(2));
+  CHECK(line.rfind("dump database.sql 2.0 KiB at ", 0) == 0);
+  CHECK(line.find(", ETA ") != std::string::npos); // its figure: format_eta above
+  progress.start_phase("verify database.sql"); // a new phase counts from zero
+  CHECK(progress.describe(tma::run::JobProgress::Clock::now()) == "verify database.sql");
 }

@@ -17,6 +17,7 @@
 #include <tma/core/timezone.hpp>
 #include <tma/inventory/model.hpp>
 #include <tma/journal/journal.hpp>
+#include <tma/run/progress.hpp>
 #include <tma/transport/http.hpp>
 #include <tma/transport/transport.hpp>
 
@@ -61,6 +62,7 @@ struct BackupOptions {
   std::chrono::milliseconds lock_wait{0};
   bool take_lock = true;  ///< false when the caller already holds the site lock (restore)
   bool prune = true;      ///< apply retention after a successful backup
+  run::JobProgress* progress = nullptr; ///< phases and bytes for the progress line (run_backups sets it)
 };
 
 struct PruneOutcome {

@@ -15,6 +15,7 @@
 #include <tma/backup/manifest.hpp>
 #include <tma/core/error.hpp>
 #include <tma/inventory/model.hpp>
+#include <tma/run/progress.hpp>
 #include <tma/transport/http.hpp>
 #include <tma/transport/transport.hpp>
 
@@ -23,10 +24,19 @@ namespace tma::backup {
 /// Produces an artifact's bytes into `sink`; returns an error when the producer failed.
 using Producer = std::function<core::Result<std::vector<std::string>>(const transport::OutputSink& sink)>;
 
+/// Where stream_artifact says what it is doing (the progress line of `tma backup` on a TTY).
+struct ArtifactProgress {
+  run::JobProgress* job = nullptr;       ///< null: nobody is watching
+  std::string phase = "transfer";        ///< `dump` for a database, `transfer` otherwise; then `verify`
+  std::optional<std::uint64_t> expected; ///< this artifact's size in the previous backup (the ETA)
+};
+
 /// Write the bytes of `produce` to `<dir>/<name>.partial`, fsync, verify its content, rename it.
-/// The producer's returned strings are warnings kept in the artifact's record.
+/// The producer's returned strings are warnings kept in the artifact's record. `progress` gets the
+/// phase `<phase> <name>` with the bytes as they arrive, then `verify <name>`.
 core::Result<ArtifactInfo> stream_artifact(const std::string& dir, const std::string& name, ArtifactKind kind,
-                                           const std::string& compression, const Producer& produce);
+                                           const std::string& compression, const Producer& produce,
+                                           const ArtifactProgress& progress = {});
 
 /// Artifact kind and compression guessed from a name (`db.sql.gz` -> database, gzip).
 ArtifactKind kind_from_name(const std::string& name);
@@ -43,6 +53,10 @@ struct MethodContext {
   Manifest* manifest = nullptr;                ///< methods fill `versions` and `remote_id`
   transport::Milliseconds poll_interval{2000}; ///< http method
   transport::Milliseconds poll_timeout{3600 * 1000};
+  run::JobProgress* progress = nullptr;              ///< phases and bytes for the progress line
+  std::map<std::string, std::uint64_t> previous_sizes; ///< artifact sizes of the previous backup, by name
+  /// The ArtifactProgress of artifact `name`: `dump` for a database, its previous size if any.
+  ArtifactProgress progress_for(const std::string& name, ArtifactKind kind) const;
 };
 
 /// The remote POSIX shell script that runs `stage` piped into `compressor` (when not empty) and

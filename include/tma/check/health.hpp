@@ -13,6 +13,7 @@
 
 #include <tma/core/error.hpp>
 #include <tma/inventory/model.hpp>
+#include <tma/report/output.hpp>
 
 namespace tma::check {
 
@@ -83,7 +84,14 @@ int health_exit_bits(const std::vector<HealthResult>& results);
 /// Version of the `tma health --format json` document.
 inline constexpr int k_health_schema = 1;
 
-/// Table: one row per URL (SITE ENV URL STATUS TIME TLS RESULT), problems listed under the row.
+/// One row per URL: SITE ENV URL STATUS TIME TLS RESULT PROBLEMS (the problems' messages joined by
+/// `; `): what `--format csv` and `--fields` address.
+report::Table health_table(const std::vector<HealthResult>& results);
+
+/// What follows the table in text output: the problems one per line, then the counts.
+std::string render_health_footer(const std::vector<HealthResult>& results, bool colour);
+
+/// Table without PROBLEMS (they are listed under it), then render_health_footer().
 std::string render_health_table(const std::vector<HealthResult>& results, bool colour);
 
 /// JSON payload `{command: "health", summary, results[]}`; wrap with report::envelope(k_health_schema, ...).

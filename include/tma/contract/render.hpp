@@ -24,8 +24,10 @@ nlohmann::json entry_json(const TimeEntry& entry);
 /// The entries table of `tma hours list`: date, client, site, duration, category, billing status
 /// (`billable`, `non-billable`, `automatic`), ticket, description; then a total line per status.
 std::string render_entries_table(const std::vector<TimeEntry>& entries);
-/// The rows of that table alone (`--format csv`).
+/// The rows of that table alone (`--format csv`, `--fields`).
 report::Table entries_table(const std::vector<TimeEntry>& entries);
+/// The total line under that table: `3 entries: 2h00 billable, 0h30 non-billable, 0h00 automatic`.
+std::string entries_totals(const std::vector<TimeEntry>& entries);
 
 /// One client's summary as JSON (docs/contracts.md lists the fields per model); amounts in cents.
 nlohmann::json client_hours_json(const ClientHours& hours);

@@ -8,7 +8,8 @@
 
 namespace tma::core {
 
-/// Shell-style glob match (`*`, `?`, `[abc]`, `[!a-z]`) of the whole `text`.
+/// Shell-style glob match (`*`, `?`, `[abc]`, `[!a-z]`, `\*`) of the whole `text`: fnmatch(3)
+/// without flags.
 bool glob_match(std::string_view pattern, std::string_view text);
 
 /// True when `text` contains a glob metacharacter.

@@ -24,6 +24,9 @@ std::string format_duration(Seconds seconds);
 /// KB and KiB both mean 1024 (what people expect from disk tools).
 tl::expected<std::uint64_t, std::string> parse_size(std::string_view text);
 
+/// A byte count for people, in powers of 1024 with one decimal: `512 B`, `1.5 MiB`, `2.0 GiB`.
+std::string format_size(std::uint64_t bytes);
+
 /// A calendar date.
 struct Date {
   int year = 1970;

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <tma/core/error.hpp>
+
 namespace tma::report {
 
 enum class Format { table, json, markdown, csv };
@@ -25,12 +27,22 @@ struct Cell {
   Cell(const char* t, Style s = Style::plain) : text(t), style(s) {}
 };
 
+/// The name `--fields` knows a column by: its header in lower case, spaces as `_`, a note in
+/// parentheses dropped (`OPENED (UTC)` → `opened`, `FIXED IN` → `fixed_in`).
+std::string field_name(std::string_view header);
+
 /// A plain-text table: a header row and aligned columns.
 class Table {
 public:
   explicit Table(std::vector<std::string> headers);
   void add_row(std::vector<Cell> row);
   std::size_t rows() const { return m_rows.size(); }
+  /// field_name() of each column, in order.
+  std::vector<std::string> fields() const;
+  /// This table with only the columns `fields` names, in that order (`--fields`). An unknown,
+  /// empty or repeated name is a usage error that lists the table's fields and suggests the
+  /// closest one (core::suggest).
+  core::Result<Table> select(const std::vector<std::string>& fields) const;
   /// Render with two spaces between columns; `colour` adds ANSI styles.
   std::string render(bool colour) const;
   /// The header and rows as CSV (core::csv_record), cells as `render` shows them, without styles.

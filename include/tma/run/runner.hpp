@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 
 #include <tma/core/error.hpp>
 #include <tma/inventory/model.hpp>
+#include <tma/run/progress.hpp>
 
 namespace tma::run {
 
@@ -44,6 +46,9 @@ struct Job {
   std::string env;
   std::string host;
   std::function<SiteResult()> work; ///< must not throw; if it does, the job is failed (internal)
+  /// Set by jobs that say what they are doing (a backup's phase and bytes): the progress line shows
+  /// it for the slowest running job. Shared with `work`, which writes it.
+  std::shared_ptr<JobProgress> progress;
 };
 
 /// Whether to draw the progress line on stderr.
@@ -54,6 +59,10 @@ struct RunOptions {
   int per_host = 2; ///< at most this many jobs per `Job::host` at once (>= 1)
   Progress progress = Progress::automatic;
 };
+
+/// Whether run_jobs will draw its progress line with `options` (`automatic`: stderr is a TTY), so
+/// jobs need not gather what only that line shows.
+bool draws_progress(const RunOptions& options);
 
 /// The host part of a URL for the per-host limit (`example.org:8443`, userinfo dropped), "" when none.
 std::string url_host_key(std::string_view url);
@@ -80,8 +89,10 @@ struct Summary {
 
 Summary summarize(const std::vector<SiteResult>& results, Milliseconds elapsed = Milliseconds{0});
 
-/// The progress line (without `\r`): `[12/50] 2 failed · slowest: acme-www/prod 14s`.
+/// The progress line (without `\r`): `[12/50] 2 failed · slowest: acme-www/prod 14s`, then what
+/// that job says it is doing when it says it (`detail`, JobProgress::describe):
+/// `[0/1] · slowest: acme-www/prod 14s · dump database.sql.gz 45.2 MiB at 3.1 MiB/s, ETA 20s`.
 std::string progress_line(std::size_t done, std::size_t total, std::size_t failures, const std::string& slowest,
-                          Milliseconds slowest_elapsed);
+                          Milliseconds slowest_elapsed, const std::string& detail = "");
 
 } // namespace tma::run
