@@ -17,7 +17,8 @@ std::vector<Phase> phases_of(const std::vector<Decision>& due, const PhaseOption
   auto jobs = std::to_string(options.jobs);
   auto per_host = std::to_string(options.per_host);
   std::vector<Phase> phases;
-  for (auto& [key, decisions] : groups) {
+  for (auto& group : groups) {
+    auto& decisions = group.second; // a named reference: clang 14 cannot capture a structured binding
     Phase phase;
     phase.kind = decisions.front().job.kind;
     const auto& first = decisions.front().job;
