@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include <tma/cms/json_text.hpp>
+#include <tma/check/render.hpp>
 #include <tma/core/text.hpp>
 
 namespace tma::check {
@@ -16,20 +16,6 @@ namespace {
 // Where the update leads: the newest version, or for a vulnerable component without a newer
 // release known, the version that fixes it.
 std::string target_version(const Finding& f) { return f.latest.empty() ? f.fixed_in : f.latest; }
-
-nlohmann::json nullable(const std::string& value) {
-  return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(cms::valid_utf8(value));
-}
-
-std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
-
-report::Style severity_style(Severity s) {
-  switch (s) {
-  case Severity::security: return report::Style::bad;
-  case Severity::major: return report::Style::warn;
-  default: return report::Style::plain;
-  }
-}
 
 } // namespace
 
@@ -98,29 +84,6 @@ std::string render_components_footer(const ComponentView& view) {
     out += fmt::format("not checked: {} ({}) {}{}\n", n.site, n.env, to_string(n.status), n.error.empty() ? "" : ": " + n.error);
   }
   return out;
-}
-
-nlohmann::json components_json_payload(const CheckReport& report, const ComponentView& view) {
-  auto changes = nlohmann::json::array();
-  for (const auto& c : view.changes) {
-    auto sites = nlohmann::json::array();
-    for (const auto& t : c.sites) sites.push_back({{"site", t.site}, {"envs", t.envs}});
-    changes.push_back({{"kind", cms::to_string(c.kind)},
-                       {"name", cms::valid_utf8(c.name)},
-                       {"from", nullable(c.from)},
-                       {"to", nullable(c.to)},
-                       {"severity", to_string(c.severity)},
-                       {"count", c.sites.size()},
-                       {"sites", sites}});
-  }
-  auto not_checked = nlohmann::json::array();
-  for (const auto& n : view.not_checked) {
-    not_checked.push_back({{"site", n.site}, {"env", n.env}, {"status", to_string(n.status)}, {"error", cms::valid_utf8(n.error)}});
-  }
-  nlohmann::json feed = {{"status", to_string(report.feed.state)}};
-  feed["message"] = nullable(report.feed.message);
-  return {{"command", "check"},          {"view", "component"},       {"fail_on", to_string(report.fail_on)},
-          {"vulnerability_feed", feed}, {"changes", changes},         {"not_checked", not_checked}};
 }
 
 } // namespace tma::check

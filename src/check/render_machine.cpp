@@ -1,5 +1,7 @@
-// JSON (schema 1) and JUnit XML renderers of `tma check`: public contracts for CI (docs/check.md).
+// JSON (schema 1, and the --by component view) and JUnit XML renderers of `tma check`: public contracts for CI (docs/check.md).
 #include <tma/check/render.hpp>
+
+#include <tma/check/by_component.hpp>
 
 #include <fmt/format.h>
 
@@ -16,6 +18,10 @@ using nlohmann::json;
 json text(const std::string& value) { return json(cms::valid_utf8(value)); }
 
 json nullable(const std::string& value) { return value.empty() ? json(nullptr) : text(value); }
+
+json feed_json(const CheckReport& report) {
+  return {{"status", to_string(report.feed.state)}, {"message", nullable(report.feed.message)}};
+}
 
 json component_json(const cms::Component& c) {
   return {{"kind", cms::to_string(c.kind)},
@@ -143,7 +149,7 @@ json render_json_payload(const CheckReport& report) {
   }
   return {{"command", "check"},
           {"fail_on", to_string(report.fail_on)},
-          {"vulnerability_feed", {{"status", to_string(report.feed.state)}, {"message", nullable(report.feed.message)}}},
+          {"vulnerability_feed", feed_json(report)},
           {"summary",
            {{"sites", t.sites},
             {"ok", t.ok},
@@ -216,6 +222,31 @@ std::string render_junit(const CheckReport& report) {
                      "<testsuites name=\"tma check\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{}"
                      "</testsuites>\n",
                      all_tests, all_failures, all_errors, all_skipped, suites);
+}
+
+nlohmann::json components_json_payload(const CheckReport& report, const ComponentView& view) {
+  auto changes = nlohmann::json::array();
+  for (const auto& c : view.changes) {
+    auto sites = nlohmann::json::array();
+    for (const auto& t : c.sites) sites.push_back({{"site", t.site}, {"envs", t.envs}});
+    changes.push_back({{"kind", cms::to_string(c.kind)},
+                       {"name", cms::valid_utf8(c.name)},
+                       {"from", nullable(c.from)},
+                       {"to", nullable(c.to)},
+                       {"severity", to_string(c.severity)},
+                       {"count", c.sites.size()},
+                       {"sites", sites}});
+  }
+  auto not_checked = nlohmann::json::array();
+  for (const auto& n : view.not_checked) {
+    not_checked.push_back({{"site", n.site}, {"env", n.env}, {"status", to_string(n.status)}, {"error", cms::valid_utf8(n.error)}});
+  }
+  return {{"command", "check"},
+          {"view", "component"},
+          {"fail_on", to_string(report.fail_on)},
+          {"vulnerability_feed", feed_json(report)},
+          {"changes", changes},
+          {"not_checked", not_checked}};
 }
 
 } // namespace tma::check

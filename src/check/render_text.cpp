@@ -11,16 +11,6 @@
 namespace tma::check {
 namespace {
 
-std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
-
-report::Style severity_style(Severity s) {
-  switch (s) {
-  case Severity::security: return report::Style::bad;
-  case Severity::major: return report::Style::warn;
-  default: return report::Style::plain;
-  }
-}
-
 std::string site_heading(const SiteCheck& s) {
   std::string h = s.site + " (" + s.env + ")  " + s.cms;
   if (!s.url.empty()) {
@@ -232,6 +222,16 @@ std::string render_markdown(const CheckReport& report) {
   out += fmt::format("{} up to date, {} with findings, {} failed, {} unreachable; {} checked.\n", t.ok,
                      t.with_findings, t.failed, t.unreachable, count_phrase(t.components, "component", "components"));
   return out;
+}
+
+std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
+
+report::Style severity_style(Severity s) {
+  switch (s) {
+  case Severity::security: return report::Style::bad;
+  case Severity::major: return report::Style::warn;
+  default: return report::Style::plain;
+  }
 }
 
 } // namespace tma::check

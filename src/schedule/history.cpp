@@ -1,18 +1,13 @@
 // Reading and writing a job's history in the journal.
 #include <tma/schedule/jobs.hpp>
 
-#include <algorithm>
-
 namespace tma::schedule {
 
 core::Result<std::vector<journal::Event>> read_job_events(const journal::Journal& journal, SysSeconds now) {
   journal::Filter filter;
   filter.types = {"job."};
   filter.since = now - std::chrono::duration_cast<std::chrono::seconds>(k_history_horizon);
-  auto events = journal::read_events(journal, filter);
-  if (!events) return tl::unexpected(events.error());
-  std::reverse(events->begin(), events->end());
-  return events;
+  return journal::read_events(journal, filter);
 }
 
 nlohmann::json claim_data(const Decision& decision) {

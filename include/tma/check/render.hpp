@@ -70,4 +70,9 @@ Totals totals(const CheckReport& report);
 /// One line describing a finding's details (`CVSS 6.1 Medium; CVE-2099-1234; update package not available`).
 std::string finding_details(const Finding& finding);
 
+/// Shared by the table renderers: the colour of a severity (security bad, major warn), and `-` for
+/// an empty cell.
+report::Style severity_style(Severity severity);
+std::string or_dash(const std::string& text);
+
 } // namespace tma::check

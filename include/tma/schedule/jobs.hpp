@@ -125,7 +125,7 @@ std::vector<Phase> phases_of(const std::vector<Decision>& due, const PhaseOption
 
 namespace tma::schedule {
 
-/// The `job.*` events of the last k_history_horizon before `now`, oldest first.
+/// The `job.*` events of the last k_history_horizon before `now` (in any order: the folds need none).
 core::Result<std::vector<journal::Event>> read_job_events(const journal::Journal& journal, SysSeconds now);
 
 /// `job.claimed` data for a due job: {job, kind, slot, missed}.
