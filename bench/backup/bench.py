@@ -18,7 +18,17 @@ For each size, in the same session, alternating:
 Prints a markdown row per run: wall time, MiB/s, CPU time of the waited processes, peak RSS of the
 root process and of the tree.
 
-Usage: bench/backup/bench.py --tma build/tma [--sizes 100,1024] [--repeat 2]
+With --restic, the same dumps go into a restic repository instead (Debian's restic, a local
+repository in the temp dir, a fresh one before every run so that restic's deduplication never
+helps a later run), alternating:
+  6. ssh -c aes128-gcm ... cat dump.sql | restic backup --stdin --stdin-filename database.sql
+                                                               (the plain pipeline, same cipher)
+  7. tma -i sites.yaml backup --site restic-<size>             (a site whose only storage is that
+                                                               repository: streamed, checked on the way)
+tma's run also lists the repository before (leftovers) and after (retention) and sends the manifest
+as a snapshot of its own: three more restic starts, part of its cost.
+
+Usage: bench/backup/bench.py --tma build/tma [--sizes 100,1024] [--repeat 2] [--restic]
 """
 import argparse
 import json
@@ -48,11 +58,62 @@ def make_dump(path, mib):
         f.write(b"\n-- Dump completed on 2026-11-29  1:00:00\n")
 
 
+def restic_runs(tma, inventory, tmp, sizes, repeat, ssh_opts, user):
+    """The restic comparison (docstring, runs 6 and 7)."""
+    repo = os.path.join(tmp, "repo")
+    env = dict(os.environ, RESTIC_REPOSITORY=repo, RESTIC_PASSWORD="bench-restic-password")
+
+    def fresh_repository():
+        shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(os.path.join(tmp, ".tma-staging"), ignore_errors=True)
+        subprocess.run(["restic", "init", "-q"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+    def stored_bytes():
+        out = subprocess.run(["restic", "snapshots", "--json"], env=env, check=True, capture_output=True).stdout
+        total = 0
+        for snapshot in json.loads(out) or []:
+            if snapshot["paths"][0].endswith(".sql"):
+                stats = subprocess.run(["restic", "stats", "--json", snapshot["id"]], env=env, check=True,
+                                       capture_output=True).stdout
+                total += json.loads(stats)["total_size"]
+        return total
+
+    print("| run | dump (MiB) | wall (s) | MiB/s | CPU waited (s) | peak RSS root (MiB) | peak RSS tree (MiB) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    best = {}
+    for mib in sizes:
+        dump = os.path.join(tmp, "site-%d" % mib, "dump.sql")
+        size = os.path.getsize(dump)
+        for _ in range(repeat):
+            fresh_repository()
+            ssh_line = " ".join(["ssh", "-c", "aes128-gcm@openssh.com"] + ssh_opts + ["%s@127.0.0.1" % user, "cat", dump])
+            wall, cpu, rss, tree, code, err = measure(
+                ["sh", "-c", "%s | restic backup -q --stdin --stdin-filename database.sql" % ssh_line], env=env)
+            if code != 0 or stored_bytes() != size:
+                print("warning: the pipeline failed: %s" % err[-300:], file=sys.stderr)
+            print("| `ssh -c aes128-gcm cat | restic backup --stdin` | %d | %.2f | %.1f | %.2f | %.1f | %.1f |"
+                  % (mib, wall, size / 1048576.0 / wall, cpu, rss, tree))
+            best.setdefault(("pipe", mib), []).append(size / 1048576.0 / wall)
+            fresh_repository()
+            wall, cpu, rss, tree, code, err = measure([tma, "-q", "-i", inventory, "backup", "--site", "restic-%d" % mib,
+                                                       "--format", "json"], stdout=subprocess.DEVNULL)
+            if code != 0 or stored_bytes() != size:
+                print("warning: tma backup failed (%d): %s" % (code, err[-500:]), file=sys.stderr)
+            print("| `tma backup` (restic storage) | %d | %.2f | %.1f | %.2f | %.1f | %.1f |"
+                  % (mib, wall, size / 1048576.0 / wall, cpu, rss, tree))
+            best.setdefault(("tma", mib), []).append(size / 1048576.0 / wall)
+    for mib in sizes:
+        print("\n%d MiB, best of each: tma %.1f MiB/s = %.0f %% of the pipeline (%.1f MiB/s)"
+              % (mib, max(best[("tma", mib)]), 100 * max(best[("tma", mib)]) / max(best[("pipe", mib)]),
+                 max(best[("pipe", mib)])))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tma", required=True)
     parser.add_argument("--sizes", default="100,1024", help="dump sizes in MiB")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--restic", action="store_true", help="compare with `ssh cat | restic backup --stdin`")
     parser.add_argument("--hold", action="store_true",
                         help="set the lab up, print the commands to run by hand (for perf), wait for Enter")
     args = parser.parse_args()
@@ -83,6 +144,8 @@ def main():
         lines = ["version: 1", "agency: {name: Bench}", "clients:",
                  "  bench: {name: Bench, contract: {model: on_demand, rate: 90}}",
                  "storage:", "  local: {type: local, path: backups}",
+                 "  offsite: {type: restic, repository: %s, password_command: [cat, %s]}"
+                 % (os.path.join(tmp, "repo"), os.path.join(tmp, "restic-password")),
                  "defaults:", "  backup: {storage: local, compression: none, paths: [], keep: {last: 1}}", "sites:"]
         ssh_opts = ["-T", "-p", str(port), "-i", os.path.join(tmp, "id_ed25519"), "-o", "BatchMode=yes",
                     "-o", "UserKnownHostsFile=" + os.path.join(tmp, "known_hosts"), "-o", "StrictHostKeyChecking=yes"]
@@ -98,6 +161,12 @@ def main():
                       "      prod: {url: \"http://127.0.0.1:9/\", path: \"%s\", wp: \"%s\", ssh: {target: %s@127.0.0.1:%d, "
                       "identity_file: %s, known_hosts: %s, connect_timeout: 10s}}"
                       % (root, wp, user, port, os.path.join(tmp, "id_ed25519"), os.path.join(tmp, "known_hosts"))]
+            lines += ["  restic-%d:" % mib, "    client: bench", "    cms: wordpress",
+                      "    backup: {storage: offsite}", "    environments:",
+                      "      prod: {url: \"http://127.0.0.1:9/\", path: \"%s\", wp: \"%s\", ssh: {target: %s@127.0.0.1:%d, "
+                      "identity_file: %s, known_hosts: %s, connect_timeout: 10s}}"
+                      % (root, wp, user, port, os.path.join(tmp, "id_ed25519"), os.path.join(tmp, "known_hosts"))]
+        open(os.path.join(tmp, "restic-password"), "w").write("bench-restic-password\n")
         subprocess.run([tma, "init", tmp], check=True, stdout=subprocess.DEVNULL)
         inventory = os.path.join(tmp, "sites.yaml")
         open(inventory, "w").write("\n".join(lines) + "\n")
@@ -107,6 +176,9 @@ def main():
                 print("%s -q -i %s backup --site bench-%d" % (tma, inventory, mib))
             sys.stdout.flush()
             sys.stdin.readline()
+            return
+        if args.restic:
+            restic_runs(tma, inventory, tmp, sizes, args.repeat, ssh_opts, user)
             return
         print("| run | dump (MiB) | wall (s) | MiB/s | CPU waited (s) | peak RSS root (MiB) | peak RSS tree (MiB) |")
         print("| --- | --- | --- | --- | --- | --- | --- |")

@@ -8,6 +8,7 @@
 
 #include <tma/backup/methods.hpp>
 #include <tma/backup/restic.hpp>
+#include <tma/backup/restic_stream.hpp>
 #include <tma/core/log.hpp>
 #include <tma/core/version.hpp>
 
@@ -206,8 +207,9 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
   if (!stores) return fail(stores.error());
   auto root = backups_root(inventory, site);
   if (!root) return fail(root.error());
-  // The backup is always made and verified in a local directory: the site's local store, or the
-  // staging directory of its restic store (removed once restic has it).
+  // The site's local store holds the backup, and the restic stores get its verified copy. Without
+  // one, the staging directory of the first restic store holds the site lock and the backup id's
+  // (empty) directory, and the artifacts stream into restic, checked on the way (ResticStream).
   LocalStore store(*root);
   bool staged = true;
   std::vector<ResticStore*> restic;
@@ -280,6 +282,11 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
   context.manifest = &manifest;
   context.poll_interval = services.http_poll_interval;
   context.poll_timeout = services.http_poll_timeout;
+  std::optional<ResticStream> streaming;
+  if (staged && !restic.empty()) {
+    streaming.emplace(restic, manifest);
+    context.destination = &*streaming;
+  }
 
   std::unique_ptr<transport::Transport> transport;
   if (site.backup.method != inventory::BackupMethod::http) {
@@ -314,7 +321,13 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
   manifest.artifacts = std::move(*artifacts);
   manifest.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_clock);
-  if (auto written = store.write_manifest(site.name, env.name, manifest); !written) {
+  nlohmann::json snapshots = nlohmann::json::object();
+  if (streaming) {
+    auto committed = streaming->commit(); // the manifest snapshots: the backup exists from here
+    (void)store.remove(site.name, env.name, manifest.id); // the id's empty directory
+    if (!committed) return fail(committed.error());
+    for (const auto& [name, files] : *committed) snapshots[name] = files;
+  } else if (auto written = store.write_manifest(site.name, env.name, manifest); !written) {
     // No manifest (disk full...), or one that may not have reached the disk: a failed backup, whose
     // directory goes at once rather than at the next run (docs/backup.md, "Layout").
     if (auto removed = store.remove(site.name, env.name, manifest.id); !removed) {
@@ -324,8 +337,7 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     return fail(written.error());
   }
   // Off-site copies: a backup is good only when every storage has it (the copies made are kept).
-  nlohmann::json snapshots = nlohmann::json::object();
-  for (auto* r : restic) {
+  for (auto* r : streaming ? std::vector<ResticStore*>{} : restic) {
     auto uploaded = r->upload(context.dir, manifest);
     if (!uploaded) {
       if (staged) store.remove(site.name, env.name, manifest.id);
@@ -333,7 +345,7 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     }
     snapshots[r->name()] = *uploaded;
   }
-  if (staged) {
+  if (staged && !streaming) {
     if (auto removed = store.remove(site.name, env.name, manifest.id); !removed) {
       core::log::warning("{} {}: cannot remove the staged copy {}: {}", site.name, env.name, context.dir,
                          removed.error().message);

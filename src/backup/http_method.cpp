@@ -128,8 +128,8 @@ core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& c) {
   auto archive = field_text(status, "archive");
   if (!archive.empty()) {
     auto name = archive_name(archive);
-    auto artifact = stream_artifact(
-        c.dir, name, kind_from_name(name), compression_from_name(name),
+    auto artifact = c.receive(
+        name, kind_from_name(name), compression_from_name(name),
         [&](const transport::OutputSink& sink) -> core::Result<std::vector<std::string>> {
           auto request = transport::request_for(settings, archive);
           request.on_body = sink;
@@ -142,8 +142,7 @@ core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& c) {
                                                            transport::url_for_display(archive), got->status));
           }
           return std::vector<std::string>{};
-        },
-        c.progress_for(name, kind_from_name(name)));
+        });
     if (!artifact) return tl::unexpected(artifact.error());
     artifacts.push_back(std::move(*artifact));
   }

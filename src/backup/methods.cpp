@@ -251,6 +251,13 @@ ArtifactProgress MethodContext::progress_for(const std::string& name, ArtifactKi
   return out;
 }
 
+core::Result<ArtifactInfo> MethodContext::receive(const std::string& name, ArtifactKind kind,
+                                                 const std::string& compression, const Producer& produce) const {
+  auto watcher = progress_for(name, kind);
+  if (destination != nullptr) return destination->receive(name, kind, compression, produce, watcher);
+  return stream_artifact(dir, name, kind, compression, produce, watcher);
+}
+
 core::Result<ArtifactInfo> stream_artifact(const std::string& dir, const std::string& name, ArtifactKind kind,
                                            const std::string& compression, const Producer& produce,
                                            const ArtifactProgress& progress) {
@@ -300,8 +307,8 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
       run.compressor = here ? std::vector<std::string>{} : compressor;
       run.version_argv = std::exchange(version_argv, {}); // the first session only
       StageReport report;
-      auto artifact = stream_artifact(
-          c.dir, base + extension(compression), kind, compression,
+      auto artifact = c.receive(
+          base + extension(compression), kind, compression,
           [&](const transport::OutputSink& sink) -> core::Result<std::vector<std::string>> {
             if (!here || compressor.empty()) return run_staged(transport, env, run, sink, report);
             LocalCompressor local(compressor, sink);
@@ -310,8 +317,7 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
             // A compressor that died explains a refused stream better than the stream's own message.
             if (auto finished = local.finish(); !finished) return tl::unexpected(finished.error());
             return produced;
-          },
-          c.progress_for(base + extension(compression), kind));
+          });
       if (!report.version.empty()) c.manifest->versions["core"] = report.version;
       if (artifact || report.missing_compressor.empty()) return artifact;
       // Nothing ran: this artifact and the next ones are compressed here (auto) or not at all (server).
@@ -367,8 +373,8 @@ core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& c) {
     // a binding in the lambda below.
     const auto& name = command_entry.first;
     const auto& argv = command_entry.second;
-    auto artifact = stream_artifact(
-        c.dir, name, kind_from_name(name), compression_from_name(name),
+    auto artifact = c.receive(
+        name, kind_from_name(name), compression_from_name(name),
         [&](const transport::OutputSink& sink) -> core::Result<std::vector<std::string>> {
           transport::Command command;
           command.argv = argv;
@@ -378,8 +384,7 @@ core::Result<std::vector<ArtifactInfo>> run_custom_method(MethodContext& c) {
           auto result = c.transport->run(command);
           if (auto error = result.error(core::join(argv, " "))) return tl::unexpected(*error);
           return std::vector<std::string>{};
-        },
-        c.progress_for(name, kind_from_name(name)));
+        });
     if (!artifact) return tl::unexpected(core::with_context(artifact.error(), "artifact " + name));
     artifacts.push_back(std::move(*artifact));
   }

@@ -154,9 +154,7 @@ ResticStore::ResticStore(inventory::StorageTarget target, std::string staging_ro
 
 std::string ResticStore::location() const { return core::redact("restic " + m_target.repository); }
 
-core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std::string> &args,
-                                                           transport::ProcessOptions options,
-                                                           const std::string &what) const {
+core::Result<void> ResticStore::ensure_password() const {
   if (!m_password) {
     auto password = transport::resolve_secret(m_target.password, "storage." + m_target.name + ".password");
     if (!password) return tl::unexpected(password.error());
@@ -168,6 +166,13 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
     core::register_secret(*password);
     m_password = *password;
   }
+  return {};
+}
+
+core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std::string> &args,
+                                                           transport::ProcessOptions options,
+                                                           const std::string &what) const {
+  if (auto password = ensure_password(); !password) return tl::unexpected(password.error());
   // Through the environment only: argv is world-readable in /proc. The other
   // password sources of restic are blanked so that a stray RESTIC_PASSWORD_FILE
   // cannot take precedence.
@@ -223,10 +228,15 @@ core::Result<StoreListing> ResticStore::list(const std::string &site, const std:
   for (auto &group : group_restic_snapshots(*all)) {
     auto manifest_snapshot = group.files.find("manifest.json");
     if (manifest_snapshot == group.files.end()) continue; // an interrupted upload: not a backup
-    auto text = dump_text(manifest_snapshot->second, "manifest.json");
-    if (!text) {
-      listing.problems.push_back(text.error().message);
-      continue;
+    core::Result<std::string> text = core::fail(ErrorKind::internal, "no manifest");
+    if (auto cached = cached_manifest(manifest_snapshot->second)) {
+      text = std::move(*cached);
+    } else {
+      text = dump_text(manifest_snapshot->second, "manifest.json");
+      if (!text) {
+        listing.problems.push_back(text.error().message);
+        continue;
+      }
     }
     auto parsed = json::parse(*text, nullptr, false);
     auto manifest = parsed.is_discarded() ? tl::unexpected<std::string>("not JSON") : manifest_from_json(parsed);
@@ -248,23 +258,13 @@ core::Result<StoreListing> ResticStore::list(const std::string &site, const std:
           fmt::format("{}: backup {} has no snapshot for {}", location(), group.id, core::join(missing, ", ")));
       continue;
     }
+    remember_manifest(manifest_snapshot->second, *text); // checked: worth keeping
     listing.backups.push_back(StoredBackup{std::move(*manifest), "", group.files});
   }
   std::sort(listing.backups.begin(), listing.backups.end(), [](const StoredBackup &a, const StoredBackup &b) {
     return a.manifest.time != b.manifest.time ? a.manifest.time > b.manifest.time : a.manifest.id > b.manifest.id;
   });
   return listing;
-}
-
-core::Result<void> ResticStore::forget(const std::vector<std::string> &ids) {
-  if (ids.empty()) return {};
-  std::vector<std::string> args{"forget"};
-  args.insert(args.end(), ids.begin(), ids.end());
-  transport::ProcessOptions options;
-  options.timeout = k_restic_timeout;
-  auto ran = restic(args, options, "forgetting snapshots");
-  if (!ran) return tl::unexpected(ran.error());
-  return {};
 }
 
 core::Result<void> ResticStore::remove_backup(const StoredBackup &backup) {
@@ -334,61 +334,6 @@ std::vector<std::string> ResticStore::verify(const StoredBackup &backup) const {
   }
   fs::remove_all(pattern, ec);
   return problems;
-}
-
-core::Result<std::map<std::string, std::string>> ResticStore::upload(const std::string &dir, const Manifest &manifest) {
-  std::vector<std::string> files;
-  for (const auto &a : manifest.artifacts)
-    files.push_back(a.name);
-  files.push_back("manifest.json"); // last: the backup exists once it is there
-  std::map<std::string, std::string> made;
-  auto undo = [&](core::Error error) -> core::Result<std::map<std::string, std::string>> {
-    std::vector<std::string> ids;
-    for (const auto &[file, id] : made)
-      ids.push_back(id);
-    if (auto gone = forget(ids); !gone) {
-      error.message += fmt::format(" (and forgetting the partial snapshots failed: {})", gone.error().message);
-    }
-    return tl::unexpected(std::move(error));
-  };
-  for (const auto &file : files) {
-    auto tags = restic_tags(manifest, file);
-    if (!tags) return undo(tags.error());
-    auto path = dir + "/" + file;
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st {};
-    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
-      return undo(core::Error{ErrorKind::io, fmt::format("cannot read {}: {}", path, std::strerror(errno))});
-    }
-    std::vector<std::string> args{"backup", "--json", "--stdin", "--stdin-filename", file};
-    for (const auto &tag : *tags) {
-      args.push_back("--tag");
-      args.push_back(tag);
-    }
-    std::string out;
-    transport::ProcessOptions options;
-    options.on_stdout = transport::string_sink(out, k_max_listing);
-    int source = fd.get();
-    options.stdin_source = [source](char *buffer, std::size_t size) -> std::size_t {
-      while (true) {
-        ssize_t n = ::read(source, buffer, size);
-        if (n < 0 && errno == EINTR) continue;
-        return n > 0 ? static_cast<std::size_t>(n) : 0;
-      }
-    };
-    auto ran = restic(args, options, fmt::format("restic backup of {} {} {}", manifest.site, manifest.env, file));
-    if (!ran) return undo(ran.error());
-    auto summary = parse_restic_summary(out);
-    if (!summary) {
-      return undo(core::Error{ErrorKind::io, fmt::format("restic backup of {}: {}", file, summary.error())});
-    }
-    made[file] = summary->snapshot_id;
-    if (summary->bytes != static_cast<std::uint64_t>(st.st_size)) {
-      return undo(core::Error{ErrorKind::io, fmt::format("restic backup of {}: restic read {} bytes, the file has {}",
-                                                         file, summary->bytes, st.st_size)});
-    }
-  }
-  return made;
 }
 
 core::Result<std::vector<Leftover>> ResticStore::clean_leftovers(const std::string &site, const std::string &env) {

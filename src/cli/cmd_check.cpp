@@ -49,7 +49,7 @@ struct CheckOptions {
   bool security_only = false;
   std::string junit;
   int jobs = 8;
-  int per_host = 2;
+  int per_host = k_read_only_per_host;
   bool due = false;
 };
 
@@ -100,8 +100,8 @@ void setup_check(CLI::App& app, Context& context) {
   cmd->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
   cmd->add_option("--jobs,-j", options->jobs, "Targets checked at once")->check(CLI::Range(1, 1024))->default_str("8");
   cmd->add_option("--per-host", options->per_host, "Targets of one server checked at once")
-      ->check(CLI::Range(1, 64))
-      ->default_str("2");
+      ->check(CLI::Range(1, k_max_per_host))
+      ->default_str(std::to_string(k_read_only_per_host));
   cmd->callback([&context, options, cmd] {
     if (run_due_instead(context, *cmd,
                         {options->due, schedule::JobKind::check, options->selection, options->format, true, options->jobs,

@@ -45,7 +45,7 @@ void setup_health(CLI::App& app, Context& context) {
     std::vector<std::string> fields;
     std::string junit;
     int jobs = 8;
-    int per_host = 2;
+    int per_host = k_read_only_per_host;
     bool record = false;
     bool due = false;
   };
@@ -57,8 +57,8 @@ void setup_health(CLI::App& app, Context& context) {
   health->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
   health->add_option("--jobs,-j", options->jobs, "Targets checked at once")->check(CLI::Range(1, 1024))->default_str("8");
   health->add_option("--per-host", options->per_host, "Targets of one server checked at once")
-      ->check(CLI::Range(1, 64))
-      ->default_str("2");
+      ->check(CLI::Range(1, k_max_per_host))
+      ->default_str(std::to_string(k_read_only_per_host));
   health->add_flag("--record", options->record,
                    "Record the results in the journal: open, note and resolve monitoring incidents (docs/incidents.md)");
   health->callback([&context, options, health] {

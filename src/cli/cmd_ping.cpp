@@ -16,7 +16,7 @@ void setup_ping(CLI::App& app, Context& context) {
     report::Format format = report::Format::table;
     std::vector<std::string> fields;
     int jobs = 8;
-    int per_host = 2;
+    int per_host = k_read_only_per_host;
   };
   auto options = std::make_shared<Options>();
   add_selection(*ping, options->selection);
@@ -24,8 +24,8 @@ void setup_ping(CLI::App& app, Context& context) {
   add_fields(*ping, options->fields);
   ping->add_option("--jobs,-j", options->jobs, "Targets pinged at once")->check(CLI::Range(1, 1024))->default_str("8");
   ping->add_option("--per-host", options->per_host, "Targets of one server pinged at once")
-      ->check(CLI::Range(1, 64))
-      ->default_str("2");
+      ->check(CLI::Range(1, k_max_per_host))
+      ->default_str(std::to_string(k_read_only_per_host));
   ping->callback([&context, options] {
     selected_columns(run::ping_table({}), options->format, options->fields);
     auto sites = selected_sites(context, options->selection, inventory::EmptySelection::all_sites);

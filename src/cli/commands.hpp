@@ -32,6 +32,14 @@ void setup_run(CLI::App& app, Context& context);
 
 /// `--due` on check, health, update, report and notify flush: the command runs its scheduled jobs
 /// that are due, exactly as `tma run --due --job KIND` (claims and all).
+/// `--per-host` of the read-only commands (check, health, ping): one session each on the host's
+/// single ControlMaster connection, and a stock OpenSSH server accepts 10 sessions on one
+/// connection (`MaxSessions 10`); 8 leaves room for an operator's own. Commands that load the
+/// server (backup, update) keep 2. docs/transport.md, "Runner".
+inline constexpr int k_read_only_per_host = 8;
+/// The largest `--per-host`: what a server raised to `MaxSessions 256` accepts.
+inline constexpr int k_max_per_host = 256;
+
 struct DueRequest {
   bool due = false;
   schedule::JobKind kind = schedule::JobKind::check;

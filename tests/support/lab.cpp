@@ -187,7 +187,7 @@ LabSshd::LabSshd() {
              "MaxSessions 64\n"
              "MaxStartups 256:30:512\n"
              "LoginGraceTime 30\n"
-             "LogLevel ERROR\n"
+             "LogLevel VERBOSE\n" // one "Starting session" line per session: sessions_started()
              "Subsystem sftp internal-sftp\n";
     m_dir.write("sshd_config", config);
     m_process = LabProcess({"/usr/sbin/sshd", "-D", "-e", "-f", m_dir.file("sshd_config")}, m_dir.file("sshd.log"));
@@ -217,6 +217,16 @@ std::string LabSshd::make_site_dir(const std::string& name) const {
 }
 
 std::string LabSshd::log() const { return read_file(m_dir.file("sshd.log")); }
+
+int LabSshd::sessions_started() const {
+  auto text = log();
+  int count = 0;
+  for (auto pos = text.find("Starting session: "); pos != std::string::npos;
+       pos = text.find("Starting session: ", pos + 1)) {
+    ++count;
+  }
+  return count;
+}
 
 // ---------------------------------------------------------------------------------------------- CA
 

@@ -72,6 +72,9 @@ public:
   std::string make_site_dir(const std::string& name) const;
   /// The sshd log (for failure messages).
   std::string log() const;
+  /// Sessions sshd has started so far (one per remote command or shell; sshd logs each at
+  /// LogLevel VERBOSE), to check how many login shells a command costs.
+  int sessions_started() const;
   const TempDir& dir() const { return m_dir; }
 
 private:

@@ -38,6 +38,19 @@ core::Result<ArtifactInfo> stream_artifact(const std::string& dir, const std::st
                                            const std::string& compression, const Producer& produce,
                                            const ArtifactProgress& progress = {});
 
+/// Where the artifacts of a backup go as they are produced. Without one, `MethodContext::receive`
+/// writes each to the backup directory with `stream_artifact`; a backup to restic storage with no
+/// local store streams them into restic instead (ResticStream).
+class ArtifactDestination {
+public:
+  virtual ~ArtifactDestination() = default;
+  /// Store the bytes of `produce` as artifact `name`, checked: the same contract as
+  /// `stream_artifact` (size, SHA-256, content check; a failure leaves nothing that counts).
+  virtual core::Result<ArtifactInfo> receive(const std::string& name, ArtifactKind kind,
+                                             const std::string& compression, const Producer& produce,
+                                             const ArtifactProgress& progress) = 0;
+};
+
 /// Artifact kind and compression guessed from a name (`db.sql.gz` -> database, gzip).
 ArtifactKind kind_from_name(const std::string& name);
 std::string compression_from_name(const std::string& name);
@@ -55,6 +68,10 @@ struct MethodContext {
   transport::Milliseconds poll_timeout{3600 * 1000};
   run::JobProgress* progress = nullptr;              ///< phases and bytes for the progress line
   std::map<std::string, std::uint64_t> previous_sizes; ///< artifact sizes of the previous backup, by name
+  ArtifactDestination* destination = nullptr;        ///< null: files in `dir`
+  /// Store artifact `name`: through `destination`, or `stream_artifact` into `dir`.
+  core::Result<ArtifactInfo> receive(const std::string& name, ArtifactKind kind, const std::string& compression,
+                                     const Producer& produce) const;
   /// The ArtifactProgress of artifact `name`: `dump` for a database, its previous size if any.
   ArtifactProgress progress_for(const std::string& name, ArtifactKind kind) const;
 };

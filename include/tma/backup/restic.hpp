@@ -1,21 +1,25 @@
 #pragma once
 // Backups kept in a restic repository (`storage: {type: restic}`;
-// docs/backup.md, "restic"). A backup is first written and verified in a local
-// staging directory (the local store's rules), then each artifact is streamed
-// from that file into `restic backup --stdin` as its own snapshot, tagged
-// `tma`, `site=`, `env=`, `backup=`, `run=`, `kind=`, `artifact=`;
-// `manifest.json` goes last, so, as in the local store, a backup exists only
-// once its manifest snapshot does. The repository and its password reach restic
-// through its environment (RESTIC_REPOSITORY, RESTIC_PASSWORD), never through
-// argv or output.
+// docs/backup.md, "restic"). Each artifact is its own snapshot made by `restic
+// backup --stdin`, tagged `tma`, `site=`, `env=`, `backup=`, `run=`, `kind=`,
+// `artifact=`. Without a local store the artifact streams from the server into
+// restic while it is checked on the way (ResticStream, restic_stream.hpp); with
+// one, restic reads the verified local copy. `manifest.json` goes last, so, as
+// in the local store, a backup exists only once its manifest snapshot does.
+// Manifests read back are cached by snapshot id (snapshots never change), so a
+// listing costs one `restic snapshots`. The repository and its password reach
+// restic through its environment (RESTIC_REPOSITORY, RESTIC_PASSWORD), never
+// through argv or output.
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <tma/backup/pipe_feed.hpp>
 #include <tma/backup/store.hpp>
 #include <tma/inventory/model.hpp>
 #include <tma/transport/process.hpp>
@@ -63,6 +67,12 @@ struct ResticGroup {
 /// ignored), sorted by id.
 std::vector<ResticGroup> group_restic_snapshots(const std::vector<ResticSnapshot> &snapshots);
 
+/// True for a restic snapshot id, full (64 lowercase hex digits) or short (8, as `restic backup`
+/// reports it): the only shapes used as a file name.
+bool is_restic_snapshot_id(std::string_view id);
+
+class ResticUpload;
+
 /// A restic repository used as a backup store. Every restic command runs
 /// through `transport::run_process` with the repository and password in its
 /// environment.
@@ -99,23 +109,71 @@ public:
   /// the snapshots already made are forgotten. Returns file -> snapshot id.
   core::Result<std::map<std::string, std::string>> upload(const std::string &dir, const Manifest &manifest);
 
+  /// Start `restic backup --stdin` of `file` of backup `manifest`: the bytes are pushed as they
+  /// come (ResticUpload). The password is resolved here, on the calling thread.
+  core::Result<std::unique_ptr<ResticUpload>> start_upload(const Manifest &manifest, const std::string &file);
+  /// The snapshot of `manifest.json` (after every artifact's): from then on the backup exists.
+  /// The manifest is also cached, so listing it costs no `restic dump`.
+  core::Result<std::string> upload_manifest(const Manifest &manifest);
+  /// `restic forget` of snapshot ids (and their cached manifests).
+  core::Result<void> forget(const std::vector<std::string> &ids);
+
   /// Forget the snapshots of backups of site/env that have no manifest snapshot
   /// (an upload that was interrupted). Returns what was removed (`path` =
   /// `restic:<snapshot>`).
   core::Result<std::vector<Leftover>> clean_leftovers(const std::string &site, const std::string &env);
 
 private:
+  friend class ResticUpload;
+  /// Resolve the password (once): it may run a `password_command`.
+  core::Result<void> ensure_password() const;
+  /// The cached manifest of snapshot `id`, if any; `remember_manifest` writes it.
+  std::optional<std::string> cached_manifest(const std::string &snapshot) const;
+  void remember_manifest(const std::string &snapshot, const std::string &text) const;
+  std::string manifest_cache_dir() const { return m_staging + "/.restic-manifests"; }
   /// Run `restic <args>` with the repository and password in the environment;
   /// the error of a failure carries restic's (redacted) stderr.
   core::Result<transport::ProcessResult> restic(const std::vector<std::string> &args, transport::ProcessOptions options,
                                                 const std::string &what) const;
   core::Result<std::vector<ResticSnapshot>> snapshots(const std::string &site, const std::string &env) const;
   core::Result<std::string> dump_text(const std::string &snapshot, const std::string &file) const;
-  core::Result<void> forget(const std::vector<std::string> &ids);
 
   inventory::StorageTarget m_target;
   std::string m_staging;
   mutable std::optional<std::string> m_password;
+};
+
+/// One `restic backup --stdin` in progress, fed chunk by chunk from the caller's thread while
+/// restic runs on a thread of its own (PipeFeed): memory stays bounded whatever the size.
+class ResticUpload {
+public:
+  struct Key { explicit Key() = default; }; ///< only ResticStore::start_upload makes one
+  explicit ResticUpload(Key) {}
+  ~ResticUpload();
+  ResticUpload(const ResticUpload &) = delete;
+  ResticUpload &operator=(const ResticUpload &) = delete;
+
+  /// The next bytes. False once restic stopped reading (it failed: `finish` says why).
+  bool push(std::string_view chunk);
+  /// End the stream and wait for restic. The snapshot id when restic ended well and its summary
+  /// counts exactly the bytes pushed; `made()` has the id of any snapshot restic reported, even
+  /// when the upload is refused, so that the caller can forget it.
+  core::Result<std::string> finish();
+  const std::optional<std::string> &made() const { return m_made; }
+  std::uint64_t pushed() const { return m_pushed; }
+
+private:
+  friend class ResticStore;
+  const ResticStore *m_store = nullptr;
+  std::string m_file;
+  std::string m_what;
+  std::vector<std::string> m_args;
+  std::unique_ptr<PipeFeed> m_feed;
+  std::uint64_t m_pushed = 0;
+  std::optional<std::string> m_made;
+  std::optional<core::Result<std::string>> m_result;
+  core::Result<transport::ProcessResult> m_ran = core::fail(core::ErrorKind::internal, "restic did not run");
+  std::string m_output; ///< the end of restic's JSON lines (its summary is the last)
 };
 
 } // namespace tma::backup
