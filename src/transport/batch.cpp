@@ -11,15 +11,15 @@
 namespace tma::transport {
 
 std::string batch_script(const std::vector<BatchCall>& calls, std::string_view boundary) {
-  // Outputs go through files in a private temporary directory: they may hold any byte, NULs and a
-  // missing last newline included, which shell variables would not keep.
+  // Every process counts: a portfolio check runs this on hundreds of sites at once. Per call, the
+  // shell starts the call (and `timeout` when it has one) and nothing else: outputs go straight to
+  // the session's streams, each followed by a trailer made of builtins (printf), and the calls run
+  // in the script's own shell, each after its own `cd`, so no subshell is needed.
   std::string script = fmt::format(
       "b={}\n"
-      "d=$(mktemp -d) || exit 97\n"
-      "trap 'rm -rf \"$d\"' EXIT\n"
+      "h=$PWD\n"
       "if command -v timeout >/dev/null 2>&1; then to=timeout; else to=; fi\n"
-      "part() {{ printf '%s %s %s %s %s\\n' \"$b\" \"$1\" \"$2\" $(($(wc -c <\"$d/o\"))) $(($(wc -c <\"$d/e\"))); "
-      "cat \"$d/o\" \"$d/e\"; }}\n",
+      "printf '%s\\n' \"$b\"; printf '%s\\n' \"$b\" >&2\n",
       boundary);
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const auto& call = calls[i];
@@ -28,8 +28,9 @@ std::string batch_script(const std::vector<BatchCall>& calls, std::string_view b
       // -k: a call that ignores TERM is killed 5 s later; the next calls still run.
       run = fmt::format("${{to:+$to -k 5 {}}} {}", call.timeout.count(), run);
     }
-    std::string cd = call.cwd.empty() ? std::string() : "cd -- " + shell_quote(call.cwd) + " && ";
-    script += fmt::format("({}exec {}) </dev/null >\"$d/o\" 2>\"$d/e\"; part {} $?\n", cd, run, i);
+    std::string cd = call.cwd.empty() ? std::string("\"$h\"") : shell_quote(call.cwd);
+    script += fmt::format("cd -- {} && {} </dev/null; printf '\\n%s {} %s\\n' \"$b\" $?; printf '\\n%s {}\\n' \"$b\" >&2\n",
+                          cd, run, i, i);
   }
   return script;
 }
@@ -44,47 +45,78 @@ std::optional<long long> number(std::string_view text) {
   return value;
 }
 
+/// Where the calls' output starts in `text`: after the script's opening `<boundary>` line (what a
+/// login shell printed before it is skipped); npos when the script never got there.
+std::size_t after_opening(std::string_view text, std::string_view boundary) {
+  std::string line = std::string(boundary) + "\n";
+  if (text.rfind(line, 0) == 0) return line.size();
+  auto pos = text.find("\n" + line);
+  return pos == std::string_view::npos ? pos : pos + 1 + line.size();
+}
+
+std::vector<std::string_view> words(std::string_view line) {
+  std::vector<std::string_view> out;
+  for (std::size_t start = 0; start <= line.size();) {
+    auto space = line.find(' ', start);
+    if (space == std::string_view::npos) space = line.size();
+    out.push_back(line.substr(start, space - start));
+    start = space + 1;
+  }
+  return out;
+}
+
+/// Each call's stderr, by index, from the session's stderr (`\n<boundary> <index>\n` after each
+/// call). The session keeps only the tail of stderr: a call whose trailer was cut off gets none.
+std::vector<std::string> split_stderr(std::string_view err, std::string_view boundary, std::size_t expected) {
+  std::vector<std::string> out(expected);
+  auto pos = after_opening(err, boundary);
+  if (pos == std::string_view::npos) pos = 0; // the opening was cut off: start with what is left
+  const std::string marker = "\n" + std::string(boundary) + " ";
+  for (auto found = err.find(marker, pos); found != std::string_view::npos; found = err.find(marker, pos)) {
+    auto end = err.find('\n', found + 1);
+    if (end == std::string_view::npos) break;
+    auto index = number(err.substr(found + marker.size(), end - found - marker.size()));
+    if (index && static_cast<std::size_t>(*index) < expected) {
+      out[static_cast<std::size_t>(*index)] = std::string(err.substr(pos, found - pos));
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
 } // namespace
 
-core::Result<std::vector<BatchPart>> parse_batch(std::string_view output, std::string_view boundary,
-                                                 std::size_t expected) {
+core::Result<std::vector<BatchPart>> parse_batch(std::string_view out, std::string_view err,
+                                                 std::string_view boundary, std::size_t expected) {
   std::vector<BatchPart> parts;
-  // The first frame starts a line; whatever a login shell printed before it is skipped.
-  std::string first = std::string(boundary) + " 0 ";
-  std::size_t pos = output.rfind(first, 0) == 0 ? 0 : output.find("\n" + first);
+  auto pos = after_opening(out, boundary);
   if (pos == std::string_view::npos) return parts; // no call ran (or the batch died at once)
-  if (output[pos] == '\n') ++pos;
-  while (pos < output.size() && parts.size() < expected) {
-    auto end = output.find('\n', pos);
-    if (end == std::string_view::npos) return core::fail(core::ErrorKind::remote, "batch output: a frame header is cut short");
-    std::vector<std::string_view> fields;
-    for (std::size_t start = pos; start <= end;) {
-      auto space = output.find(' ', start);
-      if (space == std::string_view::npos || space > end) space = end;
-      fields.push_back(output.substr(start, space - start));
-      start = space + 1;
+  auto errs = split_stderr(err, boundary, expected);
+  const std::string marker = "\n" + std::string(boundary) + " ";
+  while (parts.size() < expected) {
+    auto found = out.find(marker, pos);
+    if (found == std::string_view::npos) break; // the batch stopped during this call
+    auto end = out.find('\n', found + 1);
+    if (end == std::string_view::npos) {
+      return core::fail(core::ErrorKind::remote, "batch output: a trailer is cut short");
     }
-    auto index = fields.size() == 5 ? number(fields[1]) : std::nullopt;
-    auto code = fields.size() == 5 ? number(fields[2]) : std::nullopt;
-    auto out_size = fields.size() == 5 ? number(fields[3]) : std::nullopt;
-    auto err_size = fields.size() == 5 ? number(fields[4]) : std::nullopt;
-    if (fields.size() != 5 || fields[0] != boundary || !index || !code || !out_size || !err_size) {
-      return core::fail(core::ErrorKind::remote, fmt::format("batch output: unreadable frame header after {} part(s)", parts.size()));
+    auto fields = words(out.substr(found + 1, end - found - 1));
+    auto index = fields.size() == 3 ? number(fields[1]) : std::nullopt;
+    auto code = fields.size() == 3 ? number(fields[2]) : std::nullopt;
+    if (!index || !code) {
+      return core::fail(core::ErrorKind::remote,
+                        fmt::format("batch output: unreadable trailer after {} part(s)", parts.size()));
     }
     if (*index != static_cast<long long>(parts.size())) {
-      return core::fail(core::ErrorKind::remote, fmt::format("batch output: part {} where {} was expected", *index, parts.size()));
-    }
-    auto body = end + 1;
-    auto need = static_cast<std::size_t>(*out_size) + static_cast<std::size_t>(*err_size);
-    if (output.size() - body < need) {
-      return core::fail(core::ErrorKind::remote, fmt::format("batch output: part {} is cut short", *index));
+      return core::fail(core::ErrorKind::remote,
+                        fmt::format("batch output: part {} where {} was expected", *index, parts.size()));
     }
     BatchPart part;
     part.exit_code = static_cast<int>(*code);
-    part.out = std::string(output.substr(body, static_cast<std::size_t>(*out_size)));
-    part.err = std::string(output.substr(body + static_cast<std::size_t>(*out_size), static_cast<std::size_t>(*err_size)));
+    part.out = std::string(out.substr(pos, found - pos));
+    part.err = std::move(errs[parts.size()]);
     parts.push_back(std::move(part));
-    pos = body + need;
+    pos = end + 1;
   }
   return parts;
 }
@@ -127,7 +159,7 @@ std::vector<CommandResult> run_batched(Transport& transport, const std::vector<C
     }
     return results;
   }
-  auto parts = parse_batch(result.out, boundary, commands.size());
+  auto parts = parse_batch(result.out, result.err, boundary, commands.size());
   for (std::size_t i = 0; i < results.size(); ++i) {
     auto& r = results[i];
     r.elapsed = result.elapsed;

@@ -102,26 +102,34 @@ TEST_CASE("batch: a session that fails gives every call its outcome", "[unit][tr
 
 TEST_CASE("batch: parse_batch skips login-shell noise and refuses broken frames", "[unit][transport]") {
   std::string b = "tmaabc";
-  auto parts = transport::parse_batch("Welcome to the server\n" + b + " 0 0 3 0\nhi\n" + b + " 1 2 0 4\nerr\n", b, 2);
+  std::string err = "motd on stderr\n" + b + "\nwarn\n\n" + b + " 0\n\n" + b + " 1\n";
+  auto parts = transport::parse_batch("Welcome to the server\n" + b + "\nhi\n\n" + b + " 0 0\nno newline\n" + b + " 1 2\n",
+                                      err, b, 2);
   REQUIRE(parts);
   REQUIRE(parts->size() == 2);
   CHECK((*parts)[0].out == "hi\n");
+  CHECK((*parts)[0].err == "warn\n");
+  CHECK((*parts)[1].out == "no newline");
   CHECK((*parts)[1].exit_code == 2);
-  CHECK((*parts)[1].err == "err\n");
-  // Stopped after one call: the caller reports the missing one.
-  auto short_batch = transport::parse_batch(b + " 0 0 3 0\nhi\n", b, 2);
+  CHECK((*parts)[1].err.empty());
+  // Stopped during the second call: the caller reports the missing one.
+  auto short_batch = transport::parse_batch(b + "\nhi\n\n" + b + " 0 0\nhalf of it", "", b, 2);
   REQUIRE(short_batch);
   CHECK(short_batch->size() == 1);
-  CHECK(transport::parse_batch("nothing framed", b, 2)->empty());
-  CHECK_FALSE(transport::parse_batch(b + " 0 0 30 0\nhi\n", b, 1));                // cut short
-  CHECK_FALSE(transport::parse_batch(b + " 0 0 3 0\nhi\n" + b + " 5 0 0 0\n", b, 2)); // out of order
-  CHECK_FALSE(transport::parse_batch(b + " 0 0 x 0\nhi\n", b, 1));                 // unreadable header
-  CHECK_FALSE(transport::parse_batch(b + " 0 0 3", b, 1));                         // header cut short
+  // stderr's beginning lost (the session keeps its tail): what is left still goes to its call.
+  auto tail_only = transport::parse_batch(b + "\n\n" + b + " 0 0\n\n" + b + " 1 0\n", "of call 0\n\n" + b + " 0\nerr 1\n\n" + b + " 1\n", b, 2);
+  REQUIRE(tail_only);
+  CHECK((*tail_only)[1].err == "err 1\n");
+  CHECK(transport::parse_batch("nothing framed", "", b, 2)->empty());
+  CHECK_FALSE(transport::parse_batch(b + "\nhi\n" + b + " 0 0", "", b, 1));          // trailer cut short
+  CHECK_FALSE(transport::parse_batch(b + "\nhi\n\n" + b + " 5 0\n", "", b, 2));    // out of order
+  CHECK_FALSE(transport::parse_batch(b + "\nhi\n\n" + b + " 0 x\n", "", b, 1));    // unreadable trailer
+  CHECK_FALSE(transport::parse_batch(b + "\nhi\n\n" + b + " 0 0 7\n", "", b, 1));  // not a trailer
 }
 
 TEST_CASE("batch: the script quotes every argument and cwd", "[unit][transport]") {
   auto script = transport::batch_script({BatchCall{{"wp", "--path=/srv/it's", "plugin", "list"}, "/srv/it's", std::chrono::seconds(5)}},
                                         "tmaX");
-  CHECK(script.find("cd -- '/srv/it'\\''s' && exec ${to:+$to -k 5 5} 'wp' '--path=/srv/it'\\''s' 'plugin' 'list'") !=
+  CHECK(script.find("cd -- '/srv/it'\\''s' && ${to:+$to -k 5 5} 'wp' '--path=/srv/it'\\''s' 'plugin' 'list' </dev/null;") !=
         std::string::npos);
 }

@@ -1,10 +1,12 @@
 #pragma once
 // Several commands in one remote session (docs/transport.md, "Batches"): each session costs the
 // server a login shell, so the read-only queries of one site go as one `sh -c` script that runs them
-// in turn and frames what each printed. Every part comes back as `<boundary> <index> <exit code>
-// <stdout bytes> <stderr bytes>\n`, then exactly those bytes: whatever a call prints (the boundary
-// included) cannot be mistaken for a frame, and noise from a login shell before the first frame is
-// skipped. A call that fails is that call's failure; the others still count.
+// in turn. The script opens both streams with a `<boundary>` line (noise a login shell prints
+// before it is skipped); each call's stdout is followed by `\n<boundary> <index> <exit code>\n`,
+// its stderr by `\n<boundary> <index>\n`. The boundary is 128 random bits drawn for each session,
+// so no output can contain it by chance, and the script starts no process of its own per call (it
+// runs on hundreds of sites at once). A call that fails is that call's failure; the others still
+// count.
 
 #include <chrono>
 #include <string>
@@ -33,10 +35,12 @@ struct BatchPart {
   std::string err;
 };
 
-/// The parts framed in `output`, in order. Fewer than `expected` when the batch stopped early (the
-/// caller reports the missing calls); an error when a frame is malformed or out of order.
-core::Result<std::vector<BatchPart>> parse_batch(std::string_view output, std::string_view boundary,
-                                                 std::size_t expected);
+/// The parts framed in the session's `out` and `err`, in order. Fewer than `expected` when the batch
+/// stopped early (the caller reports the missing calls); an error when a trailer is malformed or
+/// out of order. A call whose stderr trailer is missing (the session keeps only stderr's tail) has
+/// an empty `err`.
+core::Result<std::vector<BatchPart>> parse_batch(std::string_view out, std::string_view err,
+                                                 std::string_view boundary, std::size_t expected);
 
 /// A fresh random boundary (32 hex digits).
 std::string new_boundary();
