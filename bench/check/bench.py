@@ -264,6 +264,8 @@ def main():
     parser.add_argument("--ansible", default="tasks,shell", help="Ansible variants: tasks, shell, or none")
     parser.add_argument("--ansible-max-sites", type=int, default=400)
     parser.add_argument("--local-sites", type=int, default=1000, help="transport: local case; 0 to skip")
+    parser.add_argument("--xargs-first", action="store_true",
+                        help="run xargs before tma (a second run in the other order shows what the order costs)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sites.split(",") if s]
     jobs = args.jobs
@@ -494,8 +496,11 @@ def main():
                   check, session_cost, env=aenv, stdout=subprocess.DEVNULL)
 
         for n in sizes:
+            if args.xargs_first:
+                run_site_sh(n, jobs)
             run_tma("ssh", n, False, session_cost)
-            run_site_sh(n, jobs)
+            if not args.xargs_first:
+                run_site_sh(n, jobs)
             if n <= args.per_call_max_sites:
                 run_site_sh(n, jobs, per_call=True)
             for variant in variants:
@@ -505,7 +510,8 @@ def main():
                 run_site_sh(n, 1)
         if args.local_sites:
             n = args.local_sites
-            run_tma("local", n, True, local_cost)
+            if not args.xargs_first:
+                run_tma("local", n, True, local_cost)
             out_dir = os.path.join(tmp, "out-local-%d" % n)
             os.makedirs(out_dir)
             path = script("local-%d.sh" % n, LOCAL_SCRIPT, out_dir)
@@ -514,6 +520,8 @@ def main():
             timed("local", "`xargs -P %d -n 1 sh local.sh` (sh -c, the four calls)" % jobs, n, jobs,
                   ["xargs", "-P", str(jobs), "-n", "1", "sh", path], lambda: check_dir(out_dir, roots[:n]),
                   local_cost, stdin=open(feed), stdout=subprocess.DEVNULL)
+            if args.xargs_first:
+                run_tma("local", n, True, local_cost)
 
         print("%d simulated servers (sshd ports), login shell %d ms per session, wp answers after %d ms, "
               "--jobs %d, %d CPUs" % (args.hosts, args.login_ms, args.delay_ms, jobs, os.cpu_count()))
