@@ -95,7 +95,7 @@ HealthResult evaluate_health(const std::string& site, const std::string& env, co
   }
   if (check.max_time && observation.total_time > *check.max_time) {
     add(r, "time", HealthLevel::warning,
-        fmt::format("took {} ms, more than {}", observation.total_time.count(), core::format_duration(*check.max_time)));
+        fmt::format("took {}, more than {}", core::format_elapsed(observation.total_time), core::format_elapsed(*check.max_time)));
   }
   if (observation.tls_not_after) {
     long days = days_until(*observation.tls_not_after, now);
@@ -139,7 +139,7 @@ report::Table health_table(const std::vector<HealthResult>& results) {
     std::vector<std::string> problems;
     for (const auto& p : r.problems) problems.push_back(p.message);
     table.add_row({r.site, r.env, r.url, r.unreachable ? "-" : std::to_string(r.status),
-                   r.unreachable ? "-" : fmt::format("{} ms", r.time.count()),
+                   r.unreachable ? "-" : core::format_elapsed(r.time),
                    r.tls_days_left ? fmt::format("{}d", *r.tls_days_left) : "-",
                    report::Cell(std::string(to_string(r.level)), style), core::join(problems, "; ")});
   }

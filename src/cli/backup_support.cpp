@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/units.hpp>
+
 #include "cli/journal_access.hpp"
 
 namespace tma::cli {
@@ -32,10 +34,9 @@ std::vector<inventory::Target> backup_targets(Context& context, const inventory:
 std::string human_age(std::chrono::seconds age) {
   auto s = age.count();
   if (s < 0) return "future";
-  if (s < 60) return fmt::format("{}s", s);
-  if (s < 3600) return fmt::format("{}m", s / 60);
-  if (s < 86400) return fmt::format("{}h {}m", s / 3600, s % 3600 / 60);
-  return fmt::format("{}d {}h", s / 86400, s % 86400 / 3600);
+  // The style of every elapsed time (core::format_elapsed); an age shows no seconds past a minute.
+  if (s >= 60) s -= s % 60;
+  return core::format_elapsed(std::chrono::seconds(s));
 }
 
 } // namespace tma::cli

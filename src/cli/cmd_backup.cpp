@@ -109,7 +109,7 @@ void run_backups(Context& context, const BackupCli& cli) {
     if (o.ok()) {
       const auto& m = *o.manifest;
       table.add_row({o.site, o.env, report::Cell("ok", report::Style::good), m.id, core::format_size(m.total_size()),
-                     core::format_duration(std::chrono::duration_cast<core::Seconds>(m.duration)), pruned, note});
+                     core::format_elapsed(m.duration), pruned, note});
       item["backup"] = backup::to_json(m);
       item["pruned"] = o.prune ? o.prune->removed : std::vector<std::string>{};
     } else {

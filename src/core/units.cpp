@@ -1,5 +1,6 @@
 #include <tma/core/units.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -67,6 +68,24 @@ std::string format_duration(Seconds seconds) {
     }
   }
   return out;
+}
+
+std::string format_elapsed(std::chrono::milliseconds elapsed) {
+  auto ms = std::max<std::int64_t>(0, elapsed.count());
+  if (ms < 1000) return fmt::format("{} ms", ms);
+  if (ms < 10000) {
+    auto tenths = (ms + 50) / 100; // one decimal, rounded; `1 s` rather than `1.0 s`
+    if (tenths % 10 == 0) return fmt::format("{} s", tenths / 10);
+    return fmt::format("{}.{} s", tenths / 10, tenths % 10);
+  }
+  auto s = (ms + 500) / 1000;
+  if (s < 60) return fmt::format("{} s", s);
+  auto two = [](std::int64_t big, const char* big_unit, std::int64_t small, const char* small_unit) {
+    return small == 0 ? fmt::format("{} {}", big, big_unit) : fmt::format("{} {} {} {}", big, big_unit, small, small_unit);
+  };
+  if (s < 3600) return two(s / 60, "min", s % 60, "s");
+  if (s < 86400) return two(s / 3600, "h", s % 3600 / 60, "min");
+  return two(s / 86400, "d", s % 86400 / 3600, "h");
 }
 
 std::string format_size(std::uint64_t bytes) {

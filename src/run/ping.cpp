@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <tma/core/error.hpp>
+#include <tma/core/units.hpp>
 
 namespace tma::run {
 namespace {
@@ -103,7 +104,7 @@ json ping_http(const inventory::Site& site, const inventory::Environment& env, t
   return out;
 }
 
-std::string short_ms(long long ms) { return ms >= 10000 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms); }
+std::string short_ms(long long ms) { return core::format_elapsed(std::chrono::milliseconds(ms)); }
 
 } // namespace
 

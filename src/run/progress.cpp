@@ -22,7 +22,7 @@ std::string format_eta(std::uint64_t bytes, std::optional<std::uint64_t> expecte
   // Remaining bytes at the rate so far, in whole seconds rounded up: "ETA 0s" would be a lie.
   auto left_ms = static_cast<double>(*expected - bytes) * static_cast<double>(elapsed.count()) / static_cast<double>(bytes);
   auto seconds = static_cast<std::int64_t>((left_ms + 999.0) / 1000.0);
-  return "ETA " + core::format_duration(core::Seconds(seconds));
+  return "ETA " + core::format_elapsed(core::Seconds(seconds));
 }
 
 std::string phase_line(const std::string& phase, std::uint64_t bytes, std::optional<std::uint64_t> expected,

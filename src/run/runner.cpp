@@ -11,6 +11,7 @@
 #include <tma/core/exit_code.hpp>
 #include <tma/core/signals.hpp>
 #include <tma/report/output.hpp>
+#include <tma/core/units.hpp>
 
 namespace tma::run {
 namespace {
@@ -209,7 +210,7 @@ std::string Summary::str() const {
   auto text = fmt::format("{} target{}: {} ok, {} findings, {} failed, {} unreachable", total(),
                           total() == 1 ? "" : "s", ok, findings, failed, unreachable);
   if (skipped > 0) text += fmt::format(", {} skipped", skipped);
-  if (elapsed.count() > 0) text += fmt::format(" in {:.1f}s", static_cast<double>(elapsed.count()) / 1000.0);
+  if (elapsed.count() > 0) text += " in " + core::format_elapsed(elapsed);
   return text;
 }
 
@@ -232,7 +233,7 @@ std::string progress_line(std::size_t done, std::size_t total, std::size_t failu
                           Milliseconds slowest_elapsed, const std::string& detail) {
   auto line = fmt::format("[{}/{}]", done, total);
   if (failures > 0) line += fmt::format(" {} failed", failures);
-  if (!slowest.empty()) line += fmt::format(" · slowest: {} {}s", slowest, slowest_elapsed.count() / 1000);
+  if (!slowest.empty()) line += fmt::format(" · slowest: {} {}", slowest, core::format_elapsed(slowest_elapsed));
   if (!slowest.empty() && !detail.empty()) line += " · " + detail;
   return line;
 }

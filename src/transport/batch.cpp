@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <tma/transport/shell_quote.hpp>
+#include <tma/core/units.hpp>
 
 namespace tma::transport {
 
@@ -171,7 +172,7 @@ std::vector<CommandResult> run_batched(Transport& transport, const std::vector<C
       // time-out, as the transport reports a command it stopped itself.
       if (calls[i].timeout.count() > 0 && (r.exit_code == 124 || r.exit_code == 137)) {
         r.outcome = Outcome::timed_out;
-        r.message = fmt::format("timed out after {}s", calls[i].timeout.count());
+        r.message = "timed out after " + core::format_elapsed(calls[i].timeout);
       }
     } else {
       // The call never reported: the session ended first (or its output was unreadable).

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <tma/core/signals.hpp>
+#include <tma/core/units.hpp>
 
 extern char** environ;
 
@@ -134,7 +135,7 @@ std::string ProcessResult::describe() const {
   case Ending::signalled:
     return fmt::format("killed by signal {} ({})", signal, ::strsignal(signal));
   case Ending::timed_out:
-    return fmt::format("timed out after {:.1f}s", static_cast<double>(elapsed.count()) / 1000.0);
+    return "timed out after " + core::format_elapsed(elapsed);
   case Ending::interrupted:
     return "interrupted";
   case Ending::sink_stopped:

@@ -5,6 +5,7 @@
 
 #include <tma/core/exit_code.hpp>
 #include <tma/report/output.hpp>
+#include <tma/core/units.hpp>
 
 #include <fmt/format.h>
 
@@ -187,7 +188,7 @@ std::string render_runs(const std::vector<SiteRun>& runs, bool colour) {
     if (r.incident) {
       out += fmt::format("  incident opened: {}\n", r.incident->id);
     }
-    out += fmt::format("  duration: {}s\n", r.duration.count());
+    out += fmt::format("  duration: {}\n", core::format_elapsed(r.duration));
   }
   return out;
 }

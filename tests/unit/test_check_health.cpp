@@ -77,7 +77,7 @@ TEST_CASE("check::evaluate_health checks status and text and time as configured"
   check.expect_text.reset();
   auto slow = evaluate_health("a", "prod", "/", check, HealthPolicy{}, page(200, "ok", milliseconds(3500)), k_now);
   CHECK(slow.level == HealthLevel::warning);
-  CHECK(slow.problems.at(0).message == "took 3500 ms, more than 3s");
+  CHECK(slow.problems.at(0).message == "took 3.5 s, more than 3 s");
   check.expect_status = 404;
   auto notfound = evaluate_health("a", "prod", "/", check, HealthPolicy{}, page(404, fixture("wordpress/notfound.html")), k_now);
   CHECK(notfound.level == HealthLevel::ok);

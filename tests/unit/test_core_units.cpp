@@ -30,6 +30,22 @@ TEST_CASE("format_size: bytes then powers of 1024 with one decimal", "[unit][cor
   CHECK(tma::core::format_size(5ULL * 1024 * 1024 * 1024) == "5.0 GiB");
 }
 
+TEST_CASE("format_elapsed: one style for every elapsed time", "[unit][core]") {
+  using std::chrono::milliseconds;
+  CHECK(format_elapsed(milliseconds(0)) == "0 ms");
+  CHECK(format_elapsed(milliseconds(7)) == "7 ms");
+  CHECK(format_elapsed(milliseconds(999)) == "999 ms");
+  CHECK(format_elapsed(milliseconds(1000)) == "1 s");
+  CHECK(format_elapsed(milliseconds(1460)) == "1.5 s");
+  CHECK(format_elapsed(milliseconds(9960)) == "10 s");
+  CHECK(format_elapsed(milliseconds(14500)) == "15 s");
+  CHECK(format_elapsed(milliseconds(60000)) == "1 min");
+  CHECK(format_elapsed(milliseconds(200000)) == "3 min 20 s");
+  CHECK(format_elapsed(milliseconds(7500000)) == "2 h 5 min");
+  CHECK(format_elapsed(milliseconds(3LL * 86400000 + 4 * 3600000)) == "3 d 4 h");
+  CHECK(format_elapsed(milliseconds(-5)) == "0 ms");
+}
+
 TEST_CASE("format_duration round-trips", "[unit][core]") {
   CHECK(format_duration(Seconds(5400)) == "1h30m");
   CHECK(format_duration(Seconds(0)) == "0s");

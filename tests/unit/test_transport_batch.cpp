@@ -80,7 +80,7 @@ TEST_CASE("batch: a hung call is stopped by its own timeout and the others still
   REQUIRE(results.size() == 3);
   CHECK(results[0].out == "before\n");
   CHECK(results[1].outcome == Outcome::timed_out);
-  CHECK(results[1].message == "timed out after 1s");
+  CHECK(results[1].message == "timed out after 1 s");
   CHECK(results[1].error("sleep 60")->kind == core::ErrorKind::timeout);
   CHECK(results[2].out == "after\n");
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30)); // not the 60 s sleep

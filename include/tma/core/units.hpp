@@ -20,6 +20,10 @@ tl::expected<Seconds, std::string> parse_duration(std::string_view text);
 /// Format `seconds` the way parse_duration reads it (`1h30m`, `0s`).
 std::string format_duration(Seconds seconds);
 
+/// An elapsed time for people, in the one style of every table and message: a number, a space, a
+/// unit (`7 ms`, `1.5 s`, `14 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`). Negative values read as 0.
+std::string format_elapsed(std::chrono::milliseconds elapsed);
+
 /// Parse a byte size: `<integer>` followed by B, K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB.
 /// KB and KiB both mean 1024 (what people expect from disk tools).
 tl::expected<std::uint64_t, std::string> parse_size(std::string_view text);
