@@ -199,6 +199,7 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
 
 core::Result<std::vector<ResticSnapshot>> ResticStore::snapshots(const std::string &site,
                                                                  const std::string &env) const {
+  if (auto known = m_known.find(site + "/" + env); known != m_known.end()) return known->second;
   std::string out;
   transport::ProcessOptions options;
   options.timeout = k_restic_timeout;
@@ -208,7 +209,24 @@ core::Result<std::vector<ResticSnapshot>> ResticStore::snapshots(const std::stri
   if (!ran) return tl::unexpected(ran.error());
   auto parsed = parse_restic_snapshots(out);
   if (!parsed) return core::fail(ErrorKind::io, fmt::format("{}: {}", location(), parsed.error()));
+  m_known[site + "/" + env] = *parsed;
   return *parsed;
+}
+
+void ResticStore::note_made(const std::string &site, const std::string &env, ResticSnapshot snapshot) const {
+  if (auto known = m_known.find(site + "/" + env); known != m_known.end()) known->second.push_back(std::move(snapshot));
+}
+
+void ResticStore::note_forgotten(const std::vector<std::string> &ids) const {
+  // Ids may be short (as `restic backup` reports them) or full (as `restic snapshots` lists them).
+  auto same = [](const std::string &a, const std::string &b) {
+    return !a.empty() && !b.empty() && (a.rfind(b, 0) == 0 || b.rfind(a, 0) == 0);
+  };
+  for (auto &[key, list] : m_known) {
+    std::erase_if(list, [&](const ResticSnapshot &s) {
+      return std::any_of(ids.begin(), ids.end(), [&](const std::string &id) { return same(s.id, id); });
+    });
+  }
 }
 
 core::Result<std::string> ResticStore::dump_text(const std::string &snapshot, const std::string &file) const {

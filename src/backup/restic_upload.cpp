@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <tma/core/text.hpp>
+#include <tma/core/timezone.hpp>
 
 namespace tma::backup {
 
@@ -82,6 +83,8 @@ core::Result<std::unique_ptr<ResticUpload>> ResticStore::start_upload(const Mani
   auto upload = std::make_unique<ResticUpload>(ResticUpload::Key{});
   upload->m_store = this;
   upload->m_file = file;
+  upload->m_site = manifest.site;
+  upload->m_env = manifest.env;
   upload->m_what = fmt::format("restic backup of {} {} {}", manifest.site, manifest.env, file);
   upload->m_args = {"backup", "--json", "--stdin", "--stdin-filename", file};
   for (const auto &tag : *tags) {
@@ -117,7 +120,18 @@ core::Result<std::string> ResticUpload::finish() {
   if (m_result) return *m_result;
   m_feed->finish();
   auto summary = parse_restic_summary(m_output);
-  if (summary) m_made = summary->snapshot_id;
+  if (summary) {
+    m_made = summary->snapshot_id;
+    std::vector<std::string> tags;
+    for (std::size_t i = 0; i + 1 < m_args.size(); ++i) {
+      if (m_args[i] == "--tag") tags.push_back(m_args[i + 1]);
+    }
+    m_store->note_made(m_site, m_env,
+                       ResticSnapshot{summary->snapshot_id,
+                                      core::format_rfc3339_utc(std::chrono::time_point_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now())),
+                                      std::move(tags), {"/" + m_file}});
+  }
   if (!m_ran) {
     m_result = tl::unexpected(m_ran.error());
   } else if (!summary) {
@@ -198,6 +212,7 @@ core::Result<void> ResticStore::forget(const std::vector<std::string> &ids) {
   options.timeout = std::chrono::minutes(30);
   auto ran = restic(args, options, "forgetting snapshots");
   if (!ran) return tl::unexpected(ran.error());
+  note_forgotten(ids);
   std::error_code ec;
   for (const auto &id : ids) {
     if (!is_restic_snapshot_id(id)) continue;

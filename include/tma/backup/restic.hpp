@@ -137,10 +137,17 @@ private:
                                                 const std::string &what) const;
   core::Result<std::vector<ResticSnapshot>> snapshots(const std::string &site, const std::string &env) const;
   core::Result<std::string> dump_text(const std::string &snapshot, const std::string &file) const;
+  void note_made(const std::string &site, const std::string &env, ResticSnapshot snapshot) const;
+  void note_forgotten(const std::vector<std::string> &ids) const;
 
   inventory::StorageTarget m_target;
   std::string m_staging;
   mutable std::optional<std::string> m_password;
+  /// The snapshots of site/env ("site/env") as this object last listed them, kept up to date with
+  /// what it made and forgot since: a backup lists the repository once, for its leftovers, and its
+  /// retention reuses that listing instead of starting restic again. A snapshot another machine
+  /// made meanwhile is only missed until the next run; retention never removes what it did not list.
+  mutable std::map<std::string, std::vector<ResticSnapshot>> m_known;
 };
 
 /// One `restic backup --stdin` in progress, fed chunk by chunk from the caller's thread while
@@ -166,6 +173,8 @@ private:
   friend class ResticStore;
   const ResticStore *m_store = nullptr;
   std::string m_file;
+  std::string m_site;
+  std::string m_env;
   std::string m_what;
   std::vector<std::string> m_args;
   std::unique_ptr<PipeFeed> m_feed;
