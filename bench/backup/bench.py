@@ -25,8 +25,8 @@ helps a later run), alternating:
                                                                (the plain pipeline, same cipher)
   7. tma -i sites.yaml backup --site restic-<size>             (a site whose only storage is that
                                                                repository: streamed, checked on the way)
-tma's run also lists the repository before (leftovers) and after (retention) and sends the manifest
-as a snapshot of its own: three more restic starts, part of its cost.
+tma's run also lists the repository first (leftovers; retention reuses that listing) and sends the
+manifest as a snapshot of its own: two more restic starts, part of its cost.
 
 Usage: bench/backup/bench.py --tma build/tma [--sizes 100,1024] [--repeat 2] [--restic]
 """
