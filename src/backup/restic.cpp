@@ -25,8 +25,6 @@ using nlohmann::json;
 
 namespace {
 
-// restic commands other than backup/dump of big files: listing, forget, prune.
-constexpr transport::Milliseconds k_restic_timeout{30 * 60 * 1000};
 constexpr std::size_t k_max_listing = 64 * 1024 * 1024;
 constexpr std::size_t k_max_manifest = 4 * 1024 * 1024;
 

@@ -91,6 +91,7 @@ core::Result<std::unique_ptr<ResticUpload>> ResticStore::start_upload(const Mani
     upload->m_args.push_back("--tag");
     upload->m_args.push_back(tag);
   }
+  upload->m_tags = std::move(*tags);
   auto *self = upload.get();
   auto feed = PipeFeed::start([self](const transport::InputSource &input) {
     transport::TailBuffer output(k_summary_keep);
@@ -122,15 +123,11 @@ core::Result<std::string> ResticUpload::finish() {
   auto summary = parse_restic_summary(m_output);
   if (summary) {
     m_made = summary->snapshot_id;
-    std::vector<std::string> tags;
-    for (std::size_t i = 0; i + 1 < m_args.size(); ++i) {
-      if (m_args[i] == "--tag") tags.push_back(m_args[i + 1]);
-    }
     m_store->note_made(m_site, m_env,
                        ResticSnapshot{summary->snapshot_id,
                                       core::format_rfc3339_utc(std::chrono::time_point_cast<std::chrono::seconds>(
                                           std::chrono::system_clock::now())),
-                                      std::move(tags), {"/" + m_file}});
+                                      m_tags, {"/" + m_file}});
   }
   if (!m_ran) {
     m_result = tl::unexpected(m_ran.error());
@@ -209,7 +206,7 @@ core::Result<void> ResticStore::forget(const std::vector<std::string> &ids) {
   std::vector<std::string> args{"forget"};
   args.insert(args.end(), ids.begin(), ids.end());
   transport::ProcessOptions options;
-  options.timeout = std::chrono::minutes(30);
+  options.timeout = k_restic_timeout;
   auto ran = restic(args, options, "forgetting snapshots");
   if (!ran) return tl::unexpected(ran.error());
   note_forgotten(ids);

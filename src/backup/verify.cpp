@@ -154,7 +154,6 @@ core::Result<std::unique_ptr<StreamingCheck>> StreamingCheck::start(ArtifactKind
   if (!check) return tl::unexpected(check.error());
   auto made = std::make_unique<StreamingCheck>(Key{});
   made->m_label = std::move(label);
-  made->m_kind = kind;
   auto shared = std::make_shared<ContentCheck>(std::move(*check));
   made->m_verdict = [shared, &label = made->m_label] { return shared->verdict(label); };
   if (shared->argv.empty()) {

@@ -124,6 +124,8 @@ public:
   core::Result<std::vector<Leftover>> clean_leftovers(const std::string &site, const std::string &env);
 
 private:
+  /// restic commands other than backup/dump of big files: listing, forget, prune.
+  static constexpr transport::Milliseconds k_restic_timeout{30 * 60 * 1000};
   friend class ResticUpload;
   /// Resolve the password (once): it may run a `password_command`.
   core::Result<void> ensure_password() const;
@@ -176,6 +178,7 @@ private:
   std::string m_site;
   std::string m_env;
   std::string m_what;
+  std::vector<std::string> m_tags;
   std::vector<std::string> m_args;
   std::unique_ptr<PipeFeed> m_feed;
   std::uint64_t m_pushed = 0;

@@ -51,7 +51,6 @@ public:
 
 private:
   std::string m_label;
-  ArtifactKind m_kind = ArtifactKind::other;
   std::uint64_t m_size = 0;
   std::function<bool(std::string_view)> m_inline; ///< no tool: the sink itself
   std::unique_ptr<PipeFeed> m_feed;
