@@ -22,7 +22,7 @@ std::string target_version(const Finding& f) { return f.latest.empty() ? f.fixed
 ComponentView group_by_component(const CheckReport& report) {
   ComponentView view;
   std::set<std::string> envs;
-  using Key = std::tuple<cms::ComponentKind, std::string, std::string, std::string>;
+  using Key = std::tuple<FindingType, cms::ComponentKind, std::string, std::string, std::string>;
   std::map<Key, std::size_t> index;
   for (const auto& s : report.sites) {
     envs.insert(s.env);
@@ -32,9 +32,9 @@ ComponentView group_by_component(const CheckReport& report) {
       continue;
     }
     for (const auto& f : s.findings) {
-      Key key{f.kind, f.name, f.installed, target_version(f)};
+      Key key{f.type, f.kind, f.name, f.installed, target_version(f)};
       auto [at, added] = index.try_emplace(key, view.changes.size());
-      if (added) view.changes.push_back({f.kind, f.name, f.installed, target_version(f), f.severity, {}});
+      if (added) view.changes.push_back({f.kind, f.name, f.installed, target_version(f), f.severity, f.type, {}});
       auto& change = view.changes[at->second];
       change.severity = std::max(change.severity, f.severity);
       auto site = std::find_if(change.sites.begin(), change.sites.end(),
@@ -66,7 +66,8 @@ report::Table components_table(const ComponentView& view) {
     std::vector<std::string> labels;
     for (const auto& t : c.sites) labels.push_back(site_label(t, view.several_envs));
     auto style = severity_style(c.severity);
-    table.add_row({report::Cell(std::string(to_string(c.severity)), style), std::string(cms::to_string(c.kind)),
+    auto label = c.type == FindingType::update ? std::string(to_string(c.severity)) : std::string(to_string(c.type));
+    table.add_row({report::Cell(label, style), std::string(cms::to_string(c.kind)),
                    report::Cell(c.name, style), or_dash(c.from), or_dash(c.to), std::to_string(c.sites.size()),
                    core::join(labels, ", ")});
   }

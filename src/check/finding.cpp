@@ -16,6 +16,18 @@ std::string_view to_string(Severity severity) {
   return "patch";
 }
 
+std::string_view to_string(FindingType type) {
+  switch (type) {
+  case FindingType::update: return "update";
+  case FindingType::eol: return "eol";
+  case FindingType::eol_soon: return "eol-soon";
+  case FindingType::closed: return "closed";
+  case FindingType::abandoned: return "abandoned";
+  case FindingType::untested: return "untested";
+  }
+  return "update";
+}
+
 std::string_view to_string(FeedStatus::State state) {
   switch (state) {
   case FeedStatus::State::available: return "available";

@@ -61,7 +61,19 @@ json finding_json(const Finding& f, FailOn fail_on) {
           {"advisories", advisories},
           {"source", text(f.source)},
           {"note", nullable(f.note)},
+          {"type", to_string(f.type)},
+          {"ends_on", nullable(f.ends_on)},
           {"fails", reaches(f, fail_on)}};
+}
+
+json platform_json(const SiteCheck& s) {
+  json pieces = json::array();
+  for (const auto& p : s.platform) {
+    pieces.push_back({{"product", text(p.product)}, {"version", text(p.version)}, {"label", text(p.label)}});
+  }
+  json notes = json::array();
+  for (const auto& n : s.platform_notes) notes.push_back(text(n));
+  return {{"versions", pieces}, {"notes", notes}};
 }
 
 std::string dotted(std::string text) {
@@ -141,6 +153,7 @@ json render_json_payload(const CheckReport& report) {
                  {"security_status", s.security_checked ? "checked" : "unknown"},
                  {"security_note", nullable(s.security_note)},
                  {"components", components},
+                 {"platform", platform_json(s)},
                  {"findings", findings}};
     if (s.error) {
       site["error"] = {{"kind", core::to_string(s.error->kind)}, {"message", text(s.error->message)}};
@@ -162,6 +175,7 @@ json render_json_payload(const CheckReport& report) {
             {"major", t.major},
             {"minor", t.minor},
             {"patch", t.patch},
+            {"lifecycle", t.lifecycle},
             {"failing", t.failing},
             {"security_unknown", t.security_unknown}}},
           {"sites", sites}};
@@ -234,6 +248,7 @@ nlohmann::json components_json_payload(const CheckReport& report, const Componen
                        {"from", nullable(c.from)},
                        {"to", nullable(c.to)},
                        {"severity", to_string(c.severity)},
+                       {"type", to_string(c.type)},
                        {"count", c.sites.size()},
                        {"sites", sites}});
   }

@@ -62,16 +62,24 @@ Totals totals(const CheckReport& report) {
       ++t.security_unknown;
     }
     for (const auto& f : s.findings) {
+      t.failing += reaches(f, report.fail_on) ? 1 : 0;
+      if (f.type != FindingType::update) {
+        ++t.lifecycle;
+        continue;
+      }
       switch (f.severity) {
       case Severity::security: ++t.security; break;
       case Severity::major: ++t.major; break;
       case Severity::minor: ++t.minor; break;
       case Severity::patch: ++t.patch; break;
       }
-      t.failing += reaches(f, report.fail_on) ? 1 : 0;
     }
   }
   return t;
+}
+
+std::string severity_label(const Finding& f) {
+  return f.type == FindingType::update ? std::string(to_string(f.severity)) : std::string(to_string(f.type));
 }
 
 std::string finding_details(const Finding& f) {
@@ -105,7 +113,7 @@ report::Table findings_table(const CheckReport& report) {
       continue;
     }
     for (const auto& f : s.findings) {
-      table.add_row({s.site, s.env, status, std::string(to_string(f.severity)), std::string(cms::to_string(f.kind)), f.name,
+      table.add_row({s.site, s.env, status, severity_label(f), std::string(cms::to_string(f.kind)), f.name,
                      f.installed, f.latest, f.fixed_in, finding_details(f)});
     }
   }
@@ -124,11 +132,6 @@ std::string render_table(const CheckReport& report, bool colour) {
       out += colour ? "\033[1;31m" + text + "\033[0m\n" : text + "\n";
       continue;
     }
-    int updates = 0;
-    int security = 0;
-    for (const auto& f : s.findings) {
-      (f.severity == Severity::security ? security : updates)++;
-    }
     out += heading + "  " + std::to_string(s.components.size()) + " components";
     if (status == SiteStatus::skipped) {
       out += "  (health only)\n";
@@ -141,7 +144,7 @@ std::string render_table(const CheckReport& report, bool colour) {
       report::Table table({"SEVERITY", "KIND", "NAME", "INSTALLED", "LATEST", "FIXED IN", "DETAILS"});
       for (const auto& f : s.findings) {
         auto style = severity_style(f.severity);
-        table.add_row({report::Cell(std::string(to_string(f.severity)), style),
+        table.add_row({report::Cell(severity_label(f), style),
                        std::string(cms::to_string(f.kind)), report::Cell(f.name, style), or_dash(f.installed),
                        or_dash(f.latest), or_dash(f.fixed_in), finding_details(f)});
       }
@@ -153,6 +156,12 @@ std::string render_table(const CheckReport& report, bool colour) {
         pos = end == std::string::npos ? text.size() : end + 1;
       }
     }
+    if (!s.platform.empty()) {
+      std::vector<std::string> pieces;
+      for (const auto& p : s.platform) pieces.push_back(p.label == "PHP" || p.label == "MariaDB" || p.label == "MySQL" ? p.label + " " + p.version : p.label);
+      out += "  platform: " + core::join(pieces, ", ") + "\n";
+    }
+    for (const auto& note : s.platform_notes) out += "  " + note + "\n";
     if (!s.security_checked && s.cms != "static") {
       out += "  security status unknown" + (s.security_note.empty() ? std::string() : ": " + s.security_note) + "\n";
     }
@@ -162,6 +171,9 @@ std::string render_table(const CheckReport& report, bool colour) {
                      count_phrase(t.components, "component", "components"),
                      count_phrase(t.security, "security finding", "security findings"),
                      count_phrase(t.major + t.minor + t.patch, "other update", "other updates"));
+  if (t.lifecycle) {
+    out += ", " + count_phrase(t.lifecycle, "lifecycle warning", "lifecycle warnings");
+  }
   if (t.failed) {
     out += fmt::format(", {} failed", t.failed);
   }
@@ -202,7 +214,7 @@ std::string render_markdown(const CheckReport& report) {
     out += "| Severity | Kind | Name | Installed | Latest | Fixed in | Details |\n";
     out += "|---|---|---|---|---|---|---|\n";
     for (const auto& f : s.findings) {
-      auto severity = std::string(to_string(f.severity));
+      auto severity = severity_label(f);
       if (f.severity == Severity::security) {
         severity = "**" + severity + "**";
       }

@@ -7,18 +7,26 @@
 
 #include <fmt/format.h>
 
+#include <tma/check/eol.hpp>
 #include <tma/check/evaluate.hpp>
+#include <tma/check/plugin_directory.hpp>
 #include <tma/cms/commands.hpp>
 #include <tma/cms/drupal.hpp>
 #include <tma/cms/names.hpp>
+#include <tma/cms/platform.hpp>
 #include <tma/cms/wordpress_http.hpp>
 #include <tma/cms/wpcli.hpp>
 #include <tma/core/redact.hpp>
+#include "check/anticipate.hpp"
+#include "check/fetch.hpp"
 #include <tma/transport/secret.hpp>
 
 namespace tma::check {
 namespace {
 
+using detail::base_url;
+using detail::cached_get;
+using detail::url_encode;
 using version::Scheme;
 
 std::string command_text(const std::vector<std::string>& argv) {
@@ -70,16 +78,27 @@ core::Result<T> parsed(core::Result<T> value, const cms::ToolCommand& tool) {
   return value;
 }
 
-core::Result<std::vector<cms::Component>> wordpress_components(transport::Transport& shell,
-                                                               const inventory::Environment& env) {
+// The outputs of one session: the CMS queries first, then the platform queries (when asked).
+struct Session {
+  std::vector<cms::ToolCommand> tools;
+  std::vector<core::Result<std::string>> outputs;
+};
+
+bool is_platform_query(cms::Query query) {
+  return query == cms::Query::wp_cli_info || query == cms::Query::db_server_version || query == cms::Query::php_version ||
+         query == cms::Query::os_release;
+}
+
+core::Result<std::vector<cms::Component>> wordpress_components(Session& session) {
   std::string core_version;
   std::vector<cms::wpcli::CoreOffer> offers;
   std::vector<cms::Component> plugins, themes;
-  auto tools = cms::wordpress_check_commands(env);
-  auto outputs = run_tools(shell, tools, env);
+  auto& tools = session.tools;
+  auto& outputs = session.outputs;
   for (std::size_t i = 0; i < tools.size(); ++i) {
     const auto& tool = tools[i];
     auto& out = outputs[i];
+    if (is_platform_query(tool.query)) continue;
     if (!out) return tl::unexpected(out.error());
     switch (tool.query) {
       case cms::Query::wp_core_version: {
@@ -118,22 +137,25 @@ core::Result<std::vector<cms::Component>> wordpress_components(transport::Transp
 
 struct ComposerSide {
   std::vector<cms::Component> components;
+  std::string php_version; ///< from `drush status`
   std::optional<cms::composer::Audit> audit;
 };
 
-core::Result<ComposerSide> composer_components(transport::Transport& shell, const inventory::Environment& env,
-                                               const std::vector<cms::ToolCommand>& tools) {
+core::Result<ComposerSide> composer_components(Session& session) {
   ComposerSide side;
-  auto outputs = run_tools(shell, tools, env);
+  auto& tools = session.tools;
+  auto& outputs = session.outputs;
   for (std::size_t i = 0; i < tools.size(); ++i) {
     const auto& tool = tools[i];
     auto& out = outputs[i];
+    if (is_platform_query(tool.query)) continue;
     if (!out) return tl::unexpected(out.error());
     switch (tool.query) {
       case cms::Query::drush_status: {
         auto v = parsed(cms::drush::parse_status(*out), tool);
         if (!v) return tl::unexpected(v.error());
         side.components.insert(side.components.begin(), cms::drush::core_component(*v));
+        side.php_version = v->php_version;
         break;
       }
       case cms::Query::composer_outdated: {
@@ -159,40 +181,57 @@ core::Result<ComposerSide> composer_components(transport::Transport& shell, cons
   return side;
 }
 
-// GET through the cache: a fresh entry saves the request, a stale one is used when the fetch fails.
-core::Result<std::string> cached_get(transport::HttpClient& http, ResponseCache* cache, const std::string& url,
-                                     const inventory::HttpSettings& settings) {
-  auto key = transport::url_for_display(url);
-  std::optional<ResponseCache::Entry> entry;
-  if (cache != nullptr) {
-    entry = cache->get(key);
-    if (entry && entry->fresh) return entry->body;
+// One session for the CMS queries and, when end-of-life data is loaded, the platform queries.
+Session run_session(transport::Transport& shell, std::vector<cms::ToolCommand> tools, const inventory::Site& site,
+                    const inventory::Environment& env, bool with_platform) {
+  Session session;
+  session.tools = std::move(tools);
+  if (with_platform) {
+    auto platform = cms::platform_commands(site.cms, env);
+    session.tools.insert(session.tools.end(), platform.begin(), platform.end());
   }
-  auto response = http.send(transport::request_for(settings, url));
-  if (response && response->status == 200) {
-    if (cache != nullptr) (void)cache->put(key, response->body);
-    return std::move(response->body);
-  }
-  if (entry) return entry->body;
-  if (!response) return tl::unexpected(response.error());
-  return core::fail(core::ErrorKind::http, fmt::format("HTTP {} from {}", response->status, key));
+  session.outputs = run_tools(shell, session.tools, env);
+  return session;
 }
 
-std::string url_encode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
+std::string_view platform_subject(cms::Query query) {
+  switch (query) {
+  case cms::Query::wp_cli_info:
+  case cms::Query::php_version: return "PHP version";
+  case cms::Query::db_server_version: return "database server version";
+  case cms::Query::os_release: return "operating system";
+  default: return "platform";
+  }
+}
+
+// The platform answers of a session; a query that failed leaves a note and the others count.
+void read_platform(SiteCheck& check, const Session& session) {
+  for (std::size_t i = 0; i < session.tools.size(); ++i) {
+    const auto& tool = session.tools[i];
+    if (!is_platform_query(tool.query)) continue;
+    const auto& out = session.outputs[i];
+    core::Result<cms::PlatformVersion> piece;
+    if (!out) {
+      piece = tl::unexpected(out.error());
     } else {
-      out += fmt::format("%{:02X}", c);
+      switch (tool.query) {
+      case cms::Query::wp_cli_info: {
+        auto info = cms::wpcli::parse_cli_info(*out);
+        piece = info ? cms::parse_php_version(info->php_version) : tl::unexpected(info.error());
+        break;
+      }
+      case cms::Query::db_server_version: piece = cms::parse_db_version(*out); break;
+      case cms::Query::php_version: piece = cms::parse_php_version(*out); break;
+      case cms::Query::os_release: piece = cms::parse_os_release(*out); break;
+      default: continue;
+      }
+    }
+    if (piece) {
+      check.platform.push_back(std::move(*piece));
+    } else {
+      check.platform_notes.push_back(fmt::format("{} unknown: {}", platform_subject(tool.query), piece.error().message));
     }
   }
-  return out;
-}
-
-std::string base_url(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
 }
 
 // WordPress seen from outside: page, feed and readme fingerprints, then WordPress.org's answers.
@@ -278,7 +317,9 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
     if (shell) {
       auto transport = (*inputs.transports)(env);
       if (!transport) return failed(transport.error());
-      components = wordpress_components(**transport, env);
+      auto session = run_session(**transport, cms::wordpress_check_commands(env), site, env, inputs.eol != nullptr);
+      components = wordpress_components(session);
+      if (components) read_platform(check, session);
     } else {
       if (inputs.http == nullptr) return failed(core::Error{core::ErrorKind::internal, "no HTTP client"});
       components = wordpress_http_components(site, env, inputs);
@@ -294,6 +335,8 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
       check.security_note = inputs.feed_note.empty() ? "vulnerability feed not configured" : inputs.feed_note;
     }
     check.findings = findings_for(site.name, env.name, Scheme::php, check.components, sources);
+    detail::add_eol_findings(check, inputs);
+    detail::add_plugin_directory_findings(check, inputs);
     return check;
   }
   if (!shell) {
@@ -305,9 +348,16 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
   if (!transport) return failed(transport.error());
   auto tools = site.cms == inventory::Cms::drupal ? cms::drupal_check_commands(env, false)
                                                   : cms::composer_check_commands(env);
-  auto side = composer_components(**transport, env, tools);
+  auto session = run_session(**transport, std::move(tools), site, env, inputs.eol != nullptr);
+  auto side = composer_components(session);
   if (!side) return failed(side.error());
   check.components = std::move(side->components);
+  if (!side->php_version.empty() && inputs.eol != nullptr) {
+    auto php = cms::parse_php_version(side->php_version);
+    if (php) check.platform.push_back(std::move(*php));
+    else check.platform_notes.push_back("PHP version unknown: " + php.error().message);
+  }
+  read_platform(check, session);
   cms::refuse_unexpected_names(check.components);
   SecuritySources sources;
   if (side->audit) {
@@ -317,6 +367,7 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
     check.security_note = "composer audit did not answer";
   }
   check.findings = findings_for(site.name, env.name, Scheme::composer, check.components, sources);
+  detail::add_eol_findings(check, inputs);
   return check;
 }
 
@@ -386,3 +437,4 @@ std::string feed_note(const Feed& feed) {
 }
 
 } // namespace tma::check
+

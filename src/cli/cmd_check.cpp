@@ -143,6 +143,18 @@ void setup_check(CLI::App& app, Context& context) {
     inputs.wordpress_api = inventory.sources.wordpress_api;
     inputs.wordfence = feed.db ? &*feed.db : nullptr;
     inputs.feed_note = check::feed_note(feed);
+    auto today = agency_zone(context).local_date(
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+    inputs.today = today;
+    inputs.plugin_directory = inventory.sources.plugin_directory_enabled;
+    inputs.abandoned_after_days = static_cast<int>(inventory.sources.plugin_abandoned_after.count() / 86400);
+    std::optional<check::EolCatalog> eol;
+    if (inventory.sources.eol_enabled) {
+      eol = check::load_eol_catalog(inventory.sources, &http, &cache);
+      for (const auto& note : eol->notes) report::eprint("warning: " + note + "\n");
+      inputs.eol = &*eol;
+      inputs.eol_horizon_days = static_cast<int>(inventory.sources.eol_horizon.count() / 86400);
+    }
 
     // Each job fills its own slot; the order of `targets` (site, env) is the report's order.
     std::vector<check::SiteCheck> slots(targets->size());

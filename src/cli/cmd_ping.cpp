@@ -1,11 +1,14 @@
 // `tma ping`: reachability of the selected sites over SSH (or locally) and HTTP.
 #include <chrono>
 
+#include <tma/check/run_check.hpp>
 #include <tma/run/ping.hpp>
 #include <tma/transport/ssh_transport.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/check_support.hpp"
 #include "cli/failure_lines.hpp"
+#include "cli/journal_access.hpp"
 
 namespace tma::cli {
 
@@ -39,7 +42,19 @@ void setup_ping(CLI::App& app, Context& context) {
       return transport::make_transport(env, &masters);
     };
     auto started = std::chrono::steady_clock::now();
-    auto jobs = run::ping_jobs(*targets, factory, http, run::PingOptions{});
+    run::PingOptions ping_options;
+    check::EolCatalog eol;
+    core::Date today;
+    int horizon = 0;
+    const auto& sources = context.inventory().sources;
+    if (sources.eol_enabled) {
+      check::ResponseCache cache(cache_directory() / "http", sources.cache_ttl);
+      eol = check::load_eol_catalog(sources, &http, &cache);
+      today = agency_zone(context).local_date(std::chrono::time_point_cast<std::chrono::seconds>(ping_options.now));
+      horizon = static_cast<int>(sources.eol_horizon.count() / 86400);
+      ping_options.php_note = [&eol, &today, horizon](const std::string& php) { return check::eol_note(eol, "php", php, today, horizon); };
+    }
+    auto jobs = run::ping_jobs(*targets, factory, http, ping_options);
     auto results = run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
     masters.stop_all();
     auto summary = run::summarize(results, std::chrono::duration_cast<std::chrono::milliseconds>(

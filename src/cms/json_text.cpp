@@ -108,6 +108,7 @@ std::string_view to_string(ComponentKind kind) {
   case ComponentKind::plugin: return "plugin";
   case ComponentKind::theme: return "theme";
   case ComponentKind::package: return "package";
+  case ComponentKind::platform: return "platform";
   }
   return "plugin";
 }
@@ -139,6 +140,7 @@ std::optional<ComponentKind> parse_component_kind(std::string_view text) {
   if (text == "plugin") return ComponentKind::plugin;
   if (text == "theme") return ComponentKind::theme;
   if (text == "package") return ComponentKind::package;
+  if (text == "platform") return ComponentKind::platform;
   return std::nullopt;
 }
 

@@ -210,11 +210,16 @@ core::Result<PluginInfo> parse_plugin_info(std::string_view body) {
   PluginInfo info;
   info.slug = loose_string(*document, "slug");
   info.name = loose_string(*document, "name");
-  if (document->contains("error")) {
-    auto error = loose_string(*document, "error");
-    info.state = error == "closed" ? PluginInfo::State::closed : PluginInfo::State::not_found;
+  bool closed = loose_string(*document, "error") == "closed" ||
+                (document->contains("closed") && (*document)["closed"].is_boolean() && (*document)["closed"].get<bool>());
+  if (closed || document->contains("error")) {
+    info.state = closed ? PluginInfo::State::closed : PluginInfo::State::not_found;
+    info.closed_date = loose_string(*document, "closed_date").substr(0, 10);
+    info.closed_reason = loose_string(*document, "reason_text");
+    if (info.closed_reason.empty()) info.closed_reason = loose_string(*document, "reason");
     return info;
   }
+  info.last_updated = loose_string(*document, "last_updated").substr(0, 10);
   info.version = loose_string(*document, "version");
   info.requires_wp = loose_string(*document, "requires");
   info.tested = loose_string(*document, "tested");

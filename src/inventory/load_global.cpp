@@ -257,6 +257,25 @@ Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
     if (auto v = v_map.duration("cache_ttl")) sources.cache_ttl = *v;
     v_map.finish();
   }
+  if (auto eol = map.get("eol"); eol.IsDefined()) {
+    MapReader e_map(ctx, eol, "sources.eol");
+    if (auto v = e_map.boolean("enabled")) sources.eol_enabled = *v;
+    if (auto v = e_map.string("url")) {
+      if (!is_http_url(*v) || v->find("{product}") == std::string::npos) {
+        ctx.error(e_map.get("url"), e_map.sub("url"),
+                  fmt::format("'{}' is not an http:// or https:// URL containing {{product}}", *v));
+      }
+      sources.eol_url = *v;
+    }
+    if (auto v = e_map.duration("horizon", {core::Seconds{0}, k_day * 3650})) sources.eol_horizon = *v;
+    e_map.finish();
+  }
+  if (auto directory = map.get("plugin_directory"); directory.IsDefined()) {
+    MapReader d_map(ctx, directory, "sources.plugin_directory");
+    if (auto v = d_map.boolean("enabled")) sources.plugin_directory_enabled = *v;
+    if (auto v = d_map.duration("abandoned_after", {k_day, k_day * 3650})) sources.plugin_abandoned_after = *v;
+    d_map.finish();
+  }
   map.finish();
   return sources;
 }

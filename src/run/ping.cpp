@@ -124,6 +124,9 @@ SiteResult ping_target(const inventory::Site& site, const inventory::Environment
   json shell = nullptr;
   json web = nullptr;
   if (env.local || env.ssh) shell = ping_shell(env, transports, options, result);
+  if (options.php_note && shell.is_object() && shell.contains("php") && shell["php"].is_string()) {
+    if (auto note = options.php_note(shell["php"].get<std::string>()); !note.empty()) warnings.push_back(note);
+  }
   if (!env.url.empty()) web = ping_http(site, env, http, options, result, warnings);
   result.data = json{{"ssh", shell}, {"http", web}, {"warnings", warnings}};
   return result;

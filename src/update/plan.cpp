@@ -16,6 +16,7 @@ int kind_rank(cms::ComponentKind kind) {
   case cms::ComponentKind::plugin: return 1;
   case cms::ComponentKind::theme: return 2;
   case cms::ComponentKind::package: return 3;
+  case cms::ComponentKind::platform: return 4; // never planned: only end-of-life findings name it
   }
   return 4;
 }

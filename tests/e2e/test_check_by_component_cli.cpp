@@ -56,6 +56,7 @@ clients:
 sources:
   wordpress_api: "{0}"
   vulnerabilities: {{url: "{0}/api/intelligence/v2/vulnerabilities/production"}}
+  eol: {{enabled: false}}  # end of life depends on today's date: test_check_eol.cpp covers it
 sites:
 {1}{2}{3}  down:
     client: lab
@@ -91,7 +92,7 @@ sites:
   CHECK(doc["view"] == "component");
   REQUIRE(doc["changes"].size() == 3);
   CHECK(doc["changes"][0] == nlohmann::json::parse(R"({"kind": "plugin", "name": "akismet", "from": "5.0.2", "to": "5.3",
-    "severity": "security", "count": 2, "sites": [{"site": "one", "envs": ["prod"]}, {"site": "two", "envs": ["prod"]}]})"));
+    "severity": "security", "type": "update", "count": 2, "sites": [{"site": "one", "envs": ["prod"]}, {"site": "two", "envs": ["prod"]}]})"));
   REQUIRE(doc["not_checked"].size() == 1);
   CHECK(doc["not_checked"][0]["status"] == "unreachable");
 

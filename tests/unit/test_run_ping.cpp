@@ -130,3 +130,22 @@ TEST_CASE("run::ping_table and ping_json render results") {
   CHECK(doc["results"][0]["http"]["tls_days_left"] == 4);
   CHECK(doc["summary"]["findings"] == 1);
 }
+
+TEST_CASE("run::ping_target adds the PHP note (end of life) without changing the status") {
+  World w;
+  auto probe = core::join(run::ping_probe_argv("/opt/php/bin/php"), " ");
+  w.shell.reply(probe, test::FakeTransport::ok("Linux 6.1.0\n8.2.7\n"));
+  w.http.reply("https://acme.example/", w.response(200, 60));
+  std::vector<std::string> asked;
+  w.options.php_note = [&asked](const std::string& php) {
+    asked.push_back(php);
+    return std::string("PHP 8.2: security support ends on 2026-12-31 (in 28 days); PHP 8.3 is supported");
+  };
+  auto r = run::ping_target(w.site, w.site.environments[0], w.factory, w.http, w.options);
+  CHECK(asked == std::vector<std::string>{"8.2.7"});
+  CHECK(r.status == run::Status::ok);
+  REQUIRE(r.data["warnings"].size() == 1);
+  CHECK(r.data["warnings"][0] == "PHP 8.2: security support ends on 2026-12-31 (in 28 days); PHP 8.3 is supported");
+  auto table = run::ping_table({r}).render(false);
+  CHECK(table.find("PHP 8.3 is supported") != std::string::npos);
+}

@@ -14,13 +14,14 @@
 
 namespace tma::check {
 
-/// The same change of one component on several sites: same kind, name, installed and target version.
+/// The same change of one component on several sites: same type, kind, name, installed and target version.
 struct ComponentChange {
   cms::ComponentKind kind = cms::ComponentKind::plugin;
   std::string name;
   std::string from;                ///< installed version ("" when unknown)
   std::string to;                  ///< the latest version, else the version fixing it ("" when neither is known)
   Severity severity = Severity::patch; ///< the most urgent among the sites (they normally agree)
+  FindingType type = FindingType::update; ///< end-of-life findings group apart from updates
   struct Target {
     std::string site;
     std::vector<std::string> envs; ///< in the order of the report

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <tma/cms/component.hpp>
+#include <tma/cms/platform.hpp>
 #include <tma/core/error.hpp>
 
 namespace tma::check {
@@ -30,8 +31,18 @@ struct Advisory {
   std::string fixed_in;    ///< smallest version fixing this advisory above the installed one, "" if none
 };
 
+/// What a finding is about: a newer version (`update`, `security` through its severity), or
+/// anticipation (docs/check.md §2.1, §2.2): support ended (`eol`) or ends soon (`eol-soon`), a plugin
+/// closed on WordPress.org (`closed`), without a release for long (`abandoned`), or not tested with
+/// the installed core (`untested`).
+enum class FindingType { update, eol, eol_soon, closed, abandoned, untested };
+
+/// `update|eol|eol-soon|closed|abandoned|untested`.
+std::string_view to_string(FindingType type);
+
 /// Something to act on for one component.
 struct Finding {
+  FindingType type = FindingType::update;
   std::string site;
   std::string env;
   cms::ComponentKind kind = cms::ComponentKind::plugin;
@@ -45,6 +56,7 @@ struct Finding {
   std::vector<Advisory> advisories;
   std::string source;      ///< where the versions came from, plus `+wordfence` / `+composer-audit`
   std::string note;        ///< e.g. `update package not available`, `no fixed version published`
+  std::string ends_on;     ///< eol/eol-soon: the date support ends or ended (`2026-12-31`), "" if undated
 };
 
 /// Whether vulnerability data could be consulted for a run.
@@ -74,6 +86,8 @@ struct SiteCheck {
   std::vector<Finding> findings;
   bool security_checked = false;       ///< a vulnerability source was consulted for this site
   std::string security_note;           ///< why not (`vulnerability feed unavailable: ...`)
+  std::vector<cms::PlatformVersion> platform; ///< PHP, database server, OS found in the same session
+  std::vector<std::string> platform_notes;    ///< why a platform version is unknown (never a failure)
 };
 
 /// `failed`/`unreachable` from `error` (kind unreachable/timeout -> unreachable), else `findings`

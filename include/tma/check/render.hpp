@@ -59,13 +59,17 @@ std::string xml_escape(std::string_view text);
 /// Counts shared by every renderer.
 struct Totals {
   int sites = 0, ok = 0, with_findings = 0, failed = 0, unreachable = 0, skipped = 0;
-  int components = 0, security = 0, major = 0, minor = 0, patch = 0;
+  int components = 0, security = 0, major = 0, minor = 0, patch = 0; ///< update findings by severity
+  int lifecycle = 0;        ///< eol, eol-soon, closed, abandoned, untested findings (not in the severity counts)
   int failing = 0;          ///< findings at or above fail_on
   int security_unknown = 0; ///< sites whose security status is unknown
 };
 
 /// Totals of `report`.
 Totals totals(const CheckReport& report);
+
+/// The SEVERITY cell: the severity of an update finding, the type (`eol`, `eol-soon`) of the others.
+std::string severity_label(const Finding& finding);
 
 /// One line describing a finding's details (`CVSS 6.1 Medium; CVE-2099-1234; update package not available`).
 std::string finding_details(const Finding& finding);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include <tma/check/cache.hpp>
+#include <tma/check/eol.hpp>
 #include <tma/check/finding.hpp>
 #include <tma/check/vulnerabilities.hpp>
 #include <tma/inventory/model.hpp>
@@ -28,6 +29,14 @@ struct CheckInputs {
   std::string wordpress_api = "https://api.wordpress.org";
   const VulnerabilityDb* wordfence = nullptr;        ///< null: WordPress security status unknown
   std::string feed_note;                             ///< why `wordfence` is null (for security_note)
+  /// End-of-life data; null: no platform queries and no `eol`/`eol-soon` findings (update planning).
+  const EolCatalog* eol = nullptr;
+  core::Date today;                                  ///< the day end-of-life dates are judged against
+  int eol_horizon_days = 90;
+  /// Ask WordPress.org about each plugin of a WordPress site (`wordpress_api`, through `cache`):
+  /// closed, abandoned, untested findings (check/plugin_directory.hpp). Off for update planning.
+  bool plugin_directory = false;
+  int abandoned_after_days = 730;
 };
 
 /// Check one site environment. Mapping: transport unreachable/timeout -> `error` of that kind
@@ -50,5 +59,10 @@ Feed feed_for_run(bool needed, const inventory::Sources& sources, transport::Htt
 /// Why a run has no vulnerability database, as site results and update plans say it: "" when it has
 /// one, `vulnerability feed not configured`, or `vulnerability feed unavailable: <why>`.
 std::string feed_note(const Feed& feed);
+
+/// The end-of-life data of a run (`sources.eol`): the shipped snapshot, each product replaced by the
+/// answer of `sources.eol.url` when set (through `cache`; a stale entry when the fetch fails; the
+/// snapshot, with a note, when neither answers or the answer does not parse).
+EolCatalog load_eol_catalog(const inventory::Sources& sources, transport::HttpClient* http, ResponseCache* cache);
 
 } // namespace tma::check

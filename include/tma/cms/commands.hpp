@@ -45,6 +45,10 @@ enum class Query {
   drush_pm_security,    ///< drush::parse_pm_security (exit 3 = findings; removed in Drush 12)
   composer_outdated,    ///< composer::parse_outdated
   composer_audit,       ///< composer::parse_audit (non-zero exit with JSON = findings)
+  wp_cli_info,          ///< wpcli::parse_cli_info (the PHP version; cms/platform.hpp)
+  db_server_version,    ///< parse_db_version (cms/platform.hpp)
+  php_version,          ///< parse_php_version (cms/platform.hpp)
+  os_release,           ///< parse_os_release (cms/platform.hpp)
 };
 
 /// One command to run remotely: `cd <cwd> && <argv...>` (the transport quotes every element).

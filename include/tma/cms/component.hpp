@@ -10,7 +10,9 @@
 
 namespace tma::cms {
 
-enum class ComponentKind { core, plugin, theme, package };
+/// `platform`: what runs under the CMS (PHP, the database server, the OS); only end-of-life findings
+/// name it, never an update.
+enum class ComponentKind { core, plugin, theme, package, platform };
 
 /// What the CMS tool said about updates for a component.
 enum class UpdateState {
@@ -41,7 +43,7 @@ struct Component {
   bool refused = false;   ///< name or version of an unexpected shape (cms/names.hpp): never acted on
 };
 
-/// `core|plugin|theme|package`.
+/// `core|plugin|theme|package|platform`.
 std::string_view to_string(ComponentKind kind);
 /// `none|available|unavailable|version higher than expected|n/a|unknown`.
 std::string_view to_string(UpdateState state);

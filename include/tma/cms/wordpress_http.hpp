@@ -85,10 +85,13 @@ struct PluginInfo {
   std::string tested;
   std::string requires_php;
   std::string download_link;
+  std::string last_updated;  ///< `2031-01-05` (the API's `2031-01-05 3:04pm GMT`, date part), "" if absent
+  std::string closed_date;   ///< closed plugins: `closed_date`
+  std::string closed_reason; ///< closed plugins: `reason_text`, else `reason` (`Security Issue`, `security-issue`)
 };
 
-/// Parse a plugin_information 1.2 response: `{"error": "closed", ...}` is a closed plugin, any other
-/// `error` (e.g. "Plugin not found.") is `not_found`. Missing `version` on a listed plugin is an error.
+/// Parse a plugin_information 1.2 response: `{"error": "closed", ...}` or `"closed": true` is a closed
+/// plugin (sent with 200 or 404: parse both), any other `error` (e.g. "Plugin not found.") is `not_found`. Missing `version` on a listed plugin is an error.
 core::Result<PluginInfo> parse_plugin_info(std::string_view body);
 
 /// Fill `latest`/`update` of an HTTP-fingerprinted component from an API answer: `latest` newer than

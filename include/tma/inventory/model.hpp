@@ -272,6 +272,14 @@ struct Sources {
   std::string vulnerabilities_format = "wordfence";
   Secret vulnerabilities_api_key;
   Seconds cache_ttl{12 * 3600};
+  /// End-of-life data (`sources.eol`, docs/check.md "End of life"): tma ships a snapshot; `url`, a
+  /// template with `{product}` (e.g. `https://endoflife.date/api/{product}.json`), refreshes it.
+  bool eol_enabled = true;
+  std::optional<std::string> eol_url;
+  Seconds eol_horizon{90 * 86400}; ///< `eol-soon` when support ends within this
+  /// WordPress.org's plugin directory (`sources.plugin_directory`): closed, abandoned, untested plugins.
+  bool plugin_directory_enabled = true;
+  Seconds plugin_abandoned_after{730 * 86400}; ///< `abandoned` when the last release is older (24 months)
 };
 
 struct JournalSettings {

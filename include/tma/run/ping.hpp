@@ -26,6 +26,9 @@ using TransportFactory =
 struct PingOptions {
   Milliseconds command_timeout{60'000}; ///< bound of the remote probe (after ssh's own ConnectTimeout)
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now(); ///< for TLS days left
+  /// A note for the PHP version the probe found (its end of life, from `tma check`'s data), or "".
+  /// A note, not a status: `tma check` is where end of life counts as a finding.
+  std::function<std::string(const std::string& php_version)> php_note;
 };
 
 /// The remote probe's argv: `sh -c '<uname; php version>' tma-ping <php>`; prints two lines.

@@ -271,6 +271,20 @@ class Site:
                     f.write("".join(body))
             sys.stdout.write("Success: Imported from '%s'.\n" % ("STDIN" if args[:1] == ["-"] else args[0]))
 
+    def db_query(self, args, assoc, flags):
+        """`wp db query [<sql>] [--skip-column-names]`: the real client on a real database, else the lab's
+        answer to `SELECT VERSION();` (state `db_server_version`), as mysql prints it in batch mode."""
+        config = self._wp_config()
+        sql = args[0] if args else sys.stdin.read()
+        if config.get("DB_NAME"):
+            sys.exit(self._run_db_tool(["mariadb", "mysql"], config, ["--no-defaults", "--database=" + config["DB_NAME"]]
+                                       + ["--" + f for f in sorted(flags) if f == "skip-column-names"], sql))
+        if sql.strip().rstrip(";").strip().upper() != "SELECT VERSION()":
+            raise SystemExit("lab: only `wp db query 'SELECT VERSION();'` is supported without a real database")
+        if "skip-column-names" not in flags:
+            sys.stdout.write("VERSION()\n")
+        sys.stdout.write("%s\n" % self.state.get("db_server_version", "10.11.19-MariaDB-0+deb12u1"))
+
     @staticmethod
     def _passthrough(assoc, flags):
         return ["--" + f for f in sorted(flags)] + ["--%s=%s" % kv for kv in sorted(assoc.items()) if kv[0] != "path"]

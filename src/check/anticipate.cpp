@@ -1,0 +1,99 @@
+// Anticipation in `tma check`: end-of-life findings, the plugin directory's answers, and the run's
+// end-of-life data (docs/check.md §2.1, §2.2).
+#include "check/anticipate.hpp"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include <tma/check/plugin_directory.hpp>
+#include <tma/core/redact.hpp>
+#include "check/fetch.hpp"
+
+namespace tma::check::detail {
+namespace {
+
+// WordPress.org's answer about one plugin. Closed plugins come with 200 or 404 (docs/check.md §2.2),
+// so both bodies are parsed and cached; any other answer is an error and nothing is cached.
+core::Result<cms::wordpress_http::PluginInfo> fetch_plugin_info(transport::HttpClient& http, ResponseCache* cache,
+                                                                const std::string& api, const std::string& slug) {
+  auto url = api + "/plugins/info/1.2/?action=plugin_information&request%5Bslug%5D=" + url_encode(slug);
+  auto key = transport::url_for_display(url);
+  std::optional<ResponseCache::Entry> entry;
+  if (cache != nullptr) {
+    entry = cache->get(key);
+    if (entry && entry->fresh) return cms::wordpress_http::parse_plugin_info(entry->body);
+  }
+  inventory::HttpSettings settings; // the API's own defaults, not the site's TLS exceptions
+  auto response = http.send(transport::request_for(settings, url));
+  if (response && (response->status == 200 || response->status == 404)) {
+    auto info = cms::wordpress_http::parse_plugin_info(response->body);
+    if (info && cache != nullptr) (void)cache->put(key, response->body);
+    return info;
+  }
+  if (entry) return cms::wordpress_http::parse_plugin_info(entry->body);
+  if (!response) return tl::unexpected(response.error());
+  return core::fail(core::ErrorKind::http, fmt::format("HTTP {} from {}", response->status, key));
+}
+
+} // namespace
+
+void add_plugin_directory_findings(SiteCheck& check, const CheckInputs& inputs) {
+  if (!inputs.plugin_directory || inputs.http == nullptr) return;
+  std::map<std::string, cms::wordpress_http::PluginInfo> infos;
+  int unanswered = 0;
+  std::string why;
+  for (const auto& c : check.components) {
+    if (c.kind != cms::ComponentKind::plugin || c.refused || c.update == cms::UpdateState::not_applicable) continue;
+    if (infos.count(c.name) != 0) continue;
+    auto info = fetch_plugin_info(*inputs.http, inputs.cache, base_url(inputs.wordpress_api), c.name);
+    if (info) {
+      infos.emplace(c.name, std::move(*info));
+    } else {
+      ++unanswered;
+      why = info.error().message;
+    }
+  }
+  if (unanswered > 0) {
+    check.platform_notes.push_back(fmt::format("WordPress.org did not answer for {} plugin{}: {}", unanswered,
+                                               unanswered == 1 ? "" : "s", core::redact(why)));
+  }
+  auto more = plugin_directory_findings(check, infos, inputs.today, inputs.abandoned_after_days);
+  check.findings.insert(check.findings.end(), more.begin(), more.end());
+  sort_findings(check.findings);
+}
+
+void add_eol_findings(SiteCheck& check, const CheckInputs& inputs) {
+  if (inputs.eol == nullptr) return;
+  auto more = eol_findings(check, *inputs.eol, inputs.today, inputs.eol_horizon_days);
+  check.findings.insert(check.findings.end(), more.begin(), more.end());
+  sort_findings(check.findings);
+}
+
+} // namespace tma::check::detail
+
+namespace tma::check {
+
+using detail::cached_get;
+
+EolCatalog load_eol_catalog(const inventory::Sources& sources, transport::HttpClient* http, ResponseCache* cache) {
+  auto catalog = shipped_eol_catalog();
+  if (!sources.eol_url || http == nullptr) return catalog;
+  inventory::HttpSettings settings; // the data source's defaults, not a site's TLS exceptions
+  for (auto& [slug, product] : catalog.products) {
+    auto url = *sources.eol_url;
+    url.replace(url.find("{product}"), 9, slug);
+    auto body = cached_get(*http, cache, url, settings);
+    auto fresh = body ? parse_eol_product(slug, *body) : tl::unexpected(body.error());
+    if (fresh) {
+      product = std::move(*fresh);
+      catalog.origin[slug] = transport::url_for_display(url);
+    } else {
+      catalog.notes.push_back(fmt::format("end-of-life data for {} not refreshed ({}); using the snapshot shipped with tma ({})",
+                                          slug, core::redact(fresh.error().message), k_eol_snapshot));
+    }
+  }
+  return catalog;
+}
+
+} // namespace tma::check
