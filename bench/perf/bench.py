@@ -7,7 +7,8 @@ script (23 KB), 6 images (20 KB each) and a font (20 KB). Then runs, in the same
 
   1. tma perf --all --jobs J --per-host J --format json (all sites share one server, so --per-host
      is raised to J; each page's assets 8 at once, 6 per host)
-  2. xargs -P J, one curl per site fetching the page and its 9 asset URLs (given, not parsed) over one
+  2. the same with --parallel 1 (a page's assets one after the other, as curl does below)
+  3. xargs -P J, one curl per site fetching the page and its 9 asset URLs (given, not parsed) over one
      connection, with --compressed
 
 and prints wall time, CPU time of the local process tree (wait4), peak RSS of the root process and
@@ -90,16 +91,19 @@ def main():
         expected = args.sites * (1 + len(ASSETS))
         rows = []
 
-        out = open(os.path.join(tmp, "tma.json"), "w+")
-        wall, cpu, rss, tree, code, err = measure([tma, "-i", inventory, "perf", "--all", "--format", "json",
-                                                   "--jobs", str(args.jobs), "--per-host", str(args.jobs),
-                                                   "--fail-on", "never"], stdout=out, env=env)
-        out.seek(0)
-        doc = json.load(out)
-        got = sum(p["weight"]["requests"] for t in doc["targets"] for p in t["pages"])
-        if got != expected or code != 0:
-            print("warning: tma: %d/%d responses, exit %d %s" % (got, expected, code, err[-500:]), file=sys.stderr)
-        rows.append(("`tma perf --jobs %d --per-host %d`" % (args.jobs, args.jobs), got, wall, cpu, rss, tree))
+        for parallel in (8, 1):
+            out = open(os.path.join(tmp, "tma-%d.json" % parallel), "w+")
+            wall, cpu, rss, tree, code, err = measure([tma, "-i", inventory, "perf", "--all", "--format", "json",
+                                                       "--jobs", str(args.jobs), "--per-host", str(args.jobs),
+                                                       "--parallel", str(parallel), "--fail-on", "never"],
+                                                      stdout=out, env=env)
+            out.seek(0)
+            doc = json.load(out)
+            got = sum(p["weight"]["requests"] for t in doc["targets"] for p in t["pages"])
+            if got != expected or code != 0:
+                print("warning: tma: %d/%d responses, exit %d %s" % (got, expected, code, err[-500:]), file=sys.stderr)
+            rows.append(("`tma perf --jobs %d --per-host %d --parallel %d`" % (args.jobs, args.jobs, parallel), got, wall,
+                         cpu, rss, tree))
 
         feed = os.path.join(tmp, "targets.txt")
         with open(feed, "w") as f:
