@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -113,20 +114,25 @@ private:
   void fetch(Resource& r) {
     auto request = base_request(m_env, r.url, m_options);
     request.max_redirects = 3;
-    request.max_bytes = m_cap;
+    // The page's byte cap is the sink's: counted across every asset as chunks arrive.
+    request.max_bytes = std::numeric_limits<std::size_t>::max();
     std::uint64_t received = 0;
+    bool refused = false;
     // Streamed and counted, never kept: only sizes and headers matter for an asset.
-    request.on_body = [this, &received](std::string_view chunk) {
+    request.on_body = [this, &received, &refused](std::string_view chunk) {
+      if (m_total.fetch_add(chunk.size()) + chunk.size() > m_cap) {
+        refused = true;
+        return false;
+      }
       received += chunk.size();
-      return m_total.fetch_add(chunk.size()) + chunk.size() <= m_cap;
+      return true;
     };
     auto response = m_http.send(request);
     if (!response) {
-      bool capped = m_total.load() > m_cap;
-      r.error = capped ? fmt::format("byte cap reached after {} bytes of this asset", received) : response.error().message;
-      r.capped = capped;
+      r.capped = refused;
+      r.error = refused ? fmt::format("byte cap reached after {} bytes of this asset", received) : response.error().message;
       r.bytes = r.transfer_bytes = received;
-      if (capped) {
+      if (refused) {
         std::lock_guard lock(m_mutex);
         m_cap_reached = true;
       }
@@ -220,6 +226,7 @@ PageResult audit_page(transport::HttpClient& http, const inventory::Environment&
 
   auto assets = extract_assets(final->body, url);
   page.images_without_size = std::move(assets.images_without_size);
+  page.html_truncated = assets.truncated;
   page.assets_found = assets.assets.size();
   auto page_host = transport::url_host(url);
   auto limit = static_cast<std::size_t>(std::max(0, policy.max_assets));

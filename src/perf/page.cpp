@@ -163,10 +163,13 @@ std::vector<Finding> evaluate(const PageResult& page, const inventory::PerfPolic
   if (!broken.empty()) {
     out.push_back(finding("broken-asset", fmt::format("{} asset(s) failed or answered 4xx/5xx", broken.size()), broken));
   }
-  if (page.byte_cap_reached || page.assets_skipped > 0) {
-    out.push_back(finding("capped", fmt::format("measurement incomplete: {} asset(s) not fetched{}", page.assets_skipped,
+  if (page.byte_cap_reached || page.assets_skipped > 0 || page.html_truncated) {
+    out.push_back(finding("capped", fmt::format("measurement incomplete: {} asset(s) not fetched{}{}", page.assets_skipped,
                                                 page.byte_cap_reached
                                                     ? fmt::format(", byte cap {} reached", core::format_size(policy.max_bytes))
+                                                    : std::string(),
+                                                page.html_truncated
+                                                    ? fmt::format(", HTML read up to {} nested elements", k_max_nesting)
                                                     : std::string())));
   }
   return out;

@@ -70,6 +70,7 @@ json page_json(const PageResult& page) {
           {"assets_found", page.assets_found},
           {"assets_skipped", page.assets_skipped},
           {"byte_cap_reached", page.byte_cap_reached},
+          {"html_truncated", page.html_truncated},
           {"images_without_size", page.images_without_size},
           {"largest", top},
           {"resources", resources},

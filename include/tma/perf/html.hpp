@@ -22,7 +22,15 @@ struct PageAssets {
   std::vector<AssetRef> assets;                  ///< in document order, each URL once
   std::vector<std::string> images_without_size;  ///< `<img>` lacking a width or a height attribute
   std::size_t refused = 0;                       ///< references that are not http(s) (data:, file:...) or malformed
+  bool truncated = false;                        ///< nested deeper than k_max_nesting: read up to there
 };
+
+/// Elements open at once beyond which the rest of a page is not parsed (real pages stay under 100).
+inline constexpr std::size_t k_max_nesting = 1000;
+
+/// Where `html` first nests deeper than `max_depth` by a linear pre-scan (html.size() when it
+/// does not): gumbo's parse time grows with the square of the depth, so this bounds it.
+std::size_t nesting_limit(std::string_view html, std::size_t max_depth);
 
 /// The candidate URLs of a `srcset` attribute (`a.png 1x, b.png 2x`, `c.jpg 480w`), unresolved.
 std::vector<std::string> parse_srcset(std::string_view srcset);

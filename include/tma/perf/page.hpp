@@ -64,6 +64,7 @@ struct PageResult {
   std::size_t assets_found = 0;        ///< assets the HTML references (before the asset cap)
   std::size_t assets_skipped = 0;      ///< not fetched: asset cap, byte cap or page deadline
   bool byte_cap_reached = false;
+  bool html_truncated = false;         ///< nested deeper than k_max_nesting: the rest was not read
   std::vector<Finding> findings;
 };
 
