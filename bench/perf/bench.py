@@ -3,7 +3,7 @@
 
 Starts tests/lab/http_server.py on 127.0.0.1 (every answer after --latency seconds) serving N sites
 `/site-NNN/`, each an HTML page that references 9 assets: a gzip stylesheet (38 KB decoded), a
-script (23 KB), 6 images (20 KB each) and a font (20 KB). Then runs, in the same session:
+script (24 KB), 6 images (20 KB each) and a font (20 KB). Then runs, in the same session:
 
   1. tma perf --all --jobs J --per-host J --format json (all sites share one server, so --per-host
      is raised to J; each page's assets 8 at once, 6 per host)
