@@ -5,6 +5,7 @@
 #include <tma/perf/render.hpp>
 #include <tma/run/runner.hpp>
 
+#include "cli/check_support.hpp"
 #include "cli/commands.hpp"
 #include "cli/failure_lines.hpp"
 
@@ -17,6 +18,7 @@ void setup_perf(CLI::App& app, Context& context) {
     report::Format format = report::Format::table;
     std::vector<std::string> fields;
     std::string fail_on = "any";
+    std::string junit;
     int jobs = 4;
     int per_host = 2;
     int parallel = 8;
@@ -28,6 +30,7 @@ void setup_perf(CLI::App& app, Context& context) {
   cmd->add_option("--fail-on", options->fail_on, "Findings that make the exit code 1")
       ->check(one_of({"any", "never"}))
       ->default_str("any");
+  cmd->add_option("--junit", options->junit, "Also write a JUnit XML report to this file");
   cmd->add_option("--jobs,-j", options->jobs, "Targets audited at once")->check(CLI::Range(1, 256))->default_str("4");
   cmd->add_option("--per-host", options->per_host, "Targets of one web server audited at once")
       ->check(CLI::Range(1, 64))
@@ -60,6 +63,7 @@ void setup_perf(CLI::App& app, Context& context) {
     }
     run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
 
+    if (!options->junit.empty()) write_report_file(options->junit, perf::render_junit(slots, options->fail_on == "any"));
     if (options->format == report::Format::json) {
       report::print_json(report::envelope(perf::k_perf_schema, perf::render_json_payload(slots)));
     } else if (options->format == report::Format::csv || !options->fields.empty()) {

@@ -4,6 +4,7 @@
 
 #include <tma/core/text.hpp>
 #include <tma/core/units.hpp>
+#include <tma/core/utf8.hpp>
 
 namespace tma::perf {
 namespace {
@@ -77,7 +78,62 @@ json page_json(const PageResult& page) {
           {"findings", findings}};
 }
 
+// Text for an XML attribute or element: markup escaped, invalid UTF-8 made visible, control
+// characters XML 1.0 refuses dropped.
+std::string xml_text(std::string_view raw) {
+  std::string text = core::escape_invalid_utf8(raw);
+  std::string out;
+  for (char ch : text) {
+    switch (ch) {
+    case '&': out += "&amp;"; break;
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '"': out += "&quot;"; break;
+    case '\'': out += "&apos;"; break;
+    default:
+      if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n') out.push_back(ch);
+    }
+  }
+  return out;
+}
+
 } // namespace
+
+std::string render_junit(const std::vector<TargetResult>& targets, bool fail_on_findings) {
+  std::string suites;
+  int all_tests = 0, all_failures = 0, all_errors = 0;
+  for (const auto& t : targets) {
+    int failures = 0, errors = 0;
+    std::string cases;
+    auto suite = t.site + "/" + t.env;
+    for (const auto& page : t.pages) {
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\">", xml_text(suite), xml_text(page.url));
+      std::string lines;
+      for (const auto& f : page.findings) lines += (lines.empty() ? "" : "\n") + f.rule + ": " + f.message;
+      if (page.error) {
+        ++errors;
+        auto type = page.error->kind == core::ErrorKind::unreachable ? "unreachable" : "failed";
+        cases += fmt::format("\n      <error type=\"{}\" message=\"{}\"/>\n    ", type, xml_text(page.error->message));
+      } else if (!page.findings.empty() && fail_on_findings) {
+        ++failures;
+        cases += fmt::format("\n      <failure type=\"findings\" message=\"{}\">{}</failure>\n    ",
+                             xml_text(page.findings.front().message), xml_text(lines));
+      } else if (!lines.empty()) {
+        cases += fmt::format("\n      <system-out>{}</system-out>\n    ", xml_text(lines));
+      }
+      cases += "</testcase>\n";
+    }
+    auto tests = static_cast<int>(t.pages.size());
+    suites += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n{}  </testsuite>\n",
+                          xml_text(suite), tests, failures, errors, cases);
+    all_tests += tests;
+    all_failures += failures;
+    all_errors += errors;
+  }
+  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<testsuites name=\"tma perf\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n{}</testsuites>\n",
+                     all_tests, all_failures, all_errors, suites);
+}
 
 report::Table pages_table(const std::vector<TargetResult>& targets) {
   report::Table table({"SITE", "ENV", "URL", "RESULT", "HTTP", "TTFB", "TOTAL", "WEIGHT", "REQUESTS", "FINDINGS"});

@@ -218,8 +218,14 @@ sites:
   CHECK(actual == expected);
 
   // --fail-on never: findings no longer set bit 1; the table names the rules.
-  auto quiet = tma::test::run_tma({"perf", "-i", path, "--site", "shop", "--fail-on", "never"}, k_no_proxy);
+  auto junit = dir.file("perf.xml");
+  auto quiet = tma::test::run_tma({"perf", "-i", path, "--site", "shop", "--fail-on", "never", "--junit", junit}, k_no_proxy);
   CHECK(quiet.exit_code == 0);
+  std::ifstream xml_file(junit);
+  std::stringstream xml;
+  xml << xml_file.rdbuf();
+  CHECK(xml.str().find("<testsuites name=\"tma perf\" tests=\"2\" failures=\"0\" errors=\"0\">") != std::string::npos);
+  CHECK(xml.str().find("<system-out>uncompressed: ") != std::string::npos);
   CHECK(quiet.out.find("no-cache-lifetime") != std::string::npos);
   CHECK(quiet.out.find("1 targets: 0 ok, 1 findings") != std::string::npos);
 }

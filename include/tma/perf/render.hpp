@@ -20,5 +20,9 @@ report::Table pages_table(const std::vector<TargetResult>& targets);
 std::string render_table(const std::vector<TargetResult>& targets, bool colour);
 /// `{command: "perf", summary, targets: [{site, env, status, pages: [...]}]}`.
 nlohmann::json render_json_payload(const std::vector<TargetResult>& targets);
+/// JUnit XML: a testsuite per target (`site/env`), a testcase per page; a page that could not be
+/// audited is an `<error>` (type unreachable or failed), one with findings a `<failure>` when
+/// `fail_on_findings` (else its findings go to `<system-out>`).
+std::string render_junit(const std::vector<TargetResult>& targets, bool fail_on_findings);
 
 } // namespace tma::perf
