@@ -270,6 +270,47 @@ sites:
   CHECK(home["assets_skipped"].get<int>() >= 2001 - 20);
 }
 
+TEST_CASE("tma perf: a slow drip asset times out and an endless redirect stops without stopping the others", "[integration]") {
+  tma::test::LabHttp web(json{{"/", {{"body", "<html><body><img src=\"/drip.jpg\" width=1 height=1></body></html>"},
+                                     {"headers", {{"Content-Type", "text/html"}}}}},
+                              {"/drip.jpg", {{"size", 1000000}, {"drip", 100}, {"headers", {{"Content-Type", "image/jpeg"}}}}}});
+  tma::test::LabHttp loop(json{{"/", {{"status", 302}, {"headers", {{"Location", "/"}}}}}});
+  tma::test::TempDir dir;
+  auto path = dir.write("sites.yaml", fmt::format(R"(version: 1
+agency: {{name: Lab}}
+clients:
+  lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
+defaults:
+  backup: {{storage: local}}
+sites:
+  drip:
+    client: lab
+    cms: static
+    environments:
+      prod: {{url: "{web}", http: {{timeout: 2s}}}}
+  loop:
+    client: lab
+    cms: static
+    environments:
+      prod: {{url: "{loop}"}}
+)",
+                                                  fmt::arg("web", web.url("")), fmt::arg("loop", loop.url(""))));
+  auto out = tma::test::run_tma({"perf", "-i", path, "--all", "--format", "json"}, k_no_proxy);
+  INFO(out.err);
+  CHECK(out.exit_code == 3); // the drip's finding (1) and the loop's failure (2)
+  auto doc = json::parse(out.out);
+  const auto& drip = target_of(doc, "drip")["pages"][0];
+  const auto& asset = resource_of(drip, "/drip.jpg");
+  CHECK(asset["error"].is_string());
+  CHECK(asset["bytes"].get<long>() < 1000000);
+  REQUIRE(finding_of(drip, "broken-asset"));
+  const auto& looping = target_of(doc, "loop")["pages"][0];
+  CHECK(target_of(doc, "loop")["status"] == "failed");
+  CHECK(looping["error"].get<std::string>().find("more than 10 redirects") != std::string::npos);
+  CHECK(looping["redirects"].size() == 10);
+  CHECK(loop.hits("/") == 10);
+}
+
 TEST_CASE("tma perf: a perf key with mistakes is refused with file line column and key", "[integration]") {
   tma::test::TempDir dir;
   auto path = dir.write("sites.yaml", R"(version: 1

@@ -14,7 +14,7 @@ per path by a JSON file of routes:
 
 Keys: status (200), body (""), delay (seconds before answering), headers ({}), fail_times and
 fail_status (answer fail_status the first fail_times requests, with Retry-After when retry_after is
-set), size (stream that many bytes of 'x'), repeat (the body that many times), gzip (compress the
+set), size (stream that many bytes of 'x'; with drip, drip bytes every 0.1 s), repeat (the body that many times), gzip (compress the
 body with gzip, Content-Encoding: gzip, when the request's Accept-Encoding allows it), echo (answer the request as JSON), wp_root (answer like
 the lab WordPress site in that directory, see wp_answer). Every request is appended to --requests as
 one JSON line {method, path, headers, body}.
@@ -136,7 +136,16 @@ def main():
             if self.command == "HEAD":
                 return
             try:
-                if size:
+                if size and route.get("drip"):
+                    # A slow drip: `drip` bytes every 0.1 s, the total announced up front.
+                    left = size
+                    while left > 0:
+                        n = min(left, int(route["drip"]))
+                        self.wfile.write(b"x" * n)
+                        self.wfile.flush()
+                        left -= n
+                        time.sleep(0.1)
+                elif size:
                     chunk = b"x" * 65536
                     left = size
                     while left > 0:
