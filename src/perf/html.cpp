@@ -221,6 +221,7 @@ std::vector<std::string> parse_srcset(std::string_view srcset) {
 PageAssets extract_assets(std::string_view html, std::string_view page_url) {
   Collector collector;
   collector.out.base = std::string(page_url);
+  if (html.empty()) return collector.out;
   // gumbo's time grows with the square of the nesting depth (5,000 nested <div> take 0.3 s, a
   // million would take hours): the page is read up to where it nests deeper than any real page.
   auto limit = nesting_limit(html, k_max_nesting);
