@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,6 +19,9 @@ namespace tma::perf {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+
+/// Of a stylesheet, what is kept to find its `url(...)` references.
+constexpr std::size_t k_max_css_bytes = 1 << 20;
 
 std::string media_type(const std::optional<std::string>& header) {
   if (!header) return "";
@@ -60,7 +64,7 @@ public:
   AssetFetcher(transport::HttpClient& http, const inventory::Environment& env, const AuditOptions& options,
                std::vector<Resource>& resources, std::uint64_t already, std::uint64_t cap, SteadyClock::time_point deadline)
       : m_http(http), m_env(env), m_options(options), m_resources(resources), m_total(already), m_cap(cap),
-        m_deadline(deadline), m_started(resources.size(), false) {
+        m_deadline(deadline), m_started(resources.size(), false), m_css(resources.size()) {
     for (const auto& r : resources) m_hosts.push_back(transport::url_host(r.url));
   }
 
@@ -73,6 +77,10 @@ public:
     return m_skipped;
   }
   bool cap_reached() const { return m_cap_reached; }
+  /// Decoded bytes of the page so far (the page and every asset fetched).
+  std::uint64_t total() const { return m_total.load(); }
+  /// The body of resource `i` when it is a stylesheet (its first k_max_css_bytes).
+  const std::string& css(std::size_t i) const { return m_css[i]; }
 
 private:
   // The next resource whose host has room, or npos when none is left (after marking the rest
@@ -104,14 +112,16 @@ private:
 
   void work() {
     for (std::size_t i = take(); i != std::string::npos; i = take()) {
-      fetch(m_resources[i]);
+      fetch(i);
       std::lock_guard lock(m_mutex);
       --m_running[m_hosts[i]];
       m_changed.notify_all();
     }
   }
 
-  void fetch(Resource& r) {
+  void fetch(std::size_t index) {
+    auto& r = m_resources[index];
+    auto* css = r.kind == AssetKind::stylesheet ? &m_css[index] : nullptr;
     auto request = base_request(m_env, r.url, m_options);
     request.max_redirects = 3;
     // The page's byte cap is the sink's: counted across every asset as chunks arrive.
@@ -119,12 +129,13 @@ private:
     std::uint64_t received = 0;
     bool refused = false;
     // Streamed and counted, never kept: only sizes and headers matter for an asset.
-    request.on_body = [this, &received, &refused](std::string_view chunk) {
+    request.on_body = [this, &received, &refused, css](std::string_view chunk) {
       if (m_total.fetch_add(chunk.size()) + chunk.size() > m_cap) {
         refused = true;
         return false;
       }
       received += chunk.size();
+      if (css && css->size() < k_max_css_bytes) css->append(chunk.substr(0, k_max_css_bytes - css->size()));
       return true;
     };
     auto response = m_http.send(request);
@@ -154,6 +165,7 @@ private:
   std::vector<bool> m_started;
   std::vector<std::string> m_hosts;
   std::map<std::string, int> m_running;
+  std::vector<std::string> m_css;
   std::size_t m_skipped = 0;
   bool m_cap_reached = false;
 };
@@ -242,12 +254,39 @@ PageResult audit_page(transport::HttpClient& http, const inventory::Environment&
   // Assets live in their own vector while threads write them; the page stays first.
   std::vector<Resource> pending(std::make_move_iterator(page.resources.begin() + 1), std::make_move_iterator(page.resources.end()));
   page.resources.resize(1);
+  std::vector<Resource> from_css;
   if (!pending.empty()) {
     AssetFetcher fetcher(http, env, options, pending, self.bytes, policy.max_bytes, started + options.page_deadline);
     page.assets_skipped += fetcher.run();
     page.byte_cap_reached = fetcher.cap_reached();
+    // Second round: what the stylesheets load (fonts, backgrounds), within the same caps.
+    std::set<std::string> known{url};
+    for (const auto& r : pending) known.insert(r.url);
+    std::size_t room = limit > pending.size() ? limit - pending.size() : 0;
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (pending[i].kind != AssetKind::stylesheet || pending[i].status < 200 || pending[i].status >= 300) continue;
+      for (auto& ref : extract_css_urls(fetcher.css(i), pending[i].url)) {
+        if (!known.insert(ref.url).second) continue;
+        ++found;
+        if (from_css.size() >= room) continue;
+        Resource r;
+        r.url = std::move(ref.url);
+        r.kind = ref.kind;
+        r.third_party = transport::url_host(r.url) != page_host;
+        from_css.push_back(std::move(r));
+      }
+    }
+    page.assets_found += found;
+    page.assets_skipped += found - from_css.size();
+    if (!from_css.empty()) {
+      AssetFetcher second(http, env, options, from_css, fetcher.total(), policy.max_bytes, started + options.page_deadline);
+      page.assets_skipped += second.run();
+      page.byte_cap_reached = page.byte_cap_reached || second.cap_reached();
+    }
   }
   for (auto& r : pending) page.resources.push_back(std::move(r));
+  for (auto& r : from_css) page.resources.push_back(std::move(r));
   page.findings = evaluate(page, policy);
   return page;
 }

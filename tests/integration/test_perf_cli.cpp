@@ -311,6 +311,43 @@ sites:
   CHECK(loop.hits("/") == 10);
 }
 
+TEST_CASE("tma perf: fonts and images of a stylesheet are fetched in a second round", "[integration]") {
+  tma::test::LabHttp web(json{
+      {"/", {{"body", "<html><head><link rel=stylesheet href=/css/a.css></head><body></body></html>"},
+             {"headers", {{"Content-Type", "text/html"}}}}},
+      {"/css/a.css",
+       {{"body", "@font-face { src: url('/fonts/f.woff2') } body { background: url(img/bg.png) } /* url(/no.png) */"},
+        {"headers", {{"Content-Type", "text/css"}, {"Cache-Control", "max-age=60"}}}}},
+      {"*", {{"body", "binary"}, {"headers", {{"Content-Type", "application/octet-stream"}, {"Cache-Control", "max-age=60"}}}}}});
+  tma::test::TempDir dir;
+  auto path = dir.write("sites.yaml", fmt::format(R"(version: 1
+agency: {{name: Lab}}
+clients:
+  lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
+defaults:
+  backup: {{storage: local}}
+sites:
+  styled:
+    client: lab
+    cms: static
+    environments:
+      prod: {{url: "{web}"}}
+)",
+                                                  fmt::arg("web", web.url(""))));
+  auto out = tma::test::run_tma({"perf", "-i", path, "--all", "--format", "json"}, k_no_proxy);
+  INFO(out.err);
+  CHECK(out.exit_code == 0);
+  auto doc = json::parse(out.out);
+  const auto& home = target_of(doc, "styled")["pages"][0];
+  CHECK(home["weight"]["requests"] == 4);
+  CHECK(home["assets_found"] == 3);
+  CHECK(resource_of(home, "/fonts/f.woff2")["kind"] == "font");
+  CHECK(resource_of(home, "/css/img/bg.png")["kind"] == "image");
+  CHECK(web.hits("/fonts/f.woff2") == 1);
+  CHECK(web.hits("/css/img/bg.png") == 1);
+  CHECK(web.hits("/no.png") == 0);
+}
+
 TEST_CASE("tma perf: a perf key with mistakes is refused with file line column and key", "[integration]") {
   tma::test::TempDir dir;
   auto path = dir.write("sites.yaml", R"(version: 1

@@ -157,3 +157,21 @@ TEST_CASE("perf: the nesting pre-scan follows real pages", "[perf]") {
   for (int i = 0; i < 50; ++i) stray += "<div></span>";
   CHECK(nesting_limit(stray, 10) < stray.size());
 }
+
+TEST_CASE("perf: url references of a stylesheet resolve against it and comments are skipped", "[perf]") {
+  auto refs = tma::perf::extract_css_urls(
+      "@import url(\"print.css\");\n@font-face { font-family: A; src: url('../fonts/a.woff2?v=2') format('woff2'),"
+      " URL( ../fonts/a.ttf ); }\n/* .old { background: url(/gone.png) } */\nbody { background: url(img/bg.jpg) }\n"
+      ".i { background: url(data:image/png;base64,AAAA) } .j { background: url(javascript:x) } .k { background: url(",
+      "https://cdn.acme.example/theme/css/site.css");
+  REQUIRE(refs.size() == 4);
+  CHECK(refs[0].url == "https://cdn.acme.example/theme/css/print.css");
+  CHECK(refs[0].kind == AssetKind::stylesheet);
+  CHECK(refs[1].url == "https://cdn.acme.example/theme/fonts/a.woff2?v=2");
+  CHECK(refs[1].kind == AssetKind::font);
+  CHECK(refs[2].url == "https://cdn.acme.example/theme/fonts/a.ttf");
+  CHECK(refs[2].kind == AssetKind::font);
+  CHECK(refs[3].url == "https://cdn.acme.example/theme/css/img/bg.jpg");
+  CHECK(refs[3].kind == AssetKind::image);
+  CHECK(tma::perf::extract_css_urls("", "https://a.example/").empty());
+}

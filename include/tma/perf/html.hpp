@@ -41,4 +41,9 @@ std::vector<std::string> parse_srcset(std::string_view srcset);
 /// `<picture>` (first candidate), `<video poster>`. The first `<base href>` changes the base.
 PageAssets extract_assets(std::string_view html, std::string_view page_url);
 
+/// The `url(...)` references of a stylesheet (fonts of `@font-face`, background images, `@import
+/// url(...)`), resolved against the stylesheet's URL; comments skipped, only http(s) kept. The kind
+/// comes from the extension: woff, woff2, ttf, otf, eot are fonts, css a stylesheet, else an image.
+std::vector<AssetRef> extract_css_urls(std::string_view css, std::string_view css_url);
+
 } // namespace tma::perf
