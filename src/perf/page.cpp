@@ -58,7 +58,7 @@ bool is_image(const Resource& r) {
 Weight weight(const PageResult& page) {
   Weight w;
   for (const auto& r : page.resources) {
-    if (r.status == 0 && !r.capped) continue; // never answered
+    if (r.status == 0 && !r.error) continue; // never asked (a cap or the deadline came first)
     w.bytes += r.bytes;
     w.transfer_bytes += r.transfer_bytes;
     ++w.requests;
@@ -70,7 +70,7 @@ Weight weight(const PageResult& page) {
 std::vector<const Resource*> largest(const PageResult& page, std::size_t count) {
   std::vector<const Resource*> all;
   for (const auto& r : page.resources) {
-    if (r.status != 0 || r.capped) all.push_back(&r);
+    if (r.status != 0 || r.error) all.push_back(&r);
   }
   std::sort(all.begin(), all.end(), [](const Resource* a, const Resource* b) {
     if (a->transfer_bytes != b->transfer_bytes) return a->transfer_bytes > b->transfer_bytes;

@@ -304,6 +304,7 @@ sites:
   CHECK(asset["error"].is_string());
   CHECK(asset["bytes"].get<long>() < 1000000);
   REQUIRE(finding_of(drip, "broken-asset"));
+  CHECK(drip["weight"]["requests"] == 2); // a request that failed was still made
   const auto& looping = target_of(doc, "loop")["pages"][0];
   CHECK(target_of(doc, "loop")["status"] == "failed");
   CHECK(looping["error"].get<std::string>().find("more than 10 redirects") != std::string::npos);

@@ -284,3 +284,30 @@ TEST_CASE("perf: page URLs are the environment's url with / and each configured 
   CHECK(perf::page_urls(env_at("https://acme.example/"), policy) ==
         std::vector<std::string>{"https://acme.example/", "https://acme.example/contact", "https://acme.example/shop/?x=1"});
 }
+
+TEST_CASE("perf: JUnit and the table escape what pages send and count every target", "[perf]") {
+  PageResult page;
+  page.url = page.final_url = "https://acme.example/?a=1&b=<2>";
+  page.status = 200;
+  page.http_version = "2";
+  Resource html = asset(page.url, "text/html", 100);
+  html.is_page = true;
+  page.resources.push_back(html);
+  page.findings.push_back({"ttfb", "time to first byte 900 ms (threshold 800 ms)", {}, 0});
+  perf::TargetResult ok{"acme", "prod", {page}, perf::TargetStatus::findings};
+  PageResult down;
+  down.url = "https://down.example/";
+  down.error = core::Error{core::ErrorKind::unreachable, "GET https://down.example/: \"refused\""};
+  perf::TargetResult unreachable{"down", "prod", {down}, perf::TargetStatus::unreachable};
+  auto xml = perf::render_junit({ok, unreachable}, true);
+  CHECK(xml.find("name=\"https://acme.example/?a=1&amp;b=&lt;2&gt;\"") != std::string::npos);
+  CHECK(xml.find("<failure type=\"findings\"") != std::string::npos);
+  CHECK(xml.find("<error type=\"unreachable\" message=\"GET https://down.example/: &quot;refused&quot;\"/>") !=
+        std::string::npos);
+  CHECK(xml.find("tests=\"2\" failures=\"1\" errors=\"1\"") != std::string::npos);
+  CHECK(perf::render_junit({ok}, false).find("<system-out>ttfb: ") != std::string::npos);
+  auto table = perf::render_table({ok, unreachable}, false);
+  CHECK(table.find("2 200") != std::string::npos);
+  CHECK(table.find("acme (prod) https://acme.example/?a=1&b=<2>: ttfb: time to first byte 900 ms") != std::string::npos);
+  CHECK(table.find("2 targets: 0 ok, 1 findings, 0 failed, 1 unreachable") != std::string::npos);
+}

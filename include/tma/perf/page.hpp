@@ -68,7 +68,7 @@ struct PageResult {
   std::vector<Finding> findings;
 };
 
-/// Totals of a page: every fetched response, the page included.
+/// Totals of a page: every request made (answered, failed or cut by the byte cap), the page included.
 struct Weight {
   std::uint64_t bytes = 0, transfer_bytes = 0;
   std::size_t requests = 0, third_party_requests = 0;
