@@ -94,6 +94,7 @@ int run(int argc, char** argv) {
   setup_ping(app, context);
   setup_check(app, context);
   setup_health(app, context);
+  setup_perf(app, context);
   setup_init(app, context);
   setup_journal(app, context);
   setup_sync(app, context);

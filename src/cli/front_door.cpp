@@ -30,6 +30,7 @@ const std::map<std::string, std::vector<std::string>>& examples() {
       {"check", {"tma check --all", "tma check --all --env prod --by component",
                  "tma check --client acme --fail-on any --junit check.xml"}},
       {"health", {"tma health --all", "tma health --all --record   # from cron, every few minutes"}},
+      {"perf", {"tma perf --site acme-www", "tma perf --all --env prod --format json --fail-on never"}},
       {"backup", {"tma backup --site acme-www", "tma backup --all --due   # from cron, nightly"}},
       {"backups", {"tma backups --site acme-www", "tma backups --all --format json"}},
       {"restore", {"tma restore --site acme-www --env preprod --from latest", "tma restore --site acme-www --env prod --yes"}},

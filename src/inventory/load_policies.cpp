@@ -398,4 +398,56 @@ void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   map.finish();
 }
 
+namespace {
+
+// A byte size key of `perf:` (`3MiB`, `10KiB`, `512`), between 1 byte and 1 TiB.
+std::optional<std::uint64_t> perf_size(MapReader& map, const std::string& name) {
+  auto node = map.get(name);
+  if (!node.IsDefined()) return std::nullopt;
+  auto text = read_string(map.context(), node, map.sub(name));
+  if (!text) return std::nullopt;
+  auto value = core::parse_size(*text);
+  if (!value) {
+    map.context().error(node, map.sub(name), value.error());
+    return std::nullopt;
+  }
+  if (*value < 1 || *value > (1ull << 40)) {
+    map.context().error(node, map.sub(name), fmt::format("size '{}' is out of range (1B..1TiB)", *text));
+    return std::nullopt;
+  }
+  return *value;
+}
+
+} // namespace
+
+void read_perf_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, PerfPolicy& perf) {
+  MapReader map(ctx, node, key);
+  if (!map.ok()) return;
+  if (auto paths = map.strings("paths")) {
+    for (const auto& path : *paths) {
+      // A path of the site, not a URL: it is appended to each environment's url.
+      bool printable = std::all_of(path.begin(), path.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+      });
+      if (path.empty() || path.front() != '/' || path.rfind("//", 0) == 0 || !printable) {
+        ctx.error(map.get("paths"), map.sub("paths"),
+                  fmt::format("'{}' is not a path of the site (it starts with one '/', without spaces)", path));
+        continue;
+      }
+      if (path != "/" && std::find(perf.paths.begin(), perf.paths.end(), path) == perf.paths.end()) {
+        perf.paths.push_back(path);
+      }
+    }
+  }
+  if (auto v = map.integer("ttfb_ms", 1, 600'000)) perf.ttfb_ms = *v;
+  if (auto v = perf_size(map, "page_weight")) perf.page_weight = *v;
+  if (auto v = map.integer("requests", 1, 100'000)) perf.requests = *v;
+  if (auto v = perf_size(map, "uncompressed_text")) perf.uncompressed_text = *v;
+  if (auto v = perf_size(map, "image_bytes")) perf.image_bytes = *v;
+  if (auto v = map.integer("redirects", 0, 20)) perf.redirects = *v;
+  if (auto v = perf_size(map, "max_bytes")) perf.max_bytes = *v;
+  if (auto v = map.integer("max_assets", 0, 10'000)) perf.max_assets = *v;
+  map.finish();
+}
+
 } // namespace tma::inventory::detail

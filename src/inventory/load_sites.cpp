@@ -120,6 +120,7 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
     if (auto n = map.get("updates"); n.IsDefined()) read_update_policy(ctx, n, map.sub("updates"), site.updates);
     if (auto n = map.get("health"); n.IsDefined()) read_health_policy(ctx, n, map.sub("health"), site.health);
     if (auto n = map.get("check"); n.IsDefined()) read_check_policy(ctx, n, map.sub("check"), site.check);
+    if (auto n = map.get("perf"); n.IsDefined()) read_perf_policy(ctx, n, map.sub("perf"), site.perf);
     if (auto v = map.strings("plugins")) site.plugins = *v;
     // `preprod: none`: no preprod on purpose. It only silences the warning below; `tma update`
     // still needs --skip-preprod for such a site, as for any site without preprod.

@@ -50,6 +50,7 @@ std::optional<core::Schedule> read_schedule_key(MapReader& map, const std::strin
 void read_check_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, CheckPolicy& check);
 void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, UpdatePolicy& updates);
 void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, HealthPolicy& health);
+void read_perf_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, PerfPolicy& perf);
 
 /// Whether `url` is `<scheme>://<host>...` for one of `schemes`, without spaces or control characters;
 /// an error naming the accepted schemes is recorded against `node` otherwise.

@@ -129,6 +129,16 @@ std::optional<PeerCertificate> read_certificate(CURL* curl) {
   return cert;
 }
 
+std::string http_version_name(long version) {
+  switch (version) {
+  case CURL_HTTP_VERSION_1_0: return "1.0";
+  case CURL_HTTP_VERSION_1_1: return "1.1";
+  case CURL_HTTP_VERSION_2_0: return "2";
+  case CURL_HTTP_VERSION_3: return "3";
+  default: return "";
+  }
+}
+
 struct AttemptError {
   core::Error error;
   bool retryable = false;
@@ -237,6 +247,13 @@ tl::expected<HttpResponse, AttemptError> attempt(const HttpRequest& request) {
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &response.redirects);
+  long version = 0;
+  curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
+  response.http_version = http_version_name(version);
+  curl_off_t downloaded = 0;
+  curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
+  response.transfer_bytes = downloaded > 0 ? static_cast<std::uint64_t>(downloaded) : 0;
+  response.body_bytes = transfer.received;
   char* effective = nullptr;
   curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective);
   if (effective) response.effective_url = effective;

@@ -14,11 +14,13 @@ per path by a JSON file of routes:
 
 Keys: status (200), body (""), delay (seconds before answering), headers ({}), fail_times and
 fail_status (answer fail_status the first fail_times requests, with Retry-After when retry_after is
-set), size (stream that many bytes of 'x'), echo (answer the request as JSON), wp_root (answer like
+set), size (stream that many bytes of 'x'; with drip, drip bytes every 0.1 s), repeat (the body that many times), gzip (compress the
+body with gzip, Content-Encoding: gzip, when the request's Accept-Encoding allows it), echo (answer the request as JSON), wp_root (answer like
 the lab WordPress site in that directory, see wp_answer). Every request is appended to --requests as
 one JSON line {method, path, headers, body}.
 """
 import argparse
+import gzip
 import json
 import os
 import ssl
@@ -106,7 +108,7 @@ def main():
                 time.sleep(float(route["delay"]))
             status = int(route.get("status", 200))
             headers = dict(route.get("headers", {}))
-            payload = route.get("body", "").encode()
+            payload = route.get("body", "").encode() * int(route.get("repeat", 1))
             if count <= int(route.get("fail_times", 0)):
                 status = int(route.get("fail_status", 503))
                 payload = b"failing on purpose\n"
@@ -122,6 +124,10 @@ def main():
                                       "body": body.decode("utf-8", "replace")}).encode()
                 headers.setdefault("Content-Type", "application/json")
             size = int(route.get("size", 0)) if status < 300 or "fail_times" not in route else 0
+            accepted = [e.split(";")[0].strip() for e in self.headers.get("Accept-Encoding", "").split(",")]
+            if route.get("gzip") and not size and "gzip" in accepted:
+                payload = gzip.compress(payload)
+                headers["Content-Encoding"] = "gzip"
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -130,7 +136,16 @@ def main():
             if self.command == "HEAD":
                 return
             try:
-                if size:
+                if size and route.get("drip"):
+                    # A slow drip: `drip` bytes every 0.1 s, the total announced up front.
+                    left = size
+                    while left > 0:
+                        n = min(left, int(route["drip"]))
+                        self.wfile.write(b"x" * n)
+                        self.wfile.flush()
+                        left -= n
+                        time.sleep(0.1)
+                elif size:
                     chunk = b"x" * 65536
                     left = size
                     while left > 0:

@@ -140,6 +140,19 @@ struct CheckPolicy {
   std::optional<core::Schedule> schedule;
 };
 
+/// `perf:` (docs/perf.md): the pages `tma perf` audits besides `/`, its thresholds and its caps.
+struct PerfPolicy {
+  std::vector<std::string> paths;                    ///< each starts with `/`; `/` itself is always audited
+  int ttfb_ms = 800;                                 ///< finding `ttfb` above this
+  std::uint64_t page_weight = 3ull * 1024 * 1024;    ///< finding `page-weight` above this (page + assets)
+  int requests = 100;                                ///< finding `requests` above this
+  std::uint64_t uncompressed_text = 10 * 1024;       ///< finding `uncompressed` for a larger HTML/CSS/JS
+  std::uint64_t image_bytes = 300 * 1024;            ///< finding `oversize-image` above this
+  int redirects = 1;                                 ///< finding `redirects` for a longer chain
+  std::uint64_t max_bytes = 20ull * 1024 * 1024;     ///< cap: bytes downloaded for one page and its assets
+  int max_assets = 200;                              ///< cap: assets fetched per page
+};
+
 /// One place a site runs (prod, preprod, ...), with every default merged in.
 struct Environment {
   std::string name;
@@ -169,6 +182,7 @@ struct Site {
   UpdatePolicy updates;
   HealthPolicy health;
   CheckPolicy check;
+  PerfPolicy perf;
   std::vector<SmokeCheck> checks;        ///< empty means "GET / expecting 200"
   std::vector<std::string> plugins;      ///< plugins to fingerprint over HTTP
   Mark mark;

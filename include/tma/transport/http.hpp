@@ -6,6 +6,7 @@
 // Concurrency: one easy handle per request on the calling worker thread (docs/transport.md).
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,9 @@ struct HttpResponse {
   long redirects = 0;
   int attempts = 1;
   HttpTimings timings;
+  std::string http_version;      ///< of the final response: `1.0`, `1.1`, `2`, `3` ("" when unknown)
+  std::uint64_t transfer_bytes = 0; ///< body bytes on the wire, before Content-Encoding is decoded
+  std::uint64_t body_bytes = 0;     ///< body bytes after decoding (also counted when streamed)
   std::optional<PeerCertificate> certificate; ///< HTTPS only
   std::vector<std::string> warnings;          ///< e.g. TLS verification disabled
   /// First header named `name` (case-insensitive).
