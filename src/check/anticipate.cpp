@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/check/drupal_coverage.hpp>
 #include <tma/check/plugin_directory.hpp>
 #include <tma/core/redact.hpp>
 #include "check/fetch.hpp"
@@ -66,6 +67,34 @@ void add_plugin_directory_findings(SiteCheck& check, const CheckInputs& inputs) 
 void add_eol_findings(SiteCheck& check, const CheckInputs& inputs) {
   if (inputs.eol == nullptr) return;
   auto more = eol_findings(check, *inputs.eol, inputs.today, inputs.eol_horizon_days);
+  check.findings.insert(check.findings.end(), more.begin(), more.end());
+  sort_findings(check.findings);
+}
+
+void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs) {
+  if (inputs.drupal_updates.empty() || inputs.http == nullptr) return;
+  std::map<std::string, cms::drupal_releases::ReleaseHistory> histories;
+  int unanswered = 0;
+  std::string why;
+  inventory::HttpSettings settings; // drupal.org's defaults, not the site's TLS exceptions
+  for (const auto& c : check.components) {
+    auto project = drupal_project(c);
+    if (project.empty() || histories.count(project) != 0) continue;
+    auto body = cached_get(*inputs.http, inputs.cache, base_url(inputs.drupal_updates) + "/" + url_encode(project) + "/current",
+                           settings);
+    if (!body) {
+      ++unanswered;
+      why = body.error().message;
+      continue;
+    }
+    // drupal.org answers an unknown project (a custom module) with 200 and <error>: nothing to say.
+    if (auto history = cms::drupal_releases::parse_release_history(*body)) histories.emplace(project, std::move(*history));
+  }
+  if (unanswered > 0) {
+    check.platform_notes.push_back(fmt::format("drupal.org did not answer for {} project{}: {}", unanswered,
+                                               unanswered == 1 ? "" : "s", core::redact(why)));
+  }
+  auto more = drupal_coverage_findings(check, histories);
   check.findings.insert(check.findings.end(), more.begin(), more.end());
   sort_findings(check.findings);
 }

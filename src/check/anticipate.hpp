@@ -13,4 +13,7 @@ void add_eol_findings(SiteCheck& check, const CheckInputs& inputs);
 /// plugins it could not ask about leave one note.
 void add_plugin_directory_findings(SiteCheck& check, const CheckInputs& inputs);
 
+/// `unsupported`/`insecure` findings of a Drupal site from drupal.org when `inputs.drupal_updates` is set.
+void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs);
+
 } // namespace tma::check::detail

@@ -24,6 +24,8 @@ std::string_view to_string(FindingType type) {
   case FindingType::closed: return "closed";
   case FindingType::abandoned: return "abandoned";
   case FindingType::untested: return "untested";
+  case FindingType::unsupported: return "unsupported";
+  case FindingType::insecure: return "insecure";
   }
   return "update";
 }

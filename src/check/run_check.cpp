@@ -368,6 +368,7 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
   }
   check.findings = findings_for(site.name, env.name, Scheme::composer, check.components, sources);
   detail::add_eol_findings(check, inputs);
+  if (site.cms == inventory::Cms::drupal) detail::add_drupal_coverage_findings(check, inputs);
   return check;
 }
 

@@ -148,6 +148,7 @@ void setup_check(CLI::App& app, Context& context) {
     inputs.today = today;
     inputs.plugin_directory = inventory.sources.plugin_directory_enabled;
     inputs.abandoned_after_days = static_cast<int>(inventory.sources.plugin_abandoned_after.count() / 86400);
+    if (inventory.sources.drupal_updates_enabled) inputs.drupal_updates = inventory.sources.drupal_updates_url;
     std::optional<check::EolCatalog> eol;
     if (inventory.sources.eol_enabled) {
       eol = check::load_eol_catalog(inventory.sources, &http, &cache);

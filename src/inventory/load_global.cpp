@@ -276,6 +276,18 @@ Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
     if (auto v = d_map.duration("abandoned_after", {k_day, k_day * 3650})) sources.plugin_abandoned_after = *v;
     d_map.finish();
   }
+  if (auto drupal = map.get("drupal_updates"); drupal.IsDefined()) {
+    MapReader u_map(ctx, drupal, "sources.drupal_updates");
+    if (auto v = u_map.boolean("enabled")) sources.drupal_updates_enabled = *v;
+    if (auto v = u_map.string("url")) {
+      if (!is_http_url(*v)) {
+        ctx.error(u_map.get("url"), u_map.sub("url"),
+                  fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
+      }
+      sources.drupal_updates_url = *v;
+    }
+    u_map.finish();
+  }
   map.finish();
   return sources;
 }

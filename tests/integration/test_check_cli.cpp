@@ -185,6 +185,7 @@ defaults:
 sources:
   wordpress_api: "{api}"
   vulnerabilities: {{url: "{api}/api/intelligence/v2/vulnerabilities/production"}}
+  drupal_updates: {{enabled: false}}  # drupal.org coverage: test_check_eol.cpp
 sites:
   alpha:
     client: lab

@@ -46,9 +46,9 @@ void set_state(const std::string& root, const std::string& key, const std::strin
   std::ofstream(path) << state.dump();
 }
 
-const json* finding(const json& site, const std::string& name) {
+const json* finding(const json& site, const std::string& name, const std::string& type = "") {
   for (const auto& f : site.at("findings")) {
-    if (f.at("name") == name) return &f;
+    if (f.at("name") == name && (type.empty() || f.at("type") == type)) return &f;
   }
   return nullptr;
 }
@@ -81,6 +81,14 @@ TEST_CASE("tma check: PHP, database and OS end of life, asked in the same sessio
       {"/eol/wordpress.json", {{"body", json::array({{{"cycle", "6.6"}, {"eol", false}}}).dump()}}},
       {"/eol/drupal.json", {{"body", json::array({{{"cycle", "11.0"}, {"eol", in_days(300)}},
                                                   {{"cycle", "10.3"}, {"eol", in_days(10)}}}).dump()}}},
+      // drupal.org supports 10.4 and 11.1 only: the site's 10.3.2 is on an unsupported branch.
+      {"/drupal/drupal/current",
+       {{"body", "<?xml version=\"1.0\" encoding=\"utf-8\"?><project><title>Drupal core</title><short_name>drupal</short_name>"
+                 "<supported_branches>10.4.,11.1.</supported_branches><project_status>published</project_status><releases>"
+                 "<release><name>drupal 11.1.0</name><version>11.1.0</version><status>published</status></release>"
+                 "<release><name>drupal 10.4.1</name><version>10.4.1</version><status>published</status></release>"
+                 "<release><name>drupal 10.3.2</name><version>10.3.2</version><status>published</status></release>"
+                 "</releases></project>"}}},
       // The plugin directory knows none of this site's plugins (private ones): nothing to say.
       {"/wporg/plugins/info/1.2/", {{"status", 404}, {"body", R"({"error":"Plugin not found."})"}}},
       {"*", {{"status", 404}, {"body", "<html>Not Found</html>"}}}};
@@ -96,6 +104,7 @@ clients:
 sources:
   eol: {eol}
   wordpress_api: "{api}"
+  drupal_updates: {{url: "{drupal_updates}"}}
 sites:
   www:
     client: lab
@@ -108,7 +117,7 @@ sites:
     environments:
       prod: {{url: "http://intranet.invalid", ssh: {ssh}, path: "{drupal}", drush: "{drush}", composer: "{composer}"}}
 )",
-                       fmt::arg("eol", eol), fmt::arg("api", eol_server.url("/wporg")), fmt::arg("ssh", ssh), fmt::arg("wp", wp), fmt::arg("drupal", drupal),
+                       fmt::arg("eol", eol), fmt::arg("api", eol_server.url("/wporg")), fmt::arg("drupal_updates", eol_server.url("/drupal")), fmt::arg("ssh", ssh), fmt::arg("wp", wp), fmt::arg("drupal", drupal),
                        fmt::arg("wp_bin", lab_bin("wp")), fmt::arg("drush", lab_bin("drush")),
                        fmt::arg("composer", lab_bin("composer")));
   };
@@ -151,10 +160,10 @@ sites:
   CHECK(mariadb->at("note").get<std::string>().find("extended support until " + in_days(700)) != std::string::npos);
   CHECK(finding(www, os->product) == nullptr);   // supported for 1000 days
   CHECK(finding(www, "wordpress") == nullptr);   // 6.6 is current in this data
-  CHECK(doc.at("summary").at("lifecycle") == 4); // php + mariadb here, drupal + its php below
+  CHECK(doc.at("summary").at("lifecycle") == 5); // php + mariadb here; drupal (eol-soon, unsupported) + its php below
 
   REQUIRE(intranet.at("site") == "intranet");
-  auto* core = finding(intranet, "drupal");
+  auto* core = finding(intranet, "drupal", "eol-soon");
   REQUIRE(core != nullptr);
   CHECK(core->at("kind") == "core");
   CHECK(core->at("type") == "eol-soon");
@@ -162,6 +171,17 @@ sites:
   CHECK(intranet.at("platform").at("versions")[0].at("version") == "8.2.20"); // from drush status
   CHECK(intranet.at("platform").at("versions")[1].at("product") == "mysql");
   CHECK(finding(intranet, "mysql") == nullptr);
+  // The core's branch is not supported by drupal.org any more: one finding of its own kind.
+  int unsupported = 0;
+  for (const auto& f : intranet.at("findings")) {
+    if (f.at("type") != "unsupported") continue;
+    ++unsupported;
+    CHECK(f.at("name") == "drupal");
+    CHECK(f.at("latest") == "11.1.0");
+    CHECK(f.at("note") == "drupal.org no longer supports the branch of drupal 10.3.2 (supported: 10.4., 11.1.)");
+  }
+  CHECK(unsupported == 1);
+  CHECK(intranet.at("platform").at("notes").empty()); // drupal.org answered (the webform-less site asks only core)
 
   // A second run reuses the cached answers: no new request for what was fetched.
   CHECK(eol_server.hits("/eol/php.json") == 1);
@@ -179,9 +199,9 @@ sites:
   auto quiet_doc = json::parse(quiet.out);
   for (const auto& site : quiet_doc.at("sites")) {
     CHECK(site.at("platform").at("versions").empty());
-    for (const auto& f : site.at("findings")) CHECK(f.at("type") == "update");
+    for (const auto& f : site.at("findings")) CHECK(f.at("type").get<std::string>().rfind("eol", 0) != 0);
   }
-  CHECK(quiet_doc.at("summary").at("lifecycle") == 0);
+  CHECK(quiet_doc.at("summary").at("lifecycle") == 1); // drupal.org's unsupported branch stays: its own switch
 }
 
 TEST_CASE("tma check: plugins closed, abandoned or untested on WordPress.org become findings", "[integration][check][eol]") {

@@ -38,6 +38,7 @@ clients:
 sources:
   wordpress_api: "{api}"
   vulnerabilities: {{url: "{api}/api/intelligence/v2/vulnerabilities/production"}}
+  drupal_updates: {{enabled: false}}  # drupal.org coverage: test_check_eol.cpp
 sites:
   alpha:
     client: lab

@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include <tma/check/eol.hpp>
+#include <tma/check/drupal_coverage.hpp>
 #include <tma/check/plugin_directory.hpp>
 #include <tma/cms/platform.hpp>
+
+#include "support/fixture.hpp"
 
 using namespace tma;
 using tma::check::EolState;
@@ -255,4 +258,65 @@ TEST_CASE("parse_plugin_info reads closures (error or closed: true) and the last
   REQUIRE(listed);
   CHECK(listed->last_updated == "2031-01-05");
   CHECK(cms::wordpress_http::parse_plugin_info(R"({"error":"Plugin not found."})")->state == PluginInfo::State::not_found);
+}
+
+TEST_CASE("drupal_coverage_findings: unsupported branches and insecure releases from drupal.org", "[unit][check][eol]") {
+  auto history = cms::drupal_releases::parse_release_history(tma::test::fixture("drupal/release-history-acme_tools.xml"));
+  REQUIRE(history);
+  CHECK(check::release_history_version(*history, "1.11.0") == "8.x-1.11"); // composer's form of a legacy release
+  CHECK(check::release_history_version(*history, "2.2.9") == "2.2.9");
+  CHECK(check::release_history_version(*history, "1.12.0") == "1.12.0"); // no such legacy release: kept
+
+  cms::Component core;
+  core.kind = cms::ComponentKind::core;
+  core.name = "drupal";
+  core.installed = "10.3.2";
+  CHECK(check::drupal_project(core) == "drupal");
+  cms::Component recommended;
+  recommended.kind = cms::ComponentKind::package;
+  recommended.name = "drupal/core-recommended";
+  CHECK(check::drupal_project(recommended).empty());
+  cms::Component symfony;
+  symfony.kind = cms::ComponentKind::package;
+  symfony.name = "symfony/console";
+  CHECK(check::drupal_project(symfony).empty());
+
+  check::SiteCheck site;
+  site.site = "intranet";
+  site.env = "prod";
+  auto package = [](const char* version) {
+    cms::Component c;
+    c.kind = cms::ComponentKind::package;
+    c.name = "drupal/acme_tools";
+    c.installed = version;
+    return c;
+  };
+  std::map<std::string, cms::drupal_releases::ReleaseHistory> histories{{"acme_tools", *history}};
+
+  site.components = {package("3.0.1")}; // marked Insecure, 3.0.2 is its security release
+  auto insecure = check::drupal_coverage_findings(site, histories);
+  REQUIRE(insecure.size() == 1);
+  CHECK(insecure[0].type == check::FindingType::insecure);
+  CHECK(insecure[0].severity == check::Severity::security);
+  CHECK(insecure[0].fixed_in == "3.0.2");
+  CHECK(insecure[0].note == "drupal.org: acme_tools 3.0.1 has a security release after it (3.0.2)");
+
+  check::Finding audit; // composer audit already said it: no second security finding
+  audit.kind = cms::ComponentKind::package;
+  audit.name = "drupal/acme_tools";
+  audit.severity = check::Severity::security;
+  site.findings = {audit};
+  CHECK(check::drupal_coverage_findings(site, histories).empty());
+  site.findings.clear();
+
+  site.components = {package("1.11.0")}; // 8.x-1.11: not a supported branch
+  auto unsupported = check::drupal_coverage_findings(site, histories);
+  REQUIRE(unsupported.size() == 1);
+  CHECK(unsupported[0].type == check::FindingType::unsupported);
+  CHECK(unsupported[0].severity == check::Severity::major);
+  CHECK(unsupported[0].note ==
+        "drupal.org no longer supports the branch of acme_tools 8.x-1.11 (supported: 2.1., 2.2., 3.0.)");
+
+  site.components = {package("2.2.9")}; // supported, latest of its branch
+  CHECK(check::drupal_coverage_findings(site, histories).empty());
 }

@@ -34,10 +34,11 @@ struct Advisory {
 /// What a finding is about: a newer version (`update`, `security` through its severity), or
 /// anticipation (docs/check.md §2.1, §2.2): support ended (`eol`) or ends soon (`eol-soon`), a plugin
 /// closed on WordPress.org (`closed`), without a release for long (`abandoned`), or not tested with
-/// the installed core (`untested`).
-enum class FindingType { update, eol, eol_soon, closed, abandoned, untested };
+/// the installed core (`untested`); a Drupal branch drupal.org no longer supports (`unsupported`) or a
+/// release it marks insecure (`insecure`).
+enum class FindingType { update, eol, eol_soon, closed, abandoned, untested, unsupported, insecure };
 
-/// `update|eol|eol-soon|closed|abandoned|untested`.
+/// `update|eol|eol-soon|closed|abandoned|untested|unsupported|insecure`.
 std::string_view to_string(FindingType type);
 
 /// Something to act on for one component.

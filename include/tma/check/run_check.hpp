@@ -37,6 +37,9 @@ struct CheckInputs {
   /// closed, abandoned, untested findings (check/plugin_directory.hpp). Off for update planning.
   bool plugin_directory = false;
   int abandoned_after_days = 730;
+  /// drupal.org's release history base (`<url>/<project>/current`), "" to skip: unsupported branches
+  /// and insecure releases of Drupal sites (check/drupal_coverage.hpp). "" for update planning.
+  std::string drupal_updates;
 };
 
 /// Check one site environment. Mapping: transport unreachable/timeout -> `error` of that kind

@@ -294,6 +294,9 @@ struct Sources {
   /// WordPress.org's plugin directory (`sources.plugin_directory`): closed, abandoned, untested plugins.
   bool plugin_directory_enabled = true;
   Seconds plugin_abandoned_after{730 * 86400}; ///< `abandoned` when the last release is older (24 months)
+  /// drupal.org's release history (`sources.drupal_updates`): unsupported branches, insecure releases.
+  bool drupal_updates_enabled = true;
+  std::string drupal_updates_url = "https://updates.drupal.org/release-history";
 };
 
 struct JournalSettings {
