@@ -47,7 +47,7 @@ void check_schema(const json& doc) {
   const std::vector<std::string> feed_states{"available", "unavailable", "not_configured"};
   CHECK(std::count(feed_states.begin(), feed_states.end(), doc["vulnerability_feed"]["status"].get<std::string>()) == 1);
   for (const char* key : {"sites", "ok", "findings", "failed", "unreachable", "skipped", "components", "security",
-                          "major", "minor", "patch", "failing", "security_unknown"}) {
+                          "major", "minor", "patch", "lifecycle", "failing", "security_unknown"}) {
     INFO(key);
     CHECK(doc["summary"][key].is_number_integer());
   }
@@ -63,6 +63,8 @@ void check_schema(const json& doc) {
     CHECK(site["cms"].is_string());
     CHECK(string_or_null(site, "url"));
     CHECK(string_or_null(site, "security_note"));
+    CHECK(site["platform"]["versions"].is_array());
+    CHECK(site["platform"]["notes"].is_array());
     REQUIRE(site["components"].is_array());
     const std::vector<std::string> kinds{"core", "plugin", "theme", "package"};
     for (const auto& c : site["components"]) {
@@ -80,9 +82,12 @@ void check_schema(const json& doc) {
     REQUIRE(site["findings"].is_array());
     for (const auto& f : site["findings"]) {
       INFO(f.dump());
-      CHECK(f.size() == 12);
+      CHECK(f.size() == 14);
+      const std::vector<std::string> types{"update", "eol", "eol-soon", "closed", "abandoned", "untested", "unsupported", "insecure"};
+      CHECK(std::count(types.begin(), types.end(), f["type"].get<std::string>()) == 1);
+      CHECK(string_or_null(f, "ends_on"));
       CHECK(std::count(severities.begin(), severities.end(), f["severity"].get<std::string>()) == 1);
-      CHECK(std::count(kinds.begin(), kinds.end(), f["kind"].get<std::string>()) == 1);
+      CHECK((std::count(kinds.begin(), kinds.end(), f["kind"].get<std::string>()) == 1 || f["kind"] == "platform"));
       CHECK(f["name"].is_string());
       CHECK(f["source"].is_string());
       for (const char* key : {"installed", "latest", "fixed_in", "cvss_rating", "note"}) {
@@ -91,7 +96,7 @@ void check_schema(const json& doc) {
       CHECK((f["cvss_score"].is_number() || f["cvss_score"].is_null()));
       CHECK(f["fails"].is_boolean());
       REQUIRE(f["advisories"].is_array());
-      CHECK(f["advisories"].empty() == (f["severity"] != "security"));
+      if (f["type"] == "update") CHECK(f["advisories"].empty() == (f["severity"] != "security"));
       for (const auto& a : f["advisories"]) {
         CHECK(a["id"].is_string());
         CHECK(a["aliases"].is_array());
@@ -186,6 +191,7 @@ sources:
   wordpress_api: "{api}"
   vulnerabilities: {{url: "{api}/api/intelligence/v2/vulnerabilities/production"}}
   drupal_updates: {{enabled: false}}  # drupal.org coverage: test_check_eol.cpp
+  eol: {{enabled: false}}             # end of life depends on today's date: test_check_eol.cpp
 sites:
   alpha:
     client: lab
