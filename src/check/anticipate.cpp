@@ -99,9 +99,65 @@ void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs) {
   sort_findings(check.findings);
 }
 
+void add_domain_findings(SiteCheck& check, const inventory::Site& site, const inventory::Environment& env,
+                         const CheckInputs& inputs) {
+  if (inputs.rdap == nullptr || inputs.http == nullptr) return;
+  auto query = domain_query(site, env, *inputs.rdap);
+  if (query.kind == DomainQuery::Kind::note) check.platform_notes.push_back(query.note);
+  if (query.kind != DomainQuery::Kind::ask) return;
+  inventory::HttpSettings settings; // the registry's defaults, not the site's TLS exceptions
+  // RFC 7480 §4.2: ask for RDAP's media type; registries answer plain JSON clients too, but not all.
+  auto body = cached_get(*inputs.http, inputs.cache, query.base_url + "domain/" + query.domain, settings,
+                         {{"Accept", "application/rdap+json, application/json;q=0.9"}});
+  if (!body) {
+    const auto& why = body.error().message;
+    if (why.rfind("HTTP 404", 0) == 0) {
+      check.platform_notes.push_back(fmt::format("domain expiry unknown: the registry does not know {} (HTTP 404); set the "
+                                                 "site's `domain:` to the registered name",
+                                                 query.domain));
+    } else {
+      check.platform_notes.push_back(
+          fmt::format("domain expiry of {} unknown: the registry did not answer ({})", query.domain, core::redact(why)));
+    }
+    return;
+  }
+  auto registration = parse_rdap_domain(*body);
+  if (!registration) {
+    check.platform_notes.push_back(
+        fmt::format("domain expiry of {} unknown: {}", query.domain, core::redact(registration.error().message)));
+    return;
+  }
+  if (!registration->expires) {
+    check.platform_notes.push_back(fmt::format("domain expiry of {} unknown: the registry publishes no expiration date", query.domain));
+  }
+  if (auto finding = domain_finding(check.site, check.env, *registration, query.domain, inputs.today, inputs.domain_horizons)) {
+    check.findings.push_back(std::move(*finding));
+    sort_findings(check.findings);
+  }
+}
+
 } // namespace tma::check::detail
 
 namespace tma::check {
+
+RdapSource load_rdap_bootstrap(const inventory::Sources& sources, transport::HttpClient* http, ResponseCache* cache) {
+  RdapSource source;
+  auto shipped = parse_rdap_bootstrap(shipped_rdap_bootstrap_document());
+  if (shipped) source.bootstrap = std::move(*shipped); // tests/unit/test_check_rdap.cpp proves it parses
+  source.origin = std::string(k_rdap_snapshot);
+  if (!sources.rdap_bootstrap_url || http == nullptr) return source;
+  inventory::HttpSettings settings; // IANA's defaults, not a site's TLS exceptions
+  auto body = detail::cached_get(*http, cache, *sources.rdap_bootstrap_url, settings);
+  auto fresh = body ? parse_rdap_bootstrap(*body) : tl::unexpected(body.error());
+  if (fresh && !fresh->services.empty()) {
+    source.bootstrap = std::move(*fresh);
+    source.origin = transport::url_for_display(*sources.rdap_bootstrap_url);
+  } else {
+    source.notes.push_back(fmt::format("RDAP bootstrap not refreshed ({}); using the one shipped with tma ({})",
+                                       fresh ? std::string("no services") : core::redact(fresh.error().message), k_rdap_snapshot));
+  }
+  return source;
+}
 
 using detail::cached_get;
 

@@ -16,4 +16,9 @@ void add_plugin_directory_findings(SiteCheck& check, const CheckInputs& inputs);
 /// `unsupported`/`insecure` findings of a Drupal site from drupal.org when `inputs.drupal_updates` is set.
 void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs);
 
+/// The `domain` finding of a prod environment when `inputs.rdap` is set (§2.4); an unknown expiry,
+/// a registry that does not answer or does not know the name leaves a note.
+void add_domain_findings(SiteCheck& check, const inventory::Site& site, const inventory::Environment& env,
+                         const CheckInputs& inputs);
+
 } // namespace tma::check::detail

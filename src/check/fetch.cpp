@@ -9,14 +9,17 @@ namespace tma::check::detail {
 
 // GET through the cache: a fresh entry saves the request, a stale one is used when the fetch fails.
 core::Result<std::string> cached_get(transport::HttpClient& http, ResponseCache* cache, const std::string& url,
-                                     const inventory::HttpSettings& settings) {
+                                     const inventory::HttpSettings& settings,
+                                     const std::vector<std::pair<std::string, std::string>>& headers) {
   auto key = transport::url_for_display(url);
   std::optional<ResponseCache::Entry> entry;
   if (cache != nullptr) {
     entry = cache->get(key);
     if (entry && entry->fresh) return entry->body;
   }
-  auto response = http.send(transport::request_for(settings, url));
+  auto request = transport::request_for(settings, url);
+  request.headers.insert(request.headers.end(), headers.begin(), headers.end());
+  auto response = http.send(request);
   if (response && response->status == 200) {
     if (cache != nullptr) (void)cache->put(key, response->body);
     return std::move(response->body);

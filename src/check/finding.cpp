@@ -26,6 +26,7 @@ std::string_view to_string(FindingType type) {
   case FindingType::untested: return "untested";
   case FindingType::unsupported: return "unsupported";
   case FindingType::insecure: return "insecure";
+  case FindingType::domain: return "domain";
   }
   return "update";
 }

@@ -295,7 +295,8 @@ core::Result<std::vector<cms::Component>> wordpress_http_components(const invent
 
 } // namespace
 
-SiteCheck run_check(const inventory::Site& site, const inventory::Environment& env, const CheckInputs& inputs) {
+// The CMS side of a check: components, version and security findings, end of life, the directories.
+static SiteCheck check_site(const inventory::Site& site, const inventory::Environment& env, const CheckInputs& inputs) {
   SiteCheck check;
   check.site = site.name;
   check.env = env.name;
@@ -369,6 +370,13 @@ SiteCheck run_check(const inventory::Site& site, const inventory::Environment& e
   check.findings = findings_for(site.name, env.name, Scheme::composer, check.components, sources);
   detail::add_eol_findings(check, inputs);
   if (site.cms == inventory::Cms::drupal) detail::add_drupal_coverage_findings(check, inputs);
+  return check;
+}
+
+SiteCheck run_check(const inventory::Site& site, const inventory::Environment& env, const CheckInputs& inputs) {
+  auto check = check_site(site, env, inputs);
+  // Asked even when the CMS could not be checked: a lapsing domain matters most when nobody looks.
+  detail::add_domain_findings(check, site, env, inputs);
   return check;
 }
 

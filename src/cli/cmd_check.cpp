@@ -149,6 +149,14 @@ void setup_check(CLI::App& app, Context& context) {
     inputs.plugin_directory = inventory.sources.plugin_directory_enabled;
     inputs.abandoned_after_days = static_cast<int>(inventory.sources.plugin_abandoned_after.count() / 86400);
     if (inventory.sources.drupal_updates_enabled) inputs.drupal_updates = inventory.sources.drupal_updates_url;
+    std::optional<check::RdapSource> rdap;
+    if (inventory.sources.rdap_enabled) {
+      rdap = check::load_rdap_bootstrap(inventory.sources, &http, &cache);
+      for (const auto& note : rdap->notes) report::eprint("warning: " + note + "\n");
+      inputs.rdap = &rdap->bootstrap;
+      inputs.domain_horizons = {static_cast<int>(inventory.sources.domain_warn.count() / 86400),
+                                static_cast<int>(inventory.sources.domain_critical.count() / 86400)};
+    }
     std::optional<check::EolCatalog> eol;
     if (inventory.sources.eol_enabled) {
       eol = check::load_eol_catalog(inventory.sources, &http, &cache);

@@ -109,6 +109,7 @@ std::string_view to_string(ComponentKind kind) {
   case ComponentKind::theme: return "theme";
   case ComponentKind::package: return "package";
   case ComponentKind::platform: return "platform";
+  case ComponentKind::domain: return "domain";
   }
   return "plugin";
 }
@@ -141,6 +142,7 @@ std::optional<ComponentKind> parse_component_kind(std::string_view text) {
   if (text == "theme") return ComponentKind::theme;
   if (text == "package") return ComponentKind::package;
   if (text == "platform") return ComponentKind::platform;
+  if (text == "domain") return ComponentKind::domain;
   return std::nullopt;
 }
 

@@ -61,7 +61,8 @@ bool is_version_text(std::string_view version) {
 std::optional<std::string> refusal_reason(const Component& component) {
   switch (component.kind) {
   case ComponentKind::core:
-  case ComponentKind::platform: break; // named by tma itself
+  case ComponentKind::platform:
+  case ComponentKind::domain: break; // named by tma itself
   case ComponentKind::plugin:
   case ComponentKind::theme:
     if (!is_wordpress_slug(component.name)) return "the name reported by the server is not a WordPress slug";

@@ -288,6 +288,23 @@ Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
     }
     u_map.finish();
   }
+  if (auto rdap = map.get("rdap"); rdap.IsDefined()) {
+    MapReader r_map(ctx, rdap, "sources.rdap");
+    if (auto v = r_map.boolean("enabled")) sources.rdap_enabled = *v;
+    if (auto v = r_map.string("bootstrap_url")) {
+      if (!is_http_url(*v)) {
+        ctx.error(r_map.get("bootstrap_url"), r_map.sub("bootstrap_url"),
+                  fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
+      }
+      sources.rdap_bootstrap_url = *v;
+    }
+    if (auto v = r_map.duration("warn", {core::Seconds{0}, k_day * 3650})) sources.domain_warn = *v;
+    if (auto v = r_map.duration("critical", {core::Seconds{0}, k_day * 3650})) sources.domain_critical = *v;
+    if (sources.domain_critical > sources.domain_warn) {
+      ctx.error(r_map.get("critical"), r_map.sub("critical"), "must not be longer than sources.rdap.warn");
+    }
+    r_map.finish();
+  }
   map.finish();
   return sources;
 }

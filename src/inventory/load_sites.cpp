@@ -122,6 +122,17 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
     if (auto n = map.get("check"); n.IsDefined()) read_check_policy(ctx, n, map.sub("check"), site.check);
     if (auto n = map.get("perf"); n.IsDefined()) read_perf_policy(ctx, n, map.sub("perf"), site.perf);
     if (auto v = map.strings("plugins")) site.plugins = *v;
+    if (auto v = map.string("domain")) {
+      if (*v == "none") {
+        site.domain_none = true;
+      } else if (!core::is_domain_name(*v)) {
+        ctx.error(map.get("domain"), map.sub("domain"),
+                  fmt::format("'{}' is not a domain name (letters, digits and '-' in dot-separated labels, at least two "
+                              "labels) or 'none'", *v));
+      } else {
+        site.domain = core::lower_ascii(*v);
+      }
+    }
     // `preprod: none`: no preprod on purpose. It only silences the warning below; `tma update`
     // still needs --skip-preprod for such a site, as for any site without preprod.
     const bool no_preprod_on_purpose = map.choice("preprod", {"none"}).has_value();

@@ -17,6 +17,7 @@ int kind_rank(cms::ComponentKind kind) {
   case cms::ComponentKind::theme: return 2;
   case cms::ComponentKind::package: return 3;
   case cms::ComponentKind::platform: return 4; // never planned: only end-of-life findings name it
+  case cms::ComponentKind::domain: return 5;   // never planned: only domain findings name it
   }
   return 4;
 }

@@ -35,10 +35,11 @@ struct Advisory {
 /// anticipation (docs/check.md §2.1, §2.2): support ended (`eol`) or ends soon (`eol-soon`), a plugin
 /// closed on WordPress.org (`closed`), without a release for long (`abandoned`), or not tested with
 /// the installed core (`untested`); a Drupal branch drupal.org no longer supports (`unsupported`) or a
-/// release it marks insecure (`insecure`).
-enum class FindingType { update, eol, eol_soon, closed, abandoned, untested, unsupported, insecure };
+/// release it marks insecure (`insecure`); the site's domain registration expires soon, has expired
+/// or is held (`domain`, §2.4).
+enum class FindingType { update, eol, eol_soon, closed, abandoned, untested, unsupported, insecure, domain };
 
-/// `update|eol|eol-soon|closed|abandoned|untested|unsupported|insecure`.
+/// `update|eol|eol-soon|closed|abandoned|untested|unsupported|insecure|domain`.
 std::string_view to_string(FindingType type);
 
 /// Something to act on for one component.
@@ -57,7 +58,8 @@ struct Finding {
   std::vector<Advisory> advisories;
   std::string source;      ///< where the versions came from, plus `+wordfence` / `+composer-audit`
   std::string note;        ///< e.g. `update package not available`, `no fixed version published`
-  std::string ends_on;     ///< eol/eol-soon: the date support ends or ended (`2026-12-31`), "" if undated
+  std::string ends_on;     ///< eol/eol-soon: the date support ends or ended (`2026-12-31`); domain: the
+                           ///< registration's expiry; "" if undated
 };
 
 /// Whether vulnerability data could be consulted for a run.

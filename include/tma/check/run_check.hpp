@@ -8,6 +8,7 @@
 #include <optional>
 
 #include <tma/check/cache.hpp>
+#include <tma/check/domain_expiry.hpp>
 #include <tma/check/eol.hpp>
 #include <tma/check/finding.hpp>
 #include <tma/check/vulnerabilities.hpp>
@@ -40,6 +41,9 @@ struct CheckInputs {
   /// drupal.org's release history base (`<url>/<project>/current`), "" to skip: unsupported branches
   /// and insecure releases of Drupal sites (check/drupal_coverage.hpp). "" for update planning.
   std::string drupal_updates;
+  /// Where registries are found (`sources.rdap`); null: no domain findings (update planning).
+  const RdapBootstrap* rdap = nullptr;
+  DomainHorizons domain_horizons;
 };
 
 /// Check one site environment. Mapping: transport unreachable/timeout -> `error` of that kind
@@ -62,6 +66,18 @@ Feed feed_for_run(bool needed, const inventory::Sources& sources, transport::Htt
 /// Why a run has no vulnerability database, as site results and update plans say it: "" when it has
 /// one, `vulnerability feed not configured`, or `vulnerability feed unavailable: <why>`.
 std::string feed_note(const Feed& feed);
+
+/// The RDAP bootstrap of a run (`sources.rdap`) and why it is not fresh.
+struct RdapSource {
+  RdapBootstrap bootstrap;
+  std::string origin;              ///< `bootstrap_url` for display, or the shipped snapshot's name
+  std::vector<std::string> notes;  ///< one warning when the refresh failed
+};
+
+/// IANA's bootstrap shipped with tma, replaced by the answer of `sources.rdap.bootstrap_url` when set
+/// (through `cache`; a stale entry when the fetch fails; the snapshot, with a note, when neither
+/// answers or the answer does not parse).
+RdapSource load_rdap_bootstrap(const inventory::Sources& sources, transport::HttpClient* http, ResponseCache* cache);
 
 /// The end-of-life data of a run (`sources.eol`): the shipped snapshot, each product replaced by the
 /// answer of `sources.eol.url` when set (through `cache`; a stale entry when the fetch fails; the

@@ -12,7 +12,9 @@ namespace tma::cms {
 
 /// `platform`: what runs under the CMS (PHP, the database server, the OS); only end-of-life findings
 /// name it, never an update.
-enum class ComponentKind { core, plugin, theme, package, platform };
+/// `platform`: PHP, database server, OS (end-of-life findings); `domain`: the site's domain
+/// registration (domain findings); tma names both itself, no CMS reports them.
+enum class ComponentKind { core, plugin, theme, package, platform, domain };
 
 /// What the CMS tool said about updates for a component.
 enum class UpdateState {

@@ -24,6 +24,14 @@ std::optional<std::string> suggest(std::string_view name, const std::vector<std:
 /// `text` without leading and trailing ASCII white space.
 std::string_view trim(std::string_view text);
 
+/// A DNS name of at least two labels, each 1 to 63 letters, digits or `-` not at either end, 253
+/// characters at most, no trailing dot (`client.example`, `xn--bcher-kva.example`): what may be
+/// asked of a registry and put in an RDAP URL.
+bool is_domain_name(std::string_view text);
+
+/// `text` with ASCII letters in lower case.
+std::string lower_ascii(std::string_view text);
+
 /// Join with `separator`.
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 

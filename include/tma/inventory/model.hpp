@@ -185,6 +185,11 @@ struct Site {
   PerfPolicy perf;
   std::vector<SmokeCheck> checks;        ///< empty means "GET / expecting 200"
   std::vector<std::string> plugins;      ///< plugins to fingerprint over HTTP
+  /// `domain:` (docs/check.md §2.4): the registered domain whose expiry `tma check` asks the registry
+  /// about when the prod URL's name does not give it (`shop.example.co.uk` under `uk`); `domain: none`
+  /// (`domain_none`) asks nothing.
+  std::string domain;
+  bool domain_none = false;
   Mark mark;
   const Environment* env(const std::string& env_name) const {
     for (const auto& e : environments) {
@@ -297,6 +302,12 @@ struct Sources {
   /// drupal.org's release history (`sources.drupal_updates`): unsupported branches, insecure releases.
   bool drupal_updates_enabled = true;
   std::string drupal_updates_url = "https://updates.drupal.org/release-history";
+  /// Domain registrations through RDAP (`sources.rdap`, docs/check.md §2.4): tma ships IANA's
+  /// bootstrap; `bootstrap_url` (e.g. `https://data.iana.org/rdap/dns.json`) refreshes it.
+  bool rdap_enabled = true;
+  std::optional<std::string> rdap_bootstrap_url;
+  Seconds domain_warn{60 * 86400};     ///< a `minor` domain finding when the registration ends within this
+  Seconds domain_critical{14 * 86400}; ///< `major` within this
 };
 
 struct JournalSettings {
