@@ -183,7 +183,6 @@ std::optional<std::string> os_eol_product(std::string_view os_id) {
 } // namespace tma::check
 
 namespace tma::check {
-namespace {
 
 std::string product_label(std::string_view slug) {
   if (slug == "php") return "PHP";
@@ -195,6 +194,8 @@ std::string product_label(std::string_view slug) {
   if (slug == "ubuntu") return "Ubuntu";
   return std::string(slug);
 }
+
+namespace {
 
 std::string days_phrase(long long days) {
   if (days == 0) return "today";

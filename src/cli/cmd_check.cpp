@@ -36,6 +36,22 @@ void record_checks(Context& context, const std::vector<check::SiteCheck>& sites)
                            {"security_checked", site.security_checked},
                            {"snapshot", check::snapshot(site)}};
     if (site.error) data["error"] = site.error->message;
+    // What is coming (end of life, domain, closed plugins...), for the client report's recommendations.
+    nlohmann::json lifecycle = nlohmann::json::array();
+    for (const auto& f : site.findings) {
+      if (f.type == check::FindingType::update) continue;
+      lifecycle.push_back({{"type", check::to_string(f.type)},
+                           {"kind", cms::to_string(f.kind)},
+                           {"name", f.name},
+                           {"label", f.kind == cms::ComponentKind::core || f.kind == cms::ComponentKind::platform
+                                         ? check::product_label(f.name)
+                                         : f.name},
+                           {"installed", f.installed},
+                           {"latest", f.latest},
+                           {"ends_on", f.ends_on},
+                           {"severity", check::to_string(f.severity)}});
+    }
+    if (!lifecycle.empty()) data["lifecycle"] = std::move(lifecycle);
     run.record("check", {site.site, site.env, inventory_site != nullptr ? inventory_site->client : ""}, data);
   }
 }

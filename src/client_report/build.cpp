@@ -147,6 +147,39 @@ std::vector<WeekHours> weeks_of(const Inputs& in) {
   return weeks;
 }
 
+// What the latest check of each prod site before `until` anticipates (the `lifecycle` of its `check`
+// event, docs/journal.md): support ending, a domain lapsing, a plugin withdrawn. `untested` plugins
+// stay internal: the agency's concern, not yet the client's.
+void add_coming_up(const Inputs& in, SysSeconds until, std::vector<Recommendation>& out) {
+  std::map<std::string, const journal::Event*> latest; // by site
+  for (const auto& e : in.events) {
+    if (e.type != "check" || e.env != k_prod || e.client != in.client->id || e.at >= until) continue;
+    const auto* site = in.inventory->site(e.site);
+    if (site == nullptr || site->client != in.client->id) continue; // a site since removed or handed over
+    auto& slot = latest[e.site];
+    if (slot == nullptr || slot->at < e.at) slot = &e;
+  }
+  static const std::map<std::string, std::string, std::less<>> kinds = {
+      {"eol", "coming_eol"},         {"eol-soon", "coming_eol_soon"},       {"domain", "coming_domain"},
+      {"closed", "coming_closed"},   {"abandoned", "coming_abandoned"},     {"unsupported", "coming_unsupported"},
+      {"insecure", "coming_insecure"}};
+  for (const auto& [site, event] : latest) {
+    auto items = event->data.find("lifecycle");
+    if (items == event->data.end() || !items->is_array()) continue;
+    for (const auto& item : *items) {
+      if (!item.is_object()) continue;
+      auto kind = kinds.find(text_of(item, "type"));
+      if (kind == kinds.end()) continue;
+      auto label = text_of(item, "label");
+      out.push_back({kind->second, site,
+                     {{"name", label.empty() ? text_of(item, "name") : label},
+                      {"version", text_of(item, "installed")},
+                      {"successor", text_of(item, "latest")},
+                      {"ends_on", text_of(item, "ends_on")}}});
+    }
+  }
+}
+
 std::vector<Recommendation> recommend(const ClientReport& r) {
   std::vector<Recommendation> out;
   for (const auto& h : r.held_back) {
@@ -226,6 +259,7 @@ ClientReport build(const Inputs& in) {
     r.previous = glance_of(p_activity, p_stats, in.previous_hours);
   }
   r.recommendations = recommend(r);
+  add_coming_up(in, until, r.recommendations);
   return r;
 }
 

@@ -43,7 +43,7 @@ core::Result<std::vector<Inputs>> gather_all(const journal::Journal& journal, co
   filter.since = zone.start_of_day(previous.from);
   filter.until = zone.start_of_day(contract::add_days(period.to, 1));
   filter.clients = query.clients;
-  filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished"};
+  filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished", "check"};
   auto events = journal::read_events(journal, filter);
   if (!events) return tl::unexpected(events.error());
 

@@ -205,9 +205,33 @@ json hours_view(const ClientReport& r, const std::string& accent) {
   return out;
 }
 
+// A recommendation from the latest check (`coming_*`), dates in the report's language.
+std::string coming_text(const ClientReport& r, const Recommendation& rec) {
+  auto values = rec.values;
+  values["site"] = rec.site;
+  std::optional<core::Date> ends_on;
+  if (auto parsed = core::parse_date(values["ends_on"])) ends_on = *parsed;
+  if (ends_on) values["date"] = format_long_date(*ends_on, r.lang);
+  if (rec.kind == "coming_eol" || rec.kind == "coming_eol_soon") {
+    auto key = rec.kind == "coming_eol_soon" ? "rec_coming_eol_soon" : ends_on ? "rec_coming_eol" : "rec_coming_eol_undated";
+    auto text = fill(r.lang, key, values);
+    return text + fill(r.lang, values["successor"].empty() ? "rec_upgrade" : "rec_successor", values);
+  }
+  if (rec.kind == "coming_domain") {
+    if (!ends_on) return fill(r.lang, "rec_coming_domain_status", values);
+    auto today = core::TimeZone::utc().local_date(r.generated);
+    return fill(r.lang, *ends_on < today ? "rec_coming_domain_expired" : "rec_coming_domain", values);
+  }
+  return fill(r.lang, "rec_" + rec.kind, values);
+}
+
 json recommendations_view(const ClientReport& r) {
   json items = json::array();
   for (const auto& rec : r.recommendations) {
+    if (rec.kind.rfind("coming_", 0) == 0) {
+      items.push_back(json{{"text", coming_text(r, rec)}});
+      continue;
+    }
     auto values = rec.values;
     values["site"] = rec.site;
     if (auto it = values.find("component"); it != values.end()) it->second = component_label(it->second, r.lang);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <tma/client_report/locale.hpp>
 #include <tma/core/timezone.hpp>
 
 #include "support/lab.hpp"
@@ -166,6 +167,43 @@ sites:
   CHECK(fallback.exit_code == 0);
   CHECK(fallback.err.find("warning: RDAP bootstrap not refreshed (HTTP 404 from") != std::string::npos);
   CHECK(has_note(site_of(json::parse(fallback.out), "soon"), "no RDAP server for .lab in the bootstrap"));
+}
+
+TEST_CASE("tma check records a lapsing domain and the client report recommends renewing it", "[integration][check][rdap]") {
+  tma::test::TempDir dir;
+  tma::test::LabHttp rdap(json{{"/rdap/domain/soon.lab", rdap_route(domain_object("soon.lab", {"active"}, in_days(30)))}});
+  json bootstrap = {{"version", "1.0"}, {"services", {{{"lab"}, {rdap.url("/rdap/")}}}}};
+  tma::test::LabHttp iana(json{{"/dns.json", {{"body", bootstrap.dump()}}}});
+  auto root = dir.file("agency");
+  REQUIRE(tma::test::run_tma({"init", root}).exit_code == 0);
+  auto inventory = dir.write("agency/sites.yaml", fmt::format(R"(version: 1
+agency: {{name: Lab, timezone: UTC}}
+clients:
+  lab: {{name: Lab, lang: en, contract: {{model: on_demand, rate: 90}}}}
+sources:
+  rdap: {{bootstrap_url: "{}"}}
+  eol: {{enabled: false}}
+sites:
+  soon: {{client: lab, cms: static, environments: {{prod: {{url: "https://www.soon.lab/"}}}}}}
+)",
+                                                              iana.url("/dns.json")));
+  std::map<std::string, std::optional<std::string>> env{{"XDG_CACHE_HOME", dir.file("cache")},
+                                                        {"TMA_ACTOR", "Tester <tester@tma.invalid>"}};
+  auto check = tma::test::run_tma({"-i", inventory, "check", "--all"}, env, root);
+  INFO(check.err << check.out);
+  REQUIRE(check.exit_code == 0);
+  CHECK(check.out.find("registration expires on " + in_days(30)) != std::string::npos); // the table
+
+  auto today = in_days(0);
+  auto report = tma::test::run_tma({"-i", inventory, "report", "--client", "lab", "--from", today.substr(0, 8) + "01", "--to",
+                                    today, "--format", "markdown", "--out", "-"},
+                                   env, root);
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  auto expiry = *tma::core::parse_date(in_days(30));
+  CHECK(report.out.find("soon: the domain soon.lab expires on " +
+                        tma::client_report::format_long_date(expiry, tma::inventory::Lang::en) +
+                        "; check its renewal with your registrar.") != std::string::npos);
 }
 
 TEST_CASE("tma check: inventory mistakes in domain and sources.rdap", "[integration][check][rdap]") {

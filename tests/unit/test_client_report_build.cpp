@@ -239,3 +239,65 @@ TEST_CASE("client report: previous quarter and previous range", "[unit][client_r
   CHECK_FALSE(contract::parse_quarter("2026-Q5"));
   CHECK_FALSE(contract::parse_quarter("2026-4"));
 }
+
+TEST_CASE("client report: what the latest prod check anticipates becomes recommendations", "[unit][client_report]") {
+  Fixture f;
+  auto lifecycle = [](std::vector<nlohmann::json> items) { return nlohmann::json{{"status", "findings"}, {"lifecycle", items}}; };
+  nlohmann::json php = {{"type", "eol-soon"}, {"kind", "platform"}, {"name", "php"}, {"label", "PHP"},
+                        {"installed", "8.2.36"}, {"latest", "8.3"}, {"ends_on", "2026-12-31"}, {"severity", "minor"}};
+  nlohmann::json domain = {{"type", "domain"}, {"kind", "domain"}, {"name", "lycee-voltaire.fr"}, {"label", "lycee-voltaire.fr"},
+                           {"installed", ""}, {"latest", ""}, {"ends_on", "2026-11-20"}, {"severity", "major"}};
+  nlohmann::json closed = {{"type", "closed"}, {"kind", "plugin"}, {"name", "old-slider"}, {"label", "old-slider"},
+                           {"installed", "2.1"}, {"latest", ""}, {"ends_on", ""}, {"severity", "major"}};
+  nlohmann::json untested = {{"type", "untested"}, {"kind", "plugin"}, {"name", "akismet"}, {"label", "akismet"},
+                             {"installed", "5.1"}, {"latest", ""}, {"ends_on", ""}, {"severity", "patch"}};
+  nlohmann::json mariadb = {{"type", "eol"}, {"kind", "platform"}, {"name", "mariadb"}, {"label", "MariaDB"},
+                            {"installed", "10.5.2"}, {"latest", ""}, {"ends_on", ""}, {"severity", "major"}};
+  f.events.push_back(event("2026-10-01T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  // An older check said more; the latest one of the period is what counts. Preprod's, another
+  // client's and November's checks count for nothing in October's report.
+  f.events.push_back(event("2026-10-02T03:00:00Z", "check", "portal", "prod", "lyc", lifecycle({php, closed, mariadb})));
+  f.events.push_back(event("2026-10-28T03:00:00Z", "check", "portal", "prod", "lyc", lifecycle({php, domain, closed, untested})));
+  f.events.push_back(event("2026-10-29T03:00:00Z", "check", "portal", "preprod", "lyc", lifecycle({mariadb})));
+  f.events.push_back(event("2026-10-29T03:00:00Z", "check", "shop", "prod", "other", lifecycle({mariadb})));
+  f.events.push_back(event("2026-11-02T03:00:00Z", "check", "portal", "prod", "lyc", lifecycle({mariadb})));
+
+  auto r = build(f.inputs());
+  std::vector<std::string> kinds;
+  for (const auto& rec : r.recommendations) kinds.push_back(rec.kind);
+  CHECK(kinds == std::vector<std::string>{"coming_eol_soon", "coming_domain", "coming_closed"});
+  CHECK(r.recommendations[0].values.at("name") == "PHP");
+  CHECK(r.recommendations[0].values.at("successor") == "8.3");
+
+  // In the client's language, dates written out. The report is made on 15 November: a domain ending
+  // on the 20th is still to renew, one that ended on the 10th has expired (below).
+  auto view = view_of(r, {}, f.zone);
+  const auto& rows = view.at("recommendations").at("rows");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].at("text") == "portal : PHP 8.2.36 ne recevra plus de correctifs de sécurité après le 31 décembre 2026. "
+                              "Nous recommandons de planifier le passage à PHP 8.3.");
+  CHECK(rows[1].at("text") == "portal : le nom de domaine lycee-voltaire.fr expire le 20 novembre 2026 ; vérifiez son "
+                              "renouvellement auprès de votre registraire.");
+  CHECK(rows[2].at("text") == "portal : l'extension old-slider a été retirée du répertoire WordPress.org ; nous "
+                              "recommandons de la remplacer.");
+
+  f.events.back() = event("2026-10-30T03:00:00Z", "check", "portal", "prod", "lyc", lifecycle({mariadb}));
+  f.events.push_back(event("2026-10-31T03:00:00Z", "check", "portal", "prod", "lyc",
+                           lifecycle({{{"type", "domain"}, {"kind", "domain"}, {"name", "lycee-voltaire.fr"},
+                                       {"ends_on", "2026-11-10"}}})));
+  auto english = f.inputs();
+  english.lang = inventory::Lang::en;
+  auto later = build(english);
+  REQUIRE(later.recommendations.size() == 1);
+  auto later_view = view_of(later, {}, f.zone);
+  CHECK(later_view.at("recommendations").at("rows")[0].at("text") ==
+        "portal: the domain lycee-voltaire.fr expired on 10 November 2026; renew it without delay.");
+
+  f.events.back() = event("2026-10-31T03:00:00Z", "check", "portal", "prod", "lyc", lifecycle({mariadb}));
+  english = f.inputs();
+  english.lang = inventory::Lang::en;
+  auto eol = build(english);
+  REQUIRE(eol.recommendations.size() == 1);
+  CHECK(view_of(eol, {}, f.zone).at("recommendations").at("rows")[0].at("text") ==
+        "portal: MariaDB 10.5.2 no longer receives security fixes. We recommend planning its upgrade.");
+}

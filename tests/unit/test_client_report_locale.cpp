@@ -51,7 +51,10 @@ TEST_CASE("client report dates and months in French and English", "[unit][client
 
 TEST_CASE("every client report label exists in both languages and differs where English would leak", "[unit][client_report]") {
   for (const char* key : {"title", "glance_title", "updates_title", "nothing", "security_none", "backups_title",
-                          "availability_title", "hours_title", "recommendations_title", "rec_none", "generated"}) {
+                          "availability_title", "hours_title", "recommendations_title", "rec_none", "generated",
+                          "rec_coming_eol", "rec_coming_eol_undated", "rec_coming_eol_soon", "rec_successor", "rec_upgrade",
+                          "rec_coming_domain", "rec_coming_domain_expired", "rec_coming_domain_status", "rec_coming_closed",
+                          "rec_coming_abandoned", "rec_coming_unsupported", "rec_coming_insecure"}) {
     INFO(key);
     CHECK_FALSE(label(Lang::fr, key).empty());
     CHECK(label(Lang::fr, key) != label(Lang::en, key));

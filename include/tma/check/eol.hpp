@@ -80,6 +80,9 @@ std::optional<std::string> os_eol_product(std::string_view os_id);
 /// Where the shipped snapshot comes from (scripts/eol-snapshot; data/eol/README.md).
 inline constexpr std::string_view k_eol_snapshot = "endoflife.date a70eca3 of 2026-08-22";
 
+/// How people write a product: `PHP`, `WordPress`, `MariaDB`, `Debian` (the slug when unknown).
+std::string product_label(std::string_view slug);
+
 /// The end-of-life data of one run, read-only once loaded (the check's workers share it).
 struct EolCatalog {
   std::map<std::string, EolProduct, std::less<>> products;

@@ -73,9 +73,13 @@ struct WeekHours {
 
 /// What the recommendations section says, each item in the report's language at render time.
 struct Recommendation {
-  std::string kind; ///< `held_back`, `recurring_incidents`, `backup_failed`, `no_backup`, `low_balance`, `overage`
+  /// `held_back`, `recurring_incidents`, `backup_failed`, `no_backup`, `low_balance`, `overage`, and
+  /// what the site's latest check anticipates: `coming_eol`, `coming_eol_soon`, `coming_domain`,
+  /// `coming_closed`, `coming_abandoned`, `coming_unsupported`, `coming_insecure`
+  std::string kind;
   std::string site;
-  std::map<std::string, std::string> values; ///< `component`, `version`, `reason`, `count`, `hours`
+  /// `component`, `version`, `reason`, `count`, `seconds`; coming_*: `name`, `version`, `successor`, `ends_on`
+  std::map<std::string, std::string> values;
 };
 
 /// The headline figures, also computed for the previous period of the same length.
@@ -123,7 +127,7 @@ struct Inputs {
   contract::ClientHours previous_hours;
   std::vector<contract::TimeEntry> entries;   ///< the client's entries (any period; filtered here)
   std::vector<incident::Incident> incidents;  ///< all incidents (filtered here: client, prod, period)
-  std::vector<journal::Event> events;         ///< update.finished, backup.*, restore.* of the client
+  std::vector<journal::Event> events;         ///< update.finished, backup.*, restore.*, check of the client
   bool previous_covered = false;              ///< the journal has events before the period
 };
 
