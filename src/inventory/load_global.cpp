@@ -233,26 +233,28 @@ std::map<std::string, StorageTarget> read_storage(LoadContext& ctx, const YAML::
   return out;
 }
 
+namespace {
+
+// A URL key of `sources`: an error naming it when it is not http(s); the value either way, so one
+// mistake is reported once.
+std::optional<std::string> http_url(LoadContext& ctx, MapReader& map, const char* key) {
+  auto v = map.string(key);
+  if (v && !is_http_url(*v)) {
+    ctx.error(map.get(key), map.sub(key), fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
+  }
+  return v;
+}
+
+} // namespace
+
 Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
   Sources sources;
   MapReader map(ctx, node, "sources");
-  if (auto v = map.string("wordpress_api")) {
-    if (!is_http_url(*v)) {
-      ctx.error(map.get("wordpress_api"), map.sub("wordpress_api"),
-                fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
-    }
-    sources.wordpress_api = *v;
-  }
+  if (auto v = http_url(ctx, map, "wordpress_api")) sources.wordpress_api = *v;
   if (auto vulns = map.get("vulnerabilities"); vulns.IsDefined()) {
     MapReader v_map(ctx, vulns, "sources.vulnerabilities");
     if (auto v = v_map.choice("format", {"wordfence"})) sources.vulnerabilities_format = *v;
-    if (auto v = v_map.string("url")) {
-      if (!is_http_url(*v)) {
-        ctx.error(v_map.get("url"), v_map.sub("url"),
-                  fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
-      }
-      sources.vulnerabilities_url = *v;
-    }
+    if (auto v = http_url(ctx, v_map, "url")) sources.vulnerabilities_url = *v;
     sources.vulnerabilities_api_key = v_map.secret("api_key");
     if (auto v = v_map.duration("cache_ttl")) sources.cache_ttl = *v;
     v_map.finish();
@@ -279,25 +281,13 @@ Sources read_sources(LoadContext& ctx, const YAML::Node& node) {
   if (auto drupal = map.get("drupal_updates"); drupal.IsDefined()) {
     MapReader u_map(ctx, drupal, "sources.drupal_updates");
     if (auto v = u_map.boolean("enabled")) sources.drupal_updates_enabled = *v;
-    if (auto v = u_map.string("url")) {
-      if (!is_http_url(*v)) {
-        ctx.error(u_map.get("url"), u_map.sub("url"),
-                  fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
-      }
-      sources.drupal_updates_url = *v;
-    }
+    if (auto v = http_url(ctx, u_map, "url")) sources.drupal_updates_url = *v;
     u_map.finish();
   }
   if (auto rdap = map.get("rdap"); rdap.IsDefined()) {
     MapReader r_map(ctx, rdap, "sources.rdap");
     if (auto v = r_map.boolean("enabled")) sources.rdap_enabled = *v;
-    if (auto v = r_map.string("bootstrap_url")) {
-      if (!is_http_url(*v)) {
-        ctx.error(r_map.get("bootstrap_url"), r_map.sub("bootstrap_url"),
-                  fmt::format("'{}' is not an http:// or https:// URL (a host is required, no spaces)", *v));
-      }
-      sources.rdap_bootstrap_url = *v;
-    }
+    if (auto v = http_url(ctx, r_map, "bootstrap_url")) sources.rdap_bootstrap_url = *v;
     if (auto v = r_map.duration("warn", {core::Seconds{0}, k_day * 3650})) sources.domain_warn = *v;
     if (auto v = r_map.duration("critical", {core::Seconds{0}, k_day * 3650})) sources.domain_critical = *v;
     if (sources.domain_critical > sources.domain_warn) {
