@@ -52,6 +52,21 @@ void record_checks(Context& context, const std::vector<check::SiteCheck>& sites)
                            {"severity", check::to_string(f.severity)}});
     }
     if (!lifecycle.empty()) data["lifecycle"] = std::move(lifecycle);
+    // Security and major updates still to apply: the client report's open security and pending majors.
+    nlohmann::json open = nlohmann::json::array();
+    for (const auto& f : site.findings) {
+      if (f.type != check::FindingType::update || f.severity < check::Severity::major) continue;
+      nlohmann::json advisories = nlohmann::json::array();
+      for (const auto& a : f.advisories) advisories.push_back(a.cve.empty() ? a.id : a.cve);
+      open.push_back({{"component", f.kind == cms::ComponentKind::core ? std::string("core")
+                                                                       : fmt::format("{}:{}", cms::to_string(f.kind), f.name)},
+                      {"installed", f.installed},
+                      {"latest", f.latest},
+                      {"fixed_in", f.fixed_in},
+                      {"severity", check::to_string(f.severity)},
+                      {"advisories", std::move(advisories)}});
+    }
+    if (!open.empty()) data["open"] = std::move(open);
     run.record("check", {site.site, site.env, inventory_site != nullptr ? inventory_site->client : ""}, data);
   }
 }

@@ -150,7 +150,8 @@ std::vector<WeekHours> weeks_of(const Inputs& in) {
 // What the latest check of each prod site before `until` anticipates (the `lifecycle` of its `check`
 // event, docs/journal.md): support ending, a domain lapsing, a plugin withdrawn. `untested` plugins
 // stay internal: the agency's concern, not yet the client's.
-void add_coming_up(const Inputs& in, SysSeconds until, std::vector<Recommendation>& out) {
+// The latest `check` event of each of the client's prod sites before `until`.
+std::map<std::string, const journal::Event*> latest_checks(const Inputs& in, SysSeconds until) {
   std::map<std::string, const journal::Event*> latest; // by site
   for (const auto& e : in.events) {
     if (e.type != "check" || e.env != k_prod || e.client != in.client->id || e.at >= until) continue;
@@ -159,6 +160,36 @@ void add_coming_up(const Inputs& in, SysSeconds until, std::vector<Recommendatio
     auto& slot = latest[e.site];
     if (slot == nullptr || slot->at < e.at) slot = &e;
   }
+  return latest;
+}
+
+// Security findings still open and major updates pending, from the `open` of the latest checks.
+void add_open_findings(const std::map<std::string, const journal::Event*>& latest, ClientReport& r) {
+  for (const auto& [site, event] : latest) {
+    auto items = event->data.find("open");
+    if (items == event->data.end() || !items->is_array()) continue;
+    for (const auto& item : *items) {
+      if (!item.is_object()) continue;
+      auto severity = text_of(item, "severity");
+      if (severity == "security") {
+        OpenSecurity open{site, text_of(item, "component"), text_of(item, "installed"), text_of(item, "fixed_in"), {}};
+        if (auto ids = item.find("advisories"); ids != item.end() && ids->is_array()) {
+          for (const auto& id : *ids) {
+            if (id.is_string()) open.advisories.push_back(id.get<std::string>());
+          }
+        }
+        r.open_security.push_back(std::move(open));
+      } else if (severity == "major") {
+        r.recommendations.push_back({"pending_major", site,
+                                     {{"component", text_of(item, "component")},
+                                      {"version", text_of(item, "installed")},
+                                      {"latest", text_of(item, "latest")}}});
+      }
+    }
+  }
+}
+
+void add_coming_up(const std::map<std::string, const journal::Event*>& latest, std::vector<Recommendation>& out) {
   static const std::map<std::string, std::string, std::less<>> kinds = {
       {"eol", "coming_eol"},         {"eol-soon", "coming_eol_soon"},       {"domain", "coming_domain"},
       {"closed", "coming_closed"},   {"abandoned", "coming_abandoned"},     {"unsupported", "coming_unsupported"},
@@ -259,7 +290,9 @@ ClientReport build(const Inputs& in) {
     r.previous = glance_of(p_activity, p_stats, in.previous_hours);
   }
   r.recommendations = recommend(r);
-  add_coming_up(in, until, r.recommendations);
+  auto checks = latest_checks(in, until);
+  add_open_findings(checks, r);
+  add_coming_up(checks, r.recommendations);
   return r;
 }
 

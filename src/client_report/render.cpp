@@ -117,6 +117,12 @@ nlohmann::json to_json(const ClientReport& r) {
                                {"values", rec.values}});
   }
   auto hours = contract::client_hours_json(r.hours);
+  auto open_security = nlohmann::json::array();
+  for (const auto& o : r.open_security) {
+    open_security.push_back({{"site", o.site}, {"component", o.component}, {"installed", o.installed},
+                             {"fixed_in", o.fixed_in.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.fixed_in)},
+                             {"advisories", o.advisories}});
+  }
   hours["by_category_seconds"] = categories;
   hours["weeks"] = weeks;
   return {{"client", {{"id", r.client_id}, {"name", r.client_name}, {"lang", std::string(lang_code(r.lang))}}},
@@ -127,7 +133,7 @@ nlohmann::json to_json(const ClientReport& r) {
           {"sites", r.sites},
           {"glance", glance_json(r.glance)},
           {"previous", r.previous ? glance_json(*r.previous) : nlohmann::json(nullptr)},
-          {"updates", {{"applied", updates}, {"held_back", held}}},
+          {"updates", {{"applied", updates}, {"held_back", held}, {"security_open", open_security}}},
           {"backups", backups},
           {"availability", incident::to_json(r.availability)},
           {"incidents", incidents},

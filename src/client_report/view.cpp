@@ -2,6 +2,7 @@
 // language. The templates only place these strings.
 #include <tma/client_report/locale.hpp>
 #include <tma/client_report/render.hpp>
+#include <tma/core/text.hpp>
 
 #include <fmt/args.h>
 #include <fmt/format.h>
@@ -93,7 +94,16 @@ json updates_view(const ClientReport& r, const core::TimeZone&) {
                     {"date", format_short_date(h.date, r.lang)},
                     {"reason", label(r.lang, reason)}});
   }
-  return {{"applied", section(applied)}, {"held_back", section(held)}, {"security", section(security)}};
+  json open = json::array();
+  for (const auto& o : r.open_security) {
+    auto fix = o.fixed_in.empty() ? label(r.lang, "security_no_fix") : fill(r.lang, "security_fix_in", {{"version", o.fixed_in}});
+    open.push_back({{"site", o.site},
+                    {"component", component_label(o.component, r.lang)},
+                    {"version", o.installed},
+                    {"detail", o.advisories.empty() ? fix : fix + " — " + core::join(o.advisories, ", ")}});
+  }
+  return {{"applied", section(applied)}, {"held_back", section(held)}, {"security", section(security)},
+          {"security_open", section(open)}};
 }
 
 json backups_view(const ClientReport& r, const core::TimeZone& zone) {
@@ -241,7 +251,8 @@ json recommendations_view(const ClientReport& r) {
     if (auto it = values.find("seconds"); it != values.end()) values["hours"] = format_hours(core::Seconds(std::stoll(it->second)));
     static const std::map<std::string, std::string, std::less<>> keys = {
         {"held_back", "rec_held_back"},     {"recurring_incidents", "rec_recurring"}, {"backup_failed", "rec_backup_failed"},
-        {"no_backup", "rec_no_backup"},     {"low_balance", "rec_low_balance"},       {"overage", "rec_overage"}};
+        {"no_backup", "rec_no_backup"},     {"low_balance", "rec_low_balance"},       {"overage", "rec_overage"},
+        {"pending_major", "rec_pending_major"}};
     items.push_back(json{{"text", fill(r.lang, keys.at(rec.kind), values)}});
   }
   return section(items);
@@ -251,7 +262,7 @@ json labels_view(Lang lang) {
   json out = json::object();
   for (const char* key : {"title", "colon", "prepared_for", "period", "nothing", "glance_title", "updates_title", "col_site",
                           "col_component", "col_version", "col_date", "col_security", "col_preprod", "held_back_title",
-                          "col_reason", "security_title", "security_fixed", "security_none", "backups_title",
+                          "col_reason", "security_title", "security_fixed", "security_none", "security_open", "backups_title",
                           "col_backups", "col_last_backup", "col_restore_tests", "col_failures", "availability_title",
                           "incidents_title", "col_severity", "col_subject", "col_opened", "col_response",
                           "col_resolution", "hours_title", "col_category", "col_hours", "hours_chart",

@@ -2,6 +2,8 @@
 // static HTTP server of a WordPress tree, the fake WordPress.org API and Wordfence feed).
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -551,5 +553,20 @@ sites:
     auto listed = json::parse(events.out);
     CHECK(listed.dump().find("acme-forms") != std::string::npos);
     CHECK(listed.dump().find("\"bravo\"") != std::string::npos);
+    // alpha's vulnerable plugin is recorded as open, for the client report's security section.
+    bool open_recorded = false;
+    std::function<void(const json&)> visit = [&](const json& node) {
+      if (node.is_object()) {
+        if (node.contains("component") && node.value("component", "") == "plugin:acme-forms" &&
+            node.value("severity", "") == "security" && node.value("fixed_in", "") == "2.3.2") {
+          open_recorded = true;
+        }
+        for (const auto& [key, value] : node.items()) visit(value);
+      } else if (node.is_array()) {
+        for (const auto& value : node) visit(value);
+      }
+    };
+    visit(listed);
+    CHECK(open_recorded);
   }
 }

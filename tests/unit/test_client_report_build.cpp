@@ -301,3 +301,43 @@ TEST_CASE("client report: what the latest prod check anticipates becomes recomme
   CHECK(view_of(eol, {}, f.zone).at("recommendations").at("rows")[0].at("text") ==
         "portal: MariaDB 10.5.2 no longer receives security fixes. We recommend planning its upgrade.");
 }
+
+TEST_CASE("client report: security findings the latest prod check left open and major updates pending", "[unit][client_report]") {
+  Fixture f;
+  f.events.push_back(event("2026-10-01T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  nlohmann::json open = nlohmann::json::array(
+      {{{"component", "plugin:akismet"}, {"installed", "5.0.2"}, {"latest", "5.1"}, {"fixed_in", "5.0.3"},
+        {"severity", "security"}, {"advisories", {"CVE-2099-1234"}}},
+       {{"component", "plugin:old-gallery"}, {"installed", "1.2"}, {"latest", ""}, {"fixed_in", ""},
+        {"severity", "security"}, {"advisories", nlohmann::json::array()}},
+       {{"component", "core"}, {"installed", "6.6.1"}, {"latest", "7.0"}, {"fixed_in", ""}, {"severity", "major"},
+        {"advisories", nlohmann::json::array()}}});
+  f.events.push_back(event("2026-10-20T03:00:00Z", "check", "portal", "prod", "lyc", {{"status", "findings"}, {"open", open}}));
+  f.events.push_back(event("2026-10-21T03:00:00Z", "check", "portal", "preprod", "lyc", {{"status", "findings"}, {"open", open}}));
+
+  auto r = build(f.inputs());
+  REQUIRE(r.open_security.size() == 2);
+  CHECK(r.open_security[0].component == "plugin:akismet");
+  CHECK(r.open_security[0].fixed_in == "5.0.3");
+  CHECK(r.open_security[0].advisories == std::vector<std::string>{"CVE-2099-1234"});
+  REQUIRE(r.recommendations.size() == 1);
+  CHECK(r.recommendations[0].kind == "pending_major");
+
+  auto view = view_of(r, {}, f.zone);
+  const auto& rows = view.at("updates").at("security_open").at("rows");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].at("component") == "akismet");
+  CHECK(rows[0].at("detail") == "corrigée en 5.0.3 — CVE-2099-1234");
+  CHECK(rows[1].at("detail") == "aucun correctif publié : remplacement à étudier");
+  CHECK(view.at("recommendations").at("rows")[0].at("text") ==
+        "portal : cœur 6.6.1 → 7.0 est une mise à jour majeure ; nous la planifierons avec vous après l'avoir testée en préproduction.");
+  auto json = to_json(r);
+  CHECK(json.at("updates").at("security_open").size() == 2);
+  CHECK(json.at("updates").at("security_open")[1].at("fixed_in").is_null());
+
+  // A later check that found everything applied empties the list.
+  f.events.push_back(event("2026-10-28T03:00:00Z", "check", "portal", "prod", "lyc", {{"status", "ok"}}));
+  auto after = build(f.inputs());
+  CHECK(after.open_security.empty());
+  CHECK(after.recommendations.empty());
+}

@@ -46,6 +46,15 @@ struct HeldBackUpdate {
   std::string status; ///< `rejected` (broke preprod), `rolled back` (undone on prod), `pending`
 };
 
+/// A security finding the latest check of a prod site in the period left open: still to apply.
+struct OpenSecurity {
+  std::string site;
+  std::string component;               ///< `core`, `plugin:akismet`, as AppliedUpdate
+  std::string installed;
+  std::string fixed_in;                ///< "" when no fixed version is published
+  std::vector<std::string> advisories; ///< CVE or feed ids
+};
+
 /// Backups of one prod site in the period.
 struct SiteBackups {
   std::string site;
@@ -75,7 +84,8 @@ struct WeekHours {
 struct Recommendation {
   /// `held_back`, `recurring_incidents`, `backup_failed`, `no_backup`, `low_balance`, `overage`, and
   /// what the site's latest check anticipates: `coming_eol`, `coming_eol_soon`, `coming_domain`,
-  /// `coming_closed`, `coming_abandoned`, `coming_unsupported`, `coming_insecure`
+  /// `coming_closed`, `coming_abandoned`, `coming_unsupported`, `coming_insecure`; and `pending_major`, a
+  /// major update the latest check found (`component`, `version`, `latest`)
   std::string kind;
   std::string site;
   /// `component`, `version`, `reason`, `count`, `seconds`; coming_*: `name`, `version`, `successor`, `ends_on`
@@ -105,6 +115,7 @@ struct ClientReport {
   std::vector<std::string> sites; ///< the client's sites with a prod
   std::vector<AppliedUpdate> updates;
   std::vector<HeldBackUpdate> held_back;
+  std::vector<OpenSecurity> open_security; ///< from the latest check of each prod site (its `open`)
   std::vector<SiteBackups> backups;
   incident::MonthStats availability; ///< prod only: uptime, downtime, SLA counts
   std::vector<IncidentRow> incidents;
