@@ -289,6 +289,17 @@ ClientReport build(const Inputs& in) {
     auto p_stats = incident::period_stats(prod, r.client_id, *in.inventory, in.zone, p_from, p_until, in.now);
     r.previous = glance_of(p_activity, p_stats, in.previous_hours);
   }
+  if (in.kind == PeriodKind::quarter) {
+    // The quarterly pack's trends: each month as its own monthly report would count it.
+    for (auto day = in.period.from; day <= in.period.to; day = contract::add_days(contract::month_of(day).to, 1)) {
+      auto month = contract::month_of(day);
+      auto m_from = in.zone.start_of_day(month.from);
+      auto m_until = in.zone.start_of_day(contract::add_days(month.to, 1));
+      auto m_stats = incident::period_stats(prod, r.client_id, *in.inventory, in.zone, m_from, m_until, in.now);
+      auto m_hours = contract::summarize_client(*in.client, in.entries, month);
+      r.trends.push_back({month, glance_of(collect(in, m_from, m_until), m_stats, m_hours)});
+    }
+  }
   r.recommendations = recommend(r);
   auto checks = latest_checks(in, until);
   add_open_findings(checks, r);

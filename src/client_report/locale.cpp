@@ -29,6 +29,8 @@ const LabelTable& labels() {
       {"no", {"non", "no"}},
       {"previous", {"période précédente : {value}", "previous period: {value}"}},
       {"glance_title", {"En bref", "At a glance"}},
+      {"trends_title", {"Évolution sur le trimestre", "Across the quarter"}},
+      {"col_month", {"Mois", "Month"}},
       {"glance_sites", {"Sites suivis", "Sites covered"}},
       {"glance_updates", {"Mises à jour appliquées", "Updates applied"}},
       {"glance_security", {"Correctifs de sécurité", "Security fixes"}},

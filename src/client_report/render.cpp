@@ -123,6 +123,12 @@ nlohmann::json to_json(const ClientReport& r) {
                              {"fixed_in", o.fixed_in.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.fixed_in)},
                              {"advisories", o.advisories}});
   }
+  auto trends = nlohmann::json::array();
+  for (const auto& t : r.trends) {
+    auto month = glance_json(t.glance);
+    month["month"] = t.month.label;
+    trends.push_back(std::move(month));
+  }
   hours["by_category_seconds"] = categories;
   hours["weeks"] = weeks;
   return {{"client", {{"id", r.client_id}, {"name", r.client_name}, {"lang", std::string(lang_code(r.lang))}}},
@@ -133,6 +139,7 @@ nlohmann::json to_json(const ClientReport& r) {
           {"sites", r.sites},
           {"glance", glance_json(r.glance)},
           {"previous", r.previous ? glance_json(*r.previous) : nlohmann::json(nullptr)},
+          {"trends", trends},
           {"updates", {{"applied", updates}, {"held_back", held}, {"security_open", open_security}}},
           {"backups", backups},
           {"availability", incident::to_json(r.availability)},

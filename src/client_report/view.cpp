@@ -235,6 +235,22 @@ std::string coming_text(const ClientReport& r, const Recommendation& rec) {
   return fill(r.lang, "rec_" + rec.kind, values);
 }
 
+// The quarter's months side by side (empty for a month or a range: the section is then left out).
+json trends_view(const ClientReport& r) {
+  json rows = json::array();
+  for (const auto& t : r.trends) {
+    const auto& g = t.glance;
+    rows.push_back({{"month", month_name(t.month.from.year, t.month.from.month, r.lang)},
+                    {"updates", format_integer(g.updates, r.lang)},
+                    {"security", format_integer(g.security_fixes, r.lang)},
+                    {"backups", format_integer(g.backups, r.lang)},
+                    {"uptime", uptime_text(g.uptime_percent, r.lang)},
+                    {"incidents", format_integer(g.incidents, r.lang)},
+                    {"hours", format_hours(g.hours_used)}});
+  }
+  return section(rows);
+}
+
 json recommendations_view(const ClientReport& r) {
   json items = json::array();
   for (const auto& rec : r.recommendations) {
@@ -262,7 +278,8 @@ json labels_view(Lang lang) {
   json out = json::object();
   for (const char* key : {"title", "colon", "prepared_for", "period", "nothing", "glance_title", "updates_title", "col_site",
                           "col_component", "col_version", "col_date", "col_security", "col_preprod", "held_back_title",
-                          "col_reason", "security_title", "security_fixed", "security_none", "security_open", "backups_title",
+                          "col_reason", "trends_title", "col_month", "glance_updates", "glance_security", "glance_backups",
+                          "glance_uptime", "glance_incidents", "glance_hours", "security_title", "security_fixed", "security_none", "security_open", "backups_title",
                           "col_backups", "col_last_backup", "col_restore_tests", "col_failures", "availability_title",
                           "incidents_title", "col_severity", "col_subject", "col_opened", "col_response",
                           "col_resolution", "hours_title", "col_category", "col_hours", "hours_chart",
@@ -304,6 +321,7 @@ nlohmann::json view_of(const ClientReport& r, const Branding& branding, const co
           {"hours", hours_view(r, branding.accent)},
           {"contract", contract_view(r)},
           {"recommendations", recommendations_view(r)},
+          {"trends", trends_view(r)},
           {"generated", fill(r.lang, "generated", {{"date", format_long_date(zone.local_date(r.generated), r.lang)}})}};
 }
 

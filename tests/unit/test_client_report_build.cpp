@@ -2,6 +2,7 @@
 // updates applied and held back, backups, incidents against the SLA, hours equal to the summary's.
 #include <catch2/catch.hpp>
 
+#include <tma/client_report/locale.hpp>
 #include <tma/client_report/render.hpp>
 #include <tma/client_report/report.hpp>
 #include <tma/contract/accounting.hpp>
@@ -340,4 +341,41 @@ TEST_CASE("client report: security findings the latest prod check left open and 
   auto after = build(f.inputs());
   CHECK(after.open_security.empty());
   CHECK(after.recommendations.empty());
+}
+
+TEST_CASE("client report: a quarter shows each of its months side by side", "[unit][client_report]") {
+  Fixture f;
+  f.events.push_back(event("2026-07-03T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  f.events.push_back(event("2026-08-03T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  f.events.push_back(event("2026-08-04T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  f.events.push_back(event("2026-08-10T09:00:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"steps", {step("plugin:akismet", "5.0", "5.1", "applied", true)}}}));
+  // 30 September 22:30 UTC is 1 October 00:30 in Paris: October, outside the quarter.
+  f.events.push_back(event("2026-09-30T22:30:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));
+  f.entries.push_back(entry("e1", {2026, 9, 15}, 5400, contract::Category::bugfix));
+  auto in = f.inputs();
+  in.period = *contract::parse_quarter("2026-Q3");
+  in.kind = PeriodKind::quarter;
+  in.hours = contract::summarize_client(*in.client, f.entries, in.period);
+  auto r = build(in);
+  REQUIRE(r.trends.size() == 3);
+  CHECK(r.trends[0].month.label == "2026-07");
+  CHECK(r.trends[0].glance.backups == 1);
+  CHECK(r.trends[1].glance.backups == 2);
+  CHECK(r.trends[1].glance.updates == 1);
+  CHECK(r.trends[1].glance.security_fixes == 1);
+  CHECK(r.trends[2].glance.backups == 0);
+  CHECK(r.trends[2].glance.hours_used == core::Seconds(5400));
+  CHECK(r.glance.backups == 3); // the quarter is the sum of its months
+
+  auto view = view_of(r, {}, f.zone);
+  const auto& rows = view.at("trends").at("rows");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].at("month") == "juillet 2026");
+  CHECK(rows[2].at("hours") == format_hours(core::Seconds(5400))); // 1 h 30, with no-break spaces
+  CHECK(to_json(r).at("trends")[1].at("month") == "2026-08");
+
+  // A month's report has no trends section.
+  CHECK(build(f.inputs("2026-08")).trends.empty());
+  CHECK_FALSE(view_of(build(f.inputs("2026-08")), {}, f.zone).at("trends").at("has").get<bool>());
 }

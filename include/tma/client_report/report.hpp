@@ -103,6 +103,12 @@ struct Glance {
   Seconds hours_used{0};
 };
 
+/// One month of a quarterly report: the trends across the quarter.
+struct MonthTrend {
+  contract::Period month;
+  Glance glance;
+};
+
 struct ClientReport {
   std::string client_id, client_name;
   inventory::Lang lang = inventory::Lang::en;
@@ -112,6 +118,7 @@ struct ClientReport {
   SysSeconds generated{};
   Glance glance;
   std::optional<Glance> previous; ///< the period just before, when the journal covers it
+  std::vector<MonthTrend> trends; ///< a quarter's months, oldest first (empty for a month or a range)
   std::vector<std::string> sites; ///< the client's sites with a prod
   std::vector<AppliedUpdate> updates;
   std::vector<HeldBackUpdate> held_back;
