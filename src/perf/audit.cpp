@@ -315,9 +315,11 @@ TargetStatus target_status(const std::vector<PageResult>& pages) {
 TargetResult audit_target(const inventory::Site& site, const inventory::Environment& env, transport::HttpClient& http,
                           const AuditOptions& options) {
   TargetResult result{site.name, env.name, {}, TargetStatus::ok};
-  for (const auto& url : page_urls(env, site.perf)) {
+  auto urls = page_urls(env, site.perf);
+  for (std::size_t i = 0; i < urls.size(); ++i) {
     if (core::interrupted()) break;
-    result.pages.push_back(audit_page(http, env, site.perf, url, options));
+    result.pages.push_back(audit_page(http, env, site.perf, urls[i], options));
+    result.pages.back().path = i == 0 ? "/" : site.perf.paths[i - 1];
   }
   result.status = target_status(result.pages);
   return result;

@@ -51,6 +51,15 @@ json page_json(const PageResult& page) {
     findings.push_back({{"rule", f.rule}, {"message", f.message}, {"count", f.count}, {"urls", f.urls}});
   }
   auto w = weight(page);
+  json trend = nullptr;
+  if (page.trend) {
+    const auto& t = *page.trend;
+    trend = {{"samples", t.samples},
+             {"median", {{"ttfb_ms", t.ttfb_ms}, {"total_ms", t.total_ms}, {"bytes", t.bytes}, {"requests", t.requests}}},
+             {"delta",
+              {{"ttfb_ms", t.ttfb_delta}, {"total_ms", t.total_delta}, {"bytes", t.bytes_delta}, {"requests", t.requests_delta}}},
+             {"regressed", t.regressed}};
+  }
   return {{"url", page.url},
           {"final_url", page.final_url},
           {"status", page.status},
@@ -75,7 +84,16 @@ json page_json(const PageResult& page) {
           {"images_without_size", page.images_without_size},
           {"largest", top},
           {"resources", resources},
-          {"findings", findings}};
+          {"findings", findings},
+          {"trend", trend}};
+}
+
+// `+120 ms`, `-1.2 MiB`: a difference with its sign.
+std::string signed_elapsed(std::int64_t delta) {
+  return (delta < 0 ? "-" : "+") + core::format_elapsed(Milliseconds(delta < 0 ? -delta : delta));
+}
+std::string signed_size(std::int64_t delta) {
+  return (delta < 0 ? "-" : "+") + core::format_size(static_cast<std::uint64_t>(delta < 0 ? -delta : delta));
 }
 
 // Text for an XML attribute or element: markup escaped, invalid UTF-8 made visible, control
@@ -135,8 +153,11 @@ std::string render_junit(const std::vector<TargetResult>& targets, bool fail_on_
                      all_tests, all_failures, all_errors, suites);
 }
 
-report::Table pages_table(const std::vector<TargetResult>& targets) {
-  report::Table table({"SITE", "ENV", "URL", "RESULT", "HTTP", "TTFB", "TOTAL", "WEIGHT", "REQUESTS", "FINDINGS"});
+report::Table pages_table(const std::vector<TargetResult>& targets, bool with_trend) {
+  std::vector<std::string> headers{"SITE", "ENV", "URL", "RESULT", "HTTP", "TTFB", "TOTAL", "WEIGHT", "REQUESTS"};
+  if (with_trend) headers.insert(headers.end(), {"TTFB VS MEDIAN", "WEIGHT VS MEDIAN"});
+  headers.push_back("FINDINGS");
+  report::Table table(headers);
   for (const auto& t : targets) {
     for (const auto& page : t.pages) {
       auto status = target_status({page});
@@ -144,19 +165,25 @@ report::Table pages_table(const std::vector<TargetResult>& targets) {
       for (const auto& f : page.findings) rules.push_back(f.rule);
       auto w = weight(page);
       bool measured = page.status != 0;
-      table.add_row({t.site, t.env, page.url, report::Cell(std::string(to_string(status)), style_of(status)),
-                     measured ? fmt::format("{} {}", page.http_version.empty() ? "?" : page.http_version, page.status) : "-",
-                     measured ? core::format_elapsed(page.timings.first_byte) : "-",
-                     measured ? core::format_elapsed(page.timings.total) : "-",
-                     measured ? core::format_size(w.transfer_bytes) : "-", measured ? std::to_string(w.requests) : "-",
-                     rules.empty() ? "-" : core::join(rules, ",")});
+      std::vector<report::Cell> row{
+          t.site, t.env, page.url, report::Cell(std::string(to_string(status)), style_of(status)),
+          measured ? fmt::format("{} {}", page.http_version.empty() ? "?" : page.http_version, page.status) : "-",
+          measured ? core::format_elapsed(page.timings.first_byte) : "-",
+          measured ? core::format_elapsed(page.timings.total) : "-",
+          measured ? core::format_size(w.transfer_bytes) : "-", measured ? std::to_string(w.requests) : "-"};
+      if (with_trend) {
+        row.emplace_back(page.trend ? signed_elapsed(page.trend->ttfb_delta) : "-");
+        row.emplace_back(page.trend ? signed_size(page.trend->bytes_delta) : "-");
+      }
+      row.emplace_back(rules.empty() ? "-" : core::join(rules, ","));
+      table.add_row(std::move(row));
     }
   }
   return table;
 }
 
-std::string render_table(const std::vector<TargetResult>& targets, bool colour) {
-  auto table = pages_table(targets);
+std::string render_table(const std::vector<TargetResult>& targets, bool colour, bool with_trend) {
+  auto table = pages_table(targets, with_trend);
   auto fields = table.fields();
   fields.pop_back(); // the findings have lines of their own below
   std::string out = table.select(fields)->render(colour);

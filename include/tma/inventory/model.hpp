@@ -151,6 +151,8 @@ struct PerfPolicy {
   int redirects = 1;                                 ///< finding `redirects` for a longer chain
   std::uint64_t max_bytes = 20ull * 1024 * 1024;     ///< cap: bytes downloaded for one page and its assets
   int max_assets = 200;                              ///< cap: assets fetched per page
+  // Trends (`tma perf --compare`).
+  double regression = 1.5;                           ///< finding `regression` when a figure exceeds the median times this
 };
 
 /// One place a site runs (prod, preprod, ...), with every default merged in.
