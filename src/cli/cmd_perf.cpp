@@ -5,7 +5,9 @@
 #include <tma/perf/audit.hpp>
 #include <tma/perf/render.hpp>
 #include <tma/perf/trend.hpp>
+#include <tma/perf/wordpress.hpp>
 #include <tma/run/runner.hpp>
+#include <tma/transport/ssh_transport.hpp>
 
 #include "cli/check_support.hpp"
 #include "cli/commands.hpp"
@@ -13,6 +15,22 @@
 #include "cli/journal_access.hpp"
 
 namespace tma::cli {
+namespace {
+
+// The WordPress checks in one session; a transport that cannot be made is a note, as a failed query.
+perf::WordPressFacts wordpress_facts(const inventory::Site& site, const inventory::Environment& env,
+                                     transport::ControlMasters& masters) {
+  auto shell = transport::make_transport(env, &masters);
+  if (!shell) {
+    perf::WordPressFacts facts;
+    facts.notes.push_back(shell.error().message);
+    return facts;
+  }
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  return perf::check_wordpress(**shell, env, site.perf, now);
+}
+
+} // namespace
 
 void setup_perf(CLI::App& app, Context& context) {
   auto* cmd = app.add_subcommand("perf", "Audit the sites' pages: timings, weight, compression, caching, images, redirects");
@@ -63,6 +81,7 @@ void setup_perf(CLI::App& app, Context& context) {
     }
 
     transport::CurlHttpClient http;
+    transport::ControlMasters masters;
     perf::AuditOptions audit;
     audit.parallel = options->parallel;
     // Each job fills its own slot; the order of `targets` (site, env) is the report's order.
@@ -70,10 +89,14 @@ void setup_perf(CLI::App& app, Context& context) {
     std::vector<run::Job> jobs;
     for (std::size_t i = 0; i < targets->size(); ++i) {
       const auto& target = (*targets)[i];
-      slots[i] = {target.site->name, target.env->name, {}, perf::TargetStatus::ok};
+      slots[i] = {target.site->name, target.env->name, {}, perf::TargetStatus::ok, std::nullopt};
       jobs.push_back(run::Job{target.site->name, target.env->name, run::url_host_key(target.env->url),
-                              [&slots, &http, &audit, target, i] {
+                              [&slots, &http, &audit, &masters, target, i] {
                                 slots[i] = perf::audit_target(*target.site, *target.env, http, audit);
+                                if (perf::wordpress_checked(target.site->cms, *target.env)) {
+                                  slots[i].wordpress = wordpress_facts(*target.site, *target.env, masters);
+                                  slots[i].status = perf::target_status(slots[i]);
+                                }
                                 return run::SiteResult{};
                               },
                               nullptr});

@@ -478,6 +478,10 @@ void read_perf_policy(LoadContext& ctx, const YAML::Node& node, const std::strin
   if (auto v = map.integer("redirects", 0, 20)) perf.redirects = *v;
   if (auto v = perf_size(map, "max_bytes")) perf.max_bytes = *v;
   if (auto v = map.integer("max_assets", 0, 10'000)) perf.max_assets = *v;
+  if (auto v = perf_size(map, "autoload_size")) perf.autoload_size = *v;
+  if (auto v = map.integer("cron_overdue", 1, 100'000)) perf.cron_overdue = *v;
+  if (auto v = map.duration("cron_overdue_age", {core::Seconds{60}, k_day * 365})) perf.cron_overdue_age = *v;
+  if (auto v = map.boolean("object_cache")) perf.object_cache = *v;
   if (auto v = perf_ratio(map, "regression")) perf.regression = *v;
   map.finish();
 }

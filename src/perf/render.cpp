@@ -115,6 +115,34 @@ std::string xml_text(std::string_view raw) {
   return out;
 }
 
+json wordpress_json(const std::optional<WordPressFacts>& facts) {
+  if (!facts) return nullptr;
+  const auto& wp = *facts;
+  json findings = json::array();
+  for (const auto& f : wp.findings) findings.push_back({{"rule", f.rule}, {"message", f.message}, {"count", f.count}});
+  json cron = nullptr;
+  if (wp.cron) cron = {{"events", wp.cron->events}, {"overdue", wp.cron->overdue}, {"oldest_overdue_s", wp.cron->oldest_overdue_s}};
+  return {{"object_cache", wp.object_cache ? json(*wp.object_cache) : json(nullptr)},
+          {"persistent_object_cache", wp.object_cache ? json(*wp.object_cache != "Default") : json(nullptr)},
+          {"autoload_bytes", wp.autoload_bytes ? json(*wp.autoload_bytes) : json(nullptr)},
+          {"cron", cron},
+          {"php_version", wp.php_version ? json(*wp.php_version) : json(nullptr)},
+          {"opcache_cli", wp.opcache_cli ? json(*wp.opcache_cli) : json(nullptr)},
+          {"notes", wp.notes},
+          {"findings", findings}};
+}
+
+// `object cache Redis, autoload 1.2 MiB, cron 3 overdue of 25, PHP 8.2.36, OPcache (CLI) off`.
+std::string wordpress_line(const WordPressFacts& wp) {
+  std::vector<std::string> parts;
+  if (wp.object_cache) parts.push_back(*wp.object_cache == "Default" ? "no persistent object cache" : "object cache " + *wp.object_cache);
+  if (wp.autoload_bytes) parts.push_back("autoload " + core::format_size(*wp.autoload_bytes));
+  if (wp.cron) parts.push_back(fmt::format("cron {} overdue of {}", wp.cron->overdue, wp.cron->events));
+  if (wp.php_version) parts.push_back("PHP " + *wp.php_version);
+  if (wp.opcache_cli) parts.push_back(std::string("OPcache (CLI) ") + (*wp.opcache_cli ? "on" : "off"));
+  return core::join(parts, ", ");
+}
+
 } // namespace
 
 std::string render_junit(const std::vector<TargetResult>& targets, bool fail_on_findings) {
@@ -197,6 +225,12 @@ std::string render_table(const std::vector<TargetResult>& targets, bool colour, 
                            f.urls.empty() ? "" : fmt::format(" ({}{})", f.urls.front(), f.count > 1 ? ", ..." : ""));
       }
     }
+    if (t.wordpress) {
+      auto facts = wordpress_line(*t.wordpress);
+      if (!facts.empty()) out += fmt::format("{} ({}) wordpress: {}\n", t.site, t.env, facts);
+      for (const auto& f : t.wordpress->findings) out += fmt::format("{} ({}) wordpress: {}: {}\n", t.site, t.env, f.rule, f.message);
+      for (const auto& note : t.wordpress->notes) out += fmt::format("{} ({}) wordpress: note: {}\n", t.site, t.env, note);
+    }
   }
   return out + fmt::format("{} targets: {} ok, {} findings, {} failed, {} unreachable\n", targets.size(), counts[0],
                            counts[1], counts[2], counts[3]);
@@ -209,7 +243,8 @@ json render_json_payload(const std::vector<TargetResult>& targets) {
     ++counts[static_cast<int>(t.status)];
     json pages = json::array();
     for (const auto& page : t.pages) pages.push_back(page_json(page));
-    list.push_back({{"site", t.site}, {"env", t.env}, {"status", to_string(t.status)}, {"pages", pages}});
+    list.push_back({{"site", t.site}, {"env", t.env}, {"status", to_string(t.status)}, {"pages", pages},
+                    {"wordpress", wordpress_json(t.wordpress)}});
   }
   return {{"command", "perf"},
           {"summary",

@@ -54,7 +54,19 @@ nlohmann::json measured_event_data(const TargetResult& target) {
     }
     pages.push_back(std::move(entry));
   }
-  return {{"status", std::string(to_string(target.status))}, {"pages", std::move(pages)}};
+  nlohmann::json data{{"status", std::string(to_string(target.status))}, {"pages", std::move(pages)}};
+  if (target.wordpress) {
+    const auto& wp = *target.wordpress;
+    nlohmann::json facts = nlohmann::json::object();
+    if (wp.object_cache) facts["object_cache"] = *wp.object_cache;
+    if (wp.autoload_bytes) facts["autoload_bytes"] = *wp.autoload_bytes;
+    if (wp.cron) facts["cron_overdue"] = wp.cron->overdue;
+    if (wp.php_version) facts["php_version"] = *wp.php_version;
+    if (wp.opcache_cli) facts["opcache_cli"] = *wp.opcache_cli;
+    facts["findings"] = wp.findings.size();
+    data["wordpress"] = std::move(facts);
+  }
+  return data;
 }
 
 core::Result<Period> parse_period(std::string_view text, core::SysSeconds now, const core::TimeZone& zone) {
@@ -162,7 +174,7 @@ void apply_trends(TargetResult& target, const History& history, double ratio) {
                                     {page.final_url.empty() ? page.url : page.final_url},
                                     1});
   }
-  target.status = target_status(target.pages);
+  target.status = target_status(target);
 }
 
 } // namespace tma::perf

@@ -91,7 +91,7 @@ TEST_CASE("perf trend: a metric regresses beyond the ratio and its floor only", 
 }
 
 TEST_CASE("perf trend: the recorded event holds each page's figures or its error", "[perf][unit]") {
-  perf::TargetResult target{"acme-www", "prod", {}, perf::TargetStatus::failed};
+  perf::TargetResult target{"acme-www", "prod", {}, perf::TargetStatus::failed, std::nullopt};
   target.pages.push_back(measured_page("/", 312, 340, 1'900'000, 3));
   target.pages.back().findings.push_back({"ttfb", "slow", {}, 1});
   auto broken = measured_page("/shop/", 0, 0, 0, 0);
@@ -154,10 +154,10 @@ TEST_CASE("perf trend: apply_trends adds a regression finding from the journal's
     journal::Run run(store, "perf --record");
     for (std::int64_t bytes : {400'000, 420'000, 410'000}) {
       perf::TargetResult past{"acme-www", "prod", {measured_page("/", 200, 300, static_cast<std::uint64_t>(bytes), 20)},
-                              perf::TargetStatus::ok};
+                              perf::TargetStatus::ok, std::nullopt};
       run.record(perf::k_measured_event, {"acme-www", "prod", "acme"}, perf::measured_event_data(past));
     }
-    perf::TargetResult preprod{"acme-www", "preprod", {measured_page("/", 200, 300, 10, 20)}, perf::TargetStatus::ok};
+    perf::TargetResult preprod{"acme-www", "preprod", {measured_page("/", 200, 300, 10, 20)}, perf::TargetStatus::ok, std::nullopt};
     run.record(perf::k_measured_event, {"acme-www", "preprod", "acme"}, perf::measured_event_data(preprod));
     REQUIRE(run.finish(0));
   }
@@ -168,7 +168,7 @@ TEST_CASE("perf trend: apply_trends adds a regression finding from the journal's
   CHECK(history->at({"acme-www", "prod", "/"}).size() == 3);
 
   perf::TargetResult now{"acme-www", "prod", {measured_page("/", 210, 310, 1'000'000, 21), measured_page("/new/", 1, 1, 1, 1)},
-                         perf::TargetStatus::ok};
+                         perf::TargetStatus::ok, std::nullopt};
   perf::apply_trends(now, *history, 1.5);
   REQUIRE(now.pages[0].trend);
   CHECK(now.pages[0].trend->samples == 3);
@@ -181,14 +181,14 @@ TEST_CASE("perf trend: apply_trends adds a regression finding from the journal's
   CHECK(!now.pages[1].trend); // never recorded
   CHECK(now.status == perf::TargetStatus::findings);
 
-  perf::TargetResult steady{"acme-www", "prod", {measured_page("/", 210, 310, 415'000, 21)}, perf::TargetStatus::ok};
+  perf::TargetResult steady{"acme-www", "prod", {measured_page("/", 210, 310, 415'000, 21)}, perf::TargetStatus::ok, std::nullopt};
   perf::apply_trends(steady, *history, 1.5);
   REQUIRE(steady.pages[0].trend);
   CHECK(steady.pages[0].findings.empty());
   CHECK(steady.status == perf::TargetStatus::ok);
 }
 
-TEST_CASE("perf keys of the inventory: the regression ratio", "[perf][unit]") {
+TEST_CASE("perf keys of the inventory: regression ratio and WordPress thresholds", "[perf][unit]") {
   auto site_with = [](const std::string& perf) {
     return "version: 1\nagency: {name: Lab}\nclients:\n  lab: {name: Lab, contract: {model: on_demand, rate: 90}}\n"
            "sites:\n  www:\n    client: lab\n    cms: wordpress\n    perf: " +
@@ -198,16 +198,24 @@ TEST_CASE("perf keys of the inventory: the regression ratio", "[perf][unit]") {
   REQUIRE(defaults);
   const auto& policy = defaults->inventory.sites.at(0).perf;
   CHECK(policy.regression == Approx(1.5));
+  CHECK(policy.autoload_size == 800 * 1024);
+  CHECK(policy.cron_overdue == 1);
+  CHECK(policy.cron_overdue_age == std::chrono::hours(1));
+  CHECK_FALSE(policy.object_cache);
 
   auto set = inventory::load_inventory_text(
-      site_with("{regression: 2.25}"),
+      site_with("{regression: 2.25, autoload_size: 1MiB, cron_overdue: 5, cron_overdue_age: 30m, object_cache: true}"),
       "sites.yaml");
   REQUIRE(set);
   const auto& chosen = set->inventory.sites.at(0).perf;
   CHECK(chosen.regression == Approx(2.25));
+  CHECK(chosen.autoload_size == 1024 * 1024);
+  CHECK(chosen.cron_overdue == 5);
+  CHECK(chosen.cron_overdue_age == std::chrono::minutes(30));
+  CHECK(chosen.object_cache);
 
   for (const char* bad : {"{regression: 1}", "{regression: 1e3}", "{regression: nan}", "{regression: 101}",
-                          "{regression: 1.5.1}", "{regression: fast}"}) {
+                          "{regression: 1.5.1}", "{cron_overdue: 0}", "{cron_overdue_age: 10s}", "{autoload_size: 0B}"}) {
     INFO(bad);
     auto refused = inventory::load_inventory_text(site_with(bad), "sites.yaml");
     REQUIRE_FALSE(refused);
