@@ -418,6 +418,37 @@ std::optional<std::uint64_t> perf_size(MapReader& map, const std::string& name) 
   return *value;
 }
 
+// `perf.regression`: a ratio written as a plain decimal (`1.5`, `2`), between 1.05 and 100. Read by
+// hand so that `1e3`, `inf` or `nan` are refused rather than let through by a float parser.
+std::optional<double> perf_ratio(MapReader& map, const std::string& name) {
+  auto text = map.string(name);
+  if (!text) return std::nullopt;
+  double value = 0;
+  double scale = 1;
+  bool digits = false, point = false, shaped = text->size() <= 12;
+  for (char c : *text) {
+    if (c >= '0' && c <= '9') {
+      digits = true;
+      if (point) {
+        scale /= 10;
+        value += (c - '0') * scale;
+      } else {
+        value = value * 10 + (c - '0');
+      }
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      shaped = false;
+    }
+  }
+  if (!shaped || !digits || value < 1.05 || value > 100) {
+    map.context().error(map.get(name), map.sub(name),
+                        fmt::format("'{}' is not a ratio between 1.05 and 100 (a plain decimal such as 1.5)", *text));
+    return std::nullopt;
+  }
+  return value;
+}
+
 } // namespace
 
 void read_perf_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, PerfPolicy& perf) {
@@ -447,6 +478,11 @@ void read_perf_policy(LoadContext& ctx, const YAML::Node& node, const std::strin
   if (auto v = map.integer("redirects", 0, 20)) perf.redirects = *v;
   if (auto v = perf_size(map, "max_bytes")) perf.max_bytes = *v;
   if (auto v = map.integer("max_assets", 0, 10'000)) perf.max_assets = *v;
+  if (auto v = perf_size(map, "autoload_size")) perf.autoload_size = *v;
+  if (auto v = map.integer("cron_overdue", 1, 100'000)) perf.cron_overdue = *v;
+  if (auto v = map.duration("cron_overdue_age", {core::Seconds{60}, k_day * 365})) perf.cron_overdue_age = *v;
+  if (auto v = map.boolean("object_cache")) perf.object_cache = *v;
+  if (auto v = perf_ratio(map, "regression")) perf.regression = *v;
   map.finish();
 }
 

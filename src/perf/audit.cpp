@@ -312,12 +312,20 @@ TargetStatus target_status(const std::vector<PageResult>& pages) {
   return status;
 }
 
+TargetStatus target_status(const TargetResult& target) {
+  auto status = target_status(target.pages);
+  if (status == TargetStatus::ok && target.wordpress && !target.wordpress->findings.empty()) return TargetStatus::findings;
+  return status;
+}
+
 TargetResult audit_target(const inventory::Site& site, const inventory::Environment& env, transport::HttpClient& http,
                           const AuditOptions& options) {
-  TargetResult result{site.name, env.name, {}, TargetStatus::ok};
-  for (const auto& url : page_urls(env, site.perf)) {
+  TargetResult result{site.name, env.name, {}, TargetStatus::ok, std::nullopt};
+  auto urls = page_urls(env, site.perf);
+  for (std::size_t i = 0; i < urls.size(); ++i) {
     if (core::interrupted()) break;
-    result.pages.push_back(audit_page(http, env, site.perf, url, options));
+    result.pages.push_back(audit_page(http, env, site.perf, urls[i], options));
+    result.pages.back().path = i == 0 ? "/" : site.perf.paths[i - 1];
   }
   result.status = target_status(result.pages);
   return result;
@@ -326,6 +334,7 @@ TargetResult audit_target(const inventory::Site& site, const inventory::Environm
 int exit_bits(const std::vector<TargetResult>& targets, bool fail_on_findings) {
   int bits = core::exit_code::ok;
   for (const auto& t : targets) {
+    if (fail_on_findings && t.wordpress && !t.wordpress->findings.empty()) bits |= core::exit_code::findings;
     for (const auto& page : t.pages) {
       if (page.error) {
         bits |= page.error->kind == core::ErrorKind::unreachable ? core::exit_code::unreachable : core::exit_code::site_failed;

@@ -51,6 +51,15 @@ json page_json(const PageResult& page) {
     findings.push_back({{"rule", f.rule}, {"message", f.message}, {"count", f.count}, {"urls", f.urls}});
   }
   auto w = weight(page);
+  json trend = nullptr;
+  if (page.trend) {
+    const auto& t = *page.trend;
+    trend = {{"samples", t.samples},
+             {"median", {{"ttfb_ms", t.ttfb_ms}, {"total_ms", t.total_ms}, {"bytes", t.bytes}, {"requests", t.requests}}},
+             {"delta",
+              {{"ttfb_ms", t.ttfb_delta}, {"total_ms", t.total_delta}, {"bytes", t.bytes_delta}, {"requests", t.requests_delta}}},
+             {"regressed", t.regressed}};
+  }
   return {{"url", page.url},
           {"final_url", page.final_url},
           {"status", page.status},
@@ -75,7 +84,16 @@ json page_json(const PageResult& page) {
           {"images_without_size", page.images_without_size},
           {"largest", top},
           {"resources", resources},
-          {"findings", findings}};
+          {"findings", findings},
+          {"trend", trend}};
+}
+
+// `+120 ms`, `-1.2 MiB`: a difference with its sign.
+std::string signed_elapsed(std::int64_t delta) {
+  return (delta < 0 ? "-" : "+") + core::format_elapsed(Milliseconds(delta < 0 ? -delta : delta));
+}
+std::string signed_size(std::int64_t delta) {
+  return (delta < 0 ? "-" : "+") + core::format_size(static_cast<std::uint64_t>(delta < 0 ? -delta : delta));
 }
 
 // Text for an XML attribute or element: markup escaped, invalid UTF-8 made visible, control
@@ -95,6 +113,34 @@ std::string xml_text(std::string_view raw) {
     }
   }
   return out;
+}
+
+json wordpress_json(const std::optional<WordPressFacts>& facts) {
+  if (!facts) return nullptr;
+  const auto& wp = *facts;
+  json findings = json::array();
+  for (const auto& f : wp.findings) findings.push_back({{"rule", f.rule}, {"message", f.message}, {"count", f.count}});
+  json cron = nullptr;
+  if (wp.cron) cron = {{"events", wp.cron->events}, {"overdue", wp.cron->overdue}, {"oldest_overdue_s", wp.cron->oldest_overdue_s}};
+  return {{"object_cache", wp.object_cache ? json(*wp.object_cache) : json(nullptr)},
+          {"persistent_object_cache", wp.object_cache ? json(*wp.object_cache != "Default") : json(nullptr)},
+          {"autoload_bytes", wp.autoload_bytes ? json(*wp.autoload_bytes) : json(nullptr)},
+          {"cron", cron},
+          {"php_version", wp.php_version ? json(*wp.php_version) : json(nullptr)},
+          {"opcache_cli", wp.opcache_cli ? json(*wp.opcache_cli) : json(nullptr)},
+          {"notes", wp.notes},
+          {"findings", findings}};
+}
+
+// `object cache Redis, autoload 1.2 MiB, cron 3 overdue of 25, PHP 8.2.36, OPcache (CLI) off`.
+std::string wordpress_line(const WordPressFacts& wp) {
+  std::vector<std::string> parts;
+  if (wp.object_cache) parts.push_back(*wp.object_cache == "Default" ? "no persistent object cache" : "object cache " + *wp.object_cache);
+  if (wp.autoload_bytes) parts.push_back("autoload " + core::format_size(*wp.autoload_bytes));
+  if (wp.cron) parts.push_back(fmt::format("cron {} overdue of {}", wp.cron->overdue, wp.cron->events));
+  if (wp.php_version) parts.push_back("PHP " + *wp.php_version);
+  if (wp.opcache_cli) parts.push_back(std::string("OPcache (CLI) ") + (*wp.opcache_cli ? "on" : "off"));
+  return core::join(parts, ", ");
 }
 
 } // namespace
@@ -135,8 +181,11 @@ std::string render_junit(const std::vector<TargetResult>& targets, bool fail_on_
                      all_tests, all_failures, all_errors, suites);
 }
 
-report::Table pages_table(const std::vector<TargetResult>& targets) {
-  report::Table table({"SITE", "ENV", "URL", "RESULT", "HTTP", "TTFB", "TOTAL", "WEIGHT", "REQUESTS", "FINDINGS"});
+report::Table pages_table(const std::vector<TargetResult>& targets, bool with_trend) {
+  std::vector<std::string> headers{"SITE", "ENV", "URL", "RESULT", "HTTP", "TTFB", "TOTAL", "WEIGHT", "REQUESTS"};
+  if (with_trend) headers.insert(headers.end(), {"TTFB VS MEDIAN", "WEIGHT VS MEDIAN"});
+  headers.push_back("FINDINGS");
+  report::Table table(headers);
   for (const auto& t : targets) {
     for (const auto& page : t.pages) {
       auto status = target_status({page});
@@ -144,19 +193,25 @@ report::Table pages_table(const std::vector<TargetResult>& targets) {
       for (const auto& f : page.findings) rules.push_back(f.rule);
       auto w = weight(page);
       bool measured = page.status != 0;
-      table.add_row({t.site, t.env, page.url, report::Cell(std::string(to_string(status)), style_of(status)),
-                     measured ? fmt::format("{} {}", page.http_version.empty() ? "?" : page.http_version, page.status) : "-",
-                     measured ? core::format_elapsed(page.timings.first_byte) : "-",
-                     measured ? core::format_elapsed(page.timings.total) : "-",
-                     measured ? core::format_size(w.transfer_bytes) : "-", measured ? std::to_string(w.requests) : "-",
-                     rules.empty() ? "-" : core::join(rules, ",")});
+      std::vector<report::Cell> row{
+          t.site, t.env, page.url, report::Cell(std::string(to_string(status)), style_of(status)),
+          measured ? fmt::format("{} {}", page.http_version.empty() ? "?" : page.http_version, page.status) : "-",
+          measured ? core::format_elapsed(page.timings.first_byte) : "-",
+          measured ? core::format_elapsed(page.timings.total) : "-",
+          measured ? core::format_size(w.transfer_bytes) : "-", measured ? std::to_string(w.requests) : "-"};
+      if (with_trend) {
+        row.emplace_back(page.trend ? signed_elapsed(page.trend->ttfb_delta) : "-");
+        row.emplace_back(page.trend ? signed_size(page.trend->bytes_delta) : "-");
+      }
+      row.emplace_back(rules.empty() ? "-" : core::join(rules, ","));
+      table.add_row(std::move(row));
     }
   }
   return table;
 }
 
-std::string render_table(const std::vector<TargetResult>& targets, bool colour) {
-  auto table = pages_table(targets);
+std::string render_table(const std::vector<TargetResult>& targets, bool colour, bool with_trend) {
+  auto table = pages_table(targets, with_trend);
   auto fields = table.fields();
   fields.pop_back(); // the findings have lines of their own below
   std::string out = table.select(fields)->render(colour);
@@ -170,6 +225,12 @@ std::string render_table(const std::vector<TargetResult>& targets, bool colour) 
                            f.urls.empty() ? "" : fmt::format(" ({}{})", f.urls.front(), f.count > 1 ? ", ..." : ""));
       }
     }
+    if (t.wordpress) {
+      auto facts = wordpress_line(*t.wordpress);
+      if (!facts.empty()) out += fmt::format("{} ({}) wordpress: {}\n", t.site, t.env, facts);
+      for (const auto& f : t.wordpress->findings) out += fmt::format("{} ({}) wordpress: {}: {}\n", t.site, t.env, f.rule, f.message);
+      for (const auto& note : t.wordpress->notes) out += fmt::format("{} ({}) wordpress: note: {}\n", t.site, t.env, note);
+    }
   }
   return out + fmt::format("{} targets: {} ok, {} findings, {} failed, {} unreachable\n", targets.size(), counts[0],
                            counts[1], counts[2], counts[3]);
@@ -182,7 +243,8 @@ json render_json_payload(const std::vector<TargetResult>& targets) {
     ++counts[static_cast<int>(t.status)];
     json pages = json::array();
     for (const auto& page : t.pages) pages.push_back(page_json(page));
-    list.push_back({{"site", t.site}, {"env", t.env}, {"status", to_string(t.status)}, {"pages", pages}});
+    list.push_back({{"site", t.site}, {"env", t.env}, {"status", to_string(t.status)}, {"pages", pages},
+                    {"wordpress", wordpress_json(t.wordpress)}});
   }
   return {{"command", "perf"},
           {"summary",

@@ -84,6 +84,7 @@ sites:
   CHECK(a.check({"health", "--record"}).exit_code == 4); // journaled 70 before the fix
   a.check({"health", "--record"});                        // opens a monitoring incident
   a.check({"check"});
+  CHECK(a.check({"perf", "--record"}).exit_code == 4); // the page is unreachable: recorded all the same
   CHECK(a.check({"backup", "--site", "www"}).exit_code == 0);
   a.check({"backup", "--site", "www"});
   a.check({"backup", "verify", "--site", "www"});
@@ -108,7 +109,7 @@ sites:
   // Every command that journals was seen journaling here.
   std::set<std::string> commands;
   for (const auto& [command, code] : a.journaled) commands.insert(command);
-  for (const char* expected : {"init", "health --record", "check", "backup", "backup verify", "backup prune", "restore",
+  for (const char* expected : {"init", "health --record", "check", "perf --record", "backup", "backup verify", "backup prune", "restore",
                                "update", "hours log", "incident open", "incident ack", "incident note",
                                "incident resolve", "notify flush"}) {
     INFO(expected);

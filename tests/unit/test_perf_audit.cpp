@@ -294,11 +294,11 @@ TEST_CASE("perf: JUnit and the table escape what pages send and count every targ
   html.is_page = true;
   page.resources.push_back(html);
   page.findings.push_back({"ttfb", "time to first byte 900 ms (threshold 800 ms)", {}, 0});
-  perf::TargetResult ok{"acme", "prod", {page}, perf::TargetStatus::findings};
+  perf::TargetResult ok{"acme", "prod", {page}, perf::TargetStatus::findings, std::nullopt};
   PageResult down;
   down.url = "https://down.example/";
   down.error = core::Error{core::ErrorKind::unreachable, "GET https://down.example/: \"refused\""};
-  perf::TargetResult unreachable{"down", "prod", {down}, perf::TargetStatus::unreachable};
+  perf::TargetResult unreachable{"down", "prod", {down}, perf::TargetStatus::unreachable, std::nullopt};
   auto xml = perf::render_junit({ok, unreachable}, true);
   CHECK(xml.find("name=\"https://acme.example/?a=1&amp;b=&lt;2&gt;\"") != std::string::npos);
   CHECK(xml.find("<failure type=\"findings\"") != std::string::npos);

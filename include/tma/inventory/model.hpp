@@ -151,6 +151,13 @@ struct PerfPolicy {
   int redirects = 1;                                 ///< finding `redirects` for a longer chain
   std::uint64_t max_bytes = 20ull * 1024 * 1024;     ///< cap: bytes downloaded for one page and its assets
   int max_assets = 200;                              ///< cap: assets fetched per page
+  // WordPress over SSH (docs/perf.md "WordPress over SSH").
+  std::uint64_t autoload_size = 800 * 1024;          ///< finding `autoload-size` above this (WordPress 6.6's Site Health limit)
+  int cron_overdue = 1;                              ///< finding `cron-overdue` from this many overdue events
+  Seconds cron_overdue_age{3600};                    ///< an event is overdue when its next run is this far in the past
+  bool object_cache = false;                         ///< finding `no-object-cache` when no persistent object cache
+  // Trends (`tma perf --compare`).
+  double regression = 1.5;                           ///< finding `regression` when a figure exceeds the median times this
 };
 
 /// One place a site runs (prod, preprod, ...), with every default merged in.

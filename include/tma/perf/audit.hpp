@@ -9,6 +9,7 @@
 
 #include <tma/inventory/model.hpp>
 #include <tma/perf/page.hpp>
+#include <tma/perf/wordpress.hpp>
 #include <tma/transport/http.hpp>
 
 namespace tma::perf {
@@ -35,6 +36,7 @@ struct TargetResult {
   std::string env;
   std::vector<PageResult> pages;
   TargetStatus status = TargetStatus::ok;
+  std::optional<WordPressFacts> wordpress; ///< WordPress environments with a shell (docs/perf.md)
 };
 
 /// The URLs audited for `env`: its url with `/`, then with each of `policy.paths`.
@@ -47,8 +49,11 @@ TargetResult audit_target(const inventory::Site& site, const inventory::Environm
 /// unreachable when a page's error is unreachable; failed when another error or a final status
 /// outside 2xx; findings when any page has one; else ok.
 TargetStatus target_status(const std::vector<PageResult>& pages);
+/// target_status of its pages, then findings when the WordPress checks have some.
+TargetStatus target_status(const TargetResult& target);
 
-/// Bits 1 (findings, when `fail_on_findings`), 2 (failed) and 4 (unreachable) of every target.
+/// Bits 1 (findings of a page or of the WordPress checks, when `fail_on_findings`), 2 (failed) and 4
+/// (unreachable) of every target.
 int exit_bits(const std::vector<TargetResult>& targets, bool fail_on_findings);
 
 } // namespace tma::perf

@@ -51,8 +51,17 @@ struct Finding {
   std::size_t count = 0;               ///< how many resources (urls.size() or more)
 };
 
+/// How a page's figures compare with the median of its recorded measurements (`--compare`).
+struct Trend {
+  std::size_t samples = 0;             ///< recorded measurements of the period
+  std::int64_t ttfb_ms = 0, total_ms = 0, bytes = 0, requests = 0;             ///< their medians
+  std::int64_t ttfb_delta = 0, total_delta = 0, bytes_delta = 0, requests_delta = 0; ///< this run minus the median
+  std::vector<std::string> regressed;  ///< metrics beyond the regression ratio: ttfb, total, bytes, requests
+};
+
 struct PageResult {
   std::string url;                     ///< asked
+  std::string path;                    ///< the site's path it stands for (`/`, a `perf.paths` entry): the trend key
   std::string final_url;               ///< after redirects
   std::vector<Hop> redirects;
   std::optional<core::Error> error;    ///< the page itself could not be fetched
@@ -66,6 +75,7 @@ struct PageResult {
   bool byte_cap_reached = false;
   bool html_truncated = false;         ///< nested deeper than k_max_nesting: the rest was not read
   std::vector<Finding> findings;
+  std::optional<Trend> trend;          ///< with `--compare` and at least one recorded measurement
 };
 
 /// Totals of a page: every request made (answered, failed or cut by the byte cap), the page included.

@@ -14,10 +14,11 @@ namespace tma::perf {
 /// Version of the JSON document; wrap the payload with report::envelope(k_perf_schema, ...).
 inline constexpr int k_perf_schema = 1;
 
-/// One row per page: SITE ENV URL STATUS HTTP TTFB TOTAL WEIGHT REQUESTS FINDINGS.
-report::Table pages_table(const std::vector<TargetResult>& targets);
+/// One row per page: SITE ENV URL STATUS HTTP TTFB TOTAL WEIGHT REQUESTS [TTFB VS MEDIAN, WEIGHT VS
+/// MEDIAN when `with_trend`] FINDINGS.
+report::Table pages_table(const std::vector<TargetResult>& targets, bool with_trend = false);
 /// The table, then one line per finding, then the count line.
-std::string render_table(const std::vector<TargetResult>& targets, bool colour);
+std::string render_table(const std::vector<TargetResult>& targets, bool colour, bool with_trend = false);
 /// `{command: "perf", summary, targets: [{site, env, status, pages: [...]}]}`.
 nlohmann::json render_json_payload(const std::vector<TargetResult>& targets);
 /// JUnit XML: a testsuite per target (`site/env`), a testcase per page; a page that could not be

@@ -219,6 +219,41 @@ class Site:
 
     # --- maintenance and database --------------------------------------------------------------------
 
+    def cache_type(self):
+        """`wp cache type` (WP_CLI\\Utils\\wp_get_cache_type): `Default` without a persistent object cache;
+        with the object-cache.php drop-in, the backend its object holds (Redis, Memcached), else `Unknown`."""
+        path = os.path.join(self.root, "wp-content", "object-cache.php")
+        if not os.path.isfile(path):
+            return "Default"
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for backend in ("Redis", "Memcached"):
+            if "new %s(" % backend in text:
+                return backend
+        return "Unknown"
+
+    def option_rows(self):
+        """The options table as `wp option list` sees it (size_bytes = strlen(option_value))."""
+        off = set(self.state.get("autoload_off", []))
+        rows = []
+        for name, value in self.state.get("options", {}).items():
+            value = str(value)
+            rows.append({"option_name": name, "option_value": value, "size_bytes": len(value.encode("utf-8")),
+                         "autoload": "off" if name in off else "on"})
+        return rows
+
+    def cron_rows(self):
+        """`wp cron event list` rows from the `cron` option: next_run_gmt as Y-m-d H:i:s in UTC."""
+        rows = []
+        now = int(time.time())
+        for event in sorted(self.state.get("cron", []), key=lambda e: e["timestamp"]):
+            ts = int(event["timestamp"])
+            gmt = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+            rows.append({"hook": event["hook"], "next_run_gmt": gmt, "next_run": gmt,
+                         "next_run_relative": "now" if ts <= now else "%d seconds" % (ts - now),
+                         "recurrence": event.get("recurrence", "Non-repeating")})
+        return rows
+
     def maintenance_file(self):
         return os.path.join(self.root, ".maintenance")
 
