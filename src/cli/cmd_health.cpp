@@ -6,7 +6,9 @@
 #include <tma/check/run_health.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/core/text.hpp>
+#include <tma/incident/health_days.hpp>
 #include <tma/incident/monitor.hpp>
+#include <tma/journal/local_state.hpp>
 #include <tma/notify/dispatch.hpp>
 #include <tma/run/runner.hpp>
 
@@ -19,6 +21,40 @@
 namespace tma::cli {
 
 namespace {
+
+// `--record`, daily aggregates: today's probes join the open days kept next to the journal; the days
+// before today are complete and become `health.daily` events, committed before they leave the
+// state file (a crash in between journals a day twice, which readers fold into one).
+void record_days(Context& context, journal::Run& run, const core::TimeZone& zone,
+                 const std::vector<check::HealthResult>& results) {
+  const auto& inventory = context.inventory();
+  auto samples = incident::samples_from_health(results, [&](const std::string& site) {
+    const auto* s = inventory.site(site);
+    return s != nullptr ? s->client : std::string();
+  });
+  auto directory = journal::local_state_directory(journal_options(context));
+  if (!directory) throw core::TmaError(core::exit_code::site_failed, "journal: " + directory.error().message);
+  auto today = zone.local_date(run.now());
+  auto updated = journal::update_local_state(*directory, "health-days.json", [&](const std::string& text) -> core::Result<std::string> {
+    auto days = incident::OpenDays::parse(text);
+    if (!days) {
+      // The open day is a convenience, not a record: start afresh rather than stop monitoring.
+      report::eprint(fmt::format("tma: warning: {}/health-days.json: {}; today's response times start afresh\n",
+                                 directory->string(), days.error().message));
+      days = incident::OpenDays{};
+    }
+    days->add(samples, today);
+    auto closed = days->close_before(today);
+    if (!closed.empty()) {
+      for (const auto& day : closed) {
+        run.record(std::string(incident::k_health_daily), {day.site, day.env, day.client}, incident::daily_event_data(day));
+      }
+      if (auto flushed = run.flush(); !flushed) return tl::unexpected(flushed.error());
+    }
+    return days->serialise();
+  });
+  if (!updated) throw core::TmaError(core::exit_code::site_failed, "journal: " + updated.error().message);
+}
 
 // `--record`: the streak of failures and the incidents live in the journal (incident::record_probes).
 void record_monitoring(Context& context, const std::vector<check::HealthResult>& results) {
@@ -33,6 +69,7 @@ void record_monitoring(Context& context, const std::vector<check::HealthResult>&
                                outcome.incident ? " " + outcome.incident->id : ""));
   }
   notify_after(context, journal, run, notify::triggers_for(*outcomes));
+  record_days(context, run, zone, results);
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 // The client report from journal events: pure, see report.hpp.
 #include <tma/client_report/report.hpp>
 
+#include "client_report/measures.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -300,7 +302,14 @@ ClientReport build(const Inputs& in) {
       r.trends.push_back({month, glance_of(collect(in, m_from, m_until), m_stats, m_hours)});
     }
   }
+  r.daily = daily_health(in.events, r.sites, in.period);
+  {
+    auto previous = previous_period(in.period, in.kind);
+    r.speed = page_speed(in.events, r.sites, from, until, in.zone.start_of_day(previous.from),
+                         in.zone.start_of_day(contract::add_days(previous.to, 1)));
+  }
   r.recommendations = recommend(r);
+  add_certificate_recommendations(r.daily, *in.inventory, r.recommendations);
   auto checks = latest_checks(in, until);
   add_open_findings(checks, r);
   add_coming_up(checks, r.recommendations);

@@ -43,9 +43,17 @@ core::Result<std::vector<Inputs>> gather_all(const journal::Journal& journal, co
   filter.since = zone.start_of_day(previous.from);
   filter.until = zone.start_of_day(contract::add_days(period.to, 1));
   filter.clients = query.clients;
-  filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished", "check"};
+  filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished", "check", "perf.measured"};
   auto events = journal::read_events(journal, filter);
   if (!events) return tl::unexpected(events.error());
+  // A day's health aggregate is journalled once the day is over, after the period for its last
+  // day: read them up to now and let build() keep those whose `date` is in the period.
+  journal::Filter days = filter;
+  days.until.reset();
+  days.types = {std::string(incident::k_health_daily)};
+  auto daily = journal::read_events(journal, days);
+  if (!daily) return tl::unexpected(daily.error());
+  events->insert(events->end(), daily->begin(), daily->end());
 
   // "Previous period" figures only when the journal reaches back that far: a new agency's first
   // report must not compare itself with zeros. Covered: something was recorded by the end of the

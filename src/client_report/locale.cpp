@@ -1,11 +1,13 @@
 #include <tma/client_report/locale.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
 
+#include <fmt/args.h>
 #include <fmt/format.h>
 
 namespace tma::client_report {
@@ -66,6 +68,38 @@ const LabelTable& labels() {
                        "Measured uptime of the production sites: {uptime}."}},
       {"downtime_line", {"Indisponibilité cumulée : {downtime}.", "Total downtime: {downtime}."}},
       {"no_outage", {"Aucune interruption de service constatée.", "No outage was recorded."}},
+      {"rec_coming_certificate", {"{site} : le certificat HTTPS expire le {date} ; son renouvellement automatique est à "
+                                  "vérifier avant cette date.",
+                                  "{site}: the HTTPS certificate expires on {date}; its automatic renewal needs checking "
+                                  "before then."}},
+      {"rec_coming_certificate_expired", {"{site} : le certificat HTTPS a expiré le {date} ; les visiteurs voient un "
+                                          "avertissement de sécurité.",
+                                          "{site}: the HTTPS certificate expired on {date}; visitors see a security "
+                                          "warning."}},
+      {"daily_title", {"Jour après jour", "Day by day"}},
+      {"daily_summary", {"{site} : {uptime} des contrôles réussis ({probes} contrôles), temps de réponse médian {median}, "
+                         "95e centile au pire {p95}.",
+                         "{site}: {uptime} of the checks passed ({probes} checks), median response time {median}, "
+                         "worst daily 95th percentile {p95}."}},
+      {"daily_chart", {"{site} : temps de réponse médian et disponibilité par jour",
+                       "{site}: median response time and uptime per day"}},
+      {"daily_day", {"{date} : disponibilité {uptime}, médiane {median}, 95e centile {p95}, {probes} contrôles",
+                     "{date}: uptime {uptime}, median {median}, 95th percentile {p95}, {probes} checks"}},
+      {"daily_legend", {"Barres : temps de réponse médian du jour ; trait : 95e centile ; couleur : verte à 100 % "
+                        "de contrôles réussis, orange à 99 % ou plus, rouge en dessous.",
+                        "Bars: the day's median response time; tick: 95th percentile; colour: green when 100 % of "
+                        "the checks passed, orange at 99 % or more, red below."}},
+      {"speed_title", {"Vitesse des pages", "Page speed"}},
+      {"speed_intro", {"Médianes des mesures de la période, depuis nos serveurs.",
+                       "Medians of the period's measurements, taken from our servers."}},
+      {"col_page", {"Page", "Page"}},
+      {"col_ttfb", {"Premier octet", "First byte"}},
+      {"col_load", {"Chargement", "Load time"}},
+      {"col_weight", {"Poids", "Weight"}},
+      {"col_requests", {"Requêtes", "Requests"}},
+      {"col_change", {"Depuis la période précédente", "Since the previous period"}},
+      {"change_load", {"chargement {delta}", "load time {delta}"}},
+      {"change_weight", {"poids {delta}", "weight {delta}"}},
       {"incidents_title", {"Incidents", "Incidents"}},
       {"col_severity", {"Gravité", "Severity"}},
       {"col_subject", {"Objet", "Summary"}},
@@ -243,6 +277,35 @@ std::string format_short_date(const core::Date& date, Lang lang) {
 
 std::string month_name(int year, unsigned month, Lang lang) {
   return fmt::format("{} {}", month_of(month, lang == Lang::fr ? k_months_fr : k_months_en), year);
+}
+
+std::string format_millis(std::chrono::milliseconds time, Lang lang) {
+  if (time < std::chrono::seconds(1)) return fmt::format("{}{}ms", time.count(), k_nbsp);
+  auto tenths = (time.count() + 50) / 100;
+  return fmt::format("{}{}{}{}s", tenths / 10, lang == Lang::fr ? "," : ".", tenths % 10, k_nbsp);
+}
+
+std::string format_bytes(long long bytes, Lang lang) {
+  // Decimal units, as browsers' developer tools show page weights.
+  const char* units_fr[] = {"o", "ko", "Mo", "Go"};
+  const char* units_en[] = {"B", "kB", "MB", "GB"};
+  double value = static_cast<double>(std::max(bytes, 0LL));
+  int unit = 0;
+  while (value >= 1000.0 && unit < 3) {
+    value /= 1000.0;
+    ++unit;
+  }
+  const char* name = lang == Lang::fr ? units_fr[unit] : units_en[unit];
+  if (unit == 0) return fmt::format("{}{}{}", bytes, k_nbsp, name);
+  auto text = value < 10.0 ? fmt::format("{:.1f}", value) : fmt::format("{:.0f}", value);
+  if (lang == Lang::fr) std::replace(text.begin(), text.end(), '.', ',');
+  return fmt::format("{}{}{}", text, k_nbsp, name);
+}
+
+std::string fill(Lang lang, std::string_view key, const std::map<std::string, std::string>& values) {
+  fmt::dynamic_format_arg_store<fmt::format_context> args;
+  for (const auto& [name, value] : values) args.push_back(fmt::arg(name.c_str(), value));
+  return fmt::vformat(label(lang, key), args);
 }
 
 std::string_view lang_code(Lang lang) { return lang == Lang::fr ? "fr" : "en"; }

@@ -11,6 +11,8 @@
 #include <tma/contract/render.hpp>
 #include <tma/core/timezone.hpp>
 
+#include "client_report/measures.hpp"
+
 namespace tma::client_report {
 
 // Defined in the file CMake generates from templates/ (cmake/TmaTemplates.cmake).
@@ -143,6 +145,8 @@ nlohmann::json to_json(const ClientReport& r) {
           {"updates", {{"applied", updates}, {"held_back", held}, {"security_open", open_security}}},
           {"backups", backups},
           {"availability", incident::to_json(r.availability)},
+          {"daily", daily_json(r.daily)},
+          {"speed", speed_json(r.speed)},
           {"incidents", incidents},
           {"hours", hours},
           {"recommendations", recommendations}};

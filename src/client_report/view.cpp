@@ -4,20 +4,14 @@
 #include <tma/client_report/render.hpp>
 #include <tma/core/text.hpp>
 
-#include <fmt/args.h>
+#include "client_report/measures.hpp"
+
 #include <fmt/format.h>
 
 namespace tma::client_report {
 namespace {
 
 using nlohmann::json;
-
-// `label` with its `{name}` placeholders filled.
-std::string fill(Lang lang, std::string_view key, const std::map<std::string, std::string>& values) {
-  fmt::dynamic_format_arg_store<fmt::format_context> args;
-  for (const auto& [name, value] : values) args.push_back(fmt::arg(name.c_str(), value));
-  return fmt::vformat(label(lang, key), args);
-}
 
 std::string component_label(const std::string& component, Lang lang) {
   if (component == "core") return label(lang, "core");
@@ -227,6 +221,10 @@ std::string coming_text(const ClientReport& r, const Recommendation& rec) {
     auto text = fill(r.lang, key, values);
     return text + fill(r.lang, values["successor"].empty() ? "rec_upgrade" : "rec_successor", values);
   }
+  if (rec.kind == "coming_certificate") {
+    auto today = core::TimeZone::utc().local_date(r.generated);
+    return fill(r.lang, ends_on && *ends_on < today ? "rec_coming_certificate_expired" : "rec_coming_certificate", values);
+  }
   if (rec.kind == "coming_domain") {
     if (!ends_on) return fill(r.lang, "rec_coming_domain_status", values);
     auto today = core::TimeZone::utc().local_date(r.generated);
@@ -282,7 +280,8 @@ json labels_view(Lang lang) {
                           "glance_uptime", "glance_incidents", "glance_hours", "security_title", "security_fixed", "security_none", "security_open", "backups_title",
                           "col_backups", "col_last_backup", "col_restore_tests", "col_failures", "availability_title",
                           "incidents_title", "col_severity", "col_subject", "col_opened", "col_response",
-                          "col_resolution", "hours_title", "col_category", "col_hours", "hours_chart",
+                          "col_resolution", "daily_title", "speed_title", "speed_intro", "col_page",
+                          "col_ttfb", "col_load", "col_weight", "col_requests", "col_change", "hours_title", "col_category", "col_hours", "hours_chart",
                           "contract_title", "low_balance", "recommendations_title", "rec_none"}) {
     out[key] = label(lang, key);
   }
@@ -317,6 +316,8 @@ nlohmann::json view_of(const ClientReport& r, const Branding& branding, const co
           {"updates", updates_view(r, zone)},
           {"backups", backups_view(r, zone)},
           {"availability", availability},
+          {"daily", daily_view(r, branding.accent)},
+          {"speed", speed_view(r)},
           {"incidents", incidents_view(r, zone)},
           {"hours", hours_view(r, branding.accent)},
           {"contract", contract_view(r)},

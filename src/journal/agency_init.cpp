@@ -7,6 +7,7 @@
 
 #include <tma/journal/git_journal.hpp>
 
+#include "journal/atomic_write.hpp"
 #include "journal/git_handles.hpp"
 
 namespace tma::journal {
@@ -61,21 +62,6 @@ core::Result<std::string> read_text(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-// Write `content` to `path` through a temporary file and a rename, so a crash leaves no half file.
-core::Result<void> write_atomically(const std::filesystem::path& path, std::string_view content) {
-  auto temp = path;
-  temp += ".tma-tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) return core::fail(core::ErrorKind::io, fmt::format("cannot write {}", temp.string()));
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return core::fail(core::ErrorKind::io, fmt::format("cannot write {}: {}", path.string(), ec.message()));
-  return {};
-}
 
 } // namespace
 

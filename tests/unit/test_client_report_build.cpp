@@ -379,3 +379,99 @@ TEST_CASE("client report: a quarter shows each of its months side by side", "[un
   CHECK(build(f.inputs("2026-08")).trends.empty());
   CHECK_FALSE(view_of(build(f.inputs("2026-08")), {}, f.zone).at("trends").at("has").get<bool>());
 }
+
+TEST_CASE("client report: prod health day by day and page speed against the previous month", "[unit][client_report]") {
+  Fixture f;
+  auto day = [&](const char* when, const char* env, const char* date, int probes, int failures, int p50, int p95) {
+    return event(when, "health.daily", "portal", env, "lyc",
+                 {{"date", date}, {"probes", probes}, {"failures", failures}, {"p50_ms", p50}, {"p95_ms", p95}, {"max_ms", p95}});
+  };
+  f.events.push_back(day("2026-10-02T00:05:00Z", "prod", "2026-10-01", 288, 0, 180, 400));
+  f.events.push_back(day("2026-10-03T00:05:00Z", "prod", "2026-10-02", 288, 3, 200, 900));
+  // 31 October is journalled on 1 November: its date, not the event's time, places it.
+  auto last_day = day("2026-11-01T00:05:00Z", "prod", "2026-10-31", 288, 0, 220, 500);
+  last_day.data["tls_expires_on"] = "2026-11-10"; // within the default tls_warn of 14 days
+  f.events.push_back(last_day);
+  f.events.push_back(day("2026-11-02T00:05:00Z", "prod", "2026-11-01", 288, 0, 999, 999));
+  f.events.push_back(day("2026-10-02T00:05:00Z", "preprod", "2026-10-01", 288, 288, 0, 0));
+  f.events.push_back(event("2026-10-02T00:05:00Z", "health.daily", "shop", "prod", "other",
+                           {{"date", "2026-10-01"}, {"probes", 288}, {"failures", 288}}));
+
+  auto page = [](const char* path, int ttfb, int total, int bytes) {
+    return nlohmann::json{{"path", path}, {"url", "https://portal.example"}, {"ttfb_ms", ttfb}, {"total_ms", total},
+                          {"bytes", bytes}, {"requests", 20}, {"findings", 0}, {"http", "2"}};
+  };
+  auto perf = [&](const char* when, const char* env, nlohmann::json pages) {
+    return event(when, "perf.measured", "portal", env, "lyc", {{"status", "ok"}, {"pages", std::move(pages)}});
+  };
+  f.events.push_back(perf("2026-09-10T03:00:00Z", "prod", {page("/", 200, 1000, 1'000'000)}));
+  f.events.push_back(perf("2026-10-05T03:00:00Z", "prod", {page("/", 300, 1400, 1'100'000), page("/contact", 100, 500, 400'000)}));
+  f.events.push_back(perf("2026-10-12T03:00:00Z", "prod",
+                          {page("/", 250, 1500, 1'100'000), {{"path", "/contact"}, {"url", "x"}, {"error", "timeout"}}}));
+  f.events.push_back(perf("2026-10-13T03:00:00Z", "preprod", {page("/", 9000, 9000, 9'000'000)}));
+
+  auto r = build(f.inputs("2026-10"));
+  REQUIRE(r.daily.size() == 1);
+  const auto& d = r.daily[0];
+  CHECK(d.site == "portal");
+  REQUIRE(d.days.size() == 3);
+  CHECK(d.days[2].date == core::Date{2026, 10, 31});
+  CHECK(d.probes == 864);
+  CHECK(d.failures == 3);
+  CHECK(*d.uptime_percent() == Approx(100.0 * 861 / 864));
+  CHECK(d.median == std::chrono::milliseconds(200));
+  CHECK(d.worst_p95 == std::chrono::milliseconds(900));
+
+  REQUIRE(r.speed.size() == 2);
+  CHECK(r.speed[0].path == "/");
+  CHECK(r.speed[0].audits == 2);
+  CHECK(r.speed[0].ttfb == std::chrono::milliseconds(250)); // lower median of 250 and 300
+  CHECK(r.speed[0].total == std::chrono::milliseconds(1400));
+  CHECK(r.speed[0].previous_total == std::chrono::milliseconds(1000));
+  CHECK(r.speed[1].path == "/contact");
+  CHECK(r.speed[1].audits == 1); // the audit that timed out is not a measurement
+  CHECK_FALSE(r.speed[1].previous_total.has_value());
+
+  auto json = to_json(r);
+  CHECK(json.at("daily")[0].at("days").size() == 3);
+  CHECK(json.at("daily")[0].at("worst_p95_ms") == 900);
+  CHECK(json.at("speed")[0].at("previous").at("total_ms") == 1000);
+  CHECK(json.at("speed")[1].at("previous").is_null());
+
+  auto view = view_of(r, {}, f.zone);
+  CHECK(view.at("daily").at("has").get<bool>());
+  const auto& site = view.at("daily").at("sites")[0];
+  CHECK(site.at("summary").get<std::string>().find("99,65") != std::string::npos);
+  auto svg = site.at("chart_svg").get<std::string>();
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.find("<title>portal : temps de réponse médian et disponibilité par jour</title>") != std::string::npos);
+  CHECK(svg.find("<title>2 octobre 2026 : disponibilité 98,95") != std::string::npos);
+  CHECK(svg.find("#c62828") != std::string::npos); // 2 October: under 99 %
+  CHECK(svg.find("1er novembre") == std::string::npos);
+  const auto& rows = view.at("speed").at("rows");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].at("total") == "1,4\u00a0s");
+  CHECK(rows[0].at("weight") == "1,1\u00a0Mo");
+  CHECK(rows[0].at("change") == "chargement +40\u00a0%, poids +10\u00a0%");
+  CHECK(rows[1].at("change") == "—");
+
+  auto certificate = std::find_if(r.recommendations.begin(), r.recommendations.end(),
+                                  [](const Recommendation& rec) { return rec.kind == "coming_certificate"; });
+  REQUIRE(certificate != r.recommendations.end());
+  CHECK(certificate->site == "portal");
+  CHECK(certificate->values.at("ends_on") == "2026-11-10");
+  bool said = false;
+  for (const auto& item : view.at("recommendations").at("rows")) {
+    // Generated on 15 November: by then the certificate has expired.
+    said = said || item.at("text") == "portal : le certificat HTTPS a expiré le 10 novembre 2026 ; les visiteurs voient "
+                                      "un avertissement de sécurité.";
+  }
+  INFO(view.at("recommendations").dump());
+  CHECK(said);
+
+  // No recorded health or audit: both sections are left out.
+  Fixture empty;
+  auto bare = view_of(build(empty.inputs("2026-10")), {}, empty.zone);
+  CHECK_FALSE(bare.at("daily").at("has").get<bool>());
+  CHECK_FALSE(bare.at("speed").at("has").get<bool>());
+}

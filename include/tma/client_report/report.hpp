@@ -5,6 +5,7 @@
 //
 // Client-facing: only the prod environment counts. Preprod updates, backups and outages are the
 // agency's own business and appear nowhere in a report.
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include <tma/contract/entry.hpp>
 #include <tma/contract/period.hpp>
 #include <tma/core/timezone.hpp>
+#include <tma/incident/health_days.hpp>
 #include <tma/incident/incident.hpp>
 #include <tma/incident/sla.hpp>
 #include <tma/incident/stats.hpp>
@@ -84,7 +86,8 @@ struct WeekHours {
 struct Recommendation {
   /// `held_back`, `recurring_incidents`, `backup_failed`, `no_backup`, `low_balance`, `overage`, and
   /// what the site's latest check anticipates: `coming_eol`, `coming_eol_soon`, `coming_domain`,
-  /// `coming_closed`, `coming_abandoned`, `coming_unsupported`, `coming_insecure`; and `pending_major`, a
+  /// `coming_closed`, `coming_abandoned`, `coming_unsupported`, `coming_insecure`; `coming_certificate` (the last
+  /// health check of the period saw the certificate expire within the site's `health.tls_warn`); and `pending_major`, a
   /// major update the latest check found (`component`, `version`, `latest`)
   std::string kind;
   std::string site;
@@ -101,6 +104,30 @@ struct Glance {
   int incidents = 0;
   std::optional<double> uptime_percent;
   Seconds hours_used{0};
+};
+
+/// A prod site's health checks day by day (`health.daily` events of `tma health --record`), and
+/// over the period: the share of checks that passed and the response times.
+struct SiteDaily {
+  std::string site;
+  std::vector<incident::DailyHealth> days;     ///< the period's days with checks, oldest first
+  int probes = 0, failures = 0;                ///< summed over the days
+  std::optional<std::chrono::milliseconds> median; ///< median of the daily medians
+  std::optional<std::chrono::milliseconds> worst_p95; ///< the highest daily 95th percentile
+  std::optional<double> uptime_percent() const;
+};
+
+/// One page's speed over the period, from the `perf.measured` events of `tma perf --record` on
+/// prod: medians of the audits, and the previous period's for comparison.
+struct PageSpeed {
+  std::string site;
+  std::string path; ///< `/` or a `perf.paths` entry
+  int audits = 0;
+  std::chrono::milliseconds ttfb{0}, total{0};
+  long long bytes = 0;
+  int requests = 0;
+  std::optional<std::chrono::milliseconds> previous_ttfb, previous_total;
+  std::optional<long long> previous_bytes;
 };
 
 /// One month of a quarterly report: the trends across the quarter.
@@ -125,6 +152,8 @@ struct ClientReport {
   std::vector<OpenSecurity> open_security; ///< from the latest check of each prod site (its `open`)
   std::vector<SiteBackups> backups;
   incident::MonthStats availability; ///< prod only: uptime, downtime, SLA counts
+  std::vector<SiteDaily> daily;      ///< prod sites with recorded health checks in the period
+  std::vector<PageSpeed> speed;      ///< prod pages audited by `tma perf --record` in the period
   std::vector<IncidentRow> incidents;
   contract::ClientHours hours;       ///< exactly what `tma hours summary` computes
   std::vector<std::pair<contract::Category, Seconds>> by_category; ///< billable manual time, non-zero only
@@ -145,7 +174,8 @@ struct Inputs {
   contract::ClientHours previous_hours;
   std::vector<contract::TimeEntry> entries;   ///< the client's entries (any period; filtered here)
   std::vector<incident::Incident> incidents;  ///< all incidents (filtered here: client, prod, period)
-  std::vector<journal::Event> events;         ///< update.finished, backup.*, restore.*, check of the client
+  /// update.finished, backup.*, restore.*, check, perf.measured and health.daily of the client
+  std::vector<journal::Event> events;
   bool previous_covered = false;              ///< the journal has events before the period
 };
 

@@ -1,0 +1,70 @@
+#include <tma/journal/local_state.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "journal/atomic_write.hpp"
+#include "journal/git_store.hpp"
+
+namespace tma::journal {
+
+core::Result<void> write_atomically(const std::filesystem::path& path, std::string_view content) {
+  auto temp = path;
+  temp += fmt::format(".{}.{:08x}.tmp", ::getpid(), std::random_device{}());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return core::fail(core::ErrorKind::io, fmt::format("cannot create {}: {}", temp.string(), std::strerror(errno)));
+  bool ok = true;
+  std::size_t done = 0;
+  while (ok && done < content.size()) {
+    auto n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    auto why = std::strerror(errno);
+    std::error_code ec;
+    std::filesystem::remove(temp, ec);
+    return core::fail(core::ErrorKind::io, fmt::format("cannot write {}: {}", path.string(), why));
+  }
+  return {};
+}
+
+core::Result<std::filesystem::path> local_state_directory(const GitJournalOptions& options) {
+  auto repo = git::open_repository(options.repository.string());
+  if (!repo) return tl::unexpected(repo.error());
+  return git::common_dir(repo->get()) / "tma-cache";
+}
+
+core::Result<void> update_local_state(const std::filesystem::path& directory, const std::string& name,
+                                      const std::function<core::Result<std::string>(const std::string&)>& update) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return core::fail(core::ErrorKind::io, fmt::format("cannot create {}: {}", directory.string(), ec.message()));
+  auto lock = git::MachineLock::acquire(directory, git::k_flock_timeout, name + ".flock");
+  if (!lock) return tl::unexpected(lock.error());
+  auto path = directory / name;
+  std::string current;
+  if (std::filesystem::exists(path, ec)) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (!in && !in.eof()) return core::fail(core::ErrorKind::io, fmt::format("cannot read {}", path.string()));
+    current = buffer.str();
+  }
+  auto next = update(current);
+  if (!next) return tl::unexpected(next.error());
+  return write_atomically(path, *next);
+}
+
+} // namespace tma::journal
