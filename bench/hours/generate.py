@@ -9,6 +9,10 @@ docs/journal.md), one commit per day through `git fast-import`, and DIR/sites.ya
 Per day: a nightly backup run (500 backup.finished), two check runs (500 check.finished each), 400
 `tma hours log` runs (one time.logged each, 15 % non-billable, 10 % dated 1-5 days back), and on
 Mondays an update run (500 update.finished + 500 automatic time.logged). Deterministic (seeded).
+
+With --measures (the report benchmark): also, per day, the `health.daily` event of each site's prod
+for the day before (what `tma health --record` every 5 minutes journals: 288 checks) and a `tma perf
+--record` run (one perf.measured per site, two pages), about 365,000 more events of each.
 """
 import datetime as dt
 import json
@@ -69,16 +73,16 @@ class Runs:
         out = []
         seq = 0
 
-        def add(type_, site, client, data):
+        def add(type_, site, client, data, env=None):
             nonlocal seq
             seq += 1
-            out.append(json.dumps({"actor": ACTOR, "at": stamp, "client": client, "data": data, "env": None,
+            out.append(json.dumps({"actor": ACTOR, "at": stamp, "client": client, "data": data, "env": env,
                                    "id": f"{run_id}-{seq}", "run": run_id, "site": site, "type": type_},
                                   sort_keys=True, separators=(",", ":")))
 
         add("run.started", None, None, {"argv": [], "command": command})
-        for type_, site, client, data in events:
-            add(type_, site, client, data)
+        for event in events:
+            add(*event)
         add("run.finished", None, None, {"command": command, "duration_s": 0, "exit_code": 0})
         self.count += len(out)
         path = f"journal/{at:%Y/%m/%d}/{at:%Y%m%dT%H%M%S}Z-{run_id}.jsonl"
@@ -90,10 +94,31 @@ def entry(date, seconds, description, category, billable, automatic):
             "description": description, "duration_seconds": seconds, "ticket": None}
 
 
-def day_files(runs, rng, day):
+def measure_files(runs, rng, day, base):
+    """The day's health.daily events (for the day before, as the first check after midnight writes
+    them) and a perf --record run."""
+    yesterday = (day - dt.timedelta(days=1)).isoformat()
+    days = []
+    for s in range(SITES):
+        p50 = rng.randrange(120, 600)
+        days.append(("health.daily", site_name(s), client_of(s),
+                     {"date": yesterday, "probes": 288, "failures": 0 if rng.random() < 0.97 else rng.randrange(1, 20),
+                      "p50_ms": p50, "p95_ms": p50 * 2, "max_ms": p50 * 4, "tls_expires_on": "2027-03-01"}, "prod"))
+    audits = []
+    for s in range(SITES):
+        pages = [{"path": path, "url": f"https://{site_name(s)}.example{path}", "ttfb_ms": rng.randrange(80, 900),
+                  "total_ms": rng.randrange(300, 4000), "bytes": rng.randrange(200_000, 5_000_000),
+                  "requests": rng.randrange(10, 120), "findings": rng.randrange(0, 4), "http": "2"}
+                 for path in ("/", "/contact")]
+        audits.append(("perf.measured", site_name(s), client_of(s), {"status": "ok", "pages": pages}, "prod"))
+    return [runs.run(base + dt.timedelta(minutes=5), "health --record", days),
+            runs.run(base + dt.timedelta(hours=3), "perf --record", audits)]
+
+
+def day_files(runs, rng, day, measures=False):
     utc = dt.timezone.utc
     base = dt.datetime(day.year, day.month, day.day, tzinfo=utc)
-    files = []
+    files = measure_files(runs, rng, day, base) if measures else []
     backups = [("backup.finished", site_name(s), client_of(s), {"bytes": rng.randrange(10**6, 10**9), "storage": "local"})
                for s in range(SITES)]
     files.append(runs.run(base + dt.timedelta(hours=1, minutes=30), "backup", backups))
@@ -123,9 +148,12 @@ def day_files(runs, rng, day):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: generate.py DIR")
-    target = sys.argv[1]
+    args = sys.argv[1:]
+    measures = "--measures" in args
+    args = [a for a in args if a != "--measures"]
+    if len(args) != 1:
+        sys.exit("usage: generate.py [--measures] DIR")
+    target = args[0]
     subprocess.run(["git", "init", "-q", target], check=True)
     with open(f"{target}/sites.yaml", "w") as f:
         f.write(inventory())
@@ -135,7 +163,7 @@ def main():
     out = importer.stdin
     for d in range(DAYS):
         day = FIRST + dt.timedelta(days=d)
-        files = day_files(runs, rng, day)
+        files = day_files(runs, rng, day, measures)
         when = int(dt.datetime(day.year, day.month, day.day, 23, 0, tzinfo=dt.timezone.utc).timestamp())
         message = f"journal: {day} ({len(files)} runs)".encode()
         out.write(b"commit refs/heads/tma-journal\n")

@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Benchmark of `tma report` for a whole agency: 100 clients / 500 sites over a year of journal (the
-# hours benchmark's generator, bench/hours/generate.py: about one million events), side by side with
+# hours benchmark's generator, bench/hours/generate.py --measures: about 1.7 million events, with the
+# daily health aggregates of a 5-minute monitoring and a daily perf audit of every site), side by side with
 # the obvious alternative in the same run: a shell loop running `tma report --client C` once per
 # client. Both write the same 100 JSON reports (checked equal after dropping `generated_at`), then the
 # HTML ones. Prints wall and CPU (user + system) time and peak RSS of each.
 #
-# usage: bench/report/run.sh TMA_BINARY [DIR]   (DIR defaults to /tmp/tma-hours-bench, shared with bench/hours)
+# usage: bench/report/run.sh TMA_BINARY [DIR]   (DIR defaults to /tmp/tma-report-bench)
 set -euo pipefail
 
 tma=$(realpath "$1")
-dir=${2:-/tmp/tma-hours-bench}
+dir=${2:-/tmp/tma-report-bench}
 here=$(cd "$(dirname "$0")" && pwd)
 month=2026-10
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ ! -f "$dir/sites.yaml" ]; then
-  python3 "$here/../hours/generate.py" "$dir"
+  python3 "$here/../hours/generate.py" --measures "$dir"
 fi
 cd "$dir"
 events=$(git log --format=%s refs/heads/tma-journal | wc -l)

@@ -52,7 +52,10 @@ Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
   Activity out;
   const auto& client = in.client->id;
   for (const auto& site : in.inventory->sites) {
-    if (site.client == client && site.env(std::string(k_prod))) out.backups[site.name].site = site.name;
+    if (site.client == client && site.env(std::string(k_prod))) {
+      out.backups[site.name].site = site.name;
+      out.backups[site.name].keep = site.backup.keep;
+    }
   }
   // Events newest first from the journal; the report lists oldest first.
   std::vector<const journal::Event*> events;

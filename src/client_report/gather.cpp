@@ -13,6 +13,9 @@ namespace tma::client_report {
 namespace {
 
 constexpr std::size_t k_max_logo_bytes = 1 << 20;
+// How late a `health.daily` event may be journalled and still count in its period's report: a
+// week covers a monitoring machine that was down for days; later ones are in no report.
+constexpr int k_daily_grace_days = 7;
 
 } // namespace
 
@@ -39,21 +42,17 @@ core::Result<std::vector<Inputs>> gather_all(const journal::Journal& journal, co
   auto incidents = incident::load_all(journal);
   if (!incidents) return tl::unexpected(incidents.error());
 
+  // One scan of the two periods, and a few days past their end: a day's health aggregate is
+  // journalled once the day is over (by the first check after midnight), so the period's last day
+  // arrives after it. build() places `health.daily` by its `date` and everything else by its time.
   journal::Filter filter;
   filter.since = zone.start_of_day(previous.from);
-  filter.until = zone.start_of_day(contract::add_days(period.to, 1));
+  filter.until = zone.start_of_day(contract::add_days(period.to, 1 + k_daily_grace_days));
   filter.clients = query.clients;
-  filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished", "check", "perf.measured"};
+  filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished", "check", "perf.measured",
+                  std::string(incident::k_health_daily)};
   auto events = journal::read_events(journal, filter);
   if (!events) return tl::unexpected(events.error());
-  // A day's health aggregate is journalled once the day is over, after the period for its last
-  // day: read them up to now and let build() keep those whose `date` is in the period.
-  journal::Filter days = filter;
-  days.until.reset();
-  days.types = {std::string(incident::k_health_daily)};
-  auto daily = journal::read_events(journal, days);
-  if (!daily) return tl::unexpected(daily.error());
-  events->insert(events->end(), daily->begin(), daily->end());
 
   // "Previous period" figures only when the journal reaches back that far: a new agency's first
   // report must not compare itself with zeros. Covered: something was recorded by the end of the

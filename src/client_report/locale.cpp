@@ -76,6 +76,15 @@ const LabelTable& labels() {
                                           "avertissement de sécurité.",
                                           "{site}: the HTTPS certificate expired on {date}; visitors see a security "
                                           "warning."}},
+      {"col_retention", {"Conservation", "Retention"}},
+      {"keep_last", {"{n} dernières", "last {n}"}},
+      {"keep_hourly", {"{n} horaires", "{n} hourly"}},
+      {"keep_daily", {"{n} quotidiennes", "{n} daily"}},
+      {"keep_weekly", {"{n} hebdomadaires", "{n} weekly"}},
+      {"keep_monthly", {"{n} mensuelles", "{n} monthly"}},
+      {"keep_yearly", {"{n} annuelles", "{n} yearly"}},
+      {"daily_none", {"Pas de mesure quotidienne enregistrée sur la période.", "No daily measurement was recorded this period."}},
+      {"speed_none", {"Pas de mesure de vitesse des pages sur la période.", "No page speed was measured this period."}},
       {"daily_title", {"Jour après jour", "Day by day"}},
       {"daily_summary", {"{site} : {uptime} des contrôles réussis ({probes} contrôles), temps de réponse médian {median}, "
                          "95e centile au pire {p95}.",

@@ -100,7 +100,9 @@ nlohmann::json to_json(const ClientReport& r) {
   auto backups = nlohmann::json::array();
   for (const auto& b : r.backups) {
     backups.push_back({{"site", b.site}, {"taken", b.taken}, {"by_kind", b.by_kind}, {"failed", b.failed},
-                       {"restores", b.restores}, {"last_ok", optional_time(b.last_ok)}});
+                       {"restores", b.restores}, {"last_ok", optional_time(b.last_ok)},
+                       {"keep", {{"last", b.keep.last}, {"hourly", b.keep.hourly}, {"daily", b.keep.daily},
+                                 {"weekly", b.keep.weekly}, {"monthly", b.keep.monthly}, {"yearly", b.keep.yearly}}}});
   }
   auto incidents = nlohmann::json::array();
   for (const auto& i : r.incidents) {

@@ -100,6 +100,18 @@ json updates_view(const ClientReport& r, const core::TimeZone&) {
           {"security_open", section(open)}};
 }
 
+// `7 quotidiennes, 4 hebdomadaires, 12 mensuelles` / `7 daily, 4 weekly, 12 monthly`.
+std::string retention_text(const inventory::KeepPolicy& keep, Lang lang) {
+  std::string out;
+  for (const auto& [count, key] : {std::pair{keep.last, "keep_last"}, {keep.hourly, "keep_hourly"}, {keep.daily, "keep_daily"},
+                                  {keep.weekly, "keep_weekly"}, {keep.monthly, "keep_monthly"}, {keep.yearly, "keep_yearly"}}) {
+    if (count <= 0) continue;
+    if (!out.empty()) out += ", ";
+    out += fill(lang, key, {{"n", format_integer(count, lang)}});
+  }
+  return out.empty() ? std::string("—") : out;
+}
+
 json backups_view(const ClientReport& r, const core::TimeZone& zone) {
   json rows = json::array();
   for (const auto& b : r.backups) {
@@ -119,6 +131,7 @@ json backups_view(const ClientReport& r, const core::TimeZone& zone) {
                     {"taken", format_integer(b.taken, r.lang)},
                     {"kinds", kinds.empty() ? json(nullptr) : json(kinds)},
                     {"last", b.last_ok ? local_day(*b.last_ok, zone, r.lang) : std::string("—")},
+                    {"retention", retention_text(b.keep, r.lang)},
                     {"restores", format_integer(b.restores, r.lang)},
                     {"failed", format_integer(b.failed, r.lang)},
                     {"has_failures", b.failed > 0}});
@@ -278,9 +291,9 @@ json labels_view(Lang lang) {
                           "col_component", "col_version", "col_date", "col_security", "col_preprod", "held_back_title",
                           "col_reason", "trends_title", "col_month", "glance_updates", "glance_security", "glance_backups",
                           "glance_uptime", "glance_incidents", "glance_hours", "security_title", "security_fixed", "security_none", "security_open", "backups_title",
-                          "col_backups", "col_last_backup", "col_restore_tests", "col_failures", "availability_title",
+                          "col_backups", "col_last_backup", "col_retention", "col_restore_tests", "col_failures", "availability_title",
                           "incidents_title", "col_severity", "col_subject", "col_opened", "col_response",
-                          "col_resolution", "daily_title", "speed_title", "speed_intro", "col_page",
+                          "col_resolution", "daily_title", "daily_none", "speed_title", "speed_none", "speed_intro", "col_page",
                           "col_ttfb", "col_load", "col_weight", "col_requests", "col_change", "hours_title", "col_category", "col_hours", "hours_chart",
                           "contract_title", "low_balance", "recommendations_title", "rec_none"}) {
     out[key] = label(lang, key);

@@ -65,6 +65,7 @@ struct SiteBackups {
   int failed = 0;
   int restores = 0;                   ///< restores done (tests into a copy count)
   std::optional<SysSeconds> last_ok;
+  inventory::KeepPolicy keep;         ///< the retention in force (the site's `backup.keep`)
 };
 
 /// One incident of a prod site opened in the period.
