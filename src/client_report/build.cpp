@@ -2,6 +2,7 @@
 #include <tma/client_report/report.hpp>
 
 #include "client_report/measures.hpp"
+#include "client_report/topics.hpp"
 
 #include <algorithm>
 #include <set>
@@ -316,6 +317,7 @@ ClientReport build(const Inputs& in) {
   auto checks = latest_checks(in, until);
   add_open_findings(checks, r);
   add_coming_up(checks, r.recommendations);
+  r.topics = meeting_topics(r);
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include <tma/core/timezone.hpp>
 
 #include "client_report/measures.hpp"
+#include "client_report/topics.hpp"
 
 namespace tma::client_report {
 
@@ -151,7 +152,8 @@ nlohmann::json to_json(const ClientReport& r) {
           {"speed", speed_json(r.speed)},
           {"incidents", incidents},
           {"hours", hours},
-          {"recommendations", recommendations}};
+          {"recommendations", recommendations},
+          {"topics", topics_json(r.topics)}};
 }
 
 const std::string& builtin_template(DocumentFormat format) {

@@ -5,6 +5,7 @@
 #include <tma/core/text.hpp>
 
 #include "client_report/measures.hpp"
+#include "client_report/topics.hpp"
 
 #include <fmt/format.h>
 
@@ -295,7 +296,7 @@ json labels_view(Lang lang) {
                           "incidents_title", "col_severity", "col_subject", "col_opened", "col_response",
                           "col_resolution", "daily_title", "daily_none", "speed_title", "speed_none", "speed_intro", "col_page",
                           "col_ttfb", "col_load", "col_weight", "col_requests", "col_change", "hours_title", "col_category", "col_hours", "hours_chart",
-                          "contract_title", "low_balance", "recommendations_title", "rec_none"}) {
+                          "contract_title", "low_balance", "recommendations_title", "rec_none", "topics_title", "topics_intro"}) {
     out[key] = label(lang, key);
   }
   return out;
@@ -336,6 +337,7 @@ nlohmann::json view_of(const ClientReport& r, const Branding& branding, const co
           {"contract", contract_view(r)},
           {"recommendations", recommendations_view(r)},
           {"trends", trends_view(r)},
+          {"topics", topics_view(r)},
           {"generated", fill(r.lang, "generated", {{"date", format_long_date(zone.local_date(r.generated), r.lang)}})}};
 }
 

@@ -475,3 +475,40 @@ TEST_CASE("client report: prod health day by day and page speed against the prev
   CHECK_FALSE(bare.at("daily").at("has").get<bool>());
   CHECK_FALSE(bare.at("speed").at("has").get<bool>());
 }
+
+TEST_CASE("client report: a quarter lists topics for the follow-up meeting from its figures", "[unit][client_report]") {
+  Fixture f;
+  // Two incidents on portal, security left open, a major update pending, a month with overage.
+  f.incident_events.push_back(event("2026-07-10T08:00:00Z", "incident.opened", "portal", "prod", "lyc",
+                                    opened("INC-2026-0001", "major", "down", "2026-07-10T08:00:00Z")));
+  f.incident_events.push_back(event("2026-08-20T08:00:00Z", "incident.opened", "portal", "prod", "lyc",
+                                    opened("INC-2026-0002", "major", "down", "2026-08-20T08:00:00Z")));
+  f.events.push_back(event("2026-09-20T06:00:00Z", "check", "portal", "prod", "lyc",
+                           {{"open",
+                             {{{"component", "plugin:forms"}, {"installed", "1.0"}, {"latest", "1.2"}, {"fixed_in", "1.1"},
+                               {"severity", "security"}, {"advisories", {"CVE-2026-1"}}},
+                              {{"component", "plugin:builder"}, {"installed", "2.4"}, {"latest", "3.0"}, {"severity", "major"}}}}}));
+  f.entries.push_back(entry("e1", {2026, 8, 12}, 5 * 3600, contract::Category::bugfix)); // 5 h of 3 included
+  auto in = f.inputs();
+  in.period = *contract::parse_quarter("2026-Q3");
+  in.kind = PeriodKind::quarter;
+  in.hours = contract::summarize_client(*in.client, f.entries, in.period);
+  auto r = build(in);
+  std::vector<std::string> kinds;
+  for (const auto& t : r.topics) kinds.push_back(t.kind);
+  CHECK(kinds == std::vector<std::string>{"security_open", "upgrades", "recurring_incidents", "overage_months", "next_quarter"});
+  CHECK(r.topics[1].values.at("items") == "builder");
+  CHECK(r.topics[3].values.at("count") == "1");
+  CHECK(r.topics[3].values.at("total") == "3");
+
+  auto view = view_of(r, {}, f.zone);
+  const auto& rows = view.at("topics").at("rows");
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0].at("text") == "Sécurité : 1 vulnérabilité(s) encore ouverte(s) sur portal, à corriger en priorité.");
+  CHECK(rows[2].at("text") == "Incidents récurrents sur portal : causes et prévention.");
+  CHECK(to_json(r).at("topics")[0].at("kind") == "security_open");
+
+  // A month's report has no meeting topics.
+  CHECK(build(f.inputs("2026-08")).topics.empty());
+  CHECK_FALSE(view_of(build(f.inputs("2026-08")), {}, f.zone).at("topics").at("has").get<bool>());
+}

@@ -96,6 +96,14 @@ struct Recommendation {
   std::map<std::string, std::string> values;
 };
 
+/// A topic for the quarterly follow-up meeting, worded in the report's language at render time.
+struct Topic {
+  /// `security_open`, `upgrades`, `recurring_incidents`, `uptime`, `slower_pages`, `overage_months`,
+  /// `low_balance`, `next_quarter`
+  std::string kind;
+  std::map<std::string, std::string> values; ///< `count`, `sites`, `items`, `months`, `hours`...
+};
+
 /// The headline figures, also computed for the previous period of the same length.
 struct Glance {
   int sites = 0;
@@ -160,6 +168,7 @@ struct ClientReport {
   std::vector<std::pair<contract::Category, Seconds>> by_category; ///< billable manual time, non-zero only
   std::vector<WeekHours> weeks;
   std::vector<Recommendation> recommendations;
+  std::vector<Topic> topics; ///< a quarter's topics for the follow-up meeting (empty otherwise)
 };
 
 /// Everything build() reads; gather_all() fills it from the journal.
