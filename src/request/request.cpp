@@ -158,8 +158,16 @@ std::vector<Request> fold(const std::vector<journal::Event>& events) {
     by_event[e->id] = requests.size();
     requests.push_back(std::move(request));
   }
+  // Follow-ups apply in the order they happened: their `--at` time when given, then the journal's
+  // order. Two status changes recorded in the same second with `--at` must not depend on run ids.
+  std::vector<const journal::Event*> follow_ups;
   for (const auto* e : sorted) {
-    if (e->type == k_opened) continue;
+    if (e->type != k_opened) follow_ups.push_back(e);
+  }
+  std::stable_sort(follow_ups.begin(), follow_ups.end(), [](const auto* a, const auto* b) {
+    return time_field(a->data, "at").value_or(a->at) < time_field(b->data, "at").value_or(b->at);
+  });
+  for (const auto* e : follow_ups) {
     std::optional<std::size_t> index;
     if (auto it = by_event.find(string_field(e->data, "opened_event")); it != by_event.end()) {
       index = it->second;

@@ -52,7 +52,10 @@ std::optional<ResponseCheck> check_response(const Request& request, const invent
 std::string response_cell(const std::optional<ResponseCheck>& check) {
   if (!check) return "-";
   if (check->state == ResponseState::due && check->due_in) {
-    return fmt::format("due in {}", core::format_duration(*check->due_in));
+    // Whole minutes: a table read by people (JSON keeps the seconds).
+    auto minutes = std::chrono::duration_cast<std::chrono::minutes>(*check->due_in);
+    if (minutes.count() == 0) return "due now";
+    return fmt::format("due in {}", core::format_duration(minutes));
   }
   return std::string(to_string(check->state));
 }

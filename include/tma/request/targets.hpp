@@ -41,7 +41,7 @@ std::optional<Seconds> target_for(const inventory::RequestTargets& targets, Prio
 std::optional<ResponseCheck> check_response(const Request& request, const inventory::Inventory& inventory,
                                             const core::TimeZone& zone, SysSeconds now);
 
-/// `met`, `late`, `due in 2h30m`, or `-` without a target.
+/// `met`, `late`, `due in 2h30m` (whole minutes; `due now` under one), or `-` without a target.
 std::string response_cell(const std::optional<ResponseCheck>& check);
 
 /// `{id, client, site, title, priority, category, status, assignee, due, opened_at, opened_by,
