@@ -170,6 +170,20 @@ TEST_CASE("tma request open note assign status list and show end to end", "[e2e]
     CHECK(r["incidents"] == nlohmann::json::array());
   }
 
+  SECTION("open --format json prints the new request") {
+    auto opened = agency.tma({"request", "open", "--client", "globex", "Renew the certificate", "--priority", "high",
+                              "--category", "security", "--at", "2026-11-30T08:00:00Z", "--format", "json"});
+    REQUIRE(opened.exit_code == 0);
+    auto r = nlohmann::json::parse(opened.out)["request"];
+    CHECK(r["id"] == "REQ-2026-0004");
+    CHECK(r["priority"] == "high");
+    CHECK(r["category"] == "security");
+    CHECK(r["status"] == "new");
+    CHECK(r["opened_at"] == "2026-11-30T08:00:00Z");
+    CHECK(r["response"].is_null());
+    CHECK(r["history"].size() == 1);
+  }
+
   SECTION("errors are usage errors with the reason") {
     auto unknown = agency.tma({"request", "show", "REQ-2026-0099"});
     CHECK(unknown.exit_code == 64);
