@@ -115,6 +115,8 @@ void run_open(Context& context, const RequestOptions& options) {
   wanted.client = client;
   wanted.site = site.value_or("");
   wanted.title = std::string(core::trim(options.title));
+  // Checked before the run starts, so that a blank title leaves no trace in the journal.
+  if (wanted.title.empty()) throw core::UsageError("a request needs a title");
   wanted.priority = parse_choice("--priority", options.priority, request::priority_names(), request::parse_priority);
   wanted.category = parse_choice("--category", options.category, request::category_names(), request::parse_category);
   wanted.assignee = std::string(core::trim(options.assignee));

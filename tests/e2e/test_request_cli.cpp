@@ -207,6 +207,9 @@ TEST_CASE("tma request open note assign status list and show end to end", "[e2e]
     CHECK(agency.tma({"request", "open", "--client", "acme", "x", "--category", "feature"}).exit_code == 64);
     CHECK(agency.tma({"request", "open", "--client", "acme", "x", "--due", "soon"}).exit_code == 64);
     CHECK(agency.tma({"request", "open", "x"}).exit_code == 64); // --client is required
+    auto blank = agency.tma({"request", "open", "--client", "acme", "  "});
+    CHECK(blank.exit_code == 64);
+    CHECK(blank.err == "tma: error: a request needs a title\n");
     CHECK(agency.tma({"request", "note", "REQ-2026-0002", "x", "--at", "2026-11-27T09:00:00Z"}).exit_code == 64);
     CHECK(agency.tma({"request", "list", "--status", "open"}).exit_code == 64);
     // Nothing above was recorded.
