@@ -11,6 +11,7 @@
 #include <tma/core/exit_code.hpp>
 #include <tma/core/text.hpp>
 #include <tma/report/output.hpp>
+#include <tma/request/request.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/hours_support.hpp"
@@ -29,6 +30,7 @@ struct LogOptions {
   std::optional<std::string> date;
   std::string category = "support";
   std::optional<std::string> ticket;
+  std::optional<std::string> request;
   bool non_billable = false;
   report::Format format = report::Format::table;
 };
@@ -52,6 +54,17 @@ T usage_value(core::Result<T> result) {
   return std::move(*result);
 }
 
+// The request `id` names, when the entry is for one: it must be in the journal, and its client is
+// the entry's (the default for --client when neither --site nor --client is given).
+std::optional<request::Request> linked_request(Context& context, const std::optional<std::string>& id) {
+  if (!id) return std::nullopt;
+  auto all = request::load_all(context.journal());
+  if (!all) throw core::TmaError(core::exit_code::site_failed, "journal: " + all.error().message);
+  auto found = request::find(*all, core::trim(*id));
+  if (!found) throw core::UsageError("--request: " + found.error().message);
+  return *found;
+}
+
 void run_log(Context& context, const LogOptions& options) {
   const auto& inventory = context.inventory();
   contract::LogRequest request;
@@ -59,7 +72,18 @@ void run_log(Context& context, const LogOptions& options) {
   auto duration = contract::parse_hours(options.duration);
   if (!duration) throw core::UsageError(duration.error());
   request.duration = *duration;
-  auto [client, site] = usage_value(contract::resolve_log_target(inventory, options.site, options.client));
+  auto linked = linked_request(context, options.request);
+  auto client_option = options.client;
+  auto site_option = options.site;
+  if (linked && !client_option && !site_option) {
+    client_option = linked->client;
+    if (!linked->site.empty()) site_option = linked->site;
+  }
+  auto [client, site] = usage_value(contract::resolve_log_target(inventory, site_option, client_option));
+  if (linked && linked->client != client) {
+    throw core::UsageError(fmt::format("--request: {} is a request of client '{}', not '{}'", linked->id, linked->client, client));
+  }
+  if (linked) request.request = linked->number;
   request.client = client;
   request.site = site;
   request.description = options.description;
@@ -96,11 +120,11 @@ void run_log(Context& context, const LogOptions& options) {
     report::print_json(report::envelope(k_hours_schema, {{"entry", contract::entry_json(*entry)}}));
     return;
   }
-  report::print(fmt::format("logged {} {} ({}) for {}{} on {}: {}\n", contract::format_hours(entry->duration),
+  report::print(fmt::format("logged {} {} ({}) for {}{}{} on {}: {}\n", contract::format_hours(entry->duration),
                             entry->billable == contract::Billable::yes ? "billable" : "non-billable",
                             contract::to_string(entry->category), entry->client,
-                            entry->site ? " / " + *entry->site : "", core::format_date(entry->date),
-                            entry->description));
+                            entry->site ? " / " + *entry->site : "", entry->request ? " (" + *entry->request + ")" : "",
+                            core::format_date(entry->date), entry->description));
 }
 
 void run_list(Context& context, const ListOptions& options) {
@@ -198,6 +222,7 @@ void setup_hours(CLI::App& app, Context& context) {
   log_cmd->add_option("--category", log->category, "update|security|bugfix|performance|support|backup|feature")
       ->default_str("support");
   log_cmd->add_option("--ticket", log->ticket, "Ticket reference")->type_name("REF");
+  log_cmd->add_option("--request", log->request, "Client request worked on (its client is the default)")->type_name("REQ-YYYY-NNNN");
   log_cmd->add_flag("--non-billable", log->non_billable, "Never billed (shown separately)");
   add_format(*log_cmd, log->format);
   log_cmd->callback([&context, log] { run_log(context, *log); });

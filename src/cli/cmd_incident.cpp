@@ -8,9 +8,11 @@
 
 #include <tma/core/error.hpp>
 #include <tma/core/exit_code.hpp>
+#include <tma/core/text.hpp>
 #include <tma/incident/incident.hpp>
 #include <tma/notify/dispatch.hpp>
 #include <tma/report/output.hpp>
+#include <tma/request/request.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/journal_access.hpp"
@@ -29,6 +31,7 @@ struct IncidentOptions {
   std::string severity;
   std::string title;
   std::string ticket;
+  std::optional<std::string> request;
   std::optional<std::string> at;
   // ack / note / resolve / show
   std::string id;
@@ -117,6 +120,17 @@ void run_open(Context& context, const IncidentOptions& options) {
   request.severity = *severity;
   request.title = options.title;
   request.ticket = options.ticket;
+  if (options.request) {
+    // Linked by number, as hours are: the request must exist and be the site's client's.
+    auto requests = usage_value(request::load_all(journal));
+    auto linked = request::find(requests, core::trim(*options.request));
+    if (!linked) throw core::UsageError("--request: " + linked.error().message);
+    if (linked->client != site->client) {
+      throw core::UsageError(fmt::format("--request: {} is a request of client '{}', not of '{}' (site {})", linked->id,
+                                         linked->client, site->client, site->name));
+    }
+    request.request = linked->number;
+  }
   request.at = parse_at(options.at, journal, zone);
   auto& run = context.start_run("incident open");
   auto opened = usage_value(incident::open(journal, run, request, zone));
@@ -216,6 +230,7 @@ void run_show(Context& context, const IncidentOptions& options) {
   out += fmt::format("  site: {} ({})  client: {}  source: {}{}\n", i.site, i.env.empty() ? "-" : i.env, i.client,
                      incident::to_string(i.source), i.run.empty() ? "" : "  run: " + i.run);
   if (!i.ticket.empty()) out += fmt::format("  ticket: {}\n", i.ticket);
+  if (!i.request.empty()) out += fmt::format("  request: {}\n", i.request);
   out += fmt::format("  status: {}\n  opened: {}\n  acknowledged: {} (after {})\n  resolved: {} (after {})\n",
                      incident::status_of(i), when(i.opened), when(i.acknowledged), duration_or_dash(t.to_acknowledge),
                      when(i.resolved), duration_or_dash(t.to_resolve));
@@ -239,6 +254,7 @@ void setup_incident(CLI::App& app, Context& context) {
   open->add_option("--severity", options->severity, "critical, major or minor")->required()->type_name("LEVEL");
   open->add_option("title", options->title, "What is wrong")->required();
   open->add_option("--ticket", options->ticket, "Reference in the agency's ticket system")->type_name("REF");
+  open->add_option("--request", options->request, "Client request this incident belongs to")->type_name("REQ-YYYY-NNNN");
   open->add_option("--at", options->at, "When it started: RFC 3339, YYYY-MM-DD, or 2h (ago); default now")->type_name("TIME");
   add_format(*open, options->format);
   open->callback([&context, options] { run_open(context, *options); });

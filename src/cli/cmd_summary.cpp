@@ -1,4 +1,4 @@
-// `tma summary --month`: per client, the hours block and the incidents of the month.
+// `tma summary --month`: per client, the hours block, the incidents and the requests of the month.
 #include <memory>
 
 #include <fmt/format.h>
@@ -10,6 +10,8 @@
 #include <tma/core/exit_code.hpp>
 #include <tma/incident/stats.hpp>
 #include <tma/report/output.hpp>
+#include <tma/request/request.hpp>
+#include <tma/request/stats.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/hours_support.hpp"
@@ -46,6 +48,8 @@ void run_month_summary(Context& context, const MonthSummaryOptions& options) {
 
   auto all_incidents = incident::load_all(*journal);
   if (!all_incidents) throw core::TmaError(core::exit_code::site_failed, "journal: " + all_incidents.error().message);
+  auto all_requests = request::load_all(*journal);
+  if (!all_requests) throw core::TmaError(core::exit_code::site_failed, "journal: " + all_requests.error().message);
   auto from = zone.start_of_day(period.from);
   auto until = zone.start_of_day(contract::add_days(period.to, 1));
   std::vector<contract::ClientSummary> summaries;
@@ -53,7 +57,8 @@ void run_month_summary(Context& context, const MonthSummaryOptions& options) {
     auto incidents = contract::load_incidents(*journal, client_hours.client, period, zone);
     if (!incidents) throw core::TmaError(core::exit_code::site_failed, "journal: " + incidents.error().message);
     auto stats = incident::period_stats(*all_incidents, client_hours.client, inventory, zone, from, until, journal->now());
-    summaries.push_back(contract::ClientSummary{std::move(client_hours), std::move(*incidents), stats});
+    auto requests = request::period_stats(*all_requests, client_hours.client, from, until);
+    summaries.push_back(contract::ClientSummary{std::move(client_hours), std::move(*incidents), stats, requests});
   }
 
   if (options.format == report::Format::json) {
@@ -75,7 +80,7 @@ void run_month_summary(Context& context, const MonthSummaryOptions& options) {
 
 void setup_summary(CLI::App& app, Context& context) {
   auto options = std::make_shared<MonthSummaryOptions>();
-  auto* cmd = app.add_subcommand("summary", "Month-end view per client: hours against the contract, incidents");
+  auto* cmd = app.add_subcommand("summary", "Month-end view per client: hours against the contract, incidents, requests");
   add_period_options(*cmd, options->period, MonthRequired::no);
   cmd->add_option("--client,-c", options->clients, "Client id (repeatable; default every client)")->type_name("ID");
   add_format(*cmd, options->format);

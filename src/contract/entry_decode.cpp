@@ -20,7 +20,7 @@ struct Field {
 };
 
 struct Fields {
-  Field date, duration, description, category, ticket, billable, automatic;
+  Field date, duration, description, category, ticket, request, billable, automatic;
 
   Field* find(std::string_view key) {
     if (key == "date") return &date;
@@ -28,6 +28,7 @@ struct Fields {
     if (key == "description") return &description;
     if (key == "category") return &category;
     if (key == "ticket") return &ticket;
+    if (key == "request") return &request;
     if (key == "billable") return &billable;
     if (key == "automatic") return &automatic;
     return nullptr;
@@ -140,6 +141,10 @@ core::Result<TimeEntry> entry_from_fields(const journal::Event& event, bool is_o
   if (fields.ticket.kind != Kind::missing && fields.ticket.kind != Kind::null) {
     if (fields.ticket.kind != Kind::string) return bad("ticket", "is not a string");
     entry.ticket = std::move(fields.ticket.text);
+  }
+  if (fields.request.kind != Kind::missing && fields.request.kind != Kind::null) {
+    if (fields.request.kind != Kind::string) return bad("request", "is not a string");
+    entry.request = std::move(fields.request.text);
   }
   if (fields.billable.kind != Kind::boolean) return bad("billable", "is missing or not a boolean");
   entry.billable = fields.billable.boolean ? Billable::yes : Billable::no;

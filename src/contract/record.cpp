@@ -34,6 +34,8 @@ nlohmann::json entry_data(const TimeEntry& entry) {
       {"billable", entry.billable == Billable::yes},
       {"automatic", entry.origin == Origin::automatic},
   };
+  // Only when linked: entries without a request keep the event shape they always had.
+  if (entry.request) data["request"] = *entry.request;
   return data;
 }
 
@@ -69,6 +71,7 @@ core::Result<TimeEntry> log_time(journal::Run& run, const LogRequest& request, c
   entry.description = std::string(core::trim(request.description));
   entry.category = request.category;
   entry.ticket = request.ticket;
+  entry.request = request.request;
   entry.billable = request.billable;
   entry.origin = Origin::manual;
   auto event = run.record(std::string(k_time_logged), subject_of(entry), entry_data(entry));

@@ -204,6 +204,7 @@ nlohmann::json entry_json(const TimeEntry& entry) {
           {"description", entry.description},
           {"category", std::string(to_string(entry.category))},
           {"ticket", entry.ticket ? nlohmann::json(*entry.ticket) : nlohmann::json(nullptr)},
+          {"request", entry.request ? nlohmann::json(*entry.request) : nlohmann::json(nullptr)},
           {"billable", entry.billable == Billable::yes && entry.origin == Origin::manual},
           {"automatic", entry.origin == Origin::automatic},
           {"actor", entry.actor}};

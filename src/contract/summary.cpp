@@ -100,10 +100,13 @@ nlohmann::json client_summary_json(const ClientSummary& summary) {
   }
   out["incidents"] = incidents;
   out["incident_stats"] = summary.incident_stats ? incident::to_json(*summary.incident_stats) : nlohmann::json(nullptr);
+  out["request_stats"] = summary.request_stats ? request::to_json(*summary.request_stats) : nlohmann::json(nullptr);
   return out;
 }
 
-std::string render_client_summary(const ClientSummary& summary, const std::string& currency) {
+namespace {
+
+std::string render_incidents(const ClientSummary& summary, const std::string& currency) {
   auto out = render_client_hours(summary.hours, currency);
   bool stats = summary.incident_stats && !summary.incident_stats->empty();
   if (summary.incidents.empty()) {
@@ -118,6 +121,14 @@ std::string render_client_summary(const ClientSummary& summary, const std::strin
                        i.resolved ? "resolved " + core::format_rfc3339_utc(*i.resolved) : std::string("open"),
                        i.title.empty() ? "" : "  " + i.title);
   }
+  return out;
+}
+
+} // namespace
+
+std::string render_client_summary(const ClientSummary& summary, const std::string& currency) {
+  auto out = render_incidents(summary, currency);
+  if (summary.request_stats && !summary.request_stats->empty()) out += request::render(*summary.request_stats);
   return out;
 }
 

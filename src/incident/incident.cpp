@@ -1,5 +1,7 @@
 #include <tma/incident/incident.hpp>
 
+#include <tma/incident/numbering.hpp>
+
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -20,23 +22,6 @@ std::optional<SysSeconds> time_field(const nlohmann::json& data, const char* key
 std::string string_field(const nlohmann::json& data, const char* key) {
   if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return {};
   return data[key].get<std::string>();
-}
-
-// Events of one run share a timestamp often; the sequence number after the run id keeps their
-// order (`<run>-<seq>`), compared numerically so that 10 comes after 9.
-std::pair<std::string, long> split_event_id(const std::string& id) {
-  auto dash = id.rfind('-');
-  if (dash == std::string::npos) return {id, 0};
-  try {
-    return {id.substr(0, dash), std::stol(id.substr(dash + 1))};
-  } catch (const std::exception&) {
-    return {id, 0};
-  }
-}
-
-bool event_before(const journal::Event& a, const journal::Event& b) {
-  return std::tie(a.at, a.run) < std::tie(b.at, b.run) ||
-         (a.at == b.at && a.run == b.run && split_event_id(a.id).second < split_event_id(b.id).second);
 }
 
 nlohmann::json follow_up(const Incident& incident) {
@@ -93,6 +78,7 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
     incident.severity = parse_severity(string_field(e->data, "severity")).value_or(Criticality::major);
     incident.title = string_field(e->data, "title");
     incident.ticket = string_field(e->data, "ticket");
+    incident.request = string_field(e->data, "request");
     auto source = string_field(e->data, "source");
     incident.source = source == "monitoring" ? Source::monitoring : source == "update" ? Source::update : Source::manual;
     incident.problem = string_field(e->data, "problem");
@@ -102,7 +88,7 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
     if (incident.source == Source::monitoring) incident.outages.push_back({incident.opened, std::nullopt});
     // The clash rule: the first opening (by event time, then id) keeps the number.
     auto& same = by_number[incident.number];
-    incident.id = same.empty() ? incident.number : fmt::format("{}-{}", incident.number, e->run.substr(0, 4));
+    incident.id = display_id(incident.number, same.empty(), e->run);
     same.push_back(incidents.size());
     by_event[e->id] = incidents.size();
     incidents.push_back(std::move(incident));
@@ -173,17 +159,10 @@ core::Result<Incident> find(const std::vector<Incident>& incidents, std::string_
 }
 
 std::string next_number(const std::vector<Incident>& incidents, SysSeconds opened, const core::TimeZone& zone) {
-  int year = zone.local_date(opened).year;
-  auto prefix = fmt::format("INC-{}-", year);
-  long highest = 0;
-  for (const auto& incident : incidents) {
-    if (incident.number.rfind(prefix, 0) != 0) continue;
-    try {
-      highest = std::max(highest, std::stol(incident.number.substr(prefix.size())));
-    } catch (const std::exception&) {
-    }
-  }
-  return fmt::format("{}{:04}", prefix, highest + 1);
+  std::vector<std::string> taken;
+  taken.reserve(incidents.size());
+  for (const auto& incident : incidents) taken.push_back(incident.number);
+  return incident::next_number("INC", taken, opened, zone);
 }
 
 core::Result<Incident> open(journal::Journal& journal, journal::Run& run, const OpenRequest& request,
@@ -202,6 +181,7 @@ core::Result<Incident> open(journal::Journal& journal, journal::Run& run, const 
   data["source"] = std::string(to_string(request.source));
   data["opened_at"] = core::format_rfc3339_utc(opened);
   if (!request.ticket.empty()) data["ticket"] = request.ticket;
+  if (!request.request.empty()) data["request"] = request.request;
   if (!request.problem.empty()) data["problem"] = request.problem;
   if (!request.run.empty()) data["run"] = request.run;
   auto event = run.record(std::string(k_opened), {request.site, request.env, request.client}, data);
@@ -308,6 +288,7 @@ nlohmann::json to_json(const Incident& incident, const Timing& timing) {
           {"severity", std::string(inventory::to_string(incident.severity))},
           {"title", incident.title},
           {"ticket", incident.ticket},
+          {"request", incident.request.empty() ? nlohmann::json(nullptr) : nlohmann::json(incident.request)},
           {"source", std::string(to_string(incident.source))},
           {"problem", incident.problem},
           {"run", incident.run},

@@ -32,6 +32,20 @@ Sla read_sla(LoadContext& ctx, const YAML::Node& node, const std::string& key) {
   return sla;
 }
 
+RequestTargets read_request_targets(LoadContext& ctx, const YAML::Node& node, const std::string& key) {
+  RequestTargets targets;
+  MapReader map(ctx, node, key);
+  if (auto v = map.choice("clock", {"business", "24x7"})) {
+    targets.clock = *v == "business" ? SlaClock::business : SlaClock::always;
+  }
+  targets.urgent = map.duration("urgent");
+  targets.high = map.duration("high");
+  targets.normal = map.duration("normal");
+  targets.low = map.duration("low");
+  map.finish();
+  return targets;
+}
+
 Contract read_contract(LoadContext& ctx, const YAML::Node& node, const std::string& key) {
   Contract contract;
   MapReader map(ctx, node, key);
@@ -39,6 +53,9 @@ Contract read_contract(LoadContext& ctx, const YAML::Node& node, const std::stri
   auto model = map.choice("model", {"subscription", "on_demand", "hour_bank"});
   if (!map.has("model")) ctx.error(node, map.sub("model"), "required key is missing (subscription, on_demand or hour_bank)");
   if (auto n = map.get("sla"); n.IsDefined()) contract.sla = read_sla(ctx, n, map.sub("sla"));
+  if (auto n = map.get("request_targets"); n.IsDefined()) {
+    contract.request_targets = read_request_targets(ctx, n, map.sub("request_targets"));
+  }
   if (!model) {
     map.finish();
     return contract;

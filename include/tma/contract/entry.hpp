@@ -44,6 +44,7 @@ struct TimeEntry {
   std::string description;
   Category category = Category::support;
   std::optional<std::string> ticket;
+  std::optional<std::string> request; ///< the client request worked on (`REQ-YYYY-NNNN`, docs/requests.md)
   Billable billable = Billable::yes;
   Origin origin = Origin::manual;
   std::string actor;                ///< who logged it (`name <email>`), from the journal event

@@ -31,6 +31,7 @@ struct LogRequest {
   Category category = Category::support;
   std::optional<std::string> ticket;
   Billable billable = Billable::yes;
+  std::optional<std::string> request; ///< a client request's id, checked by the caller
 };
 
 /// The `data` object of a `time.logged` event for `entry` (everything but id, at, site, client, actor).

@@ -18,7 +18,7 @@ namespace tma::contract {
 nlohmann::json period_json(const Period& period);
 
 /// One entry as JSON: id, at, date, client, site, duration_seconds, description, category, ticket,
-/// billable, automatic, actor.
+/// request, billable, automatic, actor.
 nlohmann::json entry_json(const TimeEntry& entry);
 
 /// The entries table of `tma hours list`: date, client, site, duration, category, billing status

@@ -16,6 +16,7 @@
 #include <tma/incident/stats.hpp>
 #include <tma/inventory/model.hpp>
 #include <tma/journal/journal.hpp>
+#include <tma/request/stats.hpp>
 
 namespace tma::contract {
 
@@ -56,14 +57,17 @@ struct ClientSummary {
   std::vector<IncidentLine> incidents;
   /// Counts, MTTA/MTTR, SLA and uptime of the period (incident/stats.hpp), when computed.
   std::optional<incident::MonthStats> incident_stats;
+  /// Requests opened and closed in the period, median response and resolution (request/stats.hpp).
+  std::optional<request::PeriodStats> request_stats;
 };
 
 /// `{...client_hours_json, incidents: [{id, site, severity, title, opened_at, resolved_at}],
-/// incident_stats: incident::to_json(stats) or null}`.
+/// incident_stats: incident::to_json(stats) or null, request_stats: request::to_json(stats) or null}`.
 nlohmann::json client_summary_json(const ClientSummary& summary);
 
 /// The hours block followed by the incident block (`incidents: none` when empty), with the
-/// stats lines when there is something to count (incidents or downtime).
+/// stats lines when there is something to count (incidents or downtime), then the requests line
+/// when requests were opened or closed in the period.
 std::string render_client_summary(const ClientSummary& summary, const std::string& currency);
 
 } // namespace tma::contract

@@ -61,6 +61,7 @@ struct Incident {
   Criticality severity = Criticality::major;
   std::string title;
   std::string ticket;
+  std::string request;       ///< the client request it is linked to (`REQ-YYYY-NNNN`), empty if none
   Source source = Source::manual;
   std::string problem;       ///< monitoring: what is wrong (`health`); one open incident per site+problem
   std::string run;           ///< update: the run attached
@@ -99,6 +100,7 @@ struct OpenRequest {
   Criticality severity = Criticality::major;
   std::string title;
   std::string ticket;
+  std::string request;          ///< a client request's id to link (checked by the caller)
   std::optional<SysSeconds> at; ///< when it started; default: now
   Source source = Source::manual;
   std::string problem;
@@ -142,7 +144,7 @@ struct Timing {
 Timing timing(const Incident& incident, const inventory::Inventory& inventory, const core::TimeZone& zone,
               SysSeconds now);
 
-/// `{id, site, env, client, severity, title, ticket, source, status, opened_at, acknowledged_at,
+/// `{id, site, env, client, severity, title, ticket, request, source, status, opened_at, acknowledged_at,
 /// resolved_at, cause, downtime_seconds, time_to_acknowledge_seconds, time_to_resolve_seconds,
 /// sla: {respond, resolve}: {status, budget_seconds, used_seconds, deadline}, notes}`.
 nlohmann::json to_json(const Incident& incident, const Timing& timing);

@@ -218,6 +218,12 @@ struct Sla {
   std::optional<SlaTarget> critical, major, minor;
 };
 
+/// First-response targets of client requests by priority (`request_targets:`, docs/requests.md).
+struct RequestTargets {
+  SlaClock clock = SlaClock::business; ///< requests are answered in office hours unless the contract says 24x7
+  std::optional<Seconds> urgent, high, normal, low;
+};
+
 enum class ContractModel { subscription, on_demand, hour_bank };
 
 struct HourPack {
@@ -241,6 +247,7 @@ struct Contract {
   std::vector<HourPack> packs;
   Seconds low_balance{0};
   std::optional<Sla> sla;
+  std::optional<RequestTargets> request_targets;
 };
 
 struct Contact {
