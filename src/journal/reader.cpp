@@ -46,11 +46,25 @@ bool may_contain(std::string_view line, const std::vector<std::string>& values, 
 
 bool may_match_type(std::string_view line, const std::vector<std::string>& types) {
   if (types.empty()) return true;
+  // tma writes keys sorted and compact, so `"type"` is the last key and its value ends the line:
+  // one search from the end reads it, where looking for each wanted type in the whole line costs
+  // a comparison at every quote of the payload, times the number of types. A line that does not
+  // end that way (written by hand, another writer) is left to the parser.
+  constexpr std::string_view k_key = "\"type\":\"";
+  auto tail = line;
+  while (!tail.empty() && (tail.back() == '\r' || tail.back() == ' ' || tail.back() == '\t')) tail.remove_suffix(1);
+  if (tail.size() < k_key.size() + 2 || tail.substr(tail.size() - 2) != "\"}") return true;
+  tail.remove_suffix(2);
+  auto quote = tail.rfind('"');
+  if (quote == std::string_view::npos || quote + 1 < k_key.size() || tail.substr(quote + 1 - k_key.size(), k_key.size()) != k_key) {
+    return true;
+  }
+  auto value = tail.substr(quote + 1);
+  if (value.find('\\') != std::string_view::npos) return true; // escaped: let the parser decode it
   for (const auto& t : types) {
-    bool prefix = t.size() >= 2 && t.compare(t.size() - 2, 2, ".*") == 0;
-    std::string needle = "\"" + (prefix ? t.substr(0, t.size() - 1) : t);
-    if (!prefix && !(t.back() == '.')) needle += "\"";
-    if (line.find(needle) != std::string_view::npos) return true;
+    std::string_view wanted = t;
+    if (wanted.ends_with(".*")) wanted.remove_suffix(1);
+    if (wanted.ends_with('.') ? value.starts_with(wanted) : value == wanted) return true;
   }
   return false;
 }

@@ -17,8 +17,9 @@ namespace tma::journal {
 core::Result<void> scan_tree(git_repository* repo, const std::string& ref_name, const Filter& filter,
                              const Visitor& visit);
 
-/// Whether `line` may be an event of one of `types` (exact, `x.*` or `x.` prefixes): a cheap
-/// substring test, true for every line that is one (and for some that are not).
+/// Whether `line` may be an event of one of `types` (exact, `x.*` or `x.` prefixes): reads the
+/// `"type"` that ends a line as tma writes it (keys sorted, compact); true for every line that is
+/// one, and for any line written otherwise (the parser then decides).
 bool may_match_type(std::string_view line, const std::vector<std::string>& types);
 
 /// The days (days since 1970-01-01, UTC) whose run files may hold events matching `filter`'s

@@ -4,6 +4,8 @@
 
 #include <tma/journal/line.hpp>
 
+#include "journal/reader.hpp"
+
 using namespace tma;
 
 TEST_CASE("journal line: append_line is to_json().dump(), byte for byte", "[journal]") {
@@ -43,4 +45,30 @@ TEST_CASE("journal line: invalid UTF-8 from a server becomes U+FFFD instead of l
   REQUIRE_NOTHROW(journal::append_line(line, e));
   CHECK(line.find("caf\xef\xbf\xbd") != std::string::npos);
   CHECK(line.find("plug\xef\xbf\xbd") != std::string::npos);
+}
+
+TEST_CASE("journal line: the type prefilter reads the last key and never refuses a line that matches", "[journal]") {
+  journal::Event e;
+  e.id = "r-1";
+  e.run = "r";
+  e.type = "health.daily";
+  // A payload holding other types' names, as a check's lifecycle or a note may.
+  e.data = {{"type", "perf.measured"}, {"note", "\"type\":\"check\"}"}, {"lifecycle", {{{"type", "eol"}}}}};
+  std::string line;
+  journal::append_line(line, e);
+  CHECK(journal::may_match_type(line, {"health.daily"}));
+  CHECK(journal::may_match_type(line, {"check", "health.daily"}));
+  CHECK(journal::may_match_type(line, {"health.*"}));
+  CHECK(journal::may_match_type(line, {"health."}));
+  CHECK(journal::may_match_type(line, {}));
+  CHECK_FALSE(journal::may_match_type(line, {"perf.measured"}));
+  CHECK_FALSE(journal::may_match_type(line, {"check"}));
+  CHECK_FALSE(journal::may_match_type(line, {"eol"}));
+  CHECK_FALSE(journal::may_match_type(line, {"health"}));
+  CHECK_FALSE(journal::may_match_type(line, {"health.daily.x"}));
+  CHECK(journal::may_match_type(line + "\r", {"health.daily"}));
+  // Lines not written the way tma writes them are left to the parser.
+  CHECK(journal::may_match_type(R"({"type": "x", "at": "2026-01-01T00:00:00Z"})", {"check"}));
+  CHECK(journal::may_match_type(R"({"at":"2026-01-01T00:00:00Z","type":"a\"b"})", {"check"}));
+  CHECK(journal::may_match_type("not json", {"check"}));
 }
