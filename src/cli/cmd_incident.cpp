@@ -201,13 +201,7 @@ void run_list(Context& context, const IncidentOptions& options) {
     report::print_json(report::envelope(k_incident_schema, {{"incidents", std::move(list)}}));
     return;
   }
-  if (options.format == report::Format::table && table.rows() == 0) {
-    report::print("No incidents match.\n");
-    return;
-  }
-  auto text = render_listing(table, options.format, options.fields, context.colour());
-  if (!text.empty() && text.back() != '\n') text += '\n';
-  report::print(text);
+  print_listing(table, options.format, options.fields, context.colour(), "No incidents match.");
 }
 
 void run_show(Context& context, const IncidentOptions& options) {

@@ -98,13 +98,7 @@ void run_journal(Context& context, const JournalOptions& options) {
     return !limited();
   });
   if (!scanned) throw core::TmaError(core::exit_code::site_failed, scanned.error().message);
-  if (options.format == report::Format::table && count == 0) {
-    report::print("No journal events match.\n");
-    return;
-  }
-  auto text = render_listing(table, options.format, options.fields, context.colour());
-  if (!text.empty() && text.back() != '\n') text += '\n';
-  report::print(text);
+  print_listing(table, options.format, options.fields, context.colour(), "No journal events match.");
 }
 
 } // namespace

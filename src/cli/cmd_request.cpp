@@ -208,13 +208,7 @@ void run_list(Context& context, const RequestOptions& options) {
     report::print_json(report::envelope(k_request_schema, {{"requests", std::move(list)}}));
     return;
   }
-  if (options.format == report::Format::table && table.rows() == 0) {
-    report::print("No requests match.\n");
-    return;
-  }
-  auto text = render_listing(table, options.format, options.fields, context.colour());
-  if (!text.empty() && text.back() != '\n') text += '\n';
-  report::print(text);
+  print_listing(table, options.format, options.fields, context.colour(), "No requests match.");
 }
 
 void run_show(Context& context, const RequestOptions& options) {

@@ -163,6 +163,17 @@ std::string render_listing(const report::Table& table, report::Format format, co
   return format == report::Format::csv ? picked.csv() : picked.render(colour);
 }
 
+void print_listing(const report::Table& table, report::Format format, const std::vector<std::string>& fields, bool colour,
+                   std::string_view nothing) {
+  if (format == report::Format::table && table.rows() == 0) {
+    report::print(std::string(nothing) + "\n");
+    return;
+  }
+  auto text = render_listing(table, format, fields, colour);
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  report::print(text);
+}
+
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,
                                                    inventory::EmptySelection empty) {
   auto sites = inventory::select_sites(context.inventory(), selection, empty);

@@ -84,6 +84,11 @@ report::Table selected_columns(const report::Table& table, report::Format format
 std::string render_listing(const report::Table& table, report::Format format, const std::vector<std::string>& fields,
                            bool colour);
 
+/// Print a listing's table as `format` asks (see render_listing), ending with a newline; an empty
+/// aligned table prints `nothing` instead (`No incidents match.`). JSON is the caller's.
+void print_listing(const report::Table& table, report::Format format, const std::vector<std::string>& fields, bool colour,
+                   std::string_view nothing);
+
 /// Resolve `selection` against the loaded inventory; throws UsageError on unknown names.
 std::vector<const inventory::Site*> selected_sites(Context& context, const inventory::Selection& selection,
                                                    inventory::EmptySelection empty);
