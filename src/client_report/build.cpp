@@ -47,6 +47,19 @@ void add_update_run(const journal::Event& event, const core::TimeZone& zone, Act
       out.held_back.push_back(HeldBackUpdate{event.site, component, from, to, date, status});
     }
   }
+  // Components the plan left out because the inventory pins them (`updates.pin`): kept at their
+  // version on purpose, listed once per site and component (the latest run's versions).
+  auto skipped = event.data.find("skipped");
+  if (skipped == event.data.end() || !skipped->is_array()) return;
+  for (const auto& item : *skipped) {
+    if (!item.is_object() || text_of(item, "reason").rfind("pinned to ", 0) != 0) continue;
+    auto component = text_of(item, "component");
+    std::erase_if(out.held_back, [&](const HeldBackUpdate& h) {
+      return h.status == "pinned" && h.site == event.site && h.component == component;
+    });
+    out.held_back.push_back(
+        HeldBackUpdate{event.site, component, text_of(item, "installed"), text_of(item, "latest"), date, "pinned"});
+  }
 }
 
 Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
@@ -220,6 +233,7 @@ void add_coming_up(const std::map<std::string, const journal::Event*>& latest, s
 std::vector<Recommendation> recommend(const ClientReport& r) {
   std::vector<Recommendation> out;
   for (const auto& h : r.held_back) {
+    if (h.status == "pinned") continue; // a choice made with the client, not something to chase
     out.push_back({"held_back", h.site, {{"component", h.component}, {"version", h.to}, {"reason", h.status}}});
   }
   std::map<std::string, int> per_site;

@@ -52,6 +52,7 @@ const LabelTable& labels() {
       {"status_rejected", {"rejetée en préproduction", "rejected on preprod"}},
       {"status_rolled_back", {"annulée en production, site rétabli", "rolled back on prod, site restored"}},
       {"status_pending", {"non appliquée", "not applied"}},
+      {"status_pinned", {"version maintenue volontairement (épinglée)", "kept at its version on purpose (pinned)"}},
       {"core", {"cœur", "core"}},
       {"security_title", {"Sécurité", "Security"}},
       {"security_fixed", {"Failles corrigées par les mises à jour de la période :", "Vulnerabilities fixed by this period's updates:"}},

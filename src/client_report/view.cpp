@@ -82,7 +82,10 @@ json updates_view(const ClientReport& r, const core::TimeZone&) {
     applied.push_back(std::move(row));
   }
   for (const auto& h : r.held_back) {
-    auto reason = h.status == "rejected" ? "status_rejected" : h.status == "rolled back" ? "status_rolled_back" : "status_pending";
+    auto reason = h.status == "rejected"      ? "status_rejected"
+                  : h.status == "rolled back" ? "status_rolled_back"
+                  : h.status == "pinned"      ? "status_pinned"
+                                              : "status_pending";
     held.push_back({{"site", h.site},
                     {"component", component_label(h.component, r.lang)},
                     {"version", fmt::format("{} → {}", h.from, h.to)},

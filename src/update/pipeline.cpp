@@ -351,6 +351,8 @@ SiteResult run_pipeline(const Plan& plan, const Targets& targets, const Pipeline
   auto data = result_to_json(result);
   data.erase("site");
   data["preprod"] = options.skip_preprod ? "skipped" : !options.validated_by.empty() ? "promoted" : "validated";
+  // What the plan left out and why: a pinned component is "held back" in the client report.
+  data["skipped"] = plan_to_json(plan).at("skipped");
   (void)targets.recorder->record(options.preprod_only ? k_preprod : k_prod, "update.finished", std::move(data));
   return result;
 }

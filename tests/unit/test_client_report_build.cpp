@@ -156,6 +156,31 @@ TEST_CASE("client report: an update held back and applied later in the month is 
   CHECK(std::none_of(r.recommendations.begin(), r.recommendations.end(), [](const auto& x) { return x.kind == "held_back"; }));
 }
 
+TEST_CASE("client report: a pinned component is held back once with the newest version offered", "[unit][client_report]") {
+  Fixture f;
+  auto skipped = [](const char* latest) {
+    return nlohmann::json::array({{{"component", "plugin:builder"}, {"kind", "plugin"}, {"name", "builder"}, {"installed", "2.4"},
+                                   {"latest", latest}, {"reason", std::string("pinned to 2.*; ") + latest + " is outside"}},
+                                  {{"component", "plugin:forms"}, {"kind", "plugin"}, {"name", "forms"}, {"installed", "1.0"},
+                                   {"latest", "2.0"}, {"reason", "major update to 2.0 exceeds --limit minor"}}});
+  };
+  f.events.push_back(event("2026-10-05T08:00:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"preprod", "validated"}, {"steps", nlohmann::json::array()}, {"skipped", skipped("3.0")}}));
+  f.events.push_back(event("2026-10-19T08:00:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"preprod", "validated"}, {"steps", nlohmann::json::array()}, {"skipped", skipped("3.1")}}));
+  auto r = build(f.inputs());
+  REQUIRE(r.held_back.size() == 1);
+  CHECK(r.held_back[0].component == "plugin:builder");
+  CHECK(r.held_back[0].status == "pinned");
+  CHECK(r.held_back[0].from == "2.4");
+  CHECK(r.held_back[0].to == "3.1");
+  CHECK(r.held_back[0].date == core::Date{2026, 10, 19});
+  CHECK(std::none_of(r.recommendations.begin(), r.recommendations.end(), [](const auto& x) { return x.kind == "held_back"; }));
+  auto view = view_of(r, {}, f.zone);
+  CHECK(view.at("updates").at("held_back").at("rows")[0].dump().find("version maintenue volontairement") != std::string::npos);
+  CHECK(to_json(r).at("updates").at("held_back")[0].at("status") == "pinned");
+}
+
 TEST_CASE("client report: backups and restores of prod, failures recommended", "[unit][client_report]") {
   Fixture f;
   f.events.push_back(event("2026-10-01T01:00:00Z", "backup.finished", "portal", "prod", "lyc", {{"kind", "scheduled"}}));

@@ -422,3 +422,20 @@ TEST_CASE("pipeline result renders", "[update]") {
   CHECK(json["outcome"] == "updated");
   CHECK(json["steps"][1]["status"] == "rejected");
 }
+
+TEST_CASE("pipeline: update.finished records what the plan skipped and why", "[update]") {
+  World w;
+  auto plan = w.plan();
+  plan.skipped = {{cms::ComponentKind::plugin, "woocommerce", "8.2.1", "9.0.0", "pinned to 8.2.*; 9.0.0 is outside"}};
+  plan.steps.pop_back();
+  update::Targets t{&w.preprod, &w.preprod_health, &w.prod, &w.prod_health, &w.backup, &w.recorder};
+  auto r = update::run_pipeline(plan, t, w.options);
+  CHECK(r.outcome == Outcome::updated);
+  REQUIRE(w.log.back() == "journal prod update.finished");
+  const auto& finished = w.recorder.events.back();
+  REQUIRE(finished.at("skipped").size() == 1);
+  CHECK(finished.at("skipped")[0].at("component") == "plugin:woocommerce");
+  CHECK(finished.at("skipped")[0].at("latest") == "9.0.0");
+  CHECK(finished.at("skipped")[0].at("reason") == "pinned to 8.2.*; 9.0.0 is outside");
+  CHECK(w.prod.versions.at("plugin:woocommerce") == "8.2.1");
+}

@@ -45,7 +45,8 @@ struct HeldBackUpdate {
   std::string component;
   std::string from, to;
   core::Date date;
-  std::string status; ///< `rejected` (broke preprod), `rolled back` (undone on prod), `pending`
+  std::string status; ///< `rejected` (broke preprod), `rolled back` (undone on prod), `pinned` (the
+                      ///< inventory keeps it at its version: `to` is the newest offered), `pending`
 };
 
 /// A security finding the latest check of a prod site in the period left open: still to apply.
