@@ -21,14 +21,7 @@ HttpRequest get(const std::string& url) {
   return r;
 }
 
-// 127.0.0.1 must not go through a proxy the CI machine may define.
-struct NoProxy {
-  tma::test::EnvGuard a{"http_proxy", std::nullopt};
-  tma::test::EnvGuard b{"https_proxy", std::nullopt};
-  tma::test::EnvGuard c{"HTTPS_PROXY", std::nullopt};
-  tma::test::EnvGuard d{"ALL_PROXY", std::nullopt};
-  tma::test::EnvGuard e{"all_proxy", std::nullopt};
-};
+using tma::test::NoProxy;
 
 } // namespace
 

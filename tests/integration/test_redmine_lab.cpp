@@ -22,14 +22,7 @@ tma::test::RedmineLab& redmine() {
   return lab;
 }
 
-// 127.0.0.1 must not go through a proxy the CI machine may define.
-struct NoProxy {
-  tma::test::EnvGuard a{"http_proxy", std::nullopt};
-  tma::test::EnvGuard b{"https_proxy", std::nullopt};
-  tma::test::EnvGuard c{"HTTPS_PROXY", std::nullopt};
-  tma::test::EnvGuard d{"ALL_PROXY", std::nullopt};
-  tma::test::EnvGuard e{"all_proxy", std::nullopt};
-};
+using tma::test::NoProxy;
 
 HttpResponse call(HttpMethod method, const std::string& path, const std::string& key, const std::string& body = {}) {
   HttpRequest r;

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,19 +16,13 @@
 #include "support/temp_dir.hpp"
 
 using nlohmann::json;
+using tma::test::read_file;
 using tma::test::run_tma;
 
 namespace {
 
 const std::map<std::string, std::optional<std::string>> k_no_proxy{
     {"http_proxy", std::nullopt}, {"https_proxy", std::nullopt}, {"all_proxy", std::nullopt}};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 } // namespace
 

@@ -37,6 +37,16 @@ private:
   std::optional<std::string> m_old;
 };
 
+/// Unsets the proxy variables for its lifetime: requests to 127.0.0.1 must not go through a proxy
+/// the CI machine may define.
+struct NoProxy {
+  EnvGuard http{"http_proxy", std::nullopt};
+  EnvGuard https{"https_proxy", std::nullopt};
+  EnvGuard https_upper{"HTTPS_PROXY", std::nullopt};
+  EnvGuard all_upper{"ALL_PROXY", std::nullopt};
+  EnvGuard all{"all_proxy", std::nullopt};
+};
+
 /// Read a whole file.
 std::string read_file(const std::string& path);
 
