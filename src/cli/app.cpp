@@ -103,6 +103,7 @@ int run(int argc, char** argv) {
   setup_report(app, context);
   setup_incident(app, context);
   setup_request(app, context);
+  setup_connectors(app, context);
   setup_notify(app, context);
   setup_backup(app, context);
   setup_backups(app, context);

@@ -24,6 +24,7 @@ void setup_summary(CLI::App& app, Context& context);
 void setup_report(CLI::App& app, Context& context);
 void setup_incident(CLI::App& app, Context& context);
 void setup_request(CLI::App& app, Context& context);
+void setup_connectors(CLI::App& app, Context& context);
 void setup_notify(CLI::App& app, Context& context);
 void setup_backup(CLI::App& app, Context& context);
 void setup_backups(CLI::App& app, Context& context);

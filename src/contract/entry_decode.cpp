@@ -20,7 +20,8 @@ struct Field {
 };
 
 struct Fields {
-  Field date, duration, description, category, ticket, request, billable, automatic;
+  Field date, duration, description, category, ticket, request, billable, automatic, external, external_updated,
+      withdrawn, by;
 
   Field* find(std::string_view key) {
     if (key == "date") return &date;
@@ -31,6 +32,10 @@ struct Fields {
     if (key == "request") return &request;
     if (key == "billable") return &billable;
     if (key == "automatic") return &automatic;
+    if (key == "external") return &external;
+    if (key == "external_updated_on") return &external_updated;
+    if (key == "withdrawn") return &withdrawn;
+    if (key == "by") return &by;
     return nullptr;
   }
 };
@@ -150,6 +155,14 @@ core::Result<TimeEntry> entry_from_fields(const journal::Event& event, bool is_o
   entry.billable = fields.billable.boolean ? Billable::yes : Billable::no;
   if (fields.automatic.kind != Kind::boolean) return bad("automatic", "is missing or not a boolean");
   entry.origin = fields.automatic.boolean ? Origin::automatic : Origin::manual;
+  if (fields.external.kind != Kind::missing && fields.external.kind != Kind::null) {
+    if (fields.external.kind != Kind::string || fields.external.text.empty()) return bad("external", "is not a non-empty string");
+    entry.external = std::move(fields.external.text);
+    if (fields.external_updated.kind == Kind::string) entry.external_updated = std::move(fields.external_updated.text);
+    if (fields.withdrawn.kind == Kind::boolean) entry.withdrawn = fields.withdrawn.boolean;
+    // Who did the work in the tool; the event's actor is whoever ran the import.
+    if (fields.by.kind == Kind::string && !fields.by.text.empty()) entry.actor = std::move(fields.by.text);
+  }
   return entry;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,11 @@ nlohmann::json entry_data(const TimeEntry& entry) {
   };
   // Only when linked: entries without a request keep the event shape they always had.
   if (entry.request) data["request"] = *entry.request;
+  if (entry.external) {
+    data["external"] = *entry.external;
+    data["external_updated_on"] = entry.external_updated;
+    if (entry.withdrawn) data["withdrawn"] = true;
+  }
   return data;
 }
 
@@ -94,6 +100,27 @@ std::optional<TimeEntry> record_automatic(journal::Run& run, const AutomaticWork
   return from_recorded(std::move(entry), event);
 }
 
+core::Result<void> record_imported(journal::Run& run, const TimeEntry& entry) {
+  if (!entry.external || entry.external->empty()) {
+    return core::fail(core::ErrorKind::usage, "an imported time entry needs its external key");
+  }
+  if (!entry.withdrawn && (entry.duration.count() <= 0 || entry.duration > k_max_entry)) {
+    return core::fail(core::ErrorKind::usage, fmt::format("time entry {}: duration {} is out of range", *entry.external,
+                                                          format_hours(entry.duration)));
+  }
+  auto data = entry_data(entry);
+  if (!entry.actor.empty()) data["by"] = entry.actor;
+  run.record(std::string(k_time_logged), subject_of(entry), std::move(data));
+  return {};
+}
+
+bool supersedes(const TimeEntry& candidate, const TimeEntry& current) {
+  // A deletion in the tool is final (its ids are never reused).
+  if (candidate.withdrawn != current.withdrawn) return candidate.withdrawn;
+  return std::tie(candidate.external_updated, candidate.at, candidate.id) >
+         std::tie(current.external_updated, current.at, current.id);
+}
+
 core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const EntryQuery& query,
                                          const core::TimeZone& zone) {
   journal::Filter filter;
@@ -108,18 +135,32 @@ core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const 
   constexpr std::size_t k_chunk = 1024;
   std::vector<std::vector<TimeEntry>> chunks;
   std::size_t total = 0;
+  // Imported entries: the latest version of each, whatever order the scan gives.
+  std::unordered_map<std::string, TimeEntry> imported;
+  auto keep = [&](TimeEntry&& entry) {
+    if (chunks.empty() || chunks.back().size() == k_chunk) chunks.emplace_back().reserve(k_chunk);
+    chunks.back().push_back(std::move(entry));
+    ++total;
+  };
   auto scanned = journal.scan_encoded(filter, [&](const journal::Event& event, std::string_view data) {
     auto entry = entry_from_event(event, data);
     if (!entry) {
       loaded.problems.push_back(entry.error().message);
       return true;
     }
-    if (chunks.empty() || chunks.back().size() == k_chunk) chunks.emplace_back().reserve(k_chunk);
-    chunks.back().push_back(std::move(*entry));
-    ++total;
+    if (entry->external) {
+      auto [it, inserted] = imported.try_emplace(*entry->external);
+      if (inserted || supersedes(*entry, it->second)) it->second = std::move(*entry);
+      return true;
+    }
+    keep(std::move(*entry));
     return true;
   });
   if (!scanned) return tl::unexpected(scanned.error());
+  for (auto& [key, entry] : imported) {
+    if (!entry.withdrawn) keep(std::move(entry));
+  }
+  imported.clear();
   loaded.entries.reserve(total);
   for (auto& chunk : chunks) {
     std::move(chunk.begin(), chunk.end(), std::back_inserter(loaded.entries));

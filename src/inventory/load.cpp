@@ -141,6 +141,7 @@ tl::expected<Loaded, std::vector<Diagnostic>> load_inventory_text(const std::str
     for (const auto& [name, target] : inv.storage) known.storage.insert(name);
     if (auto n = top.get("sites"); n.IsDefined()) inv.sites = detail::read_sites(ctx, n, defaults, known);
     else ctx.error(root, "sites", "required key is missing");
+    if (auto n = top.get("connectors"); n.IsDefined()) inv.connectors = detail::read_connectors(ctx, n, inv);
     top.finish();
   }
 

@@ -35,6 +35,8 @@ Sources read_sources(LoadContext& ctx, const YAML::Node& node);
 JournalSettings read_journal(LoadContext& ctx, const YAML::Node& node);
 Notify read_notify(LoadContext& ctx, const YAML::Node& node);
 std::vector<Client> read_clients(LoadContext& ctx, const YAML::Node& node);
+/// `connectors:`, after clients and sites (`inv` has them).
+std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node, const Inventory& inv);
 std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Defaults& defaults,
                              const KnownNames& known);
 

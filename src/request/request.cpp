@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <tma/incident/numbering.hpp>
 
@@ -86,7 +87,35 @@ Request opened_from(const journal::Event& e) {
   request.opened = time_field(e.data, "opened_at").value_or(e.at);
   request.opened_by = e.actor;
   request.history.push_back({request.opened, e.actor, "opened", request.title});
+  if (const auto it = e.data.find("external"); it != e.data.end() && it->is_object()) {
+    External external{string_field(*it, "connector"), string_field(*it, "id"), string_field(*it, "url"),
+                      string_field(e.data, "external_updated_on")};
+    if (!external.connector.empty() && !external.id.empty()) request.external = std::move(external);
+  }
   return request;
+}
+
+// A `request.updated` event: the fields the other tool changed.
+std::string apply_update(Request& request, const nlohmann::json& data) {
+  std::vector<std::string> what;
+  if (auto title = string_field(data, "title"); !title.empty()) {
+    request.title = title;
+    what.push_back("title: " + title);
+  }
+  if (auto priority = parse_priority(string_field(data, "priority"))) {
+    request.priority = *priority;
+    what.push_back(fmt::format("priority {}", to_string(*priority)));
+  }
+  if (auto category = parse_category(string_field(data, "category"))) {
+    request.category = *category;
+    what.push_back(fmt::format("category {}", to_string(*category)));
+  }
+  if (data.contains("due")) {
+    auto due = core::parse_date(string_field(data, "due"));
+    request.due = due ? std::optional<core::Date>(*due) : std::nullopt;
+    what.push_back(due ? "due " + core::format_date(*due) : "no due date");
+  }
+  return fmt::format("{}", fmt::join(what, ", "));
 }
 
 void apply(Request& request, const journal::Event& e) {
@@ -99,6 +128,15 @@ void apply(Request& request, const journal::Event& e) {
     change.what = "assigned";
     change.text = string_field(e.data, "assignee");
     request.assignee = change.text;
+  } else if (e.type == k_updated) {
+    change.what = "updated";
+    change.text = apply_update(request, e.data);
+    if (auto stamp = string_field(e.data, "external_updated_on"); !stamp.empty() && request.external) {
+      request.external->updated_on = stamp;
+    }
+    // An edit of the tool's fields is not an answer to the client.
+    request.history.push_back(std::move(change));
+    return;
   } else if (e.type == k_status) {
     auto status = parse_status(string_field(e.data, "status"));
     if (!status) return;
@@ -110,6 +148,9 @@ void apply(Request& request, const journal::Event& e) {
     else if (!request.resolved) request.resolved = at;
   } else {
     return;
+  }
+  if (auto stamp = string_field(e.data, "external_updated_on"); !stamp.empty() && request.external) {
+    request.external->updated_on = stamp;
   }
   if (!request.first_response || at < *request.first_response) request.first_response = at;
   request.history.push_back(std::move(change));
@@ -267,6 +308,94 @@ core::Result<journal::Event> set_status(journal::Run& run, const Request& reques
   (*data)["status"] = std::string(to_string(status));
   (*data)["previous"] = std::string(to_string(request.status));
   return run.record(std::string(k_status), subject_of(request), *data);
+}
+
+NumberAllocator::NumberAllocator(const std::vector<Request>& requests) {
+  for (const auto& request : requests) {
+    auto dash = request.number.rfind('-');
+    if (dash == std::string::npos) continue;
+    auto year = request.number.substr(0, dash + 1);
+    auto& highest = m_highest[year];
+    // Same prefix and width: the longer, then the greater string is the greater number.
+    if (highest.size() < request.number.size() ||
+        (highest.size() == request.number.size() && highest < request.number)) {
+      highest = request.number;
+    }
+  }
+}
+
+std::string NumberAllocator::next(SysSeconds opened, const core::TimeZone& zone) {
+  auto year = fmt::format("REQ-{}-", zone.local_date(opened).year);
+  auto& highest = m_highest[year];
+  std::vector<std::string> taken;
+  if (!highest.empty()) taken.push_back(highest);
+  highest = incident::next_number("REQ", taken, opened, zone);
+  return highest;
+}
+
+ImportChange record_import(journal::Run& run, std::optional<Request>& state, const ImportedRequest& imported,
+                           NumberAllocator& numbers, const core::TimeZone& zone) {
+  const Request* known = state ? &*state : nullptr;
+  const journal::Subject subject{imported.site, "", imported.client};
+  const auto stamp = imported.external.updated_on;
+  const auto at = std::max(imported.updated, imported.opened);
+  Request current;
+  ImportChange change = ImportChange::updated;
+  if (known == nullptr) {
+    nlohmann::json data{{"request", numbers.next(imported.opened, zone)},
+                        {"title", imported.title},
+                        {"priority", std::string(to_string(imported.priority))},
+                        {"category", std::string(to_string(imported.category))},
+                        {"opened_at", core::format_rfc3339_utc(imported.opened)},
+                        {"external",
+                         {{"connector", imported.external.connector},
+                          {"id", imported.external.id},
+                          {"url", imported.external.url}}},
+                        {"external_updated_on", stamp}};
+    if (imported.due) data["due"] = core::format_date(*imported.due);
+    current = fold({run.record(std::string(k_opened), subject, data)}).front();
+    change = ImportChange::opened;
+  } else {
+    current = *known;
+    nlohmann::json data = follow_up(current);
+    if (imported.title != current.title) data["title"] = imported.title;
+    if (imported.priority != current.priority) data["priority"] = std::string(to_string(imported.priority));
+    if (imported.category != current.category) data["category"] = std::string(to_string(imported.category));
+    if (imported.due != current.due) data["due"] = imported.due ? nlohmann::json(core::format_date(*imported.due)) : nlohmann::json(nullptr);
+    bool fields_changed = data.size() > 2;
+    if (fields_changed) {
+      data["at"] = core::format_rfc3339_utc(at);
+      data["external_updated_on"] = stamp;
+      run.record(std::string(k_updated), subject_of(current), data);
+    }
+    if (!fields_changed && imported.status == current.status && imported.assignee == current.assignee) {
+      return ImportChange::none;
+    }
+  }
+  if (imported.status != current.status) {
+    auto data = follow_up(current);
+    data["status"] = std::string(to_string(imported.status));
+    data["previous"] = std::string(to_string(current.status));
+    data["at"] = core::format_rfc3339_utc(at);
+    data["external_updated_on"] = stamp;
+    run.record(std::string(k_status), subject_of(current), data);
+  }
+  if (imported.assignee != current.assignee) { // "": unassigned in the tool
+    auto data = follow_up(current);
+    data["assignee"] = imported.assignee;
+    data["at"] = core::format_rfc3339_utc(at);
+    data["external_updated_on"] = stamp;
+    run.record(std::string(k_assigned), subject_of(current), data);
+  }
+  current.title = imported.title;
+  current.priority = imported.priority;
+  current.category = imported.category;
+  current.due = imported.due;
+  current.status = imported.status;
+  current.assignee = imported.assignee;
+  current.external = imported.external;
+  state = std::move(current);
+  return change;
 }
 
 bool ListFilter::matches(const Request& request) const {

@@ -79,4 +79,25 @@ std::string url_host(std::string_view url) {
   return lower;
 }
 
+std::optional<std::string> url_with_query(std::string_view base, std::string_view path,
+                                          const std::vector<std::pair<std::string, std::string>>& query) {
+  if (has_control(base) || has_control(path)) return std::nullopt;
+  detail::ensure_curl_global_init();
+  CurlUrl handle(curl_url());
+  if (!handle) return std::nullopt;
+  std::string url(base);
+  url += path;
+  if (curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return std::nullopt;
+  if (!http_with_host(handle.get())) return std::nullopt;
+  for (const auto& [name, value] : query) {
+    if (has_control(name) || has_control(value)) return std::nullopt;
+    // URLENCODE encodes the value after the first '=' only, so the pair stays `name=value`.
+    auto pair = name + "=" + value;
+    if (curl_url_set(handle.get(), CURLUPART_QUERY, pair.c_str(), CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK) {
+      return std::nullopt;
+    }
+  }
+  return part(handle.get(), CURLUPART_URL);
+}
+
 } // namespace tma::transport

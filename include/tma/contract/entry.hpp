@@ -48,6 +48,12 @@ struct TimeEntry {
   Billable billable = Billable::yes;
   Origin origin = Origin::manual;
   std::string actor;                ///< who logged it (`name <email>`), from the journal event
+  /// Set on an entry imported from another tool (docs/connectors.md): `<connector>:<its id>`. The
+  /// journal may hold several versions of it; readers keep the one with the latest `external_updated`
+  /// (then the latest `at`), and none when a version is `withdrawn` (deleted in the tool).
+  std::optional<std::string> external;
+  std::string external_updated;     ///< the tool's last-update stamp of this version
+  bool withdrawn = false;
 
   /// Billable work by a person: the only entries contracts bill.
   bool counts() const { return billable == Billable::yes && origin == Origin::manual; }

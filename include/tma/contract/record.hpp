@@ -66,6 +66,16 @@ struct AutomaticWork {
 /// `started`.
 std::optional<TimeEntry> record_automatic(journal::Run& run, const AutomaticWork& work, const core::TimeZone& zone);
 
+/// Record a time entry imported from another tool (`entry.external` set; a new version of an entry
+/// already imported, or its withdrawal, is recorded the same way): date, client, site, duration,
+/// description, category, request, billable, and `entry.actor` (who did the work there, kept as
+/// `by`) are taken from `entry`. Fails (usage) without an external key or on a duration out of range.
+core::Result<void> record_imported(journal::Run& run, const TimeEntry& entry);
+
+/// Whether version `candidate` of an imported entry replaces `current` (same external key): a
+/// withdrawal always does; otherwise the later tool stamp, then the later journal time.
+bool supersedes(const TimeEntry& candidate, const TimeEntry& current);
+
 /// Which entries to read back.
 struct EntryQuery {
   std::vector<std::string> clients;        ///< empty: every client

@@ -354,6 +354,42 @@ struct Notify {
   std::optional<core::Schedule> schedule; ///< when `tma run --due` flushes pending notifications
 };
 
+/// One Redmine project (by identifier) whose issues and time entries belong to `client` (and to
+/// `site` when set), and where the client's incidents are opened.
+struct ConnectorProject {
+  std::string project;
+  std::string client;
+  std::string site;
+  Mark mark;
+};
+
+/// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md). Only `redmine` today.
+struct Connector {
+  std::string name;
+  std::string type;      ///< redmine
+  std::string url;       ///< base URL, without a trailing slash
+  Secret api_key;        ///< sent as X-Redmine-API-Key
+  HttpSettings http;     ///< timeout, tls_verify, ca_file
+  std::vector<ConnectorProject> projects;
+  bool import_issues = true;       ///< issues -> requests
+  bool import_time_entries = true; ///< time entries -> hours
+  bool export_incidents = false;   ///< tma's incidents -> issues (opened, noted, closed)
+  std::optional<core::Date> import_since; ///< the first sync reads nothing updated or spent before
+  /// Time entries spent this far back are listed again at each sync, to notice changes and deletions.
+  Seconds time_entry_window{62 * 86400};
+  std::string tracker;   ///< tracker of exported incidents; empty: the project's default
+  std::map<std::string, std::string> priorities; ///< incident severity -> Redmine priority name
+  std::map<std::string, std::string> categories; ///< Redmine tracker name -> request category
+  std::map<std::string, std::string> activities; ///< Redmine activity name -> hours category
+  Mark mark;
+  const ConnectorProject* project_of_client(const std::string& client) const {
+    for (const auto& p : projects) {
+      if (p.client == client) return &p;
+    }
+    return nullptr;
+  }
+};
+
 struct Inventory {
   std::string path;      ///< the file it was loaded from
   std::string directory; ///< its directory, base for relative paths
@@ -364,6 +400,7 @@ struct Inventory {
   Sources sources;
   JournalSettings journal;
   Notify notify;
+  std::vector<Connector> connectors; ///< sorted by name
 
   const Client* client(const std::string& id) const {
     for (const auto& c : clients) {

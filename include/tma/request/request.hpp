@@ -8,6 +8,7 @@
 // is committed; every follow-up names the opening event's journal id (`data.opened_event`), and after
 // a clash the later opening is shown as `REQ-YYYY-NNNN-<4 hex of its run>`.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,8 @@ inline constexpr std::string_view k_opened = "request.opened";
 inline constexpr std::string_view k_noted = "request.noted";
 inline constexpr std::string_view k_assigned = "request.assigned";
 inline constexpr std::string_view k_status = "request.status";
+/// Title, priority, category or due date changed in the tool a request was imported from.
+inline constexpr std::string_view k_updated = "request.updated";
 
 enum class Priority { low, normal, high, urgent };
 enum class Category { bug, change, question, security, performance };
@@ -51,8 +54,18 @@ const std::vector<std::string>& status_names();
 struct Change {
   SysSeconds at{};
   std::string actor;
-  std::string what; ///< `opened`, `note`, `assigned`, `status`
+  std::string what; ///< `opened`, `note`, `assigned`, `status`, `updated`
   std::string text; ///< the note, the assignee, or the new status
+};
+
+/// Where an imported request lives in another tool (docs/connectors.md): the connector's name, the
+/// tool's id for it, a link, and the tool's last-update stamp as of the latest import.
+struct External {
+  std::string connector;
+  std::string id;
+  std::string url;
+  std::string updated_on;
+  bool operator==(const External&) const = default;
 };
 
 /// A request as derived from its events.
@@ -75,6 +88,7 @@ struct Request {
   /// When it last became resolved or closed; unset while it is not (a reopening clears it).
   std::optional<SysSeconds> resolved;
   std::vector<Change> history; ///< oldest first, the opening included
+  std::optional<External> external; ///< set for a request imported by a connector
   bool is_open() const { return status != Status::resolved && status != Status::closed; }
 };
 
@@ -124,6 +138,44 @@ core::Result<journal::Event> assign(journal::Run& run, const Request& request, c
 /// before the opening. Any status may follow any other (a closed request can be reopened).
 core::Result<journal::Event> set_status(journal::Run& run, const Request& request, Status status,
                                         std::optional<SysSeconds> at);
+
+/// Allocates `REQ-YYYY-NNNN` numbers for many openings in one run (a connector's import): one more
+/// than the highest of the year among the journal's requests and the numbers given out so far.
+class NumberAllocator {
+public:
+  explicit NumberAllocator(const std::vector<Request>& requests);
+  std::string next(SysSeconds opened, const core::TimeZone& zone);
+
+private:
+  std::map<std::string, std::string> m_highest; ///< `REQ-YYYY-` -> highest number of that year
+};
+
+/// A request as another tool has it, mapped to tma's vocabulary by the connector.
+struct ImportedRequest {
+  External external;
+  std::string client;
+  std::string site;
+  std::string title;
+  Priority priority = Priority::normal;
+  Category category = Category::question;
+  Status status = Status::fresh;
+  std::string assignee;
+  std::optional<core::Date> due;
+  SysSeconds opened{}; ///< when it was created in the tool
+  SysSeconds updated{}; ///< when it last changed there (the time of the follow-ups recorded now)
+};
+
+/// What `record_import` recorded.
+enum class ImportChange { none, opened, updated };
+
+/// Record in `run` what makes the journal's request agree with `imported`: for a request not known
+/// yet (`known` null) a `request.opened` numbered by `numbers`, then its status and assignee; for a
+/// known one, `request.updated`, `request.status` and `request.assigned` events for what differs.
+/// Every event carries `external_updated_on`. Nothing is flushed: the caller commits in batches.
+/// `state` is the request as known before (nullopt: not imported yet) and, on return, as the journal
+/// now has it.
+ImportChange record_import(journal::Run& run, std::optional<Request>& state, const ImportedRequest& imported,
+                           NumberAllocator& numbers, const core::TimeZone& zone);
 
 /// Which requests `request list` shows: every set field must match.
 struct ListFilter {

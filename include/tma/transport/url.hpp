@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tma::transport {
 
@@ -17,5 +19,11 @@ std::optional<std::string> resolve_url(std::string_view base, std::string_view r
 /// The host of an http(s) URL in lower case (`www.acme.example`), without port or user; "" when
 /// `url` is not one.
 std::string url_host(std::string_view url);
+
+/// `base` + `path` with `query` appended as `name=value` pairs, each URL-encoded by libcurl
+/// (`>=2026-11-29T10:00:00Z` becomes `%3e%3d2026-11-29T10%3a00%3a00Z`). nullopt when `base` is not an
+/// http(s) URL with a host or a value holds a control character.
+std::optional<std::string> url_with_query(std::string_view base, std::string_view path,
+                                          const std::vector<std::pair<std::string, std::string>>& query);
 
 } // namespace tma::transport

@@ -1,0 +1,268 @@
+// The export half of a sync: tma's incidents become Redmine issues, their acknowledgements, notes,
+// resolutions and reopenings become notes and status changes, through the journal's outbox
+// (sync.hpp): attempt committed, marker in what is written, acknowledgement committed.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <tma/connectors/redmine_mapping.hpp>
+#include <tma/incident/incident.hpp>
+#include <tma/incident/numbering.hpp>
+
+#include "connectors/sync_context.hpp"
+
+namespace tma::connectors::detail {
+namespace {
+
+std::string text_of(const nlohmann::json& data, const char* key) {
+  const auto it = data.find(key);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+/// Redmine's ids of the names the export needs: priorities, trackers, statuses.
+struct Enumerations {
+  std::map<std::string, long> priorities;
+  std::map<std::string, long> trackers;
+  long closed_status = 0;
+  long open_status = 0;
+};
+
+core::Result<Enumerations> read_enumerations(RedmineApi& api) {
+  Enumerations out;
+  auto priorities = api.get("/enumerations/issue_priorities.json");
+  if (!priorities) return tl::unexpected(priorities.error());
+  for (const auto& p : priorities->value("issue_priorities", nlohmann::json::array())) {
+    out.priorities[p.value("name", "")] = p.value("id", 0L);
+  }
+  auto trackers = api.get("/trackers.json");
+  if (!trackers) return tl::unexpected(trackers.error());
+  for (const auto& t : trackers->value("trackers", nlohmann::json::array())) out.trackers[t.value("name", "")] = t.value("id", 0L);
+  auto statuses = api.get("/issue_statuses.json");
+  if (!statuses) return tl::unexpected(statuses.error());
+  for (const auto& s : statuses->value("issue_statuses", nlohmann::json::array())) {
+    bool closed = s.value("is_closed", false);
+    long id = s.value("id", 0L);
+    // The first closed status in Redmine's order is "Closed" in the default data (not "Rejected").
+    if (closed && out.closed_status == 0) out.closed_status = id;
+    if (!closed && out.open_status == 0) out.open_status = id;
+  }
+  return out;
+}
+
+struct Outbox {
+  std::map<std::string, long> pushed;                 ///< journal event id -> Redmine issue id
+  std::map<std::string, core::SysSeconds> attempted;  ///< journal event id -> when first tried
+};
+
+core::Result<Outbox> read_outbox(const Context& context) {
+  journal::Filter filter;
+  filter.types = {std::string(k_attempt), std::string(k_pushed)};
+  filter.since = context.run.now() - k_export_lookback;
+  Outbox outbox;
+  auto scanned = context.journal.scan(filter, [&](const journal::Event& e) {
+    if (text_of(e.data, "connector") != context.connector.name) return true;
+    auto event = text_of(e.data, "event");
+    if (e.type == k_pushed) outbox.pushed[event] = e.data.value("issue", 0L);
+    else {
+      auto& at = outbox.attempted.try_emplace(event, e.at).first->second;
+      at = std::min(at, e.at);
+    }
+    return true;
+  });
+  if (!scanned) return tl::unexpected(scanned.error());
+  return outbox;
+}
+
+/// The issue created by an earlier attempt for `event_id`, found by its marker among the issues of
+/// `project_id` created since shortly before the attempt.
+core::Result<std::optional<long>> find_created(Context& context, long project_id, const std::string& event_id,
+                                               core::SysSeconds attempted) {
+  const auto mark = marker(event_id);
+  const auto since = core::format_rfc3339_utc(attempted - std::chrono::minutes(10));
+  for (std::size_t offset = 0;;) {
+    auto page = context.api.get("/issues.json", {{"project_id", std::to_string(project_id)},
+                                                 {"status_id", "*"},
+                                                 {"created_on", ">=" + since},
+                                                 {"sort", "id"},
+                                                 {"limit", std::to_string(k_page_size)},
+                                                 {"offset", std::to_string(offset)}});
+    if (!page) return tl::unexpected(page.error());
+    const auto items = page->value("issues", nlohmann::json::array());
+    for (const auto& item : items) {
+      if (item.value("description", "").find(mark) != std::string::npos) return std::optional<long>(item.value("id", 0L));
+    }
+    offset += items.size();
+    if (items.size() < static_cast<std::size_t>(k_page_size)) return std::optional<long>{};
+  }
+}
+
+/// Whether issue `issue` already has a note carrying `event_id`'s marker (an earlier attempt).
+core::Result<bool> has_note(Context& context, long issue, const std::string& event_id) {
+  auto found = context.api.find("/issues/" + std::to_string(issue) + ".json", {{"include", "journals"}});
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return false;
+  const auto mark = marker(event_id);
+  for (const auto& j : (**found)["issue"].value("journals", nlohmann::json::array())) {
+    if (j.value("notes", "").find(mark) != std::string::npos) return true;
+  }
+  return false;
+}
+
+core::Result<void> record_and_commit(Context& context, std::string_view type, const journal::Event& about,
+                                     nlohmann::json data) {
+  data["connector"] = context.connector.name;
+  data["event"] = about.id;
+  context.run.record(std::string(type), {about.site, about.env, about.client}, std::move(data));
+  return context.run.flush();
+}
+
+std::string issue_description(const incident::Incident& incident, const std::string& event_id) {
+  return fmt::format("Incident {} opened by tma ({}) on {}{}.\n\nSite: {} ({})\nSeverity: {}\n\n{}", incident.id,
+                     incident::to_string(incident.source), core::format_rfc3339_utc(incident.opened),
+                     incident.opened_by.empty() ? "" : " by " + incident.opened_by, incident.site,
+                     incident.env.empty() ? "-" : incident.env, inventory::to_string(incident.severity),
+                     marker(event_id));
+}
+
+/// The note and status change for a follow-up event; nullopt for events that are not pushed.
+std::optional<nlohmann::json> follow_up_body(const journal::Event& e, const Enumerations& enums) {
+  nlohmann::json issue;
+  std::string text;
+  if (e.type == incident::k_acknowledged) text = fmt::format("Acknowledged by {}.", e.actor);
+  else if (e.type == incident::k_noted) text = text_of(e.data, "text");
+  else if (e.type == incident::k_resolved) {
+    auto cause = text_of(e.data, "cause");
+    text = cause.empty() ? "Resolved." : "Resolved: " + cause;
+    if (enums.closed_status != 0) issue["status_id"] = enums.closed_status;
+  } else if (e.type == incident::k_reopened) {
+    auto reason = text_of(e.data, "reason");
+    text = reason.empty() ? "Reopened." : "Reopened: " + reason;
+    if (enums.open_status != 0) issue["status_id"] = enums.open_status;
+  } else {
+    return std::nullopt;
+  }
+  issue["notes"] = fmt::format("{}\n\n{}", text, marker(e.id));
+  return nlohmann::json{{"issue", issue}};
+}
+
+} // namespace
+
+core::Result<void> export_incidents(Context& context) {
+  const auto& connector = context.connector;
+  if (!connector.export_incidents) return {};
+  std::vector<std::string> clients;
+  for (const auto& p : connector.projects) clients.push_back(p.client);
+  journal::Filter filter;
+  filter.types = {"incident."};
+  filter.clients = clients;
+  filter.since = context.run.now() - k_export_lookback;
+  auto events = journal::read_events(context.journal, filter);
+  if (!events) return tl::unexpected(events.error());
+  auto incidents = incident::fold(*events);
+  std::map<std::string, const incident::Incident*> by_opening;
+  for (const auto& i : incidents) by_opening[i.opened_event] = &i;
+  auto outbox = read_outbox(context);
+  if (!outbox) return tl::unexpected(outbox.error());
+
+  std::vector<const journal::Event*> intents;
+  const auto horizon = context.run.now() - k_export_horizon;
+  for (const auto& e : *events) {
+    // Preprod is internal: its incidents never reach a client-facing tracker.
+    if (e.at < horizon || e.env == "preprod" || outbox->pushed.count(e.id) != 0) continue;
+    intents.push_back(&e);
+  }
+  std::sort(intents.begin(), intents.end(), [](const auto* a, const auto* b) { return incident::event_before(*a, *b); });
+  if (intents.empty()) return {};
+
+  std::optional<Enumerations> enums;
+  std::map<std::string, long> project_ids;
+  for (const auto* e : intents) {
+    const auto* project = connector.project_of_client(e->client);
+    if (project == nullptr) continue;
+    const bool opening = e->type == incident::k_opened;
+    auto opened_event = opening ? e->id : text_of(e->data, "opened_event");
+    auto incident = by_opening.find(opened_event);
+    if (incident == by_opening.end()) continue; // opened before the lookback: not ours to follow
+    // A follow-up whose incident has no issue (never created: it failed, or it is older than the
+    // horizon) has nothing to go to; a dry run plans both, the creation comes first.
+    if (!opening && outbox->pushed.count(opened_event) == 0 && !context.options.dry_run) continue;
+    if (context.options.dry_run) {
+      context.result.planned.push_back(opening ? fmt::format("create an issue in {} for {} ({})", project->project,
+                                                             incident->second->id, incident->second->title)
+                                               : fmt::format("add {} of {} to its issue", e->type, incident->second->id));
+      continue;
+    }
+    if (!enums) {
+      auto read = read_enumerations(context.api);
+      if (!read) return tl::unexpected(read.error());
+      enums = std::move(*read);
+    }
+    if (!project_ids.count(project->project)) {
+      auto id = project_id(context, *project);
+      if (!id) return tl::unexpected(id.error());
+      project_ids[project->project] = *id;
+    }
+    const auto pid = project_ids[project->project];
+    const auto attempted = outbox->attempted.find(e->id);
+
+    if (opening) {
+      std::optional<long> issue;
+      if (attempted != outbox->attempted.end()) {
+        auto found = find_created(context, pid, e->id, attempted->second);
+        if (!found) return tl::unexpected(found.error());
+        issue = *found;
+        if (issue) ++context.result.counts.found_by_marker;
+      }
+      if (!issue) {
+        if (auto r = record_and_commit(context, k_attempt, *e, {{"kind", "create"}}); !r) return r;
+        nlohmann::json body{{"project_id", pid},
+                            {"subject", fmt::format("[{}] {}", incident->second->id, incident->second->title)},
+                            {"description", issue_description(*incident->second, e->id)}};
+        if (auto p = enums->priorities.find(priority_for(connector, incident->second->severity)); p != enums->priorities.end()) {
+          body["priority_id"] = p->second;
+        }
+        if (!connector.tracker.empty()) {
+          auto t = enums->trackers.find(connector.tracker);
+          if (t == enums->trackers.end()) {
+            return core::fail(core::ErrorKind::config, fmt::format("connector {}: connectors.{}.tracker: Redmine has no "
+                                                                   "tracker '{}'",
+                                                                   connector.name, connector.name, connector.tracker));
+          }
+          body["tracker_id"] = t->second;
+        }
+        auto created = context.api.post("/issues.json", {{"issue", body}});
+        if (!created) return tl::unexpected(created.error());
+        issue = (*created)["issue"].value("id", 0L);
+        ++context.result.counts.issues_created;
+        if (context.options.after_remote_write) context.options.after_remote_write("create");
+      }
+      if (auto r = record_and_commit(context, k_pushed, *e, {{"issue", *issue}}); !r) return r;
+      outbox->pushed[e->id] = *issue;
+      continue;
+    }
+
+    auto body = follow_up_body(*e, *enums);
+    if (!body) continue;
+    const long issue = outbox->pushed[opened_event];
+    bool done = false;
+    if (attempted != outbox->attempted.end()) {
+      auto noted = has_note(context, issue, e->id);
+      if (!noted) return tl::unexpected(noted.error());
+      done = *noted;
+      if (done) ++context.result.counts.found_by_marker;
+    }
+    if (!done) {
+      if (auto r = record_and_commit(context, k_attempt, *e, {{"kind", "update"}, {"issue", issue}}); !r) return r;
+      if (auto put = context.api.put("/issues/" + std::to_string(issue) + ".json", *body); !put) return put;
+      ++context.result.counts.issues_changed;
+      if (context.options.after_remote_write) context.options.after_remote_write("update");
+    }
+    if (auto r = record_and_commit(context, k_pushed, *e, {{"issue", issue}}); !r) return r;
+    outbox->pushed[e->id] = issue;
+  }
+  return {};
+}
+
+} // namespace tma::connectors::detail

@@ -1,0 +1,229 @@
+// The import half of a sync: Redmine issues -> requests, time entries -> hours.
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include <tma/connectors/redmine_mapping.hpp>
+#include <tma/contract/hours.hpp>
+#include <tma/contract/record.hpp>
+
+#include "connectors/sync_context.hpp"
+
+namespace tma::connectors::detail {
+namespace {
+
+const nlohmann::json& list_of(const nlohmann::json& page, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::array();
+  const auto it = page.find(key);
+  return it != page.end() && it->is_array() ? *it : empty;
+}
+
+long total_of(const nlohmann::json& page) {
+  const auto it = page.find("total_count");
+  return it != page.end() && it->is_number_integer() ? it->get<long>() : -1;
+}
+
+/// Whether two versions of an imported entry say the same thing (the stamp aside: a custom field
+/// tma does not read may have changed).
+bool same_entry(const contract::TimeEntry& a, const contract::TimeEntry& b) {
+  return a.date == b.date && a.duration == b.duration && a.description == b.description &&
+         a.category == b.category && a.request == b.request && a.ticket == b.ticket && a.billable == b.billable &&
+         a.actor == b.actor && a.site == b.site;
+}
+
+} // namespace
+
+core::Result<void> Context::recorded(std::size_t events) {
+  uncommitted += events;
+  if (uncommitted < k_commit_batch) return {};
+  return commit();
+}
+
+core::Result<void> Context::commit() {
+  if (uncommitted == 0) return {};
+  uncommitted = 0;
+  return run.flush();
+}
+
+core::Result<long> project_id(Context& context, const inventory::ConnectorProject& project) {
+  auto page = context.api.get("/projects/" + project.project + ".json");
+  if (!page) return tl::unexpected(page.error());
+  const auto it = page->find("project");
+  if (it == page->end() || !it->is_object() || !it->contains("id") || !(*it)["id"].is_number_integer()) {
+    return core::fail(core::ErrorKind::http,
+                      fmt::format("connector {}: GET /projects/{}.json: no project id in the answer", context.connector.name,
+                                  project.project));
+  }
+  return (*it)["id"].get<long>();
+}
+
+core::Result<std::string> import_issues(Context& context, const inventory::ConnectorProject& project, long id,
+                                        const std::string& cursor) {
+  request::NumberAllocator numbers([&] {
+    // Numbers are yearly across every request, not only this connector's.
+    auto all = request::load_all(context.journal);
+    return all ? std::move(*all) : std::vector<request::Request>{};
+  }());
+  std::string bound = cursor;
+  if (bound.empty() && context.connector.import_since) {
+    bound = core::format_date(*context.connector.import_since) + "T00:00:00Z";
+  }
+  std::string newest = cursor;
+  std::size_t skip = 0; // items at `bound` already read (keyset paging over updated_on, then id)
+  for (;;) {
+    Query query{{"project_id", std::to_string(id)}, {"status_id", "*"}, {"sort", "updated_on,id"},
+                {"limit", std::to_string(k_page_size)}, {"offset", std::to_string(skip)}};
+    if (!bound.empty()) query.emplace_back("updated_on", ">=" + bound);
+    auto page = context.api.get("/issues.json", query);
+    if (!page) return tl::unexpected(page.error());
+    const auto& items = list_of(*page, "issues");
+    if (items.empty()) break;
+    std::string last;
+    std::size_t at_last = 0;
+    for (const auto& item : items) {
+      auto issue = parse_issue(item);
+      if (!issue) {
+        context.result.warnings.push_back(fmt::format("connector {}: {} (skipped)", context.connector.name,
+                                                      issue.error().message));
+        continue;
+      }
+      if (issue->updated_on == last) ++at_last;
+      else last = issue->updated_on, at_last = 1;
+      newest = std::max(newest, issue->updated_on);
+      if (issue->project_id != id) continue; // a subproject's issue: its own mapping imports it
+      if (is_tma_created(issue->description)) continue; // one of tma's incidents, exported: not a request
+      ++context.result.counts.issues_read;
+      auto key = std::to_string(issue->id);
+      std::optional<request::Request> state;
+      if (auto it = context.requests.find(key); it != context.requests.end()) state = it->second;
+      auto change = request::record_import(context.run, state, to_request(*issue, context.connector, project), numbers,
+                                           context.zone);
+      if (change == request::ImportChange::none) continue;
+      if (change == request::ImportChange::opened) ++context.result.counts.requests_opened;
+      else ++context.result.counts.requests_updated;
+      context.requests[key] = std::move(*state);
+      if (auto committed = context.recorded(1); !committed) return tl::unexpected(committed.error());
+    }
+    if (last.empty()) break;
+    if (last != bound) {
+      bound = last;
+      skip = at_last;
+    } else {
+      skip += items.size();
+    }
+    if (items.size() < static_cast<std::size_t>(k_page_size)) break;
+  }
+  if (auto committed = context.commit(); !committed) return tl::unexpected(committed.error());
+  return newest;
+}
+
+core::Result<void> import_time_entries(Context& context, const inventory::ConnectorProject& project, long id,
+                                       bool full) {
+  const auto today = context.zone.local_date(context.run.now());
+  std::optional<core::Date> from;
+  if (!full) from = core::civil_from_days(core::days_from_civil(today) - context.connector.time_entry_window.count() / 86400);
+  if (context.connector.import_since && (!from || *from < *context.connector.import_since)) {
+    from = context.connector.import_since;
+  }
+  // What the journal holds of this connector's entries for the client (the latest version of each).
+  contract::EntryQuery query;
+  query.clients = {project.client};
+  auto loaded = contract::load_entries(context.journal, query, context.zone);
+  if (!loaded) return tl::unexpected(loaded.error());
+  const auto prefix = context.connector.name + ":";
+  std::unordered_map<std::string, contract::TimeEntry> known;
+  for (auto& entry : loaded->entries) {
+    if (entry.external && entry.external->rfind(prefix, 0) == 0) known.emplace(*entry.external, std::move(entry));
+  }
+  loaded->entries.clear();
+
+  std::set<std::string> listed;
+  long first_total = -1;
+  bool total_moved = false;
+  for (std::size_t offset = 0;;) {
+    Query q{{"project_id", std::to_string(id)}, {"sort", "created_on"}, {"limit", std::to_string(k_page_size)},
+            {"offset", std::to_string(offset)}};
+    if (from) q.emplace_back("from", core::format_date(*from));
+    auto page = context.api.get("/time_entries.json", q);
+    if (!page) return tl::unexpected(page.error());
+    const auto total = total_of(*page);
+    if (first_total < 0) first_total = total;
+    else if (total != first_total) total_moved = true;
+    const auto& items = list_of(*page, "time_entries");
+    for (const auto& item : items) {
+      auto parsed = parse_time_entry(item);
+      if (!parsed) {
+        context.result.warnings.push_back(fmt::format("connector {}: {} (skipped)", context.connector.name,
+                                                      parsed.error().message));
+        continue;
+      }
+      if (parsed->project_id != id) continue;
+      ++context.result.counts.entries_read;
+      auto key = time_entry_key(context.connector.name, parsed->id);
+      listed.insert(key);
+      if (today < parsed->spent_on) {
+        // Readers rely on an entry never being dated after its event: it is imported once its day comes.
+        context.result.warnings.push_back(fmt::format("connector {}: time entry {} is dated {}, in the future: not "
+                                                      "imported yet",
+                                                      context.connector.name, parsed->id,
+                                                      core::format_date(parsed->spent_on)));
+        continue;
+      }
+      if (parsed->duration.count() <= 0 || parsed->duration > contract::k_max_entry) {
+        context.result.warnings.push_back(fmt::format("connector {}: time entry {}: {} h is out of range (skipped)",
+                                                      context.connector.name, parsed->id,
+                                                      contract::format_decimal_hours(parsed->duration)));
+        continue;
+      }
+      std::optional<std::string> request;
+      if (parsed->issue) {
+        if (auto it = context.requests.find(std::to_string(*parsed->issue)); it != context.requests.end()) {
+          request = it->second.id;
+        }
+      }
+      auto entry = to_time_entry(*parsed, context.connector, project, request);
+      auto previous = known.find(key);
+      if (previous != known.end() &&
+          (previous->second.external_updated == entry.external_updated || same_entry(previous->second, entry))) {
+        continue;
+      }
+      if (auto recorded = contract::record_imported(context.run, entry); !recorded) return tl::unexpected(recorded.error());
+      if (previous == known.end()) ++context.result.counts.entries_added;
+      else ++context.result.counts.entries_changed;
+      if (auto committed = context.recorded(1); !committed) return tl::unexpected(committed.error());
+    }
+    offset += items.size();
+    if (items.size() < static_cast<std::size_t>(k_page_size) || items.empty()) break;
+  }
+
+  // Deletions: an entry of the listed span that the listing no longer has. Offset paging shifts
+  // when entries are deleted meanwhile, so nothing is withdrawn after a listing whose count moved,
+  // and each candidate is confirmed by its own 404.
+  if (total_moved) {
+    context.result.warnings.push_back(fmt::format("connector {}: time entries of '{}' changed during the listing; "
+                                                  "deletions are looked for at the next sync",
+                                                  context.connector.name, project.project));
+  } else {
+    for (auto& [key, entry] : known) {
+      if (listed.count(key) != 0 || (from && entry.date < *from)) continue;
+      auto remote_id = key.substr(prefix.size());
+      auto one = context.api.find("/time_entries/" + remote_id + ".json");
+      if (!one) {
+        context.result.warnings.push_back(one.error().message);
+        continue;
+      }
+      if (*one) continue; // still there (moved to another project or date): nothing to withdraw
+      entry.withdrawn = true;
+      entry.external_updated = core::format_rfc3339_utc(context.run.now());
+      entry.actor.clear();
+      if (auto recorded = contract::record_imported(context.run, entry); !recorded) return tl::unexpected(recorded.error());
+      ++context.result.counts.entries_withdrawn;
+      if (auto committed = context.recorded(1); !committed) return tl::unexpected(committed.error());
+    }
+  }
+  return context.commit();
+}
+
+} // namespace tma::connectors::detail

@@ -1,0 +1,107 @@
+#include <tma/connectors/sync.hpp>
+
+#include <fmt/format.h>
+
+#include <tma/core/redact.hpp>
+#include <tma/transport/secret.hpp>
+
+#include "connectors/sync_context.hpp"
+
+namespace tma::connectors {
+namespace {
+
+std::string text_of(const nlohmann::json& data, const char* key) {
+  const auto it = data.find(key);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+core::Result<detail::Cursor> read_cursor(const journal::Journal& journal, const std::string& connector,
+                                         const std::string& project) {
+  journal::Filter filter;
+  filter.types = {std::string(k_synced)};
+  detail::Cursor cursor;
+  bool found = false;
+  auto scanned = journal.scan(filter, [&](const journal::Event& e) {
+    if (text_of(e.data, "connector") != connector || text_of(e.data, "project") != project) return true;
+    cursor.issues_updated_on = text_of(e.data, "issues_updated_on");
+    cursor.time_entries_listed = e.data.value("time_entries_listed", false);
+    found = true;
+    return false; // newest first: the first one is the cursor
+  });
+  if (!scanned) return tl::unexpected(scanned.error());
+  (void)found;
+  return cursor;
+}
+
+core::Result<void> sync_project(detail::Context& context, const inventory::ConnectorProject& project) {
+  auto id = detail::project_id(context, project);
+  if (!id) return tl::unexpected(id.error());
+  auto cursor = read_cursor(context.journal, context.connector.name, project.project);
+  if (!cursor) return tl::unexpected(cursor.error());
+  if (context.options.full) *cursor = {};
+  auto next = *cursor;
+  if (context.connector.import_issues) {
+    auto newest = detail::import_issues(context, project, *id, cursor->issues_updated_on);
+    if (!newest) return tl::unexpected(newest.error());
+    next.issues_updated_on = *newest;
+  }
+  if (context.connector.import_time_entries) {
+    if (auto imported = detail::import_time_entries(context, project, *id, !cursor->time_entries_listed); !imported) {
+      return imported;
+    }
+    next.time_entries_listed = true;
+  }
+  // The cursor moves only once everything before it is committed.
+  context.run.record(std::string(k_synced), {project.site, "", project.client},
+                     {{"connector", context.connector.name},
+                      {"project", project.project},
+                      {"issues_updated_on", next.issues_updated_on},
+                      {"time_entries_listed", next.time_entries_listed}});
+  return context.run.flush();
+}
+
+core::Result<void> load_imported_requests(detail::Context& context) {
+  auto all = request::load_all(context.journal);
+  if (!all) return tl::unexpected(all.error());
+  for (auto& r : *all) {
+    if (r.external && r.external->connector == context.connector.name) {
+      auto id = r.external->id;
+      context.requests.emplace(std::move(id), std::move(r));
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+SyncResult sync_connector(const inventory::Inventory& inventory, const inventory::Connector& connector,
+                          const journal::Journal& journal, journal::Run& run, transport::HttpClient& http,
+                          const core::TimeZone& zone, const SyncOptions& options) {
+  SyncResult result;
+  result.connector = connector.name;
+  result.type = connector.type;
+  auto fail = [&](core::Error error) {
+    error.message = core::redact(error.message);
+    result.error = std::move(error);
+    return result;
+  };
+  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name + ".api_key");
+  if (!key) return fail(key.error());
+  // A literal key from the inventory is registered at load; one from a command is registered by
+  // resolve_secret. Either way no message or event can carry it.
+  RedmineApi api(connector, *key, http);
+  detail::Context context{inventory, connector, journal, run, api, zone, options, result, {}, 0};
+  auto done = [&]() -> core::Result<void> {
+    if (auto loaded = load_imported_requests(context); !loaded) return loaded;
+    for (const auto& project : connector.projects) {
+      if (auto synced = sync_project(context, project); !synced) return synced;
+    }
+    return detail::export_incidents(context);
+  }();
+  result.http_requests = api.requests();
+  for (auto& w : result.warnings) w = core::redact(w);
+  if (!done) return fail(done.error());
+  return result;
+}
+
+} // namespace tma::connectors

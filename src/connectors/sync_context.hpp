@@ -1,0 +1,55 @@
+#pragma once
+// PRIVATE to src/connectors: what the import and export phases of one connector's sync share.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tma/connectors/redmine_api.hpp>
+#include <tma/connectors/sync.hpp>
+#include <tma/request/request.hpp>
+
+namespace tma::connectors::detail {
+
+struct Context {
+  const inventory::Inventory& inventory;
+  const inventory::Connector& connector;
+  const journal::Journal& journal;
+  journal::Run& run;
+  RedmineApi& api;
+  const core::TimeZone& zone;
+  const SyncOptions& options;
+  SyncResult& result;
+  /// Imported requests of this connector by Redmine issue id (updated as the sync records events).
+  std::map<std::string, request::Request> requests;
+  std::size_t uncommitted = 0; ///< events recorded since the last commit
+
+  /// Count `events` recorded; commit once a batch is full.
+  core::Result<void> recorded(std::size_t events);
+  /// Commit what is recorded (end of a phase).
+  core::Result<void> commit();
+};
+
+/// The import cursor of a project: the newest `connector.synced` of this connector and project.
+struct Cursor {
+  std::string issues_updated_on;   ///< the greatest issue `updated_on` imported ("" before the first sync)
+  bool time_entries_listed = false; ///< a full listing of time entries was imported once
+};
+
+/// Redmine's numeric id of `project` (one GET, which also proves the key can see it).
+core::Result<long> project_id(Context& context, const inventory::ConnectorProject& project);
+
+/// Issues of `project` updated since `cursor` -> requests. Returns the new cursor.
+core::Result<std::string> import_issues(Context& context, const inventory::ConnectorProject& project, long id,
+                                        const std::string& cursor);
+
+/// Time entries of `project` spent since the window (every one when `full`) -> hours, changed
+/// versions and withdrawals included.
+core::Result<void> import_time_entries(Context& context, const inventory::ConnectorProject& project, long id,
+                                       bool full);
+
+/// Push incidents of the connector's clients (opened, notes, resolutions) through the outbox.
+core::Result<void> export_incidents(Context& context);
+
+} // namespace tma::connectors::detail

@@ -1,0 +1,165 @@
+// `connectors:`: the ticketing tools tma syncs with (docs/connectors.md). Read after clients and
+// sites, whose names the project mappings refer to.
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "inventory/sections.hpp"
+#include "inventory/shapes.hpp"
+
+namespace tma::inventory::detail {
+namespace {
+
+// The names the mappings may use. The request and contract folders own these enums; the inventory,
+// a floor below them, checks the spelling so that a typo is a load error with its line.
+const std::vector<std::string> k_request_categories{"bug", "change", "question", "security", "performance"};
+const std::vector<std::string> k_hours_categories{"update", "security", "bugfix", "performance",
+                                                  "support", "backup", "feature"};
+const std::vector<std::string> k_severities{"critical", "major", "minor"};
+
+/// Redmine's own rule for project identifiers: a lowercase letter, then lowercase letters, digits,
+/// dashes and underscores, at most 100 characters.
+bool is_redmine_identifier(const std::string& text) {
+  static const std::regex shape("[a-z][a-z0-9_-]{0,99}");
+  return std::regex_match(text, shape);
+}
+
+/// A Redmine name (tracker, priority, activity): printable, no control characters, not too long.
+bool is_redmine_name(const std::string& text) {
+  if (text.empty() || text.size() > 255) return false;
+  return std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+/// `name: value` pairs whose keys are free-form names of the tool (`keys_are`) and whose values are
+/// one of `values` (or free-form names when `values` is empty).
+std::map<std::string, std::string> read_name_map(LoadContext& ctx, const YAML::Node& node, const std::string& key,
+                                                 const std::vector<std::string>& keys,
+                                                 const std::vector<std::string>& values) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : named_entries(ctx, node, key)) {
+    auto sub = join_key(key, entry.name);
+    if (!keys.empty() && std::find(keys.begin(), keys.end(), entry.name) == keys.end()) {
+      ctx.error(entry.key_node, sub, fmt::format("unknown key '{}' (expected one of: {})", entry.name, fmt::join(keys, ", ")));
+      continue;
+    }
+    if (keys.empty() && !is_redmine_name(entry.name)) {
+      ctx.error(entry.key_node, sub, "a name of 1 to 255 printable characters is expected");
+      continue;
+    }
+    std::optional<std::string> value =
+        values.empty() ? read_string(ctx, entry.value, sub) : read_choice(ctx, entry.value, sub, values);
+    if (!value) continue;
+    if (values.empty() && !is_redmine_name(*value)) {
+      ctx.error(entry.value, sub, "a name of 1 to 255 printable characters is expected");
+      continue;
+    }
+    out[entry.name] = *value;
+  }
+  return out;
+}
+
+void read_projects(LoadContext& ctx, const YAML::Node& node, const std::string& key, const Inventory& inv,
+                   Connector& connector) {
+  for (const auto& entry : named_entries(ctx, node, key)) {
+    auto sub = join_key(key, entry.name);
+    if (!is_redmine_identifier(entry.name)) {
+      ctx.error(entry.key_node, sub,
+                fmt::format("'{}' is not a Redmine project identifier (a lowercase letter, then lowercase letters, "
+                            "digits, '-' or '_')",
+                            entry.name));
+      continue;
+    }
+    ConnectorProject project;
+    project.project = entry.name;
+    project.mark = ctx.mark(entry.key_node);
+    if (entry.value.IsScalar()) {
+      if (auto v = read_string(ctx, entry.value, sub)) project.client = *v; // `identifier: client`
+    } else {
+      MapReader map(ctx, entry.value, sub);
+      if (auto v = map.string("client", true)) project.client = *v;
+      if (auto v = map.string("site")) project.site = *v;
+      map.finish();
+    }
+    if (project.client.empty()) continue;
+    const auto* client = inv.client(project.client);
+    if (client == nullptr) {
+      ctx.error(entry.value, sub, fmt::format("unknown client '{}'", project.client));
+      continue;
+    }
+    if (!project.site.empty()) {
+      const auto* site = inv.site(project.site);
+      if (site == nullptr) {
+        ctx.error(entry.value, sub, fmt::format("unknown site '{}'", project.site));
+        continue;
+      }
+      if (site->client != project.client) {
+        ctx.error(entry.value, sub, fmt::format("site '{}' belongs to client '{}', not '{}'", project.site,
+                                                site->client, project.client));
+        continue;
+      }
+    }
+    // Exported incidents go to the client's project: one project per client.
+    if (const auto* other = connector.project_of_client(project.client)) {
+      ctx.error(entry.key_node, sub,
+                fmt::format("client '{}' is already mapped to project '{}' of this connector", project.client,
+                            other->project));
+      continue;
+    }
+    connector.projects.push_back(std::move(project));
+  }
+}
+
+} // namespace
+
+std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node, const Inventory& inv) {
+  std::vector<Connector> out;
+  for (const auto& entry : named_entries(ctx, node, "connectors")) {
+    auto key = join_key("connectors", entry.name);
+    if (!check_name(ctx, entry.key_node, key, entry.name)) continue;
+    MapReader map(ctx, entry.value, key);
+    if (!map.ok()) continue;
+    Connector connector;
+    connector.name = entry.name;
+    connector.mark = ctx.mark(entry.key_node);
+    if (auto v = map.choice("type", {"redmine"})) connector.type = *v;
+    else if (!map.has("type")) ctx.error(entry.value, map.sub("type"), "required key is missing (redmine)");
+    if (auto v = map.string("url", true)) {
+      if (check_url(ctx, map.get("url"), map.sub("url"), *v)) {
+        connector.url = *v;
+        while (!connector.url.empty() && connector.url.back() == '/') connector.url.pop_back();
+      }
+    }
+    connector.api_key = map.secret("api_key");
+    if (connector.api_key.empty() && map.ok() && !map.has("api_key") && !map.has("api_key_command")) {
+      ctx.error(entry.value, map.sub("api_key"), "required key is missing (api_key or api_key_command)");
+    }
+    if (auto n = map.get("http"); n.IsDefined()) read_http_settings(ctx, n, map.sub("http"), connector.http);
+    if (auto n = map.get("projects"); n.IsDefined()) read_projects(ctx, n, map.sub("projects"), inv, connector);
+    else ctx.error(entry.value, map.sub("projects"), "required key is missing (Redmine project identifier: client)");
+    if (auto v = map.boolean("import_issues")) connector.import_issues = *v;
+    if (auto v = map.boolean("import_time_entries")) connector.import_time_entries = *v;
+    if (auto v = map.boolean("export_incidents")) connector.export_incidents = *v;
+    connector.import_since = map.date("import_since");
+    if (auto v = map.duration("time_entry_window", {k_day, k_day * 3650})) connector.time_entry_window = *v;
+    if (auto v = map.string("tracker")) {
+      if (is_redmine_name(*v)) connector.tracker = *v;
+      else ctx.error(map.get("tracker"), map.sub("tracker"), "a name of 1 to 255 printable characters is expected");
+    }
+    if (auto n = map.get("priorities"); n.IsDefined()) {
+      connector.priorities = read_name_map(ctx, n, map.sub("priorities"), k_severities, {});
+    }
+    if (auto n = map.get("categories"); n.IsDefined()) {
+      connector.categories = read_name_map(ctx, n, map.sub("categories"), {}, k_request_categories);
+    }
+    if (auto n = map.get("activities"); n.IsDefined()) {
+      connector.activities = read_name_map(ctx, n, map.sub("activities"), {}, k_hours_categories);
+    }
+    map.finish();
+    out.push_back(std::move(connector));
+  }
+  std::sort(out.begin(), out.end(), [](const Connector& a, const Connector& b) { return a.name < b.name; });
+  return out;
+}
+
+} // namespace tma::inventory::detail
