@@ -16,11 +16,6 @@
 namespace tma::connectors::detail {
 namespace {
 
-std::string text_of(const nlohmann::json& data, const char* key) {
-  const auto it = data.find(key);
-  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 /// Redmine's ids of the names the export needs: priorities, trackers, statuses.
 struct Enumerations {
   std::map<std::string, long> priorities;
@@ -33,17 +28,17 @@ core::Result<Enumerations> read_enumerations(RedmineApi& api) {
   Enumerations out;
   auto priorities = api.get("/enumerations/issue_priorities.json");
   if (!priorities) return tl::unexpected(priorities.error());
-  for (const auto& p : priorities->value("issue_priorities", nlohmann::json::array())) {
-    out.priorities[p.value("name", "")] = p.value("id", 0L);
+  for (const auto& p : array_of(*priorities, "issue_priorities")) {
+    out.priorities[text_of(p, "name")] = long_of(p, "id");
   }
   auto trackers = api.get("/trackers.json");
   if (!trackers) return tl::unexpected(trackers.error());
-  for (const auto& t : trackers->value("trackers", nlohmann::json::array())) out.trackers[t.value("name", "")] = t.value("id", 0L);
+  for (const auto& t : array_of(*trackers, "trackers")) out.trackers[text_of(t, "name")] = long_of(t, "id");
   auto statuses = api.get("/issue_statuses.json");
   if (!statuses) return tl::unexpected(statuses.error());
-  for (const auto& s : statuses->value("issue_statuses", nlohmann::json::array())) {
-    bool closed = s.value("is_closed", false);
-    long id = s.value("id", 0L);
+  for (const auto& s : array_of(*statuses, "issue_statuses")) {
+    bool closed = bool_of(s, "is_closed");
+    long id = long_of(s, "id");
     // The first closed status in Redmine's order is "Closed" in the default data (not "Rejected").
     if (closed && out.closed_status == 0) out.closed_status = id;
     if (!closed && out.open_status == 0) out.open_status = id;
@@ -64,7 +59,7 @@ core::Result<Outbox> read_outbox(const Context& context) {
   auto scanned = context.journal.scan(filter, [&](const journal::Event& e) {
     if (text_of(e.data, "connector") != context.connector.name) return true;
     auto event = text_of(e.data, "event");
-    if (e.type == k_pushed) outbox.pushed[event] = e.data.value("issue", 0L);
+    if (e.type == k_pushed) outbox.pushed[event] = long_of(e.data, "issue");
     else {
       auto& at = outbox.attempted.try_emplace(event, e.at).first->second;
       at = std::min(at, e.at);
@@ -89,9 +84,9 @@ core::Result<std::optional<long>> find_created(Context& context, long project_id
                                                  {"limit", std::to_string(k_page_size)},
                                                  {"offset", std::to_string(offset)}});
     if (!page) return tl::unexpected(page.error());
-    const auto items = page->value("issues", nlohmann::json::array());
+    const auto& items = array_of(*page, "issues");
     for (const auto& item : items) {
-      if (item.value("description", "").find(mark) != std::string::npos) return std::optional<long>(item.value("id", 0L));
+      if (text_of(item, "description").find(mark) != std::string::npos) return std::optional<long>(long_of(item, "id"));
     }
     offset += items.size();
     if (items.size() < static_cast<std::size_t>(k_page_size)) return std::optional<long>{};
@@ -104,8 +99,8 @@ core::Result<bool> has_note(Context& context, long issue, const std::string& eve
   if (!found) return tl::unexpected(found.error());
   if (!*found) return false;
   const auto mark = marker(event_id);
-  for (const auto& j : (**found)["issue"].value("journals", nlohmann::json::array())) {
-    if (j.value("notes", "").find(mark) != std::string::npos) return true;
+  for (const auto& j : array_of(object_of(**found, "issue"), "journals")) {
+    if (text_of(j, "notes").find(mark) != std::string::npos) return true;
   }
   return false;
 }
@@ -234,7 +229,11 @@ core::Result<void> export_incidents(Context& context) {
         }
         auto created = context.api.post("/issues.json", {{"issue", body}});
         if (!created) return tl::unexpected(created.error());
-        issue = (*created)["issue"].value("id", 0L);
+        issue = long_of(object_of(*created, "issue"), "id");
+        if (*issue <= 0) {
+          return core::fail(core::ErrorKind::http, fmt::format("connector {}: POST /issues.json: no issue id in the answer",
+                                                               connector.name));
+        }
         ++context.result.counts.issues_created;
         if (context.options.after_remote_write) context.options.after_remote_write("create");
       }

@@ -14,11 +14,7 @@
 namespace tma::connectors::detail {
 namespace {
 
-const nlohmann::json& list_of(const nlohmann::json& page, const char* key) {
-  static const nlohmann::json empty = nlohmann::json::array();
-  const auto it = page.find(key);
-  return it != page.end() && it->is_array() ? *it : empty;
-}
+const nlohmann::json& list_of(const nlohmann::json& page, const char* key) { return array_of(page, key); }
 
 long total_of(const nlohmann::json& page) {
   const auto it = page.find("total_count");
@@ -50,13 +46,13 @@ core::Result<void> Context::commit() {
 core::Result<long> project_id(Context& context, const inventory::ConnectorProject& project) {
   auto page = context.api.get("/projects/" + project.project + ".json");
   if (!page) return tl::unexpected(page.error());
-  const auto it = page->find("project");
-  if (it == page->end() || !it->is_object() || !it->contains("id") || !(*it)["id"].is_number_integer()) {
+  const auto id = long_of(object_of(*page, "project"), "id");
+  if (id <= 0) {
     return core::fail(core::ErrorKind::http,
                       fmt::format("connector {}: GET /projects/{}.json: no project id in the answer", context.connector.name,
                                   project.project));
   }
-  return (*it)["id"].get<long>();
+  return id;
 }
 
 core::Result<std::string> import_issues(Context& context, const inventory::ConnectorProject& project, long id,
@@ -185,10 +181,9 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
       }
       auto entry = to_time_entry(*parsed, context.connector, project, request);
       auto previous = known.find(key);
-      if (previous != known.end() &&
-          (previous->second.external_updated == entry.external_updated || same_entry(previous->second, entry))) {
-        continue;
-      }
+      // Fields, not stamps: Redmine's stamps are whole seconds, and an entry changed within the
+      // second it was created keeps its stamp.
+      if (previous != known.end() && same_entry(previous->second, entry)) continue;
       if (auto recorded = contract::record_imported(context.run, entry); !recorded) return tl::unexpected(recorded.error());
       if (previous == known.end()) ++context.result.counts.entries_added;
       else ++context.result.counts.entries_changed;

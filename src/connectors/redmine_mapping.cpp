@@ -58,7 +58,8 @@ core::Result<RedmineIssue> parse_issue(const nlohmann::json& item) {
   issue.tracker = name_of(item, "tracker");
   issue.status = name_of(item, "status");
   if (const auto s = item.find("status"); s != item.end() && s->is_object()) {
-    issue.status_closed = s->value("is_closed", false);
+    const auto closed = s->find("is_closed");
+    issue.status_closed = closed != s->end() && closed->is_boolean() && closed->get<bool>();
   }
   issue.priority = name_of(item, "priority");
   issue.assignee = name_of(item, "assigned_to");

@@ -10,11 +10,6 @@
 namespace tma::connectors {
 namespace {
 
-std::string text_of(const nlohmann::json& data, const char* key) {
-  const auto it = data.find(key);
-  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 core::Result<detail::Cursor> read_cursor(const journal::Journal& journal, const std::string& connector,
                                          const std::string& project) {
   journal::Filter filter;
@@ -22,9 +17,9 @@ core::Result<detail::Cursor> read_cursor(const journal::Journal& journal, const 
   detail::Cursor cursor;
   bool found = false;
   auto scanned = journal.scan(filter, [&](const journal::Event& e) {
-    if (text_of(e.data, "connector") != connector || text_of(e.data, "project") != project) return true;
-    cursor.issues_updated_on = text_of(e.data, "issues_updated_on");
-    cursor.time_entries_listed = e.data.value("time_entries_listed", false);
+    if (detail::text_of(e.data, "connector") != connector || detail::text_of(e.data, "project") != project) return true;
+    cursor.issues_updated_on = detail::text_of(e.data, "issues_updated_on");
+    cursor.time_entries_listed = detail::bool_of(e.data, "time_entries_listed");
     found = true;
     return false; // newest first: the first one is the cursor
   });

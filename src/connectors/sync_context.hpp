@@ -12,6 +12,35 @@
 
 namespace tma::connectors::detail {
 
+// Readers of the tool's JSON that never throw: what a server sends is checked, not trusted.
+inline const nlohmann::json* member(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+inline std::string text_of(const nlohmann::json& object, const char* key) {
+  const auto* v = member(object, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string{};
+}
+inline long long_of(const nlohmann::json& object, const char* key) {
+  const auto* v = member(object, key);
+  return v != nullptr && v->is_number_integer() ? v->get<long>() : 0;
+}
+inline bool bool_of(const nlohmann::json& object, const char* key) {
+  const auto* v = member(object, key);
+  return v != nullptr && v->is_boolean() && v->get<bool>();
+}
+inline const nlohmann::json& array_of(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::array();
+  const auto* v = member(object, key);
+  return v != nullptr && v->is_array() ? *v : empty;
+}
+inline const nlohmann::json& object_of(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  const auto* v = member(object, key);
+  return v != nullptr && v->is_object() ? *v : empty;
+}
+
 struct Context {
   const inventory::Inventory& inventory;
   const inventory::Connector& connector;
