@@ -1,5 +1,6 @@
 // `tma connectors sync`: import issues and time entries from the ticketing tools of `connectors:`
 // and push tma's incidents to them (docs/connectors.md).
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <tma/connectors/sync.hpp>
 #include <tma/core/error.hpp>
 #include <tma/core/exit_code.hpp>
+#include <tma/core/log.hpp>
 #include <tma/core/text.hpp>
 #include <tma/journal/sync.hpp>
 #include <tma/report/output.hpp>
@@ -52,6 +54,7 @@ nlohmann::json to_json(const connectors::SyncResult& r) {
                      {"issues_created", c.issues_created},
                      {"issues_changed", c.issues_changed},
                      {"found_by_marker", c.found_by_marker},
+                     {"hours_pushed", c.hours_pushed},
                      {"http_requests", r.http_requests},
                      {"warnings", r.warnings},
                      {"planned", r.planned}};
@@ -62,11 +65,11 @@ nlohmann::json to_json(const connectors::SyncResult& r) {
 std::string summary_line(const connectors::SyncResult& r, bool dry_run) {
   const auto& c = r.counts;
   return fmt::format("{}{}: {} issues read: {} requests opened, {} updated; {} time entries read: {} added, {} "
-                     "changed, {} withdrawn; {} issues created, {} changed in {}, {} found by marker ({} HTTP "
-                     "requests)\n",
+                     "changed, {} withdrawn; {} issues created, {} changed, {} time entries pushed in {}, {} found by "
+                     "marker ({} HTTP requests)\n",
                      r.connector, dry_run ? " (dry run)" : "", c.issues_read, c.requests_opened, c.requests_updated,
                      c.entries_read, c.entries_added, c.entries_changed, c.entries_withdrawn, c.issues_created,
-                     c.issues_changed, r.type, c.found_by_marker, r.http_requests);
+                     c.issues_changed, c.hours_pushed, r.type, c.found_by_marker, r.http_requests);
 }
 
 /// The kill -9 test (tests/integration/test_connectors_redmine.cpp) stops tma right after Redmine
@@ -86,7 +89,9 @@ void run_connectors_sync(Context& context, const ConnectorsOptions& options) {
   for (const auto& name : options.names) {
     bool found = false;
     for (const auto& c : inventory.connectors) {
-      if (core::glob_match(name, c.name)) chosen.push_back(&c), found = true;
+      if (!core::glob_match(name, c.name)) continue;
+      found = true;
+      if (std::find(chosen.begin(), chosen.end(), &c) == chosen.end()) chosen.push_back(&c);
     }
     if (!found) throw core::UsageError(fmt::format("--connector {}: no such connector in {}", name, inventory.path));
   }
@@ -135,7 +140,7 @@ void run_connectors_sync(Context& context, const ConnectorsOptions& options) {
   }
   for (const auto& r : results) {
     if (r.error) {
-      report::print(fmt::format("{}: {}: {}\n", r.connector, status_of(r), r.error->message));
+      core::log::error("{}: {}: {}", r.connector, status_of(r), r.error->message);
     }
     report::print(summary_line(r, options.dry_run));
     for (const auto& w : r.warnings) report::print(fmt::format("  warning: {}\n", w));

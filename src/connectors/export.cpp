@@ -46,10 +46,7 @@ core::Result<Enumerations> read_enumerations(RedmineApi& api) {
   return out;
 }
 
-struct Outbox {
-  std::map<std::string, long> pushed;                 ///< journal event id -> Redmine issue id
-  std::map<std::string, core::SysSeconds> attempted;  ///< journal event id -> when first tried
-};
+} // namespace
 
 core::Result<Outbox> read_outbox(const Context& context) {
   journal::Filter filter;
@@ -59,7 +56,7 @@ core::Result<Outbox> read_outbox(const Context& context) {
   auto scanned = context.journal.scan(filter, [&](const journal::Event& e) {
     if (text_of(e.data, "connector") != context.connector.name) return true;
     auto event = text_of(e.data, "event");
-    if (e.type == k_pushed) outbox.pushed[event] = long_of(e.data, "issue");
+    if (e.type == k_pushed) outbox.pushed[event] = std::max(long_of(e.data, "issue"), long_of(e.data, "time_entry"));
     else {
       auto& at = outbox.attempted.try_emplace(event, e.at).first->second;
       at = std::min(at, e.at);
@@ -69,6 +66,8 @@ core::Result<Outbox> read_outbox(const Context& context) {
   if (!scanned) return tl::unexpected(scanned.error());
   return outbox;
 }
+
+namespace {
 
 /// The issue created by an earlier attempt for `event_id`, found by its marker among the issues of
 /// `project_id` created since shortly before the attempt.
@@ -105,6 +104,8 @@ core::Result<bool> has_note(Context& context, long issue, const std::string& eve
   return false;
 }
 
+} // namespace
+
 core::Result<void> record_and_commit(Context& context, std::string_view type, const journal::Event& about,
                                      nlohmann::json data) {
   data["connector"] = context.connector.name;
@@ -112,6 +113,8 @@ core::Result<void> record_and_commit(Context& context, std::string_view type, co
   context.run.record(std::string(type), {about.site, about.env, about.client}, std::move(data));
   return context.run.flush();
 }
+
+namespace {
 
 std::string issue_description(const incident::Incident& incident, const std::string& event_id) {
   return fmt::format("Incident {} opened by tma ({}) on {}{}.\n\nSite: {} ({})\nSeverity: {}\n\n{}", incident.id,
@@ -164,8 +167,8 @@ core::Result<void> export_incidents(Context& context) {
   std::vector<const journal::Event*> intents;
   const auto horizon = context.run.now() - k_export_horizon;
   for (const auto& e : *events) {
-    // Preprod is internal: its incidents never reach a client-facing tracker.
-    if (e.at < horizon || e.env == "preprod" || outbox->pushed.count(e.id) != 0) continue;
+    // Prod only: preprod (and any other environment) is internal and never reaches a client's tracker.
+    if (e.at < horizon || (!e.env.empty() && e.env != "prod") || outbox->pushed.count(e.id) != 0) continue;
     intents.push_back(&e);
   }
   std::sort(intents.begin(), intents.end(), [](const auto* a, const auto* b) { return incident::event_before(*a, *b); });
@@ -211,13 +214,18 @@ core::Result<void> export_incidents(Context& context) {
         if (issue) ++context.result.counts.found_by_marker;
       }
       if (!issue) {
-        if (auto r = record_and_commit(context, k_attempt, *e, {{"kind", "create"}}); !r) return r;
         nlohmann::json body{{"project_id", pid},
                             {"subject", fmt::format("[{}] {}", incident->second->id, incident->second->title)},
                             {"description", issue_description(*incident->second, e->id)}};
-        if (auto p = enums->priorities.find(priority_for(connector, incident->second->severity)); p != enums->priorities.end()) {
-          body["priority_id"] = p->second;
+        // Names the inventory gives are checked before anything is attempted.
+        auto priority = priority_for(connector, incident->second->severity);
+        auto p = enums->priorities.find(priority);
+        if (p == enums->priorities.end()) {
+          return core::fail(core::ErrorKind::config, fmt::format("connector {}: connectors.{}.priorities: Redmine has "
+                                                                 "no priority '{}'",
+                                                                 connector.name, connector.name, priority));
         }
+        body["priority_id"] = p->second;
         if (!connector.tracker.empty()) {
           auto t = enums->trackers.find(connector.tracker);
           if (t == enums->trackers.end()) {
@@ -227,6 +235,7 @@ core::Result<void> export_incidents(Context& context) {
           }
           body["tracker_id"] = t->second;
         }
+        if (auto r = record_and_commit(context, k_attempt, *e, {{"kind", "create"}}); !r) return r;
         auto created = context.api.post("/issues.json", {{"issue", body}});
         if (!created) return tl::unexpected(created.error());
         issue = long_of(object_of(*created, "issue"), "id");
@@ -252,13 +261,23 @@ core::Result<void> export_incidents(Context& context) {
       done = *noted;
       if (done) ++context.result.counts.found_by_marker;
     }
+    nlohmann::json pushed{{"issue", issue}};
     if (!done) {
       if (auto r = record_and_commit(context, k_attempt, *e, {{"kind", "update"}, {"issue", issue}}); !r) return r;
-      if (auto put = context.api.put("/issues/" + std::to_string(issue) + ".json", *body); !put) return put;
-      ++context.result.counts.issues_changed;
+      auto put = context.api.put("/issues/" + std::to_string(issue) + ".json", *body);
+      if (!put) return tl::unexpected(put.error());
+      if (*put) {
+        ++context.result.counts.issues_changed;
+      } else {
+        // Deleted in Redmine: nothing to add to; said once, and not tried again.
+        context.result.warnings.push_back(fmt::format("connector {}: issue {} of {} no longer exists in Redmine; {} not "
+                                                      "pushed",
+                                                      connector.name, issue, incident->second->id, e->type));
+        pushed["gone"] = true;
+      }
       if (context.options.after_remote_write) context.options.after_remote_write("update");
     }
-    if (auto r = record_and_commit(context, k_pushed, *e, {{"issue", issue}}); !r) return r;
+    if (auto r = record_and_commit(context, k_pushed, *e, pushed); !r) return r;
     outbox->pushed[e->id] = issue;
   }
   return {};

@@ -24,7 +24,7 @@ long total_of(const nlohmann::json& page) {
 /// Whether two versions of an imported entry say the same thing (the stamp aside: a custom field
 /// tma does not read may have changed).
 bool same_entry(const contract::TimeEntry& a, const contract::TimeEntry& b) {
-  return a.date == b.date && a.duration == b.duration && a.description == b.description &&
+  return a.client == b.client && a.date == b.date && a.duration == b.duration && a.description == b.description &&
          a.category == b.category && a.request == b.request && a.ticket == b.ticket && a.billable == b.billable &&
          a.actor == b.actor && a.site == b.site;
 }
@@ -103,7 +103,10 @@ core::Result<std::string> import_issues(Context& context, const inventory::Conne
       if (auto committed = context.recorded(1); !committed) return tl::unexpected(committed.error());
     }
     if (last.empty()) break;
-    if (last != bound) {
+    // The bound only moves forward. Redmine reads `>= T` as `> T - 1 s` over stored sub-seconds, so
+    // a page may start with items of the second before the bound and end there: moving back to it
+    // would alternate between two queries forever.
+    if (bound.empty() || last > bound) {
       bound = last;
       skip = at_last;
     } else {
@@ -124,8 +127,10 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
     from = context.connector.import_since;
   }
   // What the journal holds of this connector's entries for the client (the latest version of each).
+  // Every client of the connector: an entry moved to another mapped project is a new version of
+  // the same entry, not a second one.
   contract::EntryQuery query;
-  query.clients = {project.client};
+  for (const auto& p : context.connector.projects) query.clients.push_back(p.client);
   auto loaded = contract::load_entries(context.journal, query, context.zone);
   if (!loaded) return tl::unexpected(loaded.error());
   const auto prefix = context.connector.name + ":";
@@ -156,6 +161,7 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
         continue;
       }
       if (parsed->project_id != id) continue;
+      if (is_tma_created(parsed->comments)) continue; // hours logged in tma and pushed: already counted
       ++context.result.counts.entries_read;
       auto key = time_entry_key(context.connector.name, parsed->id);
       listed.insert(key);

@@ -70,6 +70,9 @@ core::Result<transport::HttpResponse> RedmineApi::send(transport::HttpMethod met
   }
   // Redmine's JSON is never redirected: a redirect is the login page of a misconfigured proxy.
   request.max_redirects = 0;
+  // A PUT with notes adds a note each time Redmine applies it: never repeated blindly here; the
+  // outbox looks for its marker before trying again.
+  if (method == transport::HttpMethod::put) request.max_attempts = 1;
   request.max_bytes = 64 * 1024 * 1024;
   ++m_requests;
   auto response = m_http->send(request);
@@ -121,13 +124,14 @@ core::Result<nlohmann::json> RedmineApi::post(const std::string& path, const nlo
   return parsed;
 }
 
-core::Result<void> RedmineApi::put(const std::string& path, const nlohmann::json& body) {
+core::Result<bool> RedmineApi::put(const std::string& path, const nlohmann::json& body) {
   auto response = send(transport::HttpMethod::put, path, {}, &body);
   if (!response) return tl::unexpected(response.error());
+  if (response->status == 404) return false;
   if (response->status != 200 && response->status != 204) {
     return tl::unexpected(error_for_status(m_connector->name, "PUT", path, response->status, response->body));
   }
-  return {};
+  return true;
 }
 
 } // namespace tma::connectors

@@ -46,7 +46,12 @@ core::Result<void> sync_project(detail::Context& context, const inventory::Conne
     }
     next.time_entries_listed = true;
   }
-  // The cursor moves only once everything before it is committed.
+  // The cursor moves only once everything before it is committed; an unchanged one is not
+  // recorded again (a sync that found nothing leaves no commit).
+  if (next.issues_updated_on == cursor->issues_updated_on && next.time_entries_listed == cursor->time_entries_listed &&
+      !context.options.full) {
+    return {};
+  }
   context.run.record(std::string(k_synced), {project.site, "", project.client},
                      {{"connector", context.connector.name},
                       {"project", project.project},
@@ -88,10 +93,18 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
   detail::Context context{inventory, connector, journal, run, api, zone, options, result, {}, 0};
   auto done = [&]() -> core::Result<void> {
     if (auto loaded = load_imported_requests(context); !loaded) return loaded;
+    // One project failing (deleted, no permission) does not hold back the others; the first
+    // error is the connector's.
+    std::optional<core::Error> first;
     for (const auto& project : connector.projects) {
-      if (auto synced = sync_project(context, project); !synced) return synced;
+      if (auto synced = sync_project(context, project); !synced) {
+        if (!first) first = synced.error();
+        else result.warnings.push_back(synced.error().message);
+      }
     }
-    return detail::export_incidents(context);
+    if (first) return tl::unexpected(*first);
+    if (auto exported = detail::export_incidents(context); !exported) return exported;
+    return detail::export_hours(context);
   }();
   result.http_requests = api.requests();
   for (auto& w : result.warnings) w = core::redact(w);

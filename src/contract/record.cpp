@@ -115,10 +115,11 @@ core::Result<void> record_imported(journal::Run& run, const TimeEntry& entry) {
 }
 
 bool supersedes(const TimeEntry& candidate, const TimeEntry& current) {
-  // A deletion in the tool is final (its ids are never reused).
-  if (candidate.withdrawn != current.withdrawn) return candidate.withdrawn;
-  return std::tie(candidate.external_updated, candidate.at, candidate.id) >
-         std::tie(current.external_updated, current.at, current.id);
+  // The latest observation of the tool wins, a withdrawal included: an entry that comes back (a
+  // restored database) is imported again and then counts. The tool's stamp only breaks ties of
+  // imports made within the same second.
+  return std::tie(candidate.at, candidate.external_updated, candidate.id) >
+         std::tie(current.at, current.external_updated, current.id);
 }
 
 core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const EntryQuery& query,

@@ -140,6 +140,11 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
     if (auto v = map.boolean("import_issues")) connector.import_issues = *v;
     if (auto v = map.boolean("import_time_entries")) connector.import_time_entries = *v;
     if (auto v = map.boolean("export_incidents")) connector.export_incidents = *v;
+    if (auto v = map.boolean("export_hours")) connector.export_hours = *v;
+    if (auto v = map.string("hours_activity")) {
+      if (is_redmine_name(*v)) connector.hours_activity = *v;
+      else ctx.error(map.get("hours_activity"), map.sub("hours_activity"), "a name of 1 to 255 printable characters is expected");
+    }
     connector.import_since = map.date("import_since");
     if (auto v = map.duration("time_entry_window", {k_day, k_day * 3650})) connector.time_entry_window = *v;
     if (auto v = map.string("tracker")) {

@@ -99,6 +99,8 @@ connectors:
     api_key: ${{REDMINE_API_KEY}}
     http: {{timeout: 30s}}
     export_incidents: true
+    export_hours: true
+    hours_activity: Development
     projects:
       {}: {{client: acme, site: acme-www}}
     activities: {{Development: bugfix, Design: feature}}
@@ -221,6 +223,21 @@ TEST_CASE("connectors: a real Redmine syncs both ways and a sync killed after Re
   REQUIRE(issues.size() == 1);
   CHECK(issues[0]["subject"].get<std::string>().find("Checkout is down") != std::string::npos);
 
+  // Hours logged in tma go to Redmine once, on the request's issue, and do not come back as
+  // imported hours.
+  REQUIRE(agency.tma({"hours", "log", "--site", "acme-www", "1h30", "mailer fixed again", "--request",
+                      contact["id"].get<std::string>()}).exit_code == 0);
+  auto pushed = agency.sync();
+  CHECK(pushed["hours_pushed"] == 1);
+  CHECK(pushed["hours_added"] == 0);
+  auto again = agency.sync();
+  CHECK(again["hours_pushed"] == 0);
+  CHECK(again["hours_added"] == 0);
+  auto on_issue = redmine.call(HttpMethod::get, "/time_entries.json?issue_id=" + std::to_string(bug), nullptr, 200)["time_entries"];
+  std::size_t from_tma = 0;
+  for (const auto& e : on_issue) from_tma += e["comments"].get<std::string>().find("mailer fixed again [tma:") == 0;
+  CHECK(from_tma == 1);
+
   // The key never reaches the journal.
   auto journal = agency.tma({"journal", "--format", "json", "--limit", "1000"});
   REQUIRE(journal.exit_code == 0);
@@ -230,7 +247,7 @@ TEST_CASE("connectors: a real Redmine syncs both ways and a sync killed after Re
   // A wrong key fails the connector (bit 2) and says what to fix.
   auto wrong = agency.tma({"connectors", "sync"}, {{"REDMINE_API_KEY", std::string(40, '0')}});
   CHECK(wrong.exit_code == 2);
-  CHECK(wrong.out.find("Redmine refused the API key (401)") != std::string::npos);
+  CHECK(wrong.err.find("Redmine refused the API key (401)") != std::string::npos);
 }
 
 TEST_CASE("connectors: a Redmine that is down fails only the connector with the unreachable bit", "[integration]") {

@@ -283,7 +283,8 @@ TEST_CASE("connectors: the latest version of an imported time entry counts and a
   journal.advance(std::chrono::hours(1));
   {
     journal::Run run(journal, "connectors sync");
-    // A newer version of 1, an older stamp for 2 (recorded later: the stamp wins), 3 deleted.
+    // A newer version of 1; 2 again with an older stamp (a restored Redmine: the later import
+    // wins); 3 deleted.
     REQUIRE(contract::record_imported(run, entry("lab:1", "2026-06-02T10:00:00Z", 90)));
     REQUIRE(contract::record_imported(run, entry("lab:2", "2026-05-31T10:00:00Z", 5)));
     auto gone = entry("lab:3", "2026-06-03T00:00:00Z", 0);
@@ -299,6 +300,17 @@ TEST_CASE("connectors: the latest version of an imported time entry counts and a
   REQUIRE(loaded->entries.size() == 2);
   std::map<std::string, long long> minutes;
   for (const auto& e : loaded->entries) minutes[*e.external] = e.duration.count() / 60;
-  CHECK(minutes == std::map<std::string, long long>{{"lab:1", 90}, {"lab:2", 45}});
+  CHECK(minutes == std::map<std::string, long long>{{"lab:1", 90}, {"lab:2", 5}});
+
+  // 3 comes back (same id, after a restore of Redmine's database): imported again, it counts.
+  journal.advance(std::chrono::hours(1));
+  {
+    journal::Run run(journal, "connectors sync");
+    REQUIRE(contract::record_imported(run, entry("lab:3", "2026-06-01T10:00:00Z", 60)));
+    REQUIRE(run.finish(0));
+  }
+  loaded = contract::load_entries(journal, {}, zone);
+  REQUIRE(loaded);
+  CHECK(loaded->entries.size() == 3);
   CHECK(loaded->entries[0].actor == "Jane Doe"); // who did the work, not who ran the import
 }

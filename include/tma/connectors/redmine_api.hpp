@@ -41,8 +41,8 @@ public:
   /// POST `body` to `path`; the JSON object of the 201 answer. Never retried here: the caller
   /// records its attempt first and checks for the created object before trying again.
   core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body);
-  /// PUT `body` to `path`; 200 or 204 is success.
-  core::Result<void> put(const std::string& path, const nlohmann::json& body);
+  /// PUT `body` to `path`; true on 200 or 204, false on 404 (the object was deleted). Sent once.
+  core::Result<bool> put(const std::string& path, const nlohmann::json& body);
 
   /// Requests sent so far (for the summary and the bench).
   std::size_t requests() const { return m_requests; }

@@ -46,6 +46,7 @@ struct SyncCounts {
   std::size_t issues_read = 0, requests_opened = 0, requests_updated = 0;
   std::size_t entries_read = 0, entries_added = 0, entries_changed = 0, entries_withdrawn = 0;
   std::size_t issues_created = 0, issues_changed = 0, found_by_marker = 0;
+  std::size_t hours_pushed = 0;
   bool operator==(const SyncCounts&) const = default;
 };
 

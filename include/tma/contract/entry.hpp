@@ -49,8 +49,8 @@ struct TimeEntry {
   Origin origin = Origin::manual;
   std::string actor;                ///< who logged it (`name <email>`), from the journal event
   /// Set on an entry imported from another tool (docs/connectors.md): `<connector>:<its id>`. The
-  /// journal may hold several versions of it; readers keep the one with the latest `external_updated`
-  /// (then the latest `at`), and none when a version is `withdrawn` (deleted in the tool).
+  /// journal may hold several versions of it; readers keep the latest imported (`at`, then
+  /// `external_updated`), and none when that one is `withdrawn` (deleted in the tool).
   std::optional<std::string> external;
   std::string external_updated;     ///< the tool's last-update stamp of this version
   bool withdrawn = false;

@@ -72,8 +72,8 @@ std::optional<TimeEntry> record_automatic(journal::Run& run, const AutomaticWork
 /// `by`) are taken from `entry`. Fails (usage) without an external key or on a duration out of range.
 core::Result<void> record_imported(journal::Run& run, const TimeEntry& entry);
 
-/// Whether version `candidate` of an imported entry replaces `current` (same external key): a
-/// withdrawal always does; otherwise the later tool stamp, then the later journal time.
+/// Whether version `candidate` of an imported entry replaces `current` (same external key): the
+/// later journal time (the later import), then the later tool stamp, then the event id.
 bool supersedes(const TimeEntry& candidate, const TimeEntry& current);
 
 /// Which entries to read back.

@@ -374,6 +374,8 @@ struct Connector {
   bool import_issues = true;       ///< issues -> requests
   bool import_time_entries = true; ///< time entries -> hours
   bool export_incidents = false;   ///< tma's incidents -> issues (opened, noted, closed)
+  bool export_hours = false;       ///< hours logged in tma -> time entries
+  std::string hours_activity;      ///< activity of pushed hours whose category `activities` does not name
   std::optional<core::Date> import_since; ///< the first sync reads nothing updated or spent before
   /// Time entries spent this far back are listed again at each sync, to notice changes and deletions.
   Seconds time_entry_window{62 * 86400};
