@@ -193,7 +193,7 @@ void run_list(Context& context, const IncidentOptions& options) {
     if (month && (i.opened < month->first || i.opened >= month->second)) continue;
     auto t = incident::timing(i, inventory, zone, now);
     list.push_back(incident::to_json(i, t));
-    table.add_row({i.id, std::string(inventory::to_string(i.severity)), i.site, std::string(incident::status_of(i)),
+    table.add_row({i.id, incident::priority_of(i), i.site, std::string(incident::status_of(i)),
                    core::format_rfc3339_utc(i.opened), duration_or_dash(t.to_acknowledge), duration_or_dash(t.to_resolve),
                    sla_cell(t.respond), sla_cell(t.resolve), i.title});
   }
@@ -216,11 +216,16 @@ void run_show(Context& context, const IncidentOptions& options) {
   }
   auto when = [](const std::optional<core::SysSeconds>& at) { return at ? core::format_rfc3339_utc(*at) : std::string("-"); };
   auto sla_line = [&](const char* name, const std::optional<incident::SlaCheck>& check) {
-    if (!check) return fmt::format("  sla {}: none in the contract\n", name);
+    if (!check) {
+      return fmt::format("  sla {}: {}\n", name, i.internal() ? "none (internal: not prod)" : "none in the contract");
+    }
     return fmt::format("  sla {}: {} ({} of {} used, due {})\n", name, incident::to_string(check->status),
                        core::format_duration(check->used), core::format_duration(check->budget), when(check->deadline));
   };
-  std::string out = fmt::format("{}  {}  {}\n", i.id, inventory::to_string(i.severity), i.title);
+  std::string out = fmt::format("{}  {}  {}\n", i.id,
+                                i.internal() ? fmt::format("internal ({})", inventory::to_string(i.severity))
+                                             : std::string(inventory::to_string(i.severity)),
+                                i.title);
   out += fmt::format("  site: {} ({})  client: {}  source: {}{}\n", i.site, i.env.empty() ? "-" : i.env, i.client,
                      incident::to_string(i.source), i.run.empty() ? "" : "  run: " + i.run);
   if (!i.ticket.empty()) out += fmt::format("  ticket: {}\n", i.ticket);

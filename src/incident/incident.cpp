@@ -243,13 +243,17 @@ journal::Event reopen(journal::Run& run, const Incident& incident, const std::st
   return run.record(std::string(k_reopened), subject_of(incident), data);
 }
 
+std::string priority_of(const Incident& incident) {
+  return incident.internal() ? std::string("internal") : std::string(inventory::to_string(incident.severity));
+}
+
 Timing timing(const Incident& incident, const inventory::Inventory& inventory, const core::TimeZone& zone,
               SysSeconds now) {
   Timing t;
   if (incident.acknowledged) t.to_acknowledge = elapsed(incident.opened, *incident.acknowledged);
   if (incident.resolved) t.to_resolve = elapsed(incident.opened, *incident.resolved);
   const auto* client = inventory.client(incident.client);
-  if (client == nullptr || !client->contract.sla) return t;
+  if (client == nullptr || !client->contract.sla || incident.internal()) return t;
   auto target = target_for(*client->contract.sla, incident.severity);
   if (!target) return t;
   auto clock = SlaClock::for_sla(*client->contract.sla, inventory.agency, zone);
@@ -286,6 +290,8 @@ nlohmann::json to_json(const Incident& incident, const Timing& timing) {
           {"env", incident.env},
           {"client", incident.client},
           {"severity", std::string(inventory::to_string(incident.severity))},
+          {"priority", priority_of(incident)},
+          {"internal", incident.internal()},
           {"title", incident.title},
           {"ticket", incident.ticket},
           {"request", incident.request.empty() ? nlohmann::json(nullptr) : nlohmann::json(incident.request)},

@@ -127,3 +127,30 @@ TEST_CASE("incident::period_stats: a preprod outage is an incident, not downtime
   CHECK(stats.total == 2);
   CHECK(stats.downtime == Seconds(3600));
 }
+
+TEST_CASE("incident::timing: a preprod incident is internal and has no SLA") {
+  auto preprod = outage("INC-2", Criticality::critical, "2026-03-11T10:00:00Z", "2026-03-11T15:00:00Z");
+  preprod.env = "preprod";
+  auto prod = preprod;
+  prod.env = "prod";
+  auto zone = tma::core::TimeZone::utc();
+  auto now = utc("2026-04-02T00:00:00Z");
+  CHECK(preprod.internal());
+  CHECK(incident::priority_of(preprod) == "internal");
+  CHECK_FALSE(prod.internal());
+  CHECK(incident::priority_of(prod) == "critical");
+  auto inv = inventory();
+  tma::inventory::Sla sla;
+  sla.clock = tma::inventory::SlaClock::always;
+  sla.critical = tma::inventory::SlaTarget{Seconds{900}, Seconds{3600}};
+  inv.clients[0].contract.sla = sla;
+  CHECK(incident::timing(prod, inv, zone, now).respond);
+  auto internal = incident::timing(preprod, inv, zone, now);
+  CHECK_FALSE(internal.respond);
+  CHECK_FALSE(internal.resolve);
+  CHECK(internal.to_resolve == Seconds(5 * 3600));
+  auto json = incident::to_json(preprod, internal);
+  CHECK(json["priority"] == "internal");
+  CHECK(json["internal"] == true);
+  CHECK(json["severity"] == "critical");
+}

@@ -74,6 +74,10 @@ struct Incident {
   std::vector<Note> notes;
   std::string opened_by;
   bool is_open() const { return !resolved.has_value(); }
+  /// An incident of an environment other than prod (a preprod outage): the agency's own business.
+  /// Its priority reads `internal`; it has no SLA, is never sent to a client or a client's tracker,
+  /// and is no downtime (the severity is kept, for the agency's own routing).
+  bool internal() const { return !env.empty() && env != "prod"; }
   /// The first response: the earlier of the acknowledgement and the resolution (resolving without
   /// acknowledging is also a response), unset while neither happened.
   std::optional<SysSeconds> first_response() const;
@@ -140,11 +144,15 @@ struct Timing {
   std::optional<SlaCheck> resolve;
 };
 
+/// `internal` for an internal incident, else its severity (`critical`, `major`, `minor`).
+std::string priority_of(const Incident& incident);
+
 /// Evaluate `incident` against its client's SLA in `inventory` (clock from `agency`) at `now`.
+/// Internal incidents have no SLA: only the elapsed times are set.
 Timing timing(const Incident& incident, const inventory::Inventory& inventory, const core::TimeZone& zone,
               SysSeconds now);
 
-/// `{id, site, env, client, severity, title, ticket, request, source, status, opened_at, acknowledged_at,
+/// `{id, site, env, client, severity, priority, internal, title, ticket, request, source, status, opened_at, acknowledged_at,
 /// resolved_at, cause, downtime_seconds, time_to_acknowledge_seconds, time_to_resolve_seconds,
 /// sla: {respond, resolve}: {status, budget_seconds, used_seconds, deadline}, notes}`.
 nlohmann::json to_json(const Incident& incident, const Timing& timing);
