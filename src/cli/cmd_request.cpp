@@ -236,6 +236,9 @@ void run_show(Context& context, const RequestOptions& options) {
                      r.assignee.empty() ? "-" : r.assignee, r.due ? core::format_date(*r.due) : "-");
   out += fmt::format("  opened: {} by {}\n  first response: {}\n  resolved: {}\n", when(r.opened), r.opened_by,
                      when(r.first_response), when(r.resolved));
+  if (r.external) {
+    out += fmt::format("  imported from {} (issue {}): {}\n", r.external->connector, r.external->id, r.external->url);
+  }
   if (check) {
     out += fmt::format("  response target: {} ({} used, due {}): {}\n", core::format_duration(check->target),
                        core::format_duration(check->used), when(check->deadline), request::response_cell(check));

@@ -207,7 +207,8 @@ nlohmann::json entry_json(const TimeEntry& entry) {
           {"request", entry.request ? nlohmann::json(*entry.request) : nlohmann::json(nullptr)},
           {"billable", entry.billable == Billable::yes && entry.origin == Origin::manual},
           {"automatic", entry.origin == Origin::automatic},
-          {"actor", entry.actor}};
+          {"actor", entry.actor},
+          {"external", entry.external ? nlohmann::json(*entry.external) : nlohmann::json(nullptr)}};
 }
 
 report::Table entries_table(const std::vector<TimeEntry>& entries) {

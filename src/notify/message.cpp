@@ -217,9 +217,8 @@ std::vector<Delivery> route(const inventory::Inventory& inventory, const Trigger
     if (rule.min_severity && (!severity || severity_rank(*severity) < severity_rank(*rule.min_severity))) continue;
     for (const auto& target : rule.to) {
       if (target == "client") {
-        // Client-facing text counts prod only: an incident of preprod stays internal (one without an
-        // environment is about the site as a whole).
-        if (trigger.incident && !trigger.incident->env.empty() && trigger.incident->env != "prod") continue;
+        // Client-facing text counts prod only: an internal incident (preprod) is never sent.
+        if (trigger.incident && trigger.incident->internal()) continue;
         if (client == nullptr || client->contacts.empty()) {
           problems.push_back(fmt::format("{}: client '{}' has no contacts to notify", trigger.event_id, client_id));
           continue;

@@ -96,6 +96,11 @@ nlohmann::json to_json(const Request& request, const std::optional<ResponseCheck
           {"first_response_at", time_or_null(request.first_response)},
           {"resolved_at", time_or_null(request.resolved)},
           {"response", check},
+          {"external", request.external ? nlohmann::json{{"connector", request.external->connector},
+                                                         {"id", request.external->id},
+                                                         {"url", request.external->url},
+                                                         {"updated_on", request.external->updated_on}}
+                                        : nlohmann::json(nullptr)},
           {"history", history}};
 }
 

@@ -201,6 +201,11 @@ TEST_CASE("connectors: a real Redmine syncs both ways and a sync killed after Re
   REQUIRE(entries.size() == 1);
   CHECK(entries[0]["duration_seconds"] == 2 * 3600 + 15 * 60);
   CHECK(entries[0]["request"] == contact["id"]);
+  CHECK(entries[0]["external"] == "lab:" + std::to_string(fixed));
+  CHECK(contact["external"]["url"] == lab.url("/issues/" + std::to_string(bug)));
+  auto shown = agency.tma({"request", "show", contact["id"].get<std::string>()});
+  CHECK(shown.out.find("imported from lab (issue " + std::to_string(bug) + "): " + lab.url("/issues/" + std::to_string(bug))) !=
+        std::string::npos);
 
   // Export: the incident's issue is created, then tma is killed before it records that. The next
   // sync finds the issue by its marker instead of creating a second one.
