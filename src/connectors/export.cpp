@@ -73,23 +73,11 @@ namespace {
 /// `project_id` created since shortly before the attempt.
 core::Result<std::optional<long>> find_created(Context& context, long project_id, const std::string& event_id,
                                                core::SysSeconds attempted) {
-  const auto mark = marker(event_id);
   const auto since = core::format_rfc3339_utc(attempted - std::chrono::minutes(10));
-  for (std::size_t offset = 0;;) {
-    auto page = context.api.get("/issues.json", {{"project_id", std::to_string(project_id)},
-                                                 {"status_id", "*"},
-                                                 {"created_on", ">=" + since},
-                                                 {"sort", "id"},
-                                                 {"limit", std::to_string(k_page_size)},
-                                                 {"offset", std::to_string(offset)}});
-    if (!page) return tl::unexpected(page.error());
-    const auto& items = array_of(*page, "issues");
-    for (const auto& item : items) {
-      if (text_of(item, "description").find(mark) != std::string::npos) return std::optional<long>(long_of(item, "id"));
-    }
-    offset += items.size();
-    if (items.size() < static_cast<std::size_t>(k_page_size)) return std::optional<long>{};
-  }
+  return find_marked(context, "/issues.json",
+                     {{"project_id", std::to_string(project_id)}, {"status_id", "*"}, {"created_on", ">=" + since},
+                      {"sort", "id"}},
+                     "issues", "description", marker(event_id));
 }
 
 /// Whether issue `issue` already has a note carrying `event_id`'s marker (an earlier attempt).
@@ -105,6 +93,23 @@ core::Result<bool> has_note(Context& context, long issue, const std::string& eve
 }
 
 } // namespace
+
+core::Result<std::optional<long>> find_marked(Context& context, const std::string& path, const Query& query,
+                                              const char* key, const char* field, const std::string& marker) {
+  for (std::size_t offset = 0;;) {
+    auto paged = query;
+    paged.emplace_back("limit", std::to_string(k_page_size));
+    paged.emplace_back("offset", std::to_string(offset));
+    auto page = context.api.get(path, paged);
+    if (!page) return tl::unexpected(page.error());
+    const auto& items = array_of(*page, key);
+    for (const auto& item : items) {
+      if (text_of(item, field).find(marker) != std::string::npos) return std::optional<long>(long_of(item, "id"));
+    }
+    offset += items.size();
+    if (items.size() < static_cast<std::size_t>(k_page_size)) return std::optional<long>{};
+  }
+}
 
 core::Result<void> record_and_commit(Context& context, std::string_view type, const journal::Event& about,
                                      nlohmann::json data) {

@@ -41,22 +41,10 @@ std::string activity_for(const inventory::Connector& connector, contract::Catego
 
 /// The entry an earlier attempt created, found by its marker among the project's entries of its day.
 core::Result<std::optional<long>> find_pushed(Context& context, long project_id, const contract::TimeEntry& entry) {
-  const auto mark = marker(entry.id);
   const auto day = core::format_date(entry.date);
-  for (std::size_t offset = 0;;) {
-    auto page = context.api.get("/time_entries.json", {{"project_id", std::to_string(project_id)},
-                                                       {"from", day},
-                                                       {"to", day},
-                                                       {"limit", std::to_string(k_page_size)},
-                                                       {"offset", std::to_string(offset)}});
-    if (!page) return tl::unexpected(page.error());
-    const auto& items = array_of(*page, "time_entries");
-    for (const auto& item : items) {
-      if (text_of(item, "comments").find(mark) != std::string::npos) return std::optional<long>(long_of(item, "id"));
-    }
-    offset += items.size();
-    if (items.size() < static_cast<std::size_t>(k_page_size)) return std::optional<long>{};
-  }
+  return find_marked(context, "/time_entries.json",
+                     {{"project_id", std::to_string(project_id)}, {"from", day}, {"to", day}}, "time_entries",
+                     "comments", marker(entry.id));
 }
 
 } // namespace

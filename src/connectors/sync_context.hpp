@@ -78,6 +78,11 @@ core::Result<std::string> import_issues(Context& context, const inventory::Conne
 core::Result<void> import_time_entries(Context& context, const inventory::ConnectorProject& project, long id,
                                        bool full);
 
+/// The id of the first item of list `key` of `path` (paged with `query` plus limit and offset) whose
+/// `field` contains `marker`; nullopt after the last page.
+core::Result<std::optional<long>> find_marked(Context& context, const std::string& path, const Query& query,
+                                              const char* key, const char* field, const std::string& marker);
+
 /// What the outbox holds for this connector (`connector.attempt` / `connector.pushed` within
 /// `k_export_lookback`).
 struct Outbox {

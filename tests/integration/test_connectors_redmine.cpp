@@ -232,8 +232,11 @@ TEST_CASE("connectors: a real Redmine syncs both ways and a sync killed after Re
   // imported hours.
   REQUIRE(agency.tma({"hours", "log", "--site", "acme-www", "1h30", "mailer fixed again", "--request",
                       contact["id"].get<std::string>()}).exit_code == 0);
+  // Killed right after Redmine created the time entry: the next sync finds it by its marker.
+  CHECK(agency.tma({"connectors", "sync"}, {{"TMA_TEST_KILL_AFTER_REMOTE_WRITE", "time_entry"}}).exit_code == 128 + 9);
   auto pushed = agency.sync();
-  CHECK(pushed["hours_pushed"] == 1);
+  CHECK(pushed["hours_pushed"] == 0);
+  CHECK(pushed["found_by_marker"] == 1);
   CHECK(pushed["hours_added"] == 0);
   auto again = agency.sync();
   CHECK(again["hours_pushed"] == 0);
