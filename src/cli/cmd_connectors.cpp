@@ -115,17 +115,19 @@ void run_connectors_sync(Context& context, const ConnectorsOptions& options) {
   std::unique_ptr<journal::MemoryJournal> scratch;
   std::unique_ptr<journal::Run> scratch_run;
   journal::Run* run = nullptr;
+  journal::Journal* store = &journal;
   if (options.dry_run) {
     scratch = std::make_unique<journal::MemoryJournal>(journal.actor(), journal.now());
     scratch_run = std::make_unique<journal::Run>(*scratch, "connectors sync --dry-run");
     run = scratch_run.get();
+    store = scratch.get();
   } else {
     run = &context.start_run("connectors sync");
   }
 
   std::vector<connectors::SyncResult> results;
   for (const auto* connector : chosen) {
-    results.push_back(connectors::sync_connector(inventory, *connector, journal, *run, http, zone, sync));
+    results.push_back(connectors::sync_connector(inventory, *connector, journal, *run, *store, http, zone, sync));
     const auto& r = results.back();
     if (r.error) {
       context.exit_code |= status_of(r) == "unreachable" ? core::exit_code::unreachable

@@ -31,6 +31,11 @@ bool same_entry(const contract::TimeEntry& a, const contract::TimeEntry& b) {
 
 } // namespace
 
+journal::Run& Context::import_run() {
+  if (!batch) batch.emplace(store, "connectors sync (import " + connector.name + ")");
+  return *batch;
+}
+
 core::Result<void> Context::recorded(std::size_t events) {
   uncommitted += events;
   if (uncommitted < k_commit_batch) return {};
@@ -38,9 +43,11 @@ core::Result<void> Context::recorded(std::size_t events) {
 }
 
 core::Result<void> Context::commit() {
-  if (uncommitted == 0) return {};
+  if (!batch) return {};
   uncommitted = 0;
-  return run.flush();
+  auto finished = batch->finish(0);
+  batch.reset();
+  return finished;
 }
 
 core::Result<long> project_id(Context& context, const inventory::ConnectorProject& project) {
@@ -94,7 +101,7 @@ core::Result<std::string> import_issues(Context& context, const inventory::Conne
       auto key = std::to_string(issue->id);
       std::optional<request::Request> state;
       if (auto it = context.requests.find(key); it != context.requests.end()) state = it->second;
-      auto change = request::record_import(context.run, state, to_request(*issue, context.connector, project), numbers,
+      auto change = request::record_import(context.import_run(), state, to_request(*issue, context.connector, project), numbers,
                                            context.zone);
       if (change == request::ImportChange::none) continue;
       if (change == request::ImportChange::opened) ++context.result.counts.requests_opened;
@@ -190,7 +197,9 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
       // Fields, not stamps: Redmine's stamps are whole seconds, and an entry changed within the
       // second it was created keeps its stamp.
       if (previous != known.end() && same_entry(previous->second, entry)) continue;
-      if (auto recorded = contract::record_imported(context.run, entry); !recorded) return tl::unexpected(recorded.error());
+      if (auto recorded = contract::record_imported(context.import_run(), entry); !recorded) {
+        return tl::unexpected(recorded.error());
+      }
       if (previous == known.end()) ++context.result.counts.entries_added;
       else ++context.result.counts.entries_changed;
       if (auto committed = context.recorded(1); !committed) return tl::unexpected(committed.error());
@@ -219,7 +228,9 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
       entry.withdrawn = true;
       entry.external_updated = core::format_rfc3339_utc(context.run.now());
       entry.actor.clear();
-      if (auto recorded = contract::record_imported(context.run, entry); !recorded) return tl::unexpected(recorded.error());
+      if (auto recorded = contract::record_imported(context.import_run(), entry); !recorded) {
+        return tl::unexpected(recorded.error());
+      }
       ++context.result.counts.entries_withdrawn;
       if (auto committed = context.recorded(1); !committed) return tl::unexpected(committed.error());
     }

@@ -75,8 +75,8 @@ core::Result<void> load_imported_requests(detail::Context& context) {
 } // namespace
 
 SyncResult sync_connector(const inventory::Inventory& inventory, const inventory::Connector& connector,
-                          const journal::Journal& journal, journal::Run& run, transport::HttpClient& http,
-                          const core::TimeZone& zone, const SyncOptions& options) {
+                          const journal::Journal& journal, journal::Run& run, journal::Journal& store,
+                          transport::HttpClient& http, const core::TimeZone& zone, const SyncOptions& options) {
   SyncResult result;
   result.connector = connector.name;
   result.type = connector.type;
@@ -90,7 +90,7 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
   // A literal key from the inventory is registered at load; one from a command is registered by
   // resolve_secret. Either way no message or event can carry it.
   RedmineApi api(connector, *key, http);
-  detail::Context context{inventory, connector, journal, run, api, zone, options, result, {}, 0};
+  detail::Context context{inventory, connector, journal, run, store, api, zone, options, result, {}, 0, std::nullopt};
   auto done = [&]() -> core::Result<void> {
     if (auto loaded = load_imported_requests(context); !loaded) return loaded;
     // One project failing (deleted, no permission) does not hold back the others; the first

@@ -45,18 +45,25 @@ struct Context {
   const inventory::Inventory& inventory;
   const inventory::Connector& connector;
   const journal::Journal& journal;
-  journal::Run& run;
+  journal::Run& run;          ///< the invocation's run: cursors and the outbox, committed at once
+  journal::Journal& store;    ///< where imported events go, in runs of at most k_commit_batch events
   RedmineApi& api;
   const core::TimeZone& zone;
   const SyncOptions& options;
   SyncResult& result;
   /// Imported requests of this connector by Redmine issue id (updated as the sync records events).
   std::map<std::string, request::Request> requests;
-  std::size_t uncommitted = 0; ///< events recorded since the last commit
+  std::size_t uncommitted = 0; ///< events recorded in `batch` so far
+  /// The run imported events go to. A run keeps its events until it finishes (its file is rewritten
+  /// whole at each commit), so the import finishes one per batch: memory and rewrites stay bounded
+  /// by the batch whatever the size of the tool.
+  std::optional<journal::Run> batch;
 
-  /// Count `events` recorded; commit once a batch is full.
+  /// The current import batch's run (started on first use).
+  journal::Run& import_run();
+  /// Count `events` recorded in import_run(); finish the batch once it is full.
   core::Result<void> recorded(std::size_t events);
-  /// Commit what is recorded (end of a phase).
+  /// Finish the current batch, if any (end of a phase).
   core::Result<void> commit();
 };
 

@@ -31,7 +31,7 @@ inline constexpr std::string_view k_pushed = "connector.pushed";   ///< the tool
 inline constexpr core::Seconds k_export_horizon{7 * 86400};
 /// How far back `connector.pushed` events are read to find the issue of an incident's follow-up.
 inline constexpr core::Seconds k_export_lookback{120 * 86400};
-/// Imported events are committed in batches of this many (bounded memory, few journal commits).
+/// Imported events are committed in runs of this many (bounded memory, few journal commits).
 inline constexpr std::size_t k_commit_batch = 5000;
 
 struct SyncOptions {
@@ -61,11 +61,12 @@ struct SyncResult {
   std::optional<core::Error> error;   ///< redacted
 };
 
-/// Sync `connector`: import into `run` (committed in batches; a dry run passes a run of a scratch
-/// journal), export from `journal` (skipped in a dry run, listed in `planned`). `journal` is
-/// read for the current state and cursors.
+/// Sync `connector`. `journal` is read for the current state, cursors and outbox. Imported events
+/// are written to `store` in runs of at most k_commit_batch events, each finished when full; cursors
+/// and the outbox's events go to `run`. A dry run passes a scratch journal as `store` and a run of it
+/// as `run`, and pushes nothing (listed in `planned`).
 SyncResult sync_connector(const inventory::Inventory& inventory, const inventory::Connector& connector,
-                          const journal::Journal& journal, journal::Run& run, transport::HttpClient& http,
-                          const core::TimeZone& zone, const SyncOptions& options);
+                          const journal::Journal& journal, journal::Run& run, journal::Journal& store,
+                          transport::HttpClient& http, const core::TimeZone& zone, const SyncOptions& options);
 
 } // namespace tma::connectors
