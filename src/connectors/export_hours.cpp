@@ -122,7 +122,7 @@ core::Result<void> export_hours(Context& context) {
           if (request.id == *entry.request || request.number == *entry.request) issue = remote;
         }
       }
-      if (!issue.empty()) body["issue_id"] = std::stol(issue);
+      if (auto id = numeric_id(issue)) body["issue_id"] = *id;
       else body["project_id"] = pid;
       auto created = context.api.post("/time_entries.json", {{"time_entry", body}});
       if (!created) return tl::unexpected(created.error());

@@ -218,8 +218,9 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
   } else {
     for (auto& [key, entry] : known) {
       if (listed.count(key) != 0 || (from && entry.date < *from)) continue;
-      auto remote_id = key.substr(prefix.size());
-      auto one = context.api.find("/time_entries/" + remote_id + ".json");
+      auto remote_id = numeric_id(std::string_view(key).substr(prefix.size()));
+      if (!remote_id) continue; // not an id this connector wrote
+      auto one = context.api.find("/time_entries/" + std::to_string(*remote_id) + ".json");
       if (!one) {
         context.result.warnings.push_back(one.error().message);
         continue;

@@ -35,6 +35,17 @@ inline const nlohmann::json& array_of(const nlohmann::json& object, const char* 
   const auto* v = member(object, key);
   return v != nullptr && v->is_array() ? *v : empty;
 }
+/// A tool's numeric id as the journal keeps it (`"41"`): digits only, so that it can go into a URL
+/// path or a number. Journals are synced between machines: their text is checked, not trusted.
+inline std::optional<long> numeric_id(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
 inline const nlohmann::json& object_of(const nlohmann::json& object, const char* key) {
   static const nlohmann::json empty = nlohmann::json::object();
   const auto* v = member(object, key);
