@@ -64,11 +64,6 @@ core::Result<long> project_id(Context& context, const inventory::ConnectorProjec
 
 core::Result<std::string> import_issues(Context& context, const inventory::ConnectorProject& project, long id,
                                         const std::string& cursor) {
-  request::NumberAllocator numbers([&] {
-    // Numbers are yearly across every request, not only this connector's.
-    auto all = request::load_all(context.journal);
-    return all ? std::move(*all) : std::vector<request::Request>{};
-  }());
   std::string bound = cursor;
   if (bound.empty() && context.connector.import_since) {
     bound = core::format_date(*context.connector.import_since) + "T00:00:00Z";
@@ -101,7 +96,7 @@ core::Result<std::string> import_issues(Context& context, const inventory::Conne
       auto key = std::to_string(issue->id);
       std::optional<request::Request> state;
       if (auto it = context.requests.find(key); it != context.requests.end()) state = it->second;
-      auto change = request::record_import(context.import_run(), state, to_request(*issue, context.connector, project), numbers,
+      auto change = request::record_import(context.import_run(), state, to_request(*issue, context.connector, project), context.numbers,
                                            context.zone);
       if (change == request::ImportChange::none) continue;
       if (change == request::ImportChange::opened) ++context.result.counts.requests_opened;

@@ -63,6 +63,8 @@ core::Result<void> sync_project(detail::Context& context, const inventory::Conne
 core::Result<void> load_imported_requests(detail::Context& context) {
   auto all = request::load_all(context.journal);
   if (!all) return tl::unexpected(all.error());
+  // Read once per sync: numbering is yearly across every request, not only this connector's.
+  context.numbers = request::NumberAllocator(*all);
   for (auto& r : *all) {
     if (r.external && r.external->connector == context.connector.name) {
       auto id = r.external->id;
@@ -90,7 +92,8 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
   // A literal key from the inventory is registered at load; one from a command is registered by
   // resolve_secret. Either way no message or event can carry it.
   RedmineApi api(connector, *key, http);
-  detail::Context context{inventory, connector, journal, run, store, api, zone, options, result, {}, 0, std::nullopt};
+  detail::Context context{inventory, connector, journal, run, store, api, zone, options, result,
+                          {}, request::NumberAllocator({}), 0, std::nullopt};
   auto done = [&]() -> core::Result<void> {
     if (auto loaded = load_imported_requests(context); !loaded) return loaded;
     // One project failing (deleted, no permission) does not hold back the others; the first

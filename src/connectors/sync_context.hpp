@@ -64,6 +64,8 @@ struct Context {
   SyncResult& result;
   /// Imported requests of this connector by Redmine issue id (updated as the sync records events).
   std::map<std::string, request::Request> requests;
+  /// Numbers for new requests: yearly across every request of the journal, shared by the projects.
+  request::NumberAllocator numbers{{}};
   std::size_t uncommitted = 0; ///< events recorded in `batch` so far
   /// The run imported events go to. A run keeps its events until it finishes (its file is rewritten
   /// whole at each commit), so the import finishes one per batch: memory and rewrites stay bounded
