@@ -192,6 +192,7 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
       // Fields, not stamps: Redmine's stamps are whole seconds, and an entry changed within the
       // second it was created keeps its stamp.
       if (previous != known.end() && same_entry(previous->second, entry)) continue;
+      entry.external_version = previous == known.end() ? 1 : previous->second.external_version + 1;
       if (auto recorded = contract::record_imported(context.import_run(), entry); !recorded) {
         return tl::unexpected(recorded.error());
       }
@@ -222,6 +223,7 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
       }
       if (*one) continue; // still there (moved to another project or date): nothing to withdraw
       entry.withdrawn = true;
+      ++entry.external_version;
       entry.external_updated = core::format_rfc3339_utc(context.run.now());
       entry.actor.clear();
       if (auto recorded = contract::record_imported(context.import_run(), entry); !recorded) {

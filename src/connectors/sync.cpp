@@ -14,17 +14,18 @@ core::Result<detail::Cursor> read_cursor(const journal::Journal& journal, const 
                                          const std::string& project) {
   journal::Filter filter;
   filter.types = {std::string(k_synced)};
+  // The furthest cursor, not the newest event: two syncs within one second record events whose
+  // order the journal cannot tell, and the bound only ever moves forward (same-format UTC stamps
+  // compare as text).
   detail::Cursor cursor;
-  bool found = false;
   auto scanned = journal.scan(filter, [&](const journal::Event& e) {
     if (detail::text_of(e.data, "connector") != connector || detail::text_of(e.data, "project") != project) return true;
-    cursor.issues_updated_on = detail::text_of(e.data, "issues_updated_on");
-    cursor.time_entries_listed = detail::bool_of(e.data, "time_entries_listed");
-    found = true;
-    return false; // newest first: the first one is the cursor
+    auto updated_on = detail::text_of(e.data, "issues_updated_on");
+    if (updated_on > cursor.issues_updated_on) cursor.issues_updated_on = std::move(updated_on);
+    cursor.time_entries_listed = cursor.time_entries_listed || detail::bool_of(e.data, "time_entries_listed");
+    return true;
   });
   if (!scanned) return tl::unexpected(scanned.error());
-  (void)found;
   return cursor;
 }
 

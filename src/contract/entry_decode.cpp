@@ -21,7 +21,7 @@ struct Field {
 
 struct Fields {
   Field date, duration, description, category, ticket, request, billable, automatic, external, external_updated,
-      withdrawn, by;
+      external_version, withdrawn, by;
 
   Field* find(std::string_view key) {
     if (key == "date") return &date;
@@ -34,6 +34,7 @@ struct Fields {
     if (key == "automatic") return &automatic;
     if (key == "external") return &external;
     if (key == "external_updated_on") return &external_updated;
+    if (key == "external_version") return &external_version;
     if (key == "withdrawn") return &withdrawn;
     if (key == "by") return &by;
     return nullptr;
@@ -160,6 +161,9 @@ core::Result<TimeEntry> entry_from_fields(const journal::Event& event, bool is_o
     entry.external = std::move(fields.external.text);
     if (fields.external_updated.kind == Kind::string) entry.external_updated = std::move(fields.external_updated.text);
     if (fields.withdrawn.kind == Kind::boolean) entry.withdrawn = fields.withdrawn.boolean;
+    if (fields.external_version.kind == Kind::integer && fields.external_version.integer > 0) {
+      entry.external_version = fields.external_version.integer;
+    }
     // Who did the work in the tool; the event's actor is whoever ran the import.
     if (fields.by.kind == Kind::string && !fields.by.text.empty()) entry.actor = std::move(fields.by.text);
   }

@@ -40,6 +40,7 @@ nlohmann::json entry_data(const TimeEntry& entry) {
   if (entry.external) {
     data["external"] = *entry.external;
     data["external_updated_on"] = entry.external_updated;
+    if (entry.external_version > 0) data["external_version"] = entry.external_version;
     if (entry.withdrawn) data["withdrawn"] = true;
   }
   return data;
@@ -116,10 +117,12 @@ core::Result<void> record_imported(journal::Run& run, const TimeEntry& entry) {
 
 bool supersedes(const TimeEntry& candidate, const TimeEntry& current) {
   // The latest observation of the tool wins, a withdrawal included: an entry that comes back (a
-  // restored database) is imported again and then counts. The tool's stamp only breaks ties of
-  // imports made within the same second.
-  return std::tie(candidate.at, candidate.external_updated, candidate.id) >
-         std::tie(current.at, current.external_updated, current.id);
+  // restored database) is imported again and then counts. Each import numbers its version after
+  // the one it saw, so order holds within one second, where `at` ties and run ids are random;
+  // `at` and the tool's stamp order versions written without a number (before it existed) or
+  // by two agency clones that imported the same change.
+  return std::tie(candidate.external_version, candidate.at, candidate.external_updated, candidate.id) >
+         std::tie(current.external_version, current.at, current.external_updated, current.id);
 }
 
 core::Result<LoadedEntries> load_entries(const journal::Journal& journal, const EntryQuery& query,

@@ -314,3 +314,39 @@ TEST_CASE("connectors: the latest version of an imported time entry counts and a
   CHECK(loaded->entries.size() == 3);
   CHECK(loaded->entries[0].actor == "Jane Doe"); // who did the work, not who ran the import
 }
+
+TEST_CASE("connectors: versions of an imported time entry imported within one second keep their order", "[connectors]") {
+  // Two syncs in the same second: `at` ties and run ids are random, so only the version number
+  // says which came last. Twenty entries, each imported then withdrawn by a second run: with a
+  // coin-toss order, some would still count.
+  journal::MemoryJournal journal;
+  auto zone = utc_zone();
+  auto entry = [](int n) {
+    contract::TimeEntry e;
+    e.external = "lab:" + std::to_string(n);
+    e.external_updated = "2026-06-01T10:00:00Z";
+    e.client = "acme";
+    e.date = core::Date{2026, 6, 1};
+    e.duration = core::Seconds(1800);
+    e.description = "work";
+    e.external_version = 1;
+    return e;
+  };
+  for (int n = 0; n < 20; ++n) {
+    {
+      journal::Run run(journal, "connectors sync");
+      REQUIRE(contract::record_imported(run, entry(n)));
+      REQUIRE(run.finish(0));
+    }
+    journal::Run run(journal, "connectors sync");
+    auto gone = entry(n);
+    gone.withdrawn = true;
+    gone.external_version = 2;
+    REQUIRE(contract::record_imported(run, gone));
+    REQUIRE(run.finish(0));
+  }
+  auto loaded = contract::load_entries(journal, {}, zone);
+  REQUIRE(loaded);
+  CHECK(loaded->problems.empty());
+  CHECK(loaded->entries.empty());
+}

@@ -4,6 +4,7 @@
 // (accounting.hpp) never touches the journal.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,10 +50,11 @@ struct TimeEntry {
   Origin origin = Origin::manual;
   std::string actor;                ///< who logged it (`name <email>`), from the journal event
   /// Set on an entry imported from another tool (docs/connectors.md): `<connector>:<its id>`. The
-  /// journal may hold several versions of it; readers keep the latest imported (`at`, then
-  /// `external_updated`), and none when that one is `withdrawn` (deleted in the tool).
+  /// journal may hold several versions of it; readers keep the latest (`external_version`, then
+  /// `at`, then `external_updated`), and none when that one is `withdrawn` (deleted in the tool).
   std::optional<std::string> external;
   std::string external_updated;     ///< the tool's last-update stamp of this version
+  std::int64_t external_version = 0; ///< 1 for the first import, one more than the version it replaces
   bool withdrawn = false;
 
   /// Billable work by a person: the only entries contracts bill.
