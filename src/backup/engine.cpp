@@ -238,20 +238,24 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
       }
     }
   }
+  // restic's leftovers are listed while the backup streams (each restic start opens the
+  // repository, 0.4 s) and forgotten once it has streamed, before its manifest.
   for (auto* r : restic) {
-    auto gone = r->clean_leftovers(site.name, env.name);
-    if (!gone) return fail(core::with_context(gone.error(), "storage " + r->name()));
-    leftovers->insert(leftovers->end(), gone->begin(), gone->end());
+    if (auto listing = r->prefetch(site.name, env.name); !listing) {
+      return fail(core::with_context(listing.error(), "storage " + r->name()));
+    }
   }
-  outcome.leftovers = *leftovers;
-  if (!leftovers->empty()) {
+  auto record_leftovers = [&](const std::vector<Leftover>& removed_now) {
+    outcome.leftovers.insert(outcome.leftovers.end(), removed_now.begin(), removed_now.end());
+    if (removed_now.empty()) return;
     nlohmann::json removed = nlohmann::json::array();
-    for (const auto& l : *leftovers) {
+    for (const auto& l : removed_now) {
       core::log::warning("{} {}: removed the leftover of an interrupted backup: {}", site.name, env.name, l.path);
       removed.push_back({{"path", l.path}, {"bytes", l.bytes}});
     }
     services.record("backup.cleanup", site, env.name, {{"removed", removed}});
-  }
+  };
+  record_leftovers(*leftovers);
 
   MethodContext context;
   if (options.progress != nullptr && !staged) {
@@ -344,6 +348,17 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
       return fail(core::with_context(uploaded.error(), "storage " + r->name()));
     }
     snapshots[r->name()] = *uploaded;
+  }
+  // After the manifest: `restic forget` takes the repository's exclusive lock, which a restic
+  // still reading (the manifest's, started early) would refuse. The backup is good whatever
+  // happens here; the next run cleans up what this one could not.
+  for (auto* r : restic) {
+    if (auto gone = r->clean_leftovers(site.name, env.name, manifest.id); gone) {
+      record_leftovers(*gone);
+    } else {
+      core::log::warning("{} {}: storage {}: leftovers of interrupted backups not removed: {}", site.name, env.name,
+                         r->name(), gone.error().message);
+    }
   }
   if (staged && !streaming) {
     if (auto removed = store.remove(site.name, env.name, manifest.id); !removed) {

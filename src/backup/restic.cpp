@@ -195,9 +195,17 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
   return result;
 }
 
-core::Result<std::vector<ResticSnapshot>> ResticStore::snapshots(const std::string &site,
-                                                                 const std::string &env) const {
-  if (auto known = m_known.find(site + "/" + env); known != m_known.end()) return known->second;
+namespace {
+
+// Ids may be short (as `restic backup` reports them) or full (as `restic snapshots` lists them).
+bool same_snapshot(const std::string &a, const std::string &b) {
+  return !a.empty() && !b.empty() && (a.rfind(b, 0) == 0 || b.rfind(a, 0) == 0);
+}
+
+} // namespace
+
+core::Result<std::vector<ResticSnapshot>> ResticStore::list_snapshots(const std::string &site,
+                                                                      const std::string &env) const {
   std::string out;
   transport::ProcessOptions options;
   options.timeout = k_restic_timeout;
@@ -207,24 +215,58 @@ core::Result<std::vector<ResticSnapshot>> ResticStore::snapshots(const std::stri
   if (!ran) return tl::unexpected(ran.error());
   auto parsed = parse_restic_snapshots(out);
   if (!parsed) return core::fail(ErrorKind::io, fmt::format("{}: {}", location(), parsed.error()));
-  m_known[site + "/" + env] = *parsed;
   return *parsed;
 }
 
+core::Result<void> ResticStore::prefetch(const std::string &site, const std::string &env) {
+  const auto key = site + "/" + env;
+  if (m_known.count(key) != 0 || (m_prefetch && m_prefetch->first == key)) return {};
+  if (auto password = ensure_password(); !password) return password;
+  if (m_prefetch) (void)snapshots(site, env); // one listing in flight at a time: settle the other first
+  m_prefetch.emplace(key, std::async(std::launch::async, [this, site, env] { return list_snapshots(site, env); }));
+  return {};
+}
+
+core::Result<std::vector<ResticSnapshot>> ResticStore::snapshots(const std::string &site,
+                                                                 const std::string &env) const {
+  const auto key = site + "/" + env;
+  if (m_prefetch) {
+    auto [listed_key, pending] = std::move(*m_prefetch);
+    m_prefetch.reset();
+    auto listed = pending.get();
+    auto made = std::move(m_made_meanwhile[listed_key]);
+    m_made_meanwhile.erase(listed_key);
+    if (listed) {
+      // What this object made while the listing ran, unless the listing already saw it.
+      for (auto &snapshot : made) {
+        bool seen = std::any_of(listed->begin(), listed->end(),
+                                [&](const ResticSnapshot &s) { return same_snapshot(s.id, snapshot.id); });
+        if (!seen) listed->push_back(std::move(snapshot));
+      }
+      m_known[listed_key] = std::move(*listed);
+    } else if (listed_key == key) {
+      return tl::unexpected(listed.error());
+    }
+  }
+  if (auto known = m_known.find(key); known != m_known.end()) return known->second;
+  auto listed = list_snapshots(site, env);
+  if (!listed) return tl::unexpected(listed.error());
+  m_known[key] = *listed;
+  return *listed;
+}
+
 void ResticStore::note_made(const std::string &site, const std::string &env, ResticSnapshot snapshot) const {
-  if (auto known = m_known.find(site + "/" + env); known != m_known.end()) known->second.push_back(std::move(snapshot));
+  const auto key = site + "/" + env;
+  if (auto known = m_known.find(key); known != m_known.end()) known->second.push_back(std::move(snapshot));
+  else if (m_prefetch && m_prefetch->first == key) m_made_meanwhile[key].push_back(std::move(snapshot));
 }
 
 void ResticStore::note_forgotten(const std::vector<std::string> &ids) const {
-  // Ids may be short (as `restic backup` reports them) or full (as `restic snapshots` lists them).
-  auto same = [](const std::string &a, const std::string &b) {
-    return !a.empty() && !b.empty() && (a.rfind(b, 0) == 0 || b.rfind(a, 0) == 0);
+  auto forgotten = [&](const ResticSnapshot &s) {
+    return std::any_of(ids.begin(), ids.end(), [&](const std::string &id) { return same_snapshot(s.id, id); });
   };
-  for (auto &[key, list] : m_known) {
-    std::erase_if(list, [&](const ResticSnapshot &s) {
-      return std::any_of(ids.begin(), ids.end(), [&](const std::string &id) { return same(s.id, id); });
-    });
-  }
+  for (auto &[key, list] : m_known) std::erase_if(list, forgotten);
+  for (auto &[key, list] : m_made_meanwhile) std::erase_if(list, forgotten);
 }
 
 core::Result<std::string> ResticStore::dump_text(const std::string &snapshot, const std::string &file) const {
@@ -352,13 +394,14 @@ std::vector<std::string> ResticStore::verify(const StoredBackup &backup) const {
   return problems;
 }
 
-core::Result<std::vector<Leftover>> ResticStore::clean_leftovers(const std::string &site, const std::string &env) {
+core::Result<std::vector<Leftover>> ResticStore::clean_leftovers(const std::string &site, const std::string &env,
+                                                                const std::string &current) {
   auto all = snapshots(site, env);
   if (!all) return tl::unexpected(all.error());
   std::vector<Leftover> removed;
   std::vector<std::string> ids;
   for (const auto &group : group_restic_snapshots(*all)) {
-    if (group.files.count("manifest.json")) continue;
+    if (group.files.count("manifest.json") || (!current.empty() && group.id == current)) continue;
     for (const auto &[file, id] : group.files) {
       ids.push_back(id);
       removed.push_back({fmt::format("restic:{} ({} of {})", id.substr(0, 8), file, group.id), 0});

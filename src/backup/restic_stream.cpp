@@ -28,6 +28,15 @@ core::Result<ArtifactInfo> ResticStream::receive(const std::string& name, Artifa
     if (!upload) return tl::unexpected(core::with_context(upload.error(), "storage " + store->name()));
     uploads.push_back(std::move(*upload));
   }
+  if (m_manifest_uploads.empty()) {
+    // Started now, fed last: restic opens the repository (a key derivation) while the artifacts
+    // stream instead of after them.
+    for (auto* store : m_stores) {
+      auto upload = store->start_manifest_upload(m_manifest);
+      if (!upload) return tl::unexpected(core::with_context(upload.error(), "storage " + store->name()));
+      m_manifest_uploads.push_back(std::move(*upload));
+    }
+  }
   if (progress.job != nullptr) progress.job->start_phase(progress.phase + " " + name, progress.expected);
   OverlappedSha256 hash;
   std::uint64_t size = 0;
@@ -60,19 +69,40 @@ core::Result<ArtifactInfo> ResticStream::receive(const std::string& name, Artifa
 }
 
 core::Result<std::map<std::string, std::map<std::string, std::string>>> ResticStream::commit() {
-  for (auto* store : m_stores) {
-    auto snapshot = store->upload_manifest(m_manifest);
+  for (std::size_t i = 0; i < m_stores.size(); ++i) {
+    auto* store = m_stores[i];
+    auto snapshot = i < m_manifest_uploads.size()
+                        ? store->finish_manifest_upload(*m_manifest_uploads[i], m_manifest)
+                        : store->upload_manifest(m_manifest);
+    // Ended either way (a refused manifest is forgotten by finish_manifest_upload): only the
+    // later stores' early uploads are left for abandon() to end.
+    if (i < m_manifest_uploads.size()) m_manifest_uploads[i].reset();
     if (!snapshot) {
       abandon();
       return tl::unexpected(core::with_context(snapshot.error(), "storage " + store->name()));
     }
     m_made[store->name()]["manifest.json"] = *snapshot;
   }
+  m_manifest_uploads.clear();
   m_committed = true;
   return m_made;
 }
 
+void ResticStream::end_manifest_uploads() {
+  for (std::size_t i = 0; i < m_manifest_uploads.size() && i < m_stores.size(); ++i) {
+    if (!m_manifest_uploads[i]) continue;
+    auto& upload = *m_manifest_uploads[i];
+    // Without the text: restic refuses to save an empty snapshot ("snapshot is empty"). Should a
+    // later restic save one, it is forgotten with the rest.
+    (void)upload.finish();
+    auto& made = m_made[m_stores[i]->name()];
+    if (auto id = upload.made(); id && made.count("manifest.json") == 0) made["manifest.json"] = *id;
+  }
+  m_manifest_uploads.clear();
+}
+
 void ResticStream::abandon() {
+  end_manifest_uploads();
   for (auto* store : m_stores) {
     auto made = m_made.find(store->name());
     if (made == m_made.end()) continue;

@@ -142,18 +142,26 @@ core::Result<std::string> ResticUpload::finish() {
   return *m_result;
 }
 
-core::Result<std::string> ResticStore::upload_manifest(const Manifest &manifest) {
+core::Result<std::unique_ptr<ResticUpload>> ResticStore::start_manifest_upload(const Manifest &manifest) {
+  return start_upload(manifest, "manifest.json");
+}
+
+core::Result<std::string> ResticStore::finish_manifest_upload(ResticUpload &upload, const Manifest &manifest) {
   std::string text = to_json(manifest).dump(2) + "\n";
-  auto upload = start_upload(manifest, "manifest.json");
-  if (!upload) return tl::unexpected(upload.error());
-  (*upload)->push(text);
-  auto snapshot = (*upload)->finish();
+  upload.push(text);
+  auto snapshot = upload.finish();
   if (!snapshot) {
-    if (auto made = (*upload)->made()) (void)forget({*made}); // a refused manifest must not list the backup
+    if (auto made = upload.made()) (void)forget({*made}); // a refused manifest must not list the backup
     return snapshot;
   }
   remember_manifest(*snapshot, text);
   return snapshot;
+}
+
+core::Result<std::string> ResticStore::upload_manifest(const Manifest &manifest) {
+  auto upload = start_manifest_upload(manifest);
+  if (!upload) return tl::unexpected(upload.error());
+  return finish_manifest_upload(**upload, manifest);
 }
 
 // ----- from a verified local backup -----

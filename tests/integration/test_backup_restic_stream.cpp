@@ -89,6 +89,17 @@ sites:
     REQUIRE(out.exit_code == 0);
     return out.out;
   }
+  /// From now on `restic snapshots` starts only once `restic backup` of `file` has ended, as a
+  /// listing of a large repository outlasts a small artifact: the listing then holds the backup's
+  /// own artifact, not yet completed by its manifest.
+  void listing_after_backup_of(const std::string& file) {
+    std::ofstream(agency.file("bin/restic")) << fmt::format(
+        "#!/bin/sh\necho \"$$ $*\" >> '{0}'\n"
+        "if [ \"$1\" = snapshots ]; then i=0; while ! grep -q 'done {1}' '{0}' && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; fi\n"
+        "if [ \"$1\" = backup ]; then /usr/bin/restic \"$@\"; rc=$?; echo \"done $5\" >> '{0}'; exit $rc; fi\n"
+        "exec /usr/bin/restic \"$@\"\n",
+        log, file);
+  }
   /// The restic calls logged so far (`pid argv...` per line), and forget them.
   std::vector<std::string> take_calls() {
     std::ifstream in(log);
@@ -188,6 +199,30 @@ TEST_CASE("restic streaming: artifacts go straight into restic, checked, nothing
   for (const auto& b : kept_list) CHECK(b.at("id") != id);
 }
 
+TEST_CASE("restic streaming: a listing that ends after the artifact's snapshot keeps it and counts it once",
+          "[integration][backup][restic]") {
+  // The repository is listed while the artifact streams; here the listing sees the artifact's
+  // snapshot, whose manifest does not exist yet: it is not a leftover to forget, and retention
+  // does not count it twice.
+  StreamLab lab;
+  lab.listing_after_backup_of("blob.bin");
+  lab.inventory("{blob.bin: [sh, -c, 'head -c 20000 /dev/urandom']}");
+  for (int i = 0; i < 3; ++i) {
+    auto backup = lab.tma({"backup", "--site", "acme", "--format", "json"});
+    INFO(backup.out << backup.err);
+    REQUIRE(backup.exit_code == 0);
+    CHECK(backup.err.find("leftover") == std::string::npos);
+  }
+  auto calls = lab.take_calls();
+  CHECK(count_calls(calls, "snapshots") == 3);
+  CHECK(count_calls(calls, "forget") == 2); // retention (`last: 2`): the first backup, manifest first
+  auto listed = lab.tma({"backups", "--site", "acme", "--format", "json"});
+  INFO(listed.out << listed.err);
+  REQUIRE(listed.exit_code == 0);
+  CHECK(json::parse(listed.out).at("backups").size() == 2);
+  CHECK(lab.snapshots().size() == 4);
+}
+
 TEST_CASE("restic streaming: an artifact refused on the way leaves no snapshot", "[integration][backup][restic]") {
   StreamLab lab;
   struct Bad {
@@ -220,28 +255,33 @@ TEST_CASE("restic streaming: tma killed mid-stream leaves nothing listed", "[int
   auto err = lab.agency.file("killed.err");
   pid_t tma = tma::test::spawn({TMA_BINARY, "-i", lab.agency.file("sites.yaml"), "backup", "--site", "acme"},
                                lab.tma_env(), err);
-  // Wait until restic's backup has started (its wrapper logs it first), then a little for bytes.
-  std::string restic_pid;
-  for (int i = 0; i < 600 && restic_pid.empty(); ++i) {
+  // Wait until both restic backups have started (the artifact's and the manifest's, started
+  // early; the wrapper logs each first), then a little for bytes.
+  std::vector<pid_t> restic_pids;
+  for (int i = 0; i < 600 && restic_pids.size() < 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    restic_pids.clear();
     std::ifstream in(lab.log);
     for (std::string line; std::getline(in, line);) {
-      if (line.find(" backup ") != std::string::npos) restic_pid = line.substr(0, line.find(' '));
+      if (line.find(" backup ") != std::string::npos) restic_pids.push_back(std::stoi(line.substr(0, line.find(' '))));
     }
   }
-  REQUIRE(!restic_pid.empty());
+  REQUIRE(restic_pids.size() == 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ::kill(tma, SIGKILL);
   CHECK(tma::test::wait_for(tma) == 128 + SIGKILL);
-  // restic, orphaned, sees the end of its stdin and may still make a snapshot of the half: wait.
-  const pid_t orphan = std::stoi(restic_pid);
-  for (int i = 0; i < 600 && ::kill(orphan, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  REQUIRE(::kill(orphan, 0) != 0);
+  // Both restic, orphaned, see the end of their stdin: the artifact's may still make a snapshot
+  // of the half; the manifest's, with nothing read, makes none. Wait for them.
+  for (pid_t orphan : restic_pids) {
+    for (int i = 0; i < 600 && ::kill(orphan, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(::kill(orphan, 0) != 0);
+  }
 
   auto listed = lab.tma({"backups", "--site", "acme", "--format", "json"});
   INFO(listed.out << listed.err);
   REQUIRE(listed.exit_code == 0);
   CHECK(json::parse(listed.out).at("backups").empty());
+  for (const auto& s : lab.snapshots()) CHECK(s.at("paths").at(0) != "/manifest.json");
 
   // The next backup removes what the killed one left, then makes a whole one.
   lab.inventory("{blob.bin: [sh, -c, 'head -c 300000 /dev/urandom']}");

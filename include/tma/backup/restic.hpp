@@ -12,6 +12,7 @@
 // through argv or output.
 
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -115,13 +116,23 @@ public:
   /// The snapshot of `manifest.json` (after every artifact's): from then on the backup exists.
   /// The manifest is also cached, so listing it costs no `restic dump`.
   core::Result<std::string> upload_manifest(const Manifest &manifest);
+  /// The same in two steps, so that restic opens the repository while the artifacts stream: start
+  /// it (it waits for its stdin), then send `manifest` once every artifact is in. An upload ended
+  /// without its text (a failed or killed backup) makes no snapshot: restic refuses an empty one.
+  core::Result<std::unique_ptr<ResticUpload>> start_manifest_upload(const Manifest &manifest);
+  core::Result<std::string> finish_manifest_upload(ResticUpload &upload, const Manifest &manifest);
   /// `restic forget` of snapshot ids (and their cached manifests).
   core::Result<void> forget(const std::vector<std::string> &ids);
 
+  /// Start listing the snapshots of site/env on a thread of its own, so that the repository is
+  /// opened (a key derivation, 0.4 s) while the backup streams instead of before it. The listing's
+  /// readers (`list`, `clean_leftovers`) wait for it. Resolves the password on the calling thread.
+  core::Result<void> prefetch(const std::string &site, const std::string &env);
   /// Forget the snapshots of backups of site/env that have no manifest snapshot
-  /// (an upload that was interrupted). Returns what was removed (`path` =
-  /// `restic:<snapshot>`).
-  core::Result<std::vector<Leftover>> clean_leftovers(const std::string &site, const std::string &env);
+  /// (an upload that was interrupted), except those of backup `current` (in progress: its
+  /// manifest comes last). Returns what was removed (`path` = `restic:<snapshot>`).
+  core::Result<std::vector<Leftover>> clean_leftovers(const std::string &site, const std::string &env,
+                                                      const std::string &current = {});
 
 private:
   /// restic commands other than backup/dump of big files: listing, forget, prune.
@@ -150,6 +161,12 @@ private:
   /// retention reuses that listing instead of starting restic again. A snapshot another machine
   /// made meanwhile is only missed until the next run; retention never removes what it did not list.
   mutable std::map<std::string, std::vector<ResticSnapshot>> m_known;
+  /// A listing started by `prefetch` ("site/env" and its result to come). Only restic runs on its
+  /// thread: every member is read and written on the caller's thread alone.
+  mutable std::optional<std::pair<std::string, std::future<core::Result<std::vector<ResticSnapshot>>>>> m_prefetch;
+  /// Snapshots made while a prefetched listing of their site/env was in flight: merged into it.
+  mutable std::map<std::string, std::vector<ResticSnapshot>> m_made_meanwhile;
+  core::Result<std::vector<ResticSnapshot>> list_snapshots(const std::string &site, const std::string &env) const;
 };
 
 /// One `restic backup --stdin` in progress, fed chunk by chunk from the caller's thread while

@@ -3,7 +3,8 @@
 // into one `restic backup --stdin` per restic store, while its size, SHA-256 and content (the real
 // gzip/zstd/tar, as `verify_artifact` runs them) are checked on the way; nothing is written to the
 // staging disk. The manifest snapshot is made only once every artifact is complete and checked, so
-// a backup is listed only once verified; everything made before a failure is forgotten (an
+// a backup is listed only once verified (its restic is started with the first artifact, so that
+// opening the repository overlaps the stream, and gets its text last); everything made before a failure is forgotten (an
 // interrupted tma leaves snapshots without a manifest: never listed, removed by the next run).
 
 #include <map>
@@ -34,7 +35,11 @@ public:
   void abandon();
 
 private:
+  /// End the manifest uploads started early without their text; note what restic made.
+  void end_manifest_uploads();
+
   std::vector<ResticStore*> m_stores;
+  std::vector<std::unique_ptr<ResticUpload>> m_manifest_uploads; ///< one per store, once started
   const Manifest& m_manifest;
   std::map<std::string, std::map<std::string, std::string>> m_made; ///< store name -> file -> snapshot
   bool m_committed = false;
