@@ -25,8 +25,9 @@ helps a later run), alternating:
                                                                (the plain pipeline, same cipher)
   7. tma -i sites.yaml backup --site restic-<size>             (a site whose only storage is that
                                                                repository: streamed, checked on the way)
-tma's run also lists the repository first (leftovers; retention reuses that listing) and sends the
-manifest as a snapshot of its own: two more restic starts, part of its cost.
+tma's run also lists the repository (leftovers; retention reuses that listing) and sends the
+manifest as a snapshot of its own: two more restic starts, part of its cost (they start with the
+artifact's, so their repository openings overlap the stream).
 
 Usage: bench/backup/bench.py --tma build/tma [--sizes 100,1024] [--repeat 2] [--restic]
 """
