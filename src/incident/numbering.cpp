@@ -41,7 +41,8 @@ std::string next_number(std::string_view prefix, const std::vector<std::string>&
 }
 
 std::string display_id(const std::string& number, bool first_with_number, const std::string& run) {
-  return first_with_number ? number : fmt::format("{}-{}", number, run.substr(0, 4));
+  // The run id's end: its random part (its start is a time, shared by the runs of a day).
+  return first_with_number ? number : fmt::format("{}-{}", number, run.size() > 4 ? run.substr(run.size() - 4) : run);
 }
 
 } // namespace tma::incident

@@ -1,6 +1,7 @@
 #include <tma/journal/journal.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <random>
 
@@ -142,9 +143,22 @@ tl::expected<SysSeconds, std::string> parse_time_arg(std::string_view text, SysS
 }
 
 std::string new_run_id() {
+  // The system clock, not the journal's (which tests and the soak may set): what matters is the
+  // real order in which runs started. 11 hex digits of milliseconds last until the year 2527.
+  // Strictly increasing within the process: runs started in the same millisecond (the import
+  // batches of one sync) take the next ones.
+  static std::atomic<std::uint64_t> last{0};
+  const auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count());
+  auto previous = last.load();
+  std::uint64_t ms = 0;
+  do {
+    ms = std::max(now, previous + 1);
+  } while (!last.compare_exchange_weak(previous, ms));
   std::random_device device;
-  std::uint64_t value = (static_cast<std::uint64_t>(device()) << 32) ^ device();
-  return fmt::format("{:016x}", value);
+  const std::uint32_t random = device() & 0xfffffu;
+  return fmt::format("{:011x}{:05x}", ms & 0xfffffffffffULL, random);
 }
 
 Run::Run(Journal& journal, std::string command, std::vector<std::string> argv)

@@ -1,6 +1,8 @@
 // Incidents folded from journal events: lifecycle, ids, the clash rule after a sync, timings and SLA.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <tma/incident/incident.hpp>
 #include <tma/incident/stats.hpp>
 
@@ -118,12 +120,12 @@ TEST_CASE("incident::next_number counts per agency-local year") {
 }
 
 TEST_CASE("incident::fold resolves a number clash after two machines sync") {
-  // Machine A (run beef...) and machine B (run cafe...) both allocated INC-2026-0007 offline.
-  auto a = opened_event("beef000000000000", "INC-2026-0007", utc("2026-11-30T08:00:00Z"), "A: site down");
-  auto b = opened_event("cafe000000000000", "INC-2026-0007", utc("2026-11-30T08:05:00Z"), "B: TLS expired");
+  // Machine A (run ...beef) and machine B (run ...cafe) both allocated INC-2026-0007 offline.
+  auto a = opened_event("000000000000beef", "INC-2026-0007", utc("2026-11-30T08:00:00Z"), "A: site down");
+  auto b = opened_event("000000000000cafe", "INC-2026-0007", utc("2026-11-30T08:05:00Z"), "B: TLS expired");
   tma::journal::Event resolve_b;
-  resolve_b.id = "cafe000000000000-3";
-  resolve_b.run = "cafe000000000000";
+  resolve_b.id = "000000000000cafe-3";
+  resolve_b.run = "000000000000cafe";
   resolve_b.at = utc("2026-11-30T09:00:00Z");
   resolve_b.type = "incident.resolved";
   resolve_b.data = {{"incident", "INC-2026-0007"}, {"opened_event", b.id}};
@@ -263,5 +265,46 @@ TEST_CASE("incident durations are never negative, whatever order the journal hol
     resolved.data["downtime_seconds"] = -600;
     auto folded = incident::fold({opened, resolved});
     CHECK(folded[0].downtime == tma::core::Seconds{0});
+  }
+}
+
+TEST_CASE("journal run ids grow with time so runs within one second keep their order") {
+  std::string previous;
+  for (int i = 0; i < 1000; ++i) {
+    auto id = tma::journal::new_run_id();
+    REQUIRE(id.size() == 16);
+    CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK(previous < id);
+    previous = id;
+  }
+  // Opened, resolved, then reopened by three runs in the same second (the journal's clock does
+  // not move): the reopening is the last word, whatever order the events are read in. Twenty
+  // incidents, so that an order left to chance would fail.
+  MemoryJournal journal;
+  for (int n = 1; n <= 20; ++n) {
+    auto number = fmt::format("INC-2026-{:04}", n);
+    std::string opened_id;
+    {
+      Run run(journal, "incident open");
+      opened_id = run.record("incident.opened", {"shop", "prod", "acme"},
+                             {{"incident", number}, {"severity", "major"}, {"title", "down"}})
+                      .id;
+      REQUIRE(run.finish(0));
+    }
+    for (const char* type : {"incident.resolved", "incident.reopened"}) {
+      Run run(journal, "incident follow-up");
+      run.record(type, {"shop", "prod", "acme"}, {{"incident", number}, {"opened_event", opened_id}});
+      REQUIRE(run.finish(0));
+    }
+  }
+  std::vector<tma::journal::Event> events;
+  REQUIRE(journal.scan({}, [&](const tma::journal::Event& e) {
+    events.push_back(e);
+    return true;
+  }));
+  for (auto order : {events, std::vector<tma::journal::Event>(events.rbegin(), events.rend())}) {
+    auto folded = incident::fold(order);
+    REQUIRE(folded.size() == 20);
+    for (const auto& i : folded) CHECK(i.is_open());
   }
 }

@@ -111,7 +111,10 @@ inline constexpr std::chrono::hours k_max_segment_span{24};
 tl::expected<SysSeconds, std::string> parse_time_arg(std::string_view text, SysSeconds now,
                                                      const core::TimeZone& zone);
 
-/// A fresh random run id (16 lowercase hex digits).
+/// A fresh run id: 16 lowercase hex digits, the wall clock's milliseconds (11 digits) then 20
+/// random bits. Events of one second sort by run id after their time (`incident::event_before`,
+/// the journal's files), so ids that grow with time keep the order of runs made one after the
+/// other within a second, where random ids would make it a coin toss.
 std::string new_run_id();
 
 /// One tma invocation's events, committed once at the end (RAII). Not copyable; movable.
