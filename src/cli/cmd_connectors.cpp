@@ -154,7 +154,7 @@ void run_connectors_sync(Context& context, const ConnectorsOptions& options) {
 
 void setup_connectors(CLI::App& app, Context& context) {
   auto options = std::make_shared<ConnectorsOptions>();
-  auto* cmd = app.add_subcommand("connectors", "Sync with ticketing tools (Redmine): requests, hours, incidents");
+  auto* cmd = app.add_subcommand("connectors", "Sync with ticketing tools (Redmine, Jira): requests, hours, incidents");
   cmd->require_subcommand(1);
   auto* sync = cmd->add_subcommand("sync", "Import issues and time entries, push incidents (docs/connectors.md)");
   sync->add_option("--connector", options->names, "Only this connector (repeatable, globs)")->type_name("NAME");

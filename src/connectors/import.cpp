@@ -14,40 +14,43 @@
 namespace tma::connectors::detail {
 namespace {
 
-const nlohmann::json& list_of(const nlohmann::json& page, const char* key) { return array_of(page, key); }
-
 long total_of(const nlohmann::json& page) {
   const auto it = page.find("total_count");
   return it != page.end() && it->is_number_integer() ? it->get<long>() : -1;
 }
 
-/// Whether two versions of an imported entry say the same thing (the stamp aside: a custom field
-/// tma does not read may have changed).
-bool same_entry(const contract::TimeEntry& a, const contract::TimeEntry& b) {
-  return a.client == b.client && a.date == b.date && a.duration == b.duration && a.description == b.description &&
-         a.category == b.category && a.request == b.request && a.ticket == b.ticket && a.billable == b.billable &&
-         a.actor == b.actor && a.site == b.site;
-}
-
 } // namespace
 
-journal::Run& Context::import_run() {
+journal::Run& SyncState::import_run() {
   if (!batch) batch.emplace(store, "connectors sync (import " + connector.name + ")");
   return *batch;
 }
 
-core::Result<void> Context::recorded(std::size_t events) {
+core::Result<void> SyncState::recorded(std::size_t events) {
   uncommitted += events;
   if (uncommitted < k_commit_batch) return {};
   return commit();
 }
 
-core::Result<void> Context::commit() {
+core::Result<void> SyncState::commit() {
   if (!batch) return {};
   uncommitted = 0;
   auto finished = batch->finish(0);
   batch.reset();
   return finished;
+}
+
+core::Result<std::unordered_map<std::string, contract::TimeEntry>> known_entries(const SyncState& state) {
+  contract::EntryQuery query;
+  for (const auto& p : state.connector.projects) query.clients.push_back(p.client);
+  auto loaded = contract::load_entries(state.journal, query, state.zone);
+  if (!loaded) return tl::unexpected(loaded.error());
+  const auto prefix = state.connector.name + ":";
+  std::unordered_map<std::string, contract::TimeEntry> known;
+  for (auto& entry : loaded->entries) {
+    if (entry.external && entry.external->rfind(prefix, 0) == 0) known.emplace(*entry.external, std::move(entry));
+  }
+  return known;
 }
 
 core::Result<long> project_id(Context& context, const inventory::ConnectorProject& project) {
@@ -76,7 +79,7 @@ core::Result<std::string> import_issues(Context& context, const inventory::Conne
     if (!bound.empty()) query.emplace_back("updated_on", ">=" + bound);
     auto page = context.api.get("/issues.json", query);
     if (!page) return tl::unexpected(page.error());
-    const auto& items = list_of(*page, "issues");
+    const auto& items = array_of(*page, "issues");
     if (items.empty()) break;
     std::string last;
     std::size_t at_last = 0;
@@ -128,19 +131,10 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
   if (context.connector.import_since && (!from || *from < *context.connector.import_since)) {
     from = context.connector.import_since;
   }
-  // What the journal holds of this connector's entries for the client (the latest version of each).
-  // Every client of the connector: an entry moved to another mapped project is a new version of
-  // the same entry, not a second one.
-  contract::EntryQuery query;
-  for (const auto& p : context.connector.projects) query.clients.push_back(p.client);
-  auto loaded = contract::load_entries(context.journal, query, context.zone);
-  if (!loaded) return tl::unexpected(loaded.error());
+  auto known_entries_read = known_entries(context);
+  if (!known_entries_read) return tl::unexpected(known_entries_read.error());
+  auto& known = *known_entries_read;
   const auto prefix = context.connector.name + ":";
-  std::unordered_map<std::string, contract::TimeEntry> known;
-  for (auto& entry : loaded->entries) {
-    if (entry.external && entry.external->rfind(prefix, 0) == 0) known.emplace(*entry.external, std::move(entry));
-  }
-  loaded->entries.clear();
 
   std::set<std::string> listed;
   long first_total = -1;
@@ -154,7 +148,7 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
     const auto total = total_of(*page);
     if (first_total < 0) first_total = total;
     else if (total != first_total) total_moved = true;
-    const auto& items = list_of(*page, "time_entries");
+    const auto& items = array_of(*page, "time_entries");
     for (const auto& item : items) {
       auto parsed = parse_time_entry(item);
       if (!parsed) {

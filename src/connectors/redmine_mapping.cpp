@@ -6,44 +6,26 @@
 
 #include <fmt/format.h>
 
+#include "connectors/json_read.hpp"
+
 namespace tma::connectors {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 core::Error bad(std::string_view what, long id, std::string_view field) {
   return {core::ErrorKind::http, fmt::format("Redmine {} {}: '{}' is missing or malformed", what, id, field)};
 }
 
-long id_of(const nlohmann::json& item) {
-  const auto it = item.find("id");
-  return it != item.end() && it->is_number_integer() ? it->get<long>() : 0;
-}
-
-/// `item[key].name` ("" when absent).
-std::string name_of(const nlohmann::json& item, const char* key) {
-  const auto it = item.find(key);
-  if (it == item.end() || !it->is_object()) return {};
-  const auto name = it->find("name");
-  return name != it->end() && name->is_string() ? name->get<std::string>() : std::string{};
-}
+long id_of(const nlohmann::json& item) { return detail::long_of(item, "id"); }
 
 std::optional<long> nested_id(const nlohmann::json& item, const char* key) {
-  const auto it = item.find(key);
-  if (it == item.end() || !it->is_object()) return std::nullopt;
-  const auto id = it->find("id");
-  if (id == it->end() || !id->is_number_integer()) return std::nullopt;
+  const auto* id = detail::member(detail::object_of(item, key), "id");
+  if (id == nullptr || !id->is_number_integer()) return std::nullopt;
   return id->get<long>();
 }
 
-std::string string_of(const nlohmann::json& item, const char* key) {
-  const auto it = item.find(key);
-  return it != item.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
+using detail::lower;
+using detail::name_of;
+std::string string_of(const nlohmann::json& item, const char* key) { return detail::text_of(item, key); }
 
 } // namespace
 

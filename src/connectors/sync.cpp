@@ -8,6 +8,21 @@
 #include "connectors/sync_context.hpp"
 
 namespace tma::connectors {
+
+core::Result<void> detail::load_imported_requests(SyncState& state) {
+  auto all = request::load_all(state.journal);
+  if (!all) return tl::unexpected(all.error());
+  // Read once per sync: numbering is yearly across every request, not only this connector's.
+  state.numbers = request::NumberAllocator(*all);
+  for (auto& r : *all) {
+    if (r.external && r.external->connector == state.connector.name) {
+      auto id = r.external->id;
+      state.requests.emplace(std::move(id), std::move(r));
+    }
+  }
+  return {};
+}
+
 namespace {
 
 core::Result<detail::Cursor> read_cursor(const journal::Journal& journal, const std::string& connector,
@@ -61,20 +76,6 @@ core::Result<void> sync_project(detail::Context& context, const inventory::Conne
   return context.run.flush();
 }
 
-core::Result<void> load_imported_requests(detail::Context& context) {
-  auto all = request::load_all(context.journal);
-  if (!all) return tl::unexpected(all.error());
-  // Read once per sync: numbering is yearly across every request, not only this connector's.
-  context.numbers = request::NumberAllocator(*all);
-  for (auto& r : *all) {
-    if (r.external && r.external->connector == context.connector.name) {
-      auto id = r.external->id;
-      context.requests.emplace(std::move(id), std::move(r));
-    }
-  }
-  return {};
-}
-
 } // namespace
 
 SyncResult sync_connector(const inventory::Inventory& inventory, const inventory::Connector& connector,
@@ -88,15 +89,19 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
     result.error = std::move(error);
     return result;
   };
-  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name + ".api_key");
+  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name +
+                                                             (connector.type == "jira" ? ".api_token" : ".api_key"));
   if (!key) return fail(key.error());
   // A literal key from the inventory is registered at load; one from a command is registered by
   // resolve_secret. Either way no message or event can carry it.
+  if (connector.type == "jira") {
+    return detail::sync_jira(detail::SyncState{inventory, connector, journal, run, store, zone, options, result}, *key,
+                             http);
+  }
   RedmineApi api(connector, *key, http);
-  detail::Context context{inventory, connector, journal, run, store, api, zone, options, result,
-                          {}, request::NumberAllocator({}), 0, std::nullopt};
+  detail::Context context{{inventory, connector, journal, run, store, zone, options, result}, api};
   auto done = [&]() -> core::Result<void> {
-    if (auto loaded = load_imported_requests(context); !loaded) return loaded;
+    if (auto loaded = detail::load_imported_requests(context); !loaded) return loaded;
     // One project failing (deleted, no permission) does not hold back the others; the first
     // error is the connector's.
     std::optional<core::Error> first;

@@ -2,67 +2,38 @@
 // PRIVATE to src/connectors: what the import and export phases of one connector's sync share.
 
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <tma/connectors/redmine_api.hpp>
 #include <tma/connectors/sync.hpp>
+#include <tma/contract/entry.hpp>
 #include <tma/request/request.hpp>
+
+#include "connectors/json_read.hpp"
 
 namespace tma::connectors::detail {
 
-// Readers of the tool's JSON that never throw: what a server sends is checked, not trusted.
-inline const nlohmann::json* member(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-inline std::string text_of(const nlohmann::json& object, const char* key) {
-  const auto* v = member(object, key);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string{};
-}
-inline long long_of(const nlohmann::json& object, const char* key) {
-  const auto* v = member(object, key);
-  return v != nullptr && v->is_number_integer() ? v->get<long>() : 0;
-}
-inline bool bool_of(const nlohmann::json& object, const char* key) {
-  const auto* v = member(object, key);
-  return v != nullptr && v->is_boolean() && v->get<bool>();
-}
-inline const nlohmann::json& array_of(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json empty = nlohmann::json::array();
-  const auto* v = member(object, key);
-  return v != nullptr && v->is_array() ? *v : empty;
-}
-/// A tool's numeric id as the journal keeps it (`"41"`): digits only, so that it can go into a URL
-/// path or a number. Journals are synced between machines: their text is checked, not trusted.
-inline std::optional<long> numeric_id(std::string_view text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  long value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-inline const nlohmann::json& object_of(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json empty = nlohmann::json::object();
-  const auto* v = member(object, key);
-  return v != nullptr && v->is_object() ? *v : empty;
-}
+/// What the import of any tool shares: where events go, the requests already imported, numbering,
+/// and the batches imported events are committed in.
+struct SyncState {
+  SyncState(const inventory::Inventory& inventory_, const inventory::Connector& connector_,
+            const journal::Journal& journal_, journal::Run& run_, journal::Journal& store_, const core::TimeZone& zone_,
+            const SyncOptions& options_, SyncResult& result_)
+      : inventory(inventory_), connector(connector_), journal(journal_), run(run_), store(store_), zone(zone_),
+        options(options_), result(result_) {}
 
-struct Context {
   const inventory::Inventory& inventory;
   const inventory::Connector& connector;
   const journal::Journal& journal;
   journal::Run& run;          ///< the invocation's run: cursors and the outbox, committed at once
   journal::Journal& store;    ///< where imported events go, in runs of at most k_commit_batch events
-  RedmineApi& api;
   const core::TimeZone& zone;
   const SyncOptions& options;
   SyncResult& result;
-  /// Imported requests of this connector by Redmine issue id (updated as the sync records events).
+  /// Imported requests of this connector by the tool's issue id (updated as the sync records events).
   std::map<std::string, request::Request> requests;
   /// Numbers for new requests: yearly across every request of the journal, shared by the projects.
   request::NumberAllocator numbers{{}};
@@ -79,6 +50,32 @@ struct Context {
   /// Finish the current batch, if any (end of a phase).
   core::Result<void> commit();
 };
+
+/// A Redmine connector's sync.
+struct Context : SyncState {
+  Context(SyncState state, RedmineApi& api_) : SyncState(std::move(state)), api(api_) {}
+  RedmineApi& api;
+};
+
+/// A Jira connector's sync (jira_sync.cpp): `token` is the resolved secret.
+SyncResult sync_jira(SyncState state, const std::string& token, transport::HttpClient& http);
+
+/// Read the journal's requests imported by this connector into `state.requests`, and number from
+/// every request of the journal.
+core::Result<void> load_imported_requests(SyncState& state);
+
+/// Whether two versions of an imported time entry say the same thing (the tool's stamp aside: a
+/// field tma does not read may have changed).
+inline bool same_entry(const contract::TimeEntry& a, const contract::TimeEntry& b) {
+  return a.client == b.client && a.date == b.date && a.duration == b.duration && a.description == b.description &&
+         a.category == b.category && a.request == b.request && a.ticket == b.ticket && a.billable == b.billable &&
+         a.actor == b.actor && a.site == b.site;
+}
+
+/// The connector's imported time entries in the journal, latest version of each by external key
+/// (every client of the connector: an entry moved to another mapped project is a new version of
+/// the same entry, not a second one).
+core::Result<std::unordered_map<std::string, contract::TimeEntry>> known_entries(const SyncState& state);
 
 /// The import cursor of a project: the newest `connector.synced` of this connector and project.
 struct Cursor {

@@ -192,6 +192,13 @@ tl::expected<HttpResponse, AttemptError> attempt(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (request.ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file->c_str());
+  if (request.basic_auth) {
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl_easy_setopt(h, CURLOPT_USERNAME, request.basic_auth->first.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, request.basic_auth->second.c_str());
+    // Credentials go to the host named, never to where a redirect points.
+    curl_easy_setopt(h, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  }
   switch (request.method) {
   case HttpMethod::get:
     break;

@@ -37,7 +37,9 @@ std::vector<NamedSecret> inventory_secrets(const inventory::Inventory& inventory
     add(prefix + "secret", channel.secret);
     add(prefix + "password", channel.password);
   }
-  for (const auto& connector : inventory.connectors) add("connectors." + connector.name + ".api_key", connector.api_key);
+  for (const auto& connector : inventory.connectors) {
+    add("connectors." + connector.name + (connector.type == "jira" ? ".api_token" : ".api_key"), connector.api_key);
+  }
   for (const auto& site : inventory.sites) {
     if (!site.backup.trigger) continue;
     for (const auto& [header, value] : site.backup.trigger->headers) {

@@ -175,7 +175,7 @@ TEST_CASE("connectors: the inventory's connectors section loads and its mistakes
 
   auto errors = test::inventory_errors(test::k_minimal_inventory + R"(connectors:
   lab:
-    type: jira
+    type: bugzilla
     url: redmine.example
     projects:
       Acme_WWW: acme
@@ -193,6 +193,27 @@ TEST_CASE("connectors: the inventory's connectors section loads and its mistakes
   CHECK(all.find("connectors.lab.projects.bistro: unknown client 'nobody'") != std::string::npos);
   CHECK(all.find("connectors.lab.priorities.urgent: unknown key 'urgent'") != std::string::npos);
   CHECK(all.find("connectors.lab.categories.Bug:") != std::string::npos);
+
+  // Jira: keys, not identifiers; an API token and its account's email; no export yet.
+  errors = test::inventory_errors(test::k_minimal_inventory + R"(connectors:
+  jira:
+    type: jira
+    url: https://agency.atlassian.net
+    api_key: k
+    projects: {acme: acme, ACME_2: acme}
+    export_incidents: true
+    tracker: Bug
+)");
+  all.clear();
+  for (const auto& e : errors) all += e + "\n";
+  INFO(all);
+  CHECK(all.find("connectors.jira.api_token: required key is missing (api_token or api_token_command)") !=
+        std::string::npos);
+  CHECK(all.find("connectors.jira.email: required key is missing") != std::string::npos);
+  CHECK(all.find("connectors.jira.projects.acme: 'acme' is not a Jira project key") != std::string::npos);
+  CHECK(all.find("connectors.jira.export_incidents: not supported for Jira yet") != std::string::npos);
+  CHECK(all.find("connectors.jira.tracker: a Redmine setting") != std::string::npos);
+  CHECK(all.find("connectors.jira.api_key: unknown key") != std::string::npos);
 }
 
 TEST_CASE("connectors: an imported issue opens a request once and later changes follow it", "[connectors]") {

@@ -354,8 +354,8 @@ struct Notify {
   std::optional<core::Schedule> schedule; ///< when `tma run --due` flushes pending notifications
 };
 
-/// One Redmine project (by identifier) whose issues and time entries belong to `client` (and to
-/// `site` when set), and where the client's incidents are opened.
+/// One project of the tool (a Redmine identifier, a Jira key) whose issues and time entries belong
+/// to `client` (and to `site` when set), and where the client's incidents are opened.
 struct ConnectorProject {
   std::string project;
   std::string client;
@@ -363,12 +363,16 @@ struct ConnectorProject {
   Mark mark;
 };
 
-/// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md). Only `redmine` today.
+/// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md): `redmine` or `jira`.
 struct Connector {
   std::string name;
-  std::string type;      ///< redmine
+  std::string type;      ///< redmine | jira
   std::string url;       ///< base URL, without a trailing slash
-  Secret api_key;        ///< sent as X-Redmine-API-Key
+  /// Redmine: `api_key`, sent as X-Redmine-API-Key. Jira: `api_token`, with `email` as HTTP Basic
+  /// on Cloud, or a personal access token sent as `Bearer` on Data Center.
+  Secret api_key;
+  std::string email;      ///< Jira Cloud: the account the API token belongs to
+  bool data_center = false; ///< Jira: `deployment: data_center` (REST API v2, Bearer token)
   HttpSettings http;     ///< timeout, tls_verify, ca_file
   std::vector<ConnectorProject> projects;
   bool import_issues = true;       ///< issues -> requests

@@ -46,6 +46,9 @@ struct HttpRequest {
   Milliseconds retry_base_delay{1000};    ///< first backoff; doubles each attempt
   Milliseconds retry_max_delay{30'000};   ///< cap of one wait; a longer Retry-After stops retrying
   OutputSink on_body;                     ///< optional: stream the body instead of collecting it
+  /// HTTP Basic credentials (user, password), encoded by libcurl; the password should be a
+  /// registered secret, so that no message quotes it.
+  std::optional<std::pair<std::string, std::string>> basic_auth;
   /// GET, HEAD and PUT may be repeated safely; POST may not.
   bool idempotent() const { return method != HttpMethod::post; }
 };

@@ -1,0 +1,117 @@
+#include <tma/connectors/jira_api.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <tma/transport/url.hpp>
+
+namespace tma::connectors {
+namespace {
+
+// Jira's ErrorCollection: `{"errorMessages": [...], "errors": {"field": "message"}}`; either part
+// may be missing. Anything else (a proxy's page, a text 401) gives nothing.
+std::string jira_errors(const std::string& body) {
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (!parsed.is_object()) return {};
+  std::vector<std::string> messages;
+  if (auto it = parsed.find("errorMessages"); it != parsed.end() && it->is_array()) {
+    for (const auto& m : *it) {
+      if (m.is_string()) messages.push_back(m.get<std::string>());
+    }
+  }
+  if (auto it = parsed.find("errors"); it != parsed.end() && it->is_object()) {
+    for (const auto& [field, message] : it->items()) {
+      if (message.is_string()) messages.push_back(field + ": " + message.get<std::string>());
+    }
+  }
+  return fmt::format("{}", fmt::join(messages, "; "));
+}
+
+} // namespace
+
+core::Error jira_error_for_status(const inventory::Connector& connector, std::string_view method,
+                                  const std::string& path, long status, const std::string& body) {
+  auto where = fmt::format("connector {}: {} {}", connector.name, method, path);
+  switch (status) {
+  case 401:
+    return {core::ErrorKind::config,
+            connector.data_center
+                ? fmt::format("{}: Jira refused the personal access token (401): check connectors.{}.api_token "
+                              "(Profile > Personal Access Tokens)",
+                              where, connector.name)
+                : fmt::format("{}: Jira refused the API token (401): check connectors.{}.api_token and that "
+                              "connectors.{}.email is the account it belongs to (id.atlassian.com > Security > API "
+                              "tokens)",
+                              where, connector.name, connector.name)};
+  case 403:
+    return {core::ErrorKind::config,
+            fmt::format("{}: the token's account may not do this (403): give it the project permission", where)};
+  case 404:
+    return {core::ErrorKind::config,
+            fmt::format("{}: not found (404): the issue or project does not exist, or the token's account cannot "
+                        "see it",
+                        where)};
+  case 400:
+  case 422: {
+    auto errors = jira_errors(body);
+    return {core::ErrorKind::usage,
+            fmt::format("{}: Jira refused the request ({}){}", where, status, errors.empty() ? "" : ": " + errors)};
+  }
+  default:
+    return {core::ErrorKind::http, fmt::format("{}: HTTP {}", where, status)};
+  }
+}
+
+JiraApi::JiraApi(const inventory::Connector& connector, std::string token, transport::HttpClient& http)
+    : m_connector(&connector), m_token(std::move(token)), m_root(connector.data_center ? "/rest/api/2" : "/rest/api/3"),
+      m_http(&http) {}
+
+core::Result<nlohmann::json> JiraApi::get(const std::string& path, const Query& query) {
+  return send(transport::HttpMethod::get, path, query, nullptr, 200);
+}
+
+core::Result<nlohmann::json> JiraApi::post(const std::string& path, const nlohmann::json& body, long expected) {
+  return send(transport::HttpMethod::post, path, {}, &body, expected);
+}
+
+core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const std::string& path, const Query& query,
+                                           const nlohmann::json* body, long expected) {
+  const auto method_name = transport::to_string(method);
+  auto url = transport::url_with_query(m_connector->url, m_root + path, query);
+  if (!url) {
+    return core::fail(core::ErrorKind::config,
+                      fmt::format("connector {}: cannot build a URL from connectors.{}.url and '{}'", m_connector->name,
+                                  m_connector->name, path));
+  }
+  auto request = transport::request_for(m_connector->http, *url);
+  request.method = method;
+  if (m_connector->data_center) request.headers.emplace_back("Authorization", "Bearer " + m_token);
+  else request.basic_auth = std::make_pair(m_connector->email, m_token);
+  request.headers.emplace_back("Accept", "application/json");
+  if (body != nullptr) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = body->dump();
+  }
+  // A redirect is a login page or a misconfigured proxy, never Jira's JSON.
+  request.max_redirects = 0;
+  request.max_bytes = 64 * 1024 * 1024;
+  ++m_requests;
+  auto response = m_http->send(request);
+  if (!response) {
+    auto error = response.error();
+    error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
+    return tl::unexpected(std::move(error));
+  }
+  if (response->status != expected) {
+    return tl::unexpected(jira_error_for_status(*m_connector, method_name, path, response->status, response->body));
+  }
+  auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+  if (parsed.is_discarded()) {
+    return core::fail(core::ErrorKind::http,
+                      fmt::format("connector {}: {} {}: the answer is not JSON (is connectors.{}.url Jira's address?)",
+                                  m_connector->name, method_name, path, m_connector->name));
+  }
+  return parsed;
+}
+
+} // namespace tma::connectors
