@@ -71,11 +71,15 @@ core::Result<nlohmann::json> JiraApi::get(const std::string& path, const Query& 
 }
 
 core::Result<nlohmann::json> JiraApi::post(const std::string& path, const nlohmann::json& body, long expected) {
-  return send(transport::HttpMethod::post, path, {}, &body, expected);
+  return send(transport::HttpMethod::post, path, {}, &body, expected, false);
+}
+
+core::Result<nlohmann::json> JiraApi::post_read(const std::string& path, const nlohmann::json& body) {
+  return send(transport::HttpMethod::post, path, {}, &body, 200, true);
 }
 
 core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const std::string& path, const Query& query,
-                                           const nlohmann::json* body, long expected) {
+                                           const nlohmann::json* body, long expected, bool read_only) {
   const auto method_name = transport::to_string(method);
   auto url = transport::url_with_query(m_connector->url, m_root + path, query);
   if (!url) {
@@ -85,6 +89,7 @@ core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const s
   }
   auto request = transport::request_for(m_connector->http, *url);
   request.method = method;
+  request.read_only_post = method == transport::HttpMethod::post && read_only;
   if (m_connector->data_center) request.headers.emplace_back("Authorization", "Bearer " + m_token);
   else request.basic_auth = std::make_pair(m_connector->email, m_token);
   request.headers.emplace_back("Accept", "application/json");

@@ -213,7 +213,7 @@ core::Result<void> import_worklogs(JiraContext& c, JiraCursor& cursor) {
     auto end = std::min(changed->first.size(), i + k_worklog_list_max);
     nlohmann::json ids(std::vector<long long>(changed->first.begin() + static_cast<std::ptrdiff_t>(i),
                                               changed->first.begin() + static_cast<std::ptrdiff_t>(end)));
-    auto listed = c.api.post("/worklog/list", {{"ids", ids}});
+    auto listed = c.api.post_read("/worklog/list", {{"ids", ids}});
     if (!listed) return tl::unexpected(listed.error());
     if (!listed->is_array()) {
       return core::fail(core::ErrorKind::http,

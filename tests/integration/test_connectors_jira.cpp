@@ -33,10 +33,11 @@ struct FakeJira {
   int port = 0;
   tma::test::LabProcess process;
 
-  explicit FakeJira(const std::string& api = "jira-cloud") {
+  explicit FakeJira(const std::string& api = "jira-cloud", std::vector<std::string> extra = {}) {
     std::vector<std::string> argv{tma::test::lab_python(), std::string(TMA_LAB_DIR) + "/ticketing_server.py", "--api",
                                   api, "--port-file", dir.file("port"), "--requests",
                                   dir.file("requests.jsonl"), "--state", dir.file("state"), "--control"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     process = tma::test::LabProcess(argv, dir.file("server.log"));
     for (int i = 0; i < 200 && port == 0; ++i) {
       auto text = tma::test::read_file(dir.file("port"));
@@ -219,4 +220,18 @@ TEST_CASE("connectors: Jira Data Center is read through REST v2 with a personal 
   auto wrong = agency.tma({"connectors", "sync"}, {{"JIRA_API_TOKEN", "jira-pat-wrong"}});
   CHECK(wrong.exit_code == 2);
   CHECK(wrong.err.find("Jira refused the personal access token (401)") != std::string::npos);
+}
+
+TEST_CASE("connectors: a Jira that rate-limits is waited for as its Retry-After says", "[integration]") {
+  // Three requests a second, then 429 with `Retry-After`: the sync (searches, the worklog lists and
+  // the POST that fetches worklogs by id) waits and completes.
+  FakeJira jira("jira-cloud", {"--rate-limit", "3", "--rate-window", "1"});
+  Agency agency(jira.url());
+  auto first = agency.sync();
+  CHECK(first["requests_opened"] == 2);
+  CHECK(first["hours_added"] == 2);
+  std::size_t limited = 0;
+  auto log = tma::test::read_file(jira.dir.file("requests.jsonl"));
+  for (std::size_t at = 0; (at = log.find("\"status\": 429", at)) != std::string::npos; ++at) ++limited;
+  CHECK(limited > 0);
 }

@@ -29,8 +29,10 @@ public:
 
   /// GET `path` (under `/rest/api/3` or `/rest/api/2`) with `query`; the JSON of a 200 answer.
   core::Result<nlohmann::json> get(const std::string& path, const Query& query = {});
-  /// POST `body` to `path` and expect `expected` (200 for a search, 201 for a create).
-  core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body, long expected = 200);
+  /// POST `body` to `path` and expect `expected` (201 for a create). Sent once.
+  core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body, long expected);
+  /// POST `body` to a `path` that only reads (`/worklog/list`): retried on 429 and 5xx like a GET.
+  core::Result<nlohmann::json> post_read(const std::string& path, const nlohmann::json& body);
 
   std::size_t requests() const { return m_requests; }
   /// `<url>/browse/<key>`: where a person opens the issue.
@@ -40,7 +42,7 @@ public:
 
 private:
   core::Result<nlohmann::json> send(transport::HttpMethod method, const std::string& path, const Query& query,
-                                    const nlohmann::json* body, long expected);
+                                    const nlohmann::json* body, long expected, bool read_only = true);
 
   const inventory::Connector* m_connector;
   std::string m_token;

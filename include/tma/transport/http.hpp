@@ -49,8 +49,10 @@ struct HttpRequest {
   /// HTTP Basic credentials (user, password), encoded by libcurl; the password should be a
   /// registered secret, so that no message quotes it.
   std::optional<std::pair<std::string, std::string>> basic_auth;
-  /// GET, HEAD and PUT may be repeated safely; POST may not.
-  bool idempotent() const { return method != HttpMethod::post; }
+  /// A POST that only reads (a search, a bulk fetch by ids) may be repeated like a GET.
+  bool read_only_post = false;
+  /// GET, HEAD and PUT may be repeated safely; POST may not, unless it only reads.
+  bool idempotent() const { return method != HttpMethod::post || read_only_post; }
 };
 
 /// Cumulative times since the start of the (last) attempt, as libcurl reports them.
