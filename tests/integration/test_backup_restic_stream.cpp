@@ -213,14 +213,15 @@ TEST_CASE("restic streaming: a listing that ends after the artifact's snapshot k
     REQUIRE(backup.exit_code == 0);
     CHECK(backup.err.find("leftover") == std::string::npos);
   }
-  auto calls = lab.take_calls();
-  CHECK(count_calls(calls, "snapshots") == 3);
-  CHECK(count_calls(calls, "forget") == 2); // retention (`last: 2`): the first backup, manifest first
+  // Listed before the calls are taken: the wrapper's listing waits for the log it reads.
   auto listed = lab.tma({"backups", "--site", "acme", "--format", "json"});
   INFO(listed.out << listed.err);
   REQUIRE(listed.exit_code == 0);
   CHECK(json::parse(listed.out).at("backups").size() == 2);
   CHECK(lab.snapshots().size() == 4);
+  auto calls = lab.take_calls();
+  CHECK(count_calls(calls, "snapshots") == 4); // one per backup, one for `tma backups`
+  CHECK(count_calls(calls, "forget") == 2);    // retention (`last: 2`): the first backup, manifest first
 }
 
 TEST_CASE("restic streaming: an artifact refused on the way leaves no snapshot", "[integration][backup][restic]") {
