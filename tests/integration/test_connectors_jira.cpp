@@ -167,7 +167,11 @@ TEST_CASE("connectors: Jira Cloud issues and worklogs come in incrementally and 
   CHECK(january["date"] == "2025-01-10"); // +0100 in winter
   CHECK(january["duration_seconds"] == 1800);
 
-  // Nothing changed: nothing recorded.
+  // Nothing changed: nothing recorded. The summary has no export counts: Jira is only read.
+  auto text = agency.tma({"connectors", "sync"});
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("jira: 1 issues read: 0 requests opened, 0 updated; 1 worklogs read: 0 added, 0 changed, 0 "
+                      "withdrawn") == 0);
   auto second = agency.sync();
   CHECK(second["requests_opened"] == 0);
   CHECK(second["requests_updated"] == 0);
