@@ -152,11 +152,11 @@ TEST_CASE("request::next_number counts per agency-local year") {
 }
 
 TEST_CASE("request::fold gives a clashing number to the first opening and suffixes the other") {
-  auto a = opened_event("aaaa1111", "REQ-2026-0001", utc("2026-11-30T08:00:00Z"), "first");
-  auto b = opened_event("bbbb2222", "REQ-2026-0001", utc("2026-11-30T09:00:00Z"), "second");
+  auto a = opened_event("1111aaaa", "REQ-2026-0001", utc("2026-11-30T08:00:00Z"), "first");
+  auto b = opened_event("2222bbbb", "REQ-2026-0001", utc("2026-11-30T09:00:00Z"), "second");
   tma::journal::Event note;
-  note.id = "cccc3333-2";
-  note.run = "cccc3333";
+  note.id = "3333cccc-2";
+  note.run = "3333cccc";
   note.at = utc("2026-11-30T10:00:00Z");
   note.type = "request.noted";
   note.client = "acme";
@@ -172,7 +172,9 @@ TEST_CASE("request::fold gives a clashing number to the first opening and suffix
   auto ambiguous = request::find(requests, "REQ-2026-0001");
   REQUIRE(ambiguous);
   CHECK(ambiguous->title == "first"); // the display id wins
-  CHECK(request::find(requests, "REQ-2026-0001-bbbb")->title == "second");
+  auto suffixed = request::find(requests, "REQ-2026-0001-bbbb");
+  REQUIRE(suffixed);
+  CHECK(suffixed->title == "second");
 }
 
 TEST_CASE("request names parse and print both ways") {
