@@ -65,11 +65,13 @@ nlohmann::json to_json(const connectors::SyncResult& r) {
 std::string summary_line(const connectors::SyncResult& r, bool dry_run) {
   const auto& c = r.counts;
   if (r.type == "jira") {
-    // Jira is imported from, not exported to: no export counts to show.
+    // Jira's words: worklogs, not time entries.
     return fmt::format("{}{}: {} issues read: {} requests opened, {} updated; {} worklogs read: {} added, {} changed, "
-                       "{} withdrawn ({} HTTP requests)\n",
+                       "{} withdrawn; {} issues created, {} changed, {} worklogs pushed, {} found by marker ({} HTTP "
+                       "requests)\n",
                        r.connector, dry_run ? " (dry run)" : "", c.issues_read, c.requests_opened, c.requests_updated,
-                       c.entries_read, c.entries_added, c.entries_changed, c.entries_withdrawn, r.http_requests);
+                       c.entries_read, c.entries_added, c.entries_changed, c.entries_withdrawn, c.issues_created,
+                       c.issues_changed, c.hours_pushed, c.found_by_marker, r.http_requests);
   }
   return fmt::format("{}{}: {} issues read: {} requests opened, {} updated; {} time entries read: {} added, {} "
                      "changed, {} withdrawn; {} issues created, {} changed, {} time entries pushed in {}, {} found by "

@@ -1,6 +1,5 @@
-// The export half of a sync: tma's incidents become Redmine issues, their acknowledgements, notes,
-// resolutions and reopenings become notes and status changes, through the journal's outbox
-// (sync.hpp): attempt committed, marker in what is written, acknowledgement committed.
+// Redmine's side of the incident export (outbox.hpp runs the loop): tma's incidents become Redmine
+// issues, their acknowledgements, notes, resolutions and reopenings notes and status changes.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -11,7 +10,7 @@
 #include <tma/incident/incident.hpp>
 #include <tma/incident/numbering.hpp>
 
-#include "connectors/sync_context.hpp"
+#include "connectors/outbox.hpp"
 
 namespace tma::connectors::detail {
 namespace {
@@ -47,25 +46,6 @@ core::Result<Enumerations> read_enumerations(RedmineApi& api) {
 }
 
 } // namespace
-
-core::Result<Outbox> read_outbox(const Context& context) {
-  journal::Filter filter;
-  filter.types = {std::string(k_attempt), std::string(k_pushed)};
-  filter.since = context.run.now() - k_export_lookback;
-  Outbox outbox;
-  auto scanned = context.journal.scan(filter, [&](const journal::Event& e) {
-    if (text_of(e.data, "connector") != context.connector.name) return true;
-    auto event = text_of(e.data, "event");
-    if (e.type == k_pushed) outbox.pushed[event] = std::max(long_of(e.data, "issue"), long_of(e.data, "time_entry"));
-    else {
-      auto& at = outbox.attempted.try_emplace(event, e.at).first->second;
-      at = std::min(at, e.at);
-    }
-    return true;
-  });
-  if (!scanned) return tl::unexpected(scanned.error());
-  return outbox;
-}
 
 namespace {
 
@@ -111,14 +91,6 @@ core::Result<std::optional<long>> find_marked(Context& context, const std::strin
   }
 }
 
-core::Result<void> record_and_commit(Context& context, std::string_view type, const journal::Event& about,
-                                     nlohmann::json data) {
-  data["connector"] = context.connector.name;
-  data["event"] = about.id;
-  context.run.record(std::string(type), {about.site, about.env, about.client}, std::move(data));
-  return context.run.flush();
-}
-
 namespace {
 
 std::string issue_description(const incident::Incident& incident, const std::string& event_id) {
@@ -129,163 +101,108 @@ std::string issue_description(const incident::Incident& incident, const std::str
                      marker(event_id));
 }
 
-/// The note and status change for a follow-up event; nullopt for events that are not pushed.
-std::optional<nlohmann::json> follow_up_body(const journal::Event& e, const Enumerations& enums) {
-  nlohmann::json issue;
-  std::string text;
-  if (e.type == incident::k_acknowledged) text = fmt::format("Acknowledged by {}.", e.actor);
-  else if (e.type == incident::k_noted) text = text_of(e.data, "text");
-  else if (e.type == incident::k_resolved) {
-    auto cause = text_of(e.data, "cause");
-    text = cause.empty() ? "Resolved." : "Resolved: " + cause;
-    if (enums.closed_status != 0) issue["status_id"] = enums.closed_status;
-  } else if (e.type == incident::k_reopened) {
-    auto reason = text_of(e.data, "reason");
-    text = reason.empty() ? "Reopened." : "Reopened: " + reason;
-    if (enums.open_status != 0) issue["status_id"] = enums.open_status;
-  } else {
-    return std::nullopt;
+/// Redmine's side of the incident export: issues in the client's project, notes with the marker,
+/// the first closed (open) status in Redmine's order on resolve (reopen).
+class RedmineIncidents final : public IncidentTarget {
+public:
+  explicit RedmineIncidents(Context& context) : m_context(context) {}
+
+  core::Result<void> prepare() override {
+    auto read = read_enumerations(m_context.api);
+    if (!read) return tl::unexpected(read.error());
+    m_enums = std::move(*read);
+    return {};
   }
-  issue["notes"] = fmt::format("{}\n\n{}", text, marker(e.id));
-  return nlohmann::json{{"issue", issue}};
-}
+
+  core::Result<Lookup> find_created(const inventory::ConnectorProject& project, const std::string& event_id,
+                                    core::SysSeconds attempted) override {
+    auto pid = project_id_of(project);
+    if (!pid) return tl::unexpected(pid.error());
+    auto found = detail::find_created(m_context, *pid, event_id, attempted);
+    if (!found) return tl::unexpected(found.error());
+    Lookup out;
+    if (*found) out.id = std::to_string(**found);
+    return out;
+  }
+
+  core::Result<std::string> create(const inventory::ConnectorProject& project, const incident::Incident& incident,
+                                   const std::string& event_id) override {
+    const auto& connector = m_context.connector;
+    auto pid = project_id_of(project);
+    if (!pid) return tl::unexpected(pid.error());
+    nlohmann::json body{{"project_id", *pid},
+                        {"subject", fmt::format("[{}] {}", incident.id, incident.title)},
+                        {"description", issue_description(incident, event_id)}};
+    auto priority = priority_for(connector, incident.severity);
+    auto p = m_enums.priorities.find(priority);
+    if (p == m_enums.priorities.end()) {
+      return core::fail(core::ErrorKind::config, fmt::format("connector {}: connectors.{}.priorities: Redmine has "
+                                                             "no priority '{}'",
+                                                             connector.name, connector.name, priority));
+    }
+    body["priority_id"] = p->second;
+    if (!connector.tracker.empty()) {
+      auto t = m_enums.trackers.find(connector.tracker);
+      if (t == m_enums.trackers.end()) {
+        return core::fail(core::ErrorKind::config, fmt::format("connector {}: connectors.{}.tracker: Redmine has no "
+                                                               "tracker '{}'",
+                                                               connector.name, connector.name, connector.tracker));
+      }
+      body["tracker_id"] = t->second;
+    }
+    auto created = m_context.api.post("/issues.json", {{"issue", body}});
+    if (!created) return tl::unexpected(created.error());
+    const long issue = long_of(object_of(*created, "issue"), "id");
+    if (issue <= 0) {
+      return core::fail(core::ErrorKind::http, fmt::format("connector {}: POST /issues.json: no issue id in the answer",
+                                                           connector.name));
+    }
+    return std::to_string(issue);
+  }
+
+  core::Result<bool> has_follow_up(const std::string& issue, const std::string& event_id) override {
+    auto id = checked_id(issue);
+    if (!id) return tl::unexpected(id.error());
+    return has_note(m_context, *id, event_id);
+  }
+
+  core::Result<bool> push_follow_up(const std::string& issue, const FollowUpText& follow_up,
+                                    const std::string& event_id) override {
+    auto id = checked_id(issue);
+    if (!id) return tl::unexpected(id.error());
+    nlohmann::json change{{"notes", fmt::format("{}\n\n{}", follow_up.text, marker(event_id))}};
+    if (follow_up.kind == FollowUp::resolve && m_enums.closed_status != 0) change["status_id"] = m_enums.closed_status;
+    if (follow_up.kind == FollowUp::reopen && m_enums.open_status != 0) change["status_id"] = m_enums.open_status;
+    return m_context.api.put("/issues/" + std::to_string(*id) + ".json", {{"issue", change}});
+  }
+
+  const char* tool() const override { return "Redmine"; }
+
+private:
+  core::Result<long> project_id_of(const inventory::ConnectorProject& project) {
+    if (auto it = m_project_ids.find(project.project); it != m_project_ids.end()) return it->second;
+    auto id = project_id(m_context, project);
+    if (id) m_project_ids[project.project] = *id;
+    return id;
+  }
+  /// The journal is synced between machines: the issue id it holds goes into a URL only as digits.
+  core::Result<long> checked_id(const std::string& issue) const {
+    if (auto id = numeric_id(issue)) return *id;
+    return core::fail(core::ErrorKind::config, fmt::format("connector {}: the journal's issue id '{}' is not a Redmine "
+                                                           "issue id",
+                                                           m_context.connector.name, issue));
+  }
+
+  Context& m_context;
+  Enumerations m_enums;
+  std::map<std::string, long> m_project_ids;
+};
 
 } // namespace
 
-core::Result<void> export_incidents(Context& context) {
-  const auto& connector = context.connector;
-  if (!connector.export_incidents) return {};
-  std::vector<std::string> clients;
-  for (const auto& p : connector.projects) clients.push_back(p.client);
-  journal::Filter filter;
-  filter.types = {"incident."};
-  filter.clients = clients;
-  filter.since = context.run.now() - k_export_lookback;
-  auto events = journal::read_events(context.journal, filter);
-  if (!events) return tl::unexpected(events.error());
-  auto incidents = incident::fold(*events);
-  std::map<std::string, const incident::Incident*> by_opening;
-  for (const auto& i : incidents) by_opening[i.opened_event] = &i;
-  auto outbox = read_outbox(context);
-  if (!outbox) return tl::unexpected(outbox.error());
-
-  std::vector<const journal::Event*> intents;
-  const auto horizon = context.run.now() - k_export_horizon;
-  for (const auto& e : *events) {
-    // Prod only: preprod (and any other environment) is internal and never reaches a client's tracker.
-    if (e.at < horizon || (!e.env.empty() && e.env != "prod") || outbox->pushed.count(e.id) != 0) continue;
-    intents.push_back(&e);
-  }
-  std::sort(intents.begin(), intents.end(), [](const auto* a, const auto* b) { return incident::event_before(*a, *b); });
-  if (intents.empty()) return {};
-
-  std::optional<Enumerations> enums;
-  std::map<std::string, long> project_ids;
-  for (const auto* e : intents) {
-    const auto* project = connector.project_of_client(e->client);
-    if (project == nullptr) continue;
-    const bool opening = e->type == incident::k_opened;
-    auto opened_event = opening ? e->id : text_of(e->data, "opened_event");
-    auto incident = by_opening.find(opened_event);
-    if (incident == by_opening.end()) continue; // opened before the lookback: not ours to follow
-    // A follow-up whose incident has no issue (never created: it failed, or it is older than the
-    // horizon) has nothing to go to; a dry run plans both, the creation comes first.
-    if (!opening && outbox->pushed.count(opened_event) == 0 && !context.options.dry_run) continue;
-    if (context.options.dry_run) {
-      context.result.planned.push_back(opening ? fmt::format("create an issue in {} for {} ({})", project->project,
-                                                             incident->second->id, incident->second->title)
-                                               : fmt::format("add {} of {} to its issue", e->type, incident->second->id));
-      continue;
-    }
-    if (!enums) {
-      auto read = read_enumerations(context.api);
-      if (!read) return tl::unexpected(read.error());
-      enums = std::move(*read);
-    }
-    if (!project_ids.count(project->project)) {
-      auto id = project_id(context, *project);
-      if (!id) return tl::unexpected(id.error());
-      project_ids[project->project] = *id;
-    }
-    const auto pid = project_ids[project->project];
-    const auto attempted = outbox->attempted.find(e->id);
-
-    if (opening) {
-      std::optional<long> issue;
-      if (attempted != outbox->attempted.end()) {
-        auto found = find_created(context, pid, e->id, attempted->second);
-        if (!found) return tl::unexpected(found.error());
-        issue = *found;
-        if (issue) ++context.result.counts.found_by_marker;
-      }
-      if (!issue) {
-        nlohmann::json body{{"project_id", pid},
-                            {"subject", fmt::format("[{}] {}", incident->second->id, incident->second->title)},
-                            {"description", issue_description(*incident->second, e->id)}};
-        // Names the inventory gives are checked before anything is attempted.
-        auto priority = priority_for(connector, incident->second->severity);
-        auto p = enums->priorities.find(priority);
-        if (p == enums->priorities.end()) {
-          return core::fail(core::ErrorKind::config, fmt::format("connector {}: connectors.{}.priorities: Redmine has "
-                                                                 "no priority '{}'",
-                                                                 connector.name, connector.name, priority));
-        }
-        body["priority_id"] = p->second;
-        if (!connector.tracker.empty()) {
-          auto t = enums->trackers.find(connector.tracker);
-          if (t == enums->trackers.end()) {
-            return core::fail(core::ErrorKind::config, fmt::format("connector {}: connectors.{}.tracker: Redmine has no "
-                                                                   "tracker '{}'",
-                                                                   connector.name, connector.name, connector.tracker));
-          }
-          body["tracker_id"] = t->second;
-        }
-        if (auto r = record_and_commit(context, k_attempt, *e, {{"kind", "create"}}); !r) return r;
-        auto created = context.api.post("/issues.json", {{"issue", body}});
-        if (!created) return tl::unexpected(created.error());
-        issue = long_of(object_of(*created, "issue"), "id");
-        if (*issue <= 0) {
-          return core::fail(core::ErrorKind::http, fmt::format("connector {}: POST /issues.json: no issue id in the answer",
-                                                               connector.name));
-        }
-        ++context.result.counts.issues_created;
-        if (context.options.after_remote_write) context.options.after_remote_write("create");
-      }
-      if (auto r = record_and_commit(context, k_pushed, *e, {{"issue", *issue}}); !r) return r;
-      outbox->pushed[e->id] = *issue;
-      continue;
-    }
-
-    auto body = follow_up_body(*e, *enums);
-    if (!body) continue;
-    const long issue = outbox->pushed[opened_event];
-    bool done = false;
-    if (attempted != outbox->attempted.end()) {
-      auto noted = has_note(context, issue, e->id);
-      if (!noted) return tl::unexpected(noted.error());
-      done = *noted;
-      if (done) ++context.result.counts.found_by_marker;
-    }
-    nlohmann::json pushed{{"issue", issue}};
-    if (!done) {
-      if (auto r = record_and_commit(context, k_attempt, *e, {{"kind", "update"}, {"issue", issue}}); !r) return r;
-      auto put = context.api.put("/issues/" + std::to_string(issue) + ".json", *body);
-      if (!put) return tl::unexpected(put.error());
-      if (*put) {
-        ++context.result.counts.issues_changed;
-      } else {
-        // Deleted in Redmine: nothing to add to; said once, and not tried again.
-        context.result.warnings.push_back(fmt::format("connector {}: issue {} of {} no longer exists in Redmine; {} not "
-                                                      "pushed",
-                                                      connector.name, issue, incident->second->id, e->type));
-        pushed["gone"] = true;
-      }
-      if (context.options.after_remote_write) context.options.after_remote_write("update");
-    }
-    if (auto r = record_and_commit(context, k_pushed, *e, pushed); !r) return r;
-    outbox->pushed[e->id] = issue;
-  }
-  return {};
+core::Result<void> export_redmine_incidents(Context& context) {
+  RedmineIncidents target(context);
+  return export_incidents(context, target);
 }
 
 } // namespace tma::connectors::detail

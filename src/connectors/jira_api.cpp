@@ -70,8 +70,13 @@ core::Result<nlohmann::json> JiraApi::get(const std::string& path, const Query& 
   return send(transport::HttpMethod::get, path, query, nullptr, 200);
 }
 
-core::Result<nlohmann::json> JiraApi::post(const std::string& path, const nlohmann::json& body, long expected) {
-  return send(transport::HttpMethod::post, path, {}, &body, expected, false);
+core::Result<nlohmann::json> JiraApi::post(const std::string& path, const nlohmann::json& body, long expected,
+                                           bool* gone) {
+  return send(transport::HttpMethod::post, path, {}, &body, expected, false, gone);
+}
+
+core::Result<nlohmann::json> JiraApi::get_unless_gone(const std::string& path, const Query& query, bool& gone) {
+  return send(transport::HttpMethod::get, path, query, nullptr, 200, true, &gone);
 }
 
 core::Result<nlohmann::json> JiraApi::post_read(const std::string& path, const nlohmann::json& body) {
@@ -79,7 +84,7 @@ core::Result<nlohmann::json> JiraApi::post_read(const std::string& path, const n
 }
 
 core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const std::string& path, const Query& query,
-                                           const nlohmann::json* body, long expected, bool read_only) {
+                                           const nlohmann::json* body, long expected, bool read_only, bool* gone) {
   const auto method_name = transport::to_string(method);
   auto url = transport::url_with_query(m_connector->url, m_root + path, query);
   if (!url) {
@@ -107,9 +112,23 @@ core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const s
     error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
     return tl::unexpected(std::move(error));
   }
+  m_refused_fields.clear();
+  if (response->status == 404 && gone != nullptr) {
+    *gone = true;
+    return nlohmann::json();
+  }
   if (response->status != expected) {
+    if (response->status == 400 || response->status == 422) {
+      auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+      if (auto it = parsed.find("errors"); !parsed.is_discarded() && parsed.is_object() && it != parsed.end() &&
+                                            it->is_object()) {
+        for (const auto& item : it->items()) m_refused_fields.push_back(item.key());
+      }
+    }
     return tl::unexpected(jira_error_for_status(*m_connector, method_name, path, response->status, response->body));
   }
+  // 204: a transition or an edit, no body.
+  if (response->body.empty() && expected == 204) return nlohmann::json();
   auto parsed = nlohmann::json::parse(response->body, nullptr, false);
   if (parsed.is_discarded()) {
     return core::fail(core::ErrorKind::http,

@@ -1,5 +1,7 @@
 #include <tma/connectors/jira_mapping.hpp>
 
+#include <regex>
+
 #include <fmt/format.h>
 
 #include "connectors/json_read.hpp"
@@ -75,7 +77,7 @@ core::Result<JiraIssue> parse_jira_issue(const nlohmann::json& item) {
   issue.id = text_of(item, "id");
   if (!digits_only(issue.id)) return tl::unexpected(bad("issue", "", "id"));
   issue.key = text_of(item, "key");
-  if (issue.key.empty()) return tl::unexpected(bad("issue", issue.id, "key"));
+  if (!is_jira_issue_key(issue.key)) return tl::unexpected(bad("issue", issue.id, "key"));
   const auto& fields = object_of(item, "fields");
   issue.project = text_of(object_of(fields, "project"), "key");
   issue.summary = text_of(fields, "summary");
@@ -85,6 +87,9 @@ core::Result<JiraIssue> parse_jira_issue(const nlohmann::json& item) {
   issue.priority = detail::name_of(fields, "priority");
   issue.issue_type = detail::name_of(fields, "issuetype");
   issue.assignee = text_of(object_of(fields, "assignee"), "displayName");
+  for (const auto& label : detail::array_of(fields, "labels")) {
+    if (label.is_string()) issue.labels.push_back(label.get<std::string>());
+  }
   if (auto due = text_of(fields, "duedate"); !due.empty()) {
     auto date = core::parse_date(due);
     if (!date) return tl::unexpected(bad("issue", issue.key, "duedate"));
@@ -185,6 +190,63 @@ contract::TimeEntry to_time_entry(const JiraWorklog& worklog, const std::string&
   out.origin = contract::Origin::manual;
   out.actor = worklog.author;
   return out;
+}
+
+bool is_jira_issue_key(std::string_view key) {
+  static const std::regex shape("[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]{0,17}");
+  return std::regex_match(key.begin(), key.end(), shape);
+}
+
+std::string jira_label(std::string_view event_id) { return fmt::format("tma-{}", event_id); }
+
+bool is_tma_label(std::string_view label) {
+  static const std::regex shape("tma-[0-9a-f]{8,32}-[0-9]{1,18}");
+  return std::regex_match(label.begin(), label.end(), shape);
+}
+
+nlohmann::json jira_document(std::string_view text, bool data_center) {
+  if (data_center) return std::string(text);
+  auto paragraphs = nlohmann::json::array();
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find("\n\n", start);
+    if (end == std::string_view::npos) end = text.size();
+    auto block = text.substr(start, end - start);
+    auto content = nlohmann::json::array();
+    std::size_t line_start = 0;
+    while (line_start <= block.size()) {
+      auto line_end = block.find('\n', line_start);
+      if (line_end == std::string_view::npos) line_end = block.size();
+      if (!content.empty()) content.push_back({{"type", "hardBreak"}});
+      // ADF refuses empty text nodes.
+      if (line_end > line_start) {
+        content.push_back({{"type", "text"}, {"text", std::string(block.substr(line_start, line_end - line_start))}});
+      }
+      line_start = line_end + 1;
+    }
+    nlohmann::json paragraph{{"type", "paragraph"}};
+    if (!content.empty()) paragraph["content"] = std::move(content);
+    paragraphs.push_back(std::move(paragraph));
+    start = end + 2;
+  }
+  return {{"type", "doc"}, {"version", 1}, {"content", std::move(paragraphs)}};
+}
+
+std::string jira_started(core::SysSeconds instant) {
+  auto text = core::format_rfc3339_utc(instant); // 2026-12-03T11:00:00Z
+  if (!text.empty() && text.back() == 'Z') text.pop_back();
+  return text + ".000+0000";
+}
+
+std::string jira_priority_for(const inventory::Connector& connector, inventory::Criticality severity) {
+  if (auto it = connector.priorities.find(std::string(inventory::to_string(severity))); it != connector.priorities.end()) {
+    return it->second;
+  }
+  switch (severity) {
+  case inventory::Criticality::critical: return "Highest";
+  case inventory::Criticality::major: return "High";
+  default: return "Medium";
+  }
 }
 
 } // namespace tma::connectors

@@ -9,28 +9,52 @@
 
 #include <tma/connectors/jira_api.hpp>
 #include <tma/connectors/jira_mapping.hpp>
+#include <tma/connectors/redmine_mapping.hpp>
 #include <tma/contract/hours.hpp>
 #include <tma/contract/record.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/transport/secret.hpp>
 
-#include "connectors/sync_context.hpp"
+#include "connectors/jira_context.hpp"
 
 namespace tma::connectors::detail {
-namespace {
 
 constexpr int k_search_page = 100;
+
+core::Result<void> search(JiraContext& c, const std::string& jql, const char* fields,
+                          const std::function<core::Result<void>(const nlohmann::json&)>& visit) {
+  std::string token;
+  std::size_t start = 0;
+  for (;;) {
+    Query query{{"jql", jql}, {"fields", fields}, {"maxResults", std::to_string(k_search_page)}};
+    if (c.connector.data_center) query.emplace_back("startAt", std::to_string(start));
+    else if (!token.empty()) query.emplace_back("nextPageToken", token);
+    auto page = c.api.get(c.connector.data_center ? "/search" : "/search/jql", query);
+    if (!page) return tl::unexpected(page.error());
+    const auto& issues = array_of(*page, "issues");
+    for (const auto& item : issues) {
+      if (auto visited = visit(item); !visited) return visited;
+    }
+    if (issues.empty()) break;
+    if (c.connector.data_center) {
+      start += issues.size();
+      if (static_cast<long long>(start) >= integer_of(*page, "total")) break;
+    } else {
+      auto next = text_of(*page, "nextPageToken");
+      if (next.empty() || bool_of(*page, "isLast") || next == token) break;
+      token = std::move(next);
+    }
+  }
+  return {};
+}
+
+namespace {
+
 constexpr std::size_t k_worklog_list_max = 1000; // POST /worklog/list refuses more
 constexpr std::size_t k_id_search_chunk = 50;
 /// The cursor of the site-wide worklog lists, recorded as the `project` of its `connector.synced`.
 constexpr const char* k_site_wide = "*";
-const char* const k_issue_fields = "summary,status,priority,issuetype,assignee,created,updated,duedate,project";
-
-struct JiraContext : SyncState {
-  JiraContext(SyncState state, JiraApi& api_) : SyncState(std::move(state)), api(api_) {}
-  JiraApi& api;
-  core::TimeZone account_zone = core::TimeZone::utc(); ///< JQL dates are read in the account's zone
-};
+const char* const k_issue_fields = "summary,status,priority,issuetype,assignee,created,updated,duedate,project,labels";
 
 struct JiraCursor {
   std::string issues_updated;        ///< RFC 3339 UTC: the greatest `updated` imported
@@ -38,11 +62,6 @@ struct JiraCursor {
   long long deleted_since = 0;       ///< ms: the same for `worklog/deleted`
   bool operator==(const JiraCursor&) const = default;
 };
-
-long long integer_of(const nlohmann::json& object, const char* key) {
-  const auto* v = member(object, key);
-  return v != nullptr && v->is_number_integer() ? v->get<long long>() : 0;
-}
 
 long long ms_of(core::SysSeconds instant) { return static_cast<long long>(instant.time_since_epoch().count()) * 1000; }
 
@@ -74,33 +93,6 @@ core::Result<void> record_cursor(JiraContext& c, const std::string& project, con
   return c.run.flush();
 }
 
-/// Every issue `jql` finds, page after page, handed to `visit`.
-core::Result<void> search(JiraContext& c, const std::string& jql, const char* fields,
-                          const std::function<core::Result<void>(const nlohmann::json&)>& visit) {
-  std::string token;
-  std::size_t start = 0;
-  for (;;) {
-    Query query{{"jql", jql}, {"fields", fields}, {"maxResults", std::to_string(k_search_page)}};
-    if (c.connector.data_center) query.emplace_back("startAt", std::to_string(start));
-    else if (!token.empty()) query.emplace_back("nextPageToken", token);
-    auto page = c.api.get(c.connector.data_center ? "/search" : "/search/jql", query);
-    if (!page) return tl::unexpected(page.error());
-    const auto& issues = array_of(*page, "issues");
-    for (const auto& item : issues) {
-      if (auto visited = visit(item); !visited) return visited;
-    }
-    if (issues.empty()) break;
-    if (c.connector.data_center) {
-      start += issues.size();
-      if (static_cast<long long>(start) >= integer_of(*page, "total")) break;
-    } else {
-      auto next = text_of(*page, "nextPageToken");
-      if (next.empty() || bool_of(*page, "isLast") || next == token) break;
-      token = std::move(next);
-    }
-  }
-  return {};
-}
 
 core::Result<std::string> import_issues(JiraContext& c, const inventory::ConnectorProject& project,
                                         const std::string& cursor) {
@@ -124,6 +116,8 @@ core::Result<std::string> import_issues(JiraContext& c, const inventory::Connect
     }
     newest = std::max(newest, core::format_rfc3339_utc(issue->updated));
     if (issue->project != project.project) return {}; // moved to another project: its mapping imports it
+    // An exported incident's issue, not a client's request.
+    if (std::any_of(issue->labels.begin(), issue->labels.end(), [](const auto& l) { return is_tma_label(l); })) return {};
     ++c.result.counts.issues_read;
     std::optional<request::Request> state;
     if (auto it = c.requests.find(issue->id); it != c.requests.end()) state = it->second;
@@ -238,6 +232,7 @@ core::Result<void> import_worklogs(JiraContext& c, JiraCursor& cursor) {
     if (issue == issues->end()) continue; // not visible to the token's account
     const auto* project = project_named(c.connector, issue->second.project);
     if (project == nullptr) continue; // a project this connector does not map
+    if (is_tma_created(worklog.comment)) continue; // hours logged in tma and pushed: already counted
     ++c.result.counts.entries_read;
     std::optional<std::string> request;
     if (auto it = c.requests.find(worklog.issue_id); it != c.requests.end()) request = it->second.id;
@@ -334,7 +329,7 @@ SyncResult sync_jira(SyncState state, const std::string& token, transport::HttpC
       }
     }
     if (first) return tl::unexpected(*first);
-    return {};
+    return export_jira(c);
   }();
   c.result.http_requests = api.requests();
   for (auto& w : c.result.warnings) w = core::redact(w);

@@ -112,8 +112,8 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
       }
     }
     if (first) return tl::unexpected(*first);
-    if (auto exported = detail::export_incidents(context); !exported) return exported;
-    return detail::export_hours(context);
+    if (auto exported = detail::export_redmine_incidents(context); !exported) return exported;
+    return detail::export_redmine_hours(context);
   }();
   result.http_requests = api.requests();
   for (auto& w : result.warnings) w = core::redact(w);

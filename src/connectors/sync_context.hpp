@@ -100,22 +100,10 @@ core::Result<void> import_time_entries(Context& context, const inventory::Connec
 core::Result<std::optional<long>> find_marked(Context& context, const std::string& path, const Query& query,
                                               const char* key, const char* field, const std::string& marker);
 
-/// What the outbox holds for this connector (`connector.attempt` / `connector.pushed` within
-/// `k_export_lookback`).
-struct Outbox {
-  std::map<std::string, long> pushed;                ///< journal event id -> Redmine issue or time entry id
-  std::map<std::string, core::SysSeconds> attempted; ///< journal event id -> when first tried
-};
-core::Result<Outbox> read_outbox(const Context& context);
+/// Push hours logged in tma for the connector's clients as Redmine time entries (outbox.hpp).
+core::Result<void> export_redmine_hours(Context& context);
 
-/// Record `type` (attempt or pushed) about journal event `about` with `data`, and commit it.
-core::Result<void> record_and_commit(Context& context, std::string_view type, const journal::Event& about,
-                                     nlohmann::json data);
-
-/// Push hours logged in tma for the connector's clients as time entries, through the outbox.
-core::Result<void> export_hours(Context& context);
-
-/// Push incidents of the connector's clients (opened, notes, resolutions) through the outbox.
-core::Result<void> export_incidents(Context& context);
+/// Push incidents of the connector's clients to Redmine (outbox.hpp).
+core::Result<void> export_redmine_incidents(Context& context);
 
 } // namespace tma::connectors::detail

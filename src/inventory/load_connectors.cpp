@@ -93,6 +93,17 @@ void read_projects(LoadContext& ctx, const YAML::Node& node, const std::string& 
       MapReader map(ctx, entry.value, sub);
       if (auto v = map.string("client", true)) project.client = *v;
       if (auto v = map.string("site")) project.site = *v;
+      if (auto v = map.string("hours_issue")) {
+        static const std::regex issue_key("[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]{0,17}");
+        if (connector.type != "jira") {
+          ctx.error(map.get("hours_issue"), map.sub("hours_issue"), "a Jira setting: not used by this connector");
+        } else if (!std::regex_match(*v, issue_key) || v->rfind(entry.name + "-", 0) != 0) {
+          ctx.error(map.get("hours_issue"), map.sub("hours_issue"),
+                    fmt::format("an issue key of project {} is expected ({}-12)", entry.name, entry.name));
+        } else {
+          project.hours_issue = *v;
+        }
+      }
       map.finish();
     }
     if (project.client.empty()) continue;
@@ -193,15 +204,13 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
     if (auto n = map.get("activities"); n.IsDefined()) {
       connector.activities = read_name_map(ctx, n, map.sub("activities"), {}, k_hours_categories);
     }
+    if (auto v = map.string("issue_type")) {
+      if (!jira) ctx.error(map.get("issue_type"), map.sub("issue_type"), "a Jira setting: not used by a Redmine connector");
+      else if (is_redmine_name(*v)) connector.issue_type = *v;
+      else ctx.error(map.get("issue_type"), map.sub("issue_type"), "a name of 1 to 255 printable characters is expected");
+    }
     if (jira) {
-      // Jira's export (issues for incidents, worklogs for hours) is not built yet: a flag that
-      // would be read and ignored is refused instead.
-      for (const char* flag : {"export_incidents", "export_hours"}) {
-        if (auto n = map.get(flag); n.IsDefined() && n.IsScalar() && n.as<std::string>() == "true") {
-          ctx.error(n, map.sub(flag), "not supported for Jira yet: tma imports from Jira, it does not export to it");
-        }
-      }
-      for (const char* redmine_only : {"hours_activity", "tracker", "priorities", "activities"}) {
+      for (const char* redmine_only : {"hours_activity", "tracker", "activities"}) {
         if (auto n = map.get(redmine_only); n.IsDefined()) {
           ctx.error(n, map.sub(redmine_only), "a Redmine setting: not used by a Jira connector");
         }

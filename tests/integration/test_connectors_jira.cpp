@@ -72,7 +72,8 @@ struct Agency {
   tma::test::TempDir dir;
   std::string inventory;
   std::map<std::string, std::optional<std::string>> env;
-  explicit Agency(const std::string& url, const std::string& auth = fmt::format("email: {}", k_email)) {
+  explicit Agency(const std::string& url, const std::string& auth = fmt::format("email: {}", k_email),
+                  const std::string& project = "ACME: {client: acme, site: acme-www}", const std::string& extra = "") {
     REQUIRE(tma::test::run_program({"git", "-C", dir.path().string(), "init", "-q", "."}).exit_code == 0);
     inventory = dir.write("sites.yaml", fmt::format(R"(version: 1
 agency: {{name: Lab agency, timezone: Europe/Paris}}
@@ -92,10 +93,11 @@ connectors:
     {}
     api_token: ${{JIRA_API_TOKEN}}
     projects:
-      ACME: {{client: acme, site: acme-www}}
+      {}
     categories: {{Task: change}}
+{}
 )",
-                                                    url, auth));
+                                                    url, auth, project, extra));
     env = {{"TMA_ACTOR", "Tester <tester@tma.invalid>"}, {"TMA_INVENTORY", std::nullopt}, {"JIRA_API_TOKEN", k_token},
            {"NO_PROXY", "127.0.0.1"}, {"no_proxy", "127.0.0.1"}, {"http_proxy", std::nullopt}, {"HTTP_PROXY", std::nullopt}};
   }
@@ -238,4 +240,117 @@ TEST_CASE("connectors: a Jira that rate-limits is waited for as its Retry-After 
   auto log = tma::test::read_file(jira.dir.file("requests.jsonl"));
   for (std::size_t at = 0; (at = log.find("\"status\": 429", at)) != std::string::npos; ++at) ++limited;
   CHECK(limited > 0);
+}
+
+namespace {
+
+/// The fixture's issues whose summary holds `text`.
+std::vector<json> issues_about(const FakeJira& jira, const std::string& text) {
+  std::vector<json> out;
+  const auto state = jira.call(HttpMethod::get, "/__lab/state", nullptr, 200); // kept: the loop reads into it
+  for (const auto& issue : state["issues"]) {
+    if (issue["summary"].is_string() && issue["summary"].get<std::string>().find(text) != std::string::npos) {
+      out.push_back(issue);
+    }
+  }
+  return out;
+}
+
+/// The texts of the fixture's comments (or worklog comments) on issue `id` that hold a tma marker.
+std::vector<std::string> marked(const FakeJira& jira, const char* kind, const std::string& issue_id) {
+  std::vector<std::string> out;
+  const auto state = jira.call(HttpMethod::get, "/__lab/state", nullptr, 200);
+  for (const auto& item : state[kind]) {
+    if (item["issueId"] != issue_id) continue;
+    auto text = item.contains(std::string(kind) == "comments" ? "body" : "comment")
+                    ? item[std::string(kind) == "comments" ? "body" : "comment"].dump()
+                    : std::string();
+    if (text.find("[tma:") != std::string::npos) out.push_back(text);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("connectors: incidents and hours reach Jira Cloud once each and follow-ups become comments and transitions",
+          "[integration]") {
+  FakeJira jira;
+  Agency agency(jira.url(), fmt::format("email: {}", k_email), "ACME: {client: acme, site: acme-www, hours_issue: ACME-78}",
+                "    export_incidents: true\n    export_hours: true");
+  auto first = agency.sync();
+  REQUIRE(first["requests_opened"] == 2);
+
+  // Created, then tma is killed before it records that: the next sync finds the issue by its label
+  // instead of creating a second one, and does not import it as a request.
+  REQUIRE(agency.tma({"incident", "open", "--site", "acme-www", "--severity", "critical", "Checkout is down"}).exit_code == 0);
+  CHECK(agency.tma({"connectors", "sync"}, {{"TMA_TEST_KILL_AFTER_REMOTE_WRITE", "create"}}).exit_code == 128 + 9);
+  REQUIRE(issues_about(jira, "Checkout is down").size() == 1);
+  auto after_kill = agency.sync();
+  CHECK(after_kill["issues_created"] == 0);
+  CHECK(after_kill["found_by_marker"] == 1);
+  CHECK(after_kill["requests_opened"] == 0);
+  auto created = issues_about(jira, "Checkout is down");
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]["priority"] == "1"); // Highest: critical
+  CHECK(created[0]["issuetype"] == "10004"); // Bug
+  REQUIRE(created[0]["labels"].size() == 1);
+  CHECK(created[0]["labels"][0].get<std::string>().rfind("tma-", 0) == 0);
+  CHECK(created[0]["description"]["type"] == "doc"); // an Atlassian document on Cloud
+  const auto issue_id = created[0]["id"].get<std::string>();
+
+  // A note becomes a comment; the resolution a transition to the Done category (id 31 in this
+  // workflow, found through /transitions) carrying its comment. Pushed once.
+  auto incident = json::parse(agency.tma({"incident", "list", "--format", "json"}).out)["incidents"][0]["id"].get<std::string>();
+  REQUIRE(agency.tma({"incident", "note", incident, "php-fpm is restarting in a loop"}).exit_code == 0);
+  REQUIRE(agency.tma({"incident", "resolve", incident, "--cause", "php-fpm restarted"}).exit_code == 0);
+  CHECK(agency.sync()["issues_changed"] == 2);
+  CHECK(agency.sync()["issues_changed"] == 0);
+  auto resolved = issues_about(jira, "Checkout is down");
+  CHECK(resolved[0]["status"] == "10002");
+  auto comments = marked(jira, "comments", issue_id);
+  REQUIRE(comments.size() == 2);
+  CHECK(comments[0].find("php-fpm is restarting in a loop") != std::string::npos);
+  CHECK(comments[1].find("Resolved: php-fpm restarted") != std::string::npos);
+
+  // Hours: on the request's issue (ACME-77), else on the project's hours_issue (ACME-78). Killed
+  // right after the first worklog: found by its marker, not pushed twice, never imported back.
+  auto requests = agency.requests();
+  auto checkout = by_external(requests, "id", "10451");
+  REQUIRE(agency.tma({"hours", "log", "--site", "acme-www", "1h30", "mailer fixed", "--request",
+                      checkout["id"].get<std::string>()}).exit_code == 0);
+  REQUIRE(agency.tma({"hours", "log", "--site", "acme-www", "45m", "monthly checks"}).exit_code == 0);
+  CHECK(agency.tma({"connectors", "sync"}, {{"TMA_TEST_KILL_AFTER_REMOTE_WRITE", "time_entry"}}).exit_code == 128 + 9);
+  auto pushed = agency.sync();
+  CHECK(pushed["found_by_marker"] == 1);
+  CHECK(pushed["hours_pushed"] == 1);
+  jira.advance(120);
+  auto again = agency.sync();
+  CHECK(again["hours_pushed"] == 0);
+  CHECK(again["hours_added"] == 0);
+  auto on_request = marked(jira, "worklogs", "10451");
+  REQUIRE(on_request.size() == 1);
+  CHECK(on_request[0].find("mailer fixed [tma:") != std::string::npos);
+  auto on_catch_all = marked(jira, "worklogs", "10452");
+  REQUIRE(on_catch_all.size() == 1);
+  CHECK(on_catch_all[0].find("monthly checks [tma:") != std::string::npos);
+}
+
+TEST_CASE("connectors: a team-managed Jira project without priorities still gets the incident's issue", "[integration]") {
+  // BETA has no priority field and only the Task type; Data Center takes plain-text descriptions.
+  FakeJira jira("jira-dc");
+  Agency agency(jira.url(), "deployment: data_center", "BETA: {client: acme, site: acme-www}",
+                "    export_incidents: true\n    issue_type: Task\n    import_issues: false\n    import_time_entries: false");
+  agency.env["JIRA_API_TOKEN"] = "jira-pat-nadia";
+  REQUIRE(agency.tma({"incident", "open", "--site", "acme-www", "--severity", "minor", "Slow search"}).exit_code == 0);
+  auto synced = agency.sync();
+  CHECK(synced["issues_created"] == 1);
+  auto created = issues_about(jira, "Slow search");
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]["project"] == "BETA");
+  CHECK(created[0]["priority"].is_null());
+  CHECK(created[0]["description"].get<std::string>().find("[tma:") != std::string::npos);
+  REQUIRE(agency.tma({"incident", "resolve", json::parse(agency.tma({"incident", "list", "--format", "json"}).out)
+                                                  ["incidents"][0]["id"].get<std::string>()}).exit_code == 0);
+  CHECK(agency.sync()["issues_changed"] == 1);
+  CHECK(issues_about(jira, "Slow search")[0]["status"] == "10012"); // Finished, reached by transition 3
 }

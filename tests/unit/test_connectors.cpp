@@ -194,13 +194,14 @@ TEST_CASE("connectors: the inventory's connectors section loads and its mistakes
   CHECK(all.find("connectors.lab.priorities.urgent: unknown key 'urgent'") != std::string::npos);
   CHECK(all.find("connectors.lab.categories.Bug:") != std::string::npos);
 
-  // Jira: keys, not identifiers; an API token and its account's email; no export yet.
+  // Jira: keys, not identifiers; an API token and its account's email; an hours issue of the
+  // mapped project.
   errors = test::inventory_errors(test::k_minimal_inventory + R"(connectors:
   jira:
     type: jira
     url: https://agency.atlassian.net
     api_key: k
-    projects: {acme: acme, ACME_2: acme}
+    projects: {acme: acme, ACME_2: {client: acme, hours_issue: OTHER-3}}
     export_incidents: true
     tracker: Bug
 )");
@@ -211,7 +212,9 @@ TEST_CASE("connectors: the inventory's connectors section loads and its mistakes
         std::string::npos);
   CHECK(all.find("connectors.jira.email: required key is missing") != std::string::npos);
   CHECK(all.find("connectors.jira.projects.acme: 'acme' is not a Jira project key") != std::string::npos);
-  CHECK(all.find("connectors.jira.export_incidents: not supported for Jira yet") != std::string::npos);
+  CHECK(all.find("connectors.jira.projects.ACME_2.hours_issue: an issue key of project ACME_2 is expected") !=
+        std::string::npos);
+  CHECK(all.find("export_incidents") == std::string::npos);
   CHECK(all.find("connectors.jira.tracker: a Redmine setting") != std::string::npos);
   CHECK(all.find("connectors.jira.api_key: unknown key") != std::string::npos);
 }

@@ -147,3 +147,58 @@ TEST_CASE("jira: error statuses say what to fix and never parse a text 401", "[c
   CHECK(fields.message.find("summary: You must specify a summary of the issue.") != std::string::npos);
   CHECK(jira_error_for_status(cloud, "GET", "/x", 503, "<html>").kind == core::ErrorKind::http);
 }
+
+TEST_CASE("jira: exported incidents carry a label the import recognises and texts become documents", "[connectors]") {
+  CHECK(jira_label("0190a1b2c3d4e5f6-3") == "tma-0190a1b2c3d4e5f6-3");
+  CHECK(is_tma_label(jira_label("0190a1b2c3d4e5f6-3")));
+  // A client's own labels are never taken for tma's ("tma" is also a French acronym for maintenance).
+  CHECK_FALSE(is_tma_label("tma"));
+  CHECK_FALSE(is_tma_label("tma-contract"));
+  CHECK_FALSE(is_tma_label("tma-0190a1b2c3d4e5f6"));
+
+  CHECK(is_jira_issue_key("ACME-77"));
+  CHECK(is_jira_issue_key("A_2-1"));
+  CHECK_FALSE(is_jira_issue_key("acme-77"));
+  CHECK_FALSE(is_jira_issue_key("ACME-0"));
+  CHECK_FALSE(is_jira_issue_key("ACME-7/../../x"));
+  CHECK_FALSE(is_jira_issue_key("ACME"));
+
+  // Data Center takes the text itself; Cloud an Atlassian document, whose text reads back the same.
+  CHECK(jira_document("Resolved.\n\n[tma:e-1]", true) == "Resolved.\n\n[tma:e-1]");
+  auto doc = jira_document("Site: acme-www\nSeverity: critical\n\n[tma:e-1]", false);
+  CHECK(doc["type"] == "doc");
+  CHECK(doc["version"] == 1);
+  REQUIRE(doc["content"].size() == 2);
+  CHECK(doc["content"][0]["content"][1]["type"] == "hardBreak");
+  CHECK(doc["content"][1]["content"][0]["text"] == "[tma:e-1]");
+  CHECK(jira_text(doc).find("[tma:e-1]") != std::string::npos);
+  CHECK(jira_text(doc).find("Severity: critical") != std::string::npos);
+  // No empty text node (Jira refuses them), even for an empty text.
+  CHECK(jira_document("", false)["content"][0].count("content") == 0);
+
+  CHECK(jira_started(core::SysSeconds(std::chrono::seconds(1764759600))) == "2025-12-03T11:00:00.000+0000");
+  auto parsed = parse_jira_time(jira_started(core::SysSeconds(std::chrono::seconds(1764759600))));
+  REQUIRE(parsed);
+  CHECK(parsed->time_since_epoch().count() == 1764759600);
+}
+
+TEST_CASE("jira: priorities of exported incidents by severity with the inventory's names first", "[connectors]") {
+  inventory::Connector connector;
+  CHECK(jira_priority_for(connector, inventory::Criticality::critical) == "Highest");
+  CHECK(jira_priority_for(connector, inventory::Criticality::major) == "High");
+  CHECK(jira_priority_for(connector, inventory::Criticality::minor) == "Medium");
+  connector.priorities["critical"] = "Blocker";
+  CHECK(jira_priority_for(connector, inventory::Criticality::critical) == "Blocker");
+}
+
+TEST_CASE("jira: an issue key of the wrong shape in an answer is refused before it reaches a URL", "[connectors]") {
+  json item{{"id", "10451"}, {"key", "ACME-77/../../admin"},
+            {"fields", {{"created", "2025-06-02T08:15:00.000+0200"}, {"updated", "2025-06-02T08:15:00.000+0200"}}}};
+  CHECK_FALSE(parse_jira_issue(item));
+  item["key"] = "ACME-77";
+  auto issue = parse_jira_issue(item);
+  REQUIRE(issue);
+  CHECK(issue->labels.empty());
+  item["fields"]["labels"] = {"client-acme", "tma-0190a1b2c3d4e5f6-3"};
+  CHECK(parse_jira_issue(item)->labels.size() == 2);
+}

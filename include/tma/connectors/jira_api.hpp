@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,8 +30,15 @@ public:
 
   /// GET `path` (under `/rest/api/3` or `/rest/api/2`) with `query`; the JSON of a 200 answer.
   core::Result<nlohmann::json> get(const std::string& path, const Query& query = {});
-  /// POST `body` to `path` and expect `expected` (201 for a create). Sent once.
-  core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body, long expected);
+  /// POST `body` to `path` and expect `expected` (201 for a create, 204 for a transition: then
+  /// null). Sent once. With `gone`, a 404 sets it and answers null instead of failing.
+  core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body, long expected,
+                                    bool* gone = nullptr);
+  /// GET that answers null and sets `gone` on a 404 (an issue deleted in Jira).
+  core::Result<nlohmann::json> get_unless_gone(const std::string& path, const Query& query, bool& gone);
+  /// The fields Jira named in the `errors` of the last 400 or 422 (`priority` when the project has
+  /// no priority field).
+  const std::vector<std::string>& refused_fields() const { return m_refused_fields; }
   /// POST `body` to a `path` that only reads (`/worklog/list`): retried on 429 and 5xx like a GET.
   core::Result<nlohmann::json> post_read(const std::string& path, const nlohmann::json& body);
 
@@ -42,13 +50,15 @@ public:
 
 private:
   core::Result<nlohmann::json> send(transport::HttpMethod method, const std::string& path, const Query& query,
-                                    const nlohmann::json* body, long expected, bool read_only = true);
+                                    const nlohmann::json* body, long expected, bool read_only = true,
+                                    bool* gone = nullptr);
 
   const inventory::Connector* m_connector;
   std::string m_token;
   std::string m_root;
   transport::HttpClient* m_http;
   std::size_t m_requests = 0;
+  std::vector<std::string> m_refused_fields;
 };
 
 } // namespace tma::connectors

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,7 @@ struct JiraIssue {
   core::SysSeconds created{};
   core::SysSeconds updated{};
   std::string updated_text;    ///< as Jira wrote it
+  std::vector<std::string> labels;
 };
 
 /// A worklog as `/worklog/list` returns it.
@@ -76,5 +78,26 @@ request::ImportedRequest to_request(const JiraIssue& issue, const inventory::Con
 contract::TimeEntry to_time_entry(const JiraWorklog& worklog, const std::string& issue_key,
                                   const inventory::Connector& connector, const inventory::ConnectorProject& project,
                                   std::optional<std::string> request, const core::TimeZone& zone);
+
+/// Whether `key` has the shape of an issue key (`ACME-77`): what reaches a URL path or the browse
+/// link from Jira's answers or the inventory is checked first.
+bool is_jira_issue_key(std::string_view key);
+
+/// The label an exported incident's issue carries: `tma-<journal event id of its opening>`. Labels
+/// are searchable (`labels = "…"`), have no spaces, and survive edits of the description.
+std::string jira_label(std::string_view event_id);
+/// Whether `label` is one jira_label made: an issue tma created, which is not imported as a request.
+bool is_tma_label(std::string_view label);
+
+/// `text` as a rich-text value: an Atlassian document on Cloud (a paragraph per blank-line-separated
+/// block, hard breaks for single newlines), the string itself on Data Center.
+nlohmann::json jira_document(std::string_view text, bool data_center);
+
+/// A worklog's `started`: `yyyy-MM-dd'T'HH:mm:ss.SSSZ` in UTC (`2026-12-03T11:00:00.000+0000`).
+std::string jira_started(core::SysSeconds instant);
+
+/// The Jira priority of exported incidents of `severity`: `connector.priorities`, else Highest,
+/// High, Medium for critical, major, minor.
+std::string jira_priority_for(const inventory::Connector& connector, inventory::Criticality severity);
 
 } // namespace tma::connectors

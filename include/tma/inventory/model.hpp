@@ -360,6 +360,8 @@ struct ConnectorProject {
   std::string project;
   std::string client;
   std::string site;
+  /// Jira: the issue (`ACME-12`) that pushed hours go on when they are on no request of the project.
+  std::string hours_issue;
   Mark mark;
 };
 
@@ -384,7 +386,8 @@ struct Connector {
   /// Time entries spent this far back are listed again at each sync, to notice changes and deletions.
   Seconds time_entry_window{62 * 86400};
   std::string tracker;   ///< tracker of exported incidents; empty: the project's default
-  std::map<std::string, std::string> priorities; ///< incident severity -> Redmine priority name
+  std::map<std::string, std::string> priorities; ///< incident severity -> Redmine or Jira priority name
+  std::string issue_type = "Bug"; ///< Jira: the issue type of exported incidents
   std::map<std::string, std::string> categories; ///< Redmine tracker name -> request category
   std::map<std::string, std::string> activities; ///< Redmine activity name -> hours category
   Mark mark;
