@@ -1,6 +1,7 @@
 // `tma inventory check`: validate the inventory and print what it holds.
 #include <fmt/format.h>
 
+#include <tma/connectors/check.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/report/sites.hpp>
 #include <tma/transport/secret.hpp>
@@ -15,9 +16,13 @@ void setup_inventory(CLI::App& app, Context& context) {
   auto* check = inventory->add_subcommand("check", "Validate every key; print counts and warnings (exit 78 on errors)");
   auto format = std::make_shared<report::Format>(report::Format::table);
   auto secrets = std::make_shared<bool>(false);
+  auto tools = std::make_shared<bool>(false);
   add_format(*check, *format);
   check->add_flag("--secrets", *secrets, "Also run every *_command secret and report those that fail (values stay hidden)");
-  check->callback([&context, format, secrets] {
+  check->add_flag("--connectors", *tools,
+                  "Also ask each connector's tool about the names its mapping uses (projects, trackers, priorities, "
+                  "activities, the hours issue); read-only");
+  check->callback([&context, format, secrets, tools] {
     auto path = inventory::inventory_path(context.global.inventory);
     auto result = inventory::load_inventory(path);
     std::vector<inventory::Diagnostic> no_diagnostics;
@@ -26,6 +31,21 @@ void setup_inventory(CLI::App& app, Context& context) {
       for (const auto& message : ran.errors) no_diagnostics.push_back(inventory::Diagnostic{{}, "", message});
       if (!ran.errors.empty()) result = tl::unexpected(no_diagnostics);
       else if (*format != report::Format::json) report::print(fmt::format("{} secret command{} ran\n", ran.ran, ran.ran == 1 ? "" : "s"));
+    }
+    if (result && *tools) {
+      // One tool down or refusing the secret fails the check, and the other connectors are still asked.
+      std::vector<inventory::Diagnostic> problems;
+      transport::CurlHttpClient http;
+      for (const auto& connector : result->inventory.connectors) {
+        auto checked = connectors::check_mapping(connector, http);
+        problems.insert(problems.end(), checked.problems.begin(), checked.problems.end());
+        if (checked.error) {
+          problems.push_back(inventory::Diagnostic{connector.mark, "connectors." + connector.name, checked.error->message});
+        } else if (*format != report::Format::json && checked.problems.empty()) {
+          report::print(fmt::format("connector {}: mapping ok ({} HTTP requests)\n", connector.name, checked.http_requests));
+        }
+      }
+      if (!problems.empty()) result = tl::unexpected(std::move(problems));
     }
     const auto& errors = result ? no_diagnostics : result.error();
     const auto& warnings = result ? result->warnings : no_diagnostics;

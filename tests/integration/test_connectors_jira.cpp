@@ -80,6 +80,8 @@ agency: {{name: Lab agency, timezone: Europe/Paris}}
 clients:
   acme:
     contract: {{model: on_demand, rate: 90}}
+  beta:
+    contract: {{model: on_demand, rate: 90}}
 sites:
   acme-www:
     client: acme
@@ -277,6 +279,9 @@ TEST_CASE("connectors: incidents and hours reach Jira Cloud once each and follow
   FakeJira jira;
   Agency agency(jira.url(), fmt::format("email: {}", k_email), "ACME: {client: acme, site: acme-www, hours_issue: ACME-78}",
                 "    export_incidents: true\n    export_hours: true");
+  auto checked = agency.tma({"inventory", "check", "--connectors"});
+  CHECK(checked.exit_code == 0);
+  CHECK(checked.out.find("connector jira: mapping ok") != std::string::npos);
   auto first = agency.sync();
   REQUIRE(first["requests_opened"] == 2);
 
@@ -353,4 +358,26 @@ TEST_CASE("connectors: a team-managed Jira project without priorities still gets
                                                   ["incidents"][0]["id"].get<std::string>()}).exit_code == 0);
   CHECK(agency.sync()["issues_changed"] == 1);
   CHECK(issues_about(jira, "Slow search")[0]["status"] == "10012"); // Finished, reached by transition 3
+}
+
+TEST_CASE("connectors: inventory check --connectors names what Jira does not know at its line", "[integration]") {
+  FakeJira jira;
+  Agency agency(jira.url(), fmt::format("email: {}", k_email),
+                "ACME: {client: acme, site: acme-www, hours_issue: ACME-99}\n      NOPE: {client: beta}",
+                "    export_incidents: true\n    export_hours: true\n    priorities: {critical: Urgentissime}");
+  auto out = agency.tma({"inventory", "check", "--connectors", "--format", "json"});
+  INFO(out.out << out.err);
+  CHECK(out.exit_code == 78);
+  auto errors = json::parse(out.out)["errors"];
+  std::map<std::string, std::string> by_key;
+  for (const auto& e : errors) by_key[e["key"]] = e["message"];
+  CHECK(by_key["connectors.jira.projects.ACME.hours_issue"] == "Jira has no issue ACME-99, or the token's account cannot see it");
+  CHECK(by_key["connectors.jira.projects.NOPE"] == "Jira has no project 'NOPE', or the token's account cannot see it");
+  CHECK(by_key["connectors.jira.priorities.critical"] == "Jira has no priority 'Urgentissime'");
+  CHECK(errors.size() == 3);
+  // A refused token is one error, without the token.
+  auto refused = agency.tma({"inventory", "check", "--connectors"}, {{"JIRA_API_TOKEN", "not-the-token"}});
+  CHECK(refused.exit_code == 78);
+  CHECK(refused.err.find("Jira refused the API token (401)") != std::string::npos);
+  CHECK(refused.err.find("not-the-token") == std::string::npos);
 }

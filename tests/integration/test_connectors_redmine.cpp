@@ -160,6 +160,11 @@ TEST_CASE("connectors: a real Redmine syncs both ways and a sync killed after Re
                               201)["time_entry"]["id"].get<long>();
 
   // First sync: every issue and time entry comes in.
+  // The names of the mapping (project, activities, priorities) are all Redmine's.
+  auto checked = agency.tma({"inventory", "check", "--connectors"});
+  INFO(checked.out << checked.err);
+  CHECK(checked.exit_code == 0);
+  CHECK(checked.out.find("connector lab: mapping ok") != std::string::npos);
   auto first = agency.sync();
   CHECK(first["status"] == "ok");
   CHECK(first["requests_opened"] == 2);
