@@ -30,6 +30,7 @@ struct ConnectorsOptions {
   std::vector<std::string> names;
   bool dry_run = false;
   bool full = false;
+  bool due = false;
   report::Format format = report::Format::table;
 };
 
@@ -170,7 +171,13 @@ void setup_connectors(CLI::App& app, Context& context) {
   sync->add_flag("--dry-run", options->dry_run, "Read the tools and say what would change; record and push nothing");
   sync->add_flag("--full", options->full, "Ignore the cursors: list every issue and time entry again");
   add_format(*sync, options->format);
-  sync->callback([&context, options] { run_connectors_sync(context, *options); });
+  add_due_flag(*sync, options->due);
+  sync->callback([&context, options, sync] {
+    if (run_due_instead(context, *sync, {options->due, schedule::JobKind::connectors_sync, {}, options->format, true, 4, 2})) {
+      return;
+    }
+    run_connectors_sync(context, *options);
+  });
 }
 
 } // namespace tma::cli

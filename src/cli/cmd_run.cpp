@@ -44,7 +44,7 @@ std::vector<schedule::JobKind> parse_kinds(const std::vector<std::string>& names
     auto kind = schedule::parse_job_kind(name);
     if (!kind) {
       throw core::UsageError(
-          fmt::format("--job: unknown job '{}' (backup, update, check, health, report, notify-flush)", name));
+          fmt::format("--job: unknown job '{}' (backup, update, check, health, report, connectors-sync, notify-flush)", name));
     }
     kinds.push_back(*kind);
   }
@@ -345,7 +345,7 @@ void list_schedule(Context& context, const RunCli& cli) {
 
 void add_run_options(CLI::App& cmd, RunCli& cli) {
   add_selection(cmd, cli.selection);
-  cmd.add_option("--job", cli.kinds, "Only these jobs (repeatable): backup, update, check, health, report, notify-flush")
+  cmd.add_option("--job", cli.kinds, "Only these jobs (repeatable): backup, update, check, health, report, connectors-sync, notify-flush")
       ->type_name("JOB");
   add_format(cmd, cli.format);
 }

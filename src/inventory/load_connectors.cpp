@@ -190,6 +190,7 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
       else ctx.error(map.get("hours_activity"), map.sub("hours_activity"), "a name of 1 to 255 printable characters is expected");
     }
     connector.import_since = map.date("import_since");
+    if (auto schedule = read_schedule_key(map, "schedule")) connector.schedule = std::move(*schedule);
     if (auto v = map.duration("time_entry_window", {k_day, k_day * 3650})) connector.time_entry_window = *v;
     if (auto v = map.string("tracker")) {
       if (is_redmine_name(*v)) connector.tracker = *v;

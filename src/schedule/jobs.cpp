@@ -15,14 +15,16 @@ std::string_view to_string(JobKind kind) {
   case JobKind::check: return "check";
   case JobKind::health: return "health";
   case JobKind::report: return "report";
+  case JobKind::connectors_sync: return "connectors-sync";
   case JobKind::notify_flush: return "notify-flush";
   }
   return "?";
 }
 
 const std::vector<JobKind>& all_kinds() {
-  static const std::vector<JobKind> kinds{JobKind::backup, JobKind::update, JobKind::check,
-                                          JobKind::health, JobKind::report, JobKind::notify_flush};
+  static const std::vector<JobKind> kinds{JobKind::backup, JobKind::update,          JobKind::check,
+                                          JobKind::health, JobKind::report,          JobKind::connectors_sync,
+                                          JobKind::notify_flush};
   return kinds;
 }
 
@@ -37,6 +39,7 @@ std::string Job::key() const {
   switch (kind) {
   case JobKind::backup: return fmt::format("backup:{}:{}", site, env);
   case JobKind::report: return fmt::format("report:{}", client);
+  case JobKind::connectors_sync: return fmt::format("connectors-sync:{}", connector);
   case JobKind::notify_flush: return "notify-flush";
   default: return fmt::format("{}:{}", to_string(kind), site);
   }
@@ -87,6 +90,16 @@ std::vector<Job> scheduled_jobs(const inventory::Inventory& inventory, const std
       job.kind = JobKind::report;
       job.client = client.id;
       job.schedule = *client.report_schedule;
+      jobs.push_back(std::move(job));
+    }
+  }
+  if (wanted(JobKind::connectors_sync)) {
+    for (const auto& connector : inventory.connectors) {
+      if (!connector.schedule) continue;
+      Job job;
+      job.kind = JobKind::connectors_sync;
+      job.connector = connector.name;
+      job.schedule = *connector.schedule;
       jobs.push_back(std::move(job));
     }
   }

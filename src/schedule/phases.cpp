@@ -49,6 +49,10 @@ std::vector<Phase> phases_of(const std::vector<Decision>& due, const PhaseOption
       a = {"report", "--send", "--jobs", jobs};
       for (const auto& d : decisions) a.insert(a.end(), {"--client", d.job.client});
       break;
+    case JobKind::connectors_sync:
+      a = {"connectors", "sync"};
+      for (const auto& d : decisions) a.insert(a.end(), {"--connector", d.job.connector});
+      break;
     case JobKind::notify_flush:
       a = {"notify", "flush"};
       break;

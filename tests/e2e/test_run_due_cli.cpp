@@ -265,3 +265,38 @@ TEST_CASE("check and the other scheduled commands take --due and run their due j
   CHECK(tma_in(root, {"report", "--due", "--format", "pdf"}).exit_code == 64);
   CHECK(tma_in(root, {"notify", "flush", "--due"}).exit_code == 0);
 }
+
+TEST_CASE("connectors sync --due syncs each scheduled connector once per slot", "[e2e]") {
+  tma::test::TempDir dir;
+  auto root = agency_with_site(dir, "agency");
+  // A Redmine nobody answers for: the job runs (and fails, bit 4), and is claimed once.
+  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago(), fmt::format(R"(connectors:
+  lab:
+    type: redmine
+    url: http://127.0.0.1:9
+    api_key: 0123456789abcdef0123456789abcdef01234567
+    projects: {{acme: a}}
+    schedule: "{}"
+  idle:
+    type: redmine
+    url: http://127.0.0.1:9
+    api_key: 0123456789abcdef0123456789abcdef01234567
+    projects: {{other: a}}
+)",
+                                                                                                      two_hours_ago()));
+  auto plan = tma_in(root, {"run", "--due", "--dry-run", "--job", "connectors-sync", "--format", "json"});
+  INFO(plan.out << plan.err);
+  REQUIRE(plan.exit_code == 0);
+  auto jobs = nlohmann::json::parse(plan.out)["jobs"];
+  REQUIRE(jobs.size() == 1); // `idle` has no schedule
+  CHECK(jobs[0]["job"] == "connectors-sync:lab");
+  auto synced = tma_in(root, {"connectors", "sync", "--due"});
+  INFO(synced.out << synced.err);
+  CHECK(synced.out.find("== tma connectors sync --connector lab") != std::string::npos);
+  CHECK(synced.out.find("1 job(s) run in 1 command(s)") != std::string::npos);
+  auto claims = events_of(root, "job.claimed");
+  REQUIRE(claims.size() == 1);
+  CHECK(claims[0]["data"]["job"] == "connectors-sync:lab");
+  CHECK(tma_in(root, {"connectors", "sync", "--due"}).out.find("0 job(s) run") != std::string::npos);
+  CHECK(tma_in(root, {"connectors", "sync", "--due", "--full"}).exit_code == 64);
+}

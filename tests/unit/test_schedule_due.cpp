@@ -208,15 +208,23 @@ TEST_CASE("schedule: phases run every backup before any update with one command 
   auto report = job(JobKind::report, "monthly 1 08:00", "");
   add(report);
   add(job(JobKind::notify_flush, "every 10m", ""));
+  for (const char* name : {"redmine", "jira"}) {
+    auto sync = job(JobKind::connectors_sync, "every 15m", "");
+    sync.connector = name;
+    CHECK(sync.key() == std::string("connectors-sync:") + name);
+    add(sync);
+  }
   auto phases = schedule::phases_of(due, schedule::PhaseOptions{3, 1});
-  REQUIRE(phases.size() == 5);
+  REQUIRE(phases.size() == 6);
   using V = std::vector<std::string>;
   CHECK(phases[0].args == V{"backup", "--kind", "scheduled", "--env", "preprod", "--jobs", "3", "--per-host", "1", "--site", "www"});
   CHECK(phases[1].args == V{"backup", "--kind", "scheduled", "--env", "prod", "--jobs", "3", "--per-host", "1", "--site",
                             "shop", "--site", "www"});
   CHECK(phases[2].args == V{"update", "--yes", "--jobs", "3", "--security-only", "--site", "shop"});
   CHECK(phases[3].args == V{"report", "--send", "--jobs", "3", "--client", "acme"});
-  CHECK(phases[4].args == V{"notify", "flush"});
+  // Connectors sync after the reports, one command for every due connector, before the flush.
+  CHECK(phases[4].args == V{"connectors", "sync", "--connector", "redmine", "--connector", "jira"});
+  CHECK(phases[5].args == V{"notify", "flush"});
   CHECK(phases[1].jobs.size() == 2);
 }
 

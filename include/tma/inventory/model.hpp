@@ -388,6 +388,7 @@ struct Connector {
   std::string tracker;   ///< tracker of exported incidents; empty: the project's default
   std::map<std::string, std::string> priorities; ///< incident severity -> Redmine or Jira priority name
   std::string issue_type = "Bug"; ///< Jira: the issue type of exported incidents
+  std::optional<core::Schedule> schedule; ///< when `tma run --due` syncs it (`every 15m`)
   std::map<std::string, std::string> categories; ///< Redmine tracker name -> request category
   std::map<std::string, std::string> activities; ///< Redmine activity name -> hours category
   Mark mark;

@@ -24,7 +24,7 @@ namespace tma::schedule {
 using core::SysSeconds;
 
 /// In the order `tma run --due` runs them: a site's backup always comes before its update.
-enum class JobKind { backup, update, check, health, report, notify_flush };
+enum class JobKind { backup, update, check, health, report, connectors_sync, notify_flush };
 std::string_view to_string(JobKind kind);
 std::optional<JobKind> parse_job_kind(std::string_view text);
 /// Every kind, in run order.
@@ -35,11 +35,12 @@ struct Job {
   std::string site;   ///< empty for report and notify flush
   std::string env;    ///< backup only (one job per environment); empty otherwise
   std::string client; ///< the site's client, or the report's
+  std::string connector; ///< connectors sync only
   core::Schedule schedule;
   std::optional<core::DailyWindow> window; ///< update only
   bool security_only = false;              ///< update only
   bool skip_preprod = false;               ///< update of a site without preprod
-  /// `backup:acme-www:prod`, `update:acme-www`, `report:acme`, `notify-flush`: the claim's name.
+  /// `backup:acme-www:prod`, `update:acme-www`, `report:acme`, `connectors-sync:redmine`, `notify-flush`: the claim's name.
   std::string key() const;
 };
 
