@@ -298,3 +298,22 @@ TEST_CASE("connectors: a Zendesk dry run reads the export and keeps nothing", "[
   CHECK(real["requests_opened"] == 4);
   CHECK(real["hours_added"] == 1);
 }
+
+TEST_CASE("connectors: an organization added to a Zendesk connector is read from the start", "[integration]") {
+  FakeZendesk zendesk;
+  Agency agency(zendesk.url());
+  const auto full_inventory = tma::test::read_file(agency.inventory);
+  const std::string bistro_line = "      360001234567: bistro\n";
+  auto acme_only = full_inventory;
+  acme_only.erase(acme_only.find(bistro_line), bistro_line.size());
+  agency.dir.write("sites.yaml", acme_only);
+  CHECK(agency.sync()["requests_opened"] == 3);
+  CHECK(agency.sync()["issues_read"] == 0); // the cursor goes on
+  // The earlier cursor passed the Bistro's ticket over: it does not cover the new organization.
+  agency.dir.write("sites.yaml", full_inventory);
+  auto widened = agency.sync();
+  CHECK(widened["issues_read"] == 4);
+  CHECK(widened["requests_opened"] == 1);
+  CHECK(by_external(agency.requests(), "id", "4294967297")["client"] == "bistro");
+  CHECK(agency.sync()["issues_read"] == 0);
+}
