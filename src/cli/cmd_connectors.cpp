@@ -74,6 +74,13 @@ std::string summary_line(const connectors::SyncResult& r, bool dry_run) {
                        c.entries_read, c.entries_added, c.entries_changed, c.entries_withdrawn, c.issues_created,
                        c.issues_changed, c.hours_pushed, c.found_by_marker, r.http_requests);
   }
+  if (r.type == "zendesk") {
+    // Zendesk is imported from, not exported to; its hours come from each ticket's time total.
+    return fmt::format("{}{}: {} tickets read: {} requests opened, {} updated; {} time totals read: {} hours entries "
+                       "added, {} changed, {} withdrawn ({} HTTP requests)\n",
+                       r.connector, dry_run ? " (dry run)" : "", c.issues_read, c.requests_opened, c.requests_updated,
+                       c.entries_read, c.entries_added, c.entries_changed, c.entries_withdrawn, r.http_requests);
+  }
   return fmt::format("{}{}: {} issues read: {} requests opened, {} updated; {} time entries read: {} added, {} "
                      "changed, {} withdrawn; {} issues created, {} changed, {} time entries pushed in {}, {} found by "
                      "marker ({} HTTP requests)\n",
@@ -164,7 +171,7 @@ void run_connectors_sync(Context& context, const ConnectorsOptions& options) {
 
 void setup_connectors(CLI::App& app, Context& context) {
   auto options = std::make_shared<ConnectorsOptions>();
-  auto* cmd = app.add_subcommand("connectors", "Sync with ticketing tools (Redmine, Jira): requests, hours, incidents");
+  auto* cmd = app.add_subcommand("connectors", "Sync with ticketing tools (Redmine, Jira, Zendesk): requests, hours, incidents");
   cmd->require_subcommand(1);
   auto* sync = cmd->add_subcommand("sync", "Import issues and time entries, push incidents (docs/connectors.md)");
   sync->add_option("--connector", options->names, "Only this connector (repeatable, globs)")->type_name("NAME");

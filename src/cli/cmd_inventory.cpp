@@ -39,7 +39,11 @@ void setup_inventory(CLI::App& app, Context& context) {
       for (const auto& connector : result->inventory.connectors) {
         auto checked = connectors::check_mapping(connector, http);
         problems.insert(problems.end(), checked.problems.begin(), checked.problems.end());
-        if (checked.error) {
+        if (!checked.not_checked.empty()) {
+          if (*format != report::Format::json) {
+            report::print(fmt::format("connector {}: mapping not checked: {}\n", connector.name, checked.not_checked));
+          }
+        } else if (checked.error) {
           problems.push_back(inventory::Diagnostic{connector.mark, "connectors." + connector.name, checked.error->message});
         } else if (*format != report::Format::json && checked.problems.empty()) {
           report::print(fmt::format("connector {}: mapping ok ({} HTTP requests)\n", connector.name, checked.http_requests));

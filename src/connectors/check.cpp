@@ -138,6 +138,10 @@ MappingCheck check_mapping(const inventory::Connector& connector, transport::Htt
     return out;
   };
   const bool jira = connector.type == "jira";
+  if (!jira && connector.type != "redmine") {
+    out.not_checked = fmt::format("tma does not ask {} about the names of its mapping yet", connector.type);
+    return out;
+  }
   auto key = transport::resolve_secret(connector.api_key, key_of(connector, jira ? "api_token" : "api_key"));
   if (!key) return fail(key.error());
   core::Result<void> checked;

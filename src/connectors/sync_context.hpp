@@ -59,6 +59,8 @@ struct Context : SyncState {
 
 /// A Jira connector's sync (jira_sync.cpp): `token` is the resolved secret.
 SyncResult sync_jira(SyncState state, const std::string& token, transport::HttpClient& http);
+/// A Zendesk connector's sync (zendesk_sync.cpp): `token` is the resolved API token.
+SyncResult sync_zendesk(SyncState state, const std::string& token, transport::HttpClient& http);
 
 /// Read the journal's requests imported by this connector into `state.requests`, and number from
 /// every request of the journal.

@@ -32,6 +32,13 @@ bool is_jira_key(const std::string& text) {
   return std::regex_match(text, shape);
 }
 
+/// A Zendesk id (organization, custom field): digits without a leading zero, at most 19 (int64). Kept
+/// as text: they exceed 2^32, and text compares with the ids read from Zendesk's answers.
+bool is_zendesk_id(const std::string& text) {
+  static const std::regex shape("[1-9][0-9]{0,18}");
+  return std::regex_match(text, shape) && (text.size() < 19 || text <= "9223372036854775807");
+}
+
 /// A Redmine name (tracker, priority, activity): printable, no control characters, not too long.
 bool is_redmine_name(const std::string& text) {
   if (text.empty() || text.size() > 255) return false;
@@ -77,7 +84,14 @@ void read_projects(LoadContext& ctx, const YAML::Node& node, const std::string& 
                             entry.name));
       continue;
     }
-    if (connector.type != "jira" && !is_redmine_identifier(entry.name)) {
+    if (connector.type == "zendesk" && !is_zendesk_id(entry.name)) {
+      ctx.error(entry.key_node, sub,
+                fmt::format("'{}' is not a Zendesk organization id (digits, e.g. 360001234567; Admin Center > "
+                            "Organizations, or the number in the organization's URL)",
+                            entry.name));
+      continue;
+    }
+    if (connector.type != "jira" && connector.type != "zendesk" && !is_redmine_identifier(entry.name)) {
       ctx.error(entry.key_node, sub,
                 fmt::format("'{}' is not a Redmine project identifier (a lowercase letter, then lowercase letters, "
                             "digits, '-' or '_')",
@@ -135,6 +149,48 @@ void read_projects(LoadContext& ctx, const YAML::Node& node, const std::string& 
   }
 }
 
+/// A Zendesk connector's own keys, and the refusal of those it does not use.
+void read_zendesk_settings(LoadContext& ctx, MapReader& map, Connector& connector) {
+  if (auto n = map.get("time_fields"); n.IsDefined()) {
+    MapReader fields(ctx, n, map.sub("time_fields"));
+    if (auto v = fields.string("total", true)) {
+      if (is_zendesk_id(*v)) connector.time_total_field = *v;
+      else ctx.error(fields.get("total"), fields.sub("total"), "the id of the Time Tracking app's \"Total time spent (sec)\" ticket field (digits) is expected");
+    }
+    if (auto v = fields.get("last_update"); v.IsDefined()) {
+      ctx.error(v, fields.sub("last_update"),
+                "not supported for Zendesk yet: tma imports each ticket's total; the last-update field is what an "
+                "export of hours would write, and tma does not export to Zendesk");
+    }
+    fields.finish();
+  }
+  // Hours come from the Time Tracking total: without its field there are none to import.
+  if (map.has("import_time_entries") && connector.import_time_entries && !map.has("time_fields")) {
+    ctx.error(map.get("import_time_entries"), map.sub("import_time_entries"),
+              "a Zendesk connector imports hours from the Time Tracking app's total: give time_fields: {total: "
+              "<field id>}");
+  }
+  if (connector.time_total_field.empty()) connector.import_time_entries = false;
+  // The export (tickets for incidents, time for hours) is not built yet: a flag that would be read
+  // and ignored is refused instead.
+  for (const char* flag : {"export_incidents", "export_hours"}) {
+    if (auto n = map.get(flag); n.IsDefined() && n.IsScalar() && n.as<std::string>() == "true") {
+      ctx.error(n, map.sub(flag), "not supported for Zendesk yet: tma imports from Zendesk, it does not export to it");
+    }
+  }
+  if (auto n = map.get("public_comments"); n.IsDefined()) {
+    ctx.error(n, map.sub("public_comments"),
+              "not supported for Zendesk yet: comments are written by an export, and tma does not export to Zendesk");
+  }
+  for (const char* redmine_only : {"hours_activity", "tracker", "priorities", "activities", "time_entry_window"}) {
+    if (auto n = map.get(redmine_only); n.IsDefined()) {
+      ctx.error(n, map.sub(redmine_only), "a Redmine setting: not used by a Zendesk connector");
+    }
+  }
+}
+
+const std::vector<std::string> k_zendesk_types{"problem", "incident", "question", "task"};
+
 } // namespace
 
 std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node, const Inventory& inv) {
@@ -147,20 +203,28 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
     Connector connector;
     connector.name = entry.name;
     connector.mark = ctx.mark(entry.key_node);
-    if (auto v = map.choice("type", {"redmine", "jira"})) connector.type = *v;
-    else if (!map.has("type")) ctx.error(entry.value, map.sub("type"), "required key is missing (redmine or jira)");
+    if (auto v = map.choice("type", {"redmine", "jira", "zendesk"})) connector.type = *v;
+    else if (!map.has("type")) ctx.error(entry.value, map.sub("type"), "required key is missing (redmine, jira or zendesk)");
     const bool jira = connector.type == "jira";
+    const bool zendesk = connector.type == "zendesk";
     if (auto v = map.string("url", true)) {
       if (check_url(ctx, map.get("url"), map.sub("url"), *v)) {
         connector.url = *v;
         while (!connector.url.empty() && connector.url.back() == '/') connector.url.pop_back();
       }
     }
-    const std::string secret_key = jira ? "api_token" : "api_key";
+    const std::string secret_key = jira || zendesk ? "api_token" : "api_key";
     connector.api_key = map.secret(secret_key);
     if (connector.api_key.empty() && map.ok() && !map.has(secret_key) && !map.has(secret_key + "_command")) {
       ctx.error(entry.value, map.sub(secret_key),
                 fmt::format("required key is missing ({0} or {0}_command)", secret_key));
+    }
+    if (zendesk) {
+      if (auto v = map.string("email", true)) {
+        static const std::regex email_shape("[^@\\s:/]+@[^@\\s:/]+");
+        if (std::regex_match(*v, email_shape)) connector.email = *v;
+        else ctx.error(map.get("email"), map.sub("email"), "an email address (the agent whose API token this is) is expected");
+      }
     }
     if (jira) {
       if (auto v = map.choice("deployment", {"cloud", "data_center"})) connector.data_center = *v == "data_center";
@@ -178,8 +242,9 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
     if (auto n = map.get("projects"); n.IsDefined()) read_projects(ctx, n, map.sub("projects"), inv, connector);
     else {
       ctx.error(entry.value, map.sub("projects"),
-                jira ? "required key is missing (Jira project key: client)"
-                     : "required key is missing (Redmine project identifier: client)");
+                jira      ? "required key is missing (Jira project key: client)"
+                : zendesk ? "required key is missing (Zendesk organization id: client)"
+                          : "required key is missing (Redmine project identifier: client)");
     }
     if (auto v = map.boolean("import_issues")) connector.import_issues = *v;
     if (auto v = map.boolean("import_time_entries")) connector.import_time_entries = *v;
@@ -200,13 +265,18 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
       connector.priorities = read_name_map(ctx, n, map.sub("priorities"), k_severities, {});
     }
     if (auto n = map.get("categories"); n.IsDefined()) {
-      connector.categories = read_name_map(ctx, n, map.sub("categories"), {}, k_request_categories);
+      connector.categories =
+          read_name_map(ctx, n, map.sub("categories"), zendesk ? k_zendesk_types : std::vector<std::string>{},
+                        k_request_categories);
     }
     if (auto n = map.get("activities"); n.IsDefined()) {
       connector.activities = read_name_map(ctx, n, map.sub("activities"), {}, k_hours_categories);
     }
     if (auto v = map.string("issue_type")) {
-      if (!jira) ctx.error(map.get("issue_type"), map.sub("issue_type"), "a Jira setting: not used by a Redmine connector");
+      if (!jira) {
+        ctx.error(map.get("issue_type"), map.sub("issue_type"),
+                  fmt::format("a Jira setting: not used by a {} connector", connector.type));
+      }
       else if (is_redmine_name(*v)) connector.issue_type = *v;
       else ctx.error(map.get("issue_type"), map.sub("issue_type"), "a name of 1 to 255 printable characters is expected");
     }
@@ -217,6 +287,7 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
         }
       }
     }
+    if (zendesk) read_zendesk_settings(ctx, map, connector);
     map.finish();
     out.push_back(std::move(connector));
   }

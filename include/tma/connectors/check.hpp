@@ -21,6 +21,8 @@ struct MappingCheck {
   /// The tool could not be asked (unreachable, the secret refused): redacted.
   std::optional<core::Error> error;
   std::size_t http_requests = 0;
+  /// Why the tool was not asked ("" when it was): tma asks Redmine and Jira only.
+  std::string not_checked;
 };
 
 /// Ask `connector`'s tool about every name its mapping uses. Only GETs (and Jira's read-only

@@ -365,10 +365,11 @@ struct ConnectorProject {
   Mark mark;
 };
 
-/// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md): `redmine` or `jira`.
+/// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md): `redmine`, `jira` or
+/// `zendesk`.
 struct Connector {
   std::string name;
-  std::string type;      ///< redmine | jira
+  std::string type;      ///< redmine | jira | zendesk
   std::string url;       ///< base URL, without a trailing slash
   /// Redmine: `api_key`, sent as X-Redmine-API-Key. Jira: `api_token`, with `email` as HTTP Basic
   /// on Cloud, or a personal access token sent as `Bearer` on Data Center.
@@ -391,6 +392,9 @@ struct Connector {
   std::optional<core::Schedule> schedule; ///< when `tma run --due` syncs it (`every 15m`)
   std::map<std::string, std::string> categories; ///< Redmine tracker name -> request category
   std::map<std::string, std::string> activities; ///< Redmine activity name -> hours category
+  // Zendesk (`type: zendesk`): `email` and `api_key` (the API token) as for Jira Cloud; project keys
+  // are organization ids (digits, kept as text: they exceed 2^32); `categories` by ticket type.
+  std::string time_total_field; ///< id of the Time Tracking app's total field (seconds); "" = no hours
   Mark mark;
   const ConnectorProject* project_of_client(const std::string& client) const {
     for (const auto& p : projects) {

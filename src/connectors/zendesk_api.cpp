@@ -1,0 +1,128 @@
+#include <tma/connectors/zendesk_api.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <tma/transport/url.hpp>
+
+#include "connectors/json_read.hpp"
+
+namespace tma::connectors {
+namespace {
+
+/// A text/plain body (a 429, a proxy): its first line, printable and short.
+std::string plain_text(const std::string& body) {
+  std::string out;
+  for (char c : body) {
+    if (c == '\n' || c == '\r' || out.size() >= 200) break;
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  }
+  // An HTML page says nothing useful in its first line.
+  if (out.rfind("<", 0) == 0) return {};
+  return out;
+}
+
+} // namespace
+
+std::string zendesk_errors(const std::string& body) {
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_discarded()) return plain_text(body);
+  if (!parsed.is_object()) return {};
+  std::vector<std::string> parts;
+  const auto* error = detail::member(parsed, "error");
+  if (error != nullptr && error->is_object()) {
+    // 400: {"error": {"title": "Invalid attribute", "message": "..."}}
+    for (const char* key : {"title", "message"}) {
+      if (auto text = detail::text_of(*error, key); !text.empty()) parts.push_back(text);
+    }
+  } else if (error != nullptr && error->is_string()) {
+    parts.push_back(error->get<std::string>());
+  }
+  if (auto text = detail::text_of(parsed, "description"); !text.empty()) parts.push_back(text);
+  if (auto text = detail::text_of(parsed, "error_description"); !text.empty()) parts.push_back(text);
+  // 422: {"details": {"status": [{"description": "Status: closed prevents ticket update"}]}}
+  for (const auto& [field, list] : detail::object_of(parsed, "details").items()) {
+    if (!list.is_array()) continue;
+    for (const auto& item : list) {
+      if (auto text = detail::text_of(item, "description"); !text.empty()) parts.push_back(field + ": " + text);
+    }
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+core::Error zendesk_error_for_status(const inventory::Connector& connector, std::string_view method,
+                                     const std::string& path, long status, const std::string& body) {
+  auto where = fmt::format("connector {}: {} {}", connector.name, method, path);
+  const auto said = zendesk_errors(body);
+  const auto zendesk_said = said.empty() ? std::string{} : fmt::format(" (Zendesk: {})", said);
+  switch (status) {
+  case 401:
+    return {core::ErrorKind::config,
+            fmt::format("{}: Zendesk refused the API token (401): check connectors.{}.api_token and that "
+                        "connectors.{}.email is the agent it belongs to (Admin Center > Apps and integrations > "
+                        "Zendesk API: token access enabled){}",
+                        where, connector.name, connector.name, zendesk_said)};
+  case 403:
+    return {core::ErrorKind::config,
+            fmt::format("{}: the token's user may not do this (403): the incremental export is for admins, use an "
+                        "admin's API token{}",
+                        where, zendesk_said)};
+  case 404:
+    return {core::ErrorKind::config,
+            fmt::format("{}: not found (404): is connectors.{}.url the account's https://<subdomain>.zendesk.com?{}",
+                        where, connector.name, zendesk_said)};
+  case 400:
+  case 422:
+    return {core::ErrorKind::usage,
+            fmt::format("{}: Zendesk refused the request ({}){}", where, status, said.empty() ? "" : ": " + said)};
+  case 429:
+    return {core::ErrorKind::http,
+            fmt::format("{}: Zendesk's rate limit (429) still applies after the retries: sync again later{}", where,
+                        zendesk_said)};
+  default:
+    return {core::ErrorKind::http, fmt::format("{}: HTTP {}{}", where, status, zendesk_said)};
+  }
+}
+
+ZendeskApi::ZendeskApi(const inventory::Connector& connector, std::string token, transport::HttpClient& http)
+    : m_connector(&connector), m_token(std::move(token)), m_http(&http) {}
+
+core::Result<nlohmann::json> ZendeskApi::get(const std::string& path, const Query& query) {
+  auto url = transport::url_with_query(m_connector->url, "/api/v2" + path, query);
+  if (!url) {
+    return core::fail(core::ErrorKind::config,
+                      fmt::format("connector {}: cannot build a URL from connectors.{}.url and '{}'", m_connector->name,
+                                  m_connector->name, path));
+  }
+  auto request = transport::request_for(m_connector->http, *url);
+  // API token authentication: the user is `<email>/token` (`<email>` alone is a password login).
+  request.basic_auth = std::make_pair(m_connector->email + "/token", m_token);
+  request.headers.emplace_back("Accept", "application/json");
+  // Zendesk's limits are per minute (the incremental export: 10 a minute), so its Retry-After may
+  // ask for up to a minute: waited for, once more than the default.
+  request.retry_max_delay = std::chrono::seconds(61);
+  request.max_attempts = 4;
+  // A redirect is a login page, a host-mapped help centre or a proxy, never the API's JSON.
+  request.max_redirects = 0;
+  request.max_bytes = 64 * 1024 * 1024;
+  ++m_requests;
+  auto response = m_http->send(request);
+  if (!response) {
+    auto error = response.error();
+    error.message = fmt::format("connector {}: GET {}: {}", m_connector->name, path, error.message);
+    return tl::unexpected(std::move(error));
+  }
+  if (response->status != 200) {
+    return tl::unexpected(zendesk_error_for_status(*m_connector, "GET", path, response->status, response->body));
+  }
+  auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+  if (!parsed.is_object()) {
+    return core::fail(core::ErrorKind::http,
+                      fmt::format("connector {}: GET {}: the answer is not a JSON object (is connectors.{}.url the "
+                                  "account's https://<subdomain>.zendesk.com?)",
+                                  m_connector->name, path, m_connector->name));
+  }
+  return parsed;
+}
+
+} // namespace tma::connectors
