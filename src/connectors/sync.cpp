@@ -89,14 +89,18 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
     result.error = std::move(error);
     return result;
   };
-  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name +
-                                                             (connector.type == "jira" ? ".api_token" : ".api_key"));
+  const char* secret_key = connector.type == "jira" ? ".api_token" : connector.type == "trello" ? ".token" : ".api_key";
+  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name + secret_key);
   if (!key) return fail(key.error());
   // A literal key from the inventory is registered at load; one from a command is registered by
   // resolve_secret. Either way no message or event can carry it.
   if (connector.type == "jira") {
     return detail::sync_jira(detail::SyncState{inventory, connector, journal, run, store, zone, options, result}, *key,
                              http);
+  }
+  if (connector.type == "trello") {
+    return detail::sync_trello(detail::SyncState{inventory, connector, journal, run, store, zone, options, result},
+                               *key, http);
   }
   RedmineApi api(connector, *key, http);
   detail::Context context{{inventory, connector, journal, run, store, zone, options, result}, api};

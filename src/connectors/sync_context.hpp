@@ -59,6 +59,9 @@ struct Context : SyncState {
 
 /// A Jira connector's sync (jira_sync.cpp): `token` is the resolved secret.
 SyncResult sync_jira(SyncState state, const std::string& token, transport::HttpClient& http);
+/// A Trello connector's sync (trello_sync.cpp): `token` is the resolved secret (the key is resolved
+/// there).
+SyncResult sync_trello(SyncState state, const std::string& token, transport::HttpClient& http);
 
 /// Read the journal's requests imported by this connector into `state.requests`, and number from
 /// every request of the journal.

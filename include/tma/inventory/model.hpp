@@ -363,13 +363,14 @@ struct ConnectorProject {
   Mark mark;
 };
 
-/// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md): `redmine` or `jira`.
+/// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md): `redmine`, `jira` or
+/// `trello`.
 struct Connector {
   std::string name;
-  std::string type;      ///< redmine | jira
+  std::string type;      ///< redmine | jira | trello
   std::string url;       ///< base URL, without a trailing slash
   /// Redmine: `api_key`, sent as X-Redmine-API-Key. Jira: `api_token`, with `email` as HTTP Basic
-  /// on Cloud, or a personal access token sent as `Bearer` on Data Center.
+  /// on Cloud, or a personal access token sent as `Bearer` on Data Center. Trello: `token`.
   Secret api_key;
   std::string email;      ///< Jira Cloud: the account the API token belongs to
   bool data_center = false; ///< Jira: `deployment: data_center` (REST API v2, Bearer token)
@@ -387,6 +388,10 @@ struct Connector {
   std::map<std::string, std::string> priorities; ///< incident severity -> Redmine priority name
   std::map<std::string, std::string> categories; ///< Redmine tracker name -> request category
   std::map<std::string, std::string> activities; ///< Redmine activity name -> hours category
+  // Trello (docs/connectors.md, "Trello"): projects are board ids; the token is `api_key`.
+  Secret trello_key;                            ///< Trello: `key`, the API key the token was made for
+  std::map<std::string, std::string> lists;     ///< Trello list name -> request status
+  std::map<std::string, std::string> labels;    ///< Trello label name -> request priority or category
   Mark mark;
   const ConnectorProject* project_of_client(const std::string& client) const {
     for (const auto& p : projects) {
