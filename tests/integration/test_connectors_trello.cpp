@@ -240,19 +240,20 @@ TEST_CASE("connectors: Trello actions are paged back with before past 1000", "[i
   FakeTrello trello;
   Agency agency(trello.url());
   CHECK(agency.sync()["requests_opened"] == 2);
-  // 1200 actions on the TLS card since the cursor (its name changed at the last one).
+  // 1200 actions since the cursor.
   auto state = trello.call(HttpMethod::get, "/__lab/state");
-  json card_ref;
+  std::map<std::string, json> refs;
   for (auto& card : state["cards"]) {
-    if (card["id"] == k_tls_card) {
-      card["name"] = "Renew the TLS certificate";
-      card_ref = {{"id", card["id"]}, {"name", card["name"]}, {"idShort", card["idShort"]}, {"shortLink", card["shortLink"]}};
-    }
+    if (card["id"] == k_tls_card) card["name"] = "Renew the TLS certificate";
+    refs[card["id"]] = {{"id", card["id"]}, {"name", card["name"]}, {"idShort", card["idShort"]},
+                        {"shortLink", card["shortLink"]}};
   }
   json board = {{"id", k_board}, {"name", "ACME maintenance"}, {"shortLink", "Bd9XyZ12"}};
   for (int i = 0; i < 1200; ++i) {
-    // The change of name is the oldest: only the last page names it.
-    json data = {{"card", card_ref}, {"board", board}, {"old", {{i == 0 ? "name" : "pos", i}}}};
+    // The change of name is the oldest action: only the second page names the TLS card; the 1199
+    // newer ones move the core update card around without changing what tma imports.
+    json data = {{"card", refs.at(i == 0 ? k_tls_card : k_core_card)}, {"board", board},
+                 {"old", {{i == 0 ? "name" : "pos", i}}}};
     state["actions"].push_back({{"type", "updateCard"}, {"date", "now"}, {"data", data}});
   }
   trello.call(HttpMethod::put, "/__lab/state", state);
