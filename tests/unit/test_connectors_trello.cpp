@@ -4,12 +4,15 @@
 // the API key nor the token reaches a URL or a message.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <tma/connectors/sync.hpp>
 #include <tma/connectors/trello_api.hpp>
 #include <tma/connectors/trello_mapping.hpp>
 #include <tma/core/redact.hpp>
+#include <tma/transport/secret.hpp>
 
 #include "support/inventory_text.hpp"
 
@@ -259,6 +262,11 @@ TEST_CASE("trello: the inventory's Trello connector loads and its mistakes name 
   CHECK(c.lists.at("Attente client") == "waiting_client");
   CHECK(c.labels.at("P1") == "urgent");
   CHECK_FALSE(c.import_time_entries); // Trello has none
+  // Both are secrets for `tma inventory check --secrets` (which runs the commands).
+  std::vector<std::string> secrets;
+  for (const auto& named : transport::inventory_secrets(loaded->inventory)) secrets.push_back(named.key);
+  CHECK(std::count(secrets.begin(), secrets.end(), "connectors.board.key") == 1);
+  CHECK(std::count(secrets.begin(), secrets.end(), "connectors.board.token") == 1);
 
   auto errors = test::inventory_errors(test::k_minimal_inventory + R"(connectors:
   board:
