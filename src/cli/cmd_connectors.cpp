@@ -65,6 +65,12 @@ nlohmann::json to_json(const connectors::SyncResult& r) {
 
 std::string summary_line(const connectors::SyncResult& r, bool dry_run) {
   const auto& c = r.counts;
+  if (r.type == "trello") {
+    // Trello is imported from (cards), not exported to, and has no time tracking.
+    return fmt::format("{}{}: {} cards read: {} requests opened, {} updated ({} HTTP requests)\n", r.connector,
+                       dry_run ? " (dry run)" : "", c.issues_read, c.requests_opened, c.requests_updated,
+                       r.http_requests);
+  }
   if (r.type == "jira") {
     // Jira's words: worklogs, not time entries.
     return fmt::format("{}{}: {} issues read: {} requests opened, {} updated; {} worklogs read: {} added, {} changed, "

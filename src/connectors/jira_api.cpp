@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <tma/transport/url.hpp>
+#include "connectors/tool_request.hpp"
 
 namespace tma::connectors {
 namespace {
@@ -86,18 +87,13 @@ core::Result<nlohmann::json> JiraApi::post_read(const std::string& path, const n
 core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const std::string& path, const Query& query,
                                            const nlohmann::json* body, long expected, bool read_only, bool* gone) {
   const auto method_name = transport::to_string(method);
-  auto url = transport::url_with_query(m_connector->url, m_root + path, query);
-  if (!url) {
-    return core::fail(core::ErrorKind::config,
-                      fmt::format("connector {}: cannot build a URL from connectors.{}.url and '{}'", m_connector->name,
-                                  m_connector->name, path));
-  }
-  auto request = transport::request_for(m_connector->http, *url);
+  auto built = detail::tool_request(*m_connector, m_root, path, query);
+  if (!built) return tl::unexpected(built.error());
+  auto& request = *built;
   request.method = method;
   request.read_only_post = method == transport::HttpMethod::post && read_only;
   if (m_connector->data_center) request.headers.emplace_back("Authorization", "Bearer " + m_token);
   else request.basic_auth = std::make_pair(m_connector->email, m_token);
-  request.headers.emplace_back("Accept", "application/json");
   if (body != nullptr) {
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = body->dump();

@@ -331,14 +331,7 @@ SyncResult sync_jira(SyncState state, const std::string& token, transport::HttpC
     if (first) return tl::unexpected(*first);
     return export_jira(c);
   }();
-  c.result.http_requests = api.requests();
-  for (auto& w : c.result.warnings) w = core::redact(w);
-  if (!done) {
-    auto error = done.error();
-    error.message = core::redact(error.message);
-    c.result.error = std::move(error);
-  }
-  return c.result;
+  return finish_sync(c, api.requests(), done);
 }
 
 } // namespace tma::connectors::detail

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <tma/transport/url.hpp>
+#include "connectors/tool_request.hpp"
 
 namespace tma::connectors {
 namespace {
@@ -54,16 +55,11 @@ RedmineApi::RedmineApi(const inventory::Connector& connector, std::string api_ke
 
 core::Result<transport::HttpResponse> RedmineApi::send(transport::HttpMethod method, const std::string& path,
                                                        const Query& query, const nlohmann::json* body) {
-  auto url = transport::url_with_query(m_connector->url, path, query);
-  if (!url) {
-    return core::fail(core::ErrorKind::config,
-                      fmt::format("connector {}: cannot build a URL from connectors.{}.url and '{}'", m_connector->name,
-                                  m_connector->name, path));
-  }
-  auto request = transport::request_for(m_connector->http, *url);
+  auto built = detail::tool_request(*m_connector, "", path, query);
+  if (!built) return tl::unexpected(built.error());
+  auto& request = *built;
   request.method = method;
   request.headers.emplace_back("X-Redmine-API-Key", m_api_key);
-  request.headers.emplace_back("Accept", "application/json");
   if (body != nullptr) {
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = body->dump();

@@ -23,6 +23,17 @@ core::Result<void> detail::load_imported_requests(SyncState& state) {
   return {};
 }
 
+SyncResult detail::finish_sync(SyncState& state, std::size_t http_requests, const core::Result<void>& done) {
+  state.result.http_requests = http_requests;
+  for (auto& w : state.result.warnings) w = core::redact(w);
+  if (!done) {
+    auto error = done.error();
+    error.message = core::redact(error.message);
+    state.result.error = std::move(error);
+  }
+  return state.result;
+}
+
 namespace {
 
 core::Result<detail::Cursor> read_cursor(const journal::Journal& journal, const std::string& connector,
@@ -89,8 +100,8 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
     result.error = std::move(error);
     return result;
   };
-  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name +
-                                                             (connector.type == "redmine" ? ".api_key" : ".api_token"));
+  const char* secret_key = connector.type == "redmine" ? ".api_key" : connector.type == "trello" ? ".token" : ".api_token";
+  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name + secret_key);
   if (!key) return fail(key.error());
   // A literal key from the inventory is registered at load; one from a command is registered by
   // resolve_secret. Either way no message or event can carry it.
@@ -101,6 +112,10 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
   if (connector.type == "zendesk") {
     return detail::sync_zendesk(detail::SyncState{inventory, connector, journal, run, store, zone, options, result},
                                 *key, http);
+  }
+  if (connector.type == "trello") {
+    return detail::sync_trello(detail::SyncState{inventory, connector, journal, run, store, zone, options, result},
+                               *key, http);
   }
   RedmineApi api(connector, *key, http);
   detail::Context context{{inventory, connector, journal, run, store, zone, options, result}, api};

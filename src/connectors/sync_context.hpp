@@ -62,6 +62,13 @@ SyncResult sync_jira(SyncState state, const std::string& token, transport::HttpC
 /// A Zendesk connector's sync (zendesk_sync.cpp): `token` is the resolved API token.
 SyncResult sync_zendesk(SyncState state, const std::string& token, transport::HttpClient& http);
 
+/// A Trello connector's sync (trello_sync.cpp): `token` is the resolved secret (the key is resolved
+/// there).
+SyncResult sync_trello(SyncState state, const std::string& token, transport::HttpClient& http);
+
+/// The end of a tool's sync: its requests counted, its warnings and error redacted.
+SyncResult finish_sync(SyncState& state, std::size_t http_requests, const core::Result<void>& done);
+
 /// Read the journal's requests imported by this connector into `state.requests`, and number from
 /// every request of the journal.
 core::Result<void> load_imported_requests(SyncState& state);

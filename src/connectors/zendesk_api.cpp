@@ -6,6 +6,7 @@
 #include <tma/transport/url.hpp>
 
 #include "connectors/json_read.hpp"
+#include "connectors/tool_request.hpp"
 
 namespace tma::connectors {
 namespace {
@@ -88,16 +89,11 @@ ZendeskApi::ZendeskApi(const inventory::Connector& connector, std::string token,
     : m_connector(&connector), m_token(std::move(token)), m_http(&http) {}
 
 core::Result<nlohmann::json> ZendeskApi::get(const std::string& path, const Query& query) {
-  auto url = transport::url_with_query(m_connector->url, "/api/v2" + path, query);
-  if (!url) {
-    return core::fail(core::ErrorKind::config,
-                      fmt::format("connector {}: cannot build a URL from connectors.{}.url and '{}'", m_connector->name,
-                                  m_connector->name, path));
-  }
-  auto request = transport::request_for(m_connector->http, *url);
+  auto built = detail::tool_request(*m_connector, "/api/v2", path, query);
+  if (!built) return tl::unexpected(built.error());
+  auto& request = *built;
   // API token authentication: the user is `<email>/token` (`<email>` alone is a password login).
   request.basic_auth = std::make_pair(m_connector->email + "/token", m_token);
-  request.headers.emplace_back("Accept", "application/json");
   // Zendesk's limits are per minute (the incremental export: 10 a minute), so its Retry-After may
   // ask for up to a minute: waited for, once more than the default.
   request.retry_max_delay = std::chrono::seconds(61);

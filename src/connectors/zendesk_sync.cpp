@@ -250,14 +250,7 @@ SyncResult sync_zendesk(SyncState state, const std::string& token, transport::Ht
     if (*position == cursor->cursor && !c.options.full) return {};
     return record_cursor(c, {*position, cursor->sequence + 1});
   }();
-  c.result.http_requests = api.requests();
-  for (auto& w : c.result.warnings) w = core::redact(w);
-  if (!done) {
-    auto error = done.error();
-    error.message = core::redact(error.message);
-    c.result.error = std::move(error);
-  }
-  return c.result;
+  return finish_sync(c, api.requests(), done);
 }
 
 } // namespace tma::connectors::detail

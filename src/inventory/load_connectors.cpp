@@ -17,6 +17,10 @@ const std::vector<std::string> k_request_categories{"bug", "change", "question",
 const std::vector<std::string> k_hours_categories{"update", "security", "bugfix", "performance",
                                                   "support", "backup", "feature"};
 const std::vector<std::string> k_severities{"critical", "major", "minor"};
+const std::vector<std::string> k_request_statuses{"new", "in_progress", "waiting_client", "resolved", "closed"};
+/// A Trello label gives a request its priority or its category: the two sets of names are disjoint.
+const std::vector<std::string> k_label_meanings{"low",    "normal", "high",     "urgent",   "bug",        "change",
+                                                "question", "security", "performance"};
 
 /// Redmine's own rule for project identifiers: a lowercase letter, then lowercase letters, digits,
 /// dashes and underscores, at most 100 characters.
@@ -37,6 +41,13 @@ bool is_jira_key(const std::string& text) {
 bool is_zendesk_id(const std::string& text) {
   static const std::regex shape("[1-9][0-9]{0,18}");
   return std::regex_match(text, shape) && (text.size() < 19 || text <= "9223372036854775807");
+}
+
+/// A Trello board id: a 24-hex-digit ObjectId (the id goes into URL paths; shortLinks are not taken,
+/// so that one board has one spelling in the journal's cursors).
+bool is_trello_board_id(const std::string& text) {
+  static const std::regex shape("[0-9a-f]{24}");
+  return std::regex_match(text, shape);
 }
 
 /// A Redmine name (tracker, priority, activity): printable, no control characters, not too long.
@@ -91,7 +102,15 @@ void read_projects(LoadContext& ctx, const YAML::Node& node, const std::string& 
                             entry.name));
       continue;
     }
-    if (connector.type != "jira" && connector.type != "zendesk" && !is_redmine_identifier(entry.name)) {
+    if (connector.type == "trello" && !is_trello_board_id(entry.name)) {
+      ctx.error(entry.key_node, sub,
+                fmt::format("'{}' is not a Trello board id (24 lowercase hexadecimal digits: open the board's JSON, "
+                            "https://trello.com/b/<shortLink>.json, and take its \"id\")",
+                            entry.name));
+      continue;
+    }
+    if (connector.type != "jira" && connector.type != "zendesk" && connector.type != "trello" &&
+        !is_redmine_identifier(entry.name)) {
       ctx.error(entry.key_node, sub,
                 fmt::format("'{}' is not a Redmine project identifier (a lowercase letter, then lowercase letters, "
                             "digits, '-' or '_')",
@@ -191,6 +210,35 @@ void read_zendesk_settings(LoadContext& ctx, MapReader& map, Connector& connecto
 
 const std::vector<std::string> k_zendesk_types{"problem", "incident", "question", "task"};
 
+/// The keys of a Trello connector (docs/connectors.md, "Trello"): its list and label mappings; what
+/// Trello has not (time tracking) or tma does not do with it yet (export) is refused, not ignored.
+void read_trello_settings(LoadContext& ctx, MapReader& map, Connector& connector) {
+  if (auto n = map.get("lists"); n.IsDefined()) {
+    connector.lists = read_name_map(ctx, n, map.sub("lists"), {}, k_request_statuses);
+  }
+  if (auto n = map.get("labels"); n.IsDefined()) {
+    connector.labels = read_name_map(ctx, n, map.sub("labels"), {}, k_label_meanings);
+  }
+  // `false` is accepted (it says what tma does anyway); `true` would be a flag read and ignored.
+  for (const char* flag : {"export_incidents", "export_hours"}) {
+    if (map.boolean(flag).value_or(false)) {
+      ctx.error(map.get(flag), map.sub(flag),
+                "not supported for Trello yet: tma imports cards from Trello, it does not export to it");
+    }
+  }
+  if (map.boolean("import_time_entries").value_or(false)) {
+    ctx.error(map.get("import_time_entries"), map.sub("import_time_entries"),
+              "not supported for Trello: Trello has no time tracking of its own (log the hours in tma)");
+  }
+  connector.import_time_entries = false;
+  for (const char* other : {"hours_activity", "tracker", "priorities", "activities", "categories", "time_entry_window",
+                            "email", "deployment"}) {
+    if (auto n = map.get(other); n.IsDefined()) {
+      ctx.error(n, map.sub(other), "a Redmine or Jira setting: not used by a Trello connector (see lists and labels)");
+    }
+  }
+}
+
 } // namespace
 
 std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node, const Inventory& inv) {
@@ -203,21 +251,32 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
     Connector connector;
     connector.name = entry.name;
     connector.mark = ctx.mark(entry.key_node);
-    if (auto v = map.choice("type", {"redmine", "jira", "zendesk"})) connector.type = *v;
-    else if (!map.has("type")) ctx.error(entry.value, map.sub("type"), "required key is missing (redmine, jira or zendesk)");
+    if (auto v = map.choice("type", {"redmine", "jira", "zendesk", "trello"})) connector.type = *v;
+    else if (!map.has("type")) {
+      ctx.error(entry.value, map.sub("type"), "required key is missing (redmine, jira, zendesk or trello)");
+    }
     const bool jira = connector.type == "jira";
     const bool zendesk = connector.type == "zendesk";
-    if (auto v = map.string("url", true)) {
+    const bool trello = connector.type == "trello";
+    if (trello) connector.url = "https://api.trello.com"; // the one Trello; `url` is for a test double
+    if (auto v = map.string("url", !trello)) {
       if (check_url(ctx, map.get("url"), map.sub("url"), *v)) {
         connector.url = *v;
         while (!connector.url.empty() && connector.url.back() == '/') connector.url.pop_back();
       }
     }
-    const std::string secret_key = jira || zendesk ? "api_token" : "api_key";
+    const std::string secret_key = jira || zendesk ? "api_token" : trello ? "token" : "api_key";
     connector.api_key = map.secret(secret_key);
     if (connector.api_key.empty() && map.ok() && !map.has(secret_key) && !map.has(secret_key + "_command")) {
       ctx.error(entry.value, map.sub(secret_key),
                 fmt::format("required key is missing ({0} or {0}_command)", secret_key));
+    }
+    if (trello) {
+      // Trello's API key is sent with every request like the token: a secret too.
+      connector.trello_key = map.secret("key");
+      if (connector.trello_key.empty() && map.ok() && !map.has("key") && !map.has("key_command")) {
+        ctx.error(entry.value, map.sub("key"), "required key is missing (key or key_command: the Trello API key)");
+      }
     }
     if (zendesk) {
       if (auto v = map.string("email", true)) {
@@ -244,9 +303,18 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
       ctx.error(entry.value, map.sub("projects"),
                 jira      ? "required key is missing (Jira project key: client)"
                 : zendesk ? "required key is missing (Zendesk organization id: client)"
+                : trello  ? "required key is missing (Trello board id: client)"
                           : "required key is missing (Redmine project identifier: client)");
     }
     if (auto v = map.boolean("import_issues")) connector.import_issues = *v;
+    connector.import_since = map.date("import_since");
+    if (auto schedule = read_schedule_key(map, "schedule")) connector.schedule = std::move(*schedule);
+    if (trello) {
+      read_trello_settings(ctx, map, connector);
+      map.finish();
+      out.push_back(std::move(connector));
+      continue;
+    }
     if (auto v = map.boolean("import_time_entries")) connector.import_time_entries = *v;
     if (auto v = map.boolean("export_incidents")) connector.export_incidents = *v;
     if (auto v = map.boolean("export_hours")) connector.export_hours = *v;
@@ -254,8 +322,6 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
       if (is_redmine_name(*v)) connector.hours_activity = *v;
       else ctx.error(map.get("hours_activity"), map.sub("hours_activity"), "a name of 1 to 255 printable characters is expected");
     }
-    connector.import_since = map.date("import_since");
-    if (auto schedule = read_schedule_key(map, "schedule")) connector.schedule = std::move(*schedule);
     if (auto v = map.duration("time_entry_window", {k_day, k_day * 3650})) connector.time_entry_window = *v;
     if (auto v = map.string("tracker")) {
       if (is_redmine_name(*v)) connector.tracker = *v;

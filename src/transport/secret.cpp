@@ -38,7 +38,9 @@ std::vector<NamedSecret> inventory_secrets(const inventory::Inventory& inventory
     add(prefix + "password", channel.password);
   }
   for (const auto& connector : inventory.connectors) {
-    add("connectors." + connector.name + (connector.type == "jira" ? ".api_token" : ".api_key"), connector.api_key);
+    const char* secret_key = connector.type == "jira" ? ".api_token" : connector.type == "trello" ? ".token" : ".api_key";
+    add("connectors." + connector.name + secret_key, connector.api_key);
+    if (connector.type == "trello") add("connectors." + connector.name + ".key", connector.trello_key);
   }
   for (const auto& site : inventory.sites) {
     if (!site.backup.trigger) continue;

@@ -366,13 +366,13 @@ struct ConnectorProject {
 };
 
 /// `connectors.<name>`: a ticketing tool tma syncs with (docs/connectors.md): `redmine`, `jira` or
-/// `zendesk`.
+/// `zendesk` or `trello`.
 struct Connector {
   std::string name;
-  std::string type;      ///< redmine | jira | zendesk
+  std::string type;      ///< redmine | jira | zendesk | trello
   std::string url;       ///< base URL, without a trailing slash
   /// Redmine: `api_key`, sent as X-Redmine-API-Key. Jira: `api_token`, with `email` as HTTP Basic
-  /// on Cloud, or a personal access token sent as `Bearer` on Data Center.
+  /// on Cloud, or a personal access token sent as `Bearer` on Data Center. Trello: `token`.
   Secret api_key;
   std::string email;      ///< Jira Cloud: the account the API token belongs to
   bool data_center = false; ///< Jira: `deployment: data_center` (REST API v2, Bearer token)
@@ -395,6 +395,10 @@ struct Connector {
   // Zendesk (`type: zendesk`): `email` and `api_key` (the API token) as for Jira Cloud; project keys
   // are organization ids (digits, kept as text: they exceed 2^32); `categories` by ticket type.
   std::string time_total_field; ///< id of the Time Tracking app's total field (seconds); "" = no hours
+  // Trello (docs/connectors.md, "Trello"): projects are board ids; the token is `api_key`.
+  Secret trello_key;                            ///< Trello: `key`, the API key the token was made for
+  std::map<std::string, std::string> lists;     ///< Trello list name -> request status
+  std::map<std::string, std::string> labels;    ///< Trello label name -> request priority or category
   Mark mark;
   const ConnectorProject* project_of_client(const std::string& client) const {
     for (const auto& p : projects) {

@@ -1,0 +1,31 @@
+#pragma once
+// PRIVATE to src/connectors: the start of every request a connector sends to its tool, the same for
+// each tool's API class: the URL from `connectors.<name>.url`, the inventory's HTTP settings, JSON
+// accepted. The caller adds the method, its authentication and the body.
+
+#include <string>
+
+#include <fmt/format.h>
+
+#include <tma/connectors/redmine_api.hpp> // Query
+#include <tma/inventory/model.hpp>
+#include <tma/transport/http.hpp>
+#include <tma/transport/url.hpp>
+
+namespace tma::connectors::detail {
+
+/// A request to `root + path` of `connector`'s tool with `query`; `path` alone names it in errors.
+inline core::Result<transport::HttpRequest> tool_request(const inventory::Connector& connector, const std::string& root,
+                                                         const std::string& path, const Query& query) {
+  auto url = transport::url_with_query(connector.url, root + path, query);
+  if (!url) {
+    return core::fail(core::ErrorKind::config, fmt::format("connector {}: cannot build a URL from connectors.{}.url and "
+                                                           "'{}'",
+                                                           connector.name, connector.name, path));
+  }
+  auto request = transport::request_for(connector.http, *url);
+  request.headers.emplace_back("Accept", "application/json");
+  return request;
+}
+
+} // namespace tma::connectors::detail
