@@ -1,7 +1,9 @@
 #include <tma/backup/engine.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -180,6 +182,30 @@ std::string holder_text(const std::string& what) {
 
 } // namespace
 
+/// Backup ids have a one-second resolution, and the local store reserves an id by its directory.
+/// A staged or streamed backup removes that directory once restic holds the backup, so nothing
+/// reserves the id any more: a second backup of the site in the same second would take it again,
+/// and restic would see one backup made of two (snapshots are grouped by the id tag). Held while
+/// the site's lock is, this waits, at most a second, until the id's second has passed.
+class IdSecondGuard {
+ public:
+  IdSecondGuard(const Services& services, core::SysSeconds id_second) : m_services(services), m_second(id_second) {}
+  IdSecondGuard(const IdSecondGuard&) = delete;
+  IdSecondGuard& operator=(const IdSecondGuard&) = delete;
+  ~IdSecondGuard() {
+    // Polls the clock seam rather than sleeping until a computed instant: a test clock that
+    // does not move costs the bound, not forever.
+    const auto bound = std::chrono::steady_clock::now() + std::chrono::milliseconds(1100);
+    while (m_services.current_time() <= m_second && std::chrono::steady_clock::now() < bound) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+ private:
+  const Services& m_services;
+  core::SysSeconds m_second;
+};
+
 BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory::Site& site,
                          const inventory::Environment& env, const BackupOptions& options, const Services& services) {
   BackupOutcome outcome;
@@ -256,6 +282,10 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     services.record("backup.cleanup", site, env.name, {{"removed", removed}});
   };
   record_leftovers(*leftovers);
+
+  // Declared after the lock: destroyed, and so waited for, before the lock is released.
+  std::optional<IdSecondGuard> id_second;
+  if (staged) id_second.emplace(services, started);
 
   MethodContext context;
   if (options.progress != nullptr && !staged) {
