@@ -17,6 +17,7 @@
 #include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/ticketing_lab.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -27,55 +28,17 @@ namespace {
 constexpr const char* k_email = "nadia@agency.example";
 constexpr const char* k_token = "jira-token-nadia";
 
-/// The fake Jira Cloud, with its control endpoint.
-struct FakeJira {
-  tma::test::TempDir dir;
-  int port = 0;
-  tma::test::LabProcess process;
-
-  explicit FakeJira(const std::string& api = "jira-cloud", std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{tma::test::lab_python(), std::string(TMA_LAB_DIR) + "/ticketing_server.py", "--api",
-                                  api, "--port-file", dir.file("port"), "--requests",
-                                  dir.file("requests.jsonl"), "--state", dir.file("state"), "--control"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process = tma::test::LabProcess(argv, dir.file("server.log"));
-    for (int i = 0; i < 200 && port == 0; ++i) {
-      auto text = tma::test::read_file(dir.file("port"));
-      if (!text.empty() && text.back() == '\n') port = std::stoi(text);
-      else std::this_thread::sleep_for(50ms);
-    }
-    if (port == 0) FAIL("the fake Jira did not start: " << tma::test::read_file(dir.file("server.log")));
+/// The fake Jira Cloud (or Data Center), with the account's credentials for the test's own calls.
+struct FakeJira : tma::test::FakeTicketing {
+  explicit FakeJira(const std::string& api = "jira-cloud", std::vector<std::string> extra = {})
+      : FakeTicketing(api, std::move(extra)) {
+    authorize = [](tma::transport::HttpRequest& r) { r.basic_auth = std::make_pair(std::string(k_email), std::string(k_token)); };
   }
-  std::string url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port) + path; }
-  json call(HttpMethod method, const std::string& path, const json& body = nullptr, long expect = 0) const {
-    tma::transport::HttpRequest r;
-    r.method = method;
-    r.url = url(path);
-    r.max_attempts = 1;
-    r.basic_auth = std::make_pair(std::string(k_email), std::string(k_token));
-    if (!body.is_null()) {
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.body = body.dump();
-    }
-    tma::transport::CurlHttpClient client;
-    auto response = client.send(r);
-    if (!response) FAIL(path << ": " << response.error().message);
-    INFO(path << " -> " << response->status << " " << response->body);
-    if (expect != 0) REQUIRE(response->status == expect);
-    return response->body.empty() ? json() : json::parse(response->body);
-  }
-  /// Move the server's clock: `worklog/updated` leaves out the last minute, as Jira does.
-  void advance(int seconds) const { call(HttpMethod::post, "/__lab/clock", {{"advance", seconds}}, 200); }
 };
 
-struct Agency {
-  tma::test::TempDir dir;
-  std::string inventory;
-  std::map<std::string, std::optional<std::string>> env;
-  explicit Agency(const std::string& url, const std::string& auth = fmt::format("email: {}", k_email),
-                  const std::string& project = "ACME: {client: acme, site: acme-www}", const std::string& extra = "") {
-    REQUIRE(tma::test::run_program({"git", "-C", dir.path().string(), "init", "-q", "."}).exit_code == 0);
-    inventory = dir.write("sites.yaml", fmt::format(R"(version: 1
+std::string jira_inventory(const std::string& url, const std::string& auth, const std::string& project,
+                           const std::string& extra) {
+  return fmt::format(R"(version: 1
 agency: {{name: Lab agency, timezone: Europe/Paris}}
 clients:
   acme:
@@ -99,29 +62,14 @@ connectors:
     categories: {{Task: change}}
 {}
 )",
-                                                    url, auth, project, extra));
-    env = {{"TMA_ACTOR", "Tester <tester@tma.invalid>"}, {"TMA_INVENTORY", std::nullopt}, {"JIRA_API_TOKEN", k_token},
-           {"NO_PROXY", "127.0.0.1"}, {"no_proxy", "127.0.0.1"}, {"http_proxy", std::nullopt}, {"HTTP_PROXY", std::nullopt}};
-  }
-  tma::test::Output tma(std::vector<std::string> args, std::map<std::string, std::optional<std::string>> extra = {}) const {
-    args.insert(args.begin(), {"-i", inventory});
-    auto e = env;
-    for (auto& [k, v] : extra) e[k] = v;
-    return tma::test::run_tma(args, e, dir.path().string());
-  }
-  json sync() const {
-    auto out = tma({"connectors", "sync", "--format", "json"});
-    INFO(out.out << out.err);
-    REQUIRE(out.exit_code == 0);
-    return json::parse(out.out)["connectors"][0];
-  }
-  json requests() const { return json::parse(tma({"request", "list", "--format", "json"}).out)["requests"]; }
-  json hours() const {
-    auto out = tma({"hours", "list", "--from", "2025-01-01", "--to", "2025-12-31", "--format", "json"});
-    INFO(out.out << out.err);
-    REQUIRE(out.exit_code == 0);
-    return json::parse(out.out)["entries"];
-  }
+                     url, auth, project, extra);
+}
+
+struct Agency : tma::test::TicketingAgency {
+  explicit Agency(const std::string& url, const std::string& auth = fmt::format("email: {}", k_email),
+                  const std::string& project = "ACME: {client: acme, site: acme-www}", const std::string& extra = "")
+      : TicketingAgency(jira_inventory(url, auth, project, extra), {{"JIRA_API_TOKEN", k_token}}) {}
+  json hours() const { return TicketingAgency::hours("2025-01-01", "2025-12-31"); }
 };
 
 json by_external(const json& list, const std::string& key, const std::string& value) {
@@ -238,10 +186,7 @@ TEST_CASE("connectors: a Jira that rate-limits is waited for as its Retry-After 
   auto first = agency.sync();
   CHECK(first["requests_opened"] == 2);
   CHECK(first["hours_added"] == 2);
-  std::size_t limited = 0;
-  auto log = tma::test::read_file(jira.dir.file("requests.jsonl"));
-  for (std::size_t at = 0; (at = log.find("\"status\": 429", at)) != std::string::npos; ++at) ++limited;
-  CHECK(limited > 0);
+  CHECK(jira.logged("\"status\": 429") > 0);
 }
 
 namespace {
@@ -249,7 +194,7 @@ namespace {
 /// The fixture's issues whose summary holds `text`.
 std::vector<json> issues_about(const FakeJira& jira, const std::string& text) {
   std::vector<json> out;
-  const auto state = jira.call(HttpMethod::get, "/__lab/state", nullptr, 200); // kept: the loop reads into it
+  const auto state = jira.state(); // kept: the loop reads into it
   for (const auto& issue : state["issues"]) {
     if (issue["summary"].is_string() && issue["summary"].get<std::string>().find(text) != std::string::npos) {
       out.push_back(issue);
@@ -261,7 +206,7 @@ std::vector<json> issues_about(const FakeJira& jira, const std::string& text) {
 /// The texts of the fixture's comments (or worklog comments) on issue `id` that hold a tma marker.
 std::vector<std::string> marked(const FakeJira& jira, const char* kind, const std::string& issue_id) {
   std::vector<std::string> out;
-  const auto state = jira.call(HttpMethod::get, "/__lab/state", nullptr, 200);
+  const auto state = jira.state();
   for (const auto& item : state[kind]) {
     if (item["issueId"] != issue_id) continue;
     auto text = item.contains(std::string(kind) == "comments" ? "body" : "comment")

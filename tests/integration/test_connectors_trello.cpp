@@ -18,6 +18,7 @@
 #include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/ticketing_lab.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -32,55 +33,23 @@ constexpr const char* k_core_card = "665f0c2a9b1e4a00123abc01";  // "Update Word
 constexpr const char* k_tls_card = "665f0c309b1e4a00123abc02";   // "Renew TLS certificate", To Do
 constexpr const char* k_done_list = "665f0bff9b1e4a00123aa003";
 
-/// The fake Trello, with its control endpoint.
-struct FakeTrello {
-  tma::test::TempDir dir;
-  int port = 0;
-  tma::test::LabProcess process;
-
-  explicit FakeTrello(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{tma::test::lab_python(), std::string(TMA_LAB_DIR) + "/ticketing_server.py", "--api",
-                                  "trello", "--port-file", dir.file("port"), "--requests", dir.file("requests.jsonl"),
-                                  "--state", dir.file("state"), "--control"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process = tma::test::LabProcess(argv, dir.file("server.log"));
-    for (int i = 0; i < 200 && port == 0; ++i) {
-      auto text = tma::test::read_file(dir.file("port"));
-      if (!text.empty() && text.back() == '\n') port = std::stoi(text);
-      else std::this_thread::sleep_for(50ms);
-    }
-    if (port == 0) FAIL("the fake Trello did not start: " << tma::test::read_file(dir.file("server.log")));
+/// The fake Trello, with the key and token (in the OAuth header) for the test's own calls.
+struct FakeTrello : tma::test::FakeTicketing {
+  explicit FakeTrello(std::vector<std::string> extra = {}) : FakeTicketing("trello", std::move(extra)) {
+    authorize = [](tma::transport::HttpRequest& r) {
+      r.headers.emplace_back("Authorization",
+                             fmt::format(R"(OAuth oauth_consumer_key="{}", oauth_token="{}")", k_key, k_token));
+    };
   }
-  std::string url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port) + path; }
-  /// A call to the API (key and token in the OAuth header) or to /__lab/.
+  /// A call to the API or to /__lab/, required to answer `expect`.
   json call(HttpMethod method, const std::string& path, const json& body = nullptr, long expect = 200) const {
-    tma::transport::HttpRequest r;
-    r.method = method;
-    r.url = url(path);
-    r.max_attempts = 1;
-    r.headers.emplace_back("Authorization",
-                           fmt::format(R"(OAuth oauth_consumer_key="{}", oauth_token="{}")", k_key, k_token));
-    if (!body.is_null()) {
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.body = body.dump();
-    }
-    tma::transport::CurlHttpClient client;
-    auto response = client.send(r);
-    if (!response) FAIL(path << ": " << response.error().message);
-    INFO(path << " -> " << response->status << " " << response->body);
-    REQUIRE(response->status == expect);
-    return response->body.empty() ? json() : json::parse(response->body);
+    return FakeTicketing::call(method, path, body, expect);
   }
-  std::string requests_log() const { return tma::test::read_file(dir.file("requests.jsonl")); }
 };
 
-struct Agency {
-  tma::test::TempDir dir;
-  std::string inventory;
-  std::map<std::string, std::optional<std::string>> env;
-  explicit Agency(const std::string& url) {
-    REQUIRE(tma::test::run_program({"git", "-C", dir.path().string(), "init", "-q", "."}).exit_code == 0);
-    inventory = dir.write("sites.yaml", fmt::format(R"(version: 1
+struct Agency : tma::test::TicketingAgency {
+  explicit Agency(const std::string& url)
+      : TicketingAgency(fmt::format(R"(version: 1
 agency: {{name: Lab agency, timezone: Europe/Paris}}
 clients:
   acme:
@@ -102,26 +71,8 @@ connectors:
     lists: {{Doing: in_progress}}
     labels: {{low: low}}
 )",
-                                                    url, k_board));
-    env = {{"TMA_ACTOR", "Tester <tester@tma.invalid>"}, {"TMA_INVENTORY", std::nullopt}, {"TRELLO_KEY", k_key},
-           {"TRELLO_TOKEN", k_token}, {"NO_PROXY", "127.0.0.1"}, {"no_proxy", "127.0.0.1"}, {"http_proxy", std::nullopt},
-           {"HTTP_PROXY", std::nullopt}};
-  }
-  tma::test::Output tma(std::vector<std::string> args, std::map<std::string, std::optional<std::string>> extra = {}) const {
-    args.insert(args.begin(), {"-i", inventory});
-    auto e = env;
-    for (auto& [k, v] : extra) e[k] = v;
-    return tma::test::run_tma(args, e, dir.path().string());
-  }
-  json sync(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> args{"connectors", "sync", "--format", "json"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto out = tma(args);
-    INFO(out.out << out.err);
-    REQUIRE(out.exit_code == 0);
-    return json::parse(out.out)["connectors"][0];
-  }
-  json requests() const { return json::parse(tma({"request", "list", "--format", "json"}).out)["requests"]; }
+                                                    url, k_board),
+                        {{"TRELLO_KEY", k_key}, {"TRELLO_TOKEN", k_token}}) {}
 };
 
 json by_card(const json& list, const std::string& id) {

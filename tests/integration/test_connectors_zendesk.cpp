@@ -18,6 +18,7 @@
 #include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/ticketing_lab.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -28,64 +29,19 @@ namespace {
 constexpr const char* k_email = "admin@agency.example";
 constexpr const char* k_token = "zd-token-admin";
 
-/// The fake Zendesk, with its control endpoint.
-struct FakeZendesk {
-  tma::test::TempDir dir;
-  int port = 0;
-  tma::test::LabProcess process;
-
-  explicit FakeZendesk(std::vector<std::string> extra = {}, const std::string& seed = "") {
-    std::vector<std::string> argv{tma::test::lab_python(), std::string(TMA_LAB_DIR) + "/ticketing_server.py", "--api",
-                                  "zendesk", "--port-file", dir.file("port"), "--requests",
-                                  dir.file("requests.jsonl"), "--state", dir.file("state"), "--control"};
-    if (!seed.empty()) {
-      argv.push_back("--seed");
-      argv.push_back(dir.write("seed.json", seed));
-    }
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process = tma::test::LabProcess(argv, dir.file("server.log"));
-    for (int i = 0; i < 200 && port == 0; ++i) {
-      auto text = tma::test::read_file(dir.file("port"));
-      if (!text.empty() && text.back() == '\n') port = std::stoi(text);
-      else std::this_thread::sleep_for(50ms);
-    }
-    if (port == 0) FAIL("the fake Zendesk did not start: " << tma::test::read_file(dir.file("server.log")));
-  }
-  std::string url(const std::string& path = "") const { return "http://127.0.0.1:" + std::to_string(port) + path; }
-  json call(HttpMethod method, const std::string& path, const json& body = nullptr, long expect = 0) const {
-    tma::transport::HttpRequest r;
-    r.method = method;
-    r.url = url(path);
-    r.max_attempts = 1;
-    r.basic_auth = std::make_pair(std::string(k_email) + "/token", std::string(k_token));
-    if (!body.is_null()) {
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.body = body.dump();
-    }
-    tma::transport::CurlHttpClient client;
-    auto response = client.send(r);
-    if (!response) FAIL(path << ": " << response.error().message);
-    INFO(path << " -> " << response->status << " " << response->body);
-    if (expect != 0) REQUIRE(response->status == expect);
-    return response->body.empty() ? json() : json::parse(response->body);
-  }
-  /// Move the server's clock: the incremental export leaves out the last minute, as Zendesk does.
-  void advance(int seconds) const { call(HttpMethod::post, "/__lab/clock", {{"advance", seconds}}, 200); }
-  std::size_t logged(const std::string& needle) const {
-    std::size_t n = 0;
-    auto log = tma::test::read_file(dir.file("requests.jsonl"));
-    for (std::size_t at = 0; (at = log.find(needle, at)) != std::string::npos; ++at) ++n;
-    return n;
+/// The fake Zendesk, with the admin's API token for the test's own calls.
+struct FakeZendesk : tma::test::FakeTicketing {
+  explicit FakeZendesk(std::vector<std::string> extra = {}, const std::string& seed = "")
+      : FakeTicketing("zendesk", std::move(extra), seed) {
+    authorize = [](tma::transport::HttpRequest& r) {
+      r.basic_auth = std::make_pair(std::string(k_email) + "/token", std::string(k_token));
+    };
   }
 };
 
-struct Agency {
-  tma::test::TempDir dir;
-  std::string inventory;
-  std::map<std::string, std::optional<std::string>> env;
-  explicit Agency(const std::string& url, const std::string& email = k_email) {
-    REQUIRE(tma::test::run_program({"git", "-C", dir.path().string(), "init", "-q", "."}).exit_code == 0);
-    inventory = dir.write("sites.yaml", fmt::format(R"(version: 1
+struct Agency : tma::test::TicketingAgency {
+  explicit Agency(const std::string& url, const std::string& email = k_email)
+      : TicketingAgency(fmt::format(R"(version: 1
 agency: {{name: Lab agency, timezone: Europe/Paris}}
 clients:
   acme:
@@ -110,32 +66,9 @@ connectors:
     categories: {{question: change}}
     time_fields: {{total: 360028226391}}
 )",
-                                                    url, email));
-    env = {{"TMA_ACTOR", "Tester <tester@tma.invalid>"}, {"TMA_INVENTORY", std::nullopt},
-           {"ZENDESK_API_TOKEN", k_token}, {"NO_PROXY", "127.0.0.1"}, {"no_proxy", "127.0.0.1"},
-           {"http_proxy", std::nullopt}, {"HTTP_PROXY", std::nullopt}};
-  }
-  tma::test::Output tma(std::vector<std::string> args, std::map<std::string, std::optional<std::string>> extra = {}) const {
-    args.insert(args.begin(), {"-i", inventory});
-    auto e = env;
-    for (auto& [k, v] : extra) e[k] = v;
-    return tma::test::run_tma(args, e, dir.path().string());
-  }
-  json sync(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> args{"connectors", "sync", "--format", "json"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto out = tma(args);
-    INFO(out.out << out.err);
-    REQUIRE(out.exit_code == 0);
-    return json::parse(out.out)["connectors"][0];
-  }
-  json requests() const { return json::parse(tma({"request", "list", "--format", "json"}).out)["requests"]; }
-  json hours() const {
-    auto out = tma({"hours", "list", "--from", "2025-01-01", "--to", "2035-12-31", "--format", "json"});
-    INFO(out.out << out.err);
-    REQUIRE(out.exit_code == 0);
-    return json::parse(out.out)["entries"];
-  }
+                                                    url, email),
+                        {{"ZENDESK_API_TOKEN", k_token}}) {}
+  json hours() const { return TicketingAgency::hours("2025-01-01", "2035-12-31"); }
 };
 
 json by_external(const json& list, const std::string& key, const std::string& value) {
