@@ -17,6 +17,7 @@
 #include "support/run_program.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
+#include "support/ticketing_lab.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -75,13 +76,9 @@ std::string days_ago(int days) {
                      static_cast<unsigned>(ymd.day()));
 }
 
-struct Agency {
-  tma::test::TempDir dir;
-  std::string inventory;
-  std::map<std::string, std::optional<std::string>> env;
-  Agency(const std::string& url, const std::string& project, const std::string& key) {
-    REQUIRE(tma::test::run_program({"git", "-C", dir.path().string(), "init", "-q", "."}).exit_code == 0);
-    inventory = dir.write("sites.yaml", fmt::format(R"(version: 1
+/// The agency of these tests: one client, one site, a Redmine connector exporting both ways.
+tma::test::TicketingAgency redmine_agency(const std::string& url, const std::string& project, const std::string& key) {
+  return tma::test::TicketingAgency(fmt::format(R"(version: 1
 agency: {{name: Lab agency, timezone: UTC}}
 clients:
   acme:
@@ -105,24 +102,9 @@ connectors:
       {}: {{client: acme, site: acme-www}}
     activities: {{Development: bugfix, Design: feature}}
 )",
-                                                    url, project));
-    env = {{"TMA_ACTOR", "Tester <tester@tma.invalid>"}, {"TMA_INVENTORY", std::nullopt}, {"REDMINE_API_KEY", key},
-           {"NO_PROXY", "127.0.0.1"}, {"no_proxy", "127.0.0.1"}, {"http_proxy", std::nullopt}, {"HTTP_PROXY", std::nullopt}};
-  }
-  tma::test::Output tma(std::vector<std::string> args, std::map<std::string, std::optional<std::string>> extra = {}) const {
-    args.insert(args.begin(), {"-i", inventory});
-    auto e = env;
-    for (auto& [k, v] : extra) e[k] = v;
-    return tma::test::run_tma(args, e, dir.path().string());
-  }
-  json sync(int expect_exit = 0, std::map<std::string, std::optional<std::string>> extra = {}) const {
-    auto out = tma({"connectors", "sync", "--format", "json"}, std::move(extra));
-    INFO(out.out << out.err);
-    REQUIRE(out.exit_code == expect_exit);
-    return json::parse(out.out)["connectors"][0];
-  }
-  json requests() const { return json::parse(tma({"request", "list", "--format", "json"}).out)["requests"]; }
-};
+                                                url, project),
+                                    {{"REDMINE_API_KEY", key}});
+}
 
 json by_title(const json& requests, const std::string& title) {
   for (const auto& r : requests) {
@@ -139,7 +121,7 @@ TEST_CASE("connectors: a real Redmine syncs both ways and a sync killed after Re
   tma::test::NoProxy no_proxy;
   tma::test::RedmineLab lab;
   Redmine redmine{lab};
-  Agency agency(lab.url(), lab.project(), lab.api_key());
+  auto agency = redmine_agency(lab.url(), lab.project(), lab.api_key());
 
   auto bug = redmine.call(HttpMethod::post, "/issues.json",
                           {{"issue", {{"project_id", lab.project()}, {"subject", "Contact form sends nothing"}, {"priority_id", 3}}}},
@@ -266,7 +248,7 @@ TEST_CASE("connectors: a real Redmine syncs both ways and a sync killed after Re
 TEST_CASE("connectors: a Redmine that is down fails only the connector with the unreachable bit", "[integration]") {
   tma::test::NoProxy no_proxy;
   // A port nobody listens on: bind then close, connect is refused.
-  Agency agency("http://127.0.0.1:9", "acme", "0123456789abcdef0123456789abcdef01234567");
+  auto agency = redmine_agency("http://127.0.0.1:9", "acme", "0123456789abcdef0123456789abcdef01234567");
   auto out = agency.tma({"connectors", "sync", "--format", "json"});
   INFO(out.out << out.err);
   CHECK(out.exit_code == 4);
