@@ -16,8 +16,10 @@
 #include <tma/core/signals.hpp>
 #include <tma/core/text.hpp>
 #include <tma/journal/sync.hpp>
+#include <tma/notify/heartbeat.hpp>
 #include <tma/report/output.hpp>
 #include <tma/schedule/jobs.hpp>
+#include <tma/transport/http.hpp>
 #include <tma/transport/process.hpp>
 
 #include "cli/commands.hpp"
@@ -233,10 +235,33 @@ int exit_bits_of(const transport::ProcessResult& result) {
   return core::exit_code::site_failed; // usage, config, locked, software: the phase failed
 }
 
+/// The run's pings to `notify.heartbeat`: a run that ends without saying how (an error thrown,
+/// an interruption) pings the failure on its way out.
+class RunHeartbeat {
+public:
+  explicit RunHeartbeat(const inventory::Notify& notify) : m_heartbeat(notify, m_http) { m_heartbeat.start(); }
+  RunHeartbeat(const RunHeartbeat&) = delete;
+  RunHeartbeat& operator=(const RunHeartbeat&) = delete;
+  ~RunHeartbeat() {
+    if (m_heartbeat.finished()) return;
+    m_heartbeat.finish(false, core::interrupted() ? "run --due: interrupted" : "run --due: stopped by an error");
+  }
+  void finish(int exit_bits, const std::string& summary) {
+    // Findings (bit 1) are the run doing its job; a site that failed or could not be reached is not.
+    bool ok = (exit_bits & (core::exit_code::site_failed | core::exit_code::unreachable)) == 0;
+    m_heartbeat.finish(ok, fmt::format("{} (exit {})", summary, exit_bits));
+  }
+
+private:
+  transport::CurlHttpClient m_http; ///< declared first: the heartbeat holds a reference to it
+  notify::Heartbeat m_heartbeat;
+};
+
 void run_due(Context& context, const RunCli& cli) {
   if (!cli.due) throw core::UsageError("tma run needs --due (what is due now); tma schedule lists every job");
   auto repository = journal_options(context).repository;
   std::optional<journal::RepositoryLock> lock;
+  std::optional<RunHeartbeat> heartbeat; // declared after the lock: pings its end before releasing it
   if (!cli.dry_run) {
     auto held = journal::RepositoryLock::acquire(repository, "tma-run", std::chrono::minutes(10));
     if (!held) {
@@ -244,6 +269,8 @@ void run_due(Context& context, const RunCli& cli) {
       throw core::TmaError(code, "run: " + held.error().message);
     }
     lock.emplace(std::move(*held));
+    // After the lock: a run that another one holds off pings nothing; the holder pings.
+    heartbeat.emplace(context.inventory().notify);
     // See the other runners' claims before deciding.
     if (cli.sync) sync_or_throw(sync_options(context), "before deciding");
   }
@@ -323,6 +350,9 @@ void run_due(Context& context, const RunCli& cli) {
     }
   }
   std::size_t waiting = decisions.size() - due.size();
+  auto summary = fmt::format("run --due: {} job(s) run in {} command(s), {} taken by another runner, {} not due",
+                             claimed.size(), phases.size(), due.size() - claimed.size(), waiting);
+  heartbeat->finish(bits, summary);
   if (json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& d : decisions) all.push_back(decision_json(d));
@@ -332,8 +362,7 @@ void run_due(Context& context, const RunCli& cli) {
                                             {"taken_by_others", due.size() - claimed.size()}}));
   } else {
     if (!phases.empty()) report::print(table.render(context.colour()));
-    report::print(fmt::format("run --due: {} job(s) run in {} command(s), {} taken by another runner, {} not due\n",
-                              claimed.size(), phases.size(), due.size() - claimed.size(), waiting));
+    report::print(summary + "\n");
   }
   context.exit_code |= bits;
 }

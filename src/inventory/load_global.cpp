@@ -380,6 +380,21 @@ Notify read_notify(LoadContext& ctx, const YAML::Node& node) {
     }
   }
   if (auto schedule = read_schedule_key(map, "schedule")) notify.schedule = std::move(*schedule);
+  if (auto beat = map.get("heartbeat"); beat.IsDefined()) {
+    MapReader h(ctx, beat, "notify.heartbeat");
+    Heartbeat heartbeat;
+    heartbeat.url = h.secret("url");
+    if (heartbeat.url.empty() && h.ok()) {
+      ctx.error(beat, h.sub("url"), "required key is missing (or url_command)");
+    } else if (!heartbeat.url.value.empty() && !is_http_url(heartbeat.url.value)) {
+      // The value is a secret: the message does not quote it.
+      ctx.error(h.get("url"), h.sub("url"), "not an http:// or https:// URL (a host is required, no spaces)");
+    }
+    // Short: a monitor that does not answer must not hold a nightly run.
+    if (auto v = h.duration("timeout", DurationBounds{core::Seconds{1}, core::Seconds{60}})) heartbeat.timeout = *v;
+    h.finish();
+    notify.heartbeat = std::move(heartbeat);
+  }
   map.finish();
   return notify;
 }

@@ -348,10 +348,18 @@ struct NotifyRule {
   std::vector<std::string> to;
 };
 
+/// `notify.heartbeat`: a push monitor (healthchecks.io, Uptime Kuma, a self-hosted Healthchecks)
+/// that `tma run --due` pings, so that a cron job that silently stopped is noticed from outside.
+struct Heartbeat {
+  Secret url;                      ///< the ping URL: a secret, never printed
+  core::Seconds timeout{10};       ///< per ping; a ping never fails nor delays the run beyond it
+};
+
 struct Notify {
   std::vector<NotifyChannel> channels;
   std::vector<NotifyRule> rules;
   std::optional<core::Schedule> schedule; ///< when `tma run --due` flushes pending notifications
+  std::optional<Heartbeat> heartbeat;
 };
 
 /// One project of the tool (a Redmine identifier, a Jira key) whose issues and time entries belong
