@@ -14,6 +14,7 @@
 #include <tma/transport/secret.hpp>
 
 #include "connectors/json_read.hpp"
+#include "connectors/tool_request.hpp"
 
 namespace tma::connectors {
 namespace {
@@ -142,7 +143,7 @@ MappingCheck check_mapping(const inventory::Connector& connector, transport::Htt
     out.not_checked = fmt::format("tma does not ask {} about the names of its mapping yet", connector.type);
     return out;
   }
-  auto key = transport::resolve_secret(connector.api_key, key_of(connector, jira ? "api_token" : "api_key"));
+  auto key = detail::resolve_connector_secret(connector);
   if (!key) return fail(key.error());
   core::Result<void> checked;
   if (jira) {

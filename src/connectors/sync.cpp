@@ -6,6 +6,7 @@
 #include <tma/transport/secret.hpp>
 
 #include "connectors/sync_context.hpp"
+#include "connectors/tool_request.hpp"
 
 namespace tma::connectors {
 
@@ -100,8 +101,7 @@ SyncResult sync_connector(const inventory::Inventory& inventory, const inventory
     result.error = std::move(error);
     return result;
   };
-  const char* secret_key = connector.type == "redmine" ? ".api_key" : connector.type == "trello" ? ".token" : ".api_token";
-  auto key = transport::resolve_secret(connector.api_key, "connectors." + connector.name + secret_key);
+  auto key = detail::resolve_connector_secret(connector);
   if (!key) return fail(key.error());
   // A literal key from the inventory is registered at load; one from a command is registered by
   // resolve_secret. Either way no message or event can carry it.

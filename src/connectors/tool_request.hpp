@@ -10,6 +10,7 @@
 #include <tma/connectors/redmine_api.hpp> // Query
 #include <tma/inventory/model.hpp>
 #include <tma/transport/http.hpp>
+#include <tma/transport/secret.hpp>
 #include <tma/transport/url.hpp>
 
 namespace tma::connectors::detail {
@@ -26,6 +27,20 @@ inline core::Result<transport::HttpRequest> tool_request(const inventory::Connec
   auto request = transport::request_for(connector.http, *url);
   request.headers.emplace_back("Accept", "application/json");
   return request;
+}
+
+/// The inventory key that holds `connector`'s secret: Redmine's `api_key`, Trello's `token`, the
+/// `api_token` of Jira and Zendesk. One rule, so that a sync and `inventory check` name the same key.
+inline const char* secret_key_name(const inventory::Connector& connector) {
+  if (connector.type == "redmine") return "api_key";
+  if (connector.type == "trello") return "token";
+  return "api_token";
+}
+
+/// `connector.api_key` resolved; its errors name `connectors.<name>.<secret_key_name>`, never the value.
+inline core::Result<std::string> resolve_connector_secret(const inventory::Connector& connector) {
+  return transport::resolve_secret(connector.api_key,
+                                   fmt::format("connectors.{}.{}", connector.name, secret_key_name(connector)));
 }
 
 } // namespace tma::connectors::detail

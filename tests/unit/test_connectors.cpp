@@ -10,6 +10,7 @@
 #include <tma/request/request.hpp>
 #include <tma/transport/url.hpp>
 
+#include "connectors/tool_request.hpp"
 #include "support/inventory_text.hpp"
 #include "support/paths.hpp"
 #include "support/temp_dir.hpp"
@@ -373,4 +374,23 @@ TEST_CASE("connectors: versions of an imported time entry imported within one se
   REQUIRE(loaded);
   CHECK(loaded->problems.empty());
   CHECK(loaded->entries.empty());
+}
+
+TEST_CASE("a connector's secret is resolved under the key each tool names it by", "[unit][connectors]") {
+  // A sync and `inventory check` name the same key in their errors, and never the value.
+  for (const auto& [type, key] : std::vector<std::pair<std::string, std::string>>{
+           {"redmine", "api_key"}, {"jira", "api_token"}, {"zendesk", "api_token"}, {"trello", "token"}}) {
+    tma::inventory::Connector connector;
+    connector.name = "desk";
+    connector.type = type;
+    CHECK(tma::connectors::detail::secret_key_name(connector) == key);
+    connector.api_key.command = {"sh", "-c", "echo half-printed-value; exit 3"};
+    auto resolved = tma::connectors::detail::resolve_connector_secret(connector);
+    REQUIRE_FALSE(resolved);
+    INFO(resolved.error().message);
+    CHECK(resolved.error().message.find("connectors.desk." + key) != std::string::npos);
+    CHECK(resolved.error().message.find("half-printed-value") == std::string::npos);
+    connector.api_key = tma::inventory::Secret{"s3cret", {}, {}};
+    CHECK(tma::connectors::detail::resolve_connector_secret(connector).value() == "s3cret");
+  }
 }
