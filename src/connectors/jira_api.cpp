@@ -76,6 +76,12 @@ core::Result<nlohmann::json> JiraApi::post(const std::string& path, const nlohma
   return send(transport::HttpMethod::post, path, {}, &body, expected, false, gone);
 }
 
+core::Result<nlohmann::json> JiraApi::create(const std::string& path, const nlohmann::json& body,
+                                             std::vector<std::string>& refused_fields) {
+  refused_fields.clear();
+  return send(transport::HttpMethod::post, path, {}, &body, 201, false, nullptr, &refused_fields);
+}
+
 core::Result<nlohmann::json> JiraApi::get_unless_gone(const std::string& path, const Query& query, bool& gone) {
   return send(transport::HttpMethod::get, path, query, nullptr, 200, true, &gone);
 }
@@ -85,7 +91,8 @@ core::Result<nlohmann::json> JiraApi::post_read(const std::string& path, const n
 }
 
 core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const std::string& path, const Query& query,
-                                           const nlohmann::json* body, long expected, bool read_only, bool* gone) {
+                                           const nlohmann::json* body, long expected, bool read_only, bool* gone,
+                                           std::vector<std::string>* refused_fields) {
   const auto method_name = transport::to_string(method);
   auto built = detail::tool_request(*m_connector, m_root, path, query);
   if (!built) return tl::unexpected(built.error());
@@ -108,17 +115,16 @@ core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const s
     error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
     return tl::unexpected(std::move(error));
   }
-  m_refused_fields.clear();
   if (response->status == 404 && gone != nullptr) {
     *gone = true;
     return nlohmann::json();
   }
   if (response->status != expected) {
-    if (response->status == 400 || response->status == 422) {
+    if (refused_fields != nullptr && (response->status == 400 || response->status == 422)) {
       auto parsed = nlohmann::json::parse(response->body, nullptr, false);
       if (auto it = parsed.find("errors"); !parsed.is_discarded() && parsed.is_object() && it != parsed.end() &&
                                             it->is_object()) {
-        for (const auto& item : it->items()) m_refused_fields.push_back(item.key());
+        for (const auto& item : it->items()) refused_fields->push_back(item.key());
       }
     }
     return tl::unexpected(jira_error_for_status(*m_connector, method_name, path, response->status, response->body));

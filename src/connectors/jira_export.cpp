@@ -89,12 +89,14 @@ public:
                           {"description", jira_document(description, connector.data_center)},
                           {"labels", {jira_label(event_id)}},
                           {"priority", {{"name", jira_priority_for(connector, incident.severity)}}}};
-    auto created = m_c.api.post("/issue", {{"fields", fields}}, 201);
+    std::vector<std::string> refused;
+    auto has_refused = [&](const char* field) { return std::find(refused.begin(), refused.end(), field) != refused.end(); };
+    auto created = m_c.api.create("/issue", {{"fields", fields}}, refused);
     // A project without a priority field (team-managed) refuses it; a 400 created nothing, so the
     // same issue is sent again without it.
     if (!created && has_refused("priority") && !has_refused("issuetype")) {
       fields.erase("priority");
-      created = m_c.api.post("/issue", {{"fields", fields}}, 201);
+      created = m_c.api.create("/issue", {{"fields", fields}}, refused);
     }
     if (!created) {
       auto error = created.error();
@@ -155,11 +157,6 @@ public:
   const char* tool() const override { return "Jira"; }
 
 private:
-  bool has_refused(const char* field) const {
-    const auto& refused = m_c.api.refused_fields();
-    return std::find(refused.begin(), refused.end(), field) != refused.end();
-  }
-
   /// The id of the issue's first available transition to a status of category `done` (resolve), or
   /// `new`, else `indeterminate` (reopen); "" when its workflow has none from where it is.
   core::Result<std::string> transition_to(const std::string& path, bool resolve, bool& gone) {

@@ -36,9 +36,11 @@ public:
                                     bool* gone = nullptr);
   /// GET that answers null and sets `gone` on a 404 (an issue deleted in Jira).
   core::Result<nlohmann::json> get_unless_gone(const std::string& path, const Query& query, bool& gone);
-  /// The fields Jira named in the `errors` of the last 400 or 422 (`priority` when the project has
-  /// no priority field).
-  const std::vector<std::string>& refused_fields() const { return m_refused_fields; }
+  /// POST `body` to `path` expecting 201 (a create), sent once. When Jira refuses it (400, 422),
+  /// `refused_fields` gets the fields its `errors` name (`priority` when the project has no
+  /// priority field), so that the caller can send it again without them.
+  core::Result<nlohmann::json> create(const std::string& path, const nlohmann::json& body,
+                                      std::vector<std::string>& refused_fields);
   /// POST `body` to a `path` that only reads (`/worklog/list`): retried on 429 and 5xx like a GET.
   core::Result<nlohmann::json> post_read(const std::string& path, const nlohmann::json& body);
 
@@ -51,14 +53,13 @@ public:
 private:
   core::Result<nlohmann::json> send(transport::HttpMethod method, const std::string& path, const Query& query,
                                     const nlohmann::json* body, long expected, bool read_only = true,
-                                    bool* gone = nullptr);
+                                    bool* gone = nullptr, std::vector<std::string>* refused_fields = nullptr);
 
   const inventory::Connector* m_connector;
   std::string m_token;
   std::string m_root;
   transport::HttpClient* m_http;
   std::size_t m_requests = 0;
-  std::vector<std::string> m_refused_fields;
 };
 
 } // namespace tma::connectors
