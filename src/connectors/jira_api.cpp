@@ -105,16 +105,8 @@ core::Result<nlohmann::json> JiraApi::send(transport::HttpMethod method, const s
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = body->dump();
   }
-  // A redirect is a login page or a misconfigured proxy, never Jira's JSON.
-  request.max_redirects = 0;
-  request.max_bytes = 64 * 1024 * 1024;
-  ++m_requests;
-  auto response = m_http->send(request);
-  if (!response) {
-    auto error = response.error();
-    error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
-    return tl::unexpected(std::move(error));
-  }
+  auto response = detail::send_tool_request(*m_connector, *m_http, request, path, m_requests);
+  if (!response) return tl::unexpected(response.error());
   if (response->status == 404 && gone != nullptr) {
     *gone = true;
     return nlohmann::json();

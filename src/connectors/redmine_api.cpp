@@ -64,21 +64,10 @@ core::Result<transport::HttpResponse> RedmineApi::send(transport::HttpMethod met
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = body->dump();
   }
-  // Redmine's JSON is never redirected: a redirect is the login page of a misconfigured proxy.
-  request.max_redirects = 0;
   // A PUT with notes adds a note each time Redmine applies it: never repeated blindly here; the
   // outbox looks for its marker before trying again.
   if (method == transport::HttpMethod::put) request.max_attempts = 1;
-  request.max_bytes = 64 * 1024 * 1024;
-  ++m_requests;
-  auto response = m_http->send(request);
-  if (!response) {
-    auto error = response.error();
-    error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, transport::to_string(method), path,
-                                error.message);
-    return tl::unexpected(std::move(error));
-  }
-  return response;
+  return detail::send_tool_request(*m_connector, *m_http, request, path, m_requests);
 }
 
 core::Result<std::optional<nlohmann::json>> RedmineApi::find(const std::string& path, const Query& query) {

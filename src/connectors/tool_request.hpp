@@ -1,8 +1,10 @@
 #pragma once
-// PRIVATE to src/connectors: the start of every request a connector sends to its tool, the same for
-// each tool's API class: the URL from `connectors.<name>.url`, the inventory's HTTP settings, JSON
-// accepted. The caller adds the method, its authentication and the body.
+// PRIVATE to src/connectors: what every request a connector sends to its tool has in common, the same
+// for each tool's API class: the URL from `connectors.<name>.url`, the inventory's HTTP settings,
+// JSON accepted (tool_request); no redirect, the size cap, the count, the error's prefix
+// (send_tool_request). The caller adds the method, its authentication, the body and its retries.
 
+#include <algorithm>
 #include <string>
 
 #include <fmt/format.h>
@@ -27,6 +29,28 @@ inline core::Result<transport::HttpRequest> tool_request(const inventory::Connec
   auto request = transport::request_for(connector.http, *url);
   request.headers.emplace_back("Accept", "application/json");
   return request;
+}
+
+/// Send `request` (made by tool_request) as every connector does: never following a redirect (a
+/// login page or a misconfigured proxy, never the tool's JSON), a body of at most 64 MiB, each
+/// attempt counted in `requests`, a transport error prefixed with `connector <name>: <METHOD> <path>:`.
+/// Any HTTP status is an answer: the caller reads it in its tool's error shape.
+inline core::Result<transport::HttpResponse> send_tool_request(const inventory::Connector& connector,
+                                                               transport::HttpClient& http,
+                                                               transport::HttpRequest& request, const std::string& path,
+                                                               std::size_t& requests) {
+  request.max_redirects = 0;
+  request.max_bytes = 64 * 1024 * 1024;
+  auto response = http.send(request);
+  if (!response) {
+    ++requests;
+    auto error = response.error();
+    error.message =
+        fmt::format("connector {}: {} {}: {}", connector.name, transport::to_string(request.method), path, error.message);
+    return tl::unexpected(std::move(error));
+  }
+  requests += static_cast<std::size_t>(std::max(1, response->attempts));
+  return response;
 }
 
 /// The inventory key that holds `connector`'s secret: Redmine's `api_key`, Trello's `token`, the
