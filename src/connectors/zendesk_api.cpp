@@ -89,34 +89,77 @@ ZendeskApi::ZendeskApi(const inventory::Connector& connector, std::string token,
     : m_connector(&connector), m_token(std::move(token)), m_http(&http) {}
 
 core::Result<nlohmann::json> ZendeskApi::get(const std::string& path, const Query& query) {
+  return send(transport::HttpMethod::get, path, query, nullptr, 200, {}, nullptr);
+}
+
+core::Result<nlohmann::json> ZendeskApi::get_unless_gone(const std::string& path, const Query& query, bool& gone) {
+  return send(transport::HttpMethod::get, path, query, nullptr, 200, {}, &gone);
+}
+
+core::Result<nlohmann::json> ZendeskApi::post(const std::string& path, const nlohmann::json& body,
+                                              const std::string& idempotency_key) {
+  return send(transport::HttpMethod::post, path, {}, &body, 201, idempotency_key, nullptr);
+}
+
+core::Result<nlohmann::json> ZendeskApi::put(const std::string& path, const nlohmann::json& body, bool* gone) {
+  return send(transport::HttpMethod::put, path, {}, &body, 200, {}, gone);
+}
+
+core::Result<nlohmann::json> ZendeskApi::send(transport::HttpMethod method, const std::string& path, const Query& query,
+                                              const nlohmann::json* body, long expected,
+                                              const std::string& idempotency_key, bool* gone) {
+  const auto method_name = transport::to_string(method);
   auto built = detail::tool_request(*m_connector, "/api/v2", path, query);
   if (!built) return tl::unexpected(built.error());
   auto& request = *built;
+  request.method = method;
   // API token authentication: the user is `<email>/token` (`<email>` alone is a password login).
   request.basic_auth = std::make_pair(m_connector->email + "/token", m_token);
-  // Zendesk's limits are per minute (the incremental export: 10 a minute), so its Retry-After may
-  // ask for up to a minute: waited for, once more than the default.
-  request.retry_max_delay = std::chrono::seconds(61);
-  request.max_attempts = 4;
+  if (body != nullptr) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = body->dump();
+  }
+  if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", idempotency_key);
+  if (method == transport::HttpMethod::get) {
+    // Zendesk's limits are per minute (the incremental export: 10 a minute), so its Retry-After may
+    // ask for up to a minute: waited for, once more than the default.
+    request.retry_max_delay = std::chrono::seconds(61);
+    request.max_attempts = 4;
+  } else {
+    // A PUT that adds a comment or time is not idempotent: sent once, and an ambiguous failure is
+    // settled by the outbox's look-up of the marker, never by a blind resend.
+    request.max_attempts = 1;
+  }
   // A redirect is a login page, a host-mapped help centre or a proxy, never the API's JSON.
   request.max_redirects = 0;
   request.max_bytes = 64 * 1024 * 1024;
   ++m_requests;
+  m_last_status = 0;
+  m_refused_fields.clear();
   auto response = m_http->send(request);
   if (!response) {
     auto error = response.error();
-    error.message = fmt::format("connector {}: GET {}: {}", m_connector->name, path, error.message);
+    error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
     return tl::unexpected(std::move(error));
   }
-  if (response->status != 200) {
-    return tl::unexpected(zendesk_error_for_status(*m_connector, "GET", path, response->status, response->body));
+  m_last_status = response->status;
+  if (response->status == 404 && gone != nullptr) {
+    *gone = true;
+    return nlohmann::json();
+  }
+  if (response->status != expected) {
+    if (response->status == 422) {
+      auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+      for (const auto& item : detail::object_of(parsed, "details").items()) m_refused_fields.push_back(item.key());
+    }
+    return tl::unexpected(zendesk_error_for_status(*m_connector, method_name, path, response->status, response->body));
   }
   auto parsed = nlohmann::json::parse(response->body, nullptr, false);
   if (!parsed.is_object()) {
     return core::fail(core::ErrorKind::http,
-                      fmt::format("connector {}: GET {}: the answer is not a JSON object (is connectors.{}.url the "
+                      fmt::format("connector {}: {} {}: the answer is not a JSON object (is connectors.{}.url the "
                                   "account's https://<subdomain>.zendesk.com?)",
-                                  m_connector->name, path, m_connector->name));
+                                  m_connector->name, method_name, path, m_connector->name));
   }
   return parsed;
 }

@@ -1,6 +1,7 @@
 #include <tma/connectors/zendesk_mapping.hpp>
 
 #include <algorithm>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -98,6 +99,7 @@ core::Result<ZendeskTicket> parse_zendesk_ticket(const nlohmann::json& item, con
     ticket.assignee_id = zendesk_id(*assignee);
     if (ticket.assignee_id.empty()) return tl::unexpected(bad(ticket.id, "assignee_id"));
   }
+  ticket.external_id = text_of(item, "external_id");
   ticket.subject = text_of(item, "subject");
   ticket.status = text_of(item, "status");
   if (ticket.status.empty()) return tl::unexpected(bad(ticket.id, "status"));
@@ -255,6 +257,44 @@ std::vector<contract::TimeEntry> reconcile_ticket_time(const std::vector<contrac
     }
   }
   return out;
+}
+
+std::string zendesk_external_id(std::string_view event_id) { return fmt::format("tma-{}", event_id); }
+
+bool is_tma_external_id(std::string_view external_id) {
+  // The journal's event ids: hex run id, a dash, a sequence number (as Jira's labels).
+  static const std::regex shape("tma-[0-9a-f]{8,32}-[0-9]{1,18}");
+  return std::regex_match(external_id.begin(), external_id.end(), shape);
+}
+
+std::string zendesk_idempotency_key(std::string_view event_id) { return fmt::format("tma-{}-create", event_id); }
+
+std::string zendesk_priority_for(const inventory::Connector& connector, inventory::Criticality severity) {
+  if (auto it = connector.priorities.find(std::string(inventory::to_string(severity))); it != connector.priorities.end()) {
+    return it->second;
+  }
+  switch (severity) {
+  case inventory::Criticality::critical: return "urgent";
+  case inventory::Criticality::major: return "high";
+  default: return "normal";
+  }
+}
+
+nlohmann::json zendesk_custom_field(const nlohmann::json& ticket, const std::string& field) {
+  for (const auto& item : detail::array_of(ticket, "custom_fields")) {
+    const auto* id = detail::member(item, "id");
+    if (id == nullptr || zendesk_id(*id) != field) continue;
+    const auto* value = detail::member(item, "value");
+    return value != nullptr ? *value : nlohmann::json();
+  }
+  return nlohmann::json();
+}
+
+tl::expected<std::string, std::string> zendesk_added_seconds(const nlohmann::json& current, core::Seconds added) {
+  auto seconds = parse_zendesk_seconds(current);
+  if (!seconds) return tl::unexpected(seconds.error());
+  const auto before = seconds->value_or(core::Seconds{0});
+  return std::to_string((before + added).count());
 }
 
 } // namespace tma::connectors

@@ -15,7 +15,7 @@
 #include <tma/contract/record.hpp>
 #include <tma/core/redact.hpp>
 
-#include "connectors/sync_context.hpp"
+#include "connectors/zendesk_context.hpp"
 
 namespace tma::connectors::detail {
 namespace {
@@ -23,13 +23,6 @@ namespace {
 /// The export is account-wide: its cursor is recorded as the `project` `*` of `connector.synced`.
 constexpr const char* k_account_wide = "*";
 const char* const k_export_path = "/incremental/tickets/cursor.json";
-
-struct ZendeskContext : SyncState {
-  ZendeskContext(SyncState state, ZendeskApi& api_) : SyncState(std::move(state)), api(api_) {}
-  ZendeskApi& api;
-  std::unordered_map<std::string, contract::TimeEntry> known; ///< imported entries by external key
-  std::unordered_map<std::string, std::vector<std::string>> keys_by_ticket; ///< ticket id -> keys of `known`
-};
 
 struct ExportCursor {
   std::string cursor;                  ///< Zendesk's `after_cursor`; "" to start from `start_time`
@@ -133,7 +126,12 @@ core::Result<void> import_time(ZendeskContext& c, const ZendeskTicket& ticket,
   std::vector<contract::TimeEntry> known;
   for (const auto& key : keys) known.push_back(c.known.at(key));
   const auto stamp = static_cast<std::int64_t>(ticket.updated.time_since_epoch().count());
-  auto changes = reconcile_ticket_time(known, *ticket.time_total, model,
+  // The seconds tma pushed into the total are hours tma already has.
+  auto total = *ticket.time_total;
+  if (auto pushed = c.pushed_seconds.find(ticket.id); pushed != c.pushed_seconds.end()) {
+    total = std::max(core::Seconds{0}, total - pushed->second);
+  }
+  auto changes = reconcile_ticket_time(known, total, model,
                                        zendesk_entry_prefix(c.connector, ticket.id), stamp);
   for (auto& entry : changes) {
     if (auto recorded = contract::record_imported(c.import_run(), entry); !recorded) return recorded;
@@ -162,6 +160,8 @@ core::Result<void> import_ticket(ZendeskContext& c, const nlohmann::json& item,
     if (p.project == ticket->organization_id) project = &p;
   }
   if (project == nullptr) return {}; // another organization's, or none
+  // An exported incident's ticket, not a client's request (its time is tma's own too).
+  if (is_tma_external_id(ticket->external_id)) return {};
   ++c.result.counts.issues_read;
   if (c.connector.import_issues) {
     std::string assignee;
@@ -236,10 +236,11 @@ SyncResult sync_zendesk(SyncState state, const std::string& token, transport::Ht
   ZendeskApi api(state.connector, token, http);
   ZendeskContext c(std::move(state), api);
   auto done = [&]() -> core::Result<void> {
-    if (!c.connector.import_issues && !c.connector.import_time_entries) return {};
     if (auto loaded = load_imported_requests(c); !loaded) return loaded;
+    if (!c.connector.import_issues && !c.connector.import_time_entries) return export_zendesk(c);
     if (c.connector.import_time_entries) {
       if (auto loaded = load_known_entries(c); !loaded) return loaded;
+      if (auto loaded = load_pushed_seconds(c); !loaded) return loaded;
     }
     auto cursor = read_cursor(c);
     if (!cursor) return tl::unexpected(cursor.error());
@@ -247,8 +248,10 @@ SyncResult sync_zendesk(SyncState state, const std::string& token, transport::Ht
     if (!position) return tl::unexpected(position.error());
     // The cursor moves only once everything before it is committed; an unchanged one is not
     // recorded again (a sync that found nothing leaves no commit).
-    if (*position == cursor->cursor && !c.options.full) return {};
-    return record_cursor(c, {*position, cursor->sequence + 1});
+    if (*position != cursor->cursor || c.options.full) {
+      if (auto recorded = record_cursor(c, {*position, cursor->sequence + 1}); !recorded) return recorded;
+    }
+    return export_zendesk(c);
   }();
   return finish_sync(c, api.requests(), done);
 }

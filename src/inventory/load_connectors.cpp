@@ -176,10 +176,9 @@ void read_zendesk_settings(LoadContext& ctx, MapReader& map, Connector& connecto
       if (is_zendesk_id(*v)) connector.time_total_field = *v;
       else ctx.error(fields.get("total"), fields.sub("total"), "the id of the Time Tracking app's \"Total time spent (sec)\" ticket field (digits) is expected");
     }
-    if (auto v = fields.get("last_update"); v.IsDefined()) {
-      ctx.error(v, fields.sub("last_update"),
-                "not supported for Zendesk yet: tma imports each ticket's total; the last-update field is what an "
-                "export of hours would write, and tma does not export to Zendesk");
+    if (auto v = fields.string("last_update")) {
+      if (is_zendesk_id(*v)) connector.time_last_update_field = *v;
+      else ctx.error(fields.get("last_update"), fields.sub("last_update"), "the id of the Time Tracking app's \"Time spent last update (sec)\" ticket field (digits) is expected");
     }
     fields.finish();
   }
@@ -189,19 +188,26 @@ void read_zendesk_settings(LoadContext& ctx, MapReader& map, Connector& connecto
               "a Zendesk connector imports hours from the Time Tracking app's total: give time_fields: {total: "
               "<field id>}");
   }
+  // Pushed hours are added to the Time Tracking total: without its field they have nowhere to go.
+  if (connector.export_hours && connector.time_total_field.empty() && !map.has("time_fields")) {
+    ctx.error(map.get("export_hours"), map.sub("export_hours"),
+              fmt::format("a Zendesk connector pushes hours into the Time Tracking app's fields: give {} "
+                          "(time_fields: {{total: <field id>, last_update: <field id>}}; last_update is optional)",
+                          map.sub("time_fields.total")));
+  }
   if (connector.time_total_field.empty()) connector.import_time_entries = false;
-  // The export (tickets for incidents, time for hours) is not built yet: a flag that would be read
-  // and ignored is refused instead.
-  for (const char* flag : {"export_incidents", "export_hours"}) {
-    if (auto n = map.get(flag); n.IsDefined() && n.IsScalar() && n.as<std::string>() == "true") {
-      ctx.error(n, map.sub(flag), "not supported for Zendesk yet: tma imports from Zendesk, it does not export to it");
+  if (connector.time_total_field.empty()) connector.export_hours = false;
+  if (auto v = map.boolean("public_comments")) connector.public_comments = *v;
+  // An incident's severity becomes one of Zendesk's four priorities (§3.4: no custom priorities).
+  if (auto n = map.get("priorities"); n.IsDefined() && n.IsMap()) {
+    for (const auto& [severity, priority] : connector.priorities) {
+      if (priority == "urgent" || priority == "high" || priority == "normal" || priority == "low") continue;
+      const auto sub = map.sub("priorities") + "." + severity;
+      ctx.error(n[severity].IsDefined() ? n[severity] : n, sub,
+                fmt::format("'{}' is not a Zendesk priority (urgent, high, normal or low)", priority));
     }
   }
-  if (auto n = map.get("public_comments"); n.IsDefined()) {
-    ctx.error(n, map.sub("public_comments"),
-              "not supported for Zendesk yet: comments are written by an export, and tma does not export to Zendesk");
-  }
-  for (const char* redmine_only : {"hours_activity", "tracker", "priorities", "activities", "time_entry_window"}) {
+  for (const char* redmine_only : {"hours_activity", "tracker", "activities", "time_entry_window"}) {
     if (auto n = map.get(redmine_only); n.IsDefined()) {
       ctx.error(n, map.sub(redmine_only), "a Redmine setting: not used by a Zendesk connector");
     }

@@ -20,6 +20,8 @@
 #include "support/temp_dir.hpp"
 #include "support/ticketing_lab.hpp"
 
+#include "connectors/zendesk_check.hpp"
+
 using namespace std::chrono_literals;
 using nlohmann::json;
 using tma::transport::HttpMethod;
@@ -40,7 +42,9 @@ struct FakeZendesk : tma::test::FakeTicketing {
 };
 
 struct Agency : tma::test::TicketingAgency {
-  explicit Agency(const std::string& url, const std::string& email = k_email)
+  /// `settings`: the connector's last keys (the export's tests add theirs).
+  explicit Agency(const std::string& url, const std::string& email = k_email,
+                  const std::string& settings = "    time_fields: {total: 360028226391}\n")
       : TicketingAgency(fmt::format(R"(version: 1
 agency: {{name: Lab agency, timezone: Europe/Paris}}
 clients:
@@ -64,9 +68,8 @@ connectors:
       509974: {{client: acme, site: acme-www}}
       360001234567: bistro
     categories: {{question: change}}
-    time_fields: {{total: 360028226391}}
-)",
-                                                    url, email),
+{})",
+                                                    url, email, settings),
                         {{"ZENDESK_API_TOKEN", k_token}}) {}
   json hours() const { return TicketingAgency::hours("2025-01-01", "2035-12-31"); }
 };
@@ -249,4 +252,240 @@ TEST_CASE("connectors: an organization added to a Zendesk connector is read from
   CHECK(widened["requests_opened"] == 1);
   CHECK(by_external(agency.requests(), "id", "4294967297")["client"] == "bistro");
   CHECK(agency.sync()["issues_read"] == 0);
+}
+
+// --- export: incidents -> tickets, follow-ups -> comments, hours -> Time Tracking fields -------------
+
+namespace {
+
+const std::string k_export_settings = "    time_fields: {total: 360028226391, last_update: 360028226411}\n"
+                                      "    export_incidents: true\n    export_hours: true\n";
+
+/// The fixture's tickets that tma created (external_id `tma-…`).
+std::vector<json> tma_tickets(const FakeZendesk& zendesk) {
+  std::vector<json> out;
+  const auto state = zendesk.state(); // kept: the loop reads into it
+  for (const auto& t : state["tickets"]) {
+    if (t["external_id"].is_string() && t["external_id"].get<std::string>().rfind("tma-", 0) == 0) out.push_back(t);
+  }
+  return out;
+}
+
+/// The comments of ticket `id` in the fixture's audits that carry a tma marker.
+std::vector<json> marked_comments(const FakeZendesk& zendesk, long long id) {
+  std::vector<json> out;
+  const auto state = zendesk.state();
+  for (const auto& audit : state["audits"]) {
+    if (audit["ticket_id"] != id) continue;
+    for (const auto& e : audit["events"]) {
+      if (e["type"] == "Comment" && e["body"].get<std::string>().find("[tma:") != std::string::npos) out.push_back(e);
+    }
+  }
+  return out;
+}
+
+json ticket_with_id(const FakeZendesk& zendesk, long long id) {
+  const auto state = zendesk.state();
+  for (const auto& t : state["tickets"]) {
+    if (t["id"] == id) return t;
+  }
+  FAIL("no ticket " << id);
+  return {};
+}
+
+std::string first_incident(const Agency& agency) {
+  return json::parse(agency.tma({"incident", "list", "--format", "json"}).out)["incidents"][0]["id"].get<std::string>();
+}
+
+std::size_t writes(const FakeZendesk& zendesk) {
+  return zendesk.logged(R"("method": "POST")") + zendesk.logged(R"("method": "PUT")");
+}
+
+} // namespace
+
+TEST_CASE("connectors: incidents reach Zendesk once as tickets found again by external_id after a kill",
+          "[integration][connectors][zendesk]") {
+  FakeZendesk zendesk;
+  Agency agency(zendesk.url(), k_email, k_export_settings);
+  REQUIRE(agency.sync()["requests_opened"] == 4);
+
+  // Created, then tma is killed before it records that: the next sync finds the ticket by its
+  // external_id instead of creating a second one, and never imports it as a client's request.
+  REQUIRE(agency.tma({"incident", "open", "--site", "acme-www", "--severity", "critical", "Checkout is down"}).exit_code == 0);
+  CHECK(agency.tma({"connectors", "sync"}, {{"TMA_TEST_KILL_AFTER_REMOTE_WRITE", "create"}}).exit_code == 128 + 9);
+  REQUIRE(tma_tickets(zendesk).size() == 1);
+  auto after_kill = agency.sync();
+  CHECK(after_kill["issues_created"] == 0);
+  CHECK(after_kill["found_by_marker"] == 1);
+  zendesk.advance(120); // the incremental export shows the new ticket after a minute
+  auto idle = agency.sync();
+  CHECK(idle["issues_created"] == 0);
+  CHECK(idle["issues_changed"] == 0);
+  CHECK(idle["requests_opened"] == 0);
+  CHECK(agency.requests().size() == 4);
+  auto created = tma_tickets(zendesk);
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]["priority"] == "urgent"); // critical
+  CHECK(created[0]["type"] == "incident");
+  CHECK(created[0]["organization_id"] == 509974);
+  CHECK(created[0]["subject"].get<std::string>().rfind("[INC-", 0) == 0);
+  CHECK(created[0]["description"].get<std::string>().find("[tma:") != std::string::npos);
+  CHECK(created[0]["is_public"] == false); // an internal note unless public_comments
+  CHECK(zendesk.logged("\"Idempotency-Key\": \"tma-") == 1);
+  const auto ticket = created[0]["id"].get<long long>();
+
+  // A note, then the resolution: comments (private by default) ending with the marker, the
+  // resolution setting `solved` in the same update. Pushed once.
+  const auto incident = first_incident(agency);
+  REQUIRE(agency.tma({"incident", "note", incident, "php-fpm is restarting in a loop"}).exit_code == 0);
+  REQUIRE(agency.tma({"incident", "resolve", incident, "--cause", "php-fpm restarted"}).exit_code == 0);
+  CHECK(agency.sync()["issues_changed"] == 2);
+  CHECK(agency.sync()["issues_changed"] == 0);
+  CHECK(ticket_with_id(zendesk, ticket)["status"] == "solved");
+  auto comments = marked_comments(zendesk, ticket);
+  REQUIRE(comments.size() == 3);
+  CHECK(comments[1]["body"].get<std::string>().find("php-fpm is restarting in a loop\n\n[tma:") == 0);
+  CHECK(comments[2]["body"].get<std::string>().find("Resolved: php-fpm restarted") == 0);
+  for (const auto& c : comments) CHECK(c["public"] == false);
+}
+
+TEST_CASE("connectors: hours pushed to Zendesk's Time Tracking fields once under a lost answer and never imported back",
+          "[integration][connectors][zendesk]") {
+  FakeZendesk zendesk;
+  Agency agency(zendesk.url(), k_email, k_export_settings);
+  REQUIRE(agency.sync()["hours_added"] == 1); // 35436's 1800 s
+  auto checkout = by_external(agency.requests(), "id", "35436");
+  REQUIRE(agency.tma({"hours", "log", "--site", "acme-www", "1h30", "mailer fixed", "--request",
+                      checkout["id"].get<std::string>()}).exit_code == 0);
+  REQUIRE(agency.tma({"hours", "log", "--site", "acme-www", "45m", "monthly checks"}).exit_code == 0);
+
+  // The write takes effect, the answer is a 503: the next sync finds the marker and adds nothing.
+  zendesk.call(HttpMethod::post, "/__lab/faults", {{"fail_after_write", 1}}, 200);
+  auto lost = agency.tma({"connectors", "sync"});
+  CHECK(lost.exit_code != 0);
+  auto found = agency.sync();
+  CHECK(found["found_by_marker"] == 1);
+  CHECK(found["hours_pushed"] == 0);
+  CHECK(found["warnings"].dump().find("are on no Zendesk ticket") != std::string::npos); // the 45 m
+  auto t = ticket_with_id(zendesk, 35436);
+  CHECK(t["custom_fields"]["360028226391"] == "7200"); // 1800 + 5400
+  CHECK(t["custom_fields"]["360028226411"] == "5400");
+  auto comments = marked_comments(zendesk, 35436);
+  REQUIRE(comments.size() == 1);
+  CHECK(comments[0]["public"] == false);
+  CHECK(comments[0]["body"].get<std::string>().find("mailer fixed") != std::string::npos);
+  CHECK(zendesk.logged(R"(safe_update\":true)") == 1);
+
+  // The ticket's new total comes back through the export: tma's 5400 s are not imported as hours.
+  zendesk.advance(120);
+  auto again = agency.sync();
+  CHECK(again["hours_pushed"] == 0);
+  CHECK(again["hours_added"] == 0);
+  CHECK(again["hours_changed"] == 0);
+  CHECK(again["hours_withdrawn"] == 0);
+  CHECK(agency.hours().size() == 3); // imported 1800 s, and the two logged in tma
+}
+
+TEST_CASE("connectors: a closed Zendesk ticket takes no follow-up and public_comments makes them public",
+          "[integration][connectors][zendesk]") {
+  FakeZendesk zendesk;
+  Agency agency(zendesk.url(), k_email, k_export_settings + "    public_comments: true\n");
+  REQUIRE(agency.tma({"incident", "open", "--site", "acme-www", "--severity", "minor", "Slow search"}).exit_code == 0);
+  CHECK(agency.sync()["issues_created"] == 1);
+  auto created = tma_tickets(zendesk);
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]["priority"] == "normal"); // minor
+  CHECK(created[0]["is_public"] == true);
+  const auto ticket = created[0]["id"].get<long long>();
+  const auto incident = first_incident(agency);
+  REQUIRE(agency.tma({"incident", "note", incident, "index rebuilt"}).exit_code == 0);
+  CHECK(agency.sync()["issues_changed"] == 1);
+  REQUIRE(marked_comments(zendesk, ticket).size() == 2);
+  CHECK(marked_comments(zendesk, ticket)[1]["public"] == true);
+
+  // Closed in Zendesk: the resolution is said in a warning and not tried again; hours on a closed
+  // ticket's request are not pushed.
+  zendesk.call(HttpMethod::put, fmt::format("/api/v2/tickets/{}.json", ticket), {{"ticket", {{"status", "closed"}}}}, 200);
+  REQUIRE(agency.tma({"incident", "resolve", incident}).exit_code == 0);
+  auto refused = agency.sync();
+  CHECK(refused["issues_changed"] == 0);
+  CHECK(refused["warnings"].dump().find(fmt::format("ticket {} is closed in Zendesk", ticket)) != std::string::npos);
+  auto old = by_external(agency.requests(), "id", "35438"); // closed
+  REQUIRE(agency.tma({"hours", "log", "--site", "acme-www", "30m", "late question", "--request",
+                      old["id"].get<std::string>()}).exit_code == 0);
+  auto next = agency.sync();
+  CHECK(next["hours_pushed"] == 0);
+  CHECK(next["warnings"].dump().find("closed in Zendesk: a closed ticket takes no more time") != std::string::npos);
+  CHECK(marked_comments(zendesk, ticket).size() == 2);
+  CHECK(marked_comments(zendesk, 35438).empty());
+}
+
+TEST_CASE("connectors: a Zendesk export dry run writes nothing and ids above 2^32 go through",
+          "[integration][connectors][zendesk]") {
+  // Tickets created from now on get ids above 2^40; the Bistro's ticket is 4294967297.
+  FakeZendesk zendesk({}, R"({"next_ids": {"ticket": 5000000000001}})");
+  Agency agency(zendesk.url(), k_email, k_export_settings);
+  REQUIRE(agency.sync()["requests_opened"] == 4);
+  REQUIRE(agency.tma({"incident", "open", "--site", "acme-www", "--severity", "major", "Cart empty"}).exit_code == 0);
+  auto bistro = by_external(agency.requests(), "id", "4294967297");
+  REQUIRE(agency.tma({"hours", "log", "--client", "bistro", "2h", "menu cache", "--request",
+                      bistro["id"].get<std::string>()}).exit_code == 0);
+  const auto before = writes(zendesk);
+  auto dry = agency.sync({"--dry-run"});
+  CHECK(dry["planned"].dump().find("create an issue in 509974") != std::string::npos);
+  CHECK(dry["planned"].dump().find("(bistro) to 360001234567") != std::string::npos);
+  CHECK(writes(zendesk) == before);
+  CHECK(tma_tickets(zendesk).empty());
+
+  auto real = agency.sync();
+  CHECK(real["issues_created"] == 1);
+  CHECK(real["hours_pushed"] == 1);
+  auto created = tma_tickets(zendesk);
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]["id"] == 5000000000001LL);
+  CHECK(created[0]["priority"] == "high"); // major
+  CHECK(ticket_with_id(zendesk, 4294967297LL)["custom_fields"]["360028226391"] == "7200");
+  REQUIRE(agency.tma({"incident", "note", first_incident(agency), "cache cleared"}).exit_code == 0);
+  CHECK(agency.sync()["issues_changed"] == 1);
+  CHECK(marked_comments(zendesk, 5000000000001LL).size() == 2);
+  auto journal = agency.tma({"journal", "--format", "json", "--limit", "1000"});
+  CHECK(journal.out.find("5000000000001") != std::string::npos);
+}
+
+TEST_CASE("connectors: the Zendesk mapping check names unknown organizations and time fields at their line",
+          "[integration][connectors][zendesk]") {
+  FakeZendesk zendesk;
+  tma::inventory::Connector connector;
+  connector.name = "zd";
+  connector.type = "zendesk";
+  connector.url = zendesk.url();
+  connector.email = k_email;
+  connector.mark = {"sites.yaml", 20, 3};
+  connector.projects = {{"509974", "acme", "", "", {"sites.yaml", 22, 7}},
+                        {"360001234568", "bistro", "", "", {"sites.yaml", 23, 7}}};
+  connector.time_total_field = "360028226391";
+  connector.time_last_update_field = "360099887766"; // the Site field: text, not seconds
+  tma::transport::CurlHttpClient http;
+  tma::connectors::ZendeskApi api(connector, k_token, http);
+  tma::connectors::MappingCheck check;
+  REQUIRE(tma::connectors::check_zendesk(connector, api, check));
+  REQUIRE(check.problems.size() == 2);
+  CHECK(check.problems[0].key == "connectors.zd.projects.360001234568");
+  CHECK(check.problems[0].mark.line == 23);
+  CHECK(check.problems[0].message.find("Zendesk has no organization 360001234568") != std::string::npos);
+  CHECK(check.problems[1].key == "connectors.zd.time_fields.last_update");
+  CHECK(check.problems[1].message.find("of type 'text'") != std::string::npos);
+  CHECK(writes(zendesk) == 0);
+
+  connector.projects.pop_back();
+  connector.time_last_update_field = "360028226411";
+  tma::connectors::MappingCheck fine;
+  REQUIRE(tma::connectors::check_zendesk(connector, api, fine));
+  CHECK(fine.problems.empty());
+
+  tma::connectors::ZendeskApi refused(connector, "wrong-token", http);
+  tma::connectors::MappingCheck failed;
+  auto error = tma::connectors::check_zendesk(connector, refused, failed);
+  REQUIRE_FALSE(error);
+  CHECK(error.error().message.find("(401)") != std::string::npos);
 }

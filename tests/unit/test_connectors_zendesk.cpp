@@ -312,8 +312,9 @@ TEST_CASE("zendesk: the inventory's zendesk connector loads and its mistakes are
     projects: {acme: acme, 0509974: acme, 99999999999999999999: acme}
     categories: {Bug: bug}
     import_time_entries: true
-    export_incidents: true
-    public_comments: false
+    export_hours: true
+    public_comments: maybe
+    priorities: {critical: Highest, minor: low}
     tracker: Bug
     time_entry_window: 30d
 )");
@@ -328,8 +329,12 @@ TEST_CASE("zendesk: the inventory's zendesk connector loads and its mistakes are
   CHECK(all.find("connectors.zd.categories.Bug: unknown key 'Bug'") != std::string::npos);
   CHECK(all.find("connectors.zd.import_time_entries: a Zendesk connector imports hours from the Time Tracking app's "
                  "total") != std::string::npos);
-  CHECK(all.find("connectors.zd.export_incidents: not supported for Zendesk yet") != std::string::npos);
-  CHECK(all.find("connectors.zd.public_comments: not supported for Zendesk yet") != std::string::npos);
+  CHECK(all.find("connectors.zd.export_hours: a Zendesk connector pushes hours into the Time Tracking app's fields: "
+                 "give connectors.zd.time_fields.total") != std::string::npos);
+  CHECK(all.find("connectors.zd.public_comments:") != std::string::npos);
+  CHECK(all.find("connectors.zd.priorities.critical: 'Highest' is not a Zendesk priority") != std::string::npos);
+  CHECK(all.find("priorities.minor") == std::string::npos);
+  CHECK(all.find("not supported for Zendesk") == std::string::npos);
   CHECK(all.find("connectors.zd.tracker: a Redmine setting") != std::string::npos);
   CHECK(all.find("connectors.zd.time_entry_window: a Redmine setting") != std::string::npos);
   CHECK(all.find("connectors.zd.api_key: unknown key") != std::string::npos);
@@ -348,5 +353,64 @@ TEST_CASE("zendesk: the inventory's zendesk connector loads and its mistakes are
   INFO(all);
   CHECK(all.find("connectors.zd.email: an email address") != std::string::npos);
   CHECK(all.find("connectors.zd.time_fields.total: the id of the Time Tracking app's") != std::string::npos);
-  CHECK(all.find("connectors.zd.time_fields.last_update: not supported for Zendesk yet") != std::string::npos);
+  CHECK(all.find("connectors.zd.time_fields.last_update") == std::string::npos);
+}
+
+TEST_CASE("zendesk: an export connector loads its Time Tracking fields and comment setting", "[connectors][zendesk]") {
+  auto loaded = test::load_text(test::k_minimal_inventory + R"(connectors:
+  zd:
+    type: zendesk
+    url: https://acme.zendesk.com
+    email: admin@agency.example
+    api_token: t
+    projects: {509974: acme}
+    time_fields: {total: 360028226391, last_update: 360028226411}
+    export_incidents: true
+    export_hours: true
+    public_comments: true
+    priorities: {minor: low}
+)");
+  REQUIRE(loaded);
+  const auto& c = loaded->inventory.connectors.at(0);
+  CHECK(c.export_incidents);
+  CHECK(c.export_hours);
+  CHECK(c.public_comments);
+  CHECK(c.time_last_update_field == "360028226411");
+  CHECK(tma::connectors::zendesk_priority_for(c, tma::inventory::Criticality::minor) == "low");
+  CHECK(tma::connectors::zendesk_priority_for(c, tma::inventory::Criticality::critical) == "urgent");
+  CHECK(tma::connectors::zendesk_priority_for(c, tma::inventory::Criticality::major) == "high");
+}
+
+TEST_CASE("zendesk: export helpers shape external ids and add time", "[connectors][zendesk]") {
+  using namespace tma::connectors;
+  const std::string event = "0123456789abcdef-42";
+  CHECK(zendesk_external_id(event) == "tma-0123456789abcdef-42");
+  CHECK(is_tma_external_id(zendesk_external_id(event)));
+  CHECK_FALSE(is_tma_external_id("tma:inc-2025-0603-0001"));
+  CHECK_FALSE(is_tma_external_id("crm-42"));
+  CHECK_FALSE(is_tma_external_id(""));
+  CHECK(zendesk_idempotency_key(event) == "tma-0123456789abcdef-42-create");
+  CHECK(zendesk_idempotency_key(event) == zendesk_idempotency_key(event));
+
+  CHECK(*zendesk_added_seconds(nlohmann::json("1800"), tma::core::Seconds(5400)) == "7200");
+  CHECK(*zendesk_added_seconds(nlohmann::json(1800), tma::core::Seconds(60)) == "1860");
+  CHECK(*zendesk_added_seconds(nlohmann::json(), tma::core::Seconds(900)) == "900");
+  CHECK(*zendesk_added_seconds(nlohmann::json(""), tma::core::Seconds(900)) == "900");
+  CHECK_FALSE(zendesk_added_seconds(nlohmann::json("1.5"), tma::core::Seconds(900)));
+  CHECK_FALSE(zendesk_added_seconds(nlohmann::json("-3"), tma::core::Seconds(900)));
+
+  auto ticket = nlohmann::json::parse(
+      R"({"custom_fields": [{"id": 360028226391, "value": "5400"}, {"id": 360028226411, "value": null}]})");
+  CHECK(zendesk_custom_field(ticket, "360028226391") == "5400");
+  CHECK(zendesk_custom_field(ticket, "360028226411").is_null());
+  CHECK(zendesk_custom_field(ticket, "1").is_null());
+  CHECK(zendesk_custom_field(nlohmann::json::array(), "1").is_null());
+
+  // The import reads external_id, so tma's own tickets can be told apart.
+  auto parsed = parse_zendesk_ticket(nlohmann::json::parse(
+      R"({"id": 5000000000001, "external_id": "tma-0123456789abcdef-42", "status": "new",
+          "created_at": "2025-06-03T14:02:11Z", "updated_at": "2025-06-03T14:02:11Z"})"), "");
+  REQUIRE(parsed);
+  CHECK(parsed->id == "5000000000001");
+  CHECK(is_tma_external_id(parsed->external_id));
 }

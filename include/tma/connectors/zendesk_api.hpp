@@ -1,10 +1,11 @@
 #pragma once
 // Zendesk Support's API v2 as the connector uses it (docs/connectors.md, "Zendesk"): HTTP Basic
-// with `<email>/token` and the API token (encoded by libcurl), JSON, reads only; each error status
+// with `<email>/token` and the API token (encoded by libcurl), JSON both ways; each error status
 // turned into a message that says what to fix. Answers' shapes: tests/lab/TICKETING.md (the strict
 // fixture built from Zendesk's docs).
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,13 +36,34 @@ public:
   /// Retry-After up to a minute: Zendesk's limits are per minute) and 5xx by the HTTP client.
   core::Result<nlohmann::json> get(const std::string& path, const Query& query = {});
 
+  /// GET that answers null and sets `gone` on a 404 (a ticket deleted in Zendesk).
+  core::Result<nlohmann::json> get_unless_gone(const std::string& path, const Query& query, bool& gone);
+  /// POST `body` to `path`, expecting 201; sent once (a create is never retried blindly), with the
+  /// `Idempotency-Key` header when `idempotency_key` is not empty (§3.5).
+  core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
+                                    const std::string& idempotency_key);
+  /// PUT `body` to `path`, expecting 200; sent once. With `gone`, a 404 sets it and answers null.
+  core::Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body, bool* gone = nullptr);
+
+  /// The HTTP status of the last answer (0 when none came): 409 is a `safe_update` conflict.
+  long last_status() const { return m_last_status; }
+  /// The fields Zendesk named in the `details` of the last 422 (`status` for a closed ticket,
+  /// §0.1.8: matched on the field, never on the wording).
+  const std::vector<std::string>& refused_fields() const { return m_refused_fields; }
+
   std::size_t requests() const { return m_requests; }
 
 private:
+  core::Result<nlohmann::json> send(transport::HttpMethod method, const std::string& path, const Query& query,
+                                    const nlohmann::json* body, long expected, const std::string& idempotency_key,
+                                    bool* gone);
+
   const inventory::Connector* m_connector;
   std::string m_token;
   transport::HttpClient* m_http;
   std::size_t m_requests = 0;
+  long m_last_status = 0;
+  std::vector<std::string> m_refused_fields;
 };
 
 } // namespace tma::connectors

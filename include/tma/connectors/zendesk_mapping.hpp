@@ -29,6 +29,7 @@ struct ZendeskTicket {
   std::string priority;        ///< urgent | high | normal | low | "" (none)
   std::string type;            ///< problem | incident | question | task | "" (none)
   std::string assignee_id;     ///< digits, "" when unassigned
+  std::string external_id;     ///< "" when none; `tma-<event id>` on a ticket tma created
   std::optional<core::SysSeconds> due_at;
   core::SysSeconds created{};
   core::SysSeconds updated{};
@@ -84,5 +85,24 @@ std::vector<contract::TimeEntry> reconcile_ticket_time(const std::vector<contrac
 contract::TimeEntry zendesk_time_model(const ZendeskTicket& ticket, const inventory::Connector& connector,
                                        const inventory::ConnectorProject& project, std::optional<std::string> request,
                                        const core::TimeZone& zone);
+
+// --- export (docs/connectors.md, "Zendesk", Export) ------------------------------------------------
+
+/// The `external_id` of the ticket an incident becomes: `tma-<journal id of incident.opened>`.
+std::string zendesk_external_id(std::string_view event_id);
+/// Whether `external_id` is one zendesk_external_id made: a ticket tma created, never imported as a
+/// request.
+bool is_tma_external_id(std::string_view external_id);
+/// The `Idempotency-Key` of the create of event `event_id`'s ticket: the same at every retry.
+std::string zendesk_idempotency_key(std::string_view event_id);
+/// `connector.priorities[severity]` (urgent, high, normal or low: checked at load), else critical
+/// -> urgent, major -> high, minor -> normal.
+std::string zendesk_priority_for(const inventory::Connector& connector, inventory::Criticality severity);
+/// The value of custom field `field` in a ticket's `custom_fields` (null when absent).
+nlohmann::json zendesk_custom_field(const nlohmann::json& ticket, const std::string& field);
+/// The Time Tracking total after adding `added` to its `current` value (a field's value: string,
+/// number or null), as the string Zendesk writes numeric fields in; an error for a value that is
+/// not whole seconds.
+tl::expected<std::string, std::string> zendesk_added_seconds(const nlohmann::json& current, core::Seconds added);
 
 } // namespace tma::connectors

@@ -403,6 +403,11 @@ struct Connector {
   // Zendesk (`type: zendesk`): `email` and `api_key` (the API token) as for Jira Cloud; project keys
   // are organization ids (digits, kept as text: they exceed 2^32); `categories` by ticket type.
   std::string time_total_field; ///< id of the Time Tracking app's total field (seconds); "" = no hours
+  /// Zendesk: the Time Tracking app's "Time spent last update (sec)" field, set by pushed hours; "" = left alone
+  std::string time_last_update_field;
+  /// Zendesk: exported follow-ups and hours are public comments (the requester sees them) rather than
+  /// internal notes
+  bool public_comments = false;
   // Trello (docs/connectors.md, "Trello"): projects are board ids; the token is `api_key`.
   Secret trello_key;                            ///< Trello: `key`, the API key the token was made for
   std::map<std::string, std::string> lists;     ///< Trello list name -> request status
