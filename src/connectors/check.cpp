@@ -15,6 +15,7 @@
 
 #include "connectors/json_read.hpp"
 #include "connectors/tool_request.hpp"
+#include "connectors/zendesk_check.hpp"
 
 namespace tma::connectors {
 namespace {
@@ -138,17 +139,21 @@ MappingCheck check_mapping(const inventory::Connector& connector, transport::Htt
     out.error = std::move(error);
     return out;
   };
-  const bool jira = connector.type == "jira";
-  if (!jira && connector.type != "redmine") {
-    out.not_checked = fmt::format("tma does not ask {} about the names of its mapping yet", connector.type);
+  const auto& type = connector.type;
+  if (type != "jira" && type != "redmine" && type != "zendesk") {
+    out.not_checked = fmt::format("tma does not ask {} about the names of its mapping yet", type);
     return out;
   }
   auto key = detail::resolve_connector_secret(connector);
   if (!key) return fail(key.error());
   core::Result<void> checked;
-  if (jira) {
+  if (type == "jira") {
     JiraApi api(connector, *key, http);
     checked = check_jira(connector, api, out);
+    out.http_requests = api.requests();
+  } else if (type == "zendesk") {
+    ZendeskApi api(connector, *key, http);
+    checked = check_zendesk(connector, api, out);
     out.http_requests = api.requests();
   } else {
     RedmineApi api(connector, *key, http);

@@ -1,5 +1,7 @@
 #include <tma/connectors/zendesk_api.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -101,13 +103,19 @@ core::Result<nlohmann::json> ZendeskApi::post(const std::string& path, const nlo
   return send(transport::HttpMethod::post, path, {}, &body, 201, idempotency_key, nullptr);
 }
 
-core::Result<nlohmann::json> ZendeskApi::put(const std::string& path, const nlohmann::json& body, bool* gone) {
-  return send(transport::HttpMethod::put, path, {}, &body, 200, {}, gone);
+core::Result<nlohmann::json> ZendeskApi::put(const std::string& path, const nlohmann::json& body, bool* gone,
+                                             ZendeskRefusal* refusal) {
+  return send(transport::HttpMethod::put, path, {}, &body, 200, {}, gone, refusal);
+}
+
+bool ZendeskRefusal::closed_ticket() const {
+  return status == 422 && std::find(fields.begin(), fields.end(), "status") != fields.end();
 }
 
 core::Result<nlohmann::json> ZendeskApi::send(transport::HttpMethod method, const std::string& path, const Query& query,
                                               const nlohmann::json* body, long expected,
-                                              const std::string& idempotency_key, bool* gone) {
+                                              const std::string& idempotency_key, bool* gone,
+                                              ZendeskRefusal* refusal) {
   const auto method_name = transport::to_string(method);
   auto built = detail::tool_request(*m_connector, "/api/v2", path, query);
   if (!built) return tl::unexpected(built.error());
@@ -130,27 +138,20 @@ core::Result<nlohmann::json> ZendeskApi::send(transport::HttpMethod method, cons
     // settled by the outbox's look-up of the marker, never by a blind resend.
     request.max_attempts = 1;
   }
-  // A redirect is a login page, a host-mapped help centre or a proxy, never the API's JSON.
-  request.max_redirects = 0;
-  request.max_bytes = 64 * 1024 * 1024;
-  ++m_requests;
-  m_last_status = 0;
-  m_refused_fields.clear();
-  auto response = m_http->send(request);
-  if (!response) {
-    auto error = response.error();
-    error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
-    return tl::unexpected(std::move(error));
-  }
-  m_last_status = response->status;
+  if (refusal != nullptr) *refusal = ZendeskRefusal{};
+  auto response = detail::send_tool_request(*m_connector, *m_http, request, path, m_requests);
+  if (!response) return tl::unexpected(response.error());
   if (response->status == 404 && gone != nullptr) {
     *gone = true;
     return nlohmann::json();
   }
   if (response->status != expected) {
-    if (response->status == 422) {
-      auto parsed = nlohmann::json::parse(response->body, nullptr, false);
-      for (const auto& item : detail::object_of(parsed, "details").items()) m_refused_fields.push_back(item.key());
+    if (refusal != nullptr) {
+      refusal->status = response->status;
+      if (response->status == 422) {
+        auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+        for (const auto& item : detail::object_of(parsed, "details").items()) refusal->fields.push_back(item.key());
+      }
     }
     return tl::unexpected(zendesk_error_for_status(*m_connector, method_name, path, response->status, response->body));
   }

@@ -91,12 +91,6 @@ core::Result<std::optional<std::string>> find_marked_comment(ZendeskContext& c, 
   }
 }
 
-/// Whether the last write failed because the ticket is closed (422 `details.status`, §0.1.8).
-bool refused_as_closed(const ZendeskContext& c) {
-  const auto& refused = c.api.refused_fields();
-  return c.api.last_status() == 422 && std::find(refused.begin(), refused.end(), "status") != refused.end();
-}
-
 class ZendeskIncidents final : public IncidentTarget {
 public:
   explicit ZendeskIncidents(ZendeskContext& c) : m_c(c) {}
@@ -172,8 +166,9 @@ public:
     if (follow_up.kind == FollowUp::resolve) ticket["status"] = "solved";
     if (follow_up.kind == FollowUp::reopen) ticket["status"] = "open";
     bool gone = false;
-    auto updated = m_c.api.put(*path, {{"ticket", ticket}}, &gone);
-    if (!updated && refused_as_closed(m_c)) {
+    ZendeskRefusal refusal;
+    auto updated = m_c.api.put(*path, {{"ticket", ticket}}, &gone, &refusal);
+    if (!updated && refusal.closed_ticket()) {
       // A closed ticket takes no comment and cannot be reopened (§3.4): as good as gone for tma.
       m_c.result.warnings.push_back(fmt::format("connector {}: ticket {} is closed in Zendesk, which takes no more "
                                                 "comments: the follow-up is not pushed (open a follow-up ticket by hand "
@@ -225,13 +220,15 @@ public:
     // Read, add, write with safe_update: a concurrent change of the ticket (an agent's own time)
     // answers 409 instead of being overwritten; the ticket is read again and the write tried once more.
     for (int attempt = 1;; ++attempt) {
-      auto updated = add_time(*path, ticket, entry);
-      if (updated || m_c.api.last_status() != 409 || attempt == 2) return updated;
+      ZendeskRefusal refusal;
+      auto updated = add_time(*path, ticket, entry, refusal);
+      if (updated || !refusal.conflict() || attempt == 2) return updated;
     }
   }
 
 private:
-  core::Result<std::string> add_time(const std::string& path, const std::string& ticket, const contract::TimeEntry& entry) {
+  core::Result<std::string> add_time(const std::string& path, const std::string& ticket, const contract::TimeEntry& entry,
+                                     ZendeskRefusal& refusal) {
     const auto& connector = m_c.connector;
     auto current = m_c.api.get(path);
     if (!current) return tl::unexpected(current.error());
@@ -257,10 +254,10 @@ private:
                                        {"public", false}}},
                           {"safe_update", true},
                           {"updated_stamp", text_of(read, "updated_at")}};
-    auto done = m_c.api.put(path, {{"ticket", change}});
+    auto done = m_c.api.put(path, {{"ticket", change}}, nullptr, &refusal);
     if (!done) {
       auto error = done.error();
-      if (refused_as_closed(m_c)) error.message += " (the ticket is closed: it takes no more time)";
+      if (refusal.closed_ticket()) error.message += " (the ticket is closed: it takes no more time)";
       return tl::unexpected(std::move(error));
     }
     const auto* audit = member(object_of(*done, "audit"), "id");

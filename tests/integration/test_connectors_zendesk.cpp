@@ -488,4 +488,12 @@ TEST_CASE("connectors: the Zendesk mapping check names unknown organizations and
   auto error = tma::connectors::check_zendesk(connector, refused, failed);
   REQUIRE_FALSE(error);
   CHECK(error.error().message.find("(401)") != std::string::npos);
+
+  // What `tma inventory check --connectors` calls: Zendesk is asked, not passed over.
+  connector.api_key.value = k_token;
+  auto entry = tma::connectors::check_mapping(connector, http);
+  CHECK(entry.not_checked.empty());
+  CHECK_FALSE(entry.error);
+  CHECK(entry.problems.empty());
+  CHECK(entry.http_requests >= 3);
 }

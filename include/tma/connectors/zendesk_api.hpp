@@ -27,6 +27,16 @@ std::string zendesk_errors(const std::string& body);
 core::Error zendesk_error_for_status(const inventory::Connector& connector, std::string_view method,
                                      const std::string& path, long status, const std::string& body);
 
+/// Why Zendesk refused a write, for the caller to decide what follows: the status (409: a
+/// `safe_update` conflict) and the fields the `details` of a 422 name (`status` for a closed ticket,
+/// §0.1.8: matched on the field, never on the wording).
+struct ZendeskRefusal {
+  long status = 0; ///< 0 when no answer came
+  std::vector<std::string> fields;
+  bool closed_ticket() const;
+  bool conflict() const { return status == 409; }
+};
+
 class ZendeskApi {
 public:
   /// `token` is the resolved secret; `http` outlives the object.
@@ -43,27 +53,21 @@ public:
   core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
                                     const std::string& idempotency_key);
   /// PUT `body` to `path`, expecting 200; sent once. With `gone`, a 404 sets it and answers null.
-  core::Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body, bool* gone = nullptr);
-
-  /// The HTTP status of the last answer (0 when none came): 409 is a `safe_update` conflict.
-  long last_status() const { return m_last_status; }
-  /// The fields Zendesk named in the `details` of the last 422 (`status` for a closed ticket,
-  /// §0.1.8: matched on the field, never on the wording).
-  const std::vector<std::string>& refused_fields() const { return m_refused_fields; }
+  /// With `refusal`, an answer other than 200 (and the 404 of `gone`) is described there too.
+  core::Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body, bool* gone = nullptr,
+                                   ZendeskRefusal* refusal = nullptr);
 
   std::size_t requests() const { return m_requests; }
 
 private:
   core::Result<nlohmann::json> send(transport::HttpMethod method, const std::string& path, const Query& query,
                                     const nlohmann::json* body, long expected, const std::string& idempotency_key,
-                                    bool* gone);
+                                    bool* gone, ZendeskRefusal* refusal = nullptr);
 
   const inventory::Connector* m_connector;
   std::string m_token;
   transport::HttpClient* m_http;
   std::size_t m_requests = 0;
-  long m_last_status = 0;
-  std::vector<std::string> m_refused_fields;
 };
 
 } // namespace tma::connectors
