@@ -2,9 +2,11 @@
 
 #include <array>
 #include <regex>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include <tma/core/signals.hpp>
 #include <tma/transport/url.hpp>
 
 #include "connectors/json_read.hpp"
@@ -20,6 +22,20 @@ using namespace std::chrono_literals;
 constexpr std::array<std::string_view, 7> k_known_texts{
     "invalid key", "invalid token", "unauthorized permission requested", "invalid id",
     "model not found", "The requested resource was not found.", "invalid value for idList"};
+
+/// A POST Trello answered 429 is sent again this many times, after k_post_backoff and twice that.
+constexpr int k_post_attempts = 4;
+constexpr std::chrono::milliseconds k_post_backoff{11'000};
+
+/// Sleep `delay` in small steps so that Ctrl-C is noticed; false when interrupted.
+bool wait_for(std::chrono::milliseconds delay) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (core::interrupted()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return !core::interrupted();
+}
 
 std::string trimmed(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
@@ -150,6 +166,62 @@ core::Result<std::optional<nlohmann::json>> TrelloApi::send(const std::string& p
                                   m_connector->name, path, m_connector->name));
   }
   return std::optional<nlohmann::json>(std::move(parsed));
+}
+
+core::Result<nlohmann::json> TrelloApi::post(const std::string& path, const nlohmann::json& body, bool* gone) {
+  return write(transport::HttpMethod::post, path, body, gone);
+}
+
+core::Result<nlohmann::json> TrelloApi::put(const std::string& path, const nlohmann::json& body, bool* gone) {
+  return write(transport::HttpMethod::put, path, body, gone);
+}
+
+core::Result<nlohmann::json> TrelloApi::write(transport::HttpMethod method, const std::string& path,
+                                              const nlohmann::json& body, bool* gone) {
+  const auto method_name = transport::to_string(method);
+  for (int attempt = 1;; ++attempt) {
+    auto built = detail::tool_request(*m_connector, "/1", path, {});
+    if (!built) return tl::unexpected(built.error());
+    auto& request = *built;
+    request.method = method;
+    request.headers.emplace_back("Authorization", m_authorization);
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = body.dump();
+    // A PUT (a move) may be repeated, on a 429 or a 5xx; a POST is never repeated by the transport
+    // (a 503 after a write is ambiguous: the outbox looks for the marker instead).
+    request.retry_base_delay = 20s;
+    request.max_attempts = 4;
+    request.max_redirects = 0;
+    ++m_requests;
+    auto response = m_http->send(request);
+    if (!response) {
+      auto error = response.error();
+      error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
+      return tl::unexpected(std::move(error));
+    }
+    m_requests += static_cast<std::size_t>(std::max(0, response->attempts - 1));
+    if (response->status == 429 && method == transport::HttpMethod::post && attempt < k_post_attempts) {
+      // Trello's rate limit refuses before doing anything: sending the same POST again is safe.
+      if (!wait_for(k_post_backoff * attempt)) {
+        return core::fail(core::ErrorKind::interrupted,
+                          fmt::format("connector {}: {} {}: interrupted", m_connector->name, method_name, path));
+      }
+      continue;
+    }
+    if (response->status == 404 && gone != nullptr) {
+      *gone = true;
+      return nlohmann::json();
+    }
+    if (response->status != 200) {
+      return tl::unexpected(trello_error_for_status(*m_connector, method_name, path, response->status, response->body));
+    }
+    auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+    if (parsed.is_discarded()) {
+      return core::fail(core::ErrorKind::http, fmt::format("connector {}: {} {}: the answer is not JSON",
+                                                           m_connector->name, method_name, path));
+    }
+    return parsed;
+  }
 }
 
 } // namespace tma::connectors

@@ -48,6 +48,7 @@ core::Result<TrelloCard> parse_trello_card(const nlohmann::json& item) {
   card.list = text_of(item, "idList");
   if (!is_trello_id(card.list)) return tl::unexpected(bad(card.id, "idList"));
   card.name = text_of(item, "name");
+  card.desc = text_of(item, "desc");
   card.closed = detail::bool_of(item, "closed");
   for (const auto& label : detail::array_of(item, "labels")) {
     if (auto name = text_of(label, "name"); !name.empty()) card.labels.push_back(std::move(name));
@@ -119,6 +120,54 @@ request::ImportedRequest to_request(const TrelloCard& card, std::string_view lis
   out.opened = card.created;
   out.updated = std::max(card.last_activity, card.created);
   return out;
+}
+
+core::Result<std::string> resolve_trello_list(const std::vector<TrelloNamed>& lists, const std::string& wanted,
+                                              const std::string& board) {
+  if (is_trello_id(wanted)) {
+    for (const auto& list : lists) {
+      if (list.id == wanted) return list.id;
+    }
+    return core::fail(core::ErrorKind::config, fmt::format("the list {} is not a list of board {}", wanted, board));
+  }
+  std::string found;
+  for (const auto& list : lists) {
+    if (list.closed || list.name != wanted) continue;
+    if (!found.empty()) {
+      return core::fail(core::ErrorKind::config,
+                        fmt::format("board {} has several open lists named '{}': give the list's id", board, wanted));
+    }
+    found = list.id;
+  }
+  if (found.empty()) {
+    return core::fail(core::ErrorKind::config, fmt::format("board {} has no open list named '{}'", board, wanted));
+  }
+  return found;
+}
+
+request::Priority trello_priority_for(inventory::Criticality severity) {
+  switch (severity) {
+  case inventory::Criticality::critical: return request::Priority::urgent;
+  case inventory::Criticality::major: return request::Priority::high;
+  default: return request::Priority::normal;
+  }
+}
+
+std::string trello_label_for(const inventory::Connector& connector, request::Priority priority,
+                             const std::vector<TrelloNamed>& labels) {
+  const auto wanted = std::string(request::to_string(priority));
+  for (const auto& label : labels) {
+    if (auto it = connector.labels.find(label.name); it != connector.labels.end() && it->second == wanted) return label.id;
+  }
+  for (const auto& label : labels) {
+    // A label the mapping gives another meaning does not count by its name.
+    if (connector.labels.count(label.name) == 0 && lower(label.name) == wanted) return label.id;
+  }
+  return "";
+}
+
+bool carries_marker(std::string_view text, std::string_view mark) {
+  return !mark.empty() && text.find(mark) != std::string_view::npos;
 }
 
 } // namespace tma::connectors

@@ -8,11 +8,12 @@
 #include <fmt/format.h>
 
 #include <tma/connectors/trello_api.hpp>
+#include <tma/connectors/redmine_mapping.hpp> // is_tma_created
 #include <tma/connectors/trello_mapping.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/transport/secret.hpp>
 
-#include "connectors/sync_context.hpp"
+#include "connectors/trello_context.hpp"
 
 namespace tma::connectors::detail {
 namespace {
@@ -21,12 +22,8 @@ constexpr std::size_t k_actions_page = 1000; // Trello's most per page
 /// Beyond this many changed cards, the board's cards are listed once instead of fetched one by one
 /// (Trello allows 100 requests per 10 s per token).
 constexpr std::size_t k_card_fetch_max = 40;
-const char* const k_card_fields = "name,closed,idBoard,idList,labels,due,dateLastActivity,shortUrl";
-
-struct TrelloContext : SyncState {
-  TrelloContext(SyncState state, TrelloApi& api_) : SyncState(std::move(state)), api(api_) {}
-  TrelloApi& api;
-};
+// `desc`: a card tma created carries its marker there, and is not imported back as a request.
+const char* const k_card_fields = "name,desc,closed,idBoard,idList,labels,due,dateLastActivity,shortUrl";
 
 /// The board's lists: id -> name (archived lists too: their cards are still the board's).
 using Lists = std::map<std::string, std::string>;
@@ -108,8 +105,9 @@ core::Result<void> import_cards(TrelloContext& c, const inventory::ConnectorProj
       c.result.warnings.push_back(fmt::format("connector {}: {} (skipped)", c.connector.name, card.error().message));
       continue;
     }
-    // A card moved to another board is that board's (imported there when it is mapped).
-    if (card->board != project.project || !keep(*card)) continue;
+    // A card moved to another board is that board's (imported there when it is mapped); a card tma
+    // created for an incident is the incident's, not a client's request.
+    if (card->board != project.project || is_tma_created(card->desc) || !keep(*card)) continue;
     if (auto imported = import_card(c, project, lists, *card); !imported) return imported;
   }
   return {};
@@ -266,17 +264,18 @@ SyncResult sync_trello(SyncState state, const std::string& token, transport::Htt
     // Proves the key and the token before any board (their errors say which is wrong).
     if (auto me = c.api.get("/members/me", {{"fields", "username"}}); !me) return tl::unexpected(me.error());
     if (auto loaded = load_imported_requests(c); !loaded) return loaded;
-    if (!c.connector.import_issues) return {};
     std::optional<core::Error> first;
-    for (const auto& project : c.connector.projects) {
-      if (auto synced = sync_board(c, project); !synced) {
-        // One board failing (deleted, not shared) does not hold back the others.
-        if (!first) first = synced.error();
-        else c.result.warnings.push_back(synced.error().message);
+    if (c.connector.import_issues) {
+      for (const auto& project : c.connector.projects) {
+        if (auto synced = sync_board(c, project); !synced) {
+          // One board failing (deleted, not shared) does not hold back the others.
+          if (!first) first = synced.error();
+          else c.result.warnings.push_back(synced.error().message);
+        }
       }
     }
     if (first) return tl::unexpected(*first);
-    return {};
+    return export_trello(c);
   }();
   return finish_sync(c, api.requests(), done);
 }

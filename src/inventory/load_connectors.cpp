@@ -216,21 +216,67 @@ void read_zendesk_settings(LoadContext& ctx, MapReader& map, Connector& connecto
 
 const std::vector<std::string> k_zendesk_types{"problem", "incident", "question", "task"};
 
-/// The keys of a Trello connector (docs/connectors.md, "Trello"): its list and label mappings; what
-/// Trello has not (time tracking) or tma does not do with it yet (export) is refused, not ignored.
-void read_trello_settings(LoadContext& ctx, MapReader& map, Connector& connector) {
+/// The one list name `lists` maps to `status`, or "" when none or several do.
+std::string only_list_with(const Connector& connector, const std::string& status) {
+  std::string found;
+  for (const auto& [name, mapped] : connector.lists) {
+    if (mapped != status) continue;
+    if (!found.empty()) return "";
+    found = name;
+  }
+  return found;
+}
+
+/// `incident_list` / `done_list`: a list id (24 lowercase hex digits) or a list name (resolved on
+/// each board at the sync); printable, at most 255 bytes, as it is compared with Trello's names.
+void read_trello_list(LoadContext& ctx, MapReader& map, const char* key, std::string& out) {
+  if (auto v = map.string(key)) {
+    if (is_redmine_name(*v)) out = *v;
+    else ctx.error(map.get(key), map.sub(key), "a Trello list id (24 hexadecimal digits) or list name is expected");
+  }
+}
+
+/// The keys of a Trello connector (docs/connectors.md, "Trello"): its list and label mappings, and
+/// for the export of incidents the lists cards are created in and moved to; what Trello has not
+/// (time tracking) is refused, not ignored.
+void read_trello_settings(LoadContext& ctx, MapReader& map, const YAML::Node& node, Connector& connector) {
   if (auto n = map.get("lists"); n.IsDefined()) {
     connector.lists = read_name_map(ctx, n, map.sub("lists"), {}, k_request_statuses);
   }
   if (auto n = map.get("labels"); n.IsDefined()) {
     connector.labels = read_name_map(ctx, n, map.sub("labels"), {}, k_label_meanings);
   }
-  // `false` is accepted (it says what tma does anyway); `true` would be a flag read and ignored.
-  for (const char* flag : {"export_incidents", "export_hours"}) {
-    if (map.boolean(flag).value_or(false)) {
-      ctx.error(map.get(flag), map.sub(flag),
-                "not supported for Trello yet: tma imports cards from Trello, it does not export to it");
+  if (auto v = map.boolean("export_incidents")) connector.export_incidents = *v;
+  read_trello_list(ctx, map, "incident_list", connector.incident_list);
+  read_trello_list(ctx, map, "done_list", connector.done_list);
+  if (connector.export_incidents) {
+    // By default the lists the `lists` mapping gives the statuses: one each, else say which key to set.
+    if (connector.incident_list.empty() && !map.has("incident_list")) {
+      connector.incident_list = only_list_with(connector, "new");
+      if (connector.incident_list.empty()) {
+        ctx.error(node, map.sub("incident_list"),
+                  "required key is missing (export_incidents: the list, by id or name, where incidents' cards are "
+                  "created; or map exactly one list to new in lists)");
+      }
     }
+    if (connector.done_list.empty() && !map.has("done_list")) {
+      connector.done_list = only_list_with(connector, "resolved");
+      if (connector.done_list.empty()) connector.done_list = only_list_with(connector, "closed");
+      if (connector.done_list.empty()) {
+        ctx.error(node, map.sub("done_list"),
+                  "required key is missing (export_incidents: the list, by id or name, resolved incidents' cards "
+                  "move to; or map exactly one list to resolved in lists)");
+      }
+    }
+  } else {
+    connector.incident_list.clear();
+    connector.done_list.clear();
+  }
+  // `false` is accepted (it says what tma does anyway); `true` would be a flag read and ignored.
+  if (map.boolean("export_hours").value_or(false)) {
+    ctx.error(map.get("export_hours"), map.sub("export_hours"),
+              "not supported for Trello: Trello has no time tracking of its own, so hours logged in tma have "
+              "nowhere to go (they stay in tma)");
   }
   if (map.boolean("import_time_entries").value_or(false)) {
     ctx.error(map.get("import_time_entries"), map.sub("import_time_entries"),
@@ -316,7 +362,7 @@ std::vector<Connector> read_connectors(LoadContext& ctx, const YAML::Node& node,
     connector.import_since = map.date("import_since");
     if (auto schedule = read_schedule_key(map, "schedule")) connector.schedule = std::move(*schedule);
     if (trello) {
-      read_trello_settings(ctx, map, connector);
+      read_trello_settings(ctx, map, entry.value, connector);
       map.finish();
       out.push_back(std::move(connector));
       continue;

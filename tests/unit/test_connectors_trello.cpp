@@ -289,9 +289,99 @@ TEST_CASE("trello: the inventory's Trello connector loads and its mistakes name 
         std::string::npos);
   CHECK(all.find("connectors.board.lists.Done:") != std::string::npos);
   CHECK(all.find("connectors.board.labels.P1:") != std::string::npos);
-  CHECK(all.find("connectors.board.export_incidents: not supported for Trello yet") != std::string::npos);
-  CHECK(all.find("connectors.board.export_hours: not supported for Trello yet") != std::string::npos);
+  // The export of incidents needs its two lists: `lists` maps none to new or resolved here.
+  CHECK(all.find("connectors.board.incident_list: required key is missing (export_incidents") != std::string::npos);
+  CHECK(all.find("connectors.board.done_list: required key is missing (export_incidents") != std::string::npos);
+  CHECK(all.find("connectors.board.export_incidents:") == std::string::npos);
+  CHECK(all.find("connectors.board.export_hours: not supported for Trello: Trello has no time tracking") !=
+        std::string::npos);
   CHECK(all.find("connectors.board.import_time_entries: not supported for Trello") != std::string::npos);
   CHECK(all.find("connectors.board.tracker: a Redmine or Jira setting") != std::string::npos);
   CHECK(all.find("connectors.board.api_key: unknown key") != std::string::npos);
+}
+
+TEST_CASE("trello: export_incidents takes its lists from the lists mapping or from incident_list and done_list",
+          "[connectors][trello]") {
+  const std::string head = test::k_minimal_inventory + R"(connectors:
+  board:
+    type: trello
+    key: 0123456789abcdef0123456789abcdef
+    token: ATTA00000000000000000000000000000000000000000000000000009a7b3c01
+    projects:
+      665f0bff9b1e4a00123aa000: {client: acme, site: www}
+    export_incidents: true
+)";
+  auto defaults = test::load_text(head + "    lists: {To Do: new, Doing: in_progress, Done: resolved}\n");
+  REQUIRE(defaults);
+  const auto& c = defaults->inventory.connectors.at(0);
+  CHECK(c.export_incidents);
+  CHECK_FALSE(c.export_hours);
+  CHECK(c.incident_list == "To Do");
+  CHECK(c.done_list == "Done");
+
+  auto explicit_lists = test::load_text(head + "    incident_list: 665f0bff9b1e4a00123aa001\n    done_list: Shipped\n");
+  REQUIRE(explicit_lists);
+  CHECK(explicit_lists->inventory.connectors.at(0).incident_list == "665f0bff9b1e4a00123aa001");
+  CHECK(explicit_lists->inventory.connectors.at(0).done_list == "Shipped");
+
+  // Two lists mapped to new: which one is not guessed; the error is at the connector's line.
+  auto errors = test::inventory_errors(head + "    lists: {To Do: new, Inbox: new, Done: closed}\n");
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  INFO(all);
+  CHECK(all.find("sites.yaml:12:5: connectors.board.incident_list: required key is missing") != std::string::npos);
+  CHECK(all.find("done_list") == std::string::npos); // the one list mapped to closed
+  CHECK(errors.size() == 1);
+
+  // Without the export, the lists are neither needed nor kept.
+  auto off = test::load_text(head.substr(0, head.find("    export_incidents")) + "    done_list: Done\n");
+  REQUIRE(off);
+  CHECK(off->inventory.connectors.at(0).done_list.empty());
+}
+
+TEST_CASE("trello: the export's lists resolve by id or by one open list's name", "[connectors][trello]") {
+  const std::vector<TrelloNamed> lists{{"665f0bff9b1e4a00123aa001", "To Do", false},
+                                       {"665f0bff9b1e4a00123aa003", "Done", false},
+                                       {"665f0bff9b1e4a00123aa004", "Done", true},
+                                       {"665f0bff9b1e4a00123aa005", "Twice", false},
+                                       {"665f0bff9b1e4a00123aa006", "Twice", false}};
+  const std::string board = "665f0bff9b1e4a00123aa000";
+  CHECK(resolve_trello_list(lists, "665f0bff9b1e4a00123aa001", board).value() == "665f0bff9b1e4a00123aa001");
+  CHECK(resolve_trello_list(lists, "Done", board).value() == "665f0bff9b1e4a00123aa003"); // the archived one is not
+  auto other_board = resolve_trello_list(lists, "665f0bff9b1e4a00123aa999", board);
+  REQUIRE_FALSE(other_board);
+  CHECK(other_board.error().message == "the list 665f0bff9b1e4a00123aa999 is not a list of board " + board);
+  auto twice = resolve_trello_list(lists, "Twice", board);
+  REQUIRE_FALSE(twice);
+  CHECK(twice.error().message.find("several open lists named 'Twice'") != std::string::npos);
+  auto none = resolve_trello_list(lists, "Backlog", board);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message == "board " + board + " has no open list named 'Backlog'");
+}
+
+TEST_CASE("trello: an incident's severity picks the label that says its priority", "[connectors][trello]") {
+  CHECK(trello_priority_for(inventory::Criticality::critical) == request::Priority::urgent);
+  CHECK(trello_priority_for(inventory::Criticality::major) == request::Priority::high);
+  CHECK(trello_priority_for(inventory::Criticality::minor) == request::Priority::normal);
+  const std::vector<TrelloNamed> labels{{"665f0bff9b1e4a00123aa101", "urgent", false},
+                                        {"665f0bff9b1e4a00123aa102", "P2", false},
+                                        {"665f0bff9b1e4a00123aa103", "High", false}};
+  inventory::Connector connector;
+  CHECK(trello_label_for(connector, request::Priority::urgent, labels) == "665f0bff9b1e4a00123aa101");
+  CHECK(trello_label_for(connector, request::Priority::high, labels) == "665f0bff9b1e4a00123aa103"); // by name
+  CHECK(trello_label_for(connector, request::Priority::normal, labels).empty());
+  connector.labels = {{"P2", "high"}, {"urgent", "bug"}};
+  CHECK(trello_label_for(connector, request::Priority::high, labels) == "665f0bff9b1e4a00123aa102"); // the mapping first
+  CHECK(trello_label_for(connector, request::Priority::urgent, labels).empty()); // "urgent" means a bug here
+}
+
+TEST_CASE("trello: a card or comment carries tma's marker only when tma wrote it", "[connectors][trello]") {
+  CHECK(carries_marker("Resolved.\n\n[tma:01J0ABC]", "[tma:01J0ABC]"));
+  CHECK_FALSE(carries_marker("Resolved.\n\n[tma:01J0ABD]", "[tma:01J0ABC]"));
+  CHECK_FALSE(carries_marker("anything", ""));
+  auto item = card_json();
+  item["desc"] = "Incident INC-2026-0001\n\n[tma:01J0ABC]";
+  auto card = parse_trello_card(item);
+  REQUIRE(card);
+  CHECK(card->desc == "Incident INC-2026-0001\n\n[tma:01J0ABC]");
 }

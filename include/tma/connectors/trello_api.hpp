@@ -41,10 +41,18 @@ public:
   /// The same, with nullopt for a 404 (a card deleted since its action was listed).
   core::Result<std::optional<nlohmann::json>> find(const std::string& path, const Query& query = {});
 
+  /// POST or PUT `path` with the JSON `body`; the JSON of a 200 answer (Trello answers its writes
+  /// with 200). A 404 sets `gone` (the card was deleted) when given, else is an error. A 429 is
+  /// resent after at least 10 s: Trello refused it before doing anything, so even a POST may be.
+  core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body, bool* gone = nullptr);
+  core::Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body, bool* gone = nullptr);
+
   std::size_t requests() const { return m_requests; }
 
 private:
   core::Result<std::optional<nlohmann::json>> send(const std::string& path, const Query& query, bool absent_ok);
+  core::Result<nlohmann::json> write(transport::HttpMethod method, const std::string& path, const nlohmann::json& body,
+                                     bool* gone);
 
   const inventory::Connector* m_connector;
   std::string m_authorization;

@@ -31,6 +31,7 @@ struct TrelloCard {
   core::SysSeconds last_activity{};
   std::string last_activity_text;   ///< as Trello wrote it
   std::string short_url;            ///< `https://trello.com/c/<shortLink>`
+  std::string desc;                 ///< the description (`[tma:…]` in it: a card tma created)
 };
 
 /// Whether `text` is a Trello ObjectId: 24 lowercase hexadecimal digits.
@@ -59,5 +60,31 @@ TrelloLabelMeaning map_trello_labels(const inventory::Connector& connector, cons
 request::ImportedRequest to_request(const TrelloCard& card, std::string_view list_name,
                                     const inventory::Connector& connector, const inventory::ConnectorProject& project,
                                     const core::TimeZone& zone);
+
+// --- export (tma's incidents -> cards) ----------------------------------------------------------
+
+/// A list or label of a board, as `GET /boards/{id}/lists` or `/labels` gives it.
+struct TrelloNamed {
+  std::string id;
+  std::string name;
+  bool closed = false; ///< an archived list
+};
+
+/// The id of the list `wanted` names on a board whose lists are `lists`: `wanted` is a list id of
+/// that board, else the name of exactly one of its open lists. Errors (config) say which.
+core::Result<std::string> resolve_trello_list(const std::vector<TrelloNamed>& lists, const std::string& wanted,
+                                              const std::string& board);
+
+/// The request priority an incident's severity reads as: critical -> urgent, major -> high, minor
+/// -> normal.
+request::Priority trello_priority_for(inventory::Criticality severity);
+
+/// The id of the board label that says `priority`: one `connector.labels` maps to it, else one named
+/// like it (`urgent`, case-insensitive, as the import reads them); "" when none.
+std::string trello_label_for(const inventory::Connector& connector, request::Priority priority,
+                             const std::vector<TrelloNamed>& labels);
+
+/// Whether the text of a card's description or comment carries `mark` as tma wrote it.
+bool carries_marker(std::string_view text, std::string_view mark);
 
 } // namespace tma::connectors

@@ -412,6 +412,11 @@ struct Connector {
   Secret trello_key;                            ///< Trello: `key`, the API key the token was made for
   std::map<std::string, std::string> lists;     ///< Trello list name -> request status
   std::map<std::string, std::string> labels;    ///< Trello label name -> request priority or category
+  /// Trello, with `export_incidents`: the list (24-hex id, or name on each board) incidents' cards are
+  /// created in, and reopened ones moved back to; "" when the export is off.
+  std::string incident_list;
+  /// Trello, with `export_incidents`: the list (id or name) resolved incidents' cards move to.
+  std::string done_list;
   Mark mark;
   const ConnectorProject* project_of_client(const std::string& client) const {
     for (const auto& p : projects) {
