@@ -15,6 +15,7 @@
 
 #include "connectors/json_read.hpp"
 #include "connectors/tool_request.hpp"
+#include "connectors/trello_check.hpp"
 #include "connectors/zendesk_check.hpp"
 
 namespace tma::connectors {
@@ -140,7 +141,7 @@ MappingCheck check_mapping(const inventory::Connector& connector, transport::Htt
     return out;
   };
   const auto& type = connector.type;
-  if (type != "jira" && type != "redmine" && type != "zendesk") {
+  if (type != "jira" && type != "redmine" && type != "zendesk" && type != "trello") {
     out.not_checked = fmt::format("tma does not ask {} about the names of its mapping yet", type);
     return out;
   }
@@ -150,6 +151,12 @@ MappingCheck check_mapping(const inventory::Connector& connector, transport::Htt
   if (type == "jira") {
     JiraApi api(connector, *key, http);
     checked = check_jira(connector, api, out);
+    out.http_requests = api.requests();
+  } else if (type == "trello") {
+    auto trello_key = resolve_trello_key(connector, *key);
+    if (!trello_key) return fail(trello_key.error());
+    TrelloApi api(connector, *trello_key, *key, http);
+    checked = check_trello(connector, api, out);
     out.http_requests = api.requests();
   } else if (type == "zendesk") {
     ZendeskApi api(connector, *key, http);

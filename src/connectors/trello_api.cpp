@@ -145,16 +145,8 @@ core::Result<std::optional<nlohmann::json>> TrelloApi::send(const std::string& p
   // since retrying sooner is punished (§2.6: a retry storm locks the key for the window).
   request.retry_base_delay = 20s;
   request.max_attempts = 4;
-  request.max_redirects = 0; // a redirect is a login page or a proxy, never Trello's JSON
-  request.max_bytes = 64 * 1024 * 1024;
-  ++m_requests;
-  auto response = m_http->send(request);
-  if (!response) {
-    auto error = response.error();
-    error.message = fmt::format("connector {}: GET {}: {}", m_connector->name, path, error.message);
-    return tl::unexpected(std::move(error));
-  }
-  m_requests += static_cast<std::size_t>(std::max(0, response->attempts - 1));
+  auto response = detail::send_tool_request(*m_connector, *m_http, request, path, m_requests);
+  if (!response) return tl::unexpected(response.error());
   if (response->status == 404 && absent_ok) return std::optional<nlohmann::json>{};
   if (response->status != 200) {
     return tl::unexpected(trello_error_for_status(*m_connector, "GET", path, response->status, response->body));
@@ -191,15 +183,8 @@ core::Result<nlohmann::json> TrelloApi::write(transport::HttpMethod method, cons
     // (a 503 after a write is ambiguous: the outbox looks for the marker instead).
     request.retry_base_delay = 20s;
     request.max_attempts = 4;
-    request.max_redirects = 0;
-    ++m_requests;
-    auto response = m_http->send(request);
-    if (!response) {
-      auto error = response.error();
-      error.message = fmt::format("connector {}: {} {}: {}", m_connector->name, method_name, path, error.message);
-      return tl::unexpected(std::move(error));
-    }
-    m_requests += static_cast<std::size_t>(std::max(0, response->attempts - 1));
+    auto response = detail::send_tool_request(*m_connector, *m_http, request, path, m_requests);
+    if (!response) return tl::unexpected(response.error());
     if (response->status == 429 && method == transport::HttpMethod::post && attempt < k_post_attempts) {
       // Trello's rate limit refuses before doing anything: sending the same POST again is safe.
       if (!wait_for(k_post_backoff * attempt)) {
@@ -222,6 +207,21 @@ core::Result<nlohmann::json> TrelloApi::write(transport::HttpMethod method, cons
     }
     return parsed;
   }
+}
+
+core::Result<std::string> resolve_trello_key(const inventory::Connector& connector, const std::string& token) {
+  auto key = transport::resolve_secret(connector.trello_key, "connectors." + connector.name + ".key");
+  if (!key) return tl::unexpected(key.error());
+  if (!is_trello_key(*key)) {
+    return core::fail(core::ErrorKind::config,
+                      fmt::format("connectors.{}.key is not a Trello API key (32 hexadecimal digits)", connector.name));
+  }
+  if (!is_trello_token(token)) {
+    return core::fail(core::ErrorKind::config,
+                      fmt::format("connectors.{}.token is not a Trello token (32 to 256 letters and digits)",
+                                  connector.name));
+  }
+  return key;
 }
 
 } // namespace tma::connectors

@@ -233,25 +233,11 @@ core::Result<void> sync_board(TrelloContext& c, const inventory::ConnectorProjec
 }
 
 /// The key and token, resolved and checked: they go into a header.
-core::Result<std::string> resolve_key(const inventory::Connector& connector, const std::string& token) {
-  auto key = transport::resolve_secret(connector.trello_key, "connectors." + connector.name + ".key");
-  if (!key) return tl::unexpected(key.error());
-  if (!is_trello_key(*key)) {
-    return core::fail(core::ErrorKind::config,
-                      fmt::format("connectors.{}.key is not a Trello API key (32 hexadecimal digits)", connector.name));
-  }
-  if (!is_trello_token(token)) {
-    return core::fail(core::ErrorKind::config,
-                      fmt::format("connectors.{}.token is not a Trello token (32 to 256 letters and digits)",
-                                  connector.name));
-  }
-  return key;
-}
 
 } // namespace
 
 SyncResult sync_trello(SyncState state, const std::string& token, transport::HttpClient& http) {
-  auto key = resolve_key(state.connector, token);
+  auto key = resolve_trello_key(state.connector, token);
   if (!key) {
     auto error = key.error();
     error.message = core::redact(error.message);

@@ -16,6 +16,7 @@
 #include <tma/inventory/select.hpp>
 
 #include "support/lab.hpp"
+#include "support/schedule_text.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
 #include "support/run_program.hpp"
@@ -25,15 +26,6 @@
 using tma::test::run_tma;
 
 namespace {
-
-// `daily HH:MM` two hours ago in UTC: due now, next slot 22 hours away, so no slot passes while
-// the test runs.
-std::string two_hours_ago() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(2));
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  return fmt::format("daily {:02}:{:02}", utc.tm_hour, utc.tm_min);
-}
 
 std::string inventory_text(const std::string& site_dir, const std::string& schedule, const std::string& extra = "") {
   return fmt::format(R"(agency: {{timezone: UTC}}
@@ -78,7 +70,7 @@ std::string agency_with_site(const tma::test::TempDir& dir, const std::string& n
 TEST_CASE("tma run --due runs each due job once per slot and journals claim and outcome", "[e2e]") {
   tma::test::TempDir dir;
   auto root = agency_with_site(dir, "agency");
-  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago());
+  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), tma::test::daily_two_hours_ago());
 
   auto plan = tma_in(root, {"schedule", "--format", "json"});
   INFO(plan.out << plan.err);
@@ -135,7 +127,7 @@ TEST_CASE("tma run --due: a failing phase sets its exit bits and the other phase
   tma::test::TempDir dir;
   auto root = agency_with_site(dir, "agency");
   // The backup command fails (no such file); the check still runs.
-  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("missing"), two_hours_ago());
+  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("missing"), tma::test::daily_two_hours_ago());
   auto out = tma_in(root, {"run", "--due", "--format", "json"});
   INFO(out.out << out.err);
   CHECK(out.exit_code == 2);
@@ -154,7 +146,7 @@ TEST_CASE("tma run --due: a failing phase sets its exit bits and the other phase
 TEST_CASE("tma run --due: refusals", "[e2e]") {
   tma::test::TempDir dir;
   auto root = agency_with_site(dir, "agency");
-  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago());
+  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), tma::test::daily_two_hours_ago());
   CHECK(tma_in(root, {"run"}).exit_code == 64);
   auto bad_job = tma_in(root, {"run", "--due", "--job", "backups"});
   CHECK(bad_job.exit_code == 64);
@@ -177,7 +169,7 @@ TEST_CASE("tma run --due: refusals", "[e2e]") {
 static void runners_share_the_work(const tma::test::TempDir& dir, const std::string& remote_url) {
   auto remote = dir.file("remote.git");
   auto first = agency_with_site(dir, "runner0");
-  std::ofstream(first + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago());
+  std::ofstream(first + "/sites.yaml") << inventory_text(dir.file("site"), tma::test::daily_two_hours_ago());
   REQUIRE(tma::test::git(first, {"add", "sites.yaml", ".gitignore"}).exit_code == 0);
   REQUIRE(tma::test::git(first, {"commit", "-q", "-m", "agency"}).exit_code == 0);
   REQUIRE(tma::test::git(first, {"remote", "add", "origin", remote_url}).exit_code == 0);
@@ -245,7 +237,7 @@ TEST_CASE("tma run --due --sync: runners sharing a git server run each due job e
 TEST_CASE("check and the other scheduled commands take --due and run their due jobs with claims", "[e2e]") {
   tma::test::TempDir dir;
   auto root = agency_with_site(dir, "agency");
-  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago());
+  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), tma::test::daily_two_hours_ago());
   auto check = tma_in(root, {"check", "--due"});
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);
@@ -270,7 +262,7 @@ TEST_CASE("connectors sync --due syncs each scheduled connector once per slot", 
   tma::test::TempDir dir;
   auto root = agency_with_site(dir, "agency");
   // A Redmine nobody answers for: the job runs (and fails, bit 4), and is claimed once.
-  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), two_hours_ago(), fmt::format(R"(connectors:
+  std::ofstream(root + "/sites.yaml") << inventory_text(dir.file("site"), tma::test::daily_two_hours_ago(), fmt::format(R"(connectors:
   lab:
     type: redmine
     url: http://127.0.0.1:9
@@ -283,7 +275,7 @@ TEST_CASE("connectors sync --due syncs each scheduled connector once per slot", 
     api_key: 0123456789abcdef0123456789abcdef01234567
     projects: {{other: a}}
 )",
-                                                                                                      two_hours_ago()));
+                                                                                                      tma::test::daily_two_hours_ago()));
   auto plan = tma_in(root, {"run", "--due", "--dry-run", "--job", "connectors-sync", "--format", "json"});
   INFO(plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);

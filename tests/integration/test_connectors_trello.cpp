@@ -508,6 +508,13 @@ TEST_CASE("connectors: the Trello mapping check names the boards lists and label
   CHECK(problems["connectors.trello.lists.Recette"] == "no mapped board has a list 'Recette'");
   CHECK(problems["connectors.trello.labels.P1"] == "no mapped board has a label 'P1'");
   CHECK(problems.size() == 5);
+  // What `tma inventory check --connectors` calls: Trello is asked, with the key and token resolved.
+  wrong.trello_key.value = k_key;
+  wrong.api_key.value = k_token;
+  auto entry = tma::connectors::check_mapping(wrong, http);
+  CHECK(entry.not_checked.empty());
+  CHECK_FALSE(entry.error);
+  CHECK(entry.problems.size() == 5);
   // Only GETs.
   CHECK(requests_of(trello, "POST") == 0);
   CHECK(requests_of(trello, "PUT") == 0);

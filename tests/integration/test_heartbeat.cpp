@@ -12,20 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "support/lab.hpp"
+#include "support/schedule_text.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
 
 using nlohmann::json;
 
 namespace {
-
-// Due now, next slot 22 hours away: no slot passes while the test runs.
-std::string two_hours_ago() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(2));
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  return fmt::format("daily {:02}:{:02}", utc.tm_hour, utc.tm_min);
-}
 
 struct HeartbeatAgency {
   tma::test::TempDir dir;
@@ -52,7 +45,7 @@ sites:
       prod: {{url: "http://127.0.0.1:9", transport: local, path: "{0}"}}
     backup: {{method: custom, commands: {{page: {2}}}, schedule: "{1}", keep: {{last: 5}}}}
 )",
-                                                       dir.file("site"), two_hours_ago(),
+                                                       dir.file("site"), tma::test::daily_two_hours_ago(),
                                                        backup_fails ? "[sh, -c, 'exit 3']"
                                                                     : fmt::format("[cat, \"{}/index.html\"]", dir.file("site")));
   }

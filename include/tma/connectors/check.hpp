@@ -21,7 +21,7 @@ struct MappingCheck {
   /// The tool could not be asked (unreachable, the secret refused): redacted.
   std::optional<core::Error> error;
   std::size_t http_requests = 0;
-  /// Why the tool was not asked ("" when it was): tma asks Redmine and Jira only.
+  /// Why the tool was not asked ("" when it was): for a type tma does not know how to ask.
   std::string not_checked;
 };
 

@@ -30,6 +30,10 @@ bool is_trello_token(std::string_view token);
 core::Error trello_error_for_status(const inventory::Connector& connector, std::string_view method,
                                     const std::string& path, long status, const std::string& body);
 
+/// `connectors.<name>.key` resolved, both it and the resolved `token` checked for their shapes before
+/// either reaches a header; errors name the key, never the value.
+core::Result<std::string> resolve_trello_key(const inventory::Connector& connector, const std::string& token);
+
 class TrelloApi {
 public:
   /// `key` and `token` are the resolved secrets; `http` outlives the object.
