@@ -243,13 +243,13 @@ public:
   RunHeartbeat(const RunHeartbeat&) = delete;
   RunHeartbeat& operator=(const RunHeartbeat&) = delete;
   ~RunHeartbeat() {
-    if (m_heartbeat.finished()) return;
-    m_heartbeat.finish(false, core::interrupted() ? "run --due: interrupted" : "run --due: stopped by an error");
+    if (m_heartbeat.ended()) return;
+    m_heartbeat.end(false, core::interrupted() ? "run --due: interrupted" : "run --due: stopped by an error");
   }
-  void finish(int exit_bits, const std::string& summary) {
+  void end(int exit_bits, const std::string& summary) {
     // Findings (bit 1) are the run doing its job; a site that failed or could not be reached is not.
     bool ok = (exit_bits & (core::exit_code::site_failed | core::exit_code::unreachable)) == 0;
-    m_heartbeat.finish(ok, fmt::format("{} (exit {})", summary, exit_bits));
+    m_heartbeat.end(ok, fmt::format("{} (exit {})", summary, exit_bits));
   }
 
 private:
@@ -352,7 +352,7 @@ void run_due(Context& context, const RunCli& cli) {
   std::size_t waiting = decisions.size() - due.size();
   auto summary = fmt::format("run --due: {} job(s) run in {} command(s), {} taken by another runner, {} not due",
                              claimed.size(), phases.size(), due.size() - claimed.size(), waiting);
-  heartbeat->finish(bits, summary);
+  heartbeat->end(bits, summary);
   if (json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& d : decisions) all.push_back(decision_json(d));

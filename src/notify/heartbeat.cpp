@@ -45,9 +45,9 @@ Heartbeat::Heartbeat(const inventory::Notify& notify, transport::HttpClient& htt
 
 void Heartbeat::start() { ping(HeartbeatPing::start, ""); }
 
-void Heartbeat::finish(bool ok, const std::string& summary) {
-  if (m_finished) return;
-  m_finished = true;
+void Heartbeat::end(bool ok, const std::string& summary) {
+  if (m_ended) return;
+  m_ended = true;
   ping(ok ? HeartbeatPing::success : HeartbeatPing::failure, summary);
 }
 

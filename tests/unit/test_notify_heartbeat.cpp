@@ -60,8 +60,8 @@ TEST_CASE("a heartbeat pings start then the end once with the summary as body", 
   RecordingHttp http;
   tma::notify::Heartbeat heartbeat(with_heartbeat("https://hc.example/ping/k1"), http);
   heartbeat.start();
-  heartbeat.finish(false, "run --due: 2 job(s) run (exit 2)");
-  heartbeat.finish(true, "a second end is ignored");
+  heartbeat.end(false, "run --due: 2 job(s) run (exit 2)");
+  heartbeat.end(true, "a second end is ignored");
   REQUIRE(http.requests.size() == 2);
   CHECK(http.requests[0].url == "https://hc.example/ping/k1/start");
   CHECK(http.requests[0].method == tma::transport::HttpMethod::post);
@@ -71,14 +71,14 @@ TEST_CASE("a heartbeat pings start then the end once with the summary as body", 
   // Short and not retried: a monitor that does not answer costs the timeout once.
   CHECK(http.requests[1].timeout == std::chrono::seconds(3));
   CHECK(http.requests[1].max_attempts == 1);
-  CHECK(heartbeat.finished());
+  CHECK(heartbeat.ended());
 }
 
 TEST_CASE("without notify.heartbeat nothing is sent", "[unit][notify]") {
   RecordingHttp http;
   tma::notify::Heartbeat heartbeat(tma::inventory::Notify{}, http);
   heartbeat.start();
-  heartbeat.finish(true, "done");
+  heartbeat.end(true, "done");
   CHECK(http.requests.empty());
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("a monitor that cannot be reached does not stop the pings that follow"
   tma::notify::Heartbeat heartbeat(with_heartbeat("https://hc.example/ping/k2"), http);
   heartbeat.start();
   http.unreachable = false;
-  heartbeat.finish(true, "ok");
+  heartbeat.end(true, "ok");
   REQUIRE(http.requests.size() == 2);
   CHECK(http.requests[1].url == "https://hc.example/ping/k2");
 }

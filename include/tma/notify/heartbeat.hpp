@@ -27,8 +27,8 @@ public:
   /// Ping `/start`.
   void start();
   /// Ping the end: success or failure, with `summary` as the body. Once; later calls do nothing.
-  void finish(bool ok, const std::string& summary);
-  bool finished() const { return m_finished; }
+  void end(bool ok, const std::string& summary);
+  bool ended() const { return m_ended; }
 
 private:
   void ping(HeartbeatPing which, const std::string& body);
@@ -37,7 +37,7 @@ private:
   transport::HttpClient& m_http;
   std::optional<std::string> m_url; ///< resolved at the first ping
   bool m_unusable = false;          ///< the URL's command failed: said once, not retried
-  bool m_finished = false;
+  bool m_ended = false;
 };
 
 } // namespace tma::notify
