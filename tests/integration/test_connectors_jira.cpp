@@ -38,21 +38,7 @@ struct FakeJira : tma::test::FakeTicketing {
 
 std::string jira_inventory(const std::string& url, const std::string& auth, const std::string& project,
                            const std::string& extra) {
-  return fmt::format(R"(version: 1
-agency: {{name: Lab agency, timezone: Europe/Paris}}
-clients:
-  acme:
-    contract: {{model: on_demand, rate: 90}}
-  beta:
-    contract: {{model: on_demand, rate: 90}}
-sites:
-  acme-www:
-    client: acme
-    cms: static
-    environments:
-      prod: {{url: "https://www.acme.example"}}
-connectors:
-  jira:
+  return tma::test::connector_inventory(fmt::format(R"(  jira:
     type: jira
     url: {}
     {}
@@ -62,7 +48,7 @@ connectors:
     categories: {{Task: change}}
 {}
 )",
-                     url, auth, project, extra);
+                     url, auth, project, extra), "Europe/Paris", "  beta:\n    contract: {model: on_demand, rate: 90}\n");
 }
 
 struct Agency : tma::test::TicketingAgency {

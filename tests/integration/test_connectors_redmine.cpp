@@ -78,19 +78,7 @@ std::string days_ago(int days) {
 
 /// The agency of these tests: one client, one site, a Redmine connector exporting both ways.
 tma::test::TicketingAgency redmine_agency(const std::string& url, const std::string& project, const std::string& key) {
-  return tma::test::TicketingAgency(fmt::format(R"(version: 1
-agency: {{name: Lab agency, timezone: UTC}}
-clients:
-  acme:
-    contract: {{model: on_demand, rate: 90}}
-sites:
-  acme-www:
-    client: acme
-    cms: static
-    environments:
-      prod: {{url: "https://www.acme.example"}}
-connectors:
-  lab:
+  return tma::test::TicketingAgency(tma::test::connector_inventory(fmt::format(R"(  lab:
     type: redmine
     url: {}
     api_key: ${{REDMINE_API_KEY}}
@@ -102,7 +90,7 @@ connectors:
       {}: {{client: acme, site: acme-www}}
     activities: {{Development: bugfix, Design: feature}}
 )",
-                                                url, project),
+                                                url, project), "UTC"),
                                     {{"REDMINE_API_KEY", key}});
 }
 

@@ -50,19 +50,7 @@ struct FakeTrello : tma::test::FakeTicketing {
 
 struct Agency : tma::test::TicketingAgency {
   explicit Agency(const std::string& url)
-      : TicketingAgency(fmt::format(R"(version: 1
-agency: {{name: Lab agency, timezone: Europe/Paris}}
-clients:
-  acme:
-    contract: {{model: on_demand, rate: 90}}
-sites:
-  acme-www:
-    client: acme
-    cms: static
-    environments:
-      prod: {{url: "https://www.acme.example"}}
-connectors:
-  trello:
+      : TicketingAgency(tma::test::connector_inventory(fmt::format(R"(  trello:
     type: trello
     url: {}
     key: ${{TRELLO_KEY}}
@@ -72,7 +60,7 @@ connectors:
     lists: {{Doing: in_progress}}
     labels: {{low: low}}
 )",
-                                                    url, k_board),
+                                                    url, k_board)),
                         {{"TRELLO_KEY", k_key}, {"TRELLO_TOKEN", k_token}}) {}
 };
 
@@ -236,19 +224,7 @@ constexpr const char* k_todo_list = "665f0bff9b1e4a00123aa001";
 /// An agency whose Trello connector also exports incidents: cards in To Do, resolved ones in Done.
 struct ExportAgency : tma::test::TicketingAgency {
   explicit ExportAgency(const std::string& url, const std::string& extra = "")
-      : TicketingAgency(fmt::format(R"(version: 1
-agency: {{name: Lab agency, timezone: Europe/Paris}}
-clients:
-  acme:
-    contract: {{model: on_demand, rate: 90}}
-sites:
-  acme-www:
-    client: acme
-    cms: static
-    environments:
-      prod: {{url: "https://www.acme.example"}}
-connectors:
-  trello:
+      : TicketingAgency(tma::test::connector_inventory(fmt::format(R"(  trello:
     type: trello
     url: {}
     key: ${{TRELLO_KEY}}
@@ -259,7 +235,7 @@ connectors:
     export_incidents: true
 {}
 )",
-                                    url, k_board, extra),
+                                    url, k_board, extra)),
                         {{"TRELLO_KEY", k_key}, {"TRELLO_TOKEN", k_token}}) {}
 
   /// Open an incident on acme-www; its id.

@@ -45,21 +45,7 @@ struct Agency : tma::test::TicketingAgency {
   /// `settings`: the connector's last keys (the export's tests add theirs).
   explicit Agency(const std::string& url, const std::string& email = k_email,
                   const std::string& settings = "    time_fields: {total: 360028226391}\n")
-      : TicketingAgency(fmt::format(R"(version: 1
-agency: {{name: Lab agency, timezone: Europe/Paris}}
-clients:
-  acme:
-    contract: {{model: on_demand, rate: 90}}
-  bistro:
-    contract: {{model: on_demand, rate: 80}}
-sites:
-  acme-www:
-    client: acme
-    cms: static
-    environments:
-      prod: {{url: "https://www.acme.example"}}
-connectors:
-  zendesk:
+      : TicketingAgency(tma::test::connector_inventory(fmt::format(R"(  zendesk:
     type: zendesk
     url: {}
     email: {}
@@ -69,7 +55,7 @@ connectors:
       360001234567: bistro
     categories: {{question: change}}
 {})",
-                                                    url, email, settings),
+                                                    url, email, settings), "Europe/Paris", "  bistro:\n    contract: {model: on_demand, rate: 80}\n"),
                         {{"ZENDESK_API_TOKEN", k_token}}) {}
   json hours() const { return TicketingAgency::hours("2025-01-01", "2035-12-31"); }
 };

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "support/paths.hpp"
 #include "support/run_program.hpp"
 
@@ -61,6 +63,24 @@ std::size_t FakeTicketing::logged(const std::string& needle) const {
   auto log = requests_log();
   for (std::size_t at = 0; (at = log.find(needle, at)) != std::string::npos; ++at) ++n;
   return n;
+}
+
+std::string connector_inventory(const std::string& connectors_block, const std::string& timezone,
+                                const std::string& more_clients) {
+  return fmt::format(R"(version: 1
+agency: {{name: Lab agency, timezone: {}}}
+clients:
+  acme:
+    contract: {{model: on_demand, rate: 90}}
+{}sites:
+  acme-www:
+    client: acme
+    cms: static
+    environments:
+      prod: {{url: "https://www.acme.example"}}
+connectors:
+{})",
+                     timezone, more_clients, connectors_block);
 }
 
 TicketingAgency::TicketingAgency(const std::string& inventory_text,

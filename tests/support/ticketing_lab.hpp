@@ -43,6 +43,12 @@ struct FakeTicketing {
   std::size_t logged(const std::string& needle) const;
 };
 
+/// The inventory every connector test starts from: the client acme (on demand, 90/h), its static site
+/// acme-www, then `connectors:` followed by `connectors_block` (its lines indented by two spaces).
+/// `more_clients`: further entries of `clients:`, indented by two spaces.
+std::string connector_inventory(const std::string& connectors_block, const std::string& timezone = "Europe/Paris",
+                                const std::string& more_clients = "");
+
 /// An agency directory (a git repository) with `sites.yaml`, and tma run in it with `env`.
 struct TicketingAgency {
   TempDir dir;

@@ -3,6 +3,7 @@
 // export gives them, the enum mappings, the reconciliation of a ticket's time total with the hours
 // imported for it, error messages in Zendesk's several shapes, and the inventory section.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <tma/connectors/zendesk_api.hpp>
 #include <tma/connectors/zendesk_mapping.hpp>
@@ -14,6 +15,19 @@ using namespace tma::connectors;
 using nlohmann::json;
 
 namespace {
+
+/// A valid Zendesk connector `zd` for acme, then `more` (more keys of it, indented by four spaces).
+std::string zendesk_inventory(const std::string& more = "") {
+  return fmt::format(R"({}connectors:
+  zd:
+    type: zendesk
+    url: https://acme.zendesk.com
+    email: admin@agency.example
+    api_token: t
+    projects: {{509974: acme}}
+{})",
+                     test::k_minimal_inventory, more);
+}
 
 core::SysSeconds utc(const char* text) { return *core::parse_rfc3339(text); }
 
@@ -293,14 +307,7 @@ TEST_CASE("zendesk: the inventory's zendesk connector loads and its mistakes are
   CHECK(c.categories.at("incident") == "performance");
 
   // Without time_fields, no hours are read.
-  auto no_time = test::load_text(test::k_minimal_inventory + R"(connectors:
-  zd:
-    type: zendesk
-    url: https://acme.zendesk.com
-    email: admin@agency.example
-    api_token: t
-    projects: {509974: acme}
-)");
+  auto no_time = test::load_text(zendesk_inventory());
   REQUIRE(no_time);
   CHECK_FALSE(no_time->inventory.connectors.at(0).import_time_entries);
 
@@ -357,19 +364,12 @@ TEST_CASE("zendesk: the inventory's zendesk connector loads and its mistakes are
 }
 
 TEST_CASE("zendesk: an export connector loads its Time Tracking fields and comment setting", "[connectors][zendesk]") {
-  auto loaded = test::load_text(test::k_minimal_inventory + R"(connectors:
-  zd:
-    type: zendesk
-    url: https://acme.zendesk.com
-    email: admin@agency.example
-    api_token: t
-    projects: {509974: acme}
-    time_fields: {total: 360028226391, last_update: 360028226411}
+  auto loaded = test::load_text(zendesk_inventory(R"(    time_fields: {total: 360028226391, last_update: 360028226411}
     export_incidents: true
     export_hours: true
     public_comments: true
     priorities: {minor: low}
-)");
+)"));
   REQUIRE(loaded);
   const auto& c = loaded->inventory.connectors.at(0);
   CHECK(c.export_incidents);
