@@ -1,5 +1,7 @@
 #include <tma/backup/engine.hpp>
 
+#include <tma/core/clock.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -21,7 +23,7 @@ using core::ErrorKind;
 
 core::SysSeconds Services::current_time() const {
   if (now) return now();
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  return core::wall_now();
 }
 
 void Services::record(const std::string& type, const inventory::Site& site, const std::string& env,
@@ -176,8 +178,7 @@ std::string holder_text(const std::string& what) {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return fmt::format("tma {} (pid {} on {}, since {})", what, ::getpid(), host,
-                     core::format_rfc3339_utc(std::chrono::time_point_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now())));
+                     core::format_rfc3339_utc(core::wall_now()));
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // Writing to a restic storage: streamed uploads (ResticUpload), the manifest snapshot, the upload
 // of a verified local backup, forgetting, and the cache of manifests read back.
+#include <tma/core/clock.hpp>
 #include <tma/backup/restic.hpp>
 
 #include <fcntl.h>
@@ -125,8 +126,7 @@ core::Result<std::string> ResticUpload::finish() {
     m_made = summary->snapshot_id;
     m_store->note_made(m_site, m_env,
                        ResticSnapshot{summary->snapshot_id,
-                                      core::format_rfc3339_utc(std::chrono::time_point_cast<std::chrono::seconds>(
-                                          std::chrono::system_clock::now())),
+                                      core::format_rfc3339_utc(core::wall_now()),
                                       m_tags, {"/" + m_file}});
   }
   if (!m_ran) {

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <tma/core/clock.hpp>
 #include <tma/core/error.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/core/log.hpp>
@@ -71,6 +72,12 @@ int dispatch(CLI::App& app, int argc, char** argv, Context& context) {
 
 int run(int argc, char** argv) {
   core::install_signal_handlers();
+  try {
+    core::init_wall_clock();
+  } catch (const core::TmaError& e) {
+    report::eprint(fmt::format("tma: error: {}\n", e.what()));
+    return e.exit_code();
+  }
   Context context;
   CLI::App app{"tma: maintenance orchestrator for a portfolio of web sites", "tma"};
   app.set_version_flag("--version,-V", std::string("tma ") + std::string(core::version()));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/clock.hpp>
 #include <tma/backup/engine.hpp>
 #include <tma/backup/run_many.hpp>
 #include <tma/backup/verify.hpp>
@@ -249,7 +250,7 @@ void run_list(Context& context, const inventory::Selection& selection, report::F
   auto targets = inventory::select_targets(sites, selection);
   if (!targets) throw core::UsageError(targets.error().message);
   const auto& inventory = context.inventory();
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = core::wall_now();
   auto table = list_table();
   nlohmann::json json = nlohmann::json::array();
   for (const auto& t : *targets) {

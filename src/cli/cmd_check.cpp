@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/clock.hpp>
 #include <tma/check/by_component.hpp>
 #include <tma/check/render.hpp>
 #include <tma/check/run_check.hpp>
@@ -174,8 +175,7 @@ void setup_check(CLI::App& app, Context& context) {
     inputs.wordpress_api = inventory.sources.wordpress_api;
     inputs.wordfence = feed.db ? &*feed.db : nullptr;
     inputs.feed_note = check::feed_note(feed);
-    auto today = agency_zone(context).local_date(
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+    auto today = agency_zone(context).local_date(core::wall_now());
     inputs.today = today;
     inputs.plugin_directory = inventory.sources.plugin_directory_enabled;
     inputs.abandoned_after_days = static_cast<int>(inventory.sources.plugin_abandoned_after.count() / 86400);

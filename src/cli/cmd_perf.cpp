@@ -1,6 +1,7 @@
 // `tma perf`: a performance audit of the selected sites' pages over HTTP (docs/perf.md).
 #include <fmt/format.h>
 
+#include <tma/core/clock.hpp>
 #include <tma/core/exit_code.hpp>
 #include <tma/perf/audit.hpp>
 #include <tma/perf/render.hpp>
@@ -26,7 +27,7 @@ perf::WordPressFacts wordpress_facts(const inventory::Site& site, const inventor
     facts.notes.push_back(shell.error().message);
     return facts;
   }
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = core::wall_now();
   return perf::check_wordpress(**shell, env, site.perf, now);
 }
 

@@ -1,5 +1,7 @@
 #include <tma/journal/git_journal.hpp>
 
+#include <tma/core/clock.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
@@ -170,7 +172,7 @@ public:
   std::string actor() const override { return m_actor; }
 
   SysSeconds now() const override {
-    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    return core::wall_now();
   }
 
 private:

@@ -1,4 +1,6 @@
 #include <tma/notify/channel.hpp>
+
+#include <tma/core/clock.hpp>
 #include <tma/transport/secret.hpp>
 
 #include "notify/base64.hpp"
@@ -195,7 +197,7 @@ ChannelSender::ChannelSender(transport::HttpClient& http, SmtpOptions smtp) : m_
 core::Result<void> ChannelSender::send(const inventory::NotifyChannel& channel, const std::vector<std::string>& recipients,
                                        const Message& message) {
   if (channel.type == "email") {
-    auto email = build_email(channel.from, recipients, message, std::chrono::system_clock::now());
+    auto email = build_email(channel.from, recipients, message, core::wall_clock_now());
     if (!email) return tl::unexpected(email.error());
     auto password = transport::resolve_secret(channel.password, "notify.channels." + channel.name + ".password");
     if (!password) return tl::unexpected(password.error());

@@ -1,5 +1,7 @@
 #include <tma/report/output.hpp>
 
+#include <tma/core/clock.hpp>
+
 #include <locale.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -193,7 +195,7 @@ bool stdout_colour(Colour setting) {
 bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
 
 std::string utc_now_rfc3339() {
-  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = core::wall_now();
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", now);
 }
 
