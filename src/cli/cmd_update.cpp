@@ -40,6 +40,7 @@ struct UpdateCli {
   bool patch = false;
   bool skip_preprod = false;
   bool promote = false;
+  bool accept_visual = false;
   bool stop_on_failure = false;
   bool break_lock = false;
   std::string stale_after = "6h";
@@ -68,6 +69,7 @@ update::UpdateOptions options_from(const UpdateCli& cli) {
   }
   o.skip_preprod = cli.skip_preprod;
   o.promote = cli.promote;
+  o.accept_visual = cli.accept_visual;
   o.stop_on_failure = cli.stop_on_failure;
   o.break_lock = cli.break_lock;
   auto stale = core::parse_duration(cli.stale_after);
@@ -208,6 +210,8 @@ void setup_update(CLI::App& app, Context& context) {
   minor->excludes(patch);
   cmd->add_flag("--skip-preprod", cli->skip_preprod, "Update prod without a preprod stage (sites without preprod)");
   cmd->add_flag("--promote", cli->promote, "Apply the set last validated on preprod (--env preprod) to prod");
+  cmd->add_flag("--accept-visual", cli->accept_visual,
+                "With --promote: also apply the steps whose pages changed on preprod (review their report first)");
   cmd->add_flag("--stop-on-failure", cli->stop_on_failure, "Stop at the first component rejected on preprod");
   cmd->add_flag("--break-lock", cli->break_lock, "Remove a stale server lock (see --stale-after) and take it");
   cmd->add_option("--stale-after", cli->stale_after, "A server lock older than this is stale (default 6h)")

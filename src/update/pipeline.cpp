@@ -5,6 +5,8 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 namespace tma::update {
 
 namespace {
@@ -63,6 +65,19 @@ private:
   bool m_on = false;
 };
 
+std::string_view verdict_text(VisualVerdict verdict) {
+  switch (verdict) {
+  case VisualVerdict::same: return "same";
+  case VisualVerdict::changed: return "changed";
+  case VisualVerdict::broken: return "broken";
+  }
+  return "broken";
+}
+
+nlohmann::json visual_data(const VisualResult& result) {
+  return {{"verdict", std::string(verdict_text(result.verdict))}, {"summary", result.summary}, {"report", result.report}};
+}
+
 core::Result<void> not_interrupted() {
   if (core::interrupted()) {
     return core::fail(core::ErrorKind::interrupted,
@@ -100,12 +115,16 @@ public:
       return m_r;
     }
     if (m_o.preprod_only) {
-      m_r.outcome = any(StepStatus::validated) ? Outcome::validated : Outcome::nothing_to_do;
-      (void)m_t.recorder->record(k_preprod, "update.validated", validated_set());
+      m_r.outcome = any(StepStatus::validated) || any(StepStatus::held) ? Outcome::validated : Outcome::nothing_to_do;
+      (void)m_t.recorder->record(k_preprod, "update.validated", validated_set(false));
       return m_r;
     }
+    if (any(StepStatus::held)) {
+      // What waits for approval is a validated set of its own: `--promote --accept-visual` applies it.
+      (void)m_t.recorder->record(k_preprod, "update.validated", validated_set(true));
+    }
     if (!any(StepStatus::validated)) {
-      m_r.outcome = Outcome::nothing_to_do;
+      m_r.outcome = any(StepStatus::held) ? Outcome::validated : Outcome::nothing_to_do;
       return m_r;
     }
     prod();
@@ -122,18 +141,44 @@ private:
     return false;
   }
 
-  nlohmann::json validated_set() const {
+  // The steps prod may take later: validated ones (unless `held_only`) and those whose pages
+  // changed, with the comparison's report so that promoting them needs --accept-visual.
+  nlohmann::json validated_set(bool held_only) const {
     auto list = nlohmann::json::array();
     for (const auto& s : m_r.steps) {
-      if (s.status == StepStatus::validated) {
+      if (s.status == StepStatus::held || (!held_only && s.status == StepStatus::validated)) {
         auto item = step_data(s.step, s.step.installed, s.step.target);
         item["kind"] = std::string(cms::to_string(s.step.kind));
         item["name"] = s.step.name;
+        if (!s.step.visual_report.empty()) item["visual_report"] = s.step.visual_report;
         list.push_back(item);
       }
     }
     return {{"steps", list}};
   }
+
+  // After a step passed its smoke test on preprod: the pages compared with those before it. Empty
+  // when the step may stay; else why it is rejected. A changed page holds the step for approval.
+  std::string preprod_visual(StepResult& s) {
+    auto compared = m_t.preprod_visual->compare();
+    if (!compared) return "pages not compared: " + compared.error().message;
+    auto data = visual_data(*compared);
+    data["component"] = component_key(s.step.kind, s.step.name);
+    (void)m_t.recorder->record(k_preprod, "update.visual", data);
+    if (compared->verdict == VisualVerdict::broken) {
+      return fmt::format("pages broken: {} (see {})", compared->summary, compared->report);
+    }
+    m_t.preprod_visual->keep_last();
+    if (compared->verdict == VisualVerdict::changed) {
+      s.status = StepStatus::held;
+      s.step.visual_report = compared->report;
+      s.reason = fmt::format("pages changed: {}; review {}, then tma update --promote --accept-visual",
+                             compared->summary, compared->report);
+    }
+    return "";
+  }
+
+  void add_error(const std::string& text) { m_r.error = m_r.error.empty() ? text : m_r.error + "; " + text; }
 
   bool stop(std::string error) {
     m_r.outcome = Outcome::failed;
@@ -154,6 +199,12 @@ private:
   bool preprod() {
     if (auto h = m_t.preprod_health->healthy(); !h) {
       return stop("preprod is unhealthy before any change (" + h.error().message + "); nothing done");
+    }
+    if (m_t.preprod_visual != nullptr) {
+      if (auto b = m_t.preprod_visual->baseline(); !b) {
+        return stop("preprod's pages could not be captured before any change (" + b.error().message +
+                    "); nothing done");
+      }
     }
     for (auto& s : m_r.steps) {
       if (auto i = not_interrupted(); !i) {
@@ -183,6 +234,12 @@ private:
         reason = "install failed: " + installed.error().message;
       } else if (auto h = m_t.preprod_health->healthy(); !h) {
         reason = "health failed: " + h.error().message;
+      } else if (m_t.preprod_visual != nullptr) {
+        reason = preprod_visual(s);
+      }
+      if (reason.empty() && s.status == StepStatus::held) {
+        (void)m_t.recorder->record(k_preprod, "update.step.held", step_data(st, st.installed, st.target));
+        continue;
       }
       if (reason.empty()) {
         s.status = StepStatus::validated;
@@ -220,6 +277,12 @@ private:
     if (auto h = m_t.prod_health->healthy(); !h) {
       stop("prod is unhealthy before any change (" + h.error().message + "); not touching it");
       return;
+    }
+    if (m_t.prod_visual != nullptr) {
+      if (auto b = m_t.prod_visual->baseline(); !b) {
+        stop("prod's pages could not be captured before the update (" + b.error().message + "); prod untouched");
+        return;
+      }
     }
     auto backup = act(k_prod, "update.backup", nlohmann::json::object(),
                       [&] { return m_t.backup->take_pre_update(); });
@@ -274,6 +337,9 @@ private:
         problem = "health failed: " + h.error().message;
       }
     }
+    if (problem.empty() && m_t.prod_visual != nullptr) {
+      problem = prod_visual();
+    }
     if (problem.empty()) {
       for (auto* s : touched) {
         s->status = StepStatus::applied;
@@ -284,18 +350,33 @@ private:
       if (auto marked = act(k_prod, "update.backup_completed", {{"backup", m_r.backup_id}},
                             [&] { return m_t.backup->mark_completed(m_r.backup_id); });
           !marked) {
-        m_r.error = "pre-update backup " + m_r.backup_id + " not marked completed: " + marked.error().message;
+        add_error("pre-update backup " + m_r.backup_id + " not marked completed: " + marked.error().message);
       }
       return;
     }
     rollback(maintenance, touched, problem);
   }
 
+  // Prod's pages after the update: broken ones roll it back like a failed smoke test. A comparison
+  // that could not be made is said, not a reason to undo a healthy update.
+  std::string prod_visual() {
+    auto compared = m_t.prod_visual->compare();
+    if (!compared) {
+      add_error("prod's pages not compared: " + compared.error().message);
+      return "";
+    }
+    (void)m_t.recorder->record(k_prod, "update.visual", visual_data(*compared));
+    if (compared->verdict == VisualVerdict::broken) {
+      return fmt::format("pages broken: {} (see {})", compared->summary, compared->report);
+    }
+    return "";
+  }
+
   // Not interruptible: a half-done rollback is worse than finishing it.
   void rollback(MaintenanceGuard& maintenance, const std::vector<StepResult*>& touched,
                 const std::string& problem) {
     core::InterruptShield shield;
-    m_r.error = "prod: " + problem;
+    add_error("prod: " + problem);
     if (touched.empty()) {
       // Nothing was installed: maintenance is already off (guard), there is nothing to revert.
       m_r.outcome = Outcome::failed;
@@ -362,6 +443,7 @@ std::string_view to_string(StepStatus status) {
   case StepStatus::pending: return "pending";
   case StepStatus::validated: return "validated";
   case StepStatus::rejected: return "rejected";
+  case StepStatus::held: return "held";
   case StepStatus::applied: return "applied";
   case StepStatus::rolled_back: return "rolled back";
   }
@@ -383,9 +465,10 @@ std::string_view to_string(Outcome outcome) {
 std::string render_result_table(const SiteResult& result, bool colour) {
   report::Table table({"COMPONENT", "FROM", "TO", "STATUS", "REASON"});
   for (const auto& s : result.steps) {
-    auto style = s.status == StepStatus::applied || s.status == StepStatus::validated
-                     ? report::Style::good
-                     : (s.status == StepStatus::pending ? report::Style::dim : report::Style::bad);
+    auto style = s.status == StepStatus::applied || s.status == StepStatus::validated ? report::Style::good
+                 : s.status == StepStatus::pending                                      ? report::Style::dim
+                 : s.status == StepStatus::held                                         ? report::Style::warn
+                                                                                        : report::Style::bad;
     table.add_row({component_key(s.step.kind, s.step.name), s.step.installed, s.step.target,
                    report::Cell(std::string(to_string(s.status)), style), s.reason});
   }
@@ -408,7 +491,8 @@ nlohmann::json result_to_json(const SiteResult& result) {
                      {"to", s.step.target},
                      {"status", std::string(to_string(s.status))},
                      {"security", s.step.security},
-                     {"reason", s.reason}});
+                     {"reason", s.reason},
+                     {"visual_report", s.step.visual_report}});
   }
   return {{"site", result.site},
           {"outcome", std::string(to_string(result.outcome))},

@@ -230,7 +230,7 @@ core::Result<Plan> make_plan(const PlanInput& in) {
       skip(choice.reason);
       continue;
     }
-    Step step{c.kind, c.name, c.installed, choice.target, c.latest, false, ""};
+    Step step{c.kind, c.name, c.installed, choice.target, c.latest, false, "", ""};
     step.security = finding && !finding->fixed_in.empty() &&
                     version::compare_versions(in.scheme, choice.target, finding->fixed_in) >= 0;
     if (!c.latest.empty() && version::compare_versions(in.scheme, choice.target, c.latest) != 0) {

@@ -1,6 +1,8 @@
 // `tma update` over real adapters: locks, leftover maintenance, plan, pipeline, incident, hours.
 #include <tma/update/run_update.hpp>
 
+#include <tma/core/clock.hpp>
+
 #include <tma/contract/record.hpp>
 #include <tma/core/log.hpp>
 #include <tma/core/signals.hpp>
@@ -126,6 +128,12 @@ SitePlan plan_one(const inventory::Site& site, const UpdateOptions& options, con
     }
     out.plan = std::move(validated->first);
     out.validated_by = validated->second;
+    if (!options.accept_visual) hold_visual_changes(*out.plan);
+    if (out.plan->steps.empty()) {
+      out.error = core::Error{core::ErrorKind::usage,
+                              fmt::format("{}: every step validated by run {} waits for approval ({})", site.name,
+                                          validated->second, out.plan->skipped.front().reason)};
+    }
     return out;
   }
   auto plan = fresh_plan(site, *prod, options);
@@ -147,9 +155,9 @@ public:
   }
 
   SiteRun run(const std::optional<Plan>& confirmed) {
-    auto started = Clock::now();
+    auto started = core::wall_clock_now();
     run_locked(confirmed);
-    auto finished = Clock::now();
+    auto finished = core::wall_clock_now();
     m_out.duration = std::chrono::duration_cast<std::chrono::seconds>(finished - started);
     if (m_out.result && m_out.result->outcome != Outcome::nothing_to_do) {
       record_hours(started, finished);
@@ -177,7 +185,7 @@ private:
       return;
     }
     LockHolder holder{m_services.run->id(), m_services.journal->actor(), m_services.host,
-                      std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count(),
+                      core::wall_now().time_since_epoch().count(),
                       static_cast<std::int64_t>(::getpid())};
     std::error_code ec;
     std::filesystem::create_directories(m_services.lock_dir, ec);
@@ -204,6 +212,7 @@ private:
       preprod_shell = std::move(*t);
     }
     RemoteLock::Options lock_options;
+    lock_options.now = core::wall_clock_now();
     lock_options.stale_after = m_options.stale_after;
     lock_options.break_stale = m_options.break_lock;
     lock_options.this_host = m_services.host;
@@ -421,6 +430,10 @@ core::Result<void> check_request(const std::vector<const inventory::Site*>& site
   if (o.promote && (!o.plan.only.empty() || o.plan.security_only || o.plan.limit != Limit::none)) {
     return core::fail(core::ErrorKind::usage, "--promote applies exactly the validated set: --only, "
                                               "--security-only, --minor and --patch do not apply");
+  }
+  if (o.accept_visual && !o.promote) {
+    return core::fail(core::ErrorKind::usage, "--accept-visual approves the page changes of a validated set: it "
+                                              "goes with --promote, after reviewing the comparison's report");
   }
   if (o.preprod_only && o.skip_preprod) {
     return core::fail(core::ErrorKind::usage, "--env preprod and --skip-preprod contradict each other");

@@ -145,12 +145,29 @@ core::Result<Plan> plan_from_validated(const std::string& site, const nlohmann::
       step.installed = item.at("from").get<std::string>();
       step.target = item.at("to").get<std::string>();
       step.latest = step.target;
+      step.visual_report = item.value("visual_report", std::string());
     } catch (const nlohmann::json::exception& e) {
       return core::fail(core::ErrorKind::io, "update.validated event of " + site + ": " + e.what());
     }
     plan.steps.push_back(std::move(step));
   }
   return plan;
+}
+
+// Steps whose pages changed on preprod wait for a person: without --accept-visual they stay out of
+// the promoted set, listed as skipped with their report.
+void hold_visual_changes(Plan& plan) {
+  std::vector<Step> kept;
+  for (auto& step : plan.steps) {
+    if (step.visual_report.empty()) {
+      kept.push_back(std::move(step));
+      continue;
+    }
+    plan.skipped.push_back(Skip{step.kind, step.name, step.installed, step.target,
+                                fmt::format("pages changed on preprod: review {}; --accept-visual promotes it",
+                                            step.visual_report)});
+  }
+  plan.steps = std::move(kept);
 }
 
 std::string render_plans(const std::vector<SitePlan>& plans, bool colour) {

@@ -37,8 +37,8 @@ cms::Component component(cms::ComponentKind kind, const std::string& name, const
 update::Plan two_step_plan() {
   update::Plan plan;
   plan.site = "acme";
-  plan.steps = {{cms::ComponentKind::core, "wordpress", "6.4.2", "6.4.3", "6.4.3", false, ""},
-                {cms::ComponentKind::plugin, "akismet", "5.0.2", "5.0.3", "5.0.3", false, ""}};
+  plan.steps = {{cms::ComponentKind::core, "wordpress", "6.4.2", "6.4.3", "6.4.3", false, "", ""},
+                {cms::ComponentKind::plugin, "akismet", "5.0.2", "5.0.3", "5.0.3", false, "", ""}};
   return plan;
 }
 
@@ -96,6 +96,23 @@ TEST_CASE("plan_from_validated reads the update.validated event back", "[update]
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message.find("acme") != std::string::npos);
   CHECK_FALSE(update::plan_from_validated("acme", nlohmann::json::object()));
+}
+
+TEST_CASE("promote without --accept-visual leaves the steps whose pages changed", "[update][visual]") {
+  nlohmann::json data{{"steps",
+                       {{{"component", "core"}, {"kind", "core"}, {"name", "wordpress"}, {"from", "6.4.2"}, {"to", "6.4.3"}},
+                        {{"component", "plugin:akismet"}, {"from", "5.0.2"}, {"to", "5.0.3"},
+                         {"visual_report", "/agency/visual/acme/preprod/c.html"}}}}};
+  auto plan = update::plan_from_validated("acme", data);
+  REQUIRE(plan);
+  CHECK(plan->steps[1].visual_report == "/agency/visual/acme/preprod/c.html");
+  update::hold_visual_changes(*plan);
+  REQUIRE(plan->steps.size() == 1);
+  CHECK(plan->steps[0].name == "wordpress");
+  REQUIRE(plan->skipped.size() == 1);
+  CHECK(plan->skipped[0].name == "akismet");
+  CHECK(plan->skipped[0].reason ==
+        "pages changed on preprod: review /agency/visual/acme/preprod/c.html; --accept-visual promotes it");
 }
 
 TEST_CASE("update exit bits: rejected or rolled back 1, failed 2, unreachable 4, locked 0", "[update]") {
@@ -158,6 +175,14 @@ TEST_CASE("check_request refuses contradicting options and a missing preprod", "
   options = {};
   options.promote = true;
   CHECK(update::check_request(sites, options)); // promote needs prod only
+  options.accept_visual = true;
+  CHECK(update::check_request(sites, options));
+  options.promote = false;
+  auto alone = update::check_request(sites, options);
+  REQUIRE_FALSE(alone);
+  CHECK(alone.error().message.find("goes with --promote") != std::string::npos);
+  options.promote = true;
+  options.accept_visual = false;
   options.plan.security_only = true;
   CHECK_FALSE(update::check_request(sites, options));
   options = {};

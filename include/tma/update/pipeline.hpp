@@ -29,6 +29,29 @@ public:
   virtual core::Result<void> healthy() = 0;
 };
 
+/// What the visual comparison of an environment says after a change (docs/visual.md).
+enum class VisualVerdict { same, changed, broken };
+
+struct VisualResult {
+  VisualVerdict verdict = VisualVerdict::same;
+  std::string summary; ///< e.g. "2 of 18 page captures changed (max 3.1 %)"
+  std::string report;  ///< the HTML page showing before, after and difference
+};
+
+/// The pages of one environment compared with a reference capture: taken before any change, then
+/// after each change; a change that stays (same, or changed and awaiting approval) becomes the
+/// reference of the next one, so that each verdict is about one step alone.
+class VisualCheck {
+public:
+  virtual ~VisualCheck() = default;
+  /// Capture the reference.
+  virtual core::Result<void> baseline() = 0;
+  /// Capture now and compare with the reference.
+  virtual core::Result<VisualResult> compare() = 0;
+  /// The last capture becomes the reference (its change stays).
+  virtual void keep_last() = 0;
+};
+
 /// Prod's safety net.
 class Backup {
 public:
@@ -55,6 +78,7 @@ enum class StepStatus {
   pending,     ///< not reached (stopped earlier)
   validated,   ///< passed preprod (or preprod skipped)
   rejected,    ///< broke preprod and was reverted there; never sent to prod
+  held,        ///< passed preprod but changed its pages: prod waits for --promote --accept-visual
   applied,     ///< installed on prod and prod is healthy
   rolled_back, ///< installed on prod, then reverted (or restored) because prod was unhealthy
 };
@@ -92,6 +116,9 @@ struct Targets {
   SmokeTest* prod_health = nullptr;
   Backup* backup = nullptr;
   Recorder* recorder = nullptr;
+  /// Set when the site has a `visual` block: pages compared after each preprod step and after prod.
+  VisualCheck* preprod_visual = nullptr;
+  VisualCheck* prod_visual = nullptr;
 };
 
 struct SiteResult {
@@ -106,7 +133,7 @@ struct SiteResult {
 /// Stops between side effects when core::interrupted() is set, leaving maintenance mode off.
 SiteResult run_pipeline(const Plan& plan, const Targets& targets, const PipelineOptions& options);
 
-/// `pending|validated|rejected|applied|rolled back`.
+/// `pending|validated|rejected|held|applied|rolled back`.
 std::string_view to_string(StepStatus status);
 /// `nothing to do|validated|updated|rolled back|restored|failed`.
 std::string_view to_string(Outcome outcome);

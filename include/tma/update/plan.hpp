@@ -69,6 +69,9 @@ struct Step {
   std::string latest;   ///< newest offered (differs from target when a pin or limit capped it)
   bool security = false; ///< target fixes a known vulnerability
   std::string note;     ///< why target != latest, when it differs
+  /// Set when preprod's pages changed with this step (the comparison's report): prod waits for
+  /// `tma update --promote --accept-visual` (docs/visual.md).
+  std::string visual_report;
 };
 
 /// A component with an update that the plan leaves alone, and why.

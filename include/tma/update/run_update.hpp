@@ -35,6 +35,7 @@ struct UpdateOptions {
   bool skip_preprod = false;     ///< --skip-preprod
   bool preprod_only = false;     ///< --env preprod
   bool promote = false;          ///< --promote
+  bool accept_visual = false;    ///< --accept-visual: --promote takes steps whose pages changed too
   bool stop_on_failure = false;  ///< --stop-on-failure
   bool break_lock = false;       ///< --break-lock
   std::chrono::seconds stale_after{6 * 3600}; ///< a server lock older than this is stale
@@ -109,6 +110,9 @@ std::vector<std::string> drift(const Plan& plan, const std::vector<cms::Componen
 
 /// A plan from an `update.validated` event's data (`{steps:[{component, kind, name, from, to}]}`).
 core::Result<Plan> plan_from_validated(const std::string& site, const nlohmann::json& data);
+/// `--promote` without `--accept-visual`: the steps whose pages changed on preprod (a
+/// `visual_report`) move from the steps to the skipped ones, with the report in the reason.
+void hold_visual_changes(Plan& plan);
 
 /// Rendering: per site the plan (plan-only path) or the result; JSON payloads; JUnit XML.
 std::string render_plans(const std::vector<SitePlan>& plans, bool colour);
