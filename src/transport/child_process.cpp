@@ -180,6 +180,8 @@ void ChildProcess::drain_stderr() { m_state->drain(); }
 
 const std::string& ChildProcess::stderr_tail() const { return m_state->stderr_tail.str(); }
 
+bool ChildProcess::wait_exit(Milliseconds limit) { return m_state->wait_exit(Clock::now() + limit); }
+
 bool ChildProcess::running() const { return !m_state->has_exited(); }
 
 std::string ChildProcess::ending() const {

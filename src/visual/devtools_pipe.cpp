@@ -79,7 +79,10 @@ core::Result<void> DevToolsPipe::pump(Clock::time_point deadline) {
         ssize_t n = ::read(read_fd, m_chunk.data(), m_chunk.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (n <= 0) return broken(core::ErrorKind::remote, "the browser closed its DevTools pipe");
+        if (n <= 0) {
+          m_child.wait_exit(std::chrono::milliseconds{1000}); // a browser that ended: say how
+          return broken(core::ErrorKind::remote, "the browser closed its DevTools pipe");
+        }
         auto fed = m_reader.feed(std::string_view(m_chunk.data(), static_cast<std::size_t>(n)));
         if (!fed) return broken(fed.error().kind, fed.error().message);
         while (auto message = m_reader.next()) {

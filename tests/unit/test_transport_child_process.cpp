@@ -100,8 +100,9 @@ TEST_CASE("transport::ChildProcess stops its whole process group when destroyed"
 TEST_CASE("transport::ChildProcess reports how the child ended") {
   auto exited = ChildProcess::start({"sh", "-c", "exit 3"}, {});
   REQUIRE(exited);
-  exited->stop(10s);
+  CHECK(exited->wait_exit(10s));
   CHECK_FALSE(exited->running());
+  exited->stop(10s);
   CHECK(exited->ending() == "exit code 3");
 
   auto killed = ChildProcess::start({"sleep", "300"}, {});

@@ -65,6 +65,9 @@ public:
 
   /// Whether the child has not exited yet (a child that exited is not reaped by this).
   bool running() const;
+  /// Wait up to `limit` for the child to exit by itself (reading stderr meanwhile); true when it
+  /// did. A child closes its pipes a moment before its exit can be seen.
+  bool wait_exit(Milliseconds limit);
   /// "exit code 1", "killed by signal 9" once the child ended; "running" before.
   std::string ending() const;
   /// Give the child up to `wait` to exit on its own, then SIGTERM its group, SIGKILL after
