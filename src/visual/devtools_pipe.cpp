@@ -69,6 +69,7 @@ core::Result<void> DevToolsPipe::pump(Clock::time_point deadline) {
     } else if (fds[i].fd == write_fd && !m_pending.empty()) {
       ssize_t n = ::write(write_fd, m_pending.data(), m_pending.size());
       if (n > 0) {
+        m_pending_started = true;
         m_pending.erase(0, static_cast<std::size_t>(n));
       } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
         return broken(core::ErrorKind::remote, fmt::format("writing to its DevTools pipe failed: {}", std::strerror(errno)));
@@ -109,8 +110,14 @@ core::Result<bool> DevToolsPipe::wait_until(Clock::time_point deadline, const st
 core::Result<nlohmann::json> DevToolsPipe::call(std::string_view method, nlohmann::json params, std::string_view session_id,
                                                 Clock::time_point deadline) {
   if (m_broken) return tl::unexpected(*m_broken);
+  if (m_pending_started && !m_pending.empty()) {
+    // An earlier command stopped half-written (Ctrl-C): the browser would read the two as one.
+    auto result = broken(core::ErrorKind::remote, "a command to it was cut off half-way");
+    return tl::unexpected(result.error());
+  }
   auto started = Clock::now();
   m_pending = m_conversation.command(method, std::move(params), session_id);
+  m_pending_started = false;
   std::optional<core::Result<nlohmann::json>> reply;
   auto answered = wait_until(deadline, [&] {
     reply = m_conversation.take_reply();

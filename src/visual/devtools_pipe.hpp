@@ -47,6 +47,7 @@ private:
   FrameReader m_reader;
   Conversation m_conversation;
   std::string m_pending; // bytes of the current command not written yet
+  bool m_pending_started = false; // part of m_pending was written: it cannot be dropped
   std::string m_chunk;   // the read buffer
   std::optional<core::Error> m_broken;
 };

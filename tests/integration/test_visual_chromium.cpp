@@ -137,13 +137,21 @@ TEST_CASE("visual: Chromium captures full pages with their visible text at deskt
   CHECK(std::filesystem::is_empty(dir.path()));
 }
 
-TEST_CASE("visual: Chromium masks hide what selectors match and bad selectors are errors", "[integration][visual]") {
+TEST_CASE("visual: Chromium masks hide what selectors match and bad selectors are errors and redirects are followed", "[integration][visual]") {
   tma::test::NoProxy no_proxy;
   tma::test::LabHttp http(json{{"/", html(k_home)},
-                               {"/style.css", {{"body", k_style}, {"headers", {{"Content-Type", "text/css"}}}}}});
+                               {"/style.css", {{"body", k_style}, {"headers", {{"Content-Type", "text/css"}}}}},
+                               {"/moved", {{"status", 301}, {"headers", {{"Location", "/"}}}}}});
   tma::test::TempDir dir;
   auto browser = start_chromium(options_in(dir));
   REQUIRE(browser);
+
+  // The status is the document's after its redirects.
+  auto moved = (*browser)->capture(request_for(http.url("/moved")));
+  REQUIRE(moved);
+  CHECK(moved->http_status == 200);
+  CHECK(moved->visible_text.find("Shown paragraph") != std::string::npos);
+  CHECK(http.hits("/moved") == 1);
 
   auto request = request_for(http.url("/"));
   // A selector with a quote and a backslash stays a string: it matches the element, it does not
