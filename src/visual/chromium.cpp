@@ -24,6 +24,8 @@ namespace tma::visual {
 
 namespace fs = std::filesystem;
 using detail::Clock;
+using detail::number_of;
+using detail::text_of;
 using nlohmann::json;
 
 namespace {
@@ -75,14 +77,12 @@ struct PageState {
   void take(const detail::Event& event) {
     if (event.session_id != session_id) return; // a page of an earlier capture, or the browser
     const auto& p = event.params;
-    auto loader = p.value("loaderId", std::string());
+    auto loader = text_of(p, "loaderId");
     if (event.method == "Page.lifecycleEvent") {
-      lifecycle[loader].insert(p.value("name", std::string()));
-    } else if (event.method == "Network.responseReceived" && p.value("type", std::string()) == "Document") {
-      const auto& response = p.value("response", json::object());
-      if (response.is_object() && response.contains("status") && response["status"].is_number()) {
-        document_status[loader] = std::lround(response["status"].get<double>());
-      }
+      lifecycle[loader].insert(text_of(p, "name"));
+    } else if (event.method == "Network.responseReceived" && text_of(p, "type") == "Document") {
+      auto response = p.find("response");
+      if (response != p.end() && response->is_object()) document_status[loader] = std::lround(number_of(*response, "status"));
     } else if (event.method == "Inspector.targetCrashed") {
       crashed = true;
     }
@@ -96,16 +96,6 @@ struct PageState {
     return it == document_status.end() ? 0 : it->second;
   }
 };
-
-std::string text_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-double number_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
-}
 
 class ChromiumCapturer final : public Capturer {
 public:
@@ -240,7 +230,7 @@ private:
       if (!masked) return tl::unexpected(masked.error());
       if (masked->is_object() && masked->contains("error")) {
         return core::fail(core::ErrorKind::config, fmt::format("mask '{}' is not a valid CSS selector: {}", selector,
-                                                               masked->value("error", std::string())));
+                                                               text_of(*masked, "error")));
       }
     }
     auto visible = evaluate("document.body ? document.body.innerText : ''", "reading the visible text");
@@ -253,8 +243,8 @@ private:
     auto metrics = call("Page.getLayoutMetrics");
     if (!metrics) return tl::unexpected(metrics.error());
     auto content = metrics->value("cssContentSize", metrics->value("contentSize", json::object()));
-    auto page_height = static_cast<int>(std::ceil(content.is_object() ? number_of(content, "height") : 0.0));
-    int height = std::clamp(page_height, 1, request.max_height);
+    auto page_height = std::ceil(content.is_object() ? number_of(content, "height") : 0.0);
+    int height = static_cast<int>(std::clamp(page_height, 1.0, static_cast<double>(request.max_height)));
     json clip = {{"x", 0}, {"y", 0}, {"width", request.width}, {"height", height}, {"scale", 1}};
     auto shot = call("Page.captureScreenshot", {{"format", "png"}, {"captureBeyondViewport", true}, {"clip", clip}},
                      k_screenshot_timeout);

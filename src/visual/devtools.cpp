@@ -33,6 +33,18 @@ std::optional<std::string> FrameReader::next() {
   return message;
 }
 
+std::string text_of(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+double number_of(const json& object, const char* key) {
+  if (!object.is_object()) return 0.0;
+  auto it = object.find(key);
+  return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
 std::string encode_frame(const json& message) {
   // ensure_ascii: the frame is plain ASCII whatever a URL or selector holds; invalid UTF-8 is
   // replaced rather than thrown on.
@@ -50,15 +62,6 @@ std::string Conversation::command(std::string_view method, json params, std::str
   return encode_frame(message);
 }
 
-namespace {
-
-std::string text_member(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-} // namespace
-
 core::Result<void> Conversation::receive(std::string_view text) {
   auto message = json::parse(text, nullptr, false);
   if (message.is_discarded() || !message.is_object()) {
@@ -66,7 +69,7 @@ core::Result<void> Conversation::receive(std::string_view text) {
   }
   auto id = message.find("id");
   if (id == message.end()) {
-    Event event{text_member(message, "method"), message.value("params", json::object()), text_member(message, "sessionId")};
+    Event event{text_of(message, "method"), message.value("params", json::object()), text_of(message, "sessionId")};
     if (!event.params.is_object()) event.params = json::object();
     if (on_event && !event.method.empty()) on_event(event);
     return {};
@@ -76,9 +79,9 @@ core::Result<void> Conversation::receive(std::string_view text) {
   auto error = message.find("error");
   if (error != message.end()) {
     const json& e = *error;
-    std::string what = e.is_object() ? text_member(e, "message") : std::string();
+    std::string what = text_of(e, "message");
     long code = e.is_object() && e.contains("code") && e["code"].is_number_integer() ? e["code"].get<long>() : 0;
-    std::string data = e.is_object() ? text_member(e, "data") : std::string();
+    std::string data = text_of(e, "data");
     if (what.empty()) what = "no message";
     auto detail = data.empty() ? std::string() : fmt::format(" ({})", data);
     m_reply = core::fail(core::ErrorKind::remote, fmt::format("{} failed: {}{} [code {}]", m_awaited_method, what, detail, code));
@@ -130,10 +133,10 @@ std::string main_text_expression() {
 core::Result<json> evaluated_value(const json& result, std::string_view what) {
   auto details = result.find("exceptionDetails");
   if (details != result.end() && details->is_object()) {
-    std::string text = text_member(*details, "text");
+    std::string text = text_of(*details, "text");
     auto exception = details->find("exception");
     if (exception != details->end() && exception->is_object()) {
-      auto description = text_member(*exception, "description");
+      auto description = text_of(*exception, "description");
       if (!description.empty()) text = description;
     }
     return core::fail(core::ErrorKind::remote, fmt::format("{}: the page's script failed: {}", what, text));

@@ -37,6 +37,11 @@ private:
   std::deque<std::string> m_ready; // complete messages not handed out yet
 };
 
+/// Readers of the browser's JSON that never throw: a missing or mistyped member (or a `object`
+/// that is no object) reads as empty.
+std::string text_of(const nlohmann::json& object, const char* key);
+double number_of(const nlohmann::json& object, const char* key);
+
 /// One message as it goes on the pipe: compact JSON, non-ASCII escaped, then NUL.
 std::string encode_frame(const nlohmann::json& message);
 
