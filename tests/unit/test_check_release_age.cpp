@@ -3,6 +3,10 @@
 
 #include <tma/check/release_age.hpp>
 
+#include "check/anticipate.hpp"
+#include "support/fake_http.hpp"
+#include "support/fixture.hpp"
+
 using namespace tma;
 using check::ReleaseAge;
 
@@ -127,4 +131,66 @@ TEST_CASE("apply_release_age marks update findings held and leaves them findings
   CHECK(site.findings[3].held_until.empty());
   // Held or not, each is still a finding: --fail-on any counts them all.
   CHECK(check::exit_bits({site}, check::FailOn::any) == 1);
+}
+
+// The passes of `tma check` that fetch release dates (src/check/anticipate.cpp), with a fake HTTP
+// client: update planning turns the directory and coverage findings off but still wants the dates.
+namespace {
+
+cms::Component with_update(cms::ComponentKind kind, std::string name, std::string installed, std::string latest) {
+  cms::Component c;
+  c.kind = kind;
+  c.name = std::move(name);
+  c.installed = std::move(installed);
+  c.latest = std::move(latest);
+  c.update = cms::UpdateState::available;
+  return c;
+}
+
+transport::HttpResponse ok(std::string body) {
+  transport::HttpResponse response;
+  response.status = 200;
+  response.body = std::move(body);
+  return response;
+}
+
+} // namespace
+
+TEST_CASE("release dates for planning: drupal.org histories of components with an update alone", "[unit][check][release_age]") {
+  test::FakeHttpClient http;
+  http.reply("https://updates.example/release-history/acme_tools/current", ok(test::fixture("drupal/release-history-acme_tools.xml")));
+  check::SiteCheck site;
+  site.components = {with_update(cms::ComponentKind::package, "drupal/acme_tools", "3.0.1", "3.0.2"),
+                     with_update(cms::ComponentKind::package, "drupal/quiet", "1.0.0", "")};
+  site.components[1].update = cms::UpdateState::none;
+  check::CheckInputs inputs;
+  inputs.http = &http;
+  inputs.release_history_url = "https://updates.example/release-history";
+
+  auto without_hold = site;
+  check::detail::add_drupal_coverage_findings(without_hold, inputs, false);
+  CHECK(http.urls().empty()); // no minimum age, no coverage pass: nothing asked
+
+  check::detail::add_drupal_coverage_findings(site, inputs, true);
+  CHECK(http.urls() == std::vector<std::string>{"https://updates.example/release-history/acme_tools/current"});
+  CHECK(site.components[0].released.at("3.0.2") == *core::parse_rfc3339("2024-06-27T14:53:20Z"));
+  CHECK(site.findings.empty()); // dates only: the coverage findings belong to `tma check`
+}
+
+TEST_CASE("release dates for planning: WordPress.org dates the latest version of plugins with an update", "[unit][check][release_age]") {
+  test::FakeHttpClient http;
+  http.reply("https://api.example/plugins/info/1.2/?action=plugin_information&request%5Bslug%5D=akismet",
+             ok(test::fixture("wporg/plugin-info-akismet.json")));
+  check::SiteCheck site;
+  site.components = {with_update(cms::ComponentKind::plugin, "akismet", "5.0.2", "5.1"),
+                     with_update(cms::ComponentKind::plugin, "current", "1.0", "")};
+  site.components[1].update = cms::UpdateState::none;
+  check::CheckInputs inputs;
+  inputs.http = &http;
+  inputs.wordpress_api = "https://api.example";
+  check::detail::add_plugin_directory_findings(site, inputs, true);
+  CHECK(http.urls().size() == 1);
+  CHECK(site.components[0].released.at("5.1") == *core::parse_rfc3339("2024-07-15T15:04:00Z"));
+  CHECK(site.components[1].released.empty());
+  CHECK(site.findings.empty());
 }
