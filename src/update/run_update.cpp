@@ -57,9 +57,7 @@ core::Result<check::SiteCheck> check_prod(const inventory::Site& site, const Upd
   inputs.cache = services.cache;
   inputs.now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
   inputs.zone = services.zone;
-  if (services.inventory->sources.drupal_updates_enabled) {
-    inputs.release_history_url = services.inventory->sources.drupal_updates_url;
-  }
+  if (services.inventory->sources.drupal_updates_enabled) inputs.release_history_url = services.inventory->sources.drupal_updates_url;
   auto result = check::run_check(site, *prod_env(site), inputs);
   if (result.error) {
     return tl::unexpected(core::with_context(*result.error, "checking " + site.name + " prod"));
