@@ -39,13 +39,14 @@ core::Result<cms::wordpress_http::PluginInfo> fetch_plugin_info(transport::HttpC
 
 } // namespace
 
-void add_plugin_directory_findings(SiteCheck& check, const CheckInputs& inputs) {
-  if (!inputs.plugin_directory || inputs.http == nullptr) return;
+void add_plugin_directory_findings(SiteCheck& check, const CheckInputs& inputs, bool release_dates) {
+  if ((!inputs.plugin_directory && !release_dates) || inputs.http == nullptr) return;
   std::map<std::string, cms::wordpress_http::PluginInfo> infos;
   int unanswered = 0;
   std::string why;
   for (const auto& c : check.components) {
     if (c.kind != cms::ComponentKind::plugin || c.refused || c.update == cms::UpdateState::not_applicable) continue;
+    if (!inputs.plugin_directory && c.update != cms::UpdateState::available) continue; // only dates are wanted
     if (infos.count(c.name) != 0) continue;
     auto info = fetch_plugin_info(*inputs.http, inputs.cache, base_url(inputs.wordpress_api), c.name);
     if (info) {
@@ -59,6 +60,15 @@ void add_plugin_directory_findings(SiteCheck& check, const CheckInputs& inputs) 
     check.platform_notes.push_back(fmt::format("WordPress.org did not answer for {} plugin{}: {}", unanswered,
                                                unanswered == 1 ? "" : "s", core::redact(why)));
   }
+  for (auto& c : check.components) {
+    if (c.kind != cms::ComponentKind::plugin) continue;
+    auto it = infos.find(c.name);
+    // `last_updated` dates the directory's latest version only: other versions stay undated.
+    if (it != infos.end() && it->second.released && !it->second.version.empty()) {
+      c.released.emplace(it->second.version, *it->second.released);
+    }
+  }
+  if (!inputs.plugin_directory) return;
   auto more = plugin_directory_findings(check, infos, inputs.today, inputs.abandoned_after_days);
   check.findings.insert(check.findings.end(), more.begin(), more.end());
   sort_findings(check.findings);
@@ -71,8 +81,10 @@ void add_eol_findings(SiteCheck& check, const CheckInputs& inputs) {
   sort_findings(check.findings);
 }
 
-void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs) {
-  if (inputs.drupal_updates.empty() || inputs.http == nullptr) return;
+void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs, bool release_dates) {
+  bool coverage = !inputs.drupal_updates.empty();
+  auto url = coverage ? inputs.drupal_updates : (release_dates ? inputs.release_history_url : std::string());
+  if (url.empty() || inputs.http == nullptr) return;
   std::map<std::string, cms::drupal_releases::ReleaseHistory> histories;
   int unanswered = 0;
   std::string why;
@@ -80,8 +92,8 @@ void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs) {
   for (const auto& c : check.components) {
     auto project = drupal_project(c);
     if (project.empty() || histories.count(project) != 0) continue;
-    auto body = cached_get(*inputs.http, inputs.cache, base_url(inputs.drupal_updates) + "/" + url_encode(project) + "/current",
-                           settings);
+    if (!coverage && c.update != cms::UpdateState::available) continue; // only dates are wanted
+    auto body = cached_get(*inputs.http, inputs.cache, base_url(url) + "/" + url_encode(project) + "/current", settings);
     if (!body) {
       ++unanswered;
       why = body.error().message;
@@ -94,6 +106,13 @@ void add_drupal_coverage_findings(SiteCheck& check, const CheckInputs& inputs) {
     check.platform_notes.push_back(fmt::format("drupal.org did not answer for {} project{}: {}", unanswered,
                                                unanswered == 1 ? "" : "s", core::redact(why)));
   }
+  for (auto& c : check.components) {
+    auto project = drupal_project(c);
+    auto it = project.empty() ? histories.end() : histories.find(project);
+    if (it == histories.end()) continue;
+    for (const auto& [version, date] : drupal_release_dates(it->second)) c.released.emplace(version, date);
+  }
+  if (!coverage) return;
   auto more = drupal_coverage_findings(check, histories);
   check.findings.insert(check.findings.end(), more.begin(), more.end());
   sort_findings(check.findings);

@@ -31,6 +31,24 @@ std::string release_history_version(const cms::drupal_releases::ReleaseHistory& 
   return known ? candidate : installed;
 }
 
+std::map<std::string, std::chrono::sys_seconds> drupal_release_dates(const cms::drupal_releases::ReleaseHistory& history) {
+  std::map<std::string, std::chrono::sys_seconds> dates;
+  for (const auto& release : history.releases) {
+    if (!release.date) continue;
+    dates.emplace(release.version, *release.date);
+    if (release.version.rfind("8.x-", 0) == 0) {
+      auto composer = release.version.substr(4);
+      // `8.x-1.11` -> `1.11.0`; `8.x-1.0-beta2` keeps its suffix after the two parts (`1.0.0-beta2`).
+      auto dash = composer.find('-');
+      auto numbers = composer.substr(0, dash);
+      if (std::count(numbers.begin(), numbers.end(), '.') == 1) {
+        dates.emplace(numbers + ".0" + (dash == std::string::npos ? std::string() : composer.substr(dash)), *release.date);
+      }
+    }
+  }
+  return dates;
+}
+
 std::vector<Finding> drupal_coverage_findings(const SiteCheck& check,
                                               const std::map<std::string, cms::drupal_releases::ReleaseHistory>& histories) {
   std::vector<Finding> findings;

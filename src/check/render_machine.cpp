@@ -63,6 +63,8 @@ json finding_json(const Finding& f, FailOn fail_on) {
           {"note", nullable(f.note)},
           {"type", to_string(f.type)},
           {"ends_on", nullable(f.ends_on)},
+          {"release_age", nullable(f.release_age)},
+          {"held_until", nullable(f.held_until)},
           {"fails", reaches(f, fail_on)}};
 }
 

@@ -101,6 +101,9 @@ std::string finding_details(const Finding& f) {
   if (!f.note.empty()) {
     parts.push_back(f.note);
   }
+  if (!f.release_age.empty()) {
+    parts.push_back(f.held_until.empty() ? f.release_age : "held: " + f.release_age);
+  }
   return core::join(parts, "; ");
 }
 

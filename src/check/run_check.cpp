@@ -10,6 +10,7 @@
 #include <tma/check/eol.hpp>
 #include <tma/check/evaluate.hpp>
 #include <tma/check/plugin_directory.hpp>
+#include <tma/check/release_age.hpp>
 #include <tma/cms/commands.hpp>
 #include <tma/cms/drupal.hpp>
 #include <tma/cms/names.hpp>
@@ -278,9 +279,11 @@ core::Result<std::vector<cms::Component>> wordpress_http_components(const invent
                            api + "/plugins/info/1.2/?action=plugin_information&request%5Bslug%5D=" + url_encode(slug),
                            api_settings);
     std::string latest;
+    std::optional<std::chrono::sys_seconds> released; // `last_updated`: the date of `latest` alone
     if (body) {
       if (auto info = wh::parse_plugin_info(*body); info && info->state == wh::PluginInfo::State::listed) {
         latest = info->version;
+        released = info->released;
       }
     } else if (body.error().message.find("HTTP 404") == std::string::npos) {
       component.note = "WordPress.org API unavailable";
@@ -288,6 +291,7 @@ core::Result<std::vector<cms::Component>> wordpress_http_components(const invent
       continue;
     }
     wh::apply_latest(component, latest);
+    if (released && !latest.empty()) component.released.emplace(latest, *released);
     components.push_back(std::move(component));
   }
   return components;
@@ -313,6 +317,7 @@ static SiteCheck check_site(const inventory::Site& site, const inventory::Enviro
     return check; // nothing to check: health only
   }
   bool shell = env.local || env.ssh.has_value();
+  bool hold = site.updates.min_release_age > core::Seconds{0}; // release dates wanted (check/release_age.hpp)
   if (site.cms == inventory::Cms::wordpress) {
     core::Result<std::vector<cms::Component>> components;
     if (shell) {
@@ -337,7 +342,8 @@ static SiteCheck check_site(const inventory::Site& site, const inventory::Enviro
     }
     check.findings = findings_for(site.name, env.name, Scheme::php, check.components, sources);
     detail::add_eol_findings(check, inputs);
-    detail::add_plugin_directory_findings(check, inputs);
+    detail::add_plugin_directory_findings(check, inputs, hold);
+    apply_release_age(check, site.updates.min_release_age, inputs.now, inputs.zone);
     return check;
   }
   if (!shell) {
@@ -369,7 +375,8 @@ static SiteCheck check_site(const inventory::Site& site, const inventory::Enviro
   }
   check.findings = findings_for(site.name, env.name, Scheme::composer, check.components, sources);
   detail::add_eol_findings(check, inputs);
-  if (site.cms == inventory::Cms::drupal) detail::add_drupal_coverage_findings(check, inputs);
+  if (site.cms == inventory::Cms::drupal) detail::add_drupal_coverage_findings(check, inputs, hold);
+  apply_release_age(check, site.updates.min_release_age, inputs.now, inputs.zone);
   return check;
 }
 

@@ -175,8 +175,12 @@ void setup_check(CLI::App& app, Context& context) {
     inputs.wordpress_api = inventory.sources.wordpress_api;
     inputs.wordfence = feed.db ? &*feed.db : nullptr;
     inputs.feed_note = check::feed_note(feed);
-    auto today = agency_zone(context).local_date(core::wall_now());
+    auto now = core::wall_now();
+    auto zone = agency_zone(context);
+    auto today = zone.local_date(now);
     inputs.today = today;
+    inputs.now = now;
+    inputs.zone = zone;
     inputs.plugin_directory = inventory.sources.plugin_directory_enabled;
     inputs.abandoned_after_days = static_cast<int>(inventory.sources.plugin_abandoned_after.count() / 86400);
     if (inventory.sources.drupal_updates_enabled) inputs.drupal_updates = inventory.sources.drupal_updates_url;

@@ -110,6 +110,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   check::ResponseCache cache(cache_directory() / "http", inventory.sources.cache_ttl);
   auto feed = check::feed_for_run(any_wordpress, inventory.sources, http, &cache);
   services.wordfence = feed.db ? &*feed.db : nullptr;
+  services.cache = &cache; // release dates of updates (updates.min_release_age): what `tma check` fetched
   services.feed_note = check::feed_note(feed);
 
   // Only the apply path and --promote need the journal; a dry run of a fresh plan reads nothing.

@@ -2,6 +2,7 @@
 
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
+#include <tma/core/timezone.hpp>
 #include <tma/version/constraint.hpp>
 
 namespace tma::cms::drush {
@@ -116,6 +117,8 @@ core::Result<std::vector<Component>> parse_outdated(std::string_view output) {
     } else if (status == "semver-safe-update" || status == "update-possible") {
       c.update = UpdateState::available;
       c.latest = latest;
+      // Packagist's `time` of `latest`: ISO-8601 ATOM since Composer 2.8, "" when unknown, absent before.
+      if (auto released = core::parse_rfc3339(loose_string(row, "latest-release-date"))) c.released[latest] = *released;
     } else {
       return core::fail(core::ErrorKind::cms,
                         std::string(what) + ": unknown latest-status \"" + status + "\" for " + c.name);

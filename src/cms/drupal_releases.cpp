@@ -82,6 +82,17 @@ bool stable(std::string_view version) {
   return normal.find('-') == std::string::npos;
 }
 
+// `<date>1719500000</date>`: seconds since 1970, digits only (at most 12: until year 33658).
+std::optional<std::chrono::sys_seconds> unix_time(std::string_view text) {
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  long long seconds = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seconds = seconds * 10 + (c - '0');
+  }
+  return std::chrono::sys_seconds{std::chrono::seconds{seconds}};
+}
+
 bool newer(std::string_view a, std::string_view b) { return version::compare_versions(version::Scheme::composer, a, b) > 0; }
 
 } // namespace
@@ -125,6 +136,7 @@ core::Result<ReleaseHistory> parse_release_history(std::string_view xml) {
     release.name = text_of(r.inner, "name");
     release.version = text_of(r.inner, "version");
     release.status = text_of(r.inner, "status");
+    release.date = unix_time(text_of(r.inner, "date"));
     for (const auto& term : elements(r.inner, "term")) {
       if (text_of(term.inner, "name") == "Release type") {
         release.types.push_back(text_of(term.inner, "value"));

@@ -7,6 +7,8 @@
 #include <tma/version/version.hpp>
 #include <tma/cms/json_text.hpp>
 #include <tma/core/text.hpp>
+#include <tma/core/timezone.hpp>
+#include <tma/core/units.hpp>
 
 namespace tma::cms::wordpress_http {
 namespace {
@@ -198,6 +200,35 @@ core::Result<CoreVersionCheck> parse_core_version_check(std::string_view body) {
   return result;
 }
 
+std::optional<std::chrono::sys_seconds> parse_wporg_time(std::string_view text) {
+  // `2024-07-15 3:04pm GMT`: a date, a space, g:i (12-hour clock, hour 1-12 not padded), am|pm, ` GMT`.
+  constexpr std::string_view zone = " GMT";
+  if (text.size() < 10 + 1 + 6 + zone.size() || text.substr(text.size() - zone.size()) != zone || text[10] != ' ') {
+    return std::nullopt;
+  }
+  auto date = core::parse_date(text.substr(0, 10));
+  if (!date) return std::nullopt;
+  auto clock = text.substr(11, text.size() - 11 - zone.size()); // `3:04pm`
+  auto colon = clock.find(':');
+  if (colon == std::string_view::npos || colon < 1 || colon > 2 || clock.size() != colon + 5) return std::nullopt;
+  auto digits = [](std::string_view part) {
+    int value = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9') return -1;
+      value = value * 10 + (c - '0');
+    }
+    return value;
+  };
+  int hour = digits(clock.substr(0, colon));
+  int minute = digits(clock.substr(colon + 1, 2));
+  auto meridiem = clock.substr(colon + 3);
+  if (hour < 1 || hour > 12 || minute < 0 || minute > 59 || (meridiem != "am" && meridiem != "pm")) return std::nullopt;
+  hour %= 12; // 12am is midnight, 12pm noon
+  if (meridiem == "pm") hour += 12;
+  auto days = std::chrono::sys_days{std::chrono::days{core::days_from_civil(*date)}};
+  return std::chrono::time_point_cast<std::chrono::seconds>(days) + std::chrono::hours{hour} + std::chrono::minutes{minute};
+}
+
 core::Result<PluginInfo> parse_plugin_info(std::string_view body) {
   constexpr std::string_view what = "WordPress.org plugin information";
   auto document = parse_tool_json(body, what);
@@ -220,6 +251,7 @@ core::Result<PluginInfo> parse_plugin_info(std::string_view body) {
     return info;
   }
   info.last_updated = loose_string(*document, "last_updated").substr(0, 10);
+  info.released = parse_wporg_time(loose_string(*document, "last_updated"));
   info.version = loose_string(*document, "version");
   info.requires_wp = loose_string(*document, "requires");
   info.tested = loose_string(*document, "tested");

@@ -381,6 +381,7 @@ void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::str
   if (auto window = read_window(ctx, map)) updates.window = *window;
   if (auto v = map.boolean("security_only")) updates.security_only = *v;
   if (auto v = map.strings("exclude")) updates.exclude = *v;
+  if (auto v = map.duration("min_release_age", {core::Seconds{0}, k_day * 365})) updates.min_release_age = *v;
   if (auto pin = map.get("pin"); pin.IsDefined()) {
     for (const auto& entry : named_entries(ctx, pin, map.sub("pin"))) {
       if (auto v = read_string(ctx, entry.value, join_key(map.sub("pin"), entry.name))) updates.pin[entry.name] = *v;

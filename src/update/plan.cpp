@@ -1,6 +1,9 @@
 #include <tma/update/plan.hpp>
 
+#include <tma/check/release_age.hpp>
 #include <tma/report/output.hpp>
+
+#include <fmt/format.h>
 
 #include <fnmatch.h>
 
@@ -190,7 +193,7 @@ core::Result<Plan> make_plan(const PlanInput& in) {
       continue;
     }
     auto skip = [&](std::string reason) {
-      plan.skipped.push_back({c.kind, c.name, c.installed, c.latest, std::move(reason)});
+      plan.skipped.push_back({c.kind, c.name, c.installed, c.latest, std::move(reason), ""});
     };
     if (c.update == cms::UpdateState::unavailable || c.refused) {
       skip(c.note.empty() ? "update not installable" : c.note);
@@ -230,9 +233,18 @@ core::Result<Plan> make_plan(const PlanInput& in) {
       skip(choice.reason);
       continue;
     }
-    Step step{c.kind, c.name, c.installed, choice.target, c.latest, false, "", ""};
+    Step step{c.kind, c.name, c.installed, choice.target, c.latest, false, "", "", ""};
     step.security = finding && !finding->fixed_in.empty() &&
                     version::compare_versions(in.scheme, choice.target, finding->fixed_in) >= 0;
+    std::optional<core::SysSeconds> released;
+    if (auto it = c.released.find(choice.target); it != c.released.end()) released = it->second;
+    auto age = check::release_age(released, in.policy.min_release_age, in.now, step.security, in.zone);
+    if (age.held()) {
+      skip("held: " + age.note + " (updates.min_release_age " + core::format_duration(in.policy.min_release_age) + ")");
+      plan.skipped.back().held_until = core::format_date(*age.eligible_on);
+      continue;
+    }
+    step.release_age = age.note;
     if (!c.latest.empty() && version::compare_versions(in.scheme, choice.target, c.latest) != 0) {
       step.note = pin ? "capped by pin " + *pin
                       : "capped by --" + std::string(to_string(in.options.limit));
@@ -253,6 +265,9 @@ std::string render_plan_table(const Plan& plan, bool colour) {
     std::string note = s.note;
     if (s.security) {
       note = note.empty() ? "security" : "security; " + note;
+    }
+    if (!s.release_age.empty()) {
+      note = note.empty() ? s.release_age : fmt::format("{}; {}", note, s.release_age);
     }
     table.add_row({component_key(s.kind, s.name), s.installed,
                    report::Cell(s.target, s.security ? report::Style::bad : report::Style::bold),
@@ -287,7 +302,8 @@ nlohmann::json plan_to_json(const Plan& plan) {
                      {"target", s.target},
                      {"latest", s.latest},
                      {"security", s.security},
-                     {"note", s.note}});
+                     {"note", s.note},
+                     {"release_age", s.release_age}});
   }
   auto skipped = nlohmann::json::array();
   for (const auto& s : plan.skipped) {
@@ -296,7 +312,8 @@ nlohmann::json plan_to_json(const Plan& plan) {
                        {"name", s.name},
                        {"installed", s.installed},
                        {"latest", s.latest},
-                       {"reason", s.reason}});
+                       {"reason", s.reason},
+                       {"held_until", s.held_until.empty() ? nlohmann::json() : nlohmann::json(s.held_until)}});
   }
   nlohmann::json out{{"site", plan.site}, {"env", plan.env}, {"steps", steps}, {"skipped", skipped}};
   if (!plan.note.empty()) {

@@ -55,6 +55,11 @@ core::Result<check::SiteCheck> check_prod(const inventory::Site& site, const Upd
   inputs.wordpress_api = services.inventory->sources.wordpress_api;
   inputs.wordfence = services.wordfence;
   inputs.feed_note = services.feed_note;
+  // Release dates for updates.min_release_age: the clock of the plan, drupal.org's history for dates alone.
+  inputs.cache = services.cache;
+  inputs.now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
+  inputs.zone = services.zone;
+  if (services.inventory->sources.drupal_updates_enabled) inputs.release_history_url = services.inventory->sources.drupal_updates_url;
   auto result = check::run_check(site, *prod_env(site), inputs);
   if (result.error) {
     return tl::unexpected(core::with_context(*result.error, "checking " + site.name + " prod"));
@@ -62,7 +67,8 @@ core::Result<check::SiteCheck> check_prod(const inventory::Site& site, const Upd
   return result;
 }
 
-core::Result<Plan> fresh_plan(const inventory::Site& site, const check::SiteCheck& prod, const UpdateOptions& options) {
+core::Result<Plan> fresh_plan(const inventory::Site& site, const check::SiteCheck& prod, const UpdateOptions& options,
+                              const UpdateServices& services) {
   PlanInput input;
   input.site = site.name;
   input.env = "prod";
@@ -73,6 +79,8 @@ core::Result<Plan> fresh_plan(const inventory::Site& site, const check::SiteChec
   }
   input.policy = site.updates;
   input.options = options.plan;
+  input.now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
+  input.zone = services.zone;
   auto plan = make_plan(input);
   if (plan) {
     note_site_kind(*plan, site.cms);
@@ -136,7 +144,7 @@ SitePlan plan_one(const inventory::Site& site, const UpdateOptions& options, con
     }
     return out;
   }
-  auto plan = fresh_plan(site, *prod, options);
+  auto plan = fresh_plan(site, *prod, options, services);
   if (!plan) {
     out.error = plan.error();
   } else {

@@ -165,7 +165,8 @@ void hold_visual_changes(Plan& plan) {
     }
     plan.skipped.push_back(Skip{step.kind, step.name, step.installed, step.target,
                                 fmt::format("pages changed on preprod: review {}; --accept-visual promotes it",
-                                            step.visual_report)});
+                                            step.visual_report),
+                                ""});
   }
   plan.steps = std::move(kept);
 }

@@ -84,7 +84,7 @@ void check_schema(const json& doc) {
     REQUIRE(site["findings"].is_array());
     for (const auto& f : site["findings"]) {
       INFO(f.dump());
-      CHECK(f.size() == 14);
+      CHECK(f.size() == 16);
       const std::vector<std::string> types{"update", "eol", "eol-soon", "closed", "abandoned", "untested", "unsupported", "insecure"};
       CHECK(std::count(types.begin(), types.end(), f["type"].get<std::string>()) == 1);
       CHECK(string_or_null(f, "ends_on"));
@@ -92,7 +92,7 @@ void check_schema(const json& doc) {
       CHECK((std::count(kinds.begin(), kinds.end(), f["kind"].get<std::string>()) == 1 || f["kind"] == "platform"));
       CHECK(f["name"].is_string());
       CHECK(f["source"].is_string());
-      for (const char* key : {"installed", "latest", "fixed_in", "cvss_rating", "note"}) {
+      for (const char* key : {"installed", "latest", "fixed_in", "cvss_rating", "note", "release_age", "held_until"}) {
         CHECK(string_or_null(f, key));
       }
       CHECK((f["cvss_score"].is_number() || f["cvss_score"].is_null()));

@@ -145,9 +145,9 @@ struct World {
     update::Plan p;
     p.site = "acme-www";
     p.env = "prod";
-    p.steps = {{cms::ComponentKind::core, "wordpress", "6.4.2", "6.5.3", "6.5.3", false, "", ""},
-               {cms::ComponentKind::plugin, "akismet", "5.3", "5.3.1", "5.3.1", false, "", ""},
-               {cms::ComponentKind::plugin, "woocommerce", "8.2.1", "9.0.0", "9.0.0", false, "", ""}};
+    p.steps = {{cms::ComponentKind::core, "wordpress", "6.4.2", "6.5.3", "6.5.3", false, "", "", ""},
+               {cms::ComponentKind::plugin, "akismet", "5.3", "5.3.1", "5.3.1", false, "", "", ""},
+               {cms::ComponentKind::plugin, "woocommerce", "8.2.1", "9.0.0", "9.0.0", false, "", "", ""}};
     return p;
   }
   update::SiteResult run() {

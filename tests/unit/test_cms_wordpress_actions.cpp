@@ -151,8 +151,8 @@ TEST_CASE("pipeline over the lab wp: a version breaking preprod never reaches pr
   update::Plan plan;
   plan.site = "acme-www";
   plan.env = "prod";
-  plan.steps = {{cms::ComponentKind::core, "wordpress", "6.1.9", "6.1.10", "6.1.10", false, "", ""},
-                {cms::ComponentKind::plugin, "akismet", "5.0.2", "5.1", "5.1", false, "", ""}};
+  plan.steps = {{cms::ComponentKind::core, "wordpress", "6.1.9", "6.1.10", "6.1.10", false, "", "", ""},
+                {cms::ComponentKind::plugin, "akismet", "5.0.2", "5.1", "5.1", false, "", "", ""}};
   update::Targets targets{&preprod, &preprod_health, &prod, &prod_health, &backup, &recorder};
   auto result = update::run_pipeline(plan, targets, {});
 

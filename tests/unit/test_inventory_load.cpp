@@ -243,3 +243,25 @@ TEST_CASE("backup.compress_on: auto by default, server or local, anything else a
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("sites.www.backup.compress_on") != std::string::npos);
 }
+
+TEST_CASE("updates.min_release_age: none by default and set by defaults then overridden per site", "[unit][inventory][release_age]") {
+  auto plain = load_inventory_text(k_minimal, "sites.yaml", tma::test::env_of({}));
+  REQUIRE(plain);
+  CHECK(plain->inventory.site("www")->updates.min_release_age == Seconds{0});
+  auto defaults = load_inventory_text("defaults:\n  updates: {min_release_age: 3d}\n" + k_minimal, "sites.yaml",
+                                      tma::test::env_of({}));
+  REQUIRE(defaults);
+  CHECK(defaults->inventory.site("www")->updates.min_release_age == Seconds{3 * 86400});
+  auto site = load_inventory_text("defaults:\n  updates: {min_release_age: 3d}\n" + with_site_line("updates: {min_release_age: 0s}"),
+                                  "sites.yaml", tma::test::env_of({}));
+  REQUIRE(site);
+  CHECK(site->inventory.site("www")->updates.min_release_age == Seconds{0});
+}
+
+TEST_CASE("updates.min_release_age: a bad duration names file line column and key", "[unit][inventory][release_age]") {
+  CHECK(errors_of(with_site_line("updates: {min_release_age: 3 days}")) ==
+        std::vector<std::string>{"sites.yaml:10:32: sites.www.updates.min_release_age: invalid duration '3 days' (expected e.g. 90s, 15m, 4h, 1d, 1h30m)"});
+  auto too_long = errors_of(with_site_line("updates: {min_release_age: 400d}"));
+  REQUIRE(too_long.size() == 1);
+  CHECK(too_long[0] == "sites.yaml:10:32: sites.www.updates.min_release_age: duration '400d' is out of range (0s..365d)");
+}

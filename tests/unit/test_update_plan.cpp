@@ -214,3 +214,52 @@ TEST_CASE("plan renders as a table and as json", "[update]") {
   CHECK(json["steps"][0]["target"] == "6.5.3");
   CHECK(json["skipped"][0]["component"] == "theme:astra");
 }
+
+TEST_CASE("plan: updates.min_release_age holds a fresh target and lets old and undated ones through", "[update][release_age]") {
+  auto in = base_input();
+  in.now = *core::parse_rfc3339("2026-12-05T10:00:00Z");
+  in.policy.min_release_age = core::Seconds{3 * 86400};
+  auto date = [](const char* text) { return *core::parse_rfc3339(text); };
+  for (auto& c : in.components) {
+    if (c.name == "woocommerce") c.released.emplace("9.0.0", date("2026-12-04T09:00:00Z"));   // 1 day old
+    if (c.name == "wordpress") c.released.emplace("6.5.3", date("2026-12-02T10:00:00Z"));     // exactly 3 days
+    if (c.name == "astra") c.released.emplace("4.6.0", date("2026-01-01T00:00:00Z"));         // not the target
+  }
+  auto plan = update::make_plan(in);
+  REQUIRE(plan);
+  CHECK(keys(*plan) == std::vector<std::string>{"core=6.5.3", "plugin:akismet=5.3.1", "theme:astra=4.6.1"});
+  CHECK(plan->steps[0].release_age == "released 3 days ago");
+  CHECK(plan->steps[1].release_age == "release date unknown: not held");
+  CHECK(plan->steps[2].release_age == "release date unknown: not held"); // 4.6.0's date says nothing of 4.6.1
+  REQUIRE(plan->skipped.size() == 1);
+  CHECK(plan->skipped[0].name == "woocommerce");
+  CHECK(plan->skipped[0].reason ==
+        "held: released 1 day ago, eligible on 2026-12-07 (updates.min_release_age 3d)");
+  CHECK(plan->skipped[0].held_until == "2026-12-07");
+
+  auto text = update::render_plan_table(*plan, false);
+  CHECK(text.find("skipped: held: released 1 day ago, eligible on 2026-12-07") != std::string::npos);
+  auto json = update::plan_to_json(*plan);
+  CHECK(json["skipped"][0]["held_until"] == "2026-12-07");
+  CHECK(json["steps"][0]["release_age"] == "released 3 days ago");
+  CHECK(json["steps"][0]["note"] == "");
+
+  SECTION("a target fixing a known vulnerability is not held") {
+    in.findings = std::vector<check::Finding>{security("woocommerce", "8.9.0")};
+    auto secure = update::make_plan(in);
+    REQUIRE(secure);
+    CHECK(secure->skipped.empty());
+    CHECK(keys(*secure) == std::vector<std::string>{"core=6.5.3", "plugin:akismet=5.3.1", "plugin:woocommerce=9.0.0",
+                                                    "theme:astra=4.6.1"});
+    CHECK(secure->steps[2].security);
+    CHECK(secure->steps[2].release_age == "fixes a known vulnerability: not held");
+  }
+  SECTION("no minimum age: nothing held and nothing said") {
+    in.policy.min_release_age = core::Seconds{0};
+    auto plain = update::make_plan(in);
+    REQUIRE(plain);
+    CHECK(plain->skipped.empty());
+    for (const auto& s : plain->steps) CHECK(s.release_age.empty());
+    CHECK(update::plan_to_json(*plain)["steps"][0]["release_age"] == "");
+  }
+}

@@ -8,9 +8,9 @@ TEST_CASE("the update time entry describes the run and is non-billable update wo
   update::SiteResult r;
   r.site = "acme-www";
   r.outcome = update::Outcome::updated;
-  r.steps = {{{cms::ComponentKind::core, "wordpress", "6.4.2", "6.5.3", "6.5.3", false, "", ""},
+  r.steps = {{{cms::ComponentKind::core, "wordpress", "6.4.2", "6.5.3", "6.5.3", false, "", "", ""},
               update::StepStatus::applied, ""},
-             {{cms::ComponentKind::plugin, "akismet", "5.3", "5.3.1", "5.3.1", false, "", ""},
+             {{cms::ComponentKind::plugin, "akismet", "5.3", "5.3.1", "5.3.1", false, "", "", ""},
               update::StepStatus::rejected, "health failed"}};
   CHECK(update::work_description(r) == "update: 1 updated (core 6.4.2 -> 6.5.3), 1 rejected on preprod, updated");
   auto work = update::automatic_work(r, "acme", core::SysSeconds(std::chrono::seconds(1000)),

@@ -37,8 +37,8 @@ cms::Component component(cms::ComponentKind kind, const std::string& name, const
 update::Plan two_step_plan() {
   update::Plan plan;
   plan.site = "acme";
-  plan.steps = {{cms::ComponentKind::core, "wordpress", "6.4.2", "6.4.3", "6.4.3", false, "", ""},
-                {cms::ComponentKind::plugin, "akismet", "5.0.2", "5.0.3", "5.0.3", false, "", ""}};
+  plan.steps = {{cms::ComponentKind::core, "wordpress", "6.4.2", "6.4.3", "6.4.3", false, "", "", ""},
+                {cms::ComponentKind::plugin, "akismet", "5.0.2", "5.0.3", "5.0.3", false, "", "", ""}};
   return plan;
 }
 

@@ -3,6 +3,7 @@
 // branch drupal.org no longer supports, or a release marked insecure (or with a security release
 // after it in its branch). Pure: the histories are fetched (and cached) by run_check.
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ std::string drupal_project(const cms::Component& component);
 /// `installed` as the release history writes it: composer's `1.11.0` is `8.x-1.11` for a project whose
 /// releases use the legacy `8.x-` scheme; other versions are kept.
 std::string release_history_version(const cms::drupal_releases::ReleaseHistory& history, const std::string& installed);
+
+/// When each release of `history` came out (`<date>`), by version as composer writes it too: a legacy
+/// `8.x-1.11` is also listed as `1.11.0` (composer.lock's spelling). Releases without a date are left out.
+std::map<std::string, std::chrono::sys_seconds> drupal_release_dates(const cms::drupal_releases::ReleaseHistory& history);
 
 /// Findings for the core and `drupal/*` packages of `check` from `histories` (project -> history):
 /// - `unsupported` (`major`): the installed branch is not among `supported_branches`;

@@ -60,6 +60,11 @@ struct Finding {
   std::string note;        ///< e.g. `update package not available`, `no fixed version published`
   std::string ends_on;     ///< eol/eol-soon: the date support ends or ended (`2026-12-31`); domain: the
                            ///< registration's expiry; "" if undated
+  /// `update` findings of a site with `updates.min_release_age` (check/release_age.hpp): what the rule
+  /// says of `latest` (`released 1 day ago, eligible on 2026-12-07`, `release date unknown: not held`,
+  /// `fixes a known vulnerability: not held`); "" when the site has no minimum age.
+  std::string release_age;
+  std::string held_until;  ///< `2026-12-07` while `latest` is held (tma update skips it), else ""
 };
 
 /// Whether vulnerability data could be consulted for a run.

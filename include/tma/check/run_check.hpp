@@ -12,6 +12,7 @@
 #include <tma/check/eol.hpp>
 #include <tma/check/finding.hpp>
 #include <tma/check/vulnerabilities.hpp>
+#include <tma/core/timezone.hpp>
 #include <tma/inventory/model.hpp>
 #include <tma/transport/http.hpp>
 #include <tma/transport/transport.hpp>
@@ -44,6 +45,14 @@ struct CheckInputs {
   /// Where registries are found (`sources.rdap`); null: no domain findings (update planning).
   const RdapBootstrap* rdap = nullptr;
   DomainHorizons domain_horizons;
+  /// The run's clock and the agency's zone: a site with `updates.min_release_age` gets its update
+  /// findings judged by check/release_age.hpp. Such a site also has the release dates of its updates
+  /// asked for where tma does not ask already (WordPress.org's plugin information for plugins with an
+  /// update, through `cache`; drupal.org's release history at `release_history_url`, "" to skip, when
+  /// `drupal_updates` is "": update planning).
+  core::SysSeconds now{};
+  core::TimeZone zone = core::TimeZone::utc();
+  std::string release_history_url;
 };
 
 /// Check one site environment. Mapping: transport unreachable/timeout -> `error` of that kind

@@ -3,6 +3,8 @@
 // theme, a composer package. Every parser in tma::cms produces these; tma::check turns them into
 // findings. Plain data, no I/O.
 
+#include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +45,10 @@ struct Component {
   std::string evidence;   ///< how the version was found, for people (`<meta name="generator">`)
   std::string note;       ///< extra fact worth showing (`update package not available`)
   bool refused = false;   ///< name or version of an unexpected shape (cms/names.hpp): never acted on
+  /// When offered versions were released, where an answer tma already gets says so (composer's
+  /// `latest-release-date`, WordPress.org's `last_updated` of its latest version, drupal.org's `<date>`
+  /// per release); a version absent here has no known date (`updates.min_release_age`).
+  std::map<std::string, std::chrono::sys_seconds> released;
 };
 
 /// `core|plugin|theme|package|platform`.

@@ -3,6 +3,8 @@
 // formats.md section 5): which releases exist, which fix security issues, which branches are
 // supported. Pure parsing and evaluation; fetching is the HTTP transport's job.
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,7 @@ struct Release {
   std::string status;              ///< `published` / `unpublished`
   std::vector<std::string> types;  ///< `Release type` terms: `Security update`, `Insecure`, `Bug fixes`, ...
   bool security_covered = false;   ///< `<security covered="1">`
+  std::optional<std::chrono::sys_seconds> date; ///< `<date>` (Unix timestamp); absent when missing or not a number
   bool has(std::string_view type) const;
 };
 

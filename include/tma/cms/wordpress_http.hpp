@@ -3,6 +3,7 @@
 // API answers that say what is latest (formats.md section 4). Pure functions over response bodies;
 // fetching (and the on-disk cache with a TTL) belongs to the HTTP transport.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,9 +87,16 @@ struct PluginInfo {
   std::string requires_php;
   std::string download_link;
   std::string last_updated;  ///< `2031-01-05` (the API's `2031-01-05 3:04pm GMT`, date part), "" if absent
+  /// `last_updated` as an instant: when `version` (the directory's latest) was released; absent when
+  /// the API gives none or another shape.
+  std::optional<std::chrono::sys_seconds> released;
   std::string closed_date;   ///< closed plugins: `closed_date`
   std::string closed_reason; ///< closed plugins: `reason_text`, else `reason` (`Security Issue`, `security-issue`)
 };
+
+/// WordPress.org's `last_updated` (PHP `Y-m-d g:ia GMT`: `2024-07-15 3:04pm GMT`, hour not
+/// zero-padded) as an instant; nullopt for any other shape or a day that does not exist.
+std::optional<std::chrono::sys_seconds> parse_wporg_time(std::string_view text);
 
 /// Parse a plugin_information 1.2 response: `{"error": "closed", ...}` or `"closed": true` is a closed
 /// plugin (sent with 200 or 404: parse both), any other `error` (e.g. "Plugin not found.") is `not_found`. Missing `version` on a listed plugin is an error.

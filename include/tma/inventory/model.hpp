@@ -125,6 +125,10 @@ struct UpdatePolicy {
   bool security_only = false;              ///< scheduled updates take security releases only
   std::vector<std::string> exclude;          ///< component names never updated
   std::map<std::string, std::string> pin;    ///< component -> version pattern (`6.4.*`)
+  /// `min_release_age`: a version released more recently is held (not updated, shown held by check and
+  /// the plan) unless it fixes a known vulnerability of the installed version. 0: no hold (`0s` lets a
+  /// site drop the hold of `defaults.updates`).
+  Seconds min_release_age{0};
   bool configured = false;
 };
 

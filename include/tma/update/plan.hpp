@@ -6,6 +6,7 @@
 // targets named here; it never asks the CMS tool for "latest".
 
 #include <tma/check/finding.hpp>
+#include <tma/core/timezone.hpp>
 #include <tma/version/version.hpp>
 #include <tma/cms/component.hpp>
 #include <tma/core/error.hpp>
@@ -58,6 +59,10 @@ struct PlanInput {
   std::map<std::string, std::vector<std::string>> offers;
   inventory::UpdatePolicy policy;
   PlanOptions options;
+  /// The run's clock and the agency's zone, for `updates.min_release_age` (a target released less long
+  /// ago is held; check/release_age.hpp).
+  core::SysSeconds now{};
+  core::TimeZone zone = core::TimeZone::utc();
 };
 
 /// One update to perform.
@@ -69,6 +74,9 @@ struct Step {
   std::string latest;   ///< newest offered (differs from target when a pin or limit capped it)
   bool security = false; ///< target fixes a known vulnerability
   std::string note;     ///< why target != latest, when it differs
+  /// `updates.min_release_age` set: why the target is not held (`released 12 days ago`, `release date
+  /// unknown: not held`, `fixes a known vulnerability: not held`); "" without a minimum age.
+  std::string release_age;
   /// Set when preprod's pages changed with this step (the comparison's report): prod waits for
   /// `tma update --promote --accept-visual` (docs/visual.md).
   std::string visual_report;
@@ -81,6 +89,7 @@ struct Skip {
   std::string installed;
   std::string latest;
   std::string reason;
+  std::string held_until; ///< held by `updates.min_release_age`: the day the target becomes eligible, else ""
 };
 
 struct Plan {
@@ -96,7 +105,9 @@ struct Plan {
 /// that is not installed is an error), `updates.exclude` (glob on the key or the bare name),
 /// `--security-only` (needs a security finding; the target must reach its `fixed_in`), then the
 /// target: the highest offered version newer than installed that matches the pin pattern (glob,
-/// `6.4.*`) and the limit. No such version: skipped with the reason.
+/// `6.4.*`) and the limit. No such version: skipped with the reason. Last, `updates.min_release_age`:
+/// a target released less long ago than that is skipped as held (`held: released 1 day ago, eligible
+/// on ...`) unless it fixes a known vulnerability; an undated target is not held.
 core::Result<Plan> make_plan(const PlanInput& input);
 
 /// `none|minor|patch`.
@@ -105,8 +116,8 @@ std::string_view to_string(Limit limit);
 /// Table of steps then skipped components (`tma update --dry-run`).
 std::string render_plan_table(const Plan& plan, bool colour);
 
-/// `{site, env, steps:[{component, kind, name, installed, target, latest, security, note}],
-/// skipped:[{component, kind, name, installed, latest, reason}]}`.
+/// `{site, env, steps:[{component, kind, name, installed, target, latest, security, note, release_age}],
+/// skipped:[{component, kind, name, installed, latest, reason, held_until}]}` (`held_until`: null unless held).
 nlohmann::json plan_to_json(const Plan& plan);
 
 } // namespace tma::update

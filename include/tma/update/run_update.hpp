@@ -54,6 +54,9 @@ struct UpdateServices {
   core::TimeZone zone = core::TimeZone::utc();
   const check::VulnerabilityDb* wordfence = nullptr;
   std::string feed_note;                 ///< why `wordfence` is null
+  /// WordPress.org and drupal.org answers, shared with `tma check` (may be null): asked for the release
+  /// dates of a site with `updates.min_release_age`.
+  check::ResponseCache* cache = nullptr;
   std::string lock_dir;                  ///< directory of the local lock files
   std::string host;                      ///< this machine's name, for lock holders
 };
