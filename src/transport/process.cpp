@@ -10,17 +10,21 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 
 #include <fmt/format.h>
 
 #include <tma/core/signals.hpp>
 #include <tma/core/units.hpp>
 
-extern char** environ;
+#include "transport/spawn.hpp"
 
 namespace tma::transport {
 namespace {
+
+using detail::Fd;
+using detail::Pipe;
+using detail::make_pipe;
+using detail::set_nonblocking;
 
 using Clock = std::chrono::steady_clock;
 
@@ -28,92 +32,6 @@ using Clock = std::chrono::steady_clock;
 constexpr Milliseconds k_tick{100};
 constexpr std::size_t k_chunk = 64 * 1024;
 constexpr std::size_t k_bulk_chunk = 1024 * 1024; // also /proc/sys/fs/pipe-max-size's default
-
-// A file descriptor closed on scope exit.
-class Fd {
-public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : m_fd(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept {
-    reset(other.release());
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-  int release() {
-    int fd = m_fd;
-    m_fd = -1;
-    return fd;
-  }
-  void reset(int fd = -1) {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = fd;
-  }
-
-private:
-  int m_fd = -1;
-};
-
-struct Pipe {
-  Fd read;
-  Fd write;
-};
-
-core::Result<Pipe> make_pipe() {
-  // O_CLOEXEC so that a child spawned concurrently by another thread never inherits our ends.
-  std::array<int, 2> fds{};
-  if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
-    return core::fail(core::ErrorKind::io, fmt::format("pipe: {}", std::strerror(errno)));
-  }
-  return Pipe{Fd(fds[0]), Fd(fds[1])};
-}
-
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-// tma writes to pipes whose reader may die; that must be EPIPE, not a silent death of tma.
-void ignore_sigpipe_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
-}
-
-// RAII for the spawn attribute objects.
-struct SpawnSetup {
-  posix_spawn_file_actions_t actions{};
-  posix_spawnattr_t attr{};
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attr);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
-
-std::vector<std::string> build_environment(const std::map<std::string, std::string>& overrides) {
-  std::vector<std::string> result;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view entry(*e);
-    auto name = std::string(entry.substr(0, entry.find('=')));
-    if (overrides.count(name) == 0) result.emplace_back(entry);
-  }
-  for (const auto& [name, value] : overrides) result.push_back(name + "=" + value);
-  return result;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> result;
-  result.reserve(strings.size() + 1);
-  for (auto& s : strings) result.push_back(s.data());
-  result.push_back(nullptr);
-  return result;
-}
 
 } // namespace
 
@@ -146,7 +64,7 @@ std::string ProcessResult::describe() const {
 
 core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   if (argv.empty() || argv[0].empty()) return core::fail(core::ErrorKind::internal, "run_process: empty argv");
-  ignore_sigpipe_once();
+  detail::ignore_sigpipe_once();
   auto started = Clock::now();
 
   auto out_pipe = make_pipe();
@@ -162,7 +80,7 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
     in_pipe = std::move(*p);
   }
 
-  SpawnSetup setup;
+  detail::SpawnSetup setup;
   if (options.stdin_source) {
     posix_spawn_file_actions_adddup2(&setup.actions, in_pipe.read.get(), 0);
   } else {
@@ -172,22 +90,12 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
   posix_spawn_file_actions_adddup2(&setup.actions, err_pipe->write.get(), 2);
   if (options.cwd) posix_spawn_file_actions_addchdir_np(&setup.actions, options.cwd->c_str());
 
-  // Own process group (so a timeout kills grandchildren too), clean signal mask, and default
-  // dispositions: tma ignores SIGPIPE and catches SIGINT/SIGTERM, children must not inherit that.
-  sigset_t empty_mask;
-  sigemptyset(&empty_mask);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
-  posix_spawnattr_setsigmask(&setup.attr, &empty_mask);
-  posix_spawnattr_setsigdefault(&setup.attr, &defaults);
-
+  // SpawnSetup: own process group (so a timeout kills grandchildren too), clean signal mask and
+  // default dispositions.
   auto argv_copy = argv;
-  auto c_argv = c_strings(argv_copy);
-  auto env_strings = build_environment(options.env);
-  auto c_env = c_strings(env_strings);
+  auto c_argv = detail::c_strings(argv_copy);
+  auto env_strings = detail::build_environment(options.env);
+  auto c_env = detail::c_strings(env_strings);
 
   pid_t pid = -1;
   int rc = ::posix_spawnp(&pid, c_argv[0], &setup.actions, &setup.attr, c_argv.data(), c_env.data());
