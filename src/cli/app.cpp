@@ -102,6 +102,7 @@ int run(int argc, char** argv) {
   setup_check(app, context);
   setup_health(app, context);
   setup_perf(app, context);
+  setup_visual(app, context);
   setup_init(app, context);
   setup_journal(app, context);
   setup_sync(app, context);

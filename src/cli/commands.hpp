@@ -16,6 +16,7 @@ void setup_ping(CLI::App& app, Context& context);
 void setup_check(CLI::App& app, Context& context);
 void setup_health(CLI::App& app, Context& context);
 void setup_perf(CLI::App& app, Context& context);
+void setup_visual(CLI::App& app, Context& context);
 void setup_init(CLI::App& app, Context& context);
 void setup_journal(CLI::App& app, Context& context);
 void setup_sync(CLI::App& app, Context& context);

@@ -121,6 +121,7 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
     if (auto n = map.get("health"); n.IsDefined()) read_health_policy(ctx, n, map.sub("health"), site.health);
     if (auto n = map.get("check"); n.IsDefined()) read_check_policy(ctx, n, map.sub("check"), site.check);
     if (auto n = map.get("perf"); n.IsDefined()) read_perf_policy(ctx, n, map.sub("perf"), site.perf);
+    if (auto n = map.get("visual"); n.IsDefined()) site.visual = read_visual_policy(ctx, n, map.sub("visual"));
     if (auto v = map.strings("plugins")) site.plugins = *v;
     if (auto v = map.string("domain")) {
       if (*v == "none") {

@@ -53,6 +53,8 @@ void read_check_policy(LoadContext& ctx, const YAML::Node& node, const std::stri
 void read_update_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, UpdatePolicy& updates);
 void read_health_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, HealthPolicy& health);
 void read_perf_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, PerfPolicy& perf);
+/// `visual:` of a site (load_visual.cpp); its defaults where a key is absent.
+VisualPolicy read_visual_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key);
 
 /// Whether `url` is `<scheme>://<host>...` for one of `schemes`, without spaces or control characters;
 /// an error naming the accepted schemes is recorded against `node` otherwise.

@@ -16,7 +16,8 @@ Keys: status (200), body (""), delay (seconds before answering), headers ({}), f
 fail_status (answer fail_status the first fail_times requests, with Retry-After when retry_after is
 set), size (stream that many bytes of 'x'; with drip, drip bytes every 0.1 s), repeat (the body that many times), gzip (compress the
 body with gzip, Content-Encoding: gzip, when the request's Accept-Encoding allows it), echo (answer the request as JSON), wp_root (answer like
-the lab WordPress site in that directory, see wp_answer). Every request is appended to --requests as
+the lab WordPress site in that directory, see wp_answer), root (serve the files of that directory as they
+are at each request: `index.html` for a path ending in `/`, 404 when missing). Every request is appended to --requests as
 one JSON line {method, path, headers, body}.
 """
 import argparse
@@ -36,6 +37,23 @@ CRITICAL = ("<!DOCTYPE html><html><head><title>WordPress &rsaquo; Error</title><
             "<div class=\"wp-die-message\"><p>There has been a critical error on this website.</p></div></body></html>")
 MAINTENANCE = ("<!DOCTYPE html><html><head><title>Maintenance</title></head><body>"
                "<h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1></body></html>")
+
+
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".xml": "application/xml",
+         ".png": "image/png", ".js": "text/javascript", ".txt": "text/plain; charset=utf-8"}
+
+
+def file_answer(root, path):
+    """(status, body, content type) of `path` under the directory `root`, read now (tests change the
+    files between requests); `..` and absolute tricks are refused."""
+    relative = path.lstrip("/")
+    if path.endswith("/"):
+        relative += "index.html"
+    full = os.path.realpath(os.path.join(root, relative))
+    if not full.startswith(os.path.realpath(root) + os.sep) or not os.path.isfile(full):
+        return 404, b"<html><body>Not found</body></html>", "text/html; charset=utf-8"
+    with open(full, "rb") as f:
+        return 200, f.read(), TYPES.get(os.path.splitext(full)[1], "application/octet-stream")
 
 
 def wp_answer(root):
@@ -114,6 +132,9 @@ def main():
                 payload = b"failing on purpose\n"
                 if "retry_after" in route:
                     headers["Retry-After"] = str(route["retry_after"])
+            elif route.get("root"):
+                status, payload, kind = file_answer(route["root"], path)
+                headers.setdefault("Content-Type", kind)
             elif route.get("wp_root"):
                 status, text = wp_answer(route["wp_root"])
                 payload = text.encode()

@@ -164,6 +164,19 @@ struct PerfPolicy {
   double regression = 1.5;                           ///< finding `regression` when a figure exceeds the median times this
 };
 
+/// `visual:` (docs/visual.md): what `tma visual` captures of a site and how it judges the differences.
+struct VisualPolicy {
+  std::vector<std::string> paths;            ///< each starts with `/`; `/` itself is always captured
+  int sample = 8;                            ///< pages sampled from the sitemap (0..50)
+  std::vector<int> widths{1280, 390};        ///< viewport widths; 480 or less is phone emulation
+  std::vector<std::string> mask;             ///< CSS selectors hidden before the capture
+  double changed = 0.01;                     ///< verdict `changed` from this share of changed pixels
+  double broken = 0.15;                      ///< verdict `broken` from this share
+  int keep = 10;                             ///< complete snapshots kept per site and environment
+};
+/// Widths up to this are captured with phone emulation.
+inline constexpr int k_visual_phone_width = 480;
+
 /// One place a site runs (prod, preprod, ...), with every default merged in.
 struct Environment {
   std::string name;
@@ -194,6 +207,7 @@ struct Site {
   HealthPolicy health;
   CheckPolicy check;
   PerfPolicy perf;
+  std::optional<VisualPolicy> visual;    ///< absent: no `visual:` block, `tma visual` refuses the site
   std::vector<SmokeCheck> checks;        ///< empty means "GET / expecting 200"
   std::vector<std::string> plugins;      ///< plugins to fingerprint over HTTP
   /// `domain:` (docs/check.md §2.4): the registered domain whose expiry `tma check` asks the registry
