@@ -16,6 +16,7 @@
 #include <tma/update/lock.hpp>
 #include <tma/update/policy.hpp>
 #include <tma/update/run_update.hpp>
+#include <tma/visual/chromium.hpp>
 
 #include "cli/backup_support.hpp"
 #include "cli/check_support.hpp"
@@ -104,6 +105,7 @@ void run_update_command(Context& context, const UpdateCli& cli) {
   services.http = &http;
   services.zone = agency_zone(context);
   services.host = update::host_name();
+  services.start_browser = [] { return visual::start_chromium(visual::ChromiumOptions{}); };
   services.lock_dir = (std::filesystem::path(inventory.directory) / ".tma-cache" / "locks").string();
   bool any_wordpress = false;
   for (const auto* site : sites) any_wordpress = any_wordpress || site->cms == inventory::Cms::wordpress;

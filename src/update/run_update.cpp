@@ -13,6 +13,7 @@
 #include <tma/update/journal_recorder.hpp>
 #include <tma/update/recovery.hpp>
 #include <tma/update/lock.hpp>
+#include <tma/update/visual_check.hpp>
 
 #include <fmt/format.h>
 
@@ -292,6 +293,15 @@ private:
     targets.prod_health = &prod_health;
     targets.backup = &backup;
     targets.recorder = &recorder;
+    std::optional<SnapshotVisualCheck> preprod_visual;
+    std::optional<SnapshotVisualCheck> prod_visual;
+    if (m_site.visual) {
+      visual::SnapshotStore store(std::filesystem::path(m_services.inventory->directory) / "visual");
+      if (use_preprod) preprod_visual.emplace(m_services.start_browser, *m_services.http, store, m_site, *preprod);
+      prod_visual.emplace(m_services.start_browser, *m_services.http, store, m_site, *prod);
+      targets.preprod_visual = preprod_visual ? &*preprod_visual : nullptr;
+      targets.prod_visual = &*prod_visual;
+    }
     PipelineOptions pipeline;
     pipeline.skip_preprod = m_options.skip_preprod;
     pipeline.preprod_only = m_options.preprod_only;

@@ -50,7 +50,7 @@ int exit_bits(const SiteRun& run) {
     bits |= core::exit_code::findings;
   }
   for (const auto& s : r.steps) {
-    if (s.status == StepStatus::rejected) {
+    if (s.status == StepStatus::rejected || s.status == StepStatus::held) {
       bits |= core::exit_code::findings;
     }
   }

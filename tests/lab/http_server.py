@@ -89,7 +89,44 @@ def wp_answer(root):
                 with open(damaged, "w", encoding="utf-8") as f:
                     f.write(rule + "\n")
             return 500, CRITICAL
+    styles = version_styles(lab.lab_file(root, "styles"), installed)
+    if styles is not None:
+        return 200, STYLED_PAGE.replace("/*STYLES*/", styles)
     return 200, "<!DOCTYPE html><html><head><title>Lab Site</title></head><body><p>Lab Site</p></body></html>"
+
+
+# The lab site's page when .tma-lab/styles exists (visual comparison in tma update): a header, the
+# main content and a sidebar, plus the CSS rules of the installed versions the styles file lists.
+STYLED_PAGE = """<!DOCTYPE html><html><head><title>Lab Site</title><style>
+body{margin:0;min-height:600px;font:16px/1.5 sans-serif;background:#fff;color:#222}
+header{position:relative;background:#1d3557;color:#fff;padding:16px 24px;height:64px}
+.wrap{display:flex;padding:24px}
+main{flex:3;padding-right:24px}
+aside{flex:1;background:#f1faee;padding:16px}
+/*STYLES*/
+</style></head><body><header><h1 style="margin:0">Lab Site</h1></header><div class="wrap"><main>
+<h2>Welcome to the lab bakery</h2>
+<p>We bake bread every morning from flour milled in the valley, with a sourdough starter kept alive
+since our grandparents opened the shop, and we deliver to the villages around before breakfast.</p>
+<p>Our cakes are made to order for weddings, birthdays and every celebration in between; ask for the
+seasonal fruit tarts, which change with what the orchards give each week.</p>
+</main><aside><h3>Opening hours</h3><p>Monday to Saturday, 7 to 19.</p></aside></div></body></html>"""
+
+
+def version_styles(path, installed):
+    """The CSS of the lines `key=version RULES` of `path` whose version is installed; None without the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    except FileNotFoundError:
+        return None
+    rules = []
+    for line in lines:
+        key_version, _, css = line.partition(" ")
+        key, _, version = key_version.partition("=")
+        if installed.get(key) == version:
+            rules.append(css)
+    return "\n".join(rules)
 
 
 def main():

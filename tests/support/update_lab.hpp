@@ -37,6 +37,8 @@ struct UpdateLab {
   std::string ssh;
   /// Appended to the inventory as top-level keys (e.g. a `notify:` section).
   std::string extra_yaml;
+  /// More keys of site `acme`, indented by four spaces (e.g. a `visual:` block).
+  std::string site_yaml;
 
   explicit UpdateLab(std::string ssh_target = "") : ssh(std::move(ssh_target)) {
     make_sites();
@@ -76,9 +78,10 @@ sites:
     client: lab
     cms: wordpress
     environments:
-{}{}{})",
+{}{}{}{})",
                                                         env("prod", "/prod/", prod),
-                                                        with_preprod ? env("preprod", "/pre/", pre) : "", extra_yaml);
+                                                        with_preprod ? env("preprod", "/pre/", pre) : "", site_yaml,
+                                                        extra_yaml);
   }
 
   tma::test::Output tma(std::vector<std::string> args) const {

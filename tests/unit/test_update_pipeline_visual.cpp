@@ -2,6 +2,7 @@
 // reject a component on preprod and roll prod back; changed pages hold a component for approval
 // while the others go on.
 #include <tma/update/pipeline.hpp>
+#include <tma/update/visual_check.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -182,4 +183,44 @@ TEST_CASE("pipeline visual: --env preprod records held steps with their report",
   CHECK_FALSE((*validated)["steps"][0].contains("visual_report"));
   CHECK((*validated)["steps"][2]["visual_report"] == "/agency/visual/acme-www/preprod/compare-3.html");
   CHECK_FALSE(w.logged("prod visual baseline"));
+}
+
+TEST_CASE("visual summary: the worst page decides and a failed capture is an error", "[update][visual]") {
+  visual::Comparison comparison;
+  comparison.report = "/agency/visual/acme-www/preprod/comparisons/b-vs-a/index.html";
+  auto page = [](visual::Verdict verdict, double share) {
+    visual::PageComparison p;
+    p.url = "https://pre.acme.example/";
+    p.width = 1280;
+    p.verdict = verdict;
+    p.changed_share = share;
+    return p;
+  };
+  comparison.pages = {page(visual::Verdict::same, 0), page(visual::Verdict::same, 0.002)};
+  auto same = update::summarise(comparison);
+  REQUIRE(same);
+  CHECK(same->verdict == VisualVerdict::same);
+  CHECK(same->summary == "2 captures the same");
+  CHECK(same->report == comparison.report.string());
+
+  comparison.pages.push_back(page(visual::Verdict::changed, 0.031));
+  comparison.pages.push_back(page(visual::Verdict::changed, 0.012));
+  auto changed = update::summarise(comparison);
+  REQUIRE(changed);
+  CHECK(changed->verdict == VisualVerdict::changed);
+  CHECK(changed->summary == "2 of 4 captures changed (largest 3.1 % of a page)");
+
+  comparison.pages.push_back(page(visual::Verdict::broken, 0.015));
+  auto broken = update::summarise(comparison);
+  REQUIRE(broken);
+  CHECK(broken->verdict == VisualVerdict::broken);
+  CHECK(broken->summary.find("1 of 5 captures broken") == 0);
+
+  comparison.pages.back().error = "net::ERR_CONNECTION_REFUSED";
+  auto failed = update::summarise(comparison);
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message == "https://pre.acme.example/ at 1280: net::ERR_CONNECTION_REFUSED");
+
+  comparison.pages.clear();
+  CHECK_FALSE(update::summarise(comparison));
 }

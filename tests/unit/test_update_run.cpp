@@ -124,6 +124,8 @@ TEST_CASE("update exit bits: rejected or rolled back 1, failed 2, unreachable 4,
   CHECK(update::exit_bits(run) == 0);
   run.result->steps.push_back({two_step_plan().steps[1], update::StepStatus::rejected, "health failed"});
   CHECK(update::exit_bits(run) == core::exit_code::findings);
+  run.result->steps.back().status = update::StepStatus::held; // waits for a person: a finding too
+  CHECK(update::exit_bits(run) == core::exit_code::findings);
   run.result->outcome = update::Outcome::restored;
   CHECK(update::exit_bits(run) == core::exit_code::findings);
   run.result->outcome = update::Outcome::failed;

@@ -27,6 +27,7 @@
 #include <tma/transport/http.hpp>
 #include <tma/update/pipeline.hpp>
 #include <tma/update/plan.hpp>
+#include <tma/visual/pool.hpp>
 
 namespace tma::update {
 
@@ -59,6 +60,9 @@ struct UpdateServices {
   check::ResponseCache* cache = nullptr;
   std::string lock_dir;                  ///< directory of the local lock files
   std::string host;                      ///< this machine's name, for lock holders
+  /// Starts a browser for the visual comparison of sites with a `visual` block (one per site and
+  /// environment, on first use); empty: such a site's update stops before any change.
+  visual::CapturerFactory start_browser;
 };
 
 /// Usage problems found before anything runs (exit 64): options that contradict each other, a
