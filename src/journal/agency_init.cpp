@@ -7,7 +7,7 @@
 
 #include <tma/journal/git_journal.hpp>
 
-#include "journal/atomic_write.hpp"
+#include <tma/core/atomic_file.hpp>
 #include "journal/git_handles.hpp"
 
 namespace tma::journal {
@@ -90,7 +90,7 @@ core::Result<InitReport> init_agency(const std::filesystem::path& directory, con
 
   auto inventory = report.directory / "sites.yaml";
   if (!std::filesystem::exists(inventory, ec)) {
-    auto written = write_atomically(inventory, k_starter);
+    auto written = core::write_atomically(inventory, k_starter);
     if (!written) return tl::unexpected(written.error());
     report.wrote_inventory = true;
   }
@@ -112,7 +112,7 @@ core::Result<InitReport> init_agency(const std::filesystem::path& directory, con
   if (!added.empty()) {
     std::string header = current.empty() ? "# tma local state (backups, caches): never committed\n" : "";
     if (!current.empty() && current.back() != '\n') current += "\n";
-    auto written = write_atomically(gitignore, current + header + added);
+    auto written = core::write_atomically(gitignore, current + header + added);
     if (!written) return tl::unexpected(written.error());
     report.updated_gitignore = true;
   }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/atomic_file.hpp>
+
 #include "visual/files.hpp"
 
 namespace tma::visual {
@@ -114,7 +116,7 @@ core::Result<Comparison> compare_snapshots(const SnapshotStore& store, const Sna
     result.diff_image = "diff-" + stem + ".png";
     for (const auto& [name, bytes] : {std::pair{result.before_image, &was->png}, std::pair{result.after_image, &now->png},
                                       std::pair{result.diff_image, &*diff_png}}) {
-      if (auto done = detail::write_atomically(report_dir / name, *bytes); !done) return tl::unexpected(done.error());
+      if (auto done = core::write_atomically(report_dir / name, *bytes); !done) return tl::unexpected(done.error());
     }
     comparison.pages.push_back(std::move(result));
   }

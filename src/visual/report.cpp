@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
 
+#include <tma/core/atomic_file.hpp>
+
 #include "visual/files.hpp"
 
 namespace tma::visual {
@@ -80,7 +82,7 @@ core::Result<void> write_comparison_report(Comparison& comparison, const std::fi
   auto path = dir / "index.html";
   auto html = render_comparison_html(comparison);
   if (!html) return tl::unexpected(html.error());
-  if (auto done = detail::write_atomically(path, *html); !done) return done;
+  if (auto done = core::write_atomically(path, *html); !done) return done;
   comparison.report = path;
   return {};
 }

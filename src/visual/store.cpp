@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <tma/core/atomic_file.hpp>
+
 #include "visual/files.hpp"
 
 namespace tma::visual {
@@ -143,10 +145,10 @@ core::Result<void> SnapshotStore::write_capture(const SnapshotManifest& manifest
   if (!is_plain_file_name(stem + ".png")) return core::fail(core::ErrorKind::internal, fmt::format("bad file stem '{}'", stem));
   auto image = stem + ".png";
   auto text = stem + ".json";
-  if (auto done = detail::write_atomically(file(manifest, image), capture.png); !done) return done;
+  if (auto done = core::write_atomically(file(manifest, image), capture.png); !done) return done;
   json doc{{"visible_text", capture.visible_text}, {"main_text", capture.main_text}};
   // Text from a page may be invalid UTF-8: replaced rather than refused.
-  if (auto done = detail::write_atomically(file(manifest, text), doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n"); !done) {
+  if (auto done = core::write_atomically(file(manifest, text), doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n"); !done) {
     return done;
   }
   page.image_file = image;
@@ -155,7 +157,7 @@ core::Result<void> SnapshotStore::write_capture(const SnapshotManifest& manifest
 }
 
 core::Result<void> SnapshotStore::complete(const SnapshotManifest& manifest) const {
-  return detail::write_atomically(file(manifest, k_manifest), manifest_json(manifest));
+  return core::write_atomically(file(manifest, k_manifest), manifest_json(manifest));
 }
 
 core::Result<std::vector<SnapshotManifest>> SnapshotStore::list(const std::string& site, const std::string& env) const {
