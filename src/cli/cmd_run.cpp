@@ -46,7 +46,7 @@ std::vector<schedule::JobKind> parse_kinds(const std::vector<std::string>& names
     auto kind = schedule::parse_job_kind(name);
     if (!kind) {
       throw core::UsageError(
-          fmt::format("--job: unknown job '{}' (backup, update, check, health, report, connectors-sync, notify-flush)", name));
+          fmt::format("--job: unknown job '{}' (backup, update, check, health, visual, report, connectors-sync, notify-flush)", name));
     }
     kinds.push_back(*kind);
   }
@@ -374,7 +374,7 @@ void list_schedule(Context& context, const RunCli& cli) {
 
 void add_run_options(CLI::App& cmd, RunCli& cli) {
   add_selection(cmd, cli.selection);
-  cmd.add_option("--job", cli.kinds, "Only these jobs (repeatable): backup, update, check, health, report, connectors-sync, notify-flush")
+  cmd.add_option("--job", cli.kinds, "Only these jobs (repeatable): backup, update, check, health, visual, report, connectors-sync, notify-flush")
       ->type_name("JOB");
   add_format(cmd, cli.format);
 }
@@ -389,8 +389,9 @@ void add_due_flag(CLI::App& cmd, bool& due) {
 bool run_due_instead(Context& context, const CLI::App& cmd, const DueRequest& request) {
   if (!request.due) return false;
   // The schedule's settings come from the inventory: any other option would be silently ignored.
-  static const std::set<std::string> allowed{"--due",   "--site", "--client", "--tag",     "--all",
-                                             "--env",   "--shard", "--jobs",   "--per-host", "--help"};
+  // `--browsers` is tma visual's `--jobs`.
+  static const std::set<std::string> allowed{"--due",   "--site",   "--client", "--tag",      "--all",   "--env",
+                                             "--shard", "--jobs",   "--per-host", "--browsers", "--help"};
   for (const auto* option : cmd.get_options()) {
     auto name = option->get_name();
     if (option->count() == 0 || allowed.count(name) || (name == "--format" && request.format_allowed)) continue;

@@ -4,13 +4,16 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/clock.hpp>
 #include <tma/core/exit_code.hpp>
+#include <tma/journal/git_journal.hpp>
 #include <tma/run/runner.hpp>
 #include <tma/visual/chromium.hpp>
 #include <tma/visual/site_run.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/failure_lines.hpp"
+#include "cli/journal_access.hpp"
 
 namespace tma::cli {
 namespace {
@@ -21,6 +24,7 @@ struct VisualOptions {
   int browsers = 2;
   std::string against = "latest";
   std::string fail_on = "broken";
+  bool due = false;
 };
 
 // The browser every worker starts: Debian's chromium, its throwaway profile in the system's temp.
@@ -67,6 +71,24 @@ std::string render_table(const std::vector<visual::SiteRun>& runs, bool compare,
   return table.render(colour);
 }
 
+// A `visual.snapshot` or `visual.compared` event per site and environment: the client report counts
+// prod's pages compared and changes found (docs/report.md), and the journal keeps what tma looked
+// at. Without a journal repository the command still runs: one warning, nothing recorded.
+void record_runs(Context& context, const std::vector<visual::SiteRun>& runs, bool compare) {
+  auto opened = journal::open_git_journal(journal_options(context));
+  if (!opened) {
+    report::eprint(fmt::format("warning: visual results not recorded in the journal: {}\n", opened.error().message));
+    return;
+  }
+  auto& run = context.start_run(std::move(*opened), compare ? "visual compare" : "visual snapshot");
+  for (const auto& site_run : runs) {
+    const auto* site = context.inventory().site(site_run.site);
+    auto data = visual::journal_data(site_run);
+    run.record(site_run.comparison ? "visual.compared" : "visual.snapshot",
+               {site_run.site, site_run.env, site != nullptr ? site->client : ""}, std::move(data));
+  }
+}
+
 void run_visual(Context& context, const VisualOptions& options, bool compare) {
   // Without --env, prod: what visitors see (the monthly defacement check); `--env preprod` checks an
   // update where it is tested first.
@@ -86,7 +108,7 @@ void run_visual(Context& context, const VisualOptions& options, bool compare) {
   visual::SiteRunOptions run_options_visual;
   run_options_visual.compare = compare;
   run_options_visual.against = options.against;
-  const auto now = std::chrono::system_clock::now();
+  const auto now = core::wall_clock_now(); // the soak's simulated clock in test builds (core/clock.hpp)
 
   std::vector<visual::SiteRun> runs(targets->size());
   std::vector<run::Job> jobs;
@@ -122,6 +144,7 @@ void run_visual(Context& context, const VisualOptions& options, bool compare) {
     }
   }
   print_failures(failures);
+  record_runs(context, runs, compare);
   context.exit_code |= visual::exit_bits(runs, options.fail_on == "changed");
 }
 
@@ -152,7 +175,14 @@ void setup_visual(CLI::App& app, Context& context) {
   compare->add_option("--fail-on", compare_options->fail_on, "Verdicts that make the exit code 1")
       ->check(one_of({"broken", "changed"}))
       ->default_str("broken");
-  compare->callback([&context, compare_options] { run_visual(context, *compare_options, true); });
+  add_due_flag(*compare, compare_options->due);
+  compare->callback([&context, compare_options, compare] {
+    const auto& o = *compare_options;
+    if (run_due_instead(context, *compare, {o.due, schedule::JobKind::visual, o.selection, o.format, true, o.browsers, 1})) {
+      return;
+    }
+    run_visual(context, o, true);
+  });
 }
 
 } // namespace tma::cli

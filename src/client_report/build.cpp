@@ -20,11 +20,19 @@ struct Activity {
   std::vector<HeldBackUpdate> held_back;
   std::map<std::string, SiteBackups> backups; ///< by site
   std::vector<const incident::Incident*> incidents;
+  int visual_pages = 0, visual_reviewed = 0;
 };
 
 std::string text_of(const nlohmann::json& data, const char* key) {
   auto it = data.find(key);
   return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int count_of(const nlohmann::json& data, const char* key) {
+  auto it = data.find(key);
+  return it != data.end() && it->is_number_integer() && it->get<long long>() > 0
+             ? static_cast<int>(std::min<long long>(it->get<long long>(), 1'000'000))
+             : 0;
 }
 
 void add_update_run(const journal::Event& event, const core::TimeZone& zone, Activity& out) {
@@ -39,6 +47,8 @@ void add_update_run(const journal::Event& event, const core::TimeZone& zone, Act
     auto from = text_of(step, "from");
     auto to = text_of(step, "to");
     if (status == "applied") {
+      // A visual change someone approved on preprod (`--accept-visual`) before it reached prod.
+      if (!text_of(step, "visual_report").empty()) ++out.visual_reviewed;
       auto security = step.find("security");
       out.updates.push_back(AppliedUpdate{event.site, component, from, to, date,
                                           security != step.end() && security->is_boolean() && security->get<bool>(),
@@ -97,6 +107,12 @@ Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
       b.last_ok = e->at;
     } else if (e->type == "backup.failed") {
       ++out.backups[e->site].failed;
+    } else if (e->type == "visual.compared") {
+      out.visual_pages += count_of(e->data, "pages");
+      out.visual_reviewed += count_of(e->data, "changed") + count_of(e->data, "broken");
+    } else if (e->type == "update.visual") {
+      out.visual_pages += count_of(e->data, "pages");
+      out.visual_reviewed += count_of(e->data, "flagged");
     }
   }
   // A component held back and applied later in the period is not held back any more.
@@ -131,6 +147,8 @@ Glance glance_of(const Activity& activity, const incident::MonthStats& stats, co
   g.incidents = static_cast<int>(activity.incidents.size());
   g.uptime_percent = stats.uptime_percent;
   g.hours_used = hours.billable;
+  g.visual_pages = activity.visual_pages;
+  g.visual_reviewed = activity.visual_reviewed;
   return g;
 }
 

@@ -50,7 +50,8 @@ core::Result<std::vector<Inputs>> gather_all(const journal::Journal& journal, co
   filter.since = zone.start_of_day(previous.from);
   filter.until = zone.start_of_day(contract::add_days(period.to, 1 + k_daily_grace_days));
   filter.clients = query.clients;
-  filter.types = {"update.finished", "backup.finished", "backup.failed", "restore.finished", "check", "perf.measured",
+  filter.types = {"update.finished",  "update.visual", "visual.compared", "backup.finished",
+                  "backup.failed",    "restore.finished", "check",         "perf.measured",
                   std::string(incident::k_health_daily)};
   auto events = journal::read_events(journal, filter);
   if (!events) return tl::unexpected(events.error());

@@ -40,6 +40,8 @@ const LabelTable& labels() {
       {"glance_uptime", {"Disponibilité", "Uptime"}},
       {"glance_incidents", {"Incidents", "Incidents"}},
       {"glance_hours", {"Heures consommées", "Hours used"}},
+      {"glance_visual_pages", {"Pages comparées visuellement", "Pages compared visually"}},
+      {"glance_visual_reviewed", {"Changements visuels examinés", "Visual changes reviewed"}},
       {"updates_title", {"Mises à jour appliquées", "Updates applied"}},
       {"col_site", {"Site", "Site"}},
       {"col_component", {"Composant", "Component"}},

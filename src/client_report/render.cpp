@@ -39,7 +39,9 @@ nlohmann::json glance_json(const Glance& g) {
           {"backups", g.backups},
           {"incidents", g.incidents},
           {"uptime_percent", g.uptime_percent ? nlohmann::json(*g.uptime_percent) : nlohmann::json(nullptr)},
-          {"hours_used_seconds", g.hours_used.count()}};
+          {"hours_used_seconds", g.hours_used.count()},
+          {"visual_pages", g.visual_pages},
+          {"visual_reviewed", g.visual_reviewed}};
 }
 
 std::string_view period_kind_name(PeriodKind k) {

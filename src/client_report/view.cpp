@@ -60,6 +60,11 @@ json glance_view(const ClientReport& r) {
   items.push_back(item("glance_incidents", num(g.incidents), prev_num(&Glance::incidents)));
   items.push_back(item("glance_hours", format_hours(g.hours_used),
                        p ? std::optional(format_hours(p->hours_used)) : std::nullopt));
+  // Only for clients whose prod pages tma compares: a zero tile says nothing to the others.
+  if (g.visual_pages > 0 || g.visual_reviewed > 0 || (p && (p->visual_pages > 0 || p->visual_reviewed > 0))) {
+    items.push_back(item("glance_visual_pages", num(g.visual_pages), prev_num(&Glance::visual_pages)));
+    items.push_back(item("glance_visual_reviewed", num(g.visual_reviewed), prev_num(&Glance::visual_reviewed)));
+  }
   return items;
 }
 

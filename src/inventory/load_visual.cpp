@@ -1,4 +1,4 @@
-// `visual:` of a site (docs/visual.md): pages, sample, widths, masks, thresholds, retention.
+// `visual:` of a site (docs/visual.md): pages, sample, widths, masks, thresholds, retention, schedule.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -119,6 +119,7 @@ VisualPolicy read_visual_policy(LoadContext& ctx, const YAML::Node& node, const 
                           visual.broken * 100));
   }
   if (auto v = map.integer("keep", 1, 100)) visual.keep = *v;
+  if (auto schedule = read_schedule_key(map, "schedule")) visual.schedule = std::move(*schedule);
   map.finish();
   return visual;
 }

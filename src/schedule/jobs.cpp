@@ -14,6 +14,7 @@ std::string_view to_string(JobKind kind) {
   case JobKind::update: return "update";
   case JobKind::check: return "check";
   case JobKind::health: return "health";
+  case JobKind::visual: return "visual";
   case JobKind::report: return "report";
   case JobKind::connectors_sync: return "connectors-sync";
   case JobKind::notify_flush: return "notify-flush";
@@ -23,8 +24,8 @@ std::string_view to_string(JobKind kind) {
 
 const std::vector<JobKind>& all_kinds() {
   static const std::vector<JobKind> kinds{JobKind::backup, JobKind::update,          JobKind::check,
-                                          JobKind::health, JobKind::report,          JobKind::connectors_sync,
-                                          JobKind::notify_flush};
+                                          JobKind::health, JobKind::visual,          JobKind::report,
+                                          JobKind::connectors_sync, JobKind::notify_flush};
   return kinds;
 }
 
@@ -78,6 +79,10 @@ std::vector<Job> scheduled_jobs(const inventory::Inventory& inventory, const std
     if (wanted(JobKind::check) && site->check.schedule) jobs.push_back(site_job(JobKind::check, *site, *site->check.schedule));
     if (wanted(JobKind::health) && site->health.schedule) {
       jobs.push_back(site_job(JobKind::health, *site, *site->health.schedule));
+    }
+    // The defacement check: what visitors see, so prod only.
+    if (wanted(JobKind::visual) && site->visual && site->visual->schedule && site->env("prod")) {
+      jobs.push_back(site_job(JobKind::visual, *site, *site->visual->schedule));
     }
   }
   if (!agency_jobs) return jobs;

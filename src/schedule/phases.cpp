@@ -1,6 +1,7 @@
 // The commands that run a set of due jobs.
 #include <tma/schedule/jobs.hpp>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -43,6 +44,11 @@ std::vector<Phase> phases_of(const std::vector<Decision>& due, const PhaseOption
       break;
     case JobKind::health:
       a = {"health", "--record", "--jobs", jobs, "--per-host", per_host};
+      sites();
+      break;
+    case JobKind::visual:
+      // One browser per site at once, as many as the other commands' sites (at most tma visual's 16).
+      a = {"visual", "compare", "--env", "prod", "--browsers", std::to_string(std::min(options.jobs, 16))};
       sites();
       break;
     case JobKind::report:

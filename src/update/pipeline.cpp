@@ -75,7 +75,11 @@ std::string_view verdict_text(VisualVerdict verdict) {
 }
 
 nlohmann::json visual_data(const VisualResult& result) {
-  return {{"verdict", std::string(verdict_text(result.verdict))}, {"summary", result.summary}, {"report", result.report}};
+  return {{"verdict", std::string(verdict_text(result.verdict))},
+          {"summary", result.summary},
+          {"report", result.report},
+          {"pages", result.pages},
+          {"flagged", result.flagged}};
 }
 
 core::Result<void> not_interrupted() {

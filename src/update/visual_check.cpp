@@ -38,8 +38,10 @@ core::Result<VisualResult> summarise(const visual::Comparison& comparison) {
   double largest = 0;
   for (const auto& page : comparison.pages) {
     if (page.verdict == comparison.worst()) ++differing;
+    if (page.verdict != visual::Verdict::same) ++result.flagged;
     largest = std::max(largest, page.changed_share);
   }
+  result.pages = static_cast<int>(comparison.pages.size());
   if (result.verdict == VisualVerdict::same) {
     result.summary = fmt::format("{} captures the same", comparison.pages.size());
   } else {

@@ -147,6 +147,37 @@ json render_json(const std::vector<SiteRun>& runs, bool compare) {
   return {{"command", compare ? "compare" : "snapshot"}, {"sites", sites}};
 }
 
+json journal_data(const SiteRun& run) {
+  json data{{"status", !run.error                                                ? "ok"
+                       : run.error->kind == core::ErrorKind::unreachable ? "unreachable"
+                                                                         : "failed"},
+            {"snapshot", run.snapshot ? json(run.snapshot->id) : json(nullptr)},
+            {"captured", run.snapshot ? run.snapshot->pages.size() : 0}};
+  if (run.error) data["error"] = run.error->message;
+  if (!run.comparison) return data;
+  int same = 0, changed = 0, broken = 0, failed = 0;
+  for (const auto& p : run.comparison->pages) {
+    if (!p.error.empty()) {
+      ++failed;
+    } else if (p.verdict == Verdict::broken) {
+      ++broken;
+    } else if (p.verdict == Verdict::changed) {
+      ++changed;
+    } else {
+      ++same;
+    }
+  }
+  data["against"] = run.comparison->before.id;
+  data["report"] = run.comparison->report.string();
+  data["pages"] = same + changed + broken; // captures actually compared
+  data["same"] = same;
+  data["changed"] = changed;
+  data["broken"] = broken;
+  data["failed"] = failed;
+  data["verdict"] = std::string(to_string(run.comparison->worst()));
+  return data;
+}
+
 int exit_bits(const std::vector<SiteRun>& runs, bool fail_on_changed) {
   int bits = 0;
   for (const auto& run : runs) {

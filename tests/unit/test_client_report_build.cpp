@@ -537,3 +537,43 @@ TEST_CASE("client report: a quarter lists topics for the follow-up meeting from 
   CHECK(build(f.inputs("2026-08")).topics.empty());
   CHECK_FALSE(view_of(build(f.inputs("2026-08")), {}, f.zone).at("topics").at("has").get<bool>());
 }
+
+TEST_CASE("client report: prod pages compared visually and the changes reviewed", "[unit][client_report][visual]") {
+  Fixture f;
+  // The monthly defacement check of prod: 16 captures, one changed and one broken.
+  f.events.push_back(event("2026-10-01T05:00:00Z", "visual.compared", "portal", "prod", "lyc",
+                           {{"status", "ok"}, {"pages", 16}, {"same", 14}, {"changed", 1}, {"broken", 1}, {"failed", 0}}));
+  // Prod compared after an update: 4 captures, 1 flagged.
+  f.events.push_back(event("2026-10-08T20:00:00Z", "update.visual", "portal", "prod", "lyc",
+                           {{"verdict", "changed"}, {"pages", 4}, {"flagged", 1}}));
+  // A promotion of a change someone approved on preprod (--accept-visual): one reviewed change.
+  auto approved = step("plugin:seo", "2.0", "2.1", "applied", false);
+  approved["visual_report"] = "/agency/visual/portal/preprod/x/report.html";
+  f.events.push_back(event("2026-10-09T20:00:00Z", "update.finished", "portal", "prod", "lyc",
+                           {{"outcome", "updated"}, {"preprod", "promoted"},
+                            {"steps", {approved, step("core", "6.4.2", "6.4.3", "applied", false)}}}));
+  // Preprod's comparisons are the agency's own business; another client's are not this report's.
+  f.events.push_back(event("2026-10-08T19:00:00Z", "update.visual", "portal", "preprod", "lyc",
+                           {{"verdict", "changed"}, {"pages", 4}, {"flagged", 4}}));
+  f.events.push_back(event("2026-10-02T05:00:00Z", "visual.compared", "portal", "preprod", "lyc",
+                           {{"pages", 16}, {"changed", 3}, {"broken", 0}}));
+  f.events.push_back(event("2026-10-01T05:00:00Z", "visual.compared", "shop", "prod", "other",
+                           {{"pages", 16}, {"changed", 2}, {"broken", 0}}));
+  // A malformed count is ignored, not trusted.
+  f.events.push_back(event("2026-10-03T05:00:00Z", "visual.compared", "portal", "prod", "lyc",
+                           {{"pages", "many"}, {"changed", -3}}));
+  auto r = build(f.inputs());
+  CHECK(r.glance.visual_pages == 20);
+  CHECK(r.glance.visual_reviewed == 4);
+  auto json = to_json(r);
+  CHECK(json["glance"]["visual_pages"] == 20);
+  CHECK(json["glance"]["visual_reviewed"] == 4);
+  // The tiles, in the client's language (fr), only where something was compared.
+  auto view = view_of(r, Branding{}, f.zone);
+  auto text = view["glance"].dump();
+  CHECK(text.find("Pages comparées visuellement") != std::string::npos);
+  CHECK(text.find("Changements visuels examinés") != std::string::npos);
+  auto november = build(f.inputs("2026-12"));
+  CHECK(november.glance.visual_pages == 0);
+  CHECK(view_of(november, Branding{}, f.zone)["glance"].dump().find("visuellement") == std::string::npos);
+}

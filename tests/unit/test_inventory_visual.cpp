@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <tma/inventory/load.hpp>
+#include <tma/schedule/jobs.hpp>
 
 #include "support/inventory_text.hpp"
 
@@ -42,6 +43,7 @@ TEST_CASE("inventory visual reads every key", "[unit][inventory][visual]") {
       changed: 2%
       broken: "20.5 %"
       keep: 4
+      schedule: monthly 1 07:00
 )"));
   REQUIRE(loaded);
   const auto& v = *loaded->inventory.site("www")->visual;
@@ -52,6 +54,9 @@ TEST_CASE("inventory visual reads every key", "[unit][inventory][visual]") {
   CHECK(v.changed == Approx(0.02));
   CHECK(v.broken == Approx(0.205));
   CHECK(v.keep == 4);
+  REQUIRE(v.schedule);
+  CHECK(v.schedule->text() == "monthly 1 07:00");
+  CHECK_FALSE(tma::test::load_text(tma::test::k_minimal_inventory + "    visual: {}\n")->inventory.site("www")->visual->schedule);
 }
 
 TEST_CASE("inventory visual errors name the place and the key", "[unit][inventory][visual]") {
@@ -62,6 +67,7 @@ TEST_CASE("inventory visual errors name the place and the key", "[unit][inventor
       changed: 1e3
       keep: 0
       colour: red
+      schedule: fortnightly
 )"));
   CHECK(has_error(errors, "sites.yaml:11:14: sites.www.visual.paths: 'shop' is not a path"));
   CHECK(has_error(errors, "'/a b' is not a path"));
@@ -72,6 +78,39 @@ TEST_CASE("inventory visual errors name the place and the key", "[unit][inventor
   CHECK(has_error(errors, "sites.www.visual.changed: '1e3' is not a percentage"));
   CHECK(has_error(errors, "sites.www.visual.keep: 0 is out of range (1..100)"));
   CHECK(has_error(errors, "sites.www.visual.colour"));
+  CHECK(has_error(errors, "sites.yaml:19:17: sites.www.visual.schedule"));
   auto order = tma::test::inventory_errors(with_visual("      changed: 20%\n      broken: 10%\n"));
   CHECK(has_error(order, "sites.www.visual.broken: visual.changed (20 %) must be below visual.broken (10 %)"));
+}
+
+TEST_CASE("inventory visual schedule makes a prod visual job and only there", "[unit][inventory][visual][schedule]") {
+  auto loaded = tma::test::load_text(tma::test::k_minimal_inventory + R"(    visual: {schedule: "monthly 1 07:00"}
+  blog:
+    client: acme
+    cms: wordpress
+    visual: {}
+    environments:
+      prod: {url: "https://blog.example", ssh: "deploy@web1:2222", path: /srv/blog}
+  staging-only:
+    client: acme
+    cms: wordpress
+    visual: {schedule: "daily 07:00"}
+    environments:
+      preprod: {url: "https://pre.example", ssh: "deploy@web1:2222", path: /srv/pre}
+)");
+  REQUIRE(loaded);
+  const auto& inventory = loaded->inventory;
+  std::vector<const inventory::Site*> sites;
+  for (const auto& site : inventory.sites) sites.push_back(&site);
+  auto jobs = schedule::scheduled_jobs(inventory, sites, std::nullopt, {schedule::JobKind::visual}, true);
+  // `blog` has no schedule (by hand only); `staging-only` has no prod to watch.
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].kind == schedule::JobKind::visual);
+  CHECK(jobs[0].key() == "visual:www");
+  CHECK(jobs[0].client == "acme");
+  CHECK(jobs[0].schedule.text() == "monthly 1 07:00");
+  CHECK(schedule::parse_job_kind("visual") == schedule::JobKind::visual);
+  // Every kind, visual among them: it is not filtered out of a run of all jobs.
+  auto all = schedule::scheduled_jobs(inventory, sites, std::nullopt, {}, true);
+  CHECK(std::count_if(all.begin(), all.end(), [](const auto& j) { return j.kind == schedule::JobKind::visual; }) == 1);
 }

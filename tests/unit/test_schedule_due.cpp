@@ -207,6 +207,7 @@ TEST_CASE("schedule: phases run every backup before any update with one command 
   add(job(JobKind::backup, "daily 02:30", "www", "preprod"));
   auto report = job(JobKind::report, "monthly 1 08:00", "");
   add(report);
+  add(job(JobKind::visual, "monthly 1 07:00", "www"));
   add(job(JobKind::notify_flush, "every 10m", ""));
   for (const char* name : {"redmine", "jira"}) {
     auto sync = job(JobKind::connectors_sync, "every 15m", "");
@@ -215,16 +216,18 @@ TEST_CASE("schedule: phases run every backup before any update with one command 
     add(sync);
   }
   auto phases = schedule::phases_of(due, schedule::PhaseOptions{3, 1});
-  REQUIRE(phases.size() == 6);
+  REQUIRE(phases.size() == 7);
   using V = std::vector<std::string>;
   CHECK(phases[0].args == V{"backup", "--kind", "scheduled", "--env", "preprod", "--jobs", "3", "--per-host", "1", "--site", "www"});
   CHECK(phases[1].args == V{"backup", "--kind", "scheduled", "--env", "prod", "--jobs", "3", "--per-host", "1", "--site",
                             "shop", "--site", "www"});
   CHECK(phases[2].args == V{"update", "--yes", "--jobs", "3", "--security-only", "--site", "shop"});
-  CHECK(phases[3].args == V{"report", "--send", "--jobs", "3", "--client", "acme"});
+  // The visual comparison of prod before the report that counts its pages; --jobs browsers.
+  CHECK(phases[3].args == V{"visual", "compare", "--env", "prod", "--browsers", "3", "--site", "www"});
+  CHECK(phases[4].args == V{"report", "--send", "--jobs", "3", "--client", "acme"});
   // Connectors sync after the reports, one command for every due connector, before the flush.
-  CHECK(phases[4].args == V{"connectors", "sync", "--connector", "redmine", "--connector", "jira"});
-  CHECK(phases[5].args == V{"notify", "flush"});
+  CHECK(phases[5].args == V{"connectors", "sync", "--connector", "redmine", "--connector", "jira"});
+  CHECK(phases[6].args == V{"notify", "flush"});
   CHECK(phases[1].jobs.size() == 2);
 }
 

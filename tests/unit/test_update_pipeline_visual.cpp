@@ -202,6 +202,8 @@ TEST_CASE("visual summary: the worst page decides and a failed capture is an err
   CHECK(same->verdict == VisualVerdict::same);
   CHECK(same->summary == "2 captures the same");
   CHECK(same->report == comparison.report.string());
+  CHECK(same->pages == 2);
+  CHECK(same->flagged == 0);
 
   comparison.pages.push_back(page(visual::Verdict::changed, 0.031));
   comparison.pages.push_back(page(visual::Verdict::changed, 0.012));
@@ -215,6 +217,8 @@ TEST_CASE("visual summary: the worst page decides and a failed capture is an err
   REQUIRE(broken);
   CHECK(broken->verdict == VisualVerdict::broken);
   CHECK(broken->summary.find("1 of 5 captures broken") == 0);
+  CHECK(broken->pages == 5);
+  CHECK(broken->flagged == 3); // two changed and one broken: each is looked at
 
   comparison.pages.back().error = "net::ERR_CONNECTION_REFUSED";
   auto failed = update::summarise(comparison);

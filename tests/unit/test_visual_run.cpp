@@ -136,6 +136,21 @@ TEST_CASE("visual run compares with the latest snapshot and keeps visual.keep", 
   CHECK(page["report"] == moved.comparison->report.string());
   CHECK(page["changed_share"].get<double>() > 0.15);
   CHECK(page["text_added"].is_array());
+  // The journal's event data: what the client report counts.
+  auto moved_data = visual::journal_data(moved);
+  CHECK(moved_data["status"] == "ok");
+  CHECK(moved_data["against"] == moved.comparison->before.id);
+  CHECK(moved_data["pages"] == moved.comparison->pages.size());
+  CHECK(moved_data["broken"] == 1);
+  CHECK(moved_data["changed"] == 0);
+  CHECK(moved_data["same"] == moved.comparison->pages.size() - 1);
+  CHECK(moved_data["verdict"] == "broken");
+  auto first_data = visual::journal_data(first);
+  CHECK(first_data["snapshot"] == first.snapshot->id);
+  CHECK_FALSE(first_data.contains("pages"));
+  auto gone_data = visual::journal_data(gone);
+  CHECK(gone_data["status"] == "failed");
+  CHECK(gone_data["error"].is_string());
   auto listed = store.list("www", "prod");
   REQUIRE(listed);
   CHECK(listed->size() == 2);

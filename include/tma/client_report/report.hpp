@@ -114,6 +114,12 @@ struct Glance {
   int incidents = 0;
   std::optional<double> uptime_percent;
   Seconds hours_used{0};
+  /// Visual comparison of prod (docs/visual.md): page captures compared (`tma visual compare` on
+  /// prod, and prod's comparison after an update), and changes reviewed: captures those comparisons
+  /// flagged changed or broken, plus updates whose visual change on preprod someone approved
+  /// (`--accept-visual`) before they reached prod.
+  int visual_pages = 0;
+  int visual_reviewed = 0;
 };
 
 /// A prod site's health checks day by day (`health.daily` events of `tma health --record`), and
@@ -185,7 +191,8 @@ struct Inputs {
   contract::ClientHours previous_hours;
   std::vector<contract::TimeEntry> entries;   ///< the client's entries (any period; filtered here)
   std::vector<incident::Incident> incidents;  ///< all incidents (filtered here: client, prod, period)
-  /// update.finished, backup.*, restore.*, check, perf.measured and health.daily of the client
+  /// update.finished, update.visual, visual.compared, backup.*, restore.*, check, perf.measured and
+  /// health.daily of the client
   std::vector<journal::Event> events;
   bool previous_covered = false;              ///< the journal has events before the period
 };

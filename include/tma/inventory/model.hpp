@@ -173,6 +173,9 @@ struct VisualPolicy {
   double changed = 0.01;                     ///< verdict `changed` from this share of changed pixels
   double broken = 0.15;                      ///< verdict `broken` from this share
   int keep = 10;                             ///< complete snapshots kept per site and environment
+  /// `tma run --due` compares prod with its previous snapshot then (`monthly 1 07:00`): the
+  /// defacement check. Not set: only by hand or within `tma update`.
+  std::optional<core::Schedule> schedule;
 };
 /// Widths up to this are captured with phone emulation.
 inline constexpr int k_visual_phone_width = 480;

@@ -24,7 +24,8 @@ namespace tma::schedule {
 using core::SysSeconds;
 
 /// In the order `tma run --due` runs them: a site's backup always comes before its update.
-enum class JobKind { backup, update, check, health, report, connectors_sync, notify_flush };
+/// The visual comparison runs before the report, which counts its pages.
+enum class JobKind { backup, update, check, health, visual, report, connectors_sync, notify_flush };
 std::string_view to_string(JobKind kind);
 std::optional<JobKind> parse_job_kind(std::string_view text);
 /// Every kind, in run order.
@@ -46,7 +47,7 @@ struct Job {
 
 /// The scheduled jobs of `sites` (and, when `agency_jobs`, the per-client reports and the notify flush),
 /// restricted to `kinds` (empty: all) and to `env` for backups. Updates only where the inventory writes
-/// `updates.schedule`; check, health, report and notify flush only where a schedule is written.
+/// `updates.schedule`; check, health, visual, report and notify flush only where a schedule is written.
 std::vector<Job> scheduled_jobs(const inventory::Inventory& inventory, const std::vector<const inventory::Site*>& sites,
                                 const std::optional<std::string>& env, const std::vector<JobKind>& kinds,
                                 bool agency_jobs);

@@ -36,6 +36,8 @@ struct VisualResult {
   VisualVerdict verdict = VisualVerdict::same;
   std::string summary; ///< e.g. "2 of 18 page captures changed (max 3.1 %)"
   std::string report;  ///< the HTML page showing before, after and difference
+  int pages = 0;       ///< page captures compared (pages × widths)
+  int flagged = 0;     ///< of them, changed or broken: what someone reviews
 };
 
 /// The pages of one environment compared with a reference capture: taken before any change, then

@@ -47,6 +47,11 @@ SiteRun run_site(CapturerPool& pool, transport::HttpClient& http, const Snapshot
 /// The JSON payload: `{"command": ..., "sites": [...]}` (docs/visual.md, "JSON").
 nlohmann::json render_json(const std::vector<SiteRun>& runs, bool compare);
 
+/// The data of the run's journal event (`visual.snapshot` or `visual.compared`, docs/journal.md):
+/// status, error, snapshot, pages captured, and for a comparison the reference, the report and the
+/// count of page captures compared, the same, changed, broken and failed.
+nlohmann::json journal_data(const SiteRun& run);
+
 /// Exit bits: 1 when a page is broken (or changed, with `fail_on_changed`), 2 when a site failed or
 /// one of its captures did, 4 when a site was unreachable.
 int exit_bits(const std::vector<SiteRun>& runs, bool fail_on_changed);
