@@ -43,6 +43,8 @@ the run actually holds. Also how busy the machine's CPUs were during the run (/p
 
 Printed: a markdown table per run, then per case the median and the minimum over the repeats.
 
+The binary is copied into the temp dir first (a rebuild during the run changes nothing).
+
 Usage: bench/visual/bench.py --tma build/tma [--caps 1,2,4] [--repeat 2] [--sites 10] [--posts 12]
        BENCH_KEEP=1 keeps the temp dir.
 """
@@ -50,6 +52,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -226,8 +229,12 @@ def main():
     caps = [int(c) for c in args.caps.split(",") if c]
     if not shutil.which("chromium"):
         sys.exit("chromium not found: apt-get install -y chromium (scripts/setup does)")
-    tma = os.path.abspath(args.tma)
     tmp = tempfile.mkdtemp(prefix="tma-bench-visual-")
+    # A copy of the binary: rebuilding the tree during the run (it lasts most of an hour) does not change
+    # what is measured. SIGTERM cleans up like Ctrl-C (servers stopped, temp dir removed).
+    tma = os.path.join(tmp, "tma")
+    shutil.copy2(os.path.abspath(args.tma), tma)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     procs = []
     try:
         names = ["site-%02d" % i for i in range(args.sites)]
