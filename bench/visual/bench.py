@@ -211,6 +211,14 @@ def measure_with_pss(argv, servers, **kw):
     sampler.start()
     try:
         result = measure(argv, **kw)
+    except BaseException:
+        # Interrupted: the run's processes (tma or xargs, the shells, the browsers) go with it.
+        for pid in descendants(me) - {me} - servers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        raise
     finally:
         done.set()
         sampler.join()
@@ -305,9 +313,10 @@ def main():
             if not ok:
                 print("warning: %s N=%d: FAILED, exit %d: %s" % (case, cap, code, err[-1500:]), file=sys.stderr)
             results.append((case, cap, rnd, ok, wall, cpu, rss, tree, pss, nprocs, busy, load_before[0], load_after[0]))
-            print("  %s N=%d round %d: %s, %.1f s, tree RSS %.0f MiB, PSS %.0f MiB, load %.1f -> %.1f"
-                  % (case, cap, rnd, "ok" if ok else "FAILED", wall, tree, pss, load_before[0], load_after[0]),
-                  file=sys.stderr)
+            print("  %s N=%d round %d: %s, %.1f s, CPU %.1f s, busy %.0f %%, root RSS %.1f MiB, tree RSS %.0f MiB, "
+                  "PSS %.0f MiB, %d processes, load %.1f -> %.1f"
+                  % (case, cap, rnd, "ok" if ok else "FAILED", wall, cpu, busy, rss, tree, pss, nprocs, load_before[0],
+                     load_after[0]), file=sys.stderr)
 
         def tma_check(out_path, compare):
             def check():
@@ -327,31 +336,35 @@ def main():
                 return True
             return check
 
-        for rnd in range(1, args.repeat + 1):
-            for cap in caps:
-                shutil.rmtree(os.path.join(agency, "visual"), ignore_errors=True)
-                for command in ("snapshot", "compare"):
-                    out_path = os.path.join(tmp, "tma-%s-%d-%d.json" % (command, cap, rnd))
-                    with open(out_path, "w") as out:
-                        timed("tma " + command, cap, rnd, tma_argv(command, cap), tma_check(out_path, command == "compare"),
-                              stdout=out)
-                if args.no_xargs:
-                    continue
-                shots = os.path.join(tmp, "shots-%d-%d" % (cap, rnd))
-                os.makedirs(shots)
-                feed = os.path.join(tmp, "feed-%d-%d.txt" % (cap, rnd))
-                with open(feed, "w") as f:
-                    for i, (url, width) in enumerate(targets):
-                        f.write("%s %d %s/%03d-%d.png\n" % (url, width, shots, i, width))
+        try:
+            for rnd in range(1, args.repeat + 1):
+                for cap in caps:
+                    shutil.rmtree(os.path.join(agency, "visual"), ignore_errors=True)
+                    for command in ("snapshot", "compare"):
+                        out_path = os.path.join(tmp, "tma-%s-%d-%d.json" % (command, cap, rnd))
+                        with open(out_path, "w") as out:
+                            timed("tma " + command, cap, rnd, tma_argv(command, cap), tma_check(out_path, command == "compare"),
+                                  stdout=out)
+                    if args.no_xargs:
+                        continue
+                    shots = os.path.join(tmp, "shots-%d-%d" % (cap, rnd))
+                    os.makedirs(shots)
+                    feed = os.path.join(tmp, "feed-%d-%d.txt" % (cap, rnd))
+                    with open(feed, "w") as f:
+                        for i, (url, width) in enumerate(targets):
+                            f.write("%s %d %s/%03d-%d.png\n" % (url, width, shots, i, width))
 
-                def xargs_check(shots=shots):
-                    files = os.listdir(shots)
-                    return len(files) == captures and all(os.path.getsize(os.path.join(shots, n)) > 0 for n in files)
-                with open(feed) as stdin:
-                    timed("xargs", cap, rnd, ["xargs", "-P", str(cap), "-n", "3", "sh", shot], xargs_check,
-                          stdin=stdin, stdout=subprocess.DEVNULL)
-                shutil.rmtree(shots)
+                    def xargs_check(shots=shots):
+                        files = os.listdir(shots)
+                        return len(files) == captures and all(os.path.getsize(os.path.join(shots, n)) > 0 for n in files)
+                    with open(feed) as stdin:
+                        timed("xargs", cap, rnd, ["xargs", "-P", str(cap), "-n", "3", "sh", shot], xargs_check,
+                              stdin=stdin, stdout=subprocess.DEVNULL)
+                    shutil.rmtree(shots)
 
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: the runs done so far are still printed.
+            print("interrupted after %d runs" % len(results))
         print("%d sites x %d pages x %d widths = %d captures per run; %d CPUs; Chromium: %s"
               % (args.sites, PAGES_PER_SITE, len(WIDTHS), captures, os.cpu_count(),
                  subprocess.run(["chromium", "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
