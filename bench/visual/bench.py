@@ -244,6 +244,7 @@ def main():
     shutil.copy2(os.path.abspath(args.tma), tma)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     procs = []
+    interrupted = False
     try:
         names = ["site-%02d" % i for i in range(args.sites)]
         env = dict(os.environ)
@@ -364,6 +365,7 @@ def main():
 
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM: the runs done so far are still printed.
+            interrupted = True
             print("interrupted after %d runs" % len(results))
         print("%d sites x %d pages x %d widths = %d captures per run; %d CPUs; Chromium: %s"
               % (args.sites, PAGES_PER_SITE, len(WIDTHS), captures, os.cpu_count(),
@@ -412,6 +414,11 @@ def main():
             print("kept " + tmp, file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    if interrupted:
+        # bench/ping's sampler thread of the interrupted run never stops: leave without joining it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 if __name__ == "__main__":
