@@ -78,7 +78,8 @@ TEST_CASE("tma visual snapshot and compare through the binary: exit codes and th
   }
   dir.write("site/sitemap.xml", R"(<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)" +
                                     urls + "</urlset>");
-  // Nothing listens on `down`'s port: its sitemap cannot be fetched.
+  // Nothing listens on `down`'s port: its sitemap cannot be fetched. `down-unsampled` reads no sitemap:
+  // its captures fail, each unreachable.
   const auto inventory = dir.write("agency/sites.yaml", fmt::format(R"(version: 1
 clients:
   lab: {{contract: {{model: on_demand, rate: 90}}}}
@@ -87,14 +88,20 @@ sites:
     client: lab
     cms: static
     environments:
-      prod: {{url: "{}"}}
+      prod: {{url: "{0}"}}
     visual: {{widths: [800], sample: 2}}
   down:
     client: lab
     cms: static
     environments:
-      prod: {{url: "http://127.0.0.1:{}"}}
+      prod: {{url: "http://127.0.0.1:{1}"}}
     visual: {{widths: [800]}}
+  down-unsampled:
+    client: lab
+    cms: static
+    environments:
+      prod: {{url: "http://127.0.0.1:{1}"}}
+    visual: {{widths: [800], sample: 0}}
 )",
                                                                    base, tma::test::free_port()));
   const std::map<std::string, std::optional<std::string>> env{
@@ -240,5 +247,13 @@ sites:
       CHECK_FALSE(site.at("error").is_null());
       CHECK(down.err.find("down") != std::string::npos);
     }
+    auto unsampled = tma({"snapshot", "--site", "down-unsampled", "--format", "json"});
+    INFO(unsampled.out << unsampled.err);
+    CHECK(unsampled.exit_code == 4);
+    const auto doc = json_of(unsampled);
+    const auto& site = doc.at("sites")[0];
+    CHECK(site.at("status") == "unreachable");
+    CHECK(site.at("error").get<std::string>().find("ERR_CONNECTION_REFUSED") != std::string::npos);
+    CHECK(site.at("snapshot").is_null());
   }
 }
