@@ -7,7 +7,7 @@ Lab (all on 127.0.0.1, in a temp dir removed at the end; nothing outside it and 
 - --sites (10) sites, each served by its own tests/lab/http_server.py (route `*` with `root`: the
   files of the site's directory). A site is real HTML and CSS: a home page and --posts (12) posts,
   each a header, a navigation bar, an article of a dozen paragraphs with a list and a table, an aside
-  and a footer (about 2,000 px tall at 1280 px), one stylesheet per site (its own colours), and a
+  and a footer (2,442 px tall at 1280 px, about 4,700 at 390), one stylesheet per site (its own colours), and a
   `sitemap.xml` listing the 12 posts. `wp-sitemap.xml` is absent (404), so tma reads `sitemap.xml`.
 - The inventory gives each site `visual: {sample: 7}` and the default widths [1280, 390]: 8 pages per
   site, `/` and 7 of the 12 posts sampled from the sitemap, so 160 captures per run.
