@@ -102,8 +102,7 @@ def check_backups(soak, res):
                 window = (slot, slot + datetime.timedelta(days=1))
                 explained = any(window[0] - datetime.timedelta(hours=4) <= parse_at(f["at"]) < window[1]
                                 and (site.name in f.get("sites", [site.name]) or f["what"] == "store_full")
-                                for f in faults if f["what"] in ("server_down", "ssh_cut", "store_full", "kill9",
-                                                                 "clock_jump", "push_race"))
+                                for f in faults if f["what"] in ("server_down", "ssh_cut", "store_full", "kill9"))
                 if not explained:
                     unexplained.append("%s/%s %s" % (site.name, env, slot.strftime("%m-%d")))
     expected = len(slots) * len(soak.lab.sites) * len(ENVS)
@@ -313,6 +312,8 @@ def run_all(soak):
             sum(walls) / len(walls), max(walls), ", ".join("%s %.0f" % (d[5:], w) for d, w in soak.day_walls)))
     counts = {}
     for f in soak.faults.log:
+        if f["what"] in ("armed", "server_up", "store_freed"):
+            continue
         counts[f["what"]] = counts.get(f["what"], 0) + 1
     res.add("INFO", "faults injected", ", ".join("%s %d" % kv for kv in sorted(counts.items())) or "none")
     return res.print()

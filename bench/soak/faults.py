@@ -24,6 +24,9 @@ import time
 import agency as agency_mod
 
 CLASSES = ["kill9", "ssh_cut", "server_down", "push_race", "clock_jump", "store_full"]
+# Faults that matter most while data moves: half of them (all of store_full) wait for the next
+# step that runs the nightly backups (the 03:00 step runs the 02:30 slot) or the weekly update.
+ARMABLE = ("kill9", "ssh_cut", "store_full")
 
 
 class Injector:
@@ -35,6 +38,7 @@ class Injector:
         self.down = {}         # server -> steps left
         self.filler = None     # path of the file filling the store
         self.full_left = 0
+        self.armed = []        # fault classes waiting for the next busy step
 
     def note(self, what, target="", detail="", **extra):
         entry = {"what": what, "at": self.soak.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -46,14 +50,26 @@ class Injector:
 
     # -- the step -----------------------------------------------------------------------------
 
+    def busy_step(self):
+        now = self.soak.clock.now
+        return now.hour == 3 or (now.weekday() == 1 and now.hour == 22)
+
     def step(self, runner, other):
         self.heal()
+        if self.armed and self.busy_step():
+            getattr(self, self.armed.pop(0))(runner, other)
+            return
         if self.rng.random() >= self.rate:
             self.soak.run_due(runner)
             return
         kind = self.rng.choice(CLASSES)
         if kind == "store_full" and not self.soak.lab.store_is_tmpfs:
             kind = "server_down"
+        if kind in ARMABLE and not self.busy_step() and (kind == "store_full" or self.rng.random() < 0.5):
+            self.armed.append(kind)
+            self.note("armed", kind, "for the next backup or update step")
+            self.soak.run_due(runner)
+            return
         getattr(self, kind)(runner, other)
 
     def heal(self):

@@ -160,6 +160,10 @@ class Soak:
             self.record(agency.run(["sync"], self.logs, self.tag("sync-" + agency.name)))
         with open(os.path.join(self.tmp, "faults.json"), "w") as f:
             json.dump(self.faults.log, f, indent=1)
+        with open(os.path.join(self.tmp, "runs.jsonl"), "w") as f:
+            for r in self.runs:
+                f.write(json.dumps({"argv": r.argv[3:], "code": r.code, "wall_s": round(r.wall, 2),
+                                    "max_rss_kib": r.rss_kib, "killed": r.killed}) + "\n")
         return checks_mod.run_all(self)
 
 
