@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -14,25 +16,46 @@ struct Streak {
   std::optional<SysSeconds> down_since;
 };
 
-// The newest monitor.* event of this site/env/problem decides: failed -> its streak, recovered -> 0.
-core::Result<Streak> last_streak(const journal::Journal& journal, const Probe& probe, SysSeconds now) {
+using StreakKey = std::tuple<std::string, std::string, std::string>; // site, env, problem
+
+StreakKey key_of(const Probe& probe) { return {probe.site, probe.env, probe.problem}; }
+
+// The newest monitor.* event of each probe's site/env/problem decides: failed -> its streak,
+// recovered -> 0. One scan for all the probes of a run: a scan per probe read the last 14 days of
+// the journal once per site and environment (found by the soak, bench/soak: a health run of 200
+// sites then cost minutes).
+core::Result<std::map<StreakKey, Streak>> last_streaks(const journal::Journal& journal,
+                                                       const std::vector<Probe>& probes, SysSeconds now) {
+  std::set<StreakKey> wanted;
+  std::set<std::string> sites;
+  std::set<std::string> envs;
+  for (const auto& probe : probes) {
+    wanted.insert(key_of(probe));
+    sites.insert(probe.site);
+    envs.insert(probe.env);
+  }
+  std::map<StreakKey, Streak> streaks;
+  if (wanted.empty()) return streaks;
   journal::Filter filter;
   filter.types = {"monitor."};
-  filter.sites = {probe.site};
-  filter.envs = {probe.env};
+  filter.sites.assign(sites.begin(), sites.end());
+  filter.envs.assign(envs.begin(), envs.end());
   filter.since = now - k_streak_lookback;
-  Streak streak;
+  std::set<StreakKey> decided;
   auto scanned = journal.scan(filter, [&](const journal::Event& e) {
-    if (e.data.value("problem", "") != probe.problem) return true;
+    StreakKey key{e.site, e.env, e.data.value("problem", "")};
+    if (!wanted.contains(key) || !decided.insert(key).second) return true;
     if (e.type == k_monitor_failed) {
+      Streak streak;
       streak.count = e.data.value("streak", 1);
       if (auto since = core::parse_rfc3339(e.data.value("down_since", "")); since) streak.down_since = *since;
       else streak.down_since = e.at;
+      streaks[key] = streak;
     }
-    return false;
+    return decided.size() < wanted.size();
   });
   if (!scanned) return tl::unexpected(scanned.error());
-  return streak;
+  return streaks;
 }
 
 bool same_problem(const Incident& i, const Probe& probe) {
@@ -81,6 +104,8 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
   auto loaded = load_all(journal);
   if (!loaded) return tl::unexpected(loaded.error());
   auto incidents = std::move(*loaded);
+  auto streaks = last_streaks(journal, probes, now);
+  if (!streaks) return tl::unexpected(streaks.error());
   std::vector<MonitorOutcome> outcomes;
   for (const auto& probe : probes) {
     const auto* site = inventory.site(probe.site);
@@ -88,21 +113,24 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
       return tl::unexpected(core::Error{core::ErrorKind::config, fmt::format("monitoring: unknown site '{}'", probe.site)});
     }
     journal::Subject subject{probe.site, probe.env, site->client};
-    auto streak = last_streak(journal, probe, now);
-    if (!streak) return tl::unexpected(streak.error());
+    // A copy: the entry is updated below, so that a later probe of the same problem in this run
+    // sees this one's event.
+    auto known = streaks->find(key_of(probe));
+    Streak streak = known != streaks->end() ? known->second : Streak{};
     MonitorOutcome outcome;
     outcome.probe = probe;
     auto open_it = std::find_if(incidents.begin(), incidents.end(),
                                 [&](const Incident& i) { return i.is_open() && same_problem(i, probe); });
 
     if (!probe.ok) {
-      outcome.streak = streak->count + 1;
-      auto down_since = streak->count > 0 && streak->down_since ? *streak->down_since : now;
+      outcome.streak = streak.count + 1;
+      auto down_since = streak.count > 0 && streak.down_since ? *streak.down_since : now;
       run.record(std::string(k_monitor_failed), subject,
                  {{"problem", probe.problem},
                   {"detail", probe.detail},
                   {"streak", outcome.streak},
                   {"down_since", core::format_rfc3339_utc(down_since)}});
+      (*streaks)[key_of(probe)] = Streak{outcome.streak, down_since};
       if (open_it != incidents.end()) {
         outcome.transition = Transition::noted;
         outcome.incident = *open_it;
@@ -162,12 +190,13 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
         outcome.transition = Transition::counted;
       }
     } else {
-      if (streak->count > 0) {
+      if (streak.count > 0) {
         run.record(std::string(k_monitor_recovered), subject,
-                   {{"problem", probe.problem}, {"failed_checks", streak->count}});
+                   {{"problem", probe.problem}, {"failed_checks", streak.count}});
+        (*streaks)[key_of(probe)] = Streak{};
       }
       if (open_it != incidents.end()) {
-        auto since = streak->count > 0 && streak->down_since ? *streak->down_since : open_it->opened;
+        auto since = streak.count > 0 && streak.down_since ? *streak.down_since : open_it->opened;
         outcome.downtime = elapsed(since, now);
         outcome.transition = Transition::resolved;
         outcome.incident = *open_it;
@@ -181,7 +210,7 @@ core::Result<std::vector<MonitorOutcome>> record_probes(journal::Journal& journa
         outcome.incident->resolved = resolved_at;
         outcome.incident->downtime += *outcome.downtime;
         open_it->resolved = resolved_at; // a second probe of the same problem in this run sees it resolved
-      } else if (streak->count > 0) {
+      } else if (streak.count > 0) {
         outcome.transition = Transition::recovered;
       }
     }

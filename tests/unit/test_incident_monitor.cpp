@@ -42,6 +42,28 @@ incident::MonitorOutcome check(MemoryJournal& journal, const tma::inventory::Inv
   return outcomes->front();
 }
 
+// The in-memory journal, counting the scans a command makes.
+class CountingJournal final : public tma::journal::Journal {
+public:
+  explicit CountingJournal(SysSeconds now) : m_inner("tma <tma@tma.invalid>", now) {}
+  tma::core::Result<void> write_run(const std::string& run_id, SysSeconds started,
+                                    const std::vector<tma::journal::Event>& events) override {
+    return m_inner.write_run(run_id, started, events);
+  }
+  tma::core::Result<void> scan(const tma::journal::Filter& filter, const tma::journal::Visitor& visit) const override {
+    ++m_scans;
+    return m_inner.scan(filter, visit);
+  }
+  std::string actor() const override { return m_inner.actor(); }
+  SysSeconds now() const override { return m_inner.now(); }
+  void advance(std::chrono::seconds by) { m_inner.advance(by); }
+  std::size_t scans() const { return m_scans; }
+
+private:
+  MemoryJournal m_inner;
+  mutable std::size_t m_scans = 0;
+};
+
 std::vector<incident::Incident> incidents(const MemoryJournal& journal) {
   auto all = incident::load_all(journal);
   REQUIRE(all);
@@ -183,4 +205,60 @@ TEST_CASE("incident::record_probes: a preprod outage opens a minor incident, wha
   REQUIRE(all.size() == 1);
   CHECK(all[0].env == "preprod");
   CHECK(all[0].severity == tma::inventory::Criticality::minor);
+}
+
+// Found by the soak (bench/soak): one journal scan per probe made a health run of 200 sites read
+// the last 14 days of the journal 400 times. The streaks now come from one scan, with the same
+// answers per site and environment.
+TEST_CASE("incident::record_probes reads the streaks of all its probes in one journal scan") {
+  CountingJournal journal(utc("2026-11-30T10:00:00Z"));
+  tma::inventory::Inventory inventory;
+  std::vector<Probe> probes;
+  for (int i = 0; i < 20; ++i) {
+    tma::inventory::Site site;
+    site.name = "site" + std::to_string(i);
+    site.client = "acme";
+    site.health.down_after = 2;
+    inventory.sites.push_back(site);
+    for (const char* env : {"prod", "preprod"}) probes.push_back(Probe{site.name, env, true, "health", ""});
+  }
+  tma::inventory::Client client;
+  client.id = "acme";
+  inventory.clients.push_back(client);
+  // Earlier runs: site3 prod failed once, site4 prod failed once then recovered.
+  auto earlier = [&](std::vector<Probe> some) {
+    Run run(journal, "health");
+    REQUIRE(incident::record_probes(journal, run, inventory, tma::core::TimeZone::utc(), some));
+    REQUIRE(run.finish(0));
+    journal.advance(5min);
+  };
+  earlier({Probe{"site3", "prod", false, "health", "down"}, Probe{"site4", "prod", false, "health", "down"}});
+  earlier({Probe{"site4", "prod", true, "health", ""}});
+
+  for (auto& probe : probes) {
+    if (probe.env == "prod" && (probe.site == "site3" || probe.site == "site4" || probe.site == "site5")) {
+      probe.ok = false;
+      probe.detail = "expected status 200, got 503";
+    }
+  }
+  auto before = journal.scans();
+  Run run(journal, "health");
+  auto outcomes = incident::record_probes(journal, run, inventory, tma::core::TimeZone::utc(), probes);
+  REQUIRE(outcomes);
+  REQUIRE(run.finish(0));
+  // load_all's scan, the streaks' scan, and what opening site3's incident reads: not one per probe.
+  CHECK(journal.scans() - before <= 4);
+  REQUIRE(outcomes->size() == probes.size());
+  for (const auto& o : *outcomes) {
+    INFO(o.probe.site << " " << o.probe.env);
+    if (o.probe.site == "site3" && o.probe.env == "prod") {
+      CHECK(o.streak == 2);
+      CHECK(o.transition == Transition::opened);
+    } else if ((o.probe.site == "site4" || o.probe.site == "site5") && o.probe.env == "prod") {
+      CHECK(o.streak == 1);
+      CHECK(o.transition == Transition::counted);
+    } else {
+      CHECK(o.transition == Transition::none);
+    }
+  }
 }

@@ -1,0 +1,299 @@
+"""The soak's lab (bench/soak/soak.py): servers, sites, store, journal remote, agency clones.
+
+Everything lives under one temp dir and listens on 127.0.0.1. Each simulated server is one real
+sshd (its own process, so that a fault can stop one server without the others) plus one lab HTTP
+server (tests/lab/http_server.py) answering like WordPress for the prod and preprod trees of the
+sites it hosts (`wp_root` routes: 503 in maintenance, 500 when an installed version is listed in
+.tma-lab/breaks).
+"""
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+LAB = os.path.join(ROOT, "tests", "lab")
+PYTHON = "/usr/bin/python3"
+
+# The plugin whose new versions the soak offers every week (the one a bad release is injected into).
+WEEKLY_PLUGIN = "forms"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+class Server:
+    """One simulated server: an sshd on its own port and an HTTP server for its sites."""
+
+    def __init__(self, lab, index):
+        self.index = index
+        self.name = "srv%d" % index
+        self.dir = os.path.join(lab.tmp, "servers", self.name)
+        os.makedirs(self.dir)
+        self.sites = []
+        self.sshd = None
+        self.http = None
+        self.ssh_port = None
+        self.http_port = None
+        self.stopped = False
+
+    def start_sshd(self, lab):
+        for _ in range(5):
+            self.ssh_port = free_port()
+            config = os.path.join(self.dir, "sshd_config")
+            with open(config, "w") as f:
+                f.write(("Port {p}\nListenAddress 127.0.0.1\nHostKey {k}/host_key\nPidFile {d}/sshd.pid\n"
+                         "AuthorizedKeysFile {k}/authorized_keys\nPermitRootLogin prohibit-password\n"
+                         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+                         "PrintMotd no\nMaxSessions 256\nMaxStartups 256:30:512\nLogLevel ERROR\n"
+                         "SetEnv SHLVL=1\n").format(p=self.ssh_port, k=lab.tmp, d=self.dir))
+            log = open(os.path.join(self.dir, "sshd.log"), "a")
+            self.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", config], stdout=log, stderr=log,
+                                         start_new_session=True)
+            if wait_port(self.ssh_port, 10):
+                return
+            self.sshd.kill()
+            self.sshd.wait()
+        raise SystemExit("sshd of %s did not start: see %s/sshd.log" % (self.name, self.dir))
+
+    def start_http(self):
+        routes = {}
+        for site in self.sites:
+            routes["/%s/prod/" % site.name] = {"wp_root": site.prod}
+            routes["/%s/pre/" % site.name] = {"wp_root": site.pre}
+        routes_file = os.path.join(self.dir, "routes.json")
+        with open(routes_file, "w") as f:
+            json.dump(routes, f)
+        port_file = os.path.join(self.dir, "http.port")
+        log = open(os.path.join(self.dir, "http.log"), "a")
+        self.http = subprocess.Popen([PYTHON, os.path.join(LAB, "http_server.py"), "--routes", routes_file,
+                                      "--port-file", port_file, "--requests", os.devnull],
+                                     stdout=log, stderr=log, start_new_session=True)
+        end = time.time() + 15
+        while not os.path.exists(port_file):
+            if time.time() > end or self.http.poll() is not None:
+                raise SystemExit("http server of %s did not start: see %s/http.log" % (self.name, self.dir))
+            time.sleep(0.05)
+        self.http_port = int(open(port_file).read())
+
+    def stop_answering(self):
+        """The server stops answering: its sshd (new connections wait) and its web server, SIGSTOPped."""
+        for p in (self.sshd, self.http):
+            os.killpg(p.pid, signal.SIGSTOP)
+        self.stopped = True
+
+    def answer_again(self):
+        for p in (self.sshd, self.http):
+            os.killpg(p.pid, signal.SIGCONT)
+        self.stopped = False
+
+    def session_pids(self):
+        """The per-connection sshd processes of this server (children of its listener)."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.sshd.pid:
+                pids.append(int(entry))
+        return pids
+
+    def stop(self):
+        for p in (self.sshd, self.http):
+            if p is None or p.poll() is not None:
+                continue
+            try:
+                os.killpg(p.pid, signal.SIGCONT)
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+                except ProcessLookupError:
+                    pass
+
+
+class Site:
+    def __init__(self, name, client, server, base):
+        self.name = name
+        self.client = client
+        self.server = server
+        self.prod = os.path.join(base, name, "prod")
+        self.pre = os.path.join(base, name, "pre")
+        self.restic = False
+
+    def url(self, env):
+        return "http://127.0.0.1:%d/%s/%s/" % (self.server.http_port, self.name, env)
+
+
+def stand_in(tmp, tool):
+    """The lab's `wp`, run by /usr/bin/python3 directly (as bench/check does: no PATH lookup of python3)."""
+    src = os.path.join(LAB, "bin", tool)
+    bin_dir = os.path.join(tmp, "lab", "bin")
+    if not os.path.isdir(bin_dir):
+        os.makedirs(bin_dir)
+        os.symlink(os.path.join(LAB, "lib"), os.path.join(tmp, "lab", "lib"))
+    dst = os.path.join(bin_dir, tool)
+    text = open(src).read().split("\n", 1)[1]
+    with open(dst, "w") as f:
+        f.write("#!" + PYTHON + "\n" + text)
+    os.chmod(dst, 0o755)
+    return dst
+
+
+def make_template(tmp):
+    """One WordPress stand-in tree (core 6.4.2, three active plugins, one theme, one update offered for
+    each), copied for every site environment."""
+    template = os.path.join(tmp, "template")
+    run([PYTHON, os.path.join(LAB, "make_wp_site"), template, "--core", "6.4.2",
+         "--plugin", "akismet=5.0.2:active", "--plugin", WEEKLY_PLUGIN + "=1.0:active", "--plugin", "seo=2.0:active",
+         "--theme", "twentytwentyfour=1.0:active", "--update", "core=6.4.2,6.4.3",
+         "--update", "plugin:akismet=5.0.2,5.0.3", "--update", "plugin:seo=2.0,2.1",
+         "--update", "plugin:%s=1.0" % WEEKLY_PLUGIN])
+    return template
+
+
+def offer_plugin_version(site_root, version):
+    """Add `version` of WEEKLY_PLUGIN to the site's update server (.tma-lab/updates.json)."""
+    path = os.path.join(site_root, ".tma-lab", "updates.json")
+    with open(path) as f:
+        updates = json.load(f)
+    plugins = updates.setdefault("plugins", {})
+    entry = plugins.setdefault(WEEKLY_PLUGIN, {})
+    versions = entry.setdefault("versions", [])
+    if version not in versions:
+        versions.append(version)
+    entry["version"] = version
+    tmp = path + ".soak"
+    with open(tmp, "w") as f:
+        json.dump(updates, f, indent=2, sort_keys=True)
+    os.rename(tmp, path)
+
+
+def add_break(site_root, rule):
+    with open(os.path.join(site_root, ".tma-lab", "breaks"), "a") as f:
+        f.write(rule + "\n")
+
+
+def installed_plugin_version(site_root, slug):
+    path = os.path.join(site_root, "wp-content", "plugins", slug, slug + ".php")
+    for line in open(path, encoding="utf-8"):
+        if line.strip().lstrip("*").strip().startswith("Version:"):
+            return line.split("Version:", 1)[1].strip()
+    return None
+
+
+class Lab:
+    def __init__(self, tmp, sites, servers):
+        self.tmp = tmp
+        self.user = pwd.getpwuid(os.geteuid()).pw_name
+        self.servers = [Server(self, i) for i in range(servers)]
+        self.sites = []
+        self.site_count = sites
+        self.identity = os.path.join(tmp, "id_ed25519")
+        self.known_hosts = os.path.join(tmp, "known_hosts")
+        self.store = os.path.join(tmp, "store")
+        self.store_is_tmpfs = False
+        self.restic_repo = None
+        self.restic_password = os.path.join(tmp, "restic-password")
+        self.smtp = None
+        self.smtp_port = None
+        self.wp = None
+
+    def start(self, store_mib, restic_every):
+        tmp = self.tmp
+        for name in ("host_key", "id_ed25519"):
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(tmp, name)])
+        shutil.copy(os.path.join(tmp, "id_ed25519.pub"), os.path.join(tmp, "authorized_keys"))
+        os.makedirs("/run/sshd", exist_ok=True)
+        self.wp = stand_in(tmp, "wp")
+        template = make_template(tmp)
+        base = os.path.join(tmp, "sites")
+        for i in range(self.site_count):
+            server = self.servers[i % len(self.servers)]
+            site = Site("s%04d" % i, "c%d" % (i % 5), server, base)
+            site.restic = restic_every > 0 and i % restic_every == 0
+            for root in (site.prod, site.pre):
+                shutil.copytree(template, root, symlinks=True)
+            server.sites.append(site)
+            self.sites.append(site)
+        host_pub = " ".join(open(os.path.join(tmp, "host_key.pub")).read().split()[:2])
+        for server in self.servers:
+            server.start_sshd(self)
+            server.start_http()
+        with open(self.known_hosts, "w") as f:
+            for server in self.servers:
+                f.write("[127.0.0.1]:%d %s\n" % (server.ssh_port, host_pub))
+        self.start_store(store_mib)
+        self.start_smtp()
+
+    def start_store(self, store_mib):
+        """The local backup store, on its own tmpfs when mount works (so the disk-full fault fills it
+        and nothing else), and a restic repository when restic is installed."""
+        os.makedirs(self.store)
+        if store_mib > 0:
+            r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm,mode=0700" % store_mib, "soak-store",
+                                self.store], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self.store_is_tmpfs = r.returncode == 0
+            if not self.store_is_tmpfs:
+                print("note: no tmpfs for the store (%s): the disk-full fault is skipped" % r.stdout.strip())
+        if shutil.which("restic"):
+            self.restic_repo = os.path.join(self.tmp, "restic")
+            with open(self.restic_password, "w") as f:
+                f.write("soak-restic-password\n")
+            run(["restic", "init", "--repo", self.restic_repo, "--password-file", self.restic_password],
+                env=dict(os.environ, RESTIC_CACHE_DIR=os.path.join(self.tmp, "restic-cache")))
+        else:
+            print("note: restic is not installed: no restic storage in this soak")
+            for site in self.sites:
+                site.restic = False
+
+    def start_smtp(self):
+        port_file = os.path.join(self.tmp, "smtp.port")
+        log = open(os.path.join(self.tmp, "smtp.log"), "a")
+        self.smtp = subprocess.Popen([PYTHON, os.path.join(LAB, "smtp_server.py"), "--port-file", port_file,
+                                      "--messages", os.path.join(self.tmp, "mail.jsonl")],
+                                     stdout=log, stderr=log, start_new_session=True)
+        end = time.time() + 15
+        while not os.path.exists(port_file):
+            if time.time() > end or self.smtp.poll() is not None:
+                raise SystemExit("smtp server did not start: see %s/smtp.log" % self.tmp)
+            time.sleep(0.05)
+        self.smtp_port = int(open(port_file).read())
+
+    def stop(self, unmount=True):
+        for server in self.servers:
+            server.stop()
+        if self.smtp is not None and self.smtp.poll() is None:
+            os.killpg(self.smtp.pid, signal.SIGTERM)
+            self.smtp.wait()
+        if self.store_is_tmpfs and unmount:
+            subprocess.run(["umount", self.store])

@@ -1,0 +1,218 @@
+#!/usr/bin/python3
+"""A month of agency life in an hour, with faults (issue 23): the soak driver. See docs/reliability.md.
+
+Starts a lab (bench/soak/lab.py: one real sshd and one lab HTTP server per simulated server, WordPress
+stand-in sites with prod and preprod, a local store on a tmpfs, a restic repository, an SMTP server),
+an agency of two clones sharing the journal through a bare remote (bench/soak/agency.py), then drives
+tma's simulated clock ($TMA_SIMULATED_CLOCK, only honoured by a -DTMA_SIMULATED_CLOCK=ON build) step
+by step: at each step one runner (A or B, alternating) runs `tma run --due --sync`; people log hours;
+a new release of a plugin is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
+about 5 % of the steps. At the end, bench/soak/checks.py checks what was kept and prints a table;
+the exit code is 1 when any check fails.
+
+Usage: bench/soak/soak.py --tma build-soak/tma [--sites 200] [--days 31] [--seed S] [--quick] [--keep]
+"""
+import argparse
+import datetime
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import agency as agency_mod  # noqa: E402
+import checks as checks_mod  # noqa: E402
+import faults as faults_mod  # noqa: E402
+import lab as lab_mod  # noqa: E402
+
+# A Saturday: a 4-day quick run sees a report (the 1st), a release (Monday) and the weekly update (Tuesday).
+START = datetime.datetime(2026, 10, 31, 0, 0, tzinfo=datetime.timezone.utc)
+WORK_DONE = ["fixed contact form", "client call", "replaced hero image", "checked analytics", "DNS change",
+             "menu update", "cache tuning", "new landing page"]
+
+
+def rfc3339(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Clock:
+    """The simulated time file, replaced atomically (a tma starting mid-write reads an old or a new time)."""
+
+    def __init__(self, path, now):
+        self.path = path
+        self.now = now
+        self.write()
+
+    def write(self):
+        tmp = self.path + ".new"
+        with open(tmp, "w") as f:
+            f.write(rfc3339(self.now) + "\n")
+        os.rename(tmp, self.path)
+
+    def advance(self, delta):
+        self.now += delta
+        self.write()
+
+
+class Soak:
+    def __init__(self, args, tmp):
+        self.args = args
+        self.tmp = tmp
+        self.rng = random.Random(args.seed)
+        self.logs = os.path.join(tmp, "logs")
+        os.makedirs(self.logs)
+        self.runs = []            # every TmaRun
+        self.hours_logged = 0     # seconds, what people logged (billable)
+        self.hours_entries = 0
+        self.day_walls = []       # (simulated day, wall seconds)
+        self.offered = {}         # weekly plugin version -> simulated time offered
+        self.bad_versions = {}    # site name -> set of versions that break it
+        self.counter = 0
+        self.start = START
+
+    def env(self):
+        env = dict(os.environ)
+        for k in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                  "TMA_INVENTORY", "TMA_LAB_MISBEHAVE", "NO_COLOR"):
+            env.pop(k, None)
+        env["TMA_SIMULATED_CLOCK"] = self.clock.path
+        env["XDG_CACHE_HOME"] = os.path.join(self.tmp, "cache")
+        env["TMA_CACHE_DIR"] = os.path.join(self.tmp, "cache", "tma")
+        env["RESTIC_CACHE_DIR"] = os.path.join(self.tmp, "restic-cache")
+        env["NO_COLOR"] = "1"
+        return env
+
+    def tag(self, what):
+        self.counter += 1
+        return "%05d-%s-%s" % (self.counter, self.clock.now.strftime("%m%dT%H%M"), what)
+
+    def record(self, run):
+        self.runs.append(run)
+        return run
+
+    def run_due(self, agency):
+        args = ["run", "--due", "--sync", "--jobs", str(self.args.jobs), "--per-host", "4"]
+        return self.record(agency.run(args, self.logs, self.tag("run-" + agency.name)))
+
+    def log_hours(self, agency):
+        site = self.rng.choice(self.lab.sites)
+        minutes = self.rng.choice([15, 30, 45, 60, 90, 120])
+        what = self.rng.choice(WORK_DONE)
+        run = self.record(agency.run(["hours", "log", "--site", site.name, "%dm" % minutes, what,
+                                      "--format", "json"], self.logs, self.tag("hours-" + agency.name)))
+        if run.code == 0:
+            self.hours_logged += minutes * 60
+            self.hours_entries += 1
+        else:
+            print("warning: tma hours log exited %d: %s" % (run.code, run.err.strip()[-300:]), file=sys.stderr)
+
+    def offer_release(self, week):
+        """A new release of the weekly plugin on every site's update server (prod and preprod)."""
+        version = "1.%d" % week
+        for site in self.lab.sites:
+            for root in (site.prod, site.pre):
+                lab_mod.offer_plugin_version(root, version)
+        self.offered[version] = self.clock.now
+        return version
+
+    def main(self):
+        a = self.args
+        print("soak: %d sites on %d servers, %d days from %s, step %d min, seed %d, tmp %s"
+              % (a.sites, a.servers, a.days, rfc3339(START), a.step, a.seed, self.tmp), flush=True)
+        self.lab = lab_mod.Lab(self.tmp, a.sites, a.servers)
+        started = time.monotonic()
+        self.lab.start(a.store_mib, a.restic_every)
+        self.clock = Clock(os.path.join(self.tmp, "clock"), START)
+        self.remote, self.a, self.b = agency_mod.make_agencies(self.lab, os.path.abspath(a.tma), self.env())
+        print("lab ready in %.0f s: store %s (%s), restic %s" % (
+            time.monotonic() - started, self.lab.store, "tmpfs %d MiB" % a.store_mib if self.lab.store_is_tmpfs
+            else "no tmpfs", self.lab.restic_repo or "none"), flush=True)
+        self.faults = faults_mod.Injector(self, a.fault_rate)
+        end = START + datetime.timedelta(days=a.days)
+        step = datetime.timedelta(minutes=a.step)
+        day_start = time.monotonic()
+        i = 0
+        week = 0
+        while self.clock.now < end:
+            now = self.clock.now
+            if now.weekday() == 0 and now.hour == 12 and now.minute < a.step:
+                week += 1
+                version = self.offer_release(week)
+                self.faults.maybe_bad_release(version)
+            if 8 <= now.hour < 19 and self.rng.random() < a.hours_rate:
+                self.log_hours(self.a if self.rng.random() < 0.5 else self.b)
+            runner = self.a if i % 2 == 0 else self.b
+            self.faults.step(runner, self.b if runner is self.a else self.a)
+            i += 1
+            self.faults.advance_clock(step)
+            if self.clock.now.date() != now.date():
+                wall = time.monotonic() - day_start
+                self.day_walls.append((now.date().isoformat(), wall))
+                print("day %s: %.0f s wall, %d tma runs so far, %d faults" % (now.date(), wall, len(self.runs),
+                                                                               len(self.faults.log)), flush=True)
+                day_start = time.monotonic()
+        self.faults.end()
+        # Both clones push what they hold and take the other's: the end state every check reads.
+        for agency in (self.a, self.b, self.a):
+            self.record(agency.run(["sync"], self.logs, self.tag("sync-" + agency.name)))
+        with open(os.path.join(self.tmp, "faults.json"), "w") as f:
+            json.dump(self.faults.log, f, indent=1)
+        with open(os.path.join(self.tmp, "runs.jsonl"), "w") as f:
+            for r in self.runs:
+                f.write(json.dumps({"argv": r.argv[3:], "code": r.code, "wall_s": round(r.wall, 2),
+                                    "max_rss_kib": r.rss_kib, "killed": r.killed}) + "\n")
+        return checks_mod.run_all(self)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tma", required=True, help="a tma built with -DTMA_SIMULATED_CLOCK=ON")
+    p.add_argument("--sites", type=int, default=200)
+    p.add_argument("--days", type=int, default=31)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--quick", action="store_true", help="50 sites, 4 days: a few minutes")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir for inspection")
+    p.add_argument("--servers", type=int, default=4)
+    p.add_argument("--step", type=int, default=60, help="simulated minutes between two runner ticks")
+    p.add_argument("--jobs", type=int, default=8)
+    p.add_argument("--fault-rate", type=float, default=0.05)
+    p.add_argument("--hours-rate", type=float, default=0.3, help="chance per working-hour step that someone logs time")
+    p.add_argument("--store-mib", type=int, default=0, help="tmpfs size for the store (0: from the site count)")
+    p.add_argument("--restic-every", type=int, default=10, help="every Nth site also backs up to restic (0: none)")
+    a = p.parse_args()
+    if a.quick:
+        a.sites, a.days = 50, 4
+    if a.seed is None:
+        a.seed = random.SystemRandom().randrange(1, 100000)
+    if a.store_mib == 0:
+        a.store_mib = max(64, a.sites * 2)
+    return a
+
+
+def main():
+    args = parse_args()
+    tmp = tempfile.mkdtemp(prefix="tma-soak-", dir="/var/tmp")
+    soak = Soak(args, tmp)
+    code = 2
+    try:
+        code = soak.main()
+    finally:
+        if hasattr(soak, "faults"):
+            soak.faults.end()
+        keep = args.keep or code != 0
+        if hasattr(soak, "lab"):
+            soak.lab.stop(unmount=not keep)
+        if keep:
+            print("kept %s%s" % (tmp, " (the store is still mounted: umount %s when done)" % soak.lab.store
+                                 if hasattr(soak, "lab") and soak.lab.store_is_tmpfs else ""))
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("seed %d" % args.seed)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
