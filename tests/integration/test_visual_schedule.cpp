@@ -76,7 +76,7 @@ sites:
     return json::parse(out.out)["events"];
   };
 
-  auto plan = tma_in({"schedule", "--format", "json"});
+  auto plan = tma_in({"schedule", "--job", "visual", "--format", "json"});
   INFO(plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);
   auto jobs = json::parse(plan.out)["jobs"];
