@@ -24,12 +24,9 @@ namespace {
 // A `check` event per site with its installed-versions snapshot. Without a journal repository
 // (a plain inventory directory), the check still runs: one warning, nothing recorded.
 void record_checks(Context& context, const std::vector<check::SiteCheck>& sites) {
-  auto opened = journal::open_git_journal(journal_options(context));
-  if (!opened) {
-    report::eprint(fmt::format("warning: check results not recorded in the journal: {}\n", opened.error().message));
-    return;
-  }
-  auto& run = context.start_run(std::move(*opened), "check");
+  auto* started = start_run_or_warn(context, "check", "check results");
+  if (started == nullptr) return;
+  auto& run = *started;
   for (const auto& site : sites) {
     const auto* inventory_site = context.inventory().site(site.site);
     nlohmann::json data = {{"status", check::to_string(check::site_status(site))},

@@ -75,12 +75,9 @@ std::string render_table(const std::vector<visual::SiteRun>& runs, bool compare,
 // prod's pages compared and changes found (docs/report.md), and the journal keeps what tma looked
 // at. Without a journal repository the command still runs: one warning, nothing recorded.
 void record_runs(Context& context, const std::vector<visual::SiteRun>& runs, bool compare) {
-  auto opened = journal::open_git_journal(journal_options(context));
-  if (!opened) {
-    report::eprint(fmt::format("warning: visual results not recorded in the journal: {}\n", opened.error().message));
-    return;
-  }
-  auto& run = context.start_run(std::move(*opened), compare ? "visual compare" : "visual snapshot");
+  auto* started = start_run_or_warn(context, compare ? "visual compare" : "visual snapshot", "visual results");
+  if (started == nullptr) return;
+  auto& run = *started;
   for (const auto& site_run : runs) {
     const auto* site = context.inventory().site(site_run.site);
     auto data = visual::journal_data(site_run);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <tma/core/error.hpp>
+#include <tma/report/output.hpp>
 
 namespace tma::cli {
 
@@ -21,6 +22,15 @@ std::unique_ptr<journal::Journal> open_journal(Context& context) {
   auto opened = journal::open_git_journal(options);
   if (!opened) throw core::ConfigError(fmt::format("journal: {}", opened.error().message));
   return std::move(*opened);
+}
+
+journal::Run* start_run_or_warn(Context& context, std::string command, std::string_view what) {
+  auto opened = journal::open_git_journal(journal_options(context));
+  if (!opened) {
+    report::eprint(fmt::format("warning: {} not recorded in the journal: {}\n", what, opened.error().message));
+    return nullptr;
+  }
+  return &context.start_run(std::move(*opened), std::move(command));
 }
 
 core::TimeZone agency_zone(Context& context) {

@@ -419,30 +419,12 @@ std::optional<std::uint64_t> perf_size(MapReader& map, const std::string& name) 
   return *value;
 }
 
-// `perf.regression`: a ratio written as a plain decimal (`1.5`, `2`), between 1.05 and 100. Read by
-// hand so that `1e3`, `inf` or `nan` are refused rather than let through by a float parser.
+// `perf.regression`: a ratio written as a plain decimal (`1.5`, `2`), between 1.05 and 100.
 std::optional<double> perf_ratio(MapReader& map, const std::string& name) {
   auto text = map.string(name);
   if (!text) return std::nullopt;
-  double value = 0;
-  double scale = 1;
-  bool digits = false, point = false, shaped = text->size() <= 12;
-  for (char c : *text) {
-    if (c >= '0' && c <= '9') {
-      digits = true;
-      if (point) {
-        scale /= 10;
-        value += (c - '0') * scale;
-      } else {
-        value = value * 10 + (c - '0');
-      }
-    } else if (c == '.' && !point) {
-      point = true;
-    } else {
-      shaped = false;
-    }
-  }
-  if (!shaped || !digits || value < 1.05 || value > 100) {
+  auto value = detail::parse_plain_decimal(*text, 12);
+  if (!value || *value < 1.05 || *value > 100) {
     map.context().error(map.get(name), map.sub(name),
                         fmt::format("'{}' is not a ratio between 1.05 and 100 (a plain decimal such as 1.5)", *text));
     return std::nullopt;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "inventory/sections.hpp"
+#include "inventory/shapes.hpp"
 
 namespace tma::inventory::detail {
 namespace {
@@ -38,29 +39,13 @@ std::optional<double> percent(MapReader& map, const std::string& name) {
   std::string_view digits = *text;
   if (!digits.empty() && digits.back() == '%') digits.remove_suffix(1);
   while (!digits.empty() && digits.back() == ' ') digits.remove_suffix(1);
-  double value = 0, scale = 1;
-  bool any = false, point = false, shaped = !digits.empty() && digits.size() <= 8;
-  for (char c : digits) {
-    if (c >= '0' && c <= '9') {
-      any = true;
-      if (point) {
-        scale /= 10;
-        value += (c - '0') * scale;
-      } else {
-        value = value * 10 + (c - '0');
-      }
-    } else if (c == '.' && !point) {
-      point = true;
-    } else {
-      shaped = false;
-    }
-  }
-  if (!shaped || !any || value < 0.01 || value > 100) {
+  auto value = detail::parse_plain_decimal(digits, 8);
+  if (!value || *value < 0.01 || *value > 100) {
     map.context().error(map.get(name), map.sub(name),
                         fmt::format("'{}' is not a percentage between 0.01 % and 100 % (such as 1% or 1.5%)", *text));
     return std::nullopt;
   }
-  return value / 100;
+  return *value / 100;
 }
 
 } // namespace

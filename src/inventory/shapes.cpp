@@ -61,6 +61,29 @@ std::optional<int> parse_port(std::string_view text) {
   return value;
 }
 
+std::optional<double> parse_plain_decimal(std::string_view text, std::size_t max_length) {
+  if (text.empty() || text.size() > max_length) return std::nullopt;
+  double value = 0, scale = 1;
+  bool digits = false, point = false;
+  for (char c : text) {
+    if (is_digit(c)) {
+      digits = true;
+      if (point) {
+        scale /= 10;
+        value += (c - '0') * scale;
+      } else {
+        value = value * 10 + (c - '0');
+      }
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!digits) return std::nullopt;
+  return value;
+}
+
 bool is_email(std::string_view text) {
   auto at = text.find('@');
   if (at == 0 || at == std::string_view::npos || at + 1 == text.size()) return false;

@@ -2,6 +2,7 @@
 // The shapes inventory values must have, checked by plain scanners: linear time and no recursion
 // whatever the length (std::regex overflowed the stack on a 30,000-character value).
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -17,6 +18,10 @@ bool is_host(std::string_view text);
 std::optional<int> parse_int(std::string_view text);
 /// `[0-9]{1,5}` from 1 to 65535.
 std::optional<int> parse_port(std::string_view text);
+/// `[0-9]*(\.[0-9]*)?` with at least one digit and at most `max_length` characters, as a double.
+/// Read by hand so that `1e3`, `inf`, `nan` or `0x1p3` are refused rather than let through by a
+/// float parser.
+std::optional<double> parse_plain_decimal(std::string_view text, std::size_t max_length);
 /// `local@domain`, neither part empty, no white space, control character or `@<>,;`.
 bool is_email(std::string_view text);
 /// `[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*`: a tz database name.

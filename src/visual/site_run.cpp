@@ -116,15 +116,20 @@ SiteRun run_site(CapturerPool& pool, transport::HttpClient& http, const Snapshot
   return run;
 }
 
+const char* status_of(const SiteRun& run) {
+  if (!run.error) return "ok";
+  return run.error->kind == core::ErrorKind::unreachable ? "unreachable" : "failed";
+}
+
 json render_json(const std::vector<SiteRun>& runs, bool compare) {
   json sites = json::array();
   for (const auto& run : runs) {
     json site{{"site", run.site},
               {"env", run.env},
-              {"status", !run.error                                                ? "ok"
-                         : run.error->kind == core::ErrorKind::unreachable ? "unreachable"
-                                                                           : "failed"},
-              {"error", run.error ? json(run.error->message) : json(nullptr)},
+              {"status", status_of(run)},
+              // The per-site error of every command's JSON (docs/cli.md): its kind and its message.
+              {"error", run.error ? json{{"kind", core::to_string(run.error->kind)}, {"message", run.error->message}}
+                                  : json(nullptr)},
               {"snapshot", run.snapshot ? json(run.snapshot->id) : json(nullptr)},
               {"notes", run.notes}};
     if (compare) {
@@ -148,9 +153,7 @@ json render_json(const std::vector<SiteRun>& runs, bool compare) {
 }
 
 json journal_data(const SiteRun& run) {
-  json data{{"status", !run.error                                                ? "ok"
-                       : run.error->kind == core::ErrorKind::unreachable ? "unreachable"
-                                                                         : "failed"},
+  json data{{"status", status_of(run)},
             {"snapshot", run.snapshot ? json(run.snapshot->id) : json(nullptr)},
             {"captured", run.snapshot ? run.snapshot->pages.size() : 0}};
   if (run.error) data["error"] = run.error->message;

@@ -226,7 +226,9 @@ sites:
     const auto doc = json_of(unknown);
     const auto& site = doc.at("sites")[0];
     CHECK(site.at("status") == "failed");
-    CHECK(site.at("error").get<std::string>().find("20200101T000000Z") != std::string::npos);
+    // The per-site error of every command (docs/cli.md): {kind, message}.
+    CHECK(site.at("error").at("kind").is_string());
+    CHECK(site.at("error").at("message").get<std::string>().find("20200101T000000Z") != std::string::npos);
     CHECK(site.at("snapshot").is_null()); // refused before anything was captured
     CHECK(unknown.err.find("20200101T000000Z") != std::string::npos);
 
@@ -244,7 +246,7 @@ sites:
       const auto doc = json_of(down);
       const auto& site = doc.at("sites")[0];
       CHECK(site.at("status") == "unreachable");
-      CHECK_FALSE(site.at("error").is_null());
+      CHECK(site.at("error").at("kind") == "unreachable");
       CHECK(down.err.find("down") != std::string::npos);
     }
     auto unsampled = tma({"snapshot", "--site", "down-unsampled", "--format", "json"});

@@ -151,6 +151,11 @@ TEST_CASE("visual run compares with the latest snapshot and keeps visual.keep", 
   auto gone_data = visual::journal_data(gone);
   CHECK(gone_data["status"] == "failed");
   CHECK(gone_data["error"].is_string());
+  CHECK(visual::status_of(gone) == std::string("failed"));
+  auto gone_json = visual::render_json({gone}, true)["sites"][0];
+  CHECK(gone_json["status"] == "failed");
+  CHECK(gone_json["error"]["kind"] == core::to_string(gone.error->kind));
+  CHECK(gone_json["error"]["message"] == gone.error->message);
   auto listed = store.list("www", "prod");
   REQUIRE(listed);
   CHECK(listed->size() == 2);

@@ -44,6 +44,9 @@ SiteRun run_site(CapturerPool& pool, transport::HttpClient& http, const Snapshot
                  const inventory::Environment& env, const SiteRunOptions& options,
                  std::chrono::system_clock::time_point now);
 
+/// "ok", "unreachable" or "failed": the site's status in the JSON output and in the journal.
+const char* status_of(const SiteRun& run);
+
 /// The JSON payload: `{"command": ..., "sites": [...]}` (docs/visual.md, "JSON").
 nlohmann::json render_json(const std::vector<SiteRun>& runs, bool compare);
 
