@@ -94,14 +94,14 @@ core::Result<std::unique_ptr<ResticUpload>> ResticStore::start_upload(const Mani
   }
   upload->m_tags = std::move(*tags);
   auto *self = upload.get();
-  auto feed = PipeFeed::start([self](const transport::InputSource &input) {
+  auto feed = PipeFeed::start([self](const PipeFeed::Input &input) {
     transport::TailBuffer output(k_summary_keep);
     transport::ProcessOptions options; // no timeout: restic takes what the repository needs
     options.on_stdout = [&output](std::string_view chunk) {
       output.append(chunk);
       return true;
     };
-    options.stdin_source = input;
+    options.stdin_fd = input.fd; // restic reads tma's pipe itself
     self->m_ran = self->m_store->restic(self->m_args, options, self->m_what);
     self->m_output = output.str();
   });

@@ -24,11 +24,16 @@ constexpr std::size_t k_tail_keep = 4096;
 constexpr Milliseconds k_verify_timeout{6 * 3600 * 1000}; // a very large archive on a slow disk
 
 core::Result<void> run_check(const std::vector<std::string>& argv, const transport::OutputSink& sink,
-                             const transport::InputSource& input, const std::string& path, std::string_view what) {
+                             const transport::InputSource& input, int input_fd, const std::string& path,
+                             std::string_view what) {
   transport::ProcessOptions options;
   options.timeout = k_verify_timeout;
   options.on_stdout = sink;
-  options.stdin_source = input;
+  if (input_fd >= 0) {
+    options.stdin_fd = input_fd; // the check's tool reads the stream's pipe itself
+  } else {
+    options.stdin_source = input;
+  }
   options.stderr_keep = 4096;
   auto result = transport::run_process(argv, options);
   if (!result) return tl::unexpected(result.error());
@@ -142,7 +147,7 @@ core::Result<void> verify_artifact(const std::string& path, ArtifactKind kind, c
     check->tail->append(tail);
     return check->verdict(path);
   }
-  if (auto ran = run_check(check->argv, check->sink(), {}, path, check->what); !ran) return ran;
+  if (auto ran = run_check(check->argv, check->sink(), {}, -1, path, check->what); !ran) return ran;
   return check->verdict(path);
 }
 
@@ -161,8 +166,8 @@ core::Result<std::unique_ptr<StreamingCheck>> StreamingCheck::start(ArtifactKind
     return made;
   }
   auto* self = made.get();
-  auto feed = PipeFeed::start([shared, self](const transport::InputSource& input) {
-    self->m_tool = run_check(shared->argv, shared->sink(), input, self->m_label, shared->what);
+  auto feed = PipeFeed::start([shared, self](const PipeFeed::Input& input) {
+    self->m_tool = run_check(shared->argv, shared->sink(), {}, input.fd, self->m_label, shared->what);
   });
   if (!feed) return tl::unexpected(feed.error());
   made->m_feed = std::move(*feed);

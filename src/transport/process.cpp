@@ -83,6 +83,8 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
   detail::SpawnSetup setup;
   if (options.stdin_source) {
     posix_spawn_file_actions_adddup2(&setup.actions, in_pipe.read.get(), 0);
+  } else if (options.stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&setup.actions, options.stdin_fd, 0);
   } else {
     posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
   }

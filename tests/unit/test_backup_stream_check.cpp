@@ -6,6 +6,7 @@
 
 #include <tma/backup/pipe_feed.hpp>
 #include <tma/backup/verify.hpp>
+#include <tma/transport/process.hpp>
 
 #include "support/run_program.hpp"
 
@@ -38,9 +39,9 @@ tma::core::Result<void> check(ArtifactKind kind, const std::string& compression,
 
 TEST_CASE("PipeFeed hands every byte to its consumer, in order", "[backup][stream]") {
   std::string received;
-  auto feed = PipeFeed::start([&received](const tma::transport::InputSource& input) {
+  auto feed = PipeFeed::start([&received](const PipeFeed::Input& input) {
     char buffer[4096];
-    while (std::size_t n = input(buffer, sizeof buffer)) received.append(buffer, n);
+    while (std::size_t n = input.source(buffer, sizeof buffer)) received.append(buffer, n);
   });
   REQUIRE(feed);
   std::string sent;
@@ -54,14 +55,49 @@ TEST_CASE("PipeFeed hands every byte to its consumer, in order", "[backup][strea
 }
 
 TEST_CASE("PipeFeed: a consumer that stops early makes push fail instead of blocking", "[backup][stream]") {
-  auto feed = PipeFeed::start([](const tma::transport::InputSource& input) {
+  auto feed = PipeFeed::start([](const PipeFeed::Input& input) {
     char buffer[10];
-    (void)input(buffer, sizeof buffer); // reads one chunk, then gives up
+    (void)input.source(buffer, sizeof buffer); // reads one chunk, then gives up
   });
   REQUIRE(feed);
   std::string big(1 << 20, 'a');
   bool refused = false;
   for (int i = 0; i < 8 && !refused; ++i) refused = !(*feed)->push(big); // more than any pipe holds
+  CHECK(refused);
+}
+
+// How restic and the check's tools take the stream: they read the feed's pipe themselves.
+TEST_CASE("PipeFeed: a process reading the pipe by its descriptor gets every byte", "[backup][stream]") {
+  std::string counted;
+  tma::core::Result<tma::transport::ProcessResult> ran = tl::unexpected(tma::core::Error{tma::core::ErrorKind::internal, "not run"});
+  auto feed = PipeFeed::start([&](const PipeFeed::Input& input) {
+    tma::transport::ProcessOptions options;
+    options.stdin_fd = input.fd;
+    options.on_stdout = [&counted](std::string_view chunk) {
+      counted.append(chunk);
+      return true;
+    };
+    ran = tma::transport::run_process({"wc", "-c"}, options);
+  });
+  REQUIRE(feed);
+  std::string chunk(300000, 'z');
+  for (int i = 0; i < 20; ++i) REQUIRE((*feed)->push(chunk));
+  (*feed)->finish();
+  REQUIRE(ran);
+  CHECK(ran->ok());
+  CHECK(counted == "6000000\n");
+}
+
+TEST_CASE("PipeFeed: a process that exits early makes push fail instead of blocking", "[backup][stream]") {
+  auto feed = PipeFeed::start([](const PipeFeed::Input& input) {
+    tma::transport::ProcessOptions options;
+    options.stdin_fd = input.fd;
+    (void)tma::transport::run_process({"head", "-c", "10"}, options);
+  });
+  REQUIRE(feed);
+  std::string big(1 << 20, 'a');
+  bool refused = false;
+  for (int i = 0; i < 16 && !refused; ++i) refused = !(*feed)->push(big); // more than any pipe holds
   CHECK(refused);
 }
 

@@ -16,9 +16,16 @@ namespace tma::backup {
 
 class PipeFeed {
 public:
-  /// Runs with the stream as an InputSource (0 at its end). When it returns, the pipe is closed
-  /// and `push` fails from then on: a consumer that stops early never blocks the producer.
-  using Consumer = std::function<void(const transport::InputSource& input)>;
+  /// The stream, two ways: `source` reads it (0 at its end) for a consumer in tma; `fd` is the
+  /// pipe's read end itself, for a consumer that is a process (`ProcessOptions::stdin_fd`): the
+  /// bytes then go from tma's write straight to the process, with no copy by a thread of tma.
+  struct Input {
+    transport::InputSource source;
+    int fd = -1;
+  };
+  /// Runs with the stream's Input. When it returns, the pipe is closed and `push` fails from then
+  /// on: a consumer that stops early (or whose process died) never blocks the producer.
+  using Consumer = std::function<void(const Input& input)>;
 
   /// Start `consumer` on its own thread.
   static core::Result<std::unique_ptr<PipeFeed>> start(Consumer consumer);

@@ -40,7 +40,11 @@ struct ProcessOptions {
   Milliseconds kill_grace = k_kill_grace; ///< SIGTERM to SIGKILL delay
   OutputSink on_stdout;                   ///< empty: stdout is discarded (counted only)
   OutputSink on_stderr;                   ///< optional observer of stderr (the tail is kept regardless)
-  InputSource stdin_source;               ///< empty: stdin is /dev/null
+  InputSource stdin_source;               ///< empty: stdin is /dev/null (or `stdin_fd`)
+  /// A descriptor (the read end of a pipe) the child reads as its stdin directly, when there is no
+  /// `stdin_source`: a bulk stream then reaches the child without a copy through tma. tma keeps its
+  /// own copy open; the caller closes it once the process has ended.
+  int stdin_fd = -1;
   std::optional<std::string> cwd;         ///< working directory of the child
   std::map<std::string, std::string> env; ///< variables added to (or replacing in) the environment
   std::size_t stderr_keep = k_stderr_keep;
