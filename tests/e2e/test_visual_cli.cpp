@@ -255,7 +255,8 @@ sites:
     const auto doc = json_of(unsampled);
     const auto& site = doc.at("sites")[0];
     CHECK(site.at("status") == "unreachable");
-    CHECK(site.at("error").get<std::string>().find("ERR_CONNECTION_REFUSED") != std::string::npos);
+    CHECK(site.at("error").at("message").get<std::string>().find("ERR_CONNECTION_REFUSED") != std::string::npos);
+    CHECK(site.at("error").at("kind") == "unreachable");
     CHECK(site.at("snapshot").is_null());
   }
 }
