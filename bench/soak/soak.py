@@ -112,7 +112,7 @@ class Soak:
     def offer_release(self, week):
         """A new release of the weekly plugin on every site's update server (prod and preprod)."""
         version = "1.%d" % week
-        for site in self.lab.sites:
+        for site in self.lab.wordpress_sites():
             for root in (site.prod, site.pre):
                 lab_mod.offer_plugin_version(root, version)
         self.offered[version] = self.clock.now
@@ -124,12 +124,13 @@ class Soak:
               % (a.sites, a.servers, a.days, rfc3339(START), a.step, a.seed, self.tmp), flush=True)
         self.lab = lab_mod.Lab(self.tmp, a.sites, a.servers)
         started = time.monotonic()
-        self.lab.start(a.store_mib, a.restic_every)
+        self.lab.start(a.store_mib, a.restic_every, a.drupal_every, a.db_every)
         self.clock = Clock(os.path.join(self.tmp, "clock"), START)
         self.remote, self.a, self.b = agency_mod.make_agencies(self.lab, os.path.abspath(a.tma), self.env())
-        print("lab ready in %.0f s: store %s (%s), restic %s" % (
+        print("lab ready in %.0f s: store %s (%s), restic %s, %d Drupal sites, %d sites on MariaDB" % (
             time.monotonic() - started, self.lab.store, "tmpfs %d MiB" % a.store_mib if self.lab.store_is_tmpfs
-            else "no tmpfs", self.lab.restic_repo or "none"), flush=True)
+            else "no tmpfs", self.lab.restic_repo or "none", sum(1 for s in self.lab.sites if s.cms == "drupal"),
+            sum(1 for s in self.lab.sites if s.databases)), flush=True)
         self.faults = faults_mod.Injector(self, a.fault_rate)
         end = START + datetime.timedelta(days=a.days)
         step = datetime.timedelta(minutes=a.step)
@@ -179,9 +180,14 @@ def parse_args():
     p.add_argument("--step", type=int, default=60, help="simulated minutes between two runner ticks")
     p.add_argument("--jobs", type=int, default=8)
     p.add_argument("--fault-rate", type=float, default=0.05)
+    p.add_argument("--faults", default="", help="comma-separated classes to draw from (default: all): kill9,ssh_cut,"
+                   "server_down,push_race,clock_jump,store_full")
     p.add_argument("--hours-rate", type=float, default=0.3, help="chance per working-hour step that someone logs time")
     p.add_argument("--store-mib", type=int, default=0, help="tmpfs size for the store (0: from the site count)")
     p.add_argument("--restic-every", type=int, default=10, help="every Nth site also backs up to restic (0: none)")
+    p.add_argument("--drupal-every", type=int, default=5, help="every Nth site is Drupal, dumped from MariaDB (0: none)")
+    p.add_argument("--db-every", type=int, default=10,
+                   help="every Nth WordPress site has real MariaDB databases (0: none; all use the stand-in's db.sql otherwise)")
     a = p.parse_args()
     if a.quick:
         a.sites, a.days = 50, 4
