@@ -4,7 +4,9 @@ Everything lives under one temp dir and listens on 127.0.0.1. Each simulated ser
 sshd (its own process, so that a fault can stop one server without the others) plus one lab HTTP
 server (tests/lab/http_server.py) answering like WordPress for the prod and preprod trees of the
 sites it hosts (`wp_root` routes: 503 in maintenance, 500 when an installed version is listed in
-.tma-lab/breaks).
+.tma-lab/breaks; a plain page for the Drupal sites). One real MariaDB server holds the databases of
+the Drupal sites (dumped by the inventory's plain mariadb-dump) and of a sample of WordPress sites
+(their wp-config.php points the lab `wp` at it).
 """
 import json
 import os

@@ -2,12 +2,14 @@
 """A month of agency life in an hour, with faults (issue 23): the soak driver. See docs/reliability.md.
 
 Starts a lab (bench/soak/lab.py: one real sshd and one lab HTTP server per simulated server, WordPress
-stand-in sites with prod and preprod, a local store on a tmpfs, a restic repository, an SMTP server),
+and Drupal stand-in sites with prod and preprod, a real MariaDB for a sample of their databases, a local
+store on a tmpfs, a restic repository, an SMTP server),
 an agency of two clones sharing the journal through a bare remote (bench/soak/agency.py), then drives
 tma's simulated clock ($TMA_SIMULATED_CLOCK, only honoured by a -DTMA_SIMULATED_CLOCK=ON build) step
 by step: at each step one runner (A or B, alternating) runs `tma run --due --sync`; people log hours;
 a new release of a plugin is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
-about 5 % of the steps. At the end, bench/soak/checks.py checks what was kept and prints a table;
+about 5 % of the steps. At the end, bench/soak/checks.py (with fault_checks.py: the journal and the
+client reports for each fault, and db_checks.py: the dumps) checks what was kept and prints a table;
 the exit code is 1 when any check fails.
 
 Usage: bench/soak/soak.py --tma build-soak/tma [--sites 200] [--days 31] [--seed S] [--quick] [--keep]
