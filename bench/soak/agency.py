@@ -55,14 +55,24 @@ def inventory_text(lab):
     for site in lab.sites:
         ssh = ("ssh: {target: %s@127.0.0.1:%d, identity_file: \"%s\", known_hosts: \"%s\", connect_timeout: 10s}"
                % (user, site.server.ssh_port, lab.identity, lab.known_hosts))
-        lines += ["  %s:" % site.name, "    client: %s" % site.client, "    cms: wordpress",
+        lines += ["  %s:" % site.name, "    client: %s" % site.client, "    cms: %s" % site.cms,
                   "    tags: [%s]" % site.server.name]
+        backup = []
         if site.restic:
-            lines.append("    backup: {storage: [local, offsite]}")
+            backup.append("storage: [local, offsite]")
+        if site.cms == "drupal":
+            # The plain dump (docs/backup.md, "Plain dump"): the password goes to the server on stdin.
+            db = lab.mariadb
+            backup.append("database: {tool: mariadb-dump, host: 127.0.0.1, port: %d, user: %s, password: \"%s\", name: %s}"
+                          % (db.port, db.USER, db.PASSWORD, site.databases["prod"]))
+        if backup:
+            lines.append("    backup: {%s}" % ", ".join(backup))
         lines.append("    environments:")
         for env, root, path in (("prod", site.prod, "prod"), ("preprod", site.pre, "pre")):
-            lines.append("      %s: {url: \"%s\", path: \"%s\", wp: \"%s\", %s}"
-                         % (env, site.url(path), root, lab.wp, ssh))
+            tools = ("drush: \"%s\", composer: \"%s\"" % (lab.drush, lab.composer) if site.cms == "drupal"
+                     else "wp: \"%s\"" % lab.wp)
+            lines.append("      %s: {url: \"%s\", path: \"%s\", %s, %s}"
+                         % (env, site.url(path), root, tools, ssh))
     return "\n".join(lines) + "\n"
 
 
@@ -97,6 +107,12 @@ class Agency:
         start = time.monotonic()
         p = self.start(args, out_path, err_path)
         return finish(p, self.argv(args), start, out_path, err_path)
+
+
+def running(p):
+    """Whether `p` still runs, without reaping it (Popen.poll() would, and finish()'s wait4, which reads
+    the process's max RSS, would then find no child)."""
+    return os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
 
 
 def finish(p, argv, start, out_path, err_path, killed=False):

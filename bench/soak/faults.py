@@ -39,6 +39,8 @@ class Injector:
         self.filler = None     # path of the file filling the store
         self.full_left = 0
         self.armed = []        # fault classes waiting for the next busy step
+        # The classes drawn from (--faults: a subset, to study one class; bad_release has its own draw).
+        self.classes = [c for c in CLASSES if not soak.args.faults or c in soak.args.faults.split(",")] or CLASSES
 
     def note(self, what, target="", detail="", **extra):
         entry = {"what": what, "at": self.soak.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -62,7 +64,7 @@ class Injector:
         if self.rng.random() >= self.rate:
             self.soak.run_due(runner)
             return
-        kind = self.rng.choice(CLASSES)
+        kind = self.rng.choice(self.classes)
         if kind == "store_full" and not self.soak.lab.store_is_tmpfs:
             kind = "server_down"
         if kind in ARMABLE and not self.busy_step() and (kind == "store_full" or self.rng.random() < 0.5):
@@ -109,9 +111,9 @@ class Injector:
         delay = round(self.rng.uniform(0.2, 6.0), 2)
         p, argv, start, out, err = self.start_runner(runner, "kill9")
         deadline = start + delay
-        while time.monotonic() < deadline and p.poll() is None:
+        while time.monotonic() < deadline and agency_mod.running(p):
             time.sleep(0.02)
-        alive = p.poll() is None
+        alive = agency_mod.running(p)
         if alive:
             os.killpg(p.pid, signal.SIGKILL)
         run = self.soak.record(agency_mod.finish(p, argv, start, out, err, killed=alive))
@@ -124,11 +126,11 @@ class Injector:
         delay = round(self.rng.uniform(0.3, 4.0), 2)
         p, argv, start, out, err = self.start_runner(runner, "sshcut")
         cut = 0
-        while time.monotonic() < start + delay and p.poll() is None:
+        while time.monotonic() < start + delay and agency_mod.running(p):
             time.sleep(0.02)
         # Cut for a second: every connection open meanwhile is killed.
         until = time.monotonic() + 1.0
-        while time.monotonic() < until and p.poll() is None:
+        while time.monotonic() < until and agency_mod.running(p):
             for pid in server.session_pids():
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -189,9 +191,10 @@ class Injector:
 
     def maybe_bad_release(self, version):
         """A bad release: on a few sites (about the fault rate, at least one) the new version answers 500."""
-        sites = [s for s in self.soak.lab.sites if self.rng.random() < max(self.rate, 0.02)]
+        candidates = self.soak.lab.wordpress_sites()
+        sites = [s for s in candidates if self.rng.random() < max(self.rate, 0.02)]
         if not sites:
-            sites = [self.rng.choice(self.soak.lab.sites)]
+            sites = [self.rng.choice(candidates)]
         rule = "plugin:forms=%s" % version
         for site in sites:
             for root in (site.prod, site.pre):

@@ -4,7 +4,9 @@ Everything lives under one temp dir and listens on 127.0.0.1. Each simulated ser
 sshd (its own process, so that a fault can stop one server without the others) plus one lab HTTP
 server (tests/lab/http_server.py) answering like WordPress for the prod and preprod trees of the
 sites it hosts (`wp_root` routes: 503 in maintenance, 500 when an installed version is listed in
-.tma-lab/breaks).
+.tma-lab/breaks; a plain page for the Drupal sites). One real MariaDB server holds the databases of
+the Drupal sites (dumped by the inventory's plain mariadb-dump) and of a sample of WordPress sites
+(their wp-config.php points the lab `wp` at it).
 """
 import json
 import os
@@ -82,6 +84,12 @@ class Server:
     def start_http(self):
         routes = {}
         for site in self.sites:
+            if site.cms == "drupal":
+                # The lab has no Drupal page answer: a plain page is what the probes read.
+                for env in ("prod", "pre"):
+                    routes["/%s/%s/" % (site.name, env)] = {"status": 200, "body": "<!DOCTYPE html><html><head>"
+                                                            "<title>Lab Drupal</title></head><body>Drupal</body></html>"}
+                continue
             routes["/%s/prod/" % site.name] = {"wp_root": site.prod}
             routes["/%s/pre/" % site.name] = {"wp_root": site.pre}
         routes_file = os.path.join(self.dir, "routes.json")
@@ -142,13 +150,17 @@ class Server:
 
 
 class Site:
-    def __init__(self, name, client, server, base):
+    def __init__(self, name, client, server, base, cms="wordpress"):
         self.name = name
         self.client = client
         self.server = server
+        self.cms = cms
         self.prod = os.path.join(base, name, "prod")
         self.pre = os.path.join(base, name, "pre")
         self.restic = False
+        # The real MariaDB databases tma dumps, by environment ("prod", "preprod"); empty: the stand-in's
+        # db.sql (WordPress) or no database (Drupal without a sample database is not made).
+        self.databases = {}
 
     def url(self, env):
         return "http://127.0.0.1:%d/%s/%s/" % (self.server.http_port, self.name, env)
@@ -181,6 +193,87 @@ def make_template(tmp):
     return template
 
 
+def make_drupal_template(tmp):
+    """One Drupal stand-in project (composer, core 10.3.2, drush 12), copied for every Drupal site
+    environment. Nothing offered: the weekly update finds nothing to do on these sites."""
+    template = os.path.join(tmp, "template-drupal")
+    run([PYTHON, os.path.join(LAB, "make_drupal_site"), template, "--core", "10.3.2", "--package", "drupal/token=1.15.0"])
+    return template
+
+
+def write_wp_db_config(root, database, socket_path):
+    """Point the lab `wp` of a WordPress tree at a real MariaDB database (wp-config.php's DB_*), so
+    that `wp db export`/`import` run the real mariadb-dump and mariadb (tests/lab/lib/wpsite.py)."""
+    with open(os.path.join(root, "wp-config.php"), "w") as f:
+        f.write("<?php\ndefine( 'DB_NAME', '%s' );\ndefine( 'DB_USER', 'root' );\ndefine( 'DB_PASSWORD', '' );\n"
+                "define( 'DB_HOST', 'localhost:%s' );\n$table_prefix = 'wp_';\n"
+                "if ( ! defined( 'ABSPATH' ) ) {\n\tdefine( 'ABSPATH', __DIR__ . '/' );\n}\n" % (database, socket_path))
+
+
+class Mariadb:
+    """A real MariaDB server for the soak (as tests/support/lab.cpp's LabMariadb): its own datadir,
+    socket and loopback port in the temp dir. Root logs in through the socket; `soak` with a password
+    over TCP (the plain dumps of the Drupal sites)."""
+
+    USER = "soak"
+    PASSWORD = "soak-db-p4ss"
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "mariadb")
+        self.socket = os.path.join(self.dir, "mysqld.sock")
+        self.port = None
+        self.proc = None
+
+    def start(self):
+        os.makedirs(self.dir)
+        user = pwd.getpwuid(os.geteuid()).pw_name
+        datadir = os.path.join(self.dir, "data")
+        run(["mariadb-install-db", "--no-defaults", "--auth-root-authentication-method=socket", "--skip-test-db",
+             "--datadir=" + datadir, "--user=" + user])
+        for _ in range(5):
+            self.port = free_port()
+            log = open(os.path.join(self.dir, "mariadb.log"), "a")
+            self.proc = subprocess.Popen(["mariadbd", "--no-defaults", "--datadir=" + datadir, "--socket=" + self.socket,
+                                          "--port=%d" % self.port, "--bind-address=127.0.0.1",
+                                          "--pid-file=" + os.path.join(self.dir, "mysqld.pid"), "--skip-log-bin",
+                                          "--innodb-buffer-pool-size=16M", "--user=" + user],
+                                         stdout=log, stderr=log, start_new_session=True)
+            if wait_port(self.port, 30):
+                # The TCP port opens slightly before the socket accepts: wait for a real query.
+                for _ in range(100):
+                    if subprocess.run(["mariadb", "--no-defaults", "--socket=" + self.socket, "-uroot", "-e", "SELECT 1"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+                        self.sql("CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s'; GRANT ALL ON *.* TO '%s'@'127.0.0.1';"
+                                 % (self.USER, self.PASSWORD, self.USER))
+                        return
+                    time.sleep(0.1)
+            self.stop()
+        raise SystemExit("mariadb did not start: see %s/mariadb.log" % self.dir)
+
+    def sql(self, statement):
+        return run(["mariadb", "--no-defaults", "--socket=" + self.socket, "-uroot", "--batch", "--skip-column-names",
+                    "-e", statement]).stdout
+
+    def make_database(self, name, rows):
+        """A database with one table of `rows` (id, title): distinct data per database."""
+        values = ", ".join("(%d, '%s row %d %s')" % (i, name, i, "x" * (i % 40)) for i in range(1, rows + 1))
+        self.sql("CREATE DATABASE `%s` CHARACTER SET utf8mb4; CREATE TABLE `%s`.posts (id INT PRIMARY KEY, title TEXT)"
+                 " ENGINE=InnoDB; INSERT INTO `%s`.posts VALUES %s;" % (name, name, name, values))
+
+    def digest(self, name):
+        """The rows of the database's table, as the client prints them: what a restore must bring back."""
+        return self.sql("SELECT id, title FROM `%s`.posts ORDER BY id" % name)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
 def offer_plugin_version(site_root, version):
     """Add `version` of WEEKLY_PLUGIN to the site's update server (.tma-lab/updates.json)."""
     path = os.path.join(site_root, ".tma-lab", "updates.json")
@@ -201,6 +294,14 @@ def offer_plugin_version(site_root, version):
 def add_break(site_root, rule):
     with open(os.path.join(site_root, ".tma-lab", "breaks"), "a") as f:
         f.write(rule + "\n")
+
+
+def in_maintenance(site, root):
+    """WordPress: a `.maintenance` file; Drupal: the stand-in's state (`drush state:set system.maintenance_mode`)."""
+    if site.cms == "drupal":
+        with open(os.path.join(root, ".tma-lab", "state.json")) as f:
+            return bool(json.load(f).get("maintenance_mode"))
+    return os.path.exists(os.path.join(root, ".maintenance"))
 
 
 def installed_plugin_version(site_root, slug):
@@ -227,8 +328,11 @@ class Lab:
         self.smtp = None
         self.smtp_port = None
         self.wp = None
+        self.drush = None
+        self.composer = None
+        self.mariadb = None
 
-    def start(self, store_mib, restic_every):
+    def start(self, store_mib, restic_every, drupal_every=5, db_every=10):
         tmp = self.tmp
         for name in ("host_key", "id_ed25519"):
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(tmp, name)])
@@ -236,13 +340,35 @@ class Lab:
         os.makedirs("/run/sshd", exist_ok=True)
         self.wp = stand_in(tmp, "wp")
         template = make_template(tmp)
+        drupal_template = None
+        if drupal_every > 0:
+            self.drush = stand_in(tmp, "drush")
+            self.composer = stand_in(tmp, "composer")
+            drupal_template = make_drupal_template(tmp)
+        if db_every > 0 or drupal_every > 0:
+            self.mariadb = Mariadb(tmp)
+            self.mariadb.start()
         base = os.path.join(tmp, "sites")
         for i in range(self.site_count):
             server = self.servers[i % len(self.servers)]
-            site = Site("s%04d" % i, "c%d" % (i % 5), server, base)
+            # Every drupal_every-th site is Drupal (its database dumped by a plain mariadb-dump over TCP,
+            # one database the site's environments share, as the inventory's plain dump is per site);
+            # every db_every-th site (offset 3) is WordPress on real databases, one per environment.
+            drupal = drupal_every > 0 and i % drupal_every == drupal_every - 1
+            site = Site("s%04d" % i, "c%d" % (i % 5), server, base, "drupal" if drupal else "wordpress")
             site.restic = restic_every > 0 and i % restic_every == 0
             for root in (site.prod, site.pre):
-                shutil.copytree(template, root, symlinks=True)
+                shutil.copytree(drupal_template if drupal else template, root, symlinks=True)
+            if drupal:
+                name = "drupal_%s" % site.name
+                self.mariadb.make_database(name, 40 + i % 20)
+                site.databases = {"prod": name, "preprod": name}
+            elif db_every > 0 and i % db_every == 3:
+                for env, root in (("prod", site.prod), ("preprod", site.pre)):
+                    name = "wp_%s_%s" % (site.name, env)
+                    self.mariadb.make_database(name, 30 + i % 20 + (5 if env == "preprod" else 0))
+                    write_wp_db_config(root, name, self.mariadb.socket)
+                    site.databases[env] = name
             server.sites.append(site)
             self.sites.append(site)
         host_pub = " ".join(open(os.path.join(tmp, "host_key.pub")).read().split()[:2])
@@ -254,6 +380,9 @@ class Lab:
                 f.write("[127.0.0.1]:%d %s\n" % (server.ssh_port, host_pub))
         self.start_store(store_mib)
         self.start_smtp()
+
+    def wordpress_sites(self):
+        return [s for s in self.sites if s.cms == "wordpress"]
 
     def start_store(self, store_mib):
         """The local backup store, on its own tmpfs when mount works (so the disk-full fault fills it
@@ -292,6 +421,8 @@ class Lab:
     def stop(self, unmount=True):
         for server in self.servers:
             server.stop()
+        if self.mariadb is not None:
+            self.mariadb.stop()
         if self.smtp is not None and self.smtp.poll() is None:
             os.killpg(self.smtp.pid, signal.SIGTERM)
             self.smtp.wait()

@@ -2,12 +2,14 @@
 """A month of agency life in an hour, with faults (issue 23): the soak driver. See docs/reliability.md.
 
 Starts a lab (bench/soak/lab.py: one real sshd and one lab HTTP server per simulated server, WordPress
-stand-in sites with prod and preprod, a local store on a tmpfs, a restic repository, an SMTP server),
+and Drupal stand-in sites with prod and preprod, a real MariaDB for a sample of their databases, a local
+store on a tmpfs, a restic repository, an SMTP server),
 an agency of two clones sharing the journal through a bare remote (bench/soak/agency.py), then drives
 tma's simulated clock ($TMA_SIMULATED_CLOCK, only honoured by a -DTMA_SIMULATED_CLOCK=ON build) step
 by step: at each step one runner (A or B, alternating) runs `tma run --due --sync`; people log hours;
 a new release of a plugin is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
-about 5 % of the steps. At the end, bench/soak/checks.py checks what was kept and prints a table;
+about 5 % of the steps. At the end, bench/soak/checks.py (with fault_checks.py: the journal and the
+client reports for each fault, and db_checks.py: the dumps) checks what was kept and prints a table;
 the exit code is 1 when any check fails.
 
 Usage: bench/soak/soak.py --tma build-soak/tma [--sites 200] [--days 31] [--seed S] [--quick] [--keep]
@@ -112,7 +114,7 @@ class Soak:
     def offer_release(self, week):
         """A new release of the weekly plugin on every site's update server (prod and preprod)."""
         version = "1.%d" % week
-        for site in self.lab.sites:
+        for site in self.lab.wordpress_sites():
             for root in (site.prod, site.pre):
                 lab_mod.offer_plugin_version(root, version)
         self.offered[version] = self.clock.now
@@ -124,12 +126,13 @@ class Soak:
               % (a.sites, a.servers, a.days, rfc3339(START), a.step, a.seed, self.tmp), flush=True)
         self.lab = lab_mod.Lab(self.tmp, a.sites, a.servers)
         started = time.monotonic()
-        self.lab.start(a.store_mib, a.restic_every)
+        self.lab.start(a.store_mib, a.restic_every, a.drupal_every, a.db_every)
         self.clock = Clock(os.path.join(self.tmp, "clock"), START)
         self.remote, self.a, self.b = agency_mod.make_agencies(self.lab, os.path.abspath(a.tma), self.env())
-        print("lab ready in %.0f s: store %s (%s), restic %s" % (
+        print("lab ready in %.0f s: store %s (%s), restic %s, %d Drupal sites, %d sites on MariaDB" % (
             time.monotonic() - started, self.lab.store, "tmpfs %d MiB" % a.store_mib if self.lab.store_is_tmpfs
-            else "no tmpfs", self.lab.restic_repo or "none"), flush=True)
+            else "no tmpfs", self.lab.restic_repo or "none", sum(1 for s in self.lab.sites if s.cms == "drupal"),
+            sum(1 for s in self.lab.sites if s.databases)), flush=True)
         self.faults = faults_mod.Injector(self, a.fault_rate)
         end = START + datetime.timedelta(days=a.days)
         step = datetime.timedelta(minutes=a.step)
@@ -179,9 +182,14 @@ def parse_args():
     p.add_argument("--step", type=int, default=60, help="simulated minutes between two runner ticks")
     p.add_argument("--jobs", type=int, default=8)
     p.add_argument("--fault-rate", type=float, default=0.05)
+    p.add_argument("--faults", default="", help="comma-separated classes to draw from (default: all): kill9,ssh_cut,"
+                   "server_down,push_race,clock_jump,store_full")
     p.add_argument("--hours-rate", type=float, default=0.3, help="chance per working-hour step that someone logs time")
     p.add_argument("--store-mib", type=int, default=0, help="tmpfs size for the store (0: from the site count)")
     p.add_argument("--restic-every", type=int, default=10, help="every Nth site also backs up to restic (0: none)")
+    p.add_argument("--drupal-every", type=int, default=5, help="every Nth site is Drupal, dumped from MariaDB (0: none)")
+    p.add_argument("--db-every", type=int, default=10,
+                   help="every Nth WordPress site has real MariaDB databases (0: none; all use the stand-in's db.sql otherwise)")
     a = p.parse_args()
     if a.quick:
         a.sites, a.days = 50, 4

@@ -194,7 +194,9 @@ std::vector<std::pair<schedule::Decision, std::string>> claim(Context& context, 
   auto options = sync_options(context);
   auto& journal = context.journal();
   options.before_push = [&]() -> core::Result<void> {
-    auto events = schedule::read_job_events(journal, journal.now());
+    std::vector<schedule::Decision> mine;
+    for (const auto& c : claimed) mine.push_back(c.first);
+    auto events = schedule::read_contest_events(journal, mine, journal.now());
     if (!events) return tl::unexpected(events.error());
     auto contested = schedule::contested_claims(*events, run.id());
     if (contested.empty()) return {};

@@ -191,6 +191,78 @@ TEST_CASE("schedule: of two runners claiming one slot the one already on the rem
   CHECK(schedule::contested_claims(events, "theirs").empty());
 }
 
+namespace {
+
+// The in-memory journal, keeping the `since` of the last scan it was asked for.
+class SinceJournal final : public journal::Journal {
+public:
+  explicit SinceJournal(core::SysSeconds now) : m_inner("tma <tma@tma.invalid>", now) {}
+  core::Result<void> write_run(const std::string& run_id, core::SysSeconds started,
+                               const std::vector<journal::Event>& events) override {
+    return m_inner.write_run(run_id, started, events);
+  }
+  core::Result<void> scan(const journal::Filter& filter, const journal::Visitor& visit) const override {
+    last_since = filter.since;
+    return m_inner.scan(filter, visit);
+  }
+  std::string actor() const override { return m_inner.actor(); }
+  core::SysSeconds now() const override { return m_inner.now(); }
+  mutable std::optional<core::SysSeconds> last_since;
+
+private:
+  journal::MemoryJournal m_inner;
+};
+
+Decision due_at(const Job& j, const char* slot) {
+  Decision d;
+  d.job = j;
+  d.verdict = Verdict::due;
+  d.slot = at(slot);
+  return d;
+}
+
+} // namespace
+
+// Found by the soak (bench/soak): `tma run --due --sync` read the job history twice per run, the
+// second time only to find the claims another runner also holds, and both times over the whole
+// k_history_horizon (35 days) of `job.*` events: in a 200-site agency, hundreds of thousands of
+// events per hourly step. A claim of slot S is recorded at or after S, so the contest reads from the
+// earliest slot claimed, with the same answer.
+TEST_CASE("schedule: the contest before a push reads the journal from the earliest slot claimed", "[unit][schedule]") {
+  SinceJournal journal(at("2026-11-30T10:30:00Z"));
+  REQUIRE(journal.write_run("old", at("2026-11-10T10:00:00Z"),
+                            {claimed("old-1", "old", "health:www", "2026-11-10T10:00:00Z", "2026-11-10T10:00:05Z")}));
+  REQUIRE(journal.write_run("theirs", at("2026-11-30T10:00:00Z"),
+                            {claimed("theirs-1", "theirs", "health:www", "2026-11-30T10:00:00Z", "2026-11-30T10:00:30Z")}));
+  REQUIRE(journal.write_run("mine", at("2026-11-30T10:30:00Z"),
+                            {claimed("mine-1", "mine", "health:www", "2026-11-30T10:00:00Z", "2026-11-30T10:30:00Z")}));
+  auto hourly = due_at(job(JobKind::health, "every 1h"), "2026-11-30T10:00:00Z");
+
+  auto events = schedule::read_contest_events(journal, {hourly}, journal.now());
+  REQUIRE(events);
+  REQUIRE(journal.last_since);
+  CHECK(core::format_rfc3339_utc(*journal.last_since) == "2026-11-30T10:00:00Z");
+  CHECK(events->size() == 2); // this slot's claims, not last month's
+  CHECK(schedule::contested_claims(*events, "mine") == std::vector<std::string>{"mine-1"});
+  auto whole = schedule::read_job_events(journal, journal.now());
+  REQUIRE(whole);
+  CHECK(whole->size() == 3);
+  CHECK(schedule::contested_claims(*whole, "mine") == schedule::contested_claims(*events, "mine"));
+
+  // A nightly backup claimed in the same run widens the read to its slot.
+  auto nightly = due_at(job(JobKind::backup, "daily 02:30", "www", "prod"), "2026-11-30T02:30:00Z");
+  REQUIRE(schedule::read_contest_events(journal, {hourly, nightly}, journal.now()));
+  CHECK(core::format_rfc3339_utc(*journal.last_since) == "2026-11-30T02:30:00Z");
+  // A claim without a slot, or a slot older than the horizon, reads the whole horizon.
+  Decision no_slot = hourly;
+  no_slot.slot.reset();
+  REQUIRE(schedule::read_contest_events(journal, {hourly, no_slot}, journal.now()));
+  CHECK(*journal.last_since == journal.now() - std::chrono::duration_cast<std::chrono::seconds>(schedule::k_history_horizon));
+  auto ancient = due_at(job(JobKind::report, "monthly 1 08:00"), "2026-01-01T08:00:00Z");
+  REQUIRE(schedule::read_contest_events(journal, {ancient}, journal.now()));
+  CHECK(*journal.last_since == journal.now() - std::chrono::duration_cast<std::chrono::seconds>(schedule::k_history_horizon));
+}
+
 TEST_CASE("schedule: phases run every backup before any update with one command per group", "[unit][schedule]") {
   std::vector<Decision> due;
   auto add = [&](Job j) {

@@ -130,6 +130,14 @@ namespace tma::schedule {
 /// The `job.*` events of the last k_history_horizon before `now` (in any order: the folds need none).
 core::Result<std::vector<journal::Event>> read_job_events(const journal::Journal& journal, SysSeconds now);
 
+/// The `job.*` events that tell whether another runner holds one of `claimed`'s claims (for
+/// contested_claims, before each push): those since the earliest slot claimed, not the whole horizon.
+/// A claim of slot S is recorded at or after S by whoever claims it, and so is its release, so nothing
+/// older can contest it; an hourly step then reads an hour or two of the journal instead of
+/// k_history_horizon of it. A claim without a slot falls back to the horizon.
+core::Result<std::vector<journal::Event>> read_contest_events(const journal::Journal& journal,
+                                                              const std::vector<Decision>& claimed, SysSeconds now);
+
 /// `job.claimed` data for a due job: {job, kind, slot, missed}.
 nlohmann::json claim_data(const Decision& decision);
 /// The journal subject of a job (site, env, client).
