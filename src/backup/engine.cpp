@@ -371,13 +371,33 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     }
     return fail(written.error());
   }
-  // Off-site copies: a backup is good only when every storage has it (the copies made are kept).
+  // Off-site copies: a backup is good only when every storage has it. When one copy fails, the
+  // backup failed (`backup.failed`), so it must not stay listed anywhere: the local copy and the
+  // copies already made in other restic storages are removed (docs/backup.md, "a backup that
+  // failed never exists"); the site's earlier backups are untouched.
+  std::vector<std::pair<ResticStore*, std::map<std::string, std::string>>> copied;
   for (auto* r : streaming ? std::vector<ResticStore*>{} : restic) {
     auto uploaded = r->upload(context.dir, manifest);
     if (!uploaded) {
-      if (staged) store.remove(site.name, env.name, manifest.id);
+      for (auto& [other, files] : copied) {
+        std::vector<std::string> ids;
+        if (auto m = files.find("manifest.json"); m != files.end()) ids.push_back(m->second); // manifest first
+        for (const auto& [file, snapshot] : files) {
+          if (file != "manifest.json") ids.push_back(snapshot);
+        }
+        if (auto gone = other->forget(ids); !gone) {
+          core::log::warning("{} {}: storage {}: cannot forget the copy of the failed backup {} (the next backup "
+                             "will): {}",
+                             site.name, env.name, other->name(), manifest.id, gone.error().message);
+        }
+      }
+      if (auto removed = store.remove(site.name, env.name, manifest.id); !removed) {
+        core::log::warning("{} {}: cannot remove the failed backup {}: {}", site.name, env.name, context.dir,
+                           removed.error().message);
+      }
       return fail(core::with_context(uploaded.error(), "storage " + r->name()));
     }
+    copied.emplace_back(r, *uploaded);
     snapshots[r->name()] = *uploaded;
   }
   // After the manifest: `restic forget` takes the repository's exclusive lock, which a restic

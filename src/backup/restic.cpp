@@ -8,11 +8,17 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <array>
+#include <shared_mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <tma/backup/repository_lock.hpp>
 #include <tma/backup/verify.hpp>
+#include <tma/core/log.hpp>
+#include <tma/core/signals.hpp>
 #include <tma/core/redact.hpp>
 #include <tma/core/text.hpp>
 #include <tma/transport/secret.hpp>
@@ -27,6 +33,21 @@ namespace {
 
 constexpr std::size_t k_max_listing = 64 * 1024 * 1024;
 constexpr std::size_t k_max_manifest = 4 * 1024 * 1024;
+// How long to wait before each new try of a command another program's lock refused: about a
+// minute in all, the time a `restic forget` of a few snapshots takes on a slow remote.
+constexpr std::array<std::chrono::seconds, 5> k_lock_retries{std::chrono::seconds(2), std::chrono::seconds(4),
+                                                             std::chrono::seconds(8), std::chrono::seconds(15),
+                                                             std::chrono::seconds(30)};
+
+// Sleep in small steps so that Ctrl-C is noticed; false when interrupted.
+bool wait_unless_interrupted(std::chrono::seconds delay) {
+  auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (core::interrupted()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return !core::interrupted();
+}
 
 /// Closes a file descriptor.
 class Fd {
@@ -181,7 +202,30 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
   options.env["RESTIC_REPOSITORY_FILE"] = "";
   std::vector<std::string> argv{"restic"};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto result = transport::run_process(argv, options);
+  // The commands of this tma wait for each other (RepositoryLock); another program's lock
+  // (another runner's tma, a restic run by hand) is waited for by retrying a command that has no
+  // stream on its stdin, which can start again from scratch. A stream cannot: a `backup --stdin`
+  // refused by another program's lock fails, and the next run backs up again.
+  bool exclusive = !args.empty() && (args.front() == "forget" || args.front() == "prune");
+  bool retryable = !options.stdin_source && options.stdin_fd < 0;
+  auto &repository = repository_lock(m_target.repository);
+  core::Result<transport::ProcessResult> result = tl::unexpected(core::Error{ErrorKind::internal, "restic not run"});
+  for (std::size_t attempt = 0;; ++attempt) {
+    if (exclusive) {
+      std::lock_guard held(repository);
+      result = transport::run_process(argv, options);
+    } else {
+      std::shared_lock held(repository);
+      result = transport::run_process(argv, options);
+    }
+    if (!result || result->ok() || !retryable || attempt >= k_lock_retries.size() ||
+        !is_lock_refusal(result->stderr_tail)) {
+      break;
+    }
+    core::log::info("{} ({}): the repository is locked by another program; trying again in {} s", what, location(),
+                    k_lock_retries[attempt].count());
+    if (!wait_unless_interrupted(k_lock_retries[attempt])) break;
+  }
   if (!result) {
     return core::fail(ErrorKind::config,
                       core::redact(fmt::format("{}: cannot run restic: {}", what, result.error().message)));

@@ -1,11 +1,15 @@
 // Backups kept in a restic repository (Debian's restic, a local repository in a temp dir) of a
 // lab site (real sshd, real MariaDB, real files): backup, list, verify, restore round trip,
 // retention through `restic forget`, and a wrong password that fails and lists nothing.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -200,4 +204,84 @@ TEST_CASE("restic storage: a wrong password fails and lists nothing", "[integrat
   auto after = restic.tma({"backups", "--site", "acme", "--format", "json"});
   CHECK(after.exit_code == 0);
   CHECK(json::parse(after.out).at("backups").empty());
+}
+
+// Found by the soak (docs/reliability.md): a site backed up to a local store and to restic whose
+// restic copy failed was recorded `backup.failed` while its local copy stayed listed.
+TEST_CASE("restic storage: a failed off-site copy leaves the backup listed nowhere", "[integration][backup][restic]") {
+  BackupLab lab;
+  ResticLab restic(lab);
+  std::string storages = fmt::format("{{local: {{type: local, path: backups}}, offsite: {{type: restic, repository: "
+                                     "'{}', password_command: [cat, '{}']}}}}",
+                                     restic.repo, lab.agency.file("restic-password"));
+  lab.write_inventory(tma::test::lab_bin("wp"), "{last: 3}", storages, "[local, offsite]");
+  auto good = restic.tma({"backup", "--site", "acme"});
+  INFO(good.out << good.err);
+  REQUIRE(good.exit_code == 0);
+  REQUIRE(lab.listed().size() == 1);
+
+  fs::rename(restic.repo, restic.repo + ".moved");
+  auto failed = restic.tma({"backup", "--site", "acme"});
+  INFO(failed.out << failed.err);
+  CHECK(failed.exit_code == 2);
+  fs::rename(restic.repo + ".moved", restic.repo);
+  // The first backup is still there, in both storages; the failed one in neither.
+  CHECK(lab.listed().size() == 1);
+  std::size_t directories = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(lab.backups_dir())) {
+    if (entry.is_regular_file() && entry.path().filename() == "manifest.json") ++directories;
+  }
+  CHECK(directories == 1);
+  CHECK(restic.snapshots().size() == 3);
+}
+
+// Found by the soak: restic 0.14 refuses at once a `forget` while another program holds a lock on
+// the repository. tma tries again (docs/backup.md, "restic"): here another restic holds a shared
+// lock (a backup reading a FIFO) until tma has been refused once and tried again.
+TEST_CASE("restic storage: retention waits for another program's lock instead of failing",
+          "[integration][backup][restic]") {
+  BackupLab lab;
+  ResticLab restic(lab);
+  lab.write_inventory(tma::test::lab_bin("wp"), "{last: 1}", restic.storage("restic-password"), "offsite");
+  auto first = restic.tma({"backup", "--site", "acme"});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+
+  std::string fifo = lab.agency.file("hold.fifo");
+  REQUIRE(tma::test::run_program({"mkfifo", fifo}).exit_code == 0);
+  auto options = restic_env(restic.repo);
+  tma::test::Background holder({"sh", "-c", fmt::format("exec restic backup -q --stdin --stdin-filename hold < '{}'", fifo)},
+                               options);
+  // Close-on-exec: tma (and its restic) must not inherit the write end, or the holder never sees
+  // its end. Opens once the holder's shell opened the other end.
+  int feed = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+  REQUIRE(feed >= 0);
+  REQUIRE(::write(feed, "held\n", 5) == 5);
+  auto locked = [&] {
+    std::error_code ec;
+    return fs::exists(restic.repo + "/locks", ec) && !fs::is_empty(restic.repo + "/locks", ec);
+  };
+  for (int i = 0; i < 600 && !locked(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(locked());
+
+  tma::test::Output second;
+  std::thread run([&] { second = restic.tma({"backup", "--site", "acme", "-v"}); });
+  auto forgets = [&] {
+    auto text = restic.argv_text();
+    std::size_t count = 0;
+    for (auto at = text.find("forget"); at != std::string::npos; at = text.find("forget", at + 1)) ++count;
+    return count;
+  };
+  // Released only once tma was refused and came back: without the retry, the second forget never comes.
+  for (int i = 0; i < 1200 && forgets() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::size_t seen = forgets();
+  ::close(feed);
+  run.join();
+  INFO(second.out << second.err);
+  CHECK(seen >= 2);
+  CHECK(second.exit_code == 0);
+  auto list = restic.tma({"backups", "--site", "acme", "--format", "json"});
+  INFO(list.out << list.err);
+  REQUIRE(list.exit_code == 0);
+  CHECK(json::parse(list.out).at("backups").size() == 1); // retention `last: 1` done
 }

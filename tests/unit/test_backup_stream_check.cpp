@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <thread>
 
 #include <tma/backup/pipe_feed.hpp>
+#include <tma/backup/repository_lock.hpp>
 #include <tma/backup/verify.hpp>
 #include <tma/transport/process.hpp>
 
@@ -143,4 +145,32 @@ TEST_CASE("StreamingCheck gives verify_artifact's verdicts on a stream", "[backu
     big += "-- Dump completed\n";
     CHECK(check(ArtifactKind::database, "gzip", through({"gzip", "-c"}, big), 1 << 16));
   }
+}
+
+TEST_CASE("RepositoryLock: readers share and never wait for a waiting writer", "[backup][restic]") {
+  tma::backup::RepositoryLock lock;
+  lock.lock_shared();
+  CHECK(lock.try_lock_shared()); // two readers at once
+  CHECK_FALSE(lock.try_lock());  // no writer while a reader holds it
+  bool wrote = false;
+  std::thread writer([&] {
+    lock.lock(); // waits for both readers
+    wrote = true;
+    lock.unlock();
+  });
+  // However far the writer got, a reader still gets in: a backup holding its manifest's restic can
+  // start the restic of its next artifact while another site's forget waits.
+  CHECK(lock.try_lock_shared());
+  lock.unlock_shared();
+  lock.unlock_shared();
+  lock.unlock_shared();
+  writer.join();
+  CHECK(wrote);
+  CHECK(lock.try_lock());
+  CHECK_FALSE(lock.try_lock_shared()); // no reader while the writer holds it
+  lock.unlock();
+  CHECK(&tma::backup::repository_lock("/srv/repo") == &tma::backup::repository_lock("/srv/repo"));
+  CHECK(&tma::backup::repository_lock("/srv/repo") != &tma::backup::repository_lock("/srv/other"));
+  CHECK(tma::backup::is_lock_refusal("unable to create lock in backend: repository is already locked exclusively by PID 7"));
+  CHECK_FALSE(tma::backup::is_lock_refusal("Fatal: wrong password or no key found"));
 }
