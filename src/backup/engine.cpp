@@ -380,12 +380,7 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
     auto uploaded = r->upload(context.dir, manifest);
     if (!uploaded) {
       for (auto& [other, files] : copied) {
-        std::vector<std::string> ids;
-        if (auto m = files.find("manifest.json"); m != files.end()) ids.push_back(m->second); // manifest first
-        for (const auto& [file, snapshot] : files) {
-          if (file != "manifest.json") ids.push_back(snapshot);
-        }
-        if (auto gone = other->forget(ids); !gone) {
+        if (auto gone = other->forget_backup(files); !gone) {
           core::log::warning("{} {}: storage {}: cannot forget the copy of the failed backup {} (the next backup "
                              "will): {}",
                              site.name, env.name, other->name(), manifest.id, gone.error().message);

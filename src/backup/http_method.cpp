@@ -3,7 +3,6 @@
 // timeout, record the remote backup id, and store the archive when the status names one.
 #include <tma/backup/methods.hpp>
 
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -66,8 +65,8 @@ core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& c) {
   std::string last_error;
   bool accepted = false;
   for (int attempt = 1; attempt <= k_trigger_attempts && !accepted; ++attempt) {
-    if (attempt > 1) std::this_thread::sleep_for(c.poll_interval);
-    if (core::interrupted()) return core::fail(ErrorKind::interrupted, "interrupted");
+    bool waited = attempt == 1 || core::sleep_unless_interrupted(c.poll_interval);
+    if (!waited || core::interrupted()) return core::fail(ErrorKind::interrupted, "interrupted");
     auto sent = c.http->send(trigger);
     if (!sent) {
       last_error = sent.error().message;
@@ -121,7 +120,10 @@ core::Result<std::vector<ArtifactInfo>> run_http_method(MethodContext& c) {
                                                         c.manifest->remote_id,
                                                         std::chrono::duration_cast<std::chrono::seconds>(c.poll_timeout).count()));
     }
-    std::this_thread::sleep_for(c.poll_interval);
+    // Ctrl-C during a long poll interval stops the wait, not only the next poll.
+    if (!core::sleep_unless_interrupted(c.poll_interval)) {
+      return core::fail(ErrorKind::interrupted, "interrupted");
+    }
   }
 
   std::vector<ArtifactInfo> artifacts;

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <array>
 #include <shared_mutex>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -38,16 +37,6 @@ constexpr std::size_t k_max_manifest = 4 * 1024 * 1024;
 constexpr std::array<std::chrono::seconds, 5> k_lock_retries{std::chrono::seconds(2), std::chrono::seconds(4),
                                                              std::chrono::seconds(8), std::chrono::seconds(15),
                                                              std::chrono::seconds(30)};
-
-// Sleep in small steps so that Ctrl-C is noticed; false when interrupted.
-bool wait_unless_interrupted(std::chrono::seconds delay) {
-  auto until = std::chrono::steady_clock::now() + delay;
-  while (std::chrono::steady_clock::now() < until) {
-    if (core::interrupted()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return !core::interrupted();
-}
 
 /// Closes a file descriptor.
 class Fd {
@@ -224,7 +213,7 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
     }
     core::log::info("{} ({}): the repository is locked by another program; trying again in {} s", what, location(),
                     k_lock_retries[attempt].count());
-    if (!wait_unless_interrupted(k_lock_retries[attempt])) break;
+    if (!core::sleep_unless_interrupted(k_lock_retries[attempt])) break;
   }
   if (!result) {
     return core::fail(ErrorKind::config,
@@ -369,20 +358,7 @@ core::Result<StoreListing> ResticStore::list(const std::string &site, const std:
   return listing;
 }
 
-core::Result<void> ResticStore::remove_backup(const StoredBackup &backup) {
-  // The manifest's snapshot first, as the local store deletes manifest.json
-  // first: if the second forget fails, what remains is a leftover, never a
-  // listed half backup.
-  auto manifest = backup.snapshots.find("manifest.json");
-  if (manifest != backup.snapshots.end()) {
-    if (auto gone = forget({manifest->second}); !gone) return gone;
-  }
-  std::vector<std::string> rest;
-  for (const auto &[file, id] : backup.snapshots) {
-    if (file != "manifest.json") rest.push_back(id);
-  }
-  return forget(rest);
-}
+core::Result<void> ResticStore::remove_backup(const StoredBackup &backup) { return forget_backup(backup.snapshots); }
 
 core::Result<void> ResticStore::compact() {
   transport::ProcessOptions options;

@@ -106,15 +106,7 @@ void ResticStream::abandon() {
   for (auto* store : m_stores) {
     auto made = m_made.find(store->name());
     if (made == m_made.end()) continue;
-    // The manifest's snapshot first, as ResticStore::remove_backup does.
-    std::vector<std::string> ids;
-    if (auto manifest = made->second.find("manifest.json"); manifest != made->second.end()) {
-      ids.push_back(manifest->second);
-    }
-    for (const auto& [file, id] : made->second) {
-      if (file != "manifest.json") ids.push_back(id);
-    }
-    if (auto gone = store->forget(ids); !gone) {
+    if (auto gone = store->forget_backup(made->second); !gone) {
       core::log::warning("storage {}: cannot forget the snapshots of the failed backup {} (the next backup will): {}",
                          store->name(), m_manifest.id, gone.error().message);
     }

@@ -169,9 +169,7 @@ core::Result<std::string> ResticStore::upload_manifest(const Manifest &manifest)
 core::Result<std::map<std::string, std::string>> ResticStore::upload(const std::string &dir, const Manifest &manifest) {
   std::map<std::string, std::string> made;
   auto undo = [&](core::Error error) -> core::Result<std::map<std::string, std::string>> {
-    std::vector<std::string> ids;
-    for (const auto &[file, id] : made) ids.push_back(id);
-    if (auto gone = forget(ids); !gone) {
+    if (auto gone = forget_backup(made); !gone) {
       error.message += fmt::format(" (and forgetting the partial snapshots failed: {})", gone.error().message);
     }
     return tl::unexpected(std::move(error));
@@ -207,6 +205,19 @@ core::Result<std::map<std::string, std::string>> ResticStore::upload(const std::
   if (!manifest_snapshot) return undo(manifest_snapshot.error());
   made["manifest.json"] = *manifest_snapshot;
   return made;
+}
+
+core::Result<void> ResticStore::forget_backup(const std::map<std::string, std::string> &snapshot_by_file) {
+  // As the local store deletes manifest.json first.
+  auto manifest = snapshot_by_file.find("manifest.json");
+  if (manifest != snapshot_by_file.end()) {
+    if (auto gone = forget({manifest->second}); !gone) return gone;
+  }
+  std::vector<std::string> rest;
+  for (const auto &[file, id] : snapshot_by_file) {
+    if (file != "manifest.json") rest.push_back(id);
+  }
+  return forget(rest);
 }
 
 core::Result<void> ResticStore::forget(const std::vector<std::string> &ids) {

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <regex>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -26,16 +25,6 @@ constexpr std::array<std::string_view, 7> k_known_texts{
 /// A POST Trello answered 429 is sent again this many times, after k_post_backoff and twice that.
 constexpr int k_post_attempts = 4;
 constexpr std::chrono::milliseconds k_post_backoff{11'000};
-
-/// Sleep `delay` in small steps so that Ctrl-C is noticed; false when interrupted.
-bool wait_for(std::chrono::milliseconds delay) {
-  const auto until = std::chrono::steady_clock::now() + delay;
-  while (std::chrono::steady_clock::now() < until) {
-    if (core::interrupted()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return !core::interrupted();
-}
 
 std::string trimmed(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
@@ -187,7 +176,7 @@ core::Result<nlohmann::json> TrelloApi::write(transport::HttpMethod method, cons
     if (!response) return tl::unexpected(response.error());
     if (response->status == 429 && method == transport::HttpMethod::post && attempt < k_post_attempts) {
       // Trello's rate limit refuses before doing anything: sending the same POST again is safe.
-      if (!wait_for(k_post_backoff * attempt)) {
+      if (!core::sleep_unless_interrupted(k_post_backoff * attempt)) {
         return core::fail(core::ErrorKind::interrupted,
                           fmt::format("connector {}: {} {}: interrupted", m_connector->name, method_name, path));
       }

@@ -1,7 +1,9 @@
 #include <tma/core/signals.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <thread>
 
 namespace tma::core {
 namespace {
@@ -32,6 +34,16 @@ InterruptShield::InterruptShield() { ++t_shields; }
 InterruptShield::~InterruptShield() { --t_shields; }
 
 int interrupt_signal() { return g_signal.load(); }
+
+bool sleep_unless_interrupted(std::chrono::milliseconds delay) {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  for (auto now = std::chrono::steady_clock::now(); now < until; now = std::chrono::steady_clock::now()) {
+    if (interrupted()) return false;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(100), until - now));
+  }
+  return !interrupted();
+}
 
 void set_interrupted_for_testing(bool value) { g_signal.store(value ? SIGINT : 0); }
 

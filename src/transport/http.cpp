@@ -8,7 +8,6 @@
 #include <ctime>
 #include <mutex>
 #include <random>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -268,17 +267,6 @@ tl::expected<HttpResponse, AttemptError> attempt(const HttpRequest& request) {
   return response;
 }
 
-// Sleep `delay` in small steps so Ctrl-C is noticed; false when interrupted.
-bool interruptible_sleep(Milliseconds delay) {
-  auto until = std::chrono::steady_clock::now() + delay;
-  while (std::chrono::steady_clock::now() < until) {
-    if (core::interrupted()) return false;
-    std::this_thread::sleep_for(std::min<Milliseconds>(Milliseconds{100}, std::chrono::duration_cast<Milliseconds>(
-                                                                               until - std::chrono::steady_clock::now())));
-  }
-  return !core::interrupted();
-}
-
 double random_unit() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
@@ -349,7 +337,7 @@ core::Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
     }
     core::log::info("{} {}: retry {} in {} ms", to_string(request.method), url_for_display(request.url), number,
                     delay.count());
-    if (!interruptible_sleep(delay)) {
+    if (!core::sleep_unless_interrupted(delay)) {
       return core::fail(core::ErrorKind::interrupted,
                         fmt::format("{} {}: interrupted", to_string(request.method), url_for_display(request.url)));
     }

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include <tma/backup/engine.hpp>
+#include <tma/core/signals.hpp>
 
 #include "support/lab.hpp"
 
@@ -110,6 +112,28 @@ TEST_CASE("http backup: polling times out", "[integration][backup]") {
   auto outcome = shop.backup();
   REQUIRE_FALSE(outcome.ok());
   CHECK(outcome.error->kind == tma::core::ErrorKind::timeout);
+  CHECK(shop.listed() == 0);
+}
+
+TEST_CASE("http backup: Ctrl-C during a poll interval stops the wait", "[integration][backup]") {
+  tma::test::LabHttp server(json{{"/trigger", {{"body", R"({"id":"r-7"})"}}},
+                                 {"/status/r-7", {{"body", R"({"state":"running"})"}}}});
+  HttpSite shop(server);
+  // An hour between polls: the backup ends only if Ctrl-C cuts the wait short (else ctest's timeout).
+  shop.services.http_poll_interval = 1h;
+  shop.services.http_poll_timeout = 3h;
+  tma::core::set_interrupted_for_testing(false);
+  std::thread ctrl_c([&server] {
+    while (server.hits("/status/r-7") == 0) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(50ms); // in the wait after the first poll
+    tma::core::set_interrupted_for_testing(true);
+  });
+  auto outcome = shop.backup();
+  ctrl_c.join();
+  tma::core::set_interrupted_for_testing(false);
+  REQUIRE_FALSE(outcome.ok());
+  CHECK(outcome.error->kind == tma::core::ErrorKind::interrupted);
+  CHECK(server.hits("/status/r-7") == 1);
   CHECK(shop.listed() == 0);
 }
 

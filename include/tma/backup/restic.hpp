@@ -123,6 +123,9 @@ public:
   core::Result<std::string> finish_manifest_upload(ResticUpload &upload, const Manifest &manifest);
   /// `restic forget` of snapshot ids (and their cached manifests).
   core::Result<void> forget(const std::vector<std::string> &ids);
+  /// `restic forget` of one backup's snapshots (file name -> snapshot id), the manifest's first and
+  /// on its own: should the second forget fail, what remains is a leftover, never a listed half backup.
+  core::Result<void> forget_backup(const std::map<std::string, std::string> &snapshot_by_file);
 
   /// Start listing the snapshots of site/env on a thread of its own, so that the repository is
   /// opened (a key derivation, 0.4 s) while the backup streams instead of before it. The listing's

@@ -2,6 +2,8 @@
 // Ctrl-C handling: the handler only records the signal; long-running loops poll `interrupted()`
 // and unwind normally so that journals are committed and maintenance mode is switched off.
 
+#include <chrono>
+
 namespace tma::core {
 
 /// Install SIGINT/SIGTERM handlers that set the interrupted flag (idempotent).
@@ -12,6 +14,10 @@ bool interrupted();
 
 /// The signal that interrupted us (0 if none).
 int interrupt_signal();
+
+/// Sleeps `delay` in steps of at most 100 ms so that Ctrl-C is noticed within one: the waits
+/// between retries and polls. False when interrupted (at once or during the wait).
+bool sleep_unless_interrupted(std::chrono::milliseconds delay);
 
 /// While one of these lives on a thread, `interrupted()` answers false on that thread (the signal
 /// stays recorded and shows again once the last shield is gone). For work that must finish once
