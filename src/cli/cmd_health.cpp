@@ -72,6 +72,23 @@ void record_monitoring(Context& context, const std::vector<check::HealthResult>&
   record_days(context, run, zone, results);
 }
 
+// Three targets of one server in a row without an answer: it is taken for silent, and its other
+// targets are all probed at once (run::RunOptions::burst_unanswered_after).
+constexpr int k_health_burst_after = 3;
+
+// What the runner needs of a target's probes: unreachable when no request got an answer (that is
+// what counts towards a silent server), ok otherwise; the verdicts themselves stay in the results.
+run::SiteResult health_job_result(const std::vector<check::HealthResult>& results) {
+  run::SiteResult result;
+  bool answered = results.empty();
+  for (const auto& r : results) answered = answered || !r.unreachable;
+  if (!answered) {
+    result.status = run::Status::unreachable;
+    result.error = core::Error{core::ErrorKind::unreachable, results.front().url + ": no answer"};
+  }
+  return result;
+}
+
 } // namespace
 
 void setup_health(CLI::App& app, Context& context) {
@@ -119,11 +136,13 @@ void setup_health(CLI::App& app, Context& context) {
       jobs.push_back(run::Job{target.site->name, target.env->name, run::url_host_key(target.env->url),
                               [&slots, &http, target, i] {
                                 slots[i] = check::run_health(*target.site, *target.env, http);
-                                return run::SiteResult{};
+                                return health_job_result(slots[i]);
                               },
                               nullptr});
     }
-    run::run_jobs(std::move(jobs), run_options(context, options->jobs, options->per_host));
+    auto run_options_health = run_options(context, options->jobs, options->per_host);
+    run_options_health.burst_unanswered_after = k_health_burst_after;
+    run::run_jobs(std::move(jobs), run_options_health);
     std::vector<check::HealthResult> results;
     for (auto& slot : slots) {
       for (auto& result : slot) {

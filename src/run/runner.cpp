@@ -31,6 +31,10 @@ struct Board {
   std::size_t done = 0;
   std::size_t failures = 0;
   bool finished = false;
+  int burst_after = 0;                  // RunOptions::burst_unanswered_after
+  std::map<std::string, int> unanswered; // host -> jobs ended unreachable in a row
+  std::vector<std::thread> burst;        // jobs started outside the pool
+  int bursting = 0;                      // of those, still running
 };
 
 // The first job not started whose host has room, or nullopt; `all_started` tells the two apart.
@@ -46,6 +50,67 @@ std::optional<std::size_t> pick(Board& board, int per_host, bool& all_started) {
   return std::nullopt;
 }
 
+void mark_started(Board& board, std::size_t index) {
+  board.started[index] = true;
+  const auto& host = (*board.jobs)[index].host;
+  if (!host.empty()) ++board.per_host[host];
+}
+
+void run_started(Board& board, std::size_t index, std::unique_lock<std::mutex>& lock);
+
+// A host whose last `burst_after` jobs all ended unreachable is taken for silent: its jobs not
+// started yet only wait on it, so they all start now instead of `per_host` at a time. Each still
+// gets its own verdict (a site that answers after all is ok, and resets the count).
+void note_answer(Board& board, const std::string& host, Status status) {
+  if (board.burst_after <= 0 || host.empty()) return;
+  if (status != Status::unreachable) {
+    if (status != Status::skipped) board.unanswered[host] = 0;
+    return;
+  }
+  if (++board.unanswered[host] < board.burst_after || core::interrupted()) return;
+  auto& jobs = *board.jobs;
+  for (std::size_t i = board.next_hint; i < jobs.size() && board.bursting < k_max_unanswered_burst; ++i) {
+    if (board.started[i] || jobs[i].host != host) continue;
+    mark_started(board, i);
+    ++board.bursting;
+    board.burst.emplace_back([&board, i] {
+      std::unique_lock lock(board.mutex);
+      run_started(board, i, lock);
+      --board.bursting;
+    });
+  }
+}
+
+// Runs job `index`, already marked started, with the lock released; records its result with the
+// lock held again.
+void run_started(Board& board, std::size_t index, std::unique_lock<std::mutex>& lock) {
+  auto& job = (*board.jobs)[index];
+  auto start = Clock::now();
+  board.running_since[index] = start;
+  lock.unlock();
+
+  SiteResult result;
+  try {
+    result = job.work();
+  } catch (const std::exception& e) {
+    result.status = Status::failed;
+    result.error = core::Error{core::ErrorKind::internal, e.what()};
+  }
+  result.site = job.site;
+  result.env = job.env;
+  result.elapsed = std::chrono::duration_cast<Milliseconds>(Clock::now() - start);
+
+  lock.lock();
+  if (!job.host.empty()) --board.per_host[job.host];
+  board.running_since[index].reset();
+  (*board.results)[index] = std::move(result);
+  ++board.done;
+  auto status = (*board.results)[index].status;
+  if (status == Status::failed || status == Status::unreachable) ++board.failures;
+  note_answer(board, job.host, status);
+  board.changed.notify_all();
+}
+
 void worker(Board& board, int per_host) {
   std::unique_lock lock(board.mutex);
   while (true) {
@@ -57,32 +122,22 @@ void worker(Board& board, int per_host) {
       board.changed.wait_for(lock, std::chrono::milliseconds(200)); // also re-checks Ctrl-C
       continue;
     }
-    auto& job = (*board.jobs)[*index];
-    board.started[*index] = true;
-    if (!job.host.empty()) ++board.per_host[job.host];
-    auto start = Clock::now();
-    board.running_since[*index] = start;
-    lock.unlock();
+    mark_started(board, *index);
+    run_started(board, *index, lock);
+  }
+}
 
-    SiteResult result;
-    try {
-      result = job.work();
-    } catch (const std::exception& e) {
-      result.status = Status::failed;
-      result.error = core::Error{core::ErrorKind::internal, e.what()};
+// Waits for the jobs a burst started (a burst thread may itself start another burst).
+void join_bursts(Board& board) {
+  while (true) {
+    std::thread next;
+    {
+      std::lock_guard lock(board.mutex);
+      if (board.burst.empty()) return;
+      next = std::move(board.burst.back());
+      board.burst.pop_back();
     }
-    result.site = job.site;
-    result.env = job.env;
-    result.elapsed = std::chrono::duration_cast<Milliseconds>(Clock::now() - start);
-
-    lock.lock();
-    if (!job.host.empty()) --board.per_host[job.host];
-    board.running_since[*index].reset();
-    (*board.results)[*index] = std::move(result);
-    ++board.done;
-    auto status = (*board.results)[*index].status;
-    if (status == Status::failed || status == Status::unreachable) ++board.failures;
-    board.changed.notify_all();
+    next.join();
   }
 }
 
@@ -165,6 +220,7 @@ std::vector<SiteResult> run_jobs(std::vector<Job> jobs, const RunOptions& option
   board.results = &results;
   board.started.assign(jobs.size(), false);
   board.running_since.assign(jobs.size(), std::nullopt);
+  board.burst_after = options.burst_unanswered_after;
   int per_host = std::max(1, options.per_host);
   auto workers_count = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options.jobs)), jobs.size());
 
@@ -175,6 +231,7 @@ std::vector<SiteResult> run_jobs(std::vector<Job> jobs, const RunOptions& option
     std::vector<std::jthread> workers;
     for (std::size_t i = 0; i < workers_count; ++i) workers.emplace_back([&board, per_host] { worker(board, per_host); });
   }
+  join_bursts(board);
   {
     std::lock_guard lock(board.mutex);
     board.finished = true;

@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -38,6 +41,27 @@ struct Concurrency {
     --per_host[host];
   }
 };
+
+// Jobs that wait until `expected` of them are in (or `patience` passed, so that a wrong runner
+// fails the test instead of hanging it).
+struct Gate {
+  std::mutex mutex;
+  std::condition_variable arrived_cv;
+  int arrived = 0;
+  void arrive_and_wait(int expected, std::chrono::milliseconds patience) {
+    std::unique_lock lock(mutex);
+    ++arrived;
+    arrived_cv.notify_all();
+    arrived_cv.wait_for(lock, patience, [&] { return arrived >= expected; });
+  }
+};
+
+SiteResult unreachable_result() {
+  SiteResult r;
+  r.status = Status::unreachable;
+  r.error = tma::core::Error{tma::core::ErrorKind::unreachable, "no answer"};
+  return r;
+}
 
 } // namespace
 
@@ -244,4 +268,87 @@ TEST_CASE("run::phase_line and JobProgress") {
   CHECK(line.find(", ETA ") != std::string::npos); // its figure: format_eta above
   progress.start_phase("verify database.sql"); // a new phase counts from zero
   CHECK(progress.describe(tma::run::JobProgress::Clock::now()) == "verify database.sql");
+}
+
+TEST_CASE("run::run_jobs starts the other jobs of a silent host at once, each with its own verdict") {
+  Concurrency seen;
+  Gate gate;
+  std::vector<Job> jobs;
+  for (int i = 0; i < 10; ++i) {
+    Job job{fmt::format("a{:02}", i), "prod", "silent", nullptr, nullptr};
+    job.work = [&seen, &gate, i] {
+      if (i >= 2) { // the first two end at once: 2 in a row without an answer
+        seen.enter("silent");
+        gate.arrive_and_wait(8, 10s);
+        seen.leave("silent");
+      }
+      return i == 9 ? SiteResult{} : unreachable_result(); // the last one answers after all
+    };
+    jobs.push_back(std::move(job));
+  }
+  for (int i = 0; i < 4; ++i) {
+    Job job{fmt::format("b{:02}", i), "prod", "busy", nullptr, nullptr};
+    job.work = [&seen] {
+      seen.enter("busy");
+      seen.leave("busy");
+      return SiteResult{};
+    };
+    jobs.push_back(std::move(job));
+  }
+  RunOptions options{1, 1, Progress::never};
+  options.burst_unanswered_after = 2;
+  auto results = run_jobs(std::move(jobs), options);
+  REQUIRE(results.size() == 14);
+  CHECK(seen.max_per_host["silent"] == 8); // --jobs 1 --per-host 1 would have run them one by one
+  CHECK(seen.max_per_host["busy"] == 1);   // another host keeps its limit
+  for (int i = 0; i < 9; ++i) {
+    INFO(results[i].site);
+    CHECK(results[i].status == Status::unreachable);
+  }
+  CHECK(results[9].site == "a09");
+  CHECK(results[9].status == Status::ok);
+  for (int i = 10; i < 14; ++i) CHECK(results[i].status == Status::ok);
+}
+
+TEST_CASE("run::run_jobs keeps the limits of a host that answers in between") {
+  Concurrency seen;
+  Gate gate;
+  std::vector<Job> jobs;
+  for (int i = 0; i < 9; ++i) {
+    Job job{fmt::format("a{:02}", i), "prod", "flaky", nullptr, nullptr};
+    job.work = [&seen, &gate, i] {
+      if (i < 5) return i % 2 == 0 ? unreachable_result() : SiteResult{}; // never 2 in a row
+      seen.enter("flaky");
+      gate.arrive_and_wait(2, 100ms); // a burst would bring a second one in
+      seen.leave("flaky");
+      return SiteResult{};
+    };
+    jobs.push_back(std::move(job));
+  }
+  RunOptions options{4, 1, Progress::never};
+  options.burst_unanswered_after = 2;
+  auto results = run_jobs(std::move(jobs), options);
+  CHECK(seen.max_per_host["flaky"] == 1);
+  CHECK(summarize(results).unreachable == 3);
+}
+
+TEST_CASE("run::run_jobs never bursts unless asked") {
+  Concurrency seen;
+  Gate gate;
+  std::vector<Job> jobs;
+  for (int i = 0; i < 6; ++i) {
+    Job job{fmt::format("a{:02}", i), "prod", "silent", nullptr, nullptr};
+    job.work = [&seen, &gate, i] {
+      if (i >= 3) {
+        seen.enter("silent");
+        gate.arrive_and_wait(2, 100ms);
+        seen.leave("silent");
+      }
+      return unreachable_result();
+    };
+    jobs.push_back(std::move(job));
+  }
+  auto results = run_jobs(std::move(jobs), RunOptions{4, 1, Progress::never}); // backups, updates: the default
+  CHECK(seen.max_per_host["silent"] == 1);
+  CHECK(summarize(results).unreachable == 6);
 }

@@ -58,7 +58,16 @@ struct RunOptions {
   int jobs = 8;     ///< at most this many jobs at once (>= 1)
   int per_host = 2; ///< at most this many jobs per `Job::host` at once (>= 1)
   Progress progress = Progress::automatic;
+  /// When this many jobs of one host in a row end `unreachable` (no job of that host answering in
+  /// between), its jobs not started yet all start at once, outside `jobs` and `per_host` (at most
+  /// k_max_unanswered_burst): each still gets its own verdict, but a server that stopped answering
+  /// costs about two time-outs instead of one per `per_host` batch. 0: never. For read-only jobs
+  /// that only wait on a silent server (health probes); see docs/transport.md, "Runner".
+  int burst_unanswered_after = 0;
 };
+
+/// The most jobs one burst of an unanswering host starts at once (the rest keep the pool's limits).
+inline constexpr int k_max_unanswered_burst = 128;
 
 /// Whether run_jobs will draw its progress line with `options` (`automatic`: stderr is a TTY), so
 /// jobs need not gather what only that line shows.
