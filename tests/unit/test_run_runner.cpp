@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -55,6 +56,22 @@ struct Gate {
     arrived_cv.wait_for(lock, patience, [&] { return arrived >= expected; });
   }
 };
+
+// `count` jobs of `host`, sites `<prefix>00`, `<prefix>01`...; job i does `work(i)`.
+std::vector<Job> host_jobs(const std::string& prefix, const std::string& host, int count,
+                           const std::function<SiteResult(int)>& work) {
+  std::vector<Job> jobs;
+  for (int i = 0; i < count; ++i) {
+    jobs.push_back(Job{fmt::format("{}{:02}", prefix, i), "prod", host, [work, i] { return work(i); }, nullptr});
+  }
+  return jobs;
+}
+
+RunOptions bursting_after(int unanswered, int jobs, int per_host) {
+  RunOptions options{jobs, per_host, Progress::never};
+  options.burst_unanswered_after = unanswered;
+  return options;
+}
 
 SiteResult unreachable_result() {
   SiteResult r;
@@ -273,31 +290,22 @@ TEST_CASE("run::phase_line and JobProgress") {
 TEST_CASE("run::run_jobs starts the other jobs of a silent host at once, each with its own verdict") {
   Concurrency seen;
   Gate gate;
-  std::vector<Job> jobs;
-  for (int i = 0; i < 10; ++i) {
-    Job job{fmt::format("a{:02}", i), "prod", "silent", nullptr, nullptr};
-    job.work = [&seen, &gate, i] {
-      if (i >= 2) { // the first two end at once: 2 in a row without an answer
-        seen.enter("silent");
-        gate.arrive_and_wait(8, 10s);
-        seen.leave("silent");
-      }
-      return i == 9 ? SiteResult{} : unreachable_result(); // the last one answers after all
-    };
+  auto jobs = host_jobs("a", "silent", 10, [&](int i) {
+    if (i >= 2) { // the first two end at once: 2 in a row without an answer
+      seen.enter("silent");
+      gate.arrive_and_wait(8, 10s);
+      seen.leave("silent");
+    }
+    return i == 9 ? SiteResult{} : unreachable_result(); // the last one answers after all
+  });
+  for (auto& job : host_jobs("b", "busy", 4, [&](int) {
+         seen.enter("busy");
+         seen.leave("busy");
+         return SiteResult{};
+       })) {
     jobs.push_back(std::move(job));
   }
-  for (int i = 0; i < 4; ++i) {
-    Job job{fmt::format("b{:02}", i), "prod", "busy", nullptr, nullptr};
-    job.work = [&seen] {
-      seen.enter("busy");
-      seen.leave("busy");
-      return SiteResult{};
-    };
-    jobs.push_back(std::move(job));
-  }
-  RunOptions options{1, 1, Progress::never};
-  options.burst_unanswered_after = 2;
-  auto results = run_jobs(std::move(jobs), options);
+  auto results = run_jobs(std::move(jobs), bursting_after(2, 1, 1));
   REQUIRE(results.size() == 14);
   CHECK(seen.max_per_host["silent"] == 8); // --jobs 1 --per-host 1 would have run them one by one
   CHECK(seen.max_per_host["busy"] == 1);   // another host keeps its limit
@@ -313,21 +321,14 @@ TEST_CASE("run::run_jobs starts the other jobs of a silent host at once, each wi
 TEST_CASE("run::run_jobs keeps the limits of a host that answers in between") {
   Concurrency seen;
   Gate gate;
-  std::vector<Job> jobs;
-  for (int i = 0; i < 9; ++i) {
-    Job job{fmt::format("a{:02}", i), "prod", "flaky", nullptr, nullptr};
-    job.work = [&seen, &gate, i] {
-      if (i < 5) return i % 2 == 0 ? unreachable_result() : SiteResult{}; // never 2 in a row
-      seen.enter("flaky");
-      gate.arrive_and_wait(2, 100ms); // a burst would bring a second one in
-      seen.leave("flaky");
-      return SiteResult{};
-    };
-    jobs.push_back(std::move(job));
-  }
-  RunOptions options{4, 1, Progress::never};
-  options.burst_unanswered_after = 2;
-  auto results = run_jobs(std::move(jobs), options);
+  auto jobs = host_jobs("a", "flaky", 9, [&](int i) {
+    if (i < 5) return i % 2 == 0 ? unreachable_result() : SiteResult{}; // never 2 in a row
+    seen.enter("flaky");
+    gate.arrive_and_wait(2, 100ms); // a burst would bring a second one in
+    seen.leave("flaky");
+    return SiteResult{};
+  });
+  auto results = run_jobs(std::move(jobs), bursting_after(2, 4, 1));
   CHECK(seen.max_per_host["flaky"] == 1);
   CHECK(summarize(results).unreachable == 3);
 }
@@ -335,20 +336,15 @@ TEST_CASE("run::run_jobs keeps the limits of a host that answers in between") {
 TEST_CASE("run::run_jobs never bursts unless asked") {
   Concurrency seen;
   Gate gate;
-  std::vector<Job> jobs;
-  for (int i = 0; i < 6; ++i) {
-    Job job{fmt::format("a{:02}", i), "prod", "silent", nullptr, nullptr};
-    job.work = [&seen, &gate, i] {
-      if (i >= 3) {
-        seen.enter("silent");
-        gate.arrive_and_wait(2, 100ms);
-        seen.leave("silent");
-      }
-      return unreachable_result();
-    };
-    jobs.push_back(std::move(job));
-  }
-  auto results = run_jobs(std::move(jobs), RunOptions{4, 1, Progress::never}); // backups, updates: the default
+  auto jobs = host_jobs("a", "silent", 6, [&](int i) {
+    if (i >= 3) {
+      seen.enter("silent");
+      gate.arrive_and_wait(2, 100ms);
+      seen.leave("silent");
+    }
+    return unreachable_result();
+  });
+  auto results = run_jobs(std::move(jobs), bursting_after(0, 4, 1)); // backups, updates: the default
   CHECK(seen.max_per_host["silent"] == 1);
   CHECK(summarize(results).unreachable == 6);
 }
