@@ -14,6 +14,13 @@ Client reports (`tma report --all --month M --format json`, every month the run 
 - backups: each prod site's `failed` and `taken` equal the journal's prod `backup.failed` and
   `backup.finished` of the month, every prod site with a fault-broken backup has `failed` > 0 and a
   `backup_failed` recommendation;
+- interrupted backups (`kill9`): each prod site's `interrupted` equals the journal's prod backup claims
+  of the month left without an outcome, a day old at the report's time and not covered by a later
+  backup (docs/report.md, "Backups"), each of them a killed run's, with a `backup_interrupted`
+  recommendation;
+- postponed updates (`store_full`): each prod update a full store stopped is in `updates.postponed`
+  (reason `backup_failed`, an `error_kind`) for each component it would have applied, unless a later
+  run of the month settled the component; and every postponed row has such a run in the journal;
 - updates: each rejected bad version is in `held_back` (status `rejected`) unless the site applied a
   later version of the plugin in the month;
 - incidents: each prod incident opened in the month (the outages') is in `incidents`, no preprod one
@@ -208,6 +215,128 @@ def render_reports(soak):
     return docs, problems
 
 
+SETTLED = 24 * 3600   # client_report::k_claim_settled: an open claim younger than this may still be running
+
+
+def interrupted_claims(events, now):
+    """The report's rule (docs/report.md, "Backups"), from the journal: prod backup claims without
+    job.finished or job.released, SETTLED old at `now`, with no backup.finished/failed of the site's
+    prod between the claim and the job's next unreleased claim. {(site, month): [claim]} and the open
+    claims left out: (too recent, covered by a backup)."""
+    finished, released, claims, outcomes = set(), set(), {}, {}
+    for e in events:
+        if e.get("env") != "prod":
+            continue
+        if e["type"] == "job.finished":
+            finished.add(e["data"].get("claim"))
+        elif e["type"] == "job.released":
+            released.add(e["data"].get("claim"))
+        elif e["type"] == "job.claimed" and e["data"].get("kind") == "backup":
+            claims.setdefault(e["data"].get("job"), []).append(e)
+        elif e["type"] in ("backup.finished", "backup.failed"):
+            outcomes.setdefault(e["site"], []).append(parse_at(e["at"]))
+    counted, recent, covered = {}, [], []
+    for job, claimed in claims.items():
+        claimed = sorted((c for c in claimed if c["id"] not in released), key=lambda c: c["at"])
+        for i, c in enumerate(claimed):
+            if c["id"] in finished:
+                continue
+            t = parse_at(c["at"])
+            nxt = parse_at(claimed[i + 1]["at"]) if i + 1 < len(claimed) else None
+            if any(t <= o and (nxt is None or o < nxt) for o in outcomes.get(c["site"], [])):
+                covered.append(c)
+            elif (now - t).total_seconds() < SETTLED:
+                recent.append(c)
+            else:
+                counted.setdefault((c["site"], c["at"][:7]), []).append(c)
+    return counted, recent, covered
+
+
+def check_interrupted(soak, res, events, docs, client_of):
+    """backups[].interrupted against the journal's open prod backup claims, each a killed run's."""
+    # The report ran a little after the soak's clock (a tma's clock starts at the file's time and
+    # flows): a claim that turned a day old in between may be counted or not.
+    lo, _, _ = interrupted_claims(events, soak.clock.now)
+    hi, recent, covered = interrupted_claims(events, soak.clock.now + datetime.timedelta(minutes=15))
+    kills = killed_runs(soak)
+    bad, shown, unexplained = [], 0, []
+    for (client, month), doc in sorted(docs.items()):
+        rec = {r.get("site") for r in doc.get("recommendations", []) if r.get("kind") == "backup_interrupted"}
+        for row in doc.get("backups", []):
+            site, n = row["site"], row.get("interrupted")
+            want_lo, want_hi = len(lo.get((site, month), [])), len(hi.get((site, month), []))
+            if not isinstance(n, int) or not want_lo <= n <= want_hi:
+                bad.append("%s %s: report interrupted %s, journal %d" % (month, site, n, want_hi))
+                continue
+            shown += n
+            if n and site not in rec:
+                bad.append("%s %s: %d interrupted without a backup_interrupted recommendation" % (month, site, n))
+    for claims in hi.values():
+        for c in claims:
+            if not any(c.get("actor", "").startswith(a) and hour(parse_at(c["at"])) == t for a, t in kills):
+                unexplained.append("%s %s" % (c["site"], c["at"][5:16]))
+    if not hi and not recent and not covered and not bad:
+        res.add("SKIP", "reports: interrupted backups", "no prod backup claim left open (%d killed run(s) hit none); "
+                "every report shows interrupted 0, as the journal says" % len(kills))
+        return
+    res.check(not bad and not unexplained, "reports: interrupted backups",
+              "%d killed run(s); open prod backup claims: %d counted in backups[].interrupted (%d shown), %d too recent "
+              "(their run may still be going), %d covered by a backup recorded before the next claim; %d counted "
+              "that no kill explains%s"
+              % (len(kills), sum(len(v) for v in hi.values()), shown, len(recent), len(covered), len(unexplained),
+                 (": " + "; ".join((bad + unexplained)[:5])) if bad or unexplained else ""))
+
+
+def check_postponed(soak, res, events, docs, client_of):
+    """Each prod update a full store stopped is in updates.postponed, and each postponed row has its stopped run."""
+    failed_pre = {(e["run"], e["site"]) for e in events
+                  if e["type"] == "backup.failed" and e.get("env") == "prod" and e["data"].get("kind") == "pre-update"}
+    runs = sorted((e for e in events if e["type"] == "update.finished" and e.get("env") == "prod"), key=lambda e: e["at"])
+
+    def steps(run, statuses):
+        return [s for s in run["data"].get("steps") or [] if isinstance(s, dict) and s.get("status") in statuses]
+
+    def stopped_before_prod(run):
+        return run["data"].get("outcome") == "failed" and not steps(run, ("applied", "rolled back"))
+
+    missing, unjustified, listed, expected = [], [], 0, 0
+    for i, run in enumerate(runs):
+        if not stopped_before_prod(run) or (run["run"], run["site"]) not in failed_pre:
+            continue
+        month = run["at"][:7]
+        doc = docs.get((client_of.get(run["site"]), month))
+        if doc is None:
+            continue
+        later = [r for r in runs[i + 1:] if r["site"] == run["site"] and r["at"][:7] == month]
+        for s in steps(run, ("validated", "pending")):
+            comp = s.get("component")
+            if any(x.get("component") == comp for r in later for x in steps(r, ("applied", "rejected", "rolled back"))):
+                continue   # settled later in the month: applied or held back, not waiting
+            expected += 1
+            rows = [p for p in doc["updates"].get("postponed", []) if p.get("site") == run["site"] and p.get("component") == comp]
+            relisted = any(x.get("component") == comp for r in later if stopped_before_prod(r) for x in steps(r, ("validated", "pending")))
+            if not rows or (not relisted and (rows[0].get("reason") != "backup_failed" or not rows[0].get("error_kind"))):
+                missing.append("%s %s %s %s" % (month, run["site"], comp, rows[0] if rows else "not listed"))
+    for (client, month), doc in sorted(docs.items()):
+        for p in doc["updates"].get("postponed", []):
+            listed += 1
+            if not any(r["site"] == p.get("site") and r["at"][:7] == month and stopped_before_prod(r)
+                       and any(x.get("component") == p.get("component") for x in steps(r, ("validated", "pending")))
+                       for r in runs):
+                unjustified.append("%s %s %s" % (month, p.get("site"), p.get("component")))
+    full = [f for f in soak.faults.log if f["what"] == "store_full"]
+    if not expected and not listed:
+        res.add("SKIP", "reports: updates postponed", "no prod update stopped by its pre-update backup (%d store_full "
+                "fault(s)), and no report lists one" % len(full))
+        return
+    res.check(not missing and not unjustified, "reports: updates postponed",
+              "%d store_full fault(s); %d components of prod updates stopped by their pre-update backup's failure "
+              "expected in updates.postponed, %d missing or without reason backup_failed; %d rows listed, %d without a "
+              "run stopped before prod in the journal%s"
+              % (len(full), expected, len(missing), listed, len(unjustified),
+                 (": " + "; ".join((missing + unjustified)[:5])) if missing or unjustified else ""))
+
+
 def check_reports(soak, res, events, rejections):
     docs, problems = render_reports(soak)
     if problems:
@@ -251,6 +380,8 @@ def check_reports(soak, res, events, rejections):
               "%d site-months with a fault-broken prod backup, %d not counted or not recommended%s"
               % (len(docs), compared, failed_total, len(fault_broken), len(no_rec),
                  (": " + "; ".join((mismatch + no_rec)[:5])) if mismatch or no_rec else ""))
+    check_interrupted(soak, res, events, docs, client_of)
+    check_postponed(soak, res, events, docs, client_of)
     # Updates held back: each rejected bad version, unless applied later in the month.
     if rejections:
         missing = []

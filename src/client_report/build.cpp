@@ -2,6 +2,7 @@
 #include <tma/client_report/report.hpp>
 
 #include "client_report/measures.hpp"
+#include "client_report/missed.hpp"
 #include "client_report/topics.hpp"
 
 #include <algorithm>
@@ -114,6 +115,9 @@ Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
       out.visual_pages += count_of(e->data, "pages");
       out.visual_reviewed += count_of(e->data, "flagged");
     }
+  }
+  for (const auto& [site, count] : interrupted_backups(in.events, client, from, until, in.now)) {
+    if (auto it = out.backups.find(site); it != out.backups.end()) it->second.interrupted = count;
   }
   // A component held back and applied later in the period is not held back any more.
   std::erase_if(out.held_back, [&](const HeldBackUpdate& h) {
@@ -261,6 +265,9 @@ std::vector<Recommendation> recommend(const ClientReport& r) {
   }
   for (const auto& b : r.backups) {
     if (b.failed > 0) out.push_back({"backup_failed", b.site, {{"count", std::to_string(b.failed)}}});
+    // Its own kind, not `backup_failed`'s count: no failure was recorded, the run itself was stopped,
+    // so the agency looks at the scheduler, not at the site's backup.
+    if (b.interrupted > 0) out.push_back({"backup_interrupted", b.site, {{"count", std::to_string(b.interrupted)}}});
     if (b.taken == 0) out.push_back({"no_backup", b.site, {}});
   }
   if (const auto* bank = std::get_if<contract::HourBankFigures>(&r.hours.figures); bank && bank->low_balance) {
@@ -306,6 +313,7 @@ ClientReport build(const Inputs& in) {
   for (const auto& [site, b] : activity.backups) r.sites.push_back(site);
   r.updates = activity.updates;
   r.held_back = activity.held_back;
+  r.postponed = postponed_updates(in.events, r.client_id, r.sites, in.zone, from, until);
   for (const auto& [site, b] : activity.backups) r.backups.push_back(b);
   for (const auto* incident : activity.incidents) r.incidents.push_back(row_of(*incident, in));
   r.hours = in.hours;

@@ -52,9 +52,12 @@ core::Result<std::vector<Inputs>> gather_all(const journal::Journal& journal, co
   filter.clients = query.clients;
   filter.types = {"update.finished",  "update.visual", "visual.compared", "backup.finished",
                   "backup.failed",    "restore.finished", "check",         "perf.measured",
-                  std::string(incident::k_health_daily)};
+                  std::string(incident::k_health_daily), "job.claimed", "job.finished", "job.released"};
   auto events = journal::read_events(journal, filter);
   if (!events) return tl::unexpected(events.error());
+  // Of the scheduler's events only prod backups' count (interrupted backups): the others (hourly
+  // health, preprod backups...) would only fill memory. Backup jobs are the only ones with an env.
+  std::erase_if(*events, [](const journal::Event& e) { return e.type.starts_with("job.") && e.env != "prod"; });
 
   // "Previous period" figures only when the journal reaches back that far: a new agency's first
   // report must not compare itself with zeros. Covered: something was recorded by the end of the

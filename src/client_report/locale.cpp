@@ -54,6 +54,19 @@ const LabelTable& labels() {
       {"status_rejected", {"rejetée en préproduction", "rejected on preprod"}},
       {"status_rolled_back", {"annulée en production, site rétabli", "rolled back on prod, site restored"}},
       {"status_pending", {"non appliquée", "not applied"}},
+      {"postponed_title", {"Mises à jour reportées", "Updates postponed"}},
+      {"postponed_intro", {"Préparées et testées, elles n'ont pas été appliquées en production : le site n'a pas été "
+                           "modifié, elles le seront lors d'une prochaine intervention.",
+                           "Prepared and tested, they were not applied to production: the site was left unchanged, "
+                           "they will be applied at a next run."}},
+      {"postponed_backup_failed", {"la sauvegarde préalable a échoué", "the backup before the update failed"}},
+      {"postponed_stopped", {"interrompue avant la production", "stopped before production"}},
+      {"error_kind_io", {"erreur de stockage", "storage error"}},
+      {"error_kind_unreachable", {"serveur injoignable", "server unreachable"}},
+      {"error_kind_timeout", {"délai dépassé", "timed out"}},
+      {"error_kind_remote", {"erreur sur le serveur", "server-side error"}},
+      {"error_kind_locked", {"opération concurrente en cours", "another operation was running"}},
+      {"backups_interrupted", {"{n} interrompue(s)", "{n} interrupted"}},
       {"status_pinned", {"version maintenue volontairement (épinglée)", "kept at its version on purpose (pinned)"}},
       {"core", {"cœur", "core"}},
       {"security_title", {"Sécurité", "Security"}},
@@ -182,6 +195,10 @@ const LabelTable& labels() {
                          "{site}: {count} incidents this period; a root-cause review is recommended."}},
       {"rec_backup_failed", {"{site} : {count} sauvegarde(s) en échec sur la période ; nous en suivons la cause.",
                              "{site}: {count} failed backup(s) this period; we are following up on the cause."}},
+      {"rec_backup_interrupted", {"{site} : {count} sauvegarde(s) planifiée(s) interrompue(s) avant d'aboutir ; nous "
+                                  "vérifions la planification.",
+                                  "{site}: {count} scheduled backup(s) interrupted before completing; we are checking the "
+                                  "scheduler."}},
       {"rec_no_backup", {"{site} : aucune sauvegarde réussie sur la période.", "{site}: no successful backup this period."}},
       {"rec_low_balance", {"Votre banque d'heures sera bientôt épuisée : il reste {hours}.",
                            "Your hour bank is running low: {hours} left."}},

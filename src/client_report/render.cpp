@@ -100,9 +100,16 @@ nlohmann::json to_json(const ClientReport& r) {
     held.push_back({{"site", h.site}, {"component", h.component}, {"from", h.from}, {"to", h.to},
                     {"date", core::format_date(h.date)}, {"status", h.status}});
   }
+  auto postponed = nlohmann::json::array();
+  for (const auto& p : r.postponed) {
+    postponed.push_back({{"site", p.site}, {"component", p.component}, {"from", p.from}, {"to", p.to},
+                         {"date", core::format_date(p.date)}, {"reason", p.reason},
+                         {"error_kind", p.error_kind.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.error_kind)}});
+  }
   auto backups = nlohmann::json::array();
   for (const auto& b : r.backups) {
     backups.push_back({{"site", b.site}, {"taken", b.taken}, {"by_kind", b.by_kind}, {"failed", b.failed},
+                       {"interrupted", b.interrupted},
                        {"restores", b.restores}, {"last_ok", optional_time(b.last_ok)},
                        {"keep", {{"last", b.keep.last}, {"hourly", b.keep.hourly}, {"daily", b.keep.daily},
                                  {"weekly", b.keep.weekly}, {"monthly", b.keep.monthly}, {"yearly", b.keep.yearly}}}});
@@ -147,7 +154,7 @@ nlohmann::json to_json(const ClientReport& r) {
           {"glance", glance_json(r.glance)},
           {"previous", r.previous ? glance_json(*r.previous) : nlohmann::json(nullptr)},
           {"trends", trends},
-          {"updates", {{"applied", updates}, {"held_back", held}, {"security_open", open_security}}},
+          {"updates", {{"applied", updates}, {"held_back", held}, {"postponed", postponed}, {"security_open", open_security}}},
           {"backups", backups},
           {"availability", incident::to_json(r.availability)},
           {"daily", daily_json(r.daily)},

@@ -97,6 +97,24 @@ json updates_view(const ClientReport& r, const core::TimeZone&) {
                     {"date", format_short_date(h.date, r.lang)},
                     {"reason", label(r.lang, reason)}});
   }
+  json postponed = json::array();
+  for (const auto& p : r.postponed) {
+    auto reason = label(r.lang, p.reason == "backup_failed" ? "postponed_backup_failed" : "postponed_stopped");
+    // The kind of error as a short phrase when there is one for it; the error's own text (paths,
+    // hosts) stays in the journal.
+    if (!p.error_kind.empty()) {
+      try {
+        reason += " (" + label(r.lang, "error_kind_" + p.error_kind) + ")";
+      } catch (const std::out_of_range&) {
+        // A kind without a phrase: the reason alone says enough.
+      }
+    }
+    postponed.push_back({{"site", p.site},
+                         {"component", component_label(p.component, r.lang)},
+                         {"version", fmt::format("{} → {}", p.from, p.to)},
+                         {"date", format_short_date(p.date, r.lang)},
+                         {"reason", reason}});
+  }
   json open = json::array();
   for (const auto& o : r.open_security) {
     auto fix = o.fixed_in.empty() ? label(r.lang, "security_no_fix") : fill(r.lang, "security_fix_in", {{"version", o.fixed_in}});
@@ -105,7 +123,7 @@ json updates_view(const ClientReport& r, const core::TimeZone&) {
                     {"version", o.installed},
                     {"detail", o.advisories.empty() ? fix : fix + " — " + core::join(o.advisories, ", ")}});
   }
-  return {{"applied", section(applied)}, {"held_back", section(held)}, {"security", section(security)},
+  return {{"applied", section(applied)}, {"held_back", section(held)}, {"postponed", section(postponed)}, {"security", section(security)},
           {"security_open", section(open)}};
 }
 
@@ -143,7 +161,10 @@ json backups_view(const ClientReport& r, const core::TimeZone& zone) {
                     {"retention", retention_text(b.keep, r.lang)},
                     {"restores", format_integer(b.restores, r.lang)},
                     {"failed", format_integer(b.failed, r.lang)},
-                    {"has_failures", b.failed > 0}});
+                    {"has_failures", b.failed > 0},
+                    {"interrupted", b.interrupted > 0 ? json(fill(r.lang, "backups_interrupted",
+                                                                  {{"n", format_integer(b.interrupted, r.lang)}}))
+                                                      : json(nullptr)}});
   }
   return section(rows);
 }
@@ -287,7 +308,7 @@ json recommendations_view(const ClientReport& r) {
     if (auto it = values.find("seconds"); it != values.end()) values["hours"] = format_hours(core::Seconds(std::stoll(it->second)));
     static const std::map<std::string, std::string, std::less<>> keys = {
         {"held_back", "rec_held_back"},     {"recurring_incidents", "rec_recurring"}, {"backup_failed", "rec_backup_failed"},
-        {"no_backup", "rec_no_backup"},     {"low_balance", "rec_low_balance"},       {"overage", "rec_overage"},
+        {"backup_interrupted", "rec_backup_interrupted"}, {"no_backup", "rec_no_backup"},     {"low_balance", "rec_low_balance"},       {"overage", "rec_overage"},
         {"pending_major", "rec_pending_major"}};
     items.push_back(json{{"text", fill(r.lang, keys.at(rec.kind), values)}});
   }
@@ -298,7 +319,7 @@ json labels_view(Lang lang) {
   json out = json::object();
   for (const char* key : {"title", "colon", "prepared_for", "period", "nothing", "glance_title", "updates_title", "col_site",
                           "col_component", "col_version", "col_date", "col_security", "col_preprod", "held_back_title",
-                          "col_reason", "trends_title", "col_month", "glance_updates", "glance_security", "glance_backups",
+                          "col_reason", "postponed_title", "postponed_intro", "trends_title", "col_month", "glance_updates", "glance_security", "glance_backups",
                           "glance_uptime", "glance_incidents", "glance_hours", "security_title", "security_fixed", "security_none", "security_open", "backups_title",
                           "col_backups", "col_last_backup", "col_retention", "col_restore_tests", "col_failures", "availability_title",
                           "incidents_title", "col_severity", "col_subject", "col_opened", "col_response",

@@ -49,6 +49,19 @@ struct HeldBackUpdate {
                       ///< inventory keeps it at its version: `to` is the newest offered), `pending`
 };
 
+/// A prod update a run planned but stopped before it touched prod (its pre-update backup failed, say):
+/// nothing changed on the site, the component waits for the next update run. One per site and
+/// component (the period's latest such run), unless a later run of the period applied, rejected or
+/// rolled it back (then it is in `updates` or `held_back`).
+struct PostponedUpdate {
+  std::string site;
+  std::string component;
+  std::string from, to;
+  core::Date date;        ///< local day of the run's end
+  std::string reason;     ///< `backup_failed` (its pre-update backup failed), `stopped` (another error before prod)
+  std::string error_kind; ///< the failed backup's `error_kind` (`io`, `remote`...), or "" (never the raw error text)
+};
+
 /// A security finding the latest check of a prod site in the period left open: still to apply.
 struct OpenSecurity {
   std::string site;
@@ -64,6 +77,11 @@ struct SiteBackups {
   std::map<std::string, int> by_kind; ///< `scheduled`, `manual`, `pre-update`...: verified backups taken
   int taken = 0;                      ///< backups finished (each is verified before it is listed)
   int failed = 0;
+  /// Scheduled backups that did not complete and recorded no failure: a `job.claimed` of the site's
+  /// prod backup job with neither `job.finished` nor `job.released`, whose run is over (the claim is
+  /// k_claim_settled old at the report's `now`), and after which no backup of the site finished or
+  /// failed before the job's next claim. A run killed (`kill -9`) after claiming leaves exactly that.
+  int interrupted = 0;
   int restores = 0;                   ///< restores done (tests into a copy count)
   std::optional<SysSeconds> last_ok;
   inventory::KeepPolicy keep;         ///< the retention in force (the site's `backup.keep`)
@@ -86,7 +104,7 @@ struct WeekHours {
 
 /// What the recommendations section says, each item in the report's language at render time.
 struct Recommendation {
-  /// `held_back`, `recurring_incidents`, `backup_failed`, `no_backup`, `low_balance`, `overage`, and
+  /// `held_back`, `recurring_incidents`, `backup_failed`, `backup_interrupted` (`count`), `no_backup`, `low_balance`, `overage`, and
   /// what the site's latest check anticipates: `coming_eol`, `coming_eol_soon`, `coming_domain`,
   /// `coming_closed`, `coming_abandoned`, `coming_unsupported`, `coming_insecure`; `coming_certificate` (the last
   /// health check of the period saw the certificate expire within the site's `health.tls_warn`); and `pending_major`, a
@@ -165,6 +183,7 @@ struct ClientReport {
   std::vector<std::string> sites; ///< the client's sites with a prod
   std::vector<AppliedUpdate> updates;
   std::vector<HeldBackUpdate> held_back;
+  std::vector<PostponedUpdate> postponed;
   std::vector<OpenSecurity> open_security; ///< from the latest check of each prod site (its `open`)
   std::vector<SiteBackups> backups;
   incident::MonthStats availability; ///< prod only: uptime, downtime, SLA counts
@@ -177,6 +196,10 @@ struct ClientReport {
   std::vector<Recommendation> recommendations;
   std::vector<Topic> topics; ///< a quarter's topics for the follow-up meeting (empty otherwise)
 };
+
+/// How old an open claim of a backup job must be, at the report's `now`, to count as interrupted:
+/// younger, its run may still be going (a nightly run of hundreds of sites takes hours, never a day).
+inline constexpr std::chrono::hours k_claim_settled{24};
 
 /// Everything build() reads; gather_all() fills it from the journal.
 struct Inputs {
@@ -191,8 +214,8 @@ struct Inputs {
   contract::ClientHours previous_hours;
   std::vector<contract::TimeEntry> entries;   ///< the client's entries (any period; filtered here)
   std::vector<incident::Incident> incidents;  ///< all incidents (filtered here: client, prod, period)
-  /// update.finished, update.visual, visual.compared, backup.*, restore.*, check, perf.measured and
-  /// health.daily of the client
+  /// update.finished, update.visual, visual.compared, backup.*, restore.*, check, perf.measured,
+  /// health.daily and the prod backups' job.claimed/finished/released of the client
   std::vector<journal::Event> events;
   bool previous_covered = false;              ///< the journal has events before the period
 };
