@@ -119,7 +119,8 @@ void parse_line(std::string_view line, const std::string& path, std::size_t line
                 std::vector<Located>& out) {
   if (line.empty()) return;
   if (!may_match_type(line, filter.types) || !may_contain(line, filter.sites, false) ||
-      !may_contain(line, filter.clients, false) || !may_contain(line, filter.runs, true)) {
+      !may_contain(line, filter.clients, false) || !may_contain(line, filter.envs, false) ||
+      !may_contain(line, filter.runs, true)) {
     return;
   }
   if (!may_be_in_range(line, filter)) return;
