@@ -298,10 +298,11 @@ def check_incidents(soak, res):
 
 
 def check_push_races(soak, res):
-    """Each push_race: runner A paused between its journal fetch and its push while B pushed, so A's
-    push was rejected; A then fetched, merged and pushed again. In the journal, each (job, slot)
-    claimed in that step has exactly one live claim (the other given back with job.released) and
-    that claim its job.finished: no claim lost, none run twice."""
+    """Each push_race: runner A paused between its journal fetch and the push of its claims while B
+    claimed the same jobs and pushed, so A's push was rejected; A then fetched, merged, gave back
+    the claims B held and pushed again. In the journal, each (job, slot) claimed in that step has
+    exactly one live claim (the other given back with job.released, at least one per race) and that
+    claim its job.finished: no claim lost, none run twice."""
     races = [f for f in soak.faults.log if f["what"] == "push_race"]
     name = "journal: push race recovered"
     if not races:
@@ -321,16 +322,21 @@ def check_push_races(soak, res):
         for e in events:
             if e["type"] == "job.claimed" and parse_at(e["at"]).replace(minute=0, second=0) == at:
                 by_slot.setdefault((e["data"].get("job"), e["data"].get("slot")), []).append(e)
+        given = 0
         for (job, slot), es in sorted(by_slot.items()):
             claims += len(es)
             live = [e for e in es if e["id"] not in released]
-            gave_back += len(es) - len(live)
+            given += len(es) - len(live)
             if len(live) != 1:
                 bad.append("%s %s: %d live claims" % (job, slot, len(live)))
             elif live[0]["id"] not in finished:
                 bad.append("%s %s: live claim without job.finished" % (job, slot))
+        # B claimed what A was about to push: A gave back at least one claim (its, as B's came first).
+        if f.get("paused") and not given:
+            bad.append("%s: no claim given back" % f["at"][5:16])
+        gave_back += given
     res.check(not bad, name,
-              "%d race(s): A paused %d ms and its push was rejected then retried in %d; %d claims in those steps, "
+              "%d race(s): A paused %d ms before pushing its claims and its push was rejected then retried in %d; %d claims in those steps, "
               "%d given back (job.released), every (job, slot) with one live claim and its job.finished%s"
               % (len(races), faults_mod.RACE_PAUSE_MS, sum(1 for f in races if f.get("rejected")), claims, gave_back,
                  (": " + "; ".join(bad[:6])) if bad else ""))

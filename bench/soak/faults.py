@@ -13,9 +13,10 @@ Classes:
 - bad_release:   (on a weekly release) the new plugin version answers 500 on some WordPress sites,
                  the new module version on some Drupal sites (prod and preprod: .tma-lab/breaks);
                  preprod must reject it, prod must never get it.
-- push_race:     runner A pauses between its journal fetch and its push ($TMA_SIMULATED_PAUSE_BEFORE_PUSH,
-                 honoured by the soak's build only) while runner B runs and pushes: A's push is
-                 rejected, A must fetch, merge and push again.
+- push_race:     the step's runner pauses between its journal fetch and its push
+                 ($TMA_SIMULATED_PAUSE_BEFORE_PUSH, honoured by the soak's build only); the other runner
+                 starts when it pauses to push its claims, and pushes the same claims meanwhile: the
+                 first one's push is rejected, it must fetch, merge, give the claims back and push again.
 - clock_jump:    the simulated clock jumps 3-9 hours ahead (a suspended VM, NTP).
 - store_full:    the store's tmpfs is filled up to a few KiB for 2-4 steps (only on a tmpfs).
 """
@@ -164,28 +165,33 @@ class Injector:
         self.soak.run_due(runner)
 
     def push_race(self, runner, other):
-        """Runner A (this step's) pauses between its journal fetch and its first push; runner B starts
-        once A says it pauses, so B's push lands in between and A's is rejected (the remote moved):
-        A must fetch, merge (giving back the claims B holds) and push again. -v: A's stderr says
-        that it paused and that its push was refused."""
+        """The step's runner (A here) pauses between its journal fetch and its push in each of its
+        syncs; the other (B) starts once A pauses at its second, the push of its claims (its first
+        pushes the end of its previous run before it decides): B decides without A's claims, claims
+        the same jobs and pushes while A waits, so A's push is rejected (the remote moved). A must
+        fetch, merge, give back the claims B holds (job.released) and push again. -v: A's stderr
+        says where it paused and that its push was refused."""
         env = {"TMA_SIMULATED_PAUSE_BEFORE_PUSH": str(RACE_PAUSE_MS)}
         first = self.start_runner(runner, "race-paused", env=env, verbose=True)
         deadline = time.monotonic() + 120
-        paused = False
+        pauses = 0
         while time.monotonic() < deadline and agency_mod.running(first[0]):
             with open(first[4]) as f:
-                if "TMA_SIMULATED_PAUSE_BEFORE_PUSH: pausing" in f.read():
-                    paused = True
-                    break
+                pauses = f.read().count("TMA_SIMULATED_PAUSE_BEFORE_PUSH: pausing")
+            if pauses >= 2:
+                break
             time.sleep(0.02)
         second = self.start_runner(other, "race")
         runs = [self.soak.record(agency_mod.finish(*proc)) for proc in (first, second)]
-        rejected = "moved during the sync; fetching again" in runs[0].err
+        err = runs[0].err
+        rejected = "moved during the sync; fetching again" in err
+        claimed_pause = pauses >= 2
         self.note("push_race", "runners %s+%s" % (runner.name, other.name),
-                  "%s paused %d ms before its push%s; %s ran meanwhile; %s's push %s, exits %d/%d"
-                  % (runner.name, RACE_PAUSE_MS, "" if paused else " (never: it had nothing to push)", other.name,
-                     runner.name, "rejected and retried" if rejected else "NOT rejected", runs[0].code, runs[1].code),
-                  paused=paused, rejected=rejected, codes=[runs[0].code, runs[1].code],
+                  "%s paused %d ms before pushing its claims%s; %s ran meanwhile; %s's push %s, exits %d/%d"
+                  % (runner.name, RACE_PAUSE_MS, "" if claimed_pause else " (never: %d pause(s))" % pauses,
+                     other.name, runner.name, "rejected and retried" if rejected else "NOT rejected",
+                     runs[0].code, runs[1].code),
+                  paused=claimed_pause, rejected=rejected, codes=[runs[0].code, runs[1].code],
                   runners=[runner.name, other.name])
 
     def clock_jump(self, runner, _other):

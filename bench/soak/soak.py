@@ -9,8 +9,8 @@ tma's simulated clock ($TMA_SIMULATED_CLOCK, only honoured by a -DTMA_SIMULATED_
 by step: at each step one runner (A or B, alternating) runs `tma run --due --sync`; people log hours;
 a new release of a plugin (WordPress) and of a module (Drupal) is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
 about 5 % of the steps. At the end, bench/soak/checks.py (with fault_checks.py: the journal and the
-client reports for each fault, and db_checks.py: the dumps) checks what was kept and prints a table;
-the exit code is 1 when any check fails.
+client reports for each fault, drupal_checks.py: the Drupal updates, and db_checks.py: the dumps)
+checks what was kept and prints a table; the exit code is 1 when any check fails.
 
 Usage: bench/soak/soak.py --tma build-soak/tma [--sites 200] [--days 31] [--seed S] [--quick] [--keep]
 """
