@@ -95,10 +95,11 @@ class Agency:
     def argv(self, args):
         return [self.tma, "-i", self.inventory] + list(args)
 
-    def start(self, args, out_path, err_path):
+    def start(self, args, out_path, err_path, extra_env=None):
         """Popen of `tma args` in its own process group (a runner is killed as systemd would: the
-        whole group)."""
-        return subprocess.Popen(self.argv(args), cwd=self.root, env=self.env, stdin=subprocess.DEVNULL,
+        whole group); `extra_env` is added to the runner's environment for this process only."""
+        env = dict(self.env, **extra_env) if extra_env else self.env
+        return subprocess.Popen(self.argv(args), cwd=self.root, env=env, stdin=subprocess.DEVNULL,
                                 stdout=open(out_path, "w"), stderr=open(err_path, "w"), start_new_session=True)
 
     def run(self, args, log_dir, tag):

@@ -12,7 +12,9 @@ import subprocess
 
 import agency as agency_mod
 import db_checks
+import drupal_checks
 import fault_checks
+import faults as faults_mod
 import lab as lab_mod
 
 ENVS = ("prod", "preprod")
@@ -172,7 +174,7 @@ def check_sites(soak, res):
             if os.path.exists(os.path.join(root, ".tma-update.lock")):
                 locks.append("%s/%s" % (site.name, env))
         if site.cms != "wordpress":
-            continue
+            continue  # Drupal: drupal_checks.py
         version = lab_mod.installed_plugin_version(site.prod, lab_mod.WEEKLY_PLUGIN)
         if version in soak.bad_versions.get(site.name, set()):
             on_bad.append("%s prod on %s %s" % (site.name, lab_mod.WEEKLY_PLUGIN, version))
@@ -295,6 +297,51 @@ def check_incidents(soak, res):
               % (len(outages), len(missing), len(open_left), (": " + ", ".join((missing + open_left)[:6])) if missing or open_left else ""))
 
 
+def check_push_races(soak, res):
+    """Each push_race: runner A paused between its journal fetch and the push of its claims while B
+    claimed the same jobs and pushed, so A's push was rejected; A then fetched, merged, gave back
+    the claims B held and pushed again. In the journal, each (job, slot) claimed in that step has
+    exactly one live claim (the other given back with job.released, at least one per race) and that
+    claim its job.finished: no claim lost, none run twice."""
+    races = [f for f in soak.faults.log if f["what"] == "push_race"]
+    name = "journal: push race recovered"
+    if not races:
+        res.add("SKIP", name, "no push_race fault in this run")
+        return
+    events = journal(soak, ["job.claimed", "job.finished", "job.released"])
+    finished = {e["data"].get("claim") for e in events if e["type"] == "job.finished"}
+    released = {e["data"].get("claim") for e in events if e["type"] == "job.released"}
+    bad, claims, gave_back = [], 0, 0
+    for f in races:
+        at = parse_at(f["at"]).replace(minute=0, second=0)
+        if not f.get("paused") or not f.get("rejected"):
+            bad.append("%s: A %s" % (f["at"][5:16], "never paused" if not f.get("paused") else "not rejected"))
+        if any(not 0 <= c <= 7 for c in f.get("codes", [])):
+            bad.append("%s: exit codes %s" % (f["at"][5:16], f.get("codes")))
+        by_slot = {}
+        for e in events:
+            if e["type"] == "job.claimed" and parse_at(e["at"]).replace(minute=0, second=0) == at:
+                by_slot.setdefault((e["data"].get("job"), e["data"].get("slot")), []).append(e)
+        given = 0
+        for (job, slot), es in sorted(by_slot.items()):
+            claims += len(es)
+            live = [e for e in es if e["id"] not in released]
+            given += len(es) - len(live)
+            if len(live) != 1:
+                bad.append("%s %s: %d live claims" % (job, slot, len(live)))
+            elif live[0]["id"] not in finished:
+                bad.append("%s %s: live claim without job.finished" % (job, slot))
+        # B claimed what A was about to push: A gave back at least one claim (its, as B's came first).
+        if f.get("paused") and not given:
+            bad.append("%s: no claim given back" % f["at"][5:16])
+        gave_back += given
+    res.check(not bad, name,
+              "%d race(s): A paused %d ms before pushing its claims and its push was rejected then retried in %d; %d claims in those steps, "
+              "%d given back (job.released), every (job, slot) with one live claim and its job.finished%s"
+              % (len(races), faults_mod.RACE_PAUSE_MS, sum(1 for f in races if f.get("rejected")), claims, gave_back,
+                 (": " + "; ".join(bad[:6])) if bad else ""))
+
+
 def run_all(soak):
     res = Results()
     check_git(soak, res)  # first: the other checks' own commands write to clone A's journal
@@ -304,6 +351,8 @@ def run_all(soak):
     check_incidents(soak, res)
     check_reports(soak, res)
     fault_checks.run(soak, res, journal)
+    drupal_checks.run(soak, res, journal)
+    check_push_races(soak, res)
     if soak.lab.mariadb is not None:
         db_checks.run(soak, res)
     check_leftovers(soak, res)

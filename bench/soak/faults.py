@@ -10,9 +10,13 @@ Classes:
 - ssh_cut:       while a runner works, every SSH connection of one server is killed (the per-connection
                  sshd processes): connections cut mid-stream.
 - server_down:   one server stops answering (its sshd and web server SIGSTOPped) for 2-4 steps.
-- bad_release:   (on a weekly release) the new plugin version answers 500 on some sites (prod and
-                 preprod: .tma-lab/breaks); preprod must reject it, prod must never get it.
-- push_race:     both runners run at once, so one's journal push is rejected by the other's.
+- bad_release:   (on a weekly release) the new plugin version answers 500 on some WordPress sites,
+                 the new module version on some Drupal sites (prod and preprod: .tma-lab/breaks);
+                 preprod must reject it, prod must never get it.
+- push_race:     the step's runner pauses between its journal fetch and its push
+                 ($TMA_SIMULATED_PAUSE_BEFORE_PUSH, honoured by the soak's build only); the other runner
+                 starts when it pauses to push its claims, and pushes the same claims meanwhile: the
+                 first one's push is rejected, it must fetch, merge, give the claims back and push again.
 - clock_jump:    the simulated clock jumps 3-9 hours ahead (a suspended VM, NTP).
 - store_full:    the store's tmpfs is filled up to a few KiB for 2-4 steps (only on a tmpfs).
 """
@@ -22,7 +26,11 @@ import signal
 import time
 
 import agency as agency_mod
+import lab as lab_mod
 
+# How long runner A waits between its journal fetch and its push in a push_race (ms): room for
+# runner B to start, decide, claim and push meanwhile.
+RACE_PAUSE_MS = 5000
 CLASSES = ["kill9", "ssh_cut", "server_down", "push_race", "clock_jump", "store_full"]
 # Faults that matter most while data moves: half of them (all of store_full) wait for the next
 # step that runs the nightly backups (the 03:00 step runs the 02:30 slot) or the weekly update.
@@ -101,11 +109,12 @@ class Injector:
 
     # -- the classes --------------------------------------------------------------------------
 
-    def start_runner(self, runner, what):
+    def start_runner(self, runner, what, env=None, verbose=False):
         tag = self.soak.tag("run-%s-%s" % (runner.name, what))
         out, err = os.path.join(self.soak.logs, tag + ".out"), os.path.join(self.soak.logs, tag + ".err")
-        args = ["run", "--due", "--sync", "--jobs", str(self.soak.args.jobs), "--per-host", "4"]
-        return runner.start(args, out, err), runner.argv(args), time.monotonic(), out, err
+        args = (["-v"] if verbose else []) + ["run", "--due", "--sync", "--jobs", str(self.soak.args.jobs),
+                                              "--per-host", "4"]
+        return runner.start(args, out, err, env), runner.argv(args), time.monotonic(), out, err
 
     def kill9(self, runner, _other):
         delay = round(self.rng.uniform(0.2, 6.0), 2)
@@ -156,10 +165,34 @@ class Injector:
         self.soak.run_due(runner)
 
     def push_race(self, runner, other):
-        procs = [self.start_runner(r, "race") for r in (runner, other)]
-        self.note("push_race", "runners %s+%s" % (runner.name, other.name), "both run --due --sync at once")
-        for p, argv, start, out, err in procs:
-            self.soak.record(agency_mod.finish(p, argv, start, out, err))
+        """The step's runner (A here) pauses between its journal fetch and its push in each of its
+        syncs; the other (B) starts once A pauses at its second, the push of its claims (its first
+        pushes the end of its previous run before it decides): B decides without A's claims, claims
+        the same jobs and pushes while A waits, so A's push is rejected (the remote moved). A must
+        fetch, merge, give back the claims B holds (job.released) and push again. -v: A's stderr
+        says where it paused and that its push was refused."""
+        env = {"TMA_SIMULATED_PAUSE_BEFORE_PUSH": str(RACE_PAUSE_MS)}
+        first = self.start_runner(runner, "race-paused", env=env, verbose=True)
+        deadline = time.monotonic() + 120
+        pauses = 0
+        while time.monotonic() < deadline and agency_mod.running(first[0]):
+            with open(first[4]) as f:
+                pauses = f.read().count("TMA_SIMULATED_PAUSE_BEFORE_PUSH: pausing")
+            if pauses >= 2:
+                break
+            time.sleep(0.02)
+        second = self.start_runner(other, "race")
+        runs = [self.soak.record(agency_mod.finish(*proc)) for proc in (first, second)]
+        err = runs[0].err
+        rejected = "moved during the sync; fetching again" in err
+        claimed_pause = pauses >= 2
+        self.note("push_race", "runners %s+%s" % (runner.name, other.name),
+                  "%s paused %d ms before pushing its claims%s; %s ran meanwhile; %s's push %s, exits %d/%d"
+                  % (runner.name, RACE_PAUSE_MS, "" if claimed_pause else " (never: %d pause(s))" % pauses,
+                     other.name, runner.name, "rejected and retried" if rejected else "NOT rejected",
+                     runs[0].code, runs[1].code),
+                  paused=claimed_pause, rejected=rejected, codes=[runs[0].code, runs[1].code],
+                  runners=[runner.name, other.name])
 
     def clock_jump(self, runner, _other):
         hours = self.rng.randint(3, 9)
@@ -189,20 +222,25 @@ class Injector:
                   steps=self.full_left)
         self.soak.run_due(runner)
 
-    def maybe_bad_release(self, version):
-        """A bad release: on a few sites (about the fault rate, at least one) the new version answers 500."""
-        candidates = self.soak.lab.wordpress_sites()
+    def maybe_bad_release(self, version, drupal_version=None):
+        """A bad release: on a few sites of each CMS (about the fault rate, at least one) the new version
+        answers 500: the WordPress plugin's on WordPress sites, the Drupal module's on Drupal sites."""
+        self.break_sites(self.soak.lab.wordpress_sites(), "plugin:%s=%s" % (lab_mod.WEEKLY_PLUGIN, version),
+                         version, self.soak.bad_versions)
+        if drupal_version and self.soak.lab.drupal_sites():
+            self.break_sites(self.soak.lab.drupal_sites(), "package:%s=%s" % (lab_mod.DRUPAL_MODULE, drupal_version),
+                             drupal_version, self.soak.bad_drupal_versions)
+
+    def break_sites(self, candidates, rule, version, bad):
         sites = [s for s in candidates if self.rng.random() < max(self.rate, 0.02)]
         if not sites:
             sites = [self.rng.choice(candidates)]
-        rule = "plugin:forms=%s" % version
         for site in sites:
             for root in (site.prod, site.pre):
-                with open(os.path.join(root, ".tma-lab", "breaks"), "a") as f:
-                    f.write(rule + "\n")
-            self.soak.bad_versions.setdefault(site.name, set()).add(version)
+                lab_mod.add_break(root, rule)
+            bad.setdefault(site.name, set()).add(version)
         self.note("bad_release", ",".join(s.name for s in sites), rule, sites=[s.name for s in sites],
-                  version=version)
+                  version=version, cms=sites[0].cms)
 
     def advance_clock(self, step):
         self.soak.clock.advance(step)

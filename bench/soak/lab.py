@@ -3,8 +3,8 @@
 Everything lives under one temp dir and listens on 127.0.0.1. Each simulated server is one real
 sshd (its own process, so that a fault can stop one server without the others) plus one lab HTTP
 server (tests/lab/http_server.py) answering like WordPress for the prod and preprod trees of the
-sites it hosts (`wp_root` routes: 503 in maintenance, 500 when an installed version is listed in
-.tma-lab/breaks; a plain page for the Drupal sites). One real MariaDB server holds the databases of
+sites it hosts (`wp_root` routes for WordPress, `drupal_root` for Drupal: 503 with the CMS's own
+maintenance page in maintenance, 500 when an installed version is listed in .tma-lab/breaks). One real MariaDB server holds the databases of
 the Drupal sites (dumped by the inventory's plain mariadb-dump) and of a sample of WordPress sites
 (their wp-config.php points the lab `wp` at it).
 """
@@ -24,6 +24,10 @@ PYTHON = "/usr/bin/python3"
 
 # The plugin whose new versions the soak offers every week (the one a bad release is injected into).
 WEEKLY_PLUGIN = "forms"
+# The Drupal module the soak offers a new release of every week (composer package, as `composer outdated`
+# lists it; tma's step is `package:drupal/token`), from DRUPAL_MODULE_FIRST installed.
+DRUPAL_MODULE = "drupal/token"
+DRUPAL_MODULE_FIRST = "1.15.0"
 
 
 def free_port():
@@ -84,14 +88,9 @@ class Server:
     def start_http(self):
         routes = {}
         for site in self.sites:
-            if site.cms == "drupal":
-                # The lab has no Drupal page answer: a plain page is what the probes read.
-                for env in ("prod", "pre"):
-                    routes["/%s/%s/" % (site.name, env)] = {"status": 200, "body": "<!DOCTYPE html><html><head>"
-                                                            "<title>Lab Drupal</title></head><body>Drupal</body></html>"}
-                continue
-            routes["/%s/prod/" % site.name] = {"wp_root": site.prod}
-            routes["/%s/pre/" % site.name] = {"wp_root": site.pre}
+            key = "drupal_root" if site.cms == "drupal" else "wp_root"
+            routes["/%s/prod/" % site.name] = {key: site.prod}
+            routes["/%s/pre/" % site.name] = {key: site.pre}
         routes_file = os.path.join(self.dir, "routes.json")
         with open(routes_file, "w") as f:
             json.dump(routes, f)
@@ -195,9 +194,11 @@ def make_template(tmp):
 
 def make_drupal_template(tmp):
     """One Drupal stand-in project (composer, core 10.3.2, drush 12), copied for every Drupal site
-    environment. Nothing offered: the weekly update finds nothing to do on these sites."""
+    environment. Its update server (.tma-lab/updates.json) knows DRUPAL_MODULE at the installed version;
+    the soak adds a release every week (offer_drupal_version)."""
     template = os.path.join(tmp, "template-drupal")
-    run([PYTHON, os.path.join(LAB, "make_drupal_site"), template, "--core", "10.3.2", "--package", "drupal/token=1.15.0"])
+    run([PYTHON, os.path.join(LAB, "make_drupal_site"), template, "--core", "10.3.2",
+         "--package", "%s=%s" % (DRUPAL_MODULE, DRUPAL_MODULE_FIRST), "--update", "%s=%s" % (DRUPAL_MODULE, DRUPAL_MODULE_FIRST)])
     return template
 
 
@@ -291,6 +292,45 @@ def offer_plugin_version(site_root, version):
     os.rename(tmp, path)
 
 
+def offer_drupal_version(project_root, version):
+    """Add `version` of DRUPAL_MODULE to the Drupal project's update server (.tma-lab/updates.json, the
+    lab composer's repository: `composer outdated` then lists it as `latest`)."""
+    path = os.path.join(project_root, ".tma-lab", "updates.json")
+    with open(path) as f:
+        updates = json.load(f)
+    entry = updates.setdefault("packages", {}).setdefault(DRUPAL_MODULE, {})
+    versions = entry.setdefault("versions", [])
+    if version not in versions:
+        versions.append(version)
+    entry["version"] = version
+    tmp = path + ".soak"
+    with open(tmp, "w") as f:
+        json.dump(updates, f, indent=2, sort_keys=True)
+    os.rename(tmp, path)
+
+
+def installed_drupal_version(project_root, package=DRUPAL_MODULE):
+    """The version composer.lock holds for `package` (what the lab composer installed)."""
+    with open(os.path.join(project_root, "composer.lock")) as f:
+        lock = json.load(f)
+    for p in lock.get("packages", []) + lock.get("packages-dev", []):
+        if p["name"] == package:
+            return p["version"]
+    return None
+
+
+def http_get(url):
+    """(status, body) of a GET, without any proxy (the lab's probes)."""
+    import urllib.error
+    import urllib.request
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=10) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
 def add_break(site_root, rule):
     with open(os.path.join(site_root, ".tma-lab", "breaks"), "a") as f:
         f.write(rule + "\n")
@@ -378,8 +418,28 @@ class Lab:
         with open(self.known_hosts, "w") as f:
             for server in self.servers:
                 f.write("[127.0.0.1]:%d %s\n" % (server.ssh_port, host_pub))
+        self.self_check_drupal()
         self.start_store(store_mib)
         self.start_smtp()
+
+    def self_check_drupal(self):
+        """The lab serves a Drupal site as Drupal would, or the soak's Drupal checks mean nothing: 200,
+        then 503 with Drupal's maintenance page once the lab drush switched maintenance on, 200 again
+        once off (one preprod tree, left as it was)."""
+        site = next((s for s in self.sites if s.cms == "drupal"), None)
+        if site is None:
+            return
+        url = site.url("pre")
+        seen = [http_get(url)]
+        for mode in ("1", "0"):
+            run([self.drush, "--root=" + site.pre, "state:set", "system.maintenance_mode", mode, "--input-format=integer"])
+            seen.append(http_get(url))
+        codes = [c for c, _ in seen]
+        if codes != [200, 503, 200] or "is currently under maintenance" not in seen[1][1]:
+            raise SystemExit("lab: the Drupal site %s answered %s (want 200, 503 in maintenance, 200)" % (url, codes))
+
+    def drupal_sites(self):
+        return [s for s in self.sites if s.cms == "drupal"]
 
     def wordpress_sites(self):
         return [s for s in self.sites if s.cms == "wordpress"]

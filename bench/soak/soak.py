@@ -7,10 +7,10 @@ store on a tmpfs, a restic repository, an SMTP server),
 an agency of two clones sharing the journal through a bare remote (bench/soak/agency.py), then drives
 tma's simulated clock ($TMA_SIMULATED_CLOCK, only honoured by a -DTMA_SIMULATED_CLOCK=ON build) step
 by step: at each step one runner (A or B, alternating) runs `tma run --due --sync`; people log hours;
-a new release of a plugin is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
+a new release of a plugin (WordPress) and of a module (Drupal) is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
 about 5 % of the steps. At the end, bench/soak/checks.py (with fault_checks.py: the journal and the
-client reports for each fault, and db_checks.py: the dumps) checks what was kept and prints a table;
-the exit code is 1 when any check fails.
+client reports for each fault, drupal_checks.py: the Drupal updates, and db_checks.py: the dumps)
+checks what was kept and prints a table; the exit code is 1 when any check fails.
 
 Usage: bench/soak/soak.py --tma build-soak/tma [--sites 200] [--days 31] [--seed S] [--quick] [--keep]
 """
@@ -72,6 +72,8 @@ class Soak:
         self.day_walls = []       # (simulated day, wall seconds)
         self.offered = {}         # weekly plugin version -> simulated time offered
         self.bad_versions = {}    # site name -> set of versions that break it
+        self.drupal_offered = {}  # Drupal module version -> simulated time offered
+        self.bad_drupal_versions = {}  # Drupal site name -> set of module versions that break it
         self.counter = 0
         self.start = START
 
@@ -112,13 +114,20 @@ class Soak:
             print("warning: tma hours log exited %d: %s" % (run.code, run.err.strip()[-300:]), file=sys.stderr)
 
     def offer_release(self, week):
-        """A new release of the weekly plugin on every site's update server (prod and preprod)."""
+        """A new release of the weekly plugin on every WordPress site's update server (prod and preprod)."""
         version = "1.%d" % week
         for site in self.lab.wordpress_sites():
             for root in (site.prod, site.pre):
                 lab_mod.offer_plugin_version(root, version)
         self.offered[version] = self.clock.now
-        return version
+        # The Drupal sites: a new release of the module on their composer repository the same day.
+        drupal_version = "1.%d.0" % (int(lab_mod.DRUPAL_MODULE_FIRST.split(".")[1]) + week)
+        for site in self.lab.drupal_sites():
+            for root in (site.prod, site.pre):
+                lab_mod.offer_drupal_version(root, drupal_version)
+        if self.lab.drupal_sites():
+            self.drupal_offered[drupal_version] = self.clock.now
+        return version, drupal_version
 
     def main(self):
         a = self.args
@@ -143,8 +152,8 @@ class Soak:
             now = self.clock.now
             if now.weekday() == 0 and now.hour == 12 and now.minute < a.step:
                 week += 1
-                version = self.offer_release(week)
-                self.faults.maybe_bad_release(version)
+                version, drupal_version = self.offer_release(week)
+                self.faults.maybe_bad_release(version, drupal_version)
             if 8 <= now.hour < 19 and self.rng.random() < a.hours_rate:
                 self.log_hours(self.a if self.rng.random() < 0.5 else self.b)
             runner = self.a if i % 2 == 0 else self.b

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,34 @@ std::chrono::system_clock::time_point wall_clock_now() {
   return std::chrono::system_clock::time_point(g_simulated->at) +
          std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::steady_clock::now() -
                                                                           g_simulated->read);
+}
+
+Result<std::chrono::milliseconds> parse_simulated_pause(std::string_view text) {
+  auto digits = trim(text);
+  bool ok = !digits.empty() && digits.size() <= 6 &&
+            digits.find_first_not_of("0123456789") == std::string_view::npos;
+  long ms = ok ? std::stol(std::string(digits)) : -1;
+  if (!ok || ms > 600000) {
+    return fail(ErrorKind::config,
+                printable(fmt::format("TMA_SIMULATED_PAUSE_BEFORE_PUSH: '{}' is not a pause in milliseconds "
+                                      "(0 to 600000)",
+                                      digits.substr(0, 64)),
+                          Newlines::escape));
+  }
+  return std::chrono::milliseconds(ms);
+}
+
+std::optional<std::chrono::milliseconds> simulated_pause_before_push() {
+#ifdef TMA_SIMULATED_CLOCK
+  const char* text = std::getenv("TMA_SIMULATED_PAUSE_BEFORE_PUSH");
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  auto pause = parse_simulated_pause(text);
+  if (!pause) throw ConfigError(pause.error().message);
+  return *pause;
+#else
+  // Compiled out: a production binary cannot be slowed down through its environment.
+  return std::nullopt;
+#endif
 }
 
 SysSeconds wall_now() { return std::chrono::floor<std::chrono::seconds>(wall_clock_now()); }

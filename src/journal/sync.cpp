@@ -2,10 +2,12 @@
 
 #include <cstdlib>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include <tma/core/clock.hpp>
 #include <tma/core/log.hpp>
 #include <tma/core/redact.hpp>
 
@@ -216,10 +218,22 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
   // ref without comparing it to the tip the push was computed from, unlike a git server, so two
   // pushes at once could drop one another's commits: rounds on such a remote take turns.
   std::optional<git::MachineLock> remote_turn;
-  if (auto dir = local_remote_dir(git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "", options.repository)) {
-    auto turn = git::MachineLock::acquire(*dir, std::chrono::minutes(2), "tma-push.flock");
+  auto remote_dir = local_remote_dir(git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "", options.repository);
+  if (remote_dir) {
+    auto turn = git::MachineLock::acquire(*remote_dir, std::chrono::minutes(2), "tma-push.flock");
     if (!turn) return tl::unexpected(turn.error());
     remote_turn.emplace(std::move(*turn));
+  }
+  // The push race's seam (SyncOptions::between_fetch_and_push): a test's hook, else the test build's
+  // pause from the environment (nullopt in normal builds, which compile the reading out).
+  std::function<void()> pause = options.between_fetch_and_push;
+  if (!pause) {
+    if (auto ms = core::simulated_pause_before_push(); ms && ms->count() > 0) {
+      pause = [ms = *ms] {
+        core::log::info("sync: TMA_SIMULATED_PAUSE_BEFORE_PUSH: pausing {} ms between fetch and push", ms.count());
+        std::this_thread::sleep_for(ms);
+      };
+    }
   }
   std::string tracking = tracking_ref(options.remote, options.ref);
   std::string fetch_spec = fmt::format("+{}:{}", options.ref, tracking);
@@ -304,6 +318,17 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
     }
     report.local_after = hex_or_empty(target);
     if (!target || (remote_tip && git_oid_cmp(&*target, &*remote_tip) == 0)) return report; // up to date
+
+    if (pause && attempt == 0) {
+      // Without the turn, as a git server holds none between a client's fetch and its push.
+      remote_turn.reset();
+      pause();
+      if (remote_dir) {
+        auto turn = git::MachineLock::acquire(*remote_dir, std::chrono::minutes(2), "tma-push.flock");
+        if (!turn) return tl::unexpected(turn.error());
+        remote_turn.emplace(std::move(*turn));
+      }
+    }
 
     // Push, then read the remote's verdict on the ref: a rejection is an error, never success.
     git_push_options push_options;

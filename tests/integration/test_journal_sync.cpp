@@ -146,6 +146,54 @@ TEST_CASE("tma sync: a rejected push is an error, never success", "[integration]
   CHECK(test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out == remote_before);
 }
 
+TEST_CASE("journal::sync_journal: a push rejected between fetch and push is fetched merged and pushed again",
+          "[integration]") {
+  test::TempDir dir;
+  auto remote = dir.file("remote.git");
+  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
+  auto a = dir.file("a");
+  make_agency(a, remote);
+  REQUIRE(tma_sync(a).exit_code == 0);
+  REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
+  auto b = dir.file("b");
+  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
+  REQUIRE(tma_sync(b).exit_code == 0);
+  // New events on both sides (each `tma init` records its run).
+  REQUIRE(test::run_tma({"init", a}).exit_code == 0);
+  REQUIRE(test::run_tma({"init", b}).exit_code == 0);
+  auto a_before = tip(a);
+  auto b_before = tip(b);
+  REQUIRE(a_before != b_before);
+
+  // Runner B syncs while A sits between its fetch and its push (the turn on this path remote is
+  // released meanwhile, or B would wait for A): A's push must then be rejected and A recover.
+  int paused = 0;
+  test::Output b_sync;
+  journal::SyncOptions options{a, "refs/heads/tma-journal", "origin", 8};
+  options.between_fetch_and_push = [&] {
+    ++paused;
+    b_sync = tma_sync(b);
+  };
+  auto report = journal::sync_journal(options);
+  REQUIRE(report);
+  INFO(b_sync.out << b_sync.err);
+  CHECK(paused == 1);
+  CHECK(b_sync.exit_code == 0);
+  CHECK(b_sync.out.find("pushed") != std::string::npos);
+  CHECK(report->attempts == 2); // the first push was rejected: the remote moved since A's fetch
+  CHECK(report->pushed);
+  CHECK(report->merge == journal::SyncReport::Merge::merge_commit);
+  auto remote_tip = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
+  CHECK(remote_tip == tip(a));
+  // Nothing lost: both sides' commits are in the remote's journal.
+  for (const auto& before : {a_before, b_before}) {
+    auto commit = before.substr(0, before.find('\n'));
+    CHECK(test::git(remote, {"merge-base", "--is-ancestor", commit, "refs/heads/tma-journal"}).exit_code == 0);
+  }
+  REQUIRE(tma_sync(b).exit_code == 0);
+  CHECK(tip(b) == tip(a));
+}
+
 TEST_CASE("tma sync: a conflict outside the run files stops with a clear message and changes nothing",
           "[integration]") {
   test::TempDir dir;

@@ -16,7 +16,8 @@ Keys: status (200), body (""), delay (seconds before answering), headers ({}), f
 fail_status (answer fail_status the first fail_times requests, with Retry-After when retry_after is
 set), size (stream that many bytes of 'x'; with drip, drip bytes every 0.1 s), repeat (the body that many times), gzip (compress the
 body with gzip, Content-Encoding: gzip, when the request's Accept-Encoding allows it), echo (answer the request as JSON), wp_root (answer like
-the lab WordPress site in that directory, see wp_answer), root (serve the files of that directory as they
+the lab WordPress site in that directory, see wp_answer), drupal_root (answer like the lab Drupal
+project in that directory, see drupal_answer), root (serve the files of that directory as they
 are at each request: `index.html` for a path ending in `/`, 404 when missing). Every request is appended to --requests as
 one JSON line {method, path, headers, body}.
 """
@@ -37,6 +38,18 @@ CRITICAL = ("<!DOCTYPE html><html><head><title>WordPress &rsaquo; Error</title><
             "<div class=\"wp-die-message\"><p>There has been a critical error on this website.</p></div></body></html>")
 MAINTENANCE = ("<!DOCTYPE html><html><head><title>Maintenance</title></head><body>"
                "<h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1></body></html>")
+
+
+# Drupal 10's own pages: the maintenance page (503, "Site under maintenance") and the error page of an
+# uncaught exception (500), as core's MaintenanceModeSubscriber and FinalExceptionSubscriber send them.
+DRUPAL_MAINTENANCE = ("<!DOCTYPE html><html lang=\"en\"><head><title>Site under maintenance | Lab Drupal</title></head>"
+                      "<body class=\"maintenance-page\"><main><h1>Site under maintenance</h1><div>Lab Drupal is "
+                      "currently under maintenance. We should be back shortly. Thank you for your patience.</div>"
+                      "</main></body></html>")
+DRUPAL_ERROR = "The website encountered an unexpected error. Try again later."
+DRUPAL_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta name=\"Generator\" content=\"Drupal 10 "
+               "(https://www.drupal.org)\"><title>Welcome | Lab Drupal</title></head><body><main><h1>Lab Drupal</h1>"
+               "</main></body></html>")
 
 
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".xml": "application/xml",
@@ -93,6 +106,33 @@ def wp_answer(root):
     if styles is not None:
         return 200, STYLED_PAGE.replace("/*STYLES*/", styles)
     return 200, "<!DOCTYPE html><html><head><title>Lab Site</title></head><body><p>Lab Site</p></body></html>"
+
+
+def drupal_answer(root):
+    """(status, body) of the home page of the lab Drupal project in `root`, read at each request from
+    what the lab `drush` and `composer` keep: 503 (Drupal's maintenance page) while the drush state
+    says maintenance_mode; 500 (Drupal's error page) when an installed version is listed in
+    .tma-lab/breaks ("package:drupal/token=1.16.0" from composer.lock, "core=10.3.3" from
+    web/core/lib/Drupal.php); else 200."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "lib"))
+    import drupalsite
+    import labcommon as lab
+    project = drupalsite.Project(root, lab.Misbehave(None, ""))
+    if int(project.state.get("maintenance_mode", 0) or 0):
+        return 503, DRUPAL_MAINTENANCE
+    installed = {"core": project.drupal_version()}
+    for row in project.packages():
+        installed["package:" + row["name"]] = row["version"]
+    try:
+        with open(lab.lab_file(root, "breaks"), encoding="utf-8") as f:
+            rules = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    except FileNotFoundError:
+        rules = []
+    for rule in rules:
+        key, _, version = rule.partition("=")
+        if installed.get(key) == version:
+            return 500, DRUPAL_ERROR
+    return 200, DRUPAL_PAGE
 
 
 # The lab site's page when .tma-lab/styles exists (visual comparison in tma update): a header, the
@@ -174,6 +214,10 @@ def main():
                 headers.setdefault("Content-Type", kind)
             elif route.get("wp_root"):
                 status, text = wp_answer(route["wp_root"])
+                payload = text.encode()
+                headers.setdefault("Content-Type", "text/html; charset=UTF-8")
+            elif route.get("drupal_root"):
+                status, text = drupal_answer(route["drupal_root"])
                 payload = text.encode()
                 headers.setdefault("Content-Type", "text/html; charset=UTF-8")
             elif route.get("echo"):

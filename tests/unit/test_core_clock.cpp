@@ -33,3 +33,29 @@ TEST_CASE("wall clock: a normal build reads the system clock whatever the enviro
   CHECK(wall >= system);
   CHECK(wall - system <= std::chrono::seconds(5));
 }
+
+TEST_CASE("simulated pause before push: whole milliseconds up to ten minutes", "[core][clock]") {
+  auto pause = core::parse_simulated_pause(" 2500\n");
+  REQUIRE(pause);
+  CHECK(*pause == std::chrono::milliseconds(2500));
+  CHECK(core::parse_simulated_pause("600000"));
+  for (const char* bad : {"", "-5", "1.5", "2s", "600001", "9999999", "12\x1b[31m"}) {
+    INFO(bad);
+    auto parsed = core::parse_simulated_pause(bad);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().kind == core::ErrorKind::config);
+    CHECK(parsed.error().message.find("TMA_SIMULATED_PAUSE_BEFORE_PUSH") != std::string::npos);
+    CHECK(parsed.error().message.find('\x1b') == std::string::npos);
+  }
+}
+
+TEST_CASE("simulated pause before push: a normal build never pauses whatever the environment says",
+          "[core][clock]") {
+  REQUIRE_FALSE(core::simulated_clock_supported());
+  for (const char* value : {"5000", "not a number"}) {
+    ::setenv("TMA_SIMULATED_PAUSE_BEFORE_PUSH", value, 1);
+    CHECK_NOTHROW(core::simulated_pause_before_push());
+    CHECK_FALSE(core::simulated_pause_before_push().has_value());
+  }
+  ::unsetenv("TMA_SIMULATED_PAUSE_BEFORE_PUSH");
+}

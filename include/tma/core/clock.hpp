@@ -7,6 +7,8 @@
 // wrong time by its environment. Timeouts and durations use the steady clock and stay real.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string_view>
 
 #include <tma/core/error.hpp>
@@ -29,5 +31,16 @@ bool simulated_clock_supported();
 
 /// The simulated time the file's text sets: an RFC 3339 time, surrounding whitespace allowed.
 Result<SysSeconds> parse_simulated_clock(std::string_view file_text);
+
+/// The soak's journal push race (test builds only, the same -DTMA_SIMULATED_CLOCK=ON build): the
+/// pause that $TMA_SIMULATED_PAUSE_BEFORE_PUSH (milliseconds) asks the journal sync to make between
+/// its fetch and its first push, so that another runner's push certainly lands in between and this
+/// one is rejected. nullopt when unset or empty, and always in normal builds, which compile the
+/// reading out. A value that is not a whole number of milliseconds up to 10 minutes is a
+/// configuration error (thrown).
+std::optional<std::chrono::milliseconds> simulated_pause_before_push();
+
+/// The pause the variable's text sets: digits only, at most 600000 (10 minutes).
+Result<std::chrono::milliseconds> parse_simulated_pause(std::string_view text);
 
 } // namespace tma::core

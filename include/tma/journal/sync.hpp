@@ -21,6 +21,12 @@ struct SyncOptions {
   /// are pushed with the rest). `tma run --due --sync` releases there the claims another runner
   /// pushed first. An error stops the sync.
   std::function<core::Result<void>()> before_push;
+  /// Called once, in the first round, after the fetch and merge and just before the push, with the
+  /// turn on a path remote released (so that another runner can push meanwhile and this push is
+  /// then rejected as the remote moved): the seam of the push race. Tests set it; otherwise a
+  /// -DTMA_SIMULATED_CLOCK=ON build sleeps there for $TMA_SIMULATED_PAUSE_BEFORE_PUSH ms
+  /// (core::simulated_pause_before_push), and normal builds do nothing.
+  std::function<void()> between_fetch_and_push;
 };
 
 /// What happened, for the summary line and `--format json`.
