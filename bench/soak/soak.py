@@ -20,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -209,17 +210,52 @@ def parse_args():
     return a
 
 
+def kill_tma_runs(tmp):
+    """After an interruption: the tma runs still going (a runner, an end check) hold the store busy."""
+    mine = str(os.getpid())
+    for _ in range(20):
+        left = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if pid != mine and argv and argv[0].endswith(b"/tma") and any(tmp.encode() in a for a in argv):
+                left.append(int(pid))
+        if not left:
+            return
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.1)
+
+
 def main():
     args = parse_args()
     tmp = tempfile.mkdtemp(prefix="tma-soak-", dir="/var/tmp")
     soak = Soak(args, tmp)
     code = 2
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+
+    # `kill` (SIGTERM) cleans up as Ctrl-C does: servers stopped (a SIGSTOPped one resumed first),
+    # the store unmounted, the temp dir removed unless --keep.
+    signal.signal(signal.SIGTERM, stop)
     try:
         code = soak.main()
+    except KeyboardInterrupt:
+        print("soak: interrupted", flush=True)
+        code = 130
     finally:
         if hasattr(soak, "faults"):
             soak.faults.end()
-        keep = args.keep or code != 0
+        if code == 130:
+            kill_tma_runs(tmp)
+        keep = args.keep or code not in (0, 130)
         if hasattr(soak, "lab"):
             soak.lab.stop(unmount=not keep)
         if keep:
