@@ -275,13 +275,13 @@ class Mariadb:
                 self.proc.wait()
 
 
-def offer_plugin_version(site_root, version):
-    """Add `version` of WEEKLY_PLUGIN to the site's update server (.tma-lab/updates.json)."""
-    path = os.path.join(site_root, ".tma-lab", "updates.json")
+def offer_release(root, section, name, version):
+    """Add `version` of `name` to `updates.json`'s `section` in the lab's update server of the tree at
+    `root` (.tma-lab/updates.json, read by the wp and composer stand-ins), atomically."""
+    path = os.path.join(root, ".tma-lab", "updates.json")
     with open(path) as f:
         updates = json.load(f)
-    plugins = updates.setdefault("plugins", {})
-    entry = plugins.setdefault(WEEKLY_PLUGIN, {})
+    entry = updates.setdefault(section, {}).setdefault(name, {})
     versions = entry.setdefault("versions", [])
     if version not in versions:
         versions.append(version)
@@ -290,23 +290,17 @@ def offer_plugin_version(site_root, version):
     with open(tmp, "w") as f:
         json.dump(updates, f, indent=2, sort_keys=True)
     os.rename(tmp, path)
+
+
+def offer_plugin_version(site_root, version):
+    """Add `version` of WEEKLY_PLUGIN to the WordPress site's update server."""
+    offer_release(site_root, "plugins", WEEKLY_PLUGIN, version)
 
 
 def offer_drupal_version(project_root, version):
-    """Add `version` of DRUPAL_MODULE to the Drupal project's update server (.tma-lab/updates.json, the
-    lab composer's repository: `composer outdated` then lists it as `latest`)."""
-    path = os.path.join(project_root, ".tma-lab", "updates.json")
-    with open(path) as f:
-        updates = json.load(f)
-    entry = updates.setdefault("packages", {}).setdefault(DRUPAL_MODULE, {})
-    versions = entry.setdefault("versions", [])
-    if version not in versions:
-        versions.append(version)
-    entry["version"] = version
-    tmp = path + ".soak"
-    with open(tmp, "w") as f:
-        json.dump(updates, f, indent=2, sort_keys=True)
-    os.rename(tmp, path)
+    """Add `version` of DRUPAL_MODULE to the Drupal project's update server (the lab composer's
+    repository: `composer outdated` then lists it as `latest`)."""
+    offer_release(project_root, "packages", DRUPAL_MODULE, version)
 
 
 def installed_drupal_version(project_root, package=DRUPAL_MODULE):

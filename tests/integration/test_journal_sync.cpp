@@ -44,6 +44,17 @@ void make_agency(const std::string& dir, const std::string& remote) {
 
 test::Output tma_sync(const std::string& dir) { return test::run_tma({"sync"}, {}, dir); }
 
+// A bare remote and agency `a` cloned to it, in `dir`; `synced`: `a` has pushed its journal once.
+struct AgencyWithRemote {
+  std::string remote;
+  std::string a;
+  AgencyWithRemote(const test::TempDir& dir, bool synced) : remote(dir.file("remote.git")), a(dir.file("a")) {
+    REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
+    make_agency(a, remote);
+    if (synced) REQUIRE(tma_sync(a).exit_code == 0);
+  }
+};
+
 } // namespace
 
 TEST_CASE("tma init creates the repository, inventory, .gitignore and journal ref, idempotently", "[integration]") {
@@ -75,10 +86,7 @@ TEST_CASE("tma init creates the repository, inventory, .gitignore and journal re
 
 TEST_CASE("tma sync: two clones with concurrent writers converge, every event exactly once", "[integration]") {
   test::TempDir dir;
-  auto remote = dir.file("remote.git");
-  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
-  auto a = dir.file("a");
-  make_agency(a, remote);
+  auto [remote, a] = AgencyWithRemote(dir, false);
   auto first = tma_sync(a);
   INFO(first.out << first.err);
   REQUIRE(first.exit_code == 0);
@@ -128,11 +136,7 @@ TEST_CASE("tma sync: two clones with concurrent writers converge, every event ex
 
 TEST_CASE("tma sync: a rejected push is an error, never success", "[integration]") {
   test::TempDir dir;
-  auto remote = dir.file("remote.git");
-  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
-  auto a = dir.file("a");
-  make_agency(a, remote);
-  REQUIRE(tma_sync(a).exit_code == 0);
+  auto [remote, a] = AgencyWithRemote(dir, true);
   auto remote_before = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
   // New local events, and a remote whose ref cannot be updated (held by a ref lock there).
   REQUIRE(test::run_tma({"init", a}).exit_code == 0);
@@ -149,11 +153,7 @@ TEST_CASE("tma sync: a rejected push is an error, never success", "[integration]
 TEST_CASE("journal::sync_journal: a push rejected between fetch and push is fetched merged and pushed again",
           "[integration]") {
   test::TempDir dir;
-  auto remote = dir.file("remote.git");
-  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
-  auto a = dir.file("a");
-  make_agency(a, remote);
-  REQUIRE(tma_sync(a).exit_code == 0);
+  auto [remote, a] = AgencyWithRemote(dir, true);
   REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
   auto b = dir.file("b");
   REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
@@ -197,11 +197,7 @@ TEST_CASE("journal::sync_journal: a push rejected between fetch and push is fetc
 TEST_CASE("tma sync: a conflict outside the run files stops with a clear message and changes nothing",
           "[integration]") {
   test::TempDir dir;
-  auto remote = dir.file("remote.git");
-  REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
-  auto a = dir.file("a");
-  make_agency(a, remote);
-  REQUIRE(tma_sync(a).exit_code == 0);
+  auto [remote, a] = AgencyWithRemote(dir, true);
   // Someone edits journal/README by hand on the remote, and differently in a.
   for (const auto& [source, text] : {std::pair{remote, "remote edit\n"}, std::pair{a, "local edit\n"}}) {
     auto scratch = dir.file(std::string("edit-") + text[0]);

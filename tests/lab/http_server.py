@@ -69,6 +69,15 @@ def file_answer(root, path):
         return 200, f.read(), TYPES.get(os.path.splitext(full)[1], "application/octet-stream")
 
 
+def break_rules(path):
+    """The lines of a site's .tma-lab/breaks (`key=version[:flag]`), comments and blanks left out."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    except FileNotFoundError:
+        return []
+
+
 def wp_answer(root):
     """(status, body) of the home page of the lab WordPress site in `root`: 503 while .maintenance is
     active; 500 (WordPress' critical error page) when an installed version is listed in
@@ -89,12 +98,7 @@ def wp_answer(root):
         installed["plugin:" + row["name"]] = row["version"]
     for row in site.themes():
         installed["theme:" + row["name"]] = row["version"]
-    try:
-        with open(lab.lab_file(root, "breaks"), encoding="utf-8") as f:
-            rules = [line.strip() for line in f if line.strip() and not line.startswith("#")]
-    except FileNotFoundError:
-        rules = []
-    for rule in rules:
+    for rule in break_rules(lab.lab_file(root, "breaks")):
         key, _, rest = rule.partition("=")
         version, _, flag = rest.partition(":")
         if installed.get(key) == version:
@@ -123,12 +127,7 @@ def drupal_answer(root):
     installed = {"core": project.drupal_version()}
     for row in project.packages():
         installed["package:" + row["name"]] = row["version"]
-    try:
-        with open(lab.lab_file(root, "breaks"), encoding="utf-8") as f:
-            rules = [line.strip() for line in f if line.strip() and not line.startswith("#")]
-    except FileNotFoundError:
-        rules = []
-    for rule in rules:
+    for rule in break_rules(lab.lab_file(root, "breaks")):
         key, _, version = rule.partition("=")
         if installed.get(key) == version:
             return 500, DRUPAL_ERROR

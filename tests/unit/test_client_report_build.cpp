@@ -10,6 +10,7 @@
 #include <tma/incident/incident.hpp>
 
 #include "support/inventory_text.hpp"
+#include "support/report_events.hpp"
 
 using namespace tma;
 using namespace tma::client_report;
@@ -29,36 +30,11 @@ clients:
       sla: {clock: 24x7, critical: {respond: 1h, resolve: 4h}}
   other:
     contract: {model: on_demand, rate: 90}
-sites:
-  portal:
-    client: lyc
-    cms: wordpress
-    environments:
-      prod: {url: "https://portal.example", ssh: "deploy@web1", path: /srv/portal}
-      preprod: {url: "https://pre.portal.example", ssh: "deploy@web1", path: /srv/pre}
-  shop:
-    client: other
-    cms: wordpress
-    environments:
-      prod: {url: "https://shop.example", ssh: "deploy@web1", path: /srv/shop}
-)";
+)" + test::k_report_sites;
 
-core::SysSeconds at(const char* text) { return *core::parse_rfc3339(text); }
+using test::at;
 
-journal::Event event(const char* when, std::string type, std::string site, std::string env, std::string client,
-                     nlohmann::json data) {
-  static int n = 0;
-  journal::Event e;
-  e.id = "run" + std::to_string(++n) + "-1";
-  e.run = "run" + std::to_string(n);
-  e.at = at(when);
-  e.type = std::move(type);
-  e.site = std::move(site);
-  e.env = std::move(env);
-  e.client = std::move(client);
-  e.data = std::move(data);
-  return e;
-}
+const auto& event = test::report_event;
 
 nlohmann::json step(const char* component, const char* from, const char* to, const char* status, bool security) {
   return {{"component", component}, {"from", from}, {"to", to}, {"status", status}, {"security", security}, {"reason", ""}};

@@ -9,6 +9,7 @@
 #include <tma/core/timezone.hpp>
 
 #include "support/inventory_text.hpp"
+#include "support/report_events.hpp"
 
 using namespace tma;
 using namespace tma::client_report;
@@ -23,35 +24,13 @@ clients:
     contract: {model: on_demand, rate: 90}
   other:
     contract: {model: on_demand, rate: 90}
-sites:
-  portal:
-    client: lyc
-    cms: wordpress
-    environments:
-      prod: {url: "https://portal.example", ssh: "deploy@web1", path: /srv/portal}
-      preprod: {url: "https://pre.portal.example", ssh: "deploy@web1", path: /srv/pre}
-  shop:
-    client: other
-    cms: wordpress
-    environments:
-      prod: {url: "https://shop.example", ssh: "deploy@web1", path: /srv/shop}
-)";
+)" + test::k_report_sites;
 
-core::SysSeconds at(const char* text) { return *core::parse_rfc3339(text); }
+using test::at;
 
 journal::Event event(const char* when, std::string type, std::string site, std::string env, nlohmann::json data,
                      std::string client = "lyc") {
-  static int n = 0;
-  journal::Event e;
-  e.id = "ev" + std::to_string(++n);
-  e.run = "run" + std::to_string(n);
-  e.at = at(when);
-  e.type = std::move(type);
-  e.site = std::move(site);
-  e.env = std::move(env);
-  e.client = std::move(client);
-  e.data = std::move(data);
-  return e;
+  return test::report_event(when, std::move(type), std::move(site), std::move(env), std::move(client), std::move(data));
 }
 
 // `job.claimed` of a site's backup job, as `tma run --due` writes it (schedule::claim_data).
