@@ -156,10 +156,9 @@ Decided decide_now(Context& context, const RunCli& cli) {
   bool narrowed = !cli.selection.sites.empty() || !cli.selection.tags.empty();
   bool agency_jobs = !narrowed && (!cli.selection.shard || cli.selection.shard->index == 1);
   auto jobs = schedule::scheduled_jobs(inventory, sites, cli.selection.env, parse_kinds(cli.kinds), agency_jobs);
-  auto events = schedule::read_job_events(journal, now);
-  if (!events) throw core::TmaError(core::exit_code::site_failed, "journal: " + events.error().message);
-  auto history = schedule::fold_history(*events);
-  auto decisions = schedule::decide(jobs, history, last_good_backups(inventory, jobs), now, zone);
+  auto history = schedule::read_job_history(journal, now);
+  if (!history) throw core::TmaError(core::exit_code::site_failed, "journal: " + history.error().message);
+  auto decisions = schedule::decide(jobs, *history, last_good_backups(inventory, jobs), now, zone);
   return {std::move(decisions), zone};
 }
 

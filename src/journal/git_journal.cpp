@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <span>
 
@@ -18,6 +19,7 @@
 #include "journal/git_store.hpp"
 #include "journal/index_store.hpp"
 #include "journal/reader.hpp"
+#include "journal/tree_diff.hpp"
 
 namespace tma::journal {
 
@@ -169,6 +171,34 @@ public:
     return scan_encoded(filter, visit, false);
   }
 
+  core::Result<ChangedScan> scan_changed(const std::string& since, const Filter& filter,
+                                         const Visitor& visit) const override {
+    std::lock_guard lock(m_mutex);
+    auto tip = git::resolve_ref(m_repo.get(), m_ref);
+    if (!tip) return tl::unexpected(tip.error());
+    if (!*tip) return ChangedScan{};
+    auto tip_hex = git::to_hex(**tip);
+    if (m_use_index && !since.empty()) {
+      if (since == tip_hex) return ChangedScan{tip_hex, false};
+      auto changed = scan_changes(since, **tip, filter, visit);
+      if (!changed) return tl::unexpected(changed.error());
+      if (*changed) return ChangedScan{tip_hex, false};
+    }
+    // A commit made after the tip was resolved may be read here too: the next call then visits
+    // its files again, which a fold ignores (repeats are expected, never losses).
+    auto scanned = scan_tree(m_repo.get(), m_ref, filter, visit);
+    if (!scanned) return tl::unexpected(scanned.error());
+    return ChangedScan{tip_hex, true};
+  }
+
+  std::optional<std::filesystem::path> cache_directory() const override {
+    if (!m_use_index) return std::nullopt;
+    std::string name = m_ref;
+    std::replace(name.begin(), name.end(), '/', '_');
+    std::lock_guard lock(m_mutex);
+    return git::common_dir(m_repo.get()) / "tma-cache" / name;
+  }
+
   std::string actor() const override { return m_actor; }
 
   SysSeconds now() const override {
@@ -183,6 +213,46 @@ private:
       if (auto served = scan_index(filter, visit, decode)) return *served;
     }
     return scan_tree(m_repo.get(), m_ref, filter, [&visit](const Event& event) { return visit(event, {}); });
+  }
+
+  // The matching events of the run files added or rewritten from `since` to `tip`; false when
+  // that cannot be told (`since` unknown or not an ancestor, a run file removed): then the caller
+  // reads everything.
+  core::Result<bool> scan_changes(const std::string& since, const git_oid& tip, const Filter& filter,
+                                  const Visitor& visit) const {
+    git_oid old;
+    if (git_oid_fromstr(&old, since.c_str()) != 0 || git_graph_descendant_of(m_repo.get(), &tip, &old) != 1) {
+      return false;
+    }
+    auto changes = diff_journal(m_repo.get(), old, tip);
+    if (!changes) return tl::unexpected(changes.error());
+    // A rewritten file comes as its removal and its new blob: only a path removed for good means
+    // events are gone, which no fold can take back.
+    std::set<std::string> rewritten;
+    for (const auto& change : *changes) {
+      if (change.added) rewritten.insert(change.path);
+    }
+    for (const auto& change : *changes) {
+      if (change.removed && !rewritten.count(change.path)) return false;
+    }
+    auto window = day_window(filter);
+    std::vector<Located> found;
+    for (const auto& change : *changes) {
+      if (!change.added) continue;
+      auto day = index::run_file_day(change.path);
+      if (!day || window.excludes(*day)) continue;
+      git_blob* raw = nullptr;
+      int rc = git_blob_lookup(&raw, m_repo.get(), &*change.added);
+      git::Blob blob(raw);
+      if (rc < 0) return git::failure(rc, fmt::format("cannot read {}", change.path));
+      std::string_view content(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                               static_cast<std::size_t>(git_blob_rawsize(blob.get())));
+      parse_run_file(content, change.path, filter, found);
+    }
+    for (const auto& located : found) {
+      if (!visit(located.event)) break;
+    }
+    return true;
   }
 
   // The scan served from the index, or nullopt when the index cannot be had (then the caller

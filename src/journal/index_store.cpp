@@ -18,6 +18,7 @@
 
 #include "journal/git_store.hpp"
 #include "journal/index_delta.hpp"
+#include "journal/tree_diff.hpp"
 
 namespace tma::journal::index {
 namespace {
@@ -85,99 +86,18 @@ core::Result<EventIndex> rebuild(git_repository* repo, const std::string& ref, c
   return index;
 }
 
-// A change between two trees: `path` gone (or replaced), and/or a blob now at `path`.
-struct Change {
-  std::string path;
-  bool removed = false;
-  std::optional<git_oid> added;
-};
-
-core::Result<git::Tree> subtree(git_repository* repo, const git_tree_entry* entry) {
-  git_tree* raw = nullptr;
-  int rc = git_tree_lookup(&raw, repo, git_tree_entry_id(entry));
-  if (rc < 0) return git::failure(rc, "cannot read journal tree");
-  return git::Tree(raw);
-}
-
-core::Result<void> diff_trees(git_repository* repo, const git_tree* before, const git_tree* after,
-                              const std::string& prefix, std::vector<Change>& out);
-
-// One name on either side (null: absent there).
-core::Result<void> diff_entries(git_repository* repo, const git_tree_entry* before, const git_tree_entry* after,
-                                const std::string& path, std::vector<Change>& out) {
-  bool tree_before = before != nullptr && git_tree_entry_type(before) == GIT_OBJECT_TREE;
-  bool tree_after = after != nullptr && git_tree_entry_type(after) == GIT_OBJECT_TREE;
-  git::Tree old_tree, new_tree;
-  if (tree_before) {
-    auto t = subtree(repo, before);
-    if (!t) return tl::unexpected(t.error());
-    old_tree = std::move(*t);
-  } else if (before != nullptr) {
-    out.push_back({path, true, std::nullopt});
-  }
-  if (tree_after) {
-    auto t = subtree(repo, after);
-    if (!t) return tl::unexpected(t.error());
-    new_tree = std::move(*t);
-  }
-  if (tree_before || tree_after) {
-    auto done = diff_trees(repo, old_tree.get(), new_tree.get(), path + "/", out);
-    if (!done) return done;
-  }
-  if (after != nullptr && !tree_after && git_tree_entry_type(after) == GIT_OBJECT_BLOB) {
-    out.push_back({path, false, *git_tree_entry_id(after)});
-  }
-  return {};
-}
-
-// Unlike libgit2 1.5's git_diff_tree_to_tree, which reads every tree of both sides (a fifth of an
-// incremental summary over a year of journal), this skips subtrees whose ids are equal: a new run
-// file costs reading the four trees on its path.
-core::Result<void> diff_trees(git_repository* repo, const git_tree* before, const git_tree* after,
-                              const std::string& prefix, std::vector<Change>& out) {
-  if (before != nullptr) {
-    for (std::size_t i = 0; i < git_tree_entrycount(before); ++i) {
-      const git_tree_entry* old_entry = git_tree_entry_byindex(before, i);
-      const char* name = git_tree_entry_name(old_entry);
-      const git_tree_entry* new_entry = after != nullptr ? git_tree_entry_byname(after, name) : nullptr;
-      if (new_entry != nullptr && git_tree_entry_filemode(old_entry) == git_tree_entry_filemode(new_entry) &&
-          git_oid_equal(git_tree_entry_id(old_entry), git_tree_entry_id(new_entry))) {
-        continue;
-      }
-      auto done = diff_entries(repo, old_entry, new_entry, prefix + name, out);
-      if (!done) return done;
-    }
-  }
-  if (after != nullptr) {
-    for (std::size_t i = 0; i < git_tree_entrycount(after); ++i) {
-      const git_tree_entry* new_entry = git_tree_entry_byindex(after, i);
-      const char* name = git_tree_entry_name(new_entry);
-      if (before != nullptr && git_tree_entry_byname(before, name) != nullptr) continue;
-      auto done = diff_entries(repo, nullptr, new_entry, prefix + name, out);
-      if (!done) return done;
-    }
-  }
-  return {};
-}
-
 // Bring `index` (at an ancestor of `tip`) to `tip` from the changes between the two trees: run
 // files are written once at a unique path, a flushed run's file is replaced by a longer version of
 // itself (forgotten, read again), a file removed by hand is forgotten. `delta` gets the files
 // added; false when something was removed (then only a whole new base describes the index).
 core::Result<bool> update(git_repository* repo, EventIndex& index, const git_oid& old_commit, const git_oid& tip,
                           Delta& delta) {
-  auto old_tree = git::commit_tree(repo, old_commit);
-  if (!old_tree) return tl::unexpected(old_tree.error());
-  auto new_tree = git::commit_tree(repo, tip);
-  if (!new_tree) return tl::unexpected(new_tree.error());
-  std::vector<Change> changes;
-  auto diffed = diff_entries(repo, git_tree_entry_byname(old_tree->get(), "journal"),
-                             git_tree_entry_byname(new_tree->get(), "journal"), "journal", changes);
-  if (!diffed) return tl::unexpected(diffed.error());
+  auto changes = diff_journal(repo, old_commit, tip);
+  if (!changes) return tl::unexpected(changes.error());
   bool append_only = true;
   delta.ref = index.ref;
   delta.prev = index.tip;
-  for (const auto& change : changes) {
+  for (const auto& change : *changes) {
     if (change.removed) {
       index.remove_file(change.path);
       append_only = false;

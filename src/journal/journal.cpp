@@ -101,6 +101,13 @@ core::Result<void> Journal::scan_encoded(const Filter& filter, const EncodedVisi
   return scan(filter, [&visit](const Event& event) { return visit(event, {}); });
 }
 
+core::Result<ChangedScan> Journal::scan_changed(const std::string& /*since*/, const Filter& filter,
+                                               const Visitor& visit) const {
+  auto scanned = scan(filter, visit);
+  if (!scanned) return tl::unexpected(scanned.error());
+  return ChangedScan{};
+}
+
 bool Filter::matches(const Event& event) const {
   if (since && event.at < *since) return false;
   if (until && event.at >= *until) return false;

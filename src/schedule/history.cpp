@@ -1,13 +1,71 @@
 // Reading and writing a job's history in the journal.
 #include <tma/schedule/jobs.hpp>
 
+#include <filesystem>
+#include <fstream>
+
+#include <tma/core/atomic_file.hpp>
+#include <tma/core/log.hpp>
+#include <tma/schedule/history_fold.hpp>
+
 namespace tma::schedule {
 
-core::Result<std::vector<journal::Event>> read_job_events(const journal::Journal& journal, SysSeconds now) {
+namespace {
+
+constexpr const char* k_cache_file = "job-history.json";
+
+std::optional<HistoryFold> load_fold(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  auto doc = nlohmann::json::parse(in, nullptr, false);
+  auto fold = HistoryFold::from_json(doc);
+  if (!fold) {
+    core::log::debug("{}: {}; reading the journal's job history again", path.string(), fold.error().message);
+    return std::nullopt;
+  }
+  return std::move(*fold);
+}
+
+} // namespace
+
+core::Result<std::map<std::string, JobHistory>> read_job_history(const journal::Journal& journal, SysSeconds now) {
+  auto horizon_start = now - std::chrono::duration_cast<std::chrono::seconds>(k_history_horizon);
   journal::Filter filter;
-  filter.types = {"job."};
-  filter.since = now - std::chrono::duration_cast<std::chrono::seconds>(k_history_horizon);
-  return journal::read_events(journal, filter);
+  filter.types = {"job.claimed", "job.released", "job.finished"};
+  filter.since = horizon_start;
+  auto dir = journal.cache_directory();
+  std::optional<HistoryFold> kept;
+  if (dir) kept = load_fold(*dir / k_cache_file);
+  if (kept && !kept->complete()) kept.reset();
+  std::string since = kept ? kept->tip : std::string();
+  std::vector<journal::Event> events;
+  auto read = journal.scan_changed(since, filter, [&](const journal::Event& e) {
+    events.push_back(e);
+    return true;
+  });
+  if (!read) return tl::unexpected(read.error());
+  HistoryFold fold;
+  if (read->whole || !kept) {
+    for (const auto& e : events) {
+      if (e.type == "job.released") fold.apply(e);
+    }
+    for (const auto& e : events) {
+      if (e.type != "job.released") fold.apply(e);
+    }
+  } else {
+    fold = std::move(*kept);
+    for (const auto& e : events) fold.apply(e);
+  }
+  auto history = fold.history(horizon_start);
+  if (dir && !read->tip.empty() && fold.complete()) {
+    fold.prune(horizon_start);
+    fold.tip = read->tip;
+    std::error_code ec;
+    std::filesystem::create_directories(*dir, ec);
+    auto saved = core::write_atomically(*dir / k_cache_file, fold.to_json().dump());
+    if (!saved) core::log::warning("job history not kept (the next run reads the journal again): {}", saved.error().message);
+  }
+  return history;
 }
 
 core::Result<std::vector<journal::Event>> read_contest_events(const journal::Journal& journal,

@@ -1,5 +1,6 @@
 // The scheduled jobs of an inventory, and the journal's account of their runs.
 #include <tma/schedule/jobs.hpp>
+#include <tma/schedule/history_fold.hpp>
 
 #include <algorithm>
 #include <set>
@@ -158,25 +159,15 @@ std::vector<Claim> live_claims(const std::vector<journal::Event>& events) {
 } // namespace
 
 std::map<std::string, JobHistory> fold_history(const std::vector<journal::Event>& events) {
-  std::map<std::string, int> exit_by_claim;
+  // Releases first: a released claim then never enters the fold, whatever order the events are in.
+  HistoryFold fold;
   for (const auto& e : events) {
-    if (e.type != "job.finished") continue;
-    auto it = e.data.find("exit_code");
-    if (it != e.data.end() && it->is_number_integer()) exit_by_claim[string_of(e, "claim")] = it->get<int>();
+    if (e.type == "job.released") fold.apply(e);
   }
-  std::map<std::string, JobHistory> out;
-  for (const auto& claim : live_claims(events)) {
-    auto& h = out[claim.key];
-    if (h.last_slot && (claim.slot < *h.last_slot || (claim.slot == *h.last_slot && claim.event->at >= *h.last_claimed))) {
-      continue; // keep the latest slot, and for one slot the first claim
-    }
-    h.last_slot = claim.slot;
-    h.last_claimed = claim.event->at;
-    h.last_run = claim.event->run;
-    auto exit = exit_by_claim.find(claim.event->id);
-    h.last_exit_code = exit == exit_by_claim.end() ? std::nullopt : std::optional<int>(exit->second);
+  for (const auto& e : events) {
+    if (e.type != "job.released") fold.apply(e);
   }
-  return out;
+  return fold.history(std::nullopt);
 }
 
 std::vector<std::string> contested_claims(const std::vector<journal::Event>& events, const std::string& my_run) {

@@ -244,7 +244,9 @@ TEST_CASE("schedule: the contest before a push reads the journal from the earlie
   CHECK(core::format_rfc3339_utc(*journal.last_since) == "2026-11-30T10:00:00Z");
   CHECK(events->size() == 2); // this slot's claims, not last month's
   CHECK(schedule::contested_claims(*events, "mine") == std::vector<std::string>{"mine-1"});
-  auto whole = schedule::read_job_events(journal, journal.now());
+  journal::Filter every_job;
+  every_job.types = {"job."};
+  auto whole = journal::read_events(journal, every_job);
   REQUIRE(whole);
   CHECK(whole->size() == 3);
   CHECK(schedule::contested_claims(*whole, "mine") == schedule::contested_claims(*events, "mine"));

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,13 @@ using Visitor = std::function<bool(const Event&)>;
 /// call, with `Event::data` null; or empty bytes when `Event::data` holds the payload.
 using EncodedVisitor = std::function<bool(const Event&, std::string_view data_msgpack)>;
 
+/// What Journal::scan_changed read: the commit (or other token) it read up to, and whether it
+/// visited every matching event rather than only the changes since the caller's token.
+struct ChangedScan {
+  std::string tip;
+  bool whole = true;
+};
+
 /// The journal store. Implementations are safe to use from several threads.
 class Journal {
 public:
@@ -89,6 +97,21 @@ public:
   /// keeps payloads encoded (the event index) then skips building a JSON object per event. This
   /// default passes every event decoded.
   virtual core::Result<void> scan_encoded(const Filter& filter, const EncodedVisitor& visit) const;
+
+  /// An incremental read, for a caller that keeps its own fold of the journal between commands
+  /// (the scheduler's job history, docs/journal.md "Incremental reads"): visit the events matching
+  /// `filter` in the run files added or rewritten since `since`, a `tip` an earlier call returned.
+  /// When `since` cannot be used (empty, unknown, not an ancestor of the current tip, a run file
+  /// removed), every matching event is visited and `whole` is set. A rewritten run file (a run
+  /// flushed again) is visited whole, its earlier events too, and a file committed while this
+  /// reads may be visited again by the next call: the fold must ignore repeats (by event id).
+  /// Events come in no promised order. This default always visits everything, with an empty tip.
+  virtual core::Result<ChangedScan> scan_changed(const std::string& since, const Filter& filter,
+                                                 const Visitor& visit) const;
+
+  /// Where caches derived from this journal may be kept (never committed, never pushed), or
+  /// nullopt: then readers keep none. The git store's is `<git dir>/tma-cache/<ref, / as _>`.
+  virtual std::optional<std::filesystem::path> cache_directory() const { return std::nullopt; }
 
   /// The actor recorded on events of this process (`Name <email>` / $TMA_ACTOR).
   virtual std::string actor() const = 0;

@@ -127,8 +127,12 @@ std::vector<Phase> phases_of(const std::vector<Decision>& due, const PhaseOption
 
 namespace tma::schedule {
 
-/// The `job.*` events of the last k_history_horizon before `now` (in any order: the folds need none).
-core::Result<std::vector<journal::Event>> read_job_events(const journal::Journal& journal, SysSeconds now);
+/// Each job's history from the `job.*` events of the last k_history_horizon before `now`, as
+/// fold_history gives it. Where the journal offers a cache directory, the fold is kept there
+/// (`job-history.json`) with the journal commit it is at, and only the run files committed since
+/// are read (HistoryFold, Journal::scan_changed); a missing, damaged or incomplete fold means
+/// reading the horizon again. Failing to save it is only logged.
+core::Result<std::map<std::string, JobHistory>> read_job_history(const journal::Journal& journal, SysSeconds now);
 
 /// The `job.*` events that tell whether another runner holds one of `claimed`'s claims (for
 /// contested_claims, before each push): those since the earliest slot claimed, not the whole horizon.
