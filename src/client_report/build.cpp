@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/json.hpp>
+
 namespace tma::client_report {
 namespace {
 
@@ -24,11 +26,6 @@ struct Activity {
   int visual_pages = 0, visual_reviewed = 0;
 };
 
-std::string text_of(const nlohmann::json& data, const char* key) {
-  auto it = data.find(key);
-  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 int count_of(const nlohmann::json& data, const char* key) {
   auto it = data.find(key);
   return it != data.end() && it->is_number_integer() && it->get<long long>() > 0
@@ -39,17 +36,17 @@ int count_of(const nlohmann::json& data, const char* key) {
 void add_update_run(const journal::Event& event, const core::TimeZone& zone, Activity& out) {
   auto steps = event.data.find("steps");
   if (steps == event.data.end() || !steps->is_array()) return; // a run that failed before planning
-  auto preprod = text_of(event.data, "preprod");
+  auto preprod = core::json_string(event.data, "preprod");
   auto date = zone.local_date(event.at);
   for (const auto& step : *steps) {
     if (!step.is_object()) continue;
-    auto status = text_of(step, "status");
-    auto component = text_of(step, "component");
-    auto from = text_of(step, "from");
-    auto to = text_of(step, "to");
+    auto status = core::json_string(step, "status");
+    auto component = core::json_string(step, "component");
+    auto from = core::json_string(step, "from");
+    auto to = core::json_string(step, "to");
     if (status == "applied") {
       // A visual change someone approved on preprod (`--accept-visual`) before it reached prod.
-      if (!text_of(step, "visual_report").empty()) ++out.visual_reviewed;
+      if (!core::json_string(step, "visual_report").empty()) ++out.visual_reviewed;
       auto security = step.find("security");
       out.updates.push_back(AppliedUpdate{event.site, component, from, to, date,
                                           security != step.end() && security->is_boolean() && security->get<bool>(),
@@ -63,13 +60,14 @@ void add_update_run(const journal::Event& event, const core::TimeZone& zone, Act
   auto skipped = event.data.find("skipped");
   if (skipped == event.data.end() || !skipped->is_array()) return;
   for (const auto& item : *skipped) {
-    if (!item.is_object() || text_of(item, "reason").rfind("pinned to ", 0) != 0) continue;
-    auto component = text_of(item, "component");
+    if (!item.is_object() || core::json_string(item, "reason").rfind("pinned to ", 0) != 0) continue;
+    auto component = core::json_string(item, "component");
     std::erase_if(out.held_back, [&](const HeldBackUpdate& h) {
       return h.status == "pinned" && h.site == event.site && h.component == component;
     });
     out.held_back.push_back(
-        HeldBackUpdate{event.site, component, text_of(item, "installed"), text_of(item, "latest"), date, "pinned"});
+        HeldBackUpdate{event.site, component, core::json_string(item, "installed"), core::json_string(item, "latest"),
+                       date, "pinned"});
   }
 }
 
@@ -92,7 +90,7 @@ Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
     if (e->type == "restore.finished") {
       // A restore of a prod backup counts wherever it went: restoring into preprod is how the agency
       // tests that prod's backups restore.
-      if ((e->env == k_prod || text_of(e->data, "from") == k_prod) && out.backups.count(e->site)) {
+      if ((e->env == k_prod || core::json_string(e->data, "from") == k_prod) && out.backups.count(e->site)) {
         ++out.backups[e->site].restores;
       }
       continue;
@@ -103,7 +101,7 @@ Activity collect(const Inputs& in, SysSeconds from, SysSeconds until) {
     } else if (e->type == "backup.finished") {
       auto& b = out.backups[e->site];
       ++b.taken;
-      auto kind = text_of(e->data, "kind");
+      auto kind = core::json_string(e->data, "kind");
       ++b.by_kind[kind.empty() ? "manual" : kind];
       b.last_ok = e->at;
     } else if (e->type == "backup.failed") {
@@ -211,9 +209,10 @@ void add_open_findings(const std::map<std::string, const journal::Event*>& lates
     if (items == event->data.end() || !items->is_array()) continue;
     for (const auto& item : *items) {
       if (!item.is_object()) continue;
-      auto severity = text_of(item, "severity");
+      auto severity = core::json_string(item, "severity");
       if (severity == "security") {
-        OpenSecurity open{site, text_of(item, "component"), text_of(item, "installed"), text_of(item, "fixed_in"), {}};
+        OpenSecurity open{site, core::json_string(item, "component"), core::json_string(item, "installed"),
+                          core::json_string(item, "fixed_in"), {}};
         if (auto ids = item.find("advisories"); ids != item.end() && ids->is_array()) {
           for (const auto& id : *ids) {
             if (id.is_string()) open.advisories.push_back(id.get<std::string>());
@@ -222,9 +221,9 @@ void add_open_findings(const std::map<std::string, const journal::Event*>& lates
         r.open_security.push_back(std::move(open));
       } else if (severity == "major") {
         r.recommendations.push_back({"pending_major", site,
-                                     {{"component", text_of(item, "component")},
-                                      {"version", text_of(item, "installed")},
-                                      {"latest", text_of(item, "latest")}}});
+                                     {{"component", core::json_string(item, "component")},
+                                      {"version", core::json_string(item, "installed")},
+                                      {"latest", core::json_string(item, "latest")}}});
       }
     }
   }
@@ -240,14 +239,14 @@ void add_coming_up(const std::map<std::string, const journal::Event*>& latest, s
     if (items == event->data.end() || !items->is_array()) continue;
     for (const auto& item : *items) {
       if (!item.is_object()) continue;
-      auto kind = kinds.find(text_of(item, "type"));
+      auto kind = kinds.find(core::json_string(item, "type"));
       if (kind == kinds.end()) continue;
-      auto label = text_of(item, "label");
+      auto label = core::json_string(item, "label");
       out.push_back({kind->second, site,
-                     {{"name", label.empty() ? text_of(item, "name") : label},
-                      {"version", text_of(item, "installed")},
-                      {"successor", text_of(item, "latest")},
-                      {"ends_on", text_of(item, "ends_on")}}});
+                     {{"name", label.empty() ? core::json_string(item, "name") : label},
+                      {"version", core::json_string(item, "installed")},
+                      {"successor", core::json_string(item, "latest")},
+                      {"ends_on", core::json_string(item, "ends_on")}}});
     }
   }
 }

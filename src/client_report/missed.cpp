@@ -4,15 +4,12 @@
 #include <algorithm>
 #include <set>
 
+#include <tma/core/json.hpp>
+
 namespace tma::client_report {
 namespace {
 
 constexpr std::string_view k_prod = "prod";
-
-std::string text_of(const nlohmann::json& data, const char* key) {
-  auto it = data.find(key);
-  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 bool by_time(const journal::Event* a, const journal::Event* b) { return a->at < b->at; }
 
@@ -26,11 +23,11 @@ std::map<std::string, int> interrupted_backups(const std::vector<journal::Event>
   for (const auto& e : events) {
     if (e.client != client || e.env != k_prod) continue;
     if (e.type == "job.finished") {
-      finished.insert(text_of(e.data, "claim"));
+      finished.insert(core::json_string(e.data, "claim"));
     } else if (e.type == "job.released") {
-      released.insert(text_of(e.data, "claim"));
-    } else if (e.type == "job.claimed" && text_of(e.data, "kind") == "backup") {
-      claims[text_of(e.data, "job")].push_back(&e);
+      released.insert(core::json_string(e.data, "claim"));
+    } else if (e.type == "job.claimed" && core::json_string(e.data, "kind") == "backup") {
+      claims[core::json_string(e.data, "job")].push_back(&e);
     } else if (e.type == "backup.finished" || e.type == "backup.failed") {
       outcomes[e.site].push_back(e.at);
     }
@@ -64,8 +61,8 @@ std::vector<PostponedUpdate> postponed_updates(const std::vector<journal::Event>
   for (const auto& e : events) {
     if (e.client != client || e.env != k_prod) continue;
     if (std::find(sites.begin(), sites.end(), e.site) == sites.end()) continue;
-    if (e.type == "backup.failed" && text_of(e.data, "kind") == "pre-update") {
-      backup_failure[{e.run, e.site}] = text_of(e.data, "error_kind");
+    if (e.type == "backup.failed" && core::json_string(e.data, "kind") == "pre-update") {
+      backup_failure[{e.run, e.site}] = core::json_string(e.data, "error_kind");
     } else if (e.type == "update.finished" && e.at >= from && e.at < until) {
       runs.push_back(&e);
     }
@@ -78,23 +75,23 @@ std::vector<PostponedUpdate> postponed_updates(const std::vector<journal::Event>
     bool touched_prod = false;
     for (const auto& step : *steps) {
       if (!step.is_object()) continue;
-      auto status = text_of(step, "status");
+      auto status = core::json_string(step, "status");
       if (status != "applied" && status != "rejected" && status != "rolled back") continue;
       touched_prod = touched_prod || status != "rejected";
       // A later run settled this component: it is applied or held back now, no longer waiting.
-      auto component = text_of(step, "component");
+      auto component = core::json_string(step, "component");
       std::erase_if(out, [&](const PostponedUpdate& p) { return p.site == run->site && p.component == component; });
     }
-    if (text_of(run->data, "outcome") != "failed" || touched_prod) continue;
+    if (core::json_string(run->data, "outcome") != "failed" || touched_prod) continue;
     auto failure = backup_failure.find({run->run, run->site});
     for (const auto& step : *steps) {
       if (!step.is_object()) continue;
-      auto status = text_of(step, "status");
+      auto status = core::json_string(step, "status");
       // What would have gone to prod: validated on preprod, or not reached because the run stopped.
       if (status != "validated" && status != "pending") continue;
-      auto component = text_of(step, "component");
+      auto component = core::json_string(step, "component");
       std::erase_if(out, [&](const PostponedUpdate& p) { return p.site == run->site && p.component == component; });
-      out.push_back(PostponedUpdate{run->site, component, text_of(step, "from"), text_of(step, "to"),
+      out.push_back(PostponedUpdate{run->site, component, core::json_string(step, "from"), core::json_string(step, "to"),
                                     zone.local_date(run->at), failure != backup_failure.end() ? "backup_failed" : "stopped",
                                     failure != backup_failure.end() ? failure->second : std::string()});
     }

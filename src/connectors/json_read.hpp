@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <tma/core/json.hpp>
+
 namespace tma::connectors::detail {
 
 inline const nlohmann::json* member(const nlohmann::json& object, const char* key) {
@@ -17,10 +19,8 @@ inline const nlohmann::json* member(const nlohmann::json& object, const char* ke
   const auto it = object.find(key);
   return it == object.end() ? nullptr : &*it;
 }
-inline std::string text_of(const nlohmann::json& object, const char* key) {
-  const auto* v = member(object, key);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string{};
-}
+// The connectors' name for core::json_string, kept so that it reads with the other *_of readers here.
+inline std::string text_of(const nlohmann::json& object, const char* key) { return core::json_string(object, key); }
 inline long long_of(const nlohmann::json& object, const char* key) {
   const auto* v = member(object, key);
   return v != nullptr && v->is_number_integer() ? v->get<long>() : 0;

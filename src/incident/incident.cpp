@@ -1,5 +1,6 @@
 #include <tma/incident/incident.hpp>
 
+#include <tma/core/json.hpp>
 #include <tma/incident/numbering.hpp>
 
 #include <algorithm>
@@ -17,11 +18,6 @@ std::optional<SysSeconds> time_field(const nlohmann::json& data, const char* key
   auto parsed = core::parse_rfc3339(data[key].get<std::string>());
   if (!parsed) return std::nullopt;
   return *parsed;
-}
-
-std::string string_field(const nlohmann::json& data, const char* key) {
-  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return {};
-  return data[key].get<std::string>();
 }
 
 nlohmann::json follow_up(const Incident& incident) {
@@ -69,20 +65,20 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
   for (const auto* e : sorted) {
     if (e->type != k_opened) continue;
     Incident incident;
-    incident.number = string_field(e->data, "incident");
+    incident.number = core::json_string(e->data, "incident");
     if (incident.number.empty()) continue;
     incident.opened_event = e->id;
     incident.site = e->site;
     incident.env = e->env;
     incident.client = e->client;
-    incident.severity = parse_severity(string_field(e->data, "severity")).value_or(Criticality::major);
-    incident.title = string_field(e->data, "title");
-    incident.ticket = string_field(e->data, "ticket");
-    incident.request = string_field(e->data, "request");
-    auto source = string_field(e->data, "source");
+    incident.severity = parse_severity(core::json_string(e->data, "severity")).value_or(Criticality::major);
+    incident.title = core::json_string(e->data, "title");
+    incident.ticket = core::json_string(e->data, "ticket");
+    incident.request = core::json_string(e->data, "request");
+    auto source = core::json_string(e->data, "source");
     incident.source = source == "monitoring" ? Source::monitoring : source == "update" ? Source::update : Source::manual;
-    incident.problem = string_field(e->data, "problem");
-    incident.run = string_field(e->data, "run");
+    incident.problem = core::json_string(e->data, "problem");
+    incident.run = core::json_string(e->data, "run");
     incident.opened = time_field(e->data, "opened_at").value_or(e->at);
     incident.opened_by = e->actor;
     if (incident.source == Source::monitoring) incident.outages.push_back({incident.opened, std::nullopt});
@@ -96,11 +92,11 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
 
   for (const auto* e : sorted) {
     if (e->type == k_opened) continue;
-    auto key = string_field(e->data, "opened_event");
+    auto key = core::json_string(e->data, "opened_event");
     std::optional<std::size_t> index;
     if (auto it = by_event.find(key); it != by_event.end()) {
       index = it->second;
-    } else if (auto n = by_number.find(string_field(e->data, "incident")); n != by_number.end() && n->second.size() == 1) {
+    } else if (auto n = by_number.find(core::json_string(e->data, "incident")); n != by_number.end() && n->second.size() == 1) {
       index = n->second.front();
     }
     if (!index) continue;
@@ -108,11 +104,11 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
     if (e->type == k_acknowledged) {
       if (!incident.acknowledged) incident.acknowledged = time_field(e->data, "acknowledged_at").value_or(e->at);
     } else if (e->type == k_noted) {
-      incident.notes.push_back({e->at, e->actor, string_field(e->data, "text")});
+      incident.notes.push_back({e->at, e->actor, core::json_string(e->data, "text")});
     } else if (e->type == k_resolved) {
       if (incident.resolved) continue; // a second resolution (after a sync) changes nothing
       incident.resolved = time_field(e->data, "resolved_at").value_or(e->at);
-      incident.cause = string_field(e->data, "cause");
+      incident.cause = core::json_string(e->data, "cause");
       if (e->data.contains("downtime_seconds") && e->data["downtime_seconds"].is_number_integer()) {
         Seconds downtime{std::max(0LL, e->data["downtime_seconds"].get<long long>())};
         incident.downtime += downtime;
@@ -125,7 +121,7 @@ std::vector<Incident> fold(const std::vector<journal::Event>& events) {
     } else if (e->type == k_reopened) {
       incident.resolved.reset();
       incident.cause.clear();
-      incident.notes.push_back({e->at, e->actor, "reopened: " + string_field(e->data, "reason")});
+      incident.notes.push_back({e->at, e->actor, "reopened: " + core::json_string(e->data, "reason")});
       if (incident.source == Source::monitoring) {
         incident.outages.push_back({time_field(e->data, "down_since").value_or(e->at), std::nullopt});
       }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <tma/core/json.hpp>
 #include <tma/incident/numbering.hpp>
 
 namespace tma::request {
@@ -36,13 +37,8 @@ std::vector<std::string> all_names(const std::array<std::string_view, N>& names)
   return {names.begin(), names.end()};
 }
 
-std::string string_field(const nlohmann::json& data, const char* key) {
-  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return {};
-  return data[key].get<std::string>();
-}
-
 std::optional<SysSeconds> time_field(const nlohmann::json& data, const char* key) {
-  auto text = string_field(data, key);
+  auto text = core::json_string(data, key);
   if (text.empty()) return std::nullopt;
   auto parsed = core::parse_rfc3339(text);
   if (!parsed) return std::nullopt;
@@ -75,21 +71,21 @@ core::Result<nlohmann::json> follow_up_at(const journal::Run& run, const Request
 
 Request opened_from(const journal::Event& e) {
   Request request;
-  request.number = string_field(e.data, "request");
+  request.number = core::json_string(e.data, "request");
   request.opened_event = e.id;
   request.client = e.client;
   request.site = e.site;
-  request.title = string_field(e.data, "title");
-  request.priority = parse_priority(string_field(e.data, "priority")).value_or(Priority::normal);
-  request.category = parse_category(string_field(e.data, "category")).value_or(Category::question);
-  request.assignee = string_field(e.data, "assignee");
-  if (auto due = core::parse_date(string_field(e.data, "due")); due) request.due = *due;
+  request.title = core::json_string(e.data, "title");
+  request.priority = parse_priority(core::json_string(e.data, "priority")).value_or(Priority::normal);
+  request.category = parse_category(core::json_string(e.data, "category")).value_or(Category::question);
+  request.assignee = core::json_string(e.data, "assignee");
+  if (auto due = core::parse_date(core::json_string(e.data, "due")); due) request.due = *due;
   request.opened = time_field(e.data, "opened_at").value_or(e.at);
   request.opened_by = e.actor;
   request.history.push_back({request.opened, e.actor, "opened", request.title});
   if (const auto it = e.data.find("external"); it != e.data.end() && it->is_object()) {
-    External external{string_field(*it, "connector"), string_field(*it, "id"), string_field(*it, "url"),
-                      string_field(e.data, "external_updated_on")};
+    External external{core::json_string(*it, "connector"), core::json_string(*it, "id"), core::json_string(*it, "url"),
+                      core::json_string(e.data, "external_updated_on")};
     if (!external.connector.empty() && !external.id.empty()) request.external = std::move(external);
   }
   return request;
@@ -98,20 +94,20 @@ Request opened_from(const journal::Event& e) {
 // A `request.updated` event: the fields the other tool changed.
 std::string apply_update(Request& request, const nlohmann::json& data) {
   std::vector<std::string> what;
-  if (auto title = string_field(data, "title"); !title.empty()) {
+  if (auto title = core::json_string(data, "title"); !title.empty()) {
     request.title = title;
     what.push_back("title: " + title);
   }
-  if (auto priority = parse_priority(string_field(data, "priority"))) {
+  if (auto priority = parse_priority(core::json_string(data, "priority"))) {
     request.priority = *priority;
     what.push_back(fmt::format("priority {}", to_string(*priority)));
   }
-  if (auto category = parse_category(string_field(data, "category"))) {
+  if (auto category = parse_category(core::json_string(data, "category"))) {
     request.category = *category;
     what.push_back(fmt::format("category {}", to_string(*category)));
   }
   if (data.contains("due")) {
-    auto due = core::parse_date(string_field(data, "due"));
+    auto due = core::parse_date(core::json_string(data, "due"));
     request.due = due ? std::optional<core::Date>(*due) : std::nullopt;
     what.push_back(due ? "due " + core::format_date(*due) : "no due date");
   }
@@ -123,22 +119,22 @@ void apply(Request& request, const journal::Event& e) {
   Change change{at, e.actor, "", ""};
   if (e.type == k_noted) {
     change.what = "note";
-    change.text = string_field(e.data, "text");
+    change.text = core::json_string(e.data, "text");
   } else if (e.type == k_assigned) {
     change.what = "assigned";
-    change.text = string_field(e.data, "assignee");
+    change.text = core::json_string(e.data, "assignee");
     request.assignee = change.text;
   } else if (e.type == k_updated) {
     change.what = "updated";
     change.text = apply_update(request, e.data);
-    if (auto stamp = string_field(e.data, "external_updated_on"); !stamp.empty() && request.external) {
+    if (auto stamp = core::json_string(e.data, "external_updated_on"); !stamp.empty() && request.external) {
       request.external->updated_on = stamp;
     }
     // An edit of the tool's fields is not an answer to the client.
     request.history.push_back(std::move(change));
     return;
   } else if (e.type == k_status) {
-    auto status = parse_status(string_field(e.data, "status"));
+    auto status = parse_status(core::json_string(e.data, "status"));
     if (!status) return;
     change.what = "status";
     change.text = std::string(to_string(*status));
@@ -149,7 +145,7 @@ void apply(Request& request, const journal::Event& e) {
   } else {
     return;
   }
-  if (auto stamp = string_field(e.data, "external_updated_on"); !stamp.empty() && request.external) {
+  if (auto stamp = core::json_string(e.data, "external_updated_on"); !stamp.empty() && request.external) {
     request.external->updated_on = stamp;
   }
   if (!request.first_response || at < *request.first_response) request.first_response = at;
@@ -210,9 +206,9 @@ std::vector<Request> fold(const std::vector<journal::Event>& events) {
   });
   for (const auto* e : follow_ups) {
     std::optional<std::size_t> index;
-    if (auto it = by_event.find(string_field(e->data, "opened_event")); it != by_event.end()) {
+    if (auto it = by_event.find(core::json_string(e->data, "opened_event")); it != by_event.end()) {
       index = it->second;
-    } else if (auto n = by_number.find(string_field(e->data, "request")); n != by_number.end() && n->second.size() == 1) {
+    } else if (auto n = by_number.find(core::json_string(e->data, "request")); n != by_number.end() && n->second.size() == 1) {
       index = n->second.front();
     }
     if (index) apply(requests[*index], *e);

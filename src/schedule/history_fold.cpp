@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/json.hpp>
 #include <tma/core/timezone.hpp>
 
 namespace tma::schedule {
@@ -12,11 +13,6 @@ namespace tma::schedule {
 namespace {
 
 constexpr const char* k_schema = "tma.job-history/1";
-
-std::string text(const journal::Event& event, const char* name) {
-  auto it = event.data.find(name);
-  return it != event.data.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 long long seconds(SysSeconds t) { return t.time_since_epoch().count(); }
 SysSeconds from_seconds(long long s) { return SysSeconds(std::chrono::seconds(s)); }
@@ -48,15 +44,15 @@ void HistoryFold::add_claim(const std::string& job, Claim claim) {
 void HistoryFold::apply(const journal::Event& event) {
   if (event.type == "job.claimed") {
     if (m_released.count(event.id)) return;
-    auto job = text(event, "job");
-    auto slot = core::parse_rfc3339(text(event, "slot"));
+    auto job = core::json_string(event.data, "job");
+    auto slot = core::parse_rfc3339(core::json_string(event.data, "slot"));
     if (job.empty() || !slot) return;
     add_claim(job, Claim{event.id, event.run, *slot, event.at, std::nullopt});
   } else if (event.type == "job.released") {
-    auto claim = text(event, "claim");
+    auto claim = core::json_string(event.data, "claim");
     if (claim.empty()) return;
     m_released.emplace(claim, event.at);
-    auto it = m_claims.find(text(event, "job"));
+    auto it = m_claims.find(core::json_string(event.data, "job"));
     if (it == m_claims.end()) return;
     auto& claims = it->second;
     auto found = std::find_if(claims.begin(), claims.end(), [&](const Claim& c) { return c.id == claim; });
@@ -68,10 +64,10 @@ void HistoryFold::apply(const journal::Event& event) {
       m_claims.erase(it);
     }
   } else if (event.type == "job.finished") {
-    auto claim = text(event, "claim");
+    auto claim = core::json_string(event.data, "claim");
     auto code = event.data.find("exit_code");
     if (claim.empty() || code == event.data.end() || !code->is_number_integer()) return;
-    if (auto it = m_claims.find(text(event, "job")); it != m_claims.end()) {
+    if (auto it = m_claims.find(core::json_string(event.data, "job")); it != m_claims.end()) {
       for (auto& c : it->second) {
         if (c.id != claim) continue;
         c.exit_code = code->get<int>();

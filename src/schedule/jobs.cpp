@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/json.hpp>
+
 namespace tma::schedule {
 
 std::string_view to_string(JobKind kind) {
@@ -128,11 +130,6 @@ std::optional<SysSeconds> slot_of(const journal::Event& event) {
   return *parsed;
 }
 
-std::string string_of(const journal::Event& event, const char* name) {
-  auto it = event.data.find(name);
-  return it != event.data.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 struct Claim {
   const journal::Event* event;
   std::string key;
@@ -143,12 +140,12 @@ struct Claim {
 std::vector<Claim> live_claims(const std::vector<journal::Event>& events) {
   std::set<std::string> released;
   for (const auto& e : events) {
-    if (e.type == "job.released") released.insert(string_of(e, "claim"));
+    if (e.type == "job.released") released.insert(core::json_string(e.data, "claim"));
   }
   std::vector<Claim> claims;
   for (const auto& e : events) {
     if (e.type != "job.claimed" || released.count(e.id)) continue;
-    auto key = string_of(e, "job");
+    auto key = core::json_string(e.data, "job");
     auto slot = slot_of(e);
     if (key.empty() || !slot) continue;
     claims.push_back(Claim{&e, key, *slot});

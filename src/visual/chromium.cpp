@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/json.hpp>
 #include <tma/core/signals.hpp>
 #include <tma/core/units.hpp>
 #include <tma/transport/child_process.hpp>
@@ -25,7 +26,6 @@ namespace tma::visual {
 namespace fs = std::filesystem;
 using detail::Clock;
 using detail::number_of;
-using detail::text_of;
 using nlohmann::json;
 
 namespace {
@@ -77,10 +77,10 @@ struct PageState {
   void take(const detail::Event& event) {
     if (event.session_id != session_id) return; // a page of an earlier capture, or the browser
     const auto& p = event.params;
-    auto loader = text_of(p, "loaderId");
+    auto loader = core::json_string(p, "loaderId");
     if (event.method == "Page.lifecycleEvent") {
-      lifecycle[loader].insert(text_of(p, "name"));
-    } else if (event.method == "Network.responseReceived" && text_of(p, "type") == "Document") {
+      lifecycle[loader].insert(core::json_string(p, "name"));
+    } else if (event.method == "Network.responseReceived" && core::json_string(p, "type") == "Document") {
       auto response = p.find("response");
       if (response != p.end() && response->is_object()) document_status[loader] = std::lround(number_of(*response, "status"));
     } else if (event.method == "Inspector.targetCrashed") {
@@ -139,7 +139,7 @@ public:
     if (auto refused = check(request); !refused) return tl::unexpected(refused.error());
     auto context = m_pipe.call("Target.createBrowserContext", json::object(), {}, Clock::now() + k_command_timeout);
     if (!context) return tl::unexpected(core::with_context(context.error(), request.url));
-    auto context_id = text_of(*context, "browserContextId");
+    auto context_id = core::json_string(*context, "browserContextId");
     // Disposing of the context closes its page, on every way out of this capture.
     struct ContextGuard {
       ChromiumCapturer& self;
@@ -172,10 +172,11 @@ private:
     auto target = m_pipe.call("Target.createTarget", {{"url", "about:blank"}, {"browserContextId", context_id}}, {},
                               Clock::now() + k_command_timeout);
     if (!target) return tl::unexpected(target.error());
-    auto attached = m_pipe.call("Target.attachToTarget", {{"targetId", text_of(*target, "targetId")}, {"flatten", true}}, {},
+    auto attached = m_pipe.call("Target.attachToTarget",
+                                {{"targetId", core::json_string(*target, "targetId")}, {"flatten", true}}, {},
                                 Clock::now() + k_command_timeout);
     if (!attached) return tl::unexpected(attached.error());
-    m_page = PageState{text_of(*attached, "sessionId"), {}, {}, false};
+    m_page = PageState{core::json_string(*attached, "sessionId"), {}, {}, false};
 
     auto mobile = request.mobile;
     json touch = {{"enabled", mobile}};
@@ -203,8 +204,8 @@ private:
     auto navigated = m_pipe.call("Page.navigate", {{"url", request.url}}, m_page->session_id, load_deadline);
     if (!navigated && navigated.error().kind == core::ErrorKind::timeout) return not_loaded(request);
     if (!navigated) return tl::unexpected(navigated.error());
-    auto loader = text_of(*navigated, "loaderId");
-    auto error_text = text_of(*navigated, "errorText");
+    auto loader = core::json_string(*navigated, "loaderId");
+    auto error_text = core::json_string(*navigated, "errorText");
     if (!error_text.empty()) {
       auto error = detail::navigation_error(request.url, error_text, m_page->status_of(loader));
       error.message = error.message.substr(request.url.size() + 2); // the caller adds the URL
@@ -230,7 +231,7 @@ private:
       if (!masked) return tl::unexpected(masked.error());
       if (masked->is_object() && masked->contains("error")) {
         return core::fail(core::ErrorKind::config, fmt::format("mask '{}' is not a valid CSS selector: {}", selector,
-                                                               text_of(*masked, "error")));
+                                                               core::json_string(*masked, "error")));
       }
     }
     auto visible = evaluate("document.body ? document.body.innerText : ''", "reading the visible text");
@@ -249,7 +250,7 @@ private:
     auto shot = call("Page.captureScreenshot", {{"format", "png"}, {"captureBeyondViewport", true}, {"clip", clip}},
                      k_screenshot_timeout);
     if (!shot) return tl::unexpected(shot.error());
-    auto png = detail::decode_base64(text_of(*shot, "data"));
+    auto png = detail::decode_base64(core::json_string(*shot, "data"));
     auto size = png ? detail::png_size(*png) : std::nullopt;
     if (!size) return core::fail(core::ErrorKind::remote, "the browser's screenshot is not a PNG");
     capture.png = std::move(*png);

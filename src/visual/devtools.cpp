@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/json.hpp>
+
 namespace tma::visual::detail {
 
 using nlohmann::json;
@@ -31,12 +33,6 @@ std::optional<std::string> FrameReader::next() {
   auto message = std::move(m_ready.front());
   m_ready.pop_front();
   return message;
-}
-
-std::string text_of(const json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 double number_of(const json& object, const char* key) {
@@ -69,7 +65,8 @@ core::Result<void> Conversation::receive(std::string_view text) {
   }
   auto id = message.find("id");
   if (id == message.end()) {
-    Event event{text_of(message, "method"), message.value("params", json::object()), text_of(message, "sessionId")};
+    Event event{core::json_string(message, "method"), message.value("params", json::object()),
+                core::json_string(message, "sessionId")};
     if (!event.params.is_object()) event.params = json::object();
     if (on_event && !event.method.empty()) on_event(event);
     return {};
@@ -79,9 +76,9 @@ core::Result<void> Conversation::receive(std::string_view text) {
   auto error = message.find("error");
   if (error != message.end()) {
     const json& e = *error;
-    std::string what = text_of(e, "message");
+    std::string what = core::json_string(e, "message");
     long code = e.is_object() && e.contains("code") && e["code"].is_number_integer() ? e["code"].get<long>() : 0;
-    std::string data = text_of(e, "data");
+    std::string data = core::json_string(e, "data");
     if (what.empty()) what = "no message";
     auto detail = data.empty() ? std::string() : fmt::format(" ({})", data);
     m_reply = core::fail(core::ErrorKind::remote, fmt::format("{} failed: {}{} [code {}]", m_awaited_method, what, detail, code));
@@ -133,10 +130,10 @@ std::string main_text_expression() {
 core::Result<json> evaluated_value(const json& result, std::string_view what) {
   auto details = result.find("exceptionDetails");
   if (details != result.end() && details->is_object()) {
-    std::string text = text_of(*details, "text");
+    std::string text = core::json_string(*details, "text");
     auto exception = details->find("exception");
     if (exception != details->end() && exception->is_object()) {
-      auto description = text_of(*exception, "description");
+      auto description = core::json_string(*exception, "description");
       if (!description.empty()) text = description;
     }
     return core::fail(core::ErrorKind::remote, fmt::format("{}: the page's script failed: {}", what, text));

@@ -37,9 +37,8 @@ private:
   std::deque<std::string> m_ready; // complete messages not handed out yet
 };
 
-/// Readers of the browser's JSON that never throw: a missing or mistyped member (or a `object`
-/// that is no object) reads as empty.
-std::string text_of(const nlohmann::json& object, const char* key);
+/// A reader of the browser's JSON that never throws: a missing or mistyped member (or an `object`
+/// that is no object) reads as 0. Its string members are read with core::json_string.
 double number_of(const nlohmann::json& object, const char* key);
 
 /// One message as it goes on the pipe: compact JSON, non-ASCII escaped, then NUL.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <tma/core/atomic_file.hpp>
+#include <tma/core/json.hpp>
 
 #include "visual/files.hpp"
 
@@ -23,10 +24,6 @@ constexpr std::uintmax_t k_max_text_bytes = 16 * 1024 * 1024;
 const char* const k_manifest = "manifest.json";
 
 // Readers that never throw: a manifest is a file on disk a user may have edited.
-std::string text_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
 long long_of(const json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_number_integer() ? it->get<long>() : 0;
@@ -75,13 +72,15 @@ std::string manifest_json(const SnapshotManifest& manifest) {
 core::Result<SnapshotManifest> parse_manifest(const std::string& text) {
   auto doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return core::fail(core::ErrorKind::io, "manifest is not a JSON object");
-  if (text_of(doc, "schema") != "tma.visual.snapshot/1") return core::fail(core::ErrorKind::io, "manifest has an unknown schema");
+  if (core::json_string(doc, "schema") != "tma.visual.snapshot/1") {
+    return core::fail(core::ErrorKind::io, "manifest has an unknown schema");
+  }
   SnapshotManifest m;
-  m.id = text_of(doc, "id");
-  m.site = text_of(doc, "site");
-  m.env = text_of(doc, "env");
-  m.taken_at = text_of(doc, "taken_at");
-  m.sitemap = text_of(doc, "sitemap");
+  m.id = core::json_string(doc, "id");
+  m.site = core::json_string(doc, "site");
+  m.env = core::json_string(doc, "env");
+  m.taken_at = core::json_string(doc, "taken_at");
+  m.sitemap = core::json_string(doc, "sitemap");
   if (!is_snapshot_id(m.id)) return core::fail(core::ErrorKind::io, fmt::format("manifest has a malformed id '{}'", m.id));
   auto notes = doc.find("notes");
   if (notes != doc.end() && notes->is_array()) {
@@ -93,17 +92,17 @@ core::Result<SnapshotManifest> parse_manifest(const std::string& text) {
   if (pages == doc.end() || !pages->is_array()) return core::fail(core::ErrorKind::io, "manifest has no pages");
   for (const auto& p : *pages) {
     SnapshotPage page;
-    page.path = text_of(p, "path");
-    page.url = text_of(p, "url");
+    page.path = core::json_string(p, "path");
+    page.url = core::json_string(p, "url");
     page.width = static_cast<int>(long_of(p, "width"));
     page.mobile = bool_of(p, "mobile");
-    page.image_file = text_of(p, "image");
-    page.text_file = text_of(p, "text");
+    page.image_file = core::json_string(p, "image");
+    page.text_file = core::json_string(p, "text");
     page.image_width = static_cast<int>(long_of(p, "image_width"));
     page.image_height = static_cast<int>(long_of(p, "image_height"));
     page.network_idle = bool_of(p, "network_idle");
     page.http_status = long_of(p, "http_status");
-    page.error = text_of(p, "error");
+    page.error = core::json_string(p, "error");
     for (const auto* name : {&page.image_file, &page.text_file}) {
       if (!name->empty() && !is_plain_file_name(*name)) {
         return core::fail(core::ErrorKind::io, fmt::format("manifest names a file outside its snapshot: '{}'", *name));
@@ -210,7 +209,7 @@ core::Result<PageText> SnapshotStore::read_text(const SnapshotManifest& manifest
   if (doc.is_discarded() || !doc.is_object()) {
     return core::fail(core::ErrorKind::io, fmt::format("{}: not a JSON object", file(manifest, page.text_file).string()));
   }
-  return PageText{text_of(doc, "visible_text"), text_of(doc, "main_text")};
+  return PageText{core::json_string(doc, "visible_text"), core::json_string(doc, "main_text")};
 }
 
 core::Result<std::vector<std::string>> SnapshotStore::retain(const std::string& site, const std::string& env, int keep,
