@@ -38,23 +38,31 @@ core::Result<std::map<std::string, JobHistory>> read_job_history(const journal::
   if (dir) kept = load_fold(*dir / k_cache_file);
   if (kept && !kept->complete()) kept.reset();
   std::string since = kept ? kept->tip : std::string();
+  // Without a kept fold the read is whole and newest first, so a release or a finish comes before
+  // its claim: events are folded as they stream by, never all held. With one, the changes are
+  // few and kept until the read says whether they are all (rewritten history: fold them afresh).
+  HistoryFold fold;
   std::vector<journal::Event> events;
   auto read = journal.scan_changed(since, filter, [&](const journal::Event& e) {
-    events.push_back(e);
+    if (kept) events.push_back(e);
+    else fold.apply(e);
     return true;
   });
   if (!read) return tl::unexpected(read.error());
-  HistoryFold fold;
-  if (read->whole || !kept) {
-    for (const auto& e : events) {
-      if (e.type == "job.released") fold.apply(e);
-    }
-    for (const auto& e : events) {
-      if (e.type != "job.released") fold.apply(e);
-    }
-  } else {
+  if (kept && !read->whole) {
     fold = std::move(*kept);
     for (const auto& e : events) fold.apply(e);
+  } else if (kept) {
+    fold = HistoryFold::of(events); // history rewritten under the kept fold: it is dropped
+  } else if (!fold.complete()) {
+    // Only a store that reads in another order gets here: fold again, releases first.
+    auto all = journal.scan_changed("", filter, [&](const journal::Event& e) {
+      events.push_back(e);
+      return true;
+    });
+    if (!all) return tl::unexpected(all.error());
+    read = all;
+    fold = HistoryFold::of(events);
   }
   auto history = fold.history(horizon_start);
   if (dir && !read->tip.empty() && fold.complete()) {

@@ -27,6 +27,18 @@ bool HistoryFold::better(const Claim& a, const Claim& b) {
   return a.id < b.id;
 }
 
+HistoryFold HistoryFold::of(const std::vector<journal::Event>& events) {
+  // Releases first: a released claim then never enters the fold, whatever order the events are in.
+  HistoryFold fold;
+  for (const auto& e : events) {
+    if (e.type == "job.released") fold.apply(e);
+  }
+  for (const auto& e : events) {
+    if (e.type != "job.released") fold.apply(e);
+  }
+  return fold;
+}
+
 void HistoryFold::add_claim(const std::string& job, Claim claim) {
   auto& claims = m_claims[job];
   if (std::any_of(claims.begin(), claims.end(), [&](const Claim& c) { return c.id == claim.id; })) return;

@@ -156,15 +156,7 @@ std::vector<Claim> live_claims(const std::vector<journal::Event>& events) {
 } // namespace
 
 std::map<std::string, JobHistory> fold_history(const std::vector<journal::Event>& events) {
-  // Releases first: a released claim then never enters the fold, whatever order the events are in.
-  HistoryFold fold;
-  for (const auto& e : events) {
-    if (e.type == "job.released") fold.apply(e);
-  }
-  for (const auto& e : events) {
-    if (e.type != "job.released") fold.apply(e);
-  }
-  return fold.history(std::nullopt);
+  return HistoryFold::of(events).history(std::nullopt);
 }
 
 std::vector<std::string> contested_claims(const std::vector<journal::Event>& events, const std::string& my_run) {

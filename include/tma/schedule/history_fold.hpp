@@ -33,6 +33,9 @@ public:
   /// their claim.
   void apply(const journal::Event& event);
 
+  /// The fold of `events` in any order (releases are applied first, so it is always complete).
+  static HistoryFold of(const std::vector<journal::Event>& events);
+
   /// What fold_history gives for the same events taken at or after `horizon_start` (all if nullopt).
   std::map<std::string, JobHistory> history(std::optional<SysSeconds> horizon_start) const;
 
