@@ -342,6 +342,88 @@ def check_push_races(soak, res):
                  (": " + "; ".join(bad[:6])) if bad else ""))
 
 
+def journal_lines(soak, needles):
+    """The journal's lines (clone A's ref) that contain every one of `needles`, parsed: a streaming
+    read for the checks that look at hundreds of thousands of events, where `tma journal --format
+    json` would be one document of hundreds of MB."""
+    root = soak.a.root
+    ref = "refs/heads/tma-journal"
+    tree = subprocess.run(["git", "-C", root, "ls-tree", "-r", ref, "journal/"], capture_output=True, text=True,
+                          check=True).stdout.split("\n")
+    blobs = [line.split()[2] for line in tree if line.endswith(".jsonl")]
+    p = subprocess.Popen(["git", "-C", root, "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    wanted = [n if isinstance(n, bytes) else n.encode() for n in needles]
+    out = []
+
+    def feed():
+        for b in blobs:
+            p.stdin.write(b.encode() + b"\n")
+        p.stdin.close()
+
+    import threading
+    writer = threading.Thread(target=feed)
+    writer.start()
+    for _ in blobs:
+        size = int(p.stdout.readline().split()[2])
+        body = p.stdout.read(size + 1)
+        for line in body.split(b"\n"):
+            if all(n in line for n in wanted):
+                out.append(json.loads(line))
+    writer.join()
+    p.wait()
+    return out
+
+
+def check_health_cadence(soak, res):
+    """Every site's health was claimed for every slot (every --health-every minutes), once, but for
+    the slots a clock jump skipped (caught up once, as docs/operations.md says) and a killed run's."""
+    every = soak.args.health_every
+    name = "health checks every %d min" % every
+    released = {e["data"].get("claim") for e in journal_lines(soak, [b'"job.released"', b'"kind":"health"'])}
+    claims = {}
+    for e in journal_lines(soak, [b'"job.claimed"', b'"kind":"health"']):
+        if e["id"] not in released:
+            key = (e["site"], e["data"]["slot"])
+            claims[key] = claims.get(key, 0) + 1
+    step = datetime.timedelta(minutes=every)
+    start = min((parse_at(slot) for _, slot in claims), default=None)
+    if start is None:
+        res.check(False, name, "no health claim in the journal")
+        return
+    end = parse_at(soak.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    excused = set()
+    for f in soak.faults.log:
+        at = parse_at(f["at"])
+        if f["what"] == "clock_jump":
+            t = at - datetime.timedelta(hours=f["hours"])  # the jump replaced the step at `t`
+            while t < at:
+                excused.add(t)
+                t += step
+        elif f["what"] == "kill9":
+            excused.add(at)
+    sites = sorted({site for site, _ in claims})
+    expected = missing = skipped = 0
+    examples = []
+    t = start
+    while t < end:
+        slot = t.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for site in sites:
+            expected += 1
+            if (site, slot) in claims:
+                continue
+            if t in excused:
+                skipped += 1
+            else:
+                missing += 1
+                examples.append("%s %s" % (site, slot))
+        t += step
+    twice = sorted("%s %s" % k for k, n in claims.items() if n > 1)
+    res.check(not missing and not twice, name, "%d sites x %d slots: %d claimed once, %d skipped by a clock jump or a "
+              "kill, %d missing, %d claimed twice%s" % (
+                  len(sites), expected // max(1, len(sites)), expected - missing - skipped, skipped, missing, len(twice),
+                  (": " + ", ".join((examples + twice)[:4])) if examples or twice else ""))
+
+
 def run_all(soak):
     res = Results()
     check_git(soak, res)  # first: the other checks' own commands write to clone A's journal
@@ -353,6 +435,7 @@ def run_all(soak):
     fault_checks.run(soak, res, journal)
     drupal_checks.run(soak, res, journal)
     check_push_races(soak, res)
+    check_health_cadence(soak, res)
     if soak.lab.mariadb is not None:
         db_checks.run(soak, res)
     check_leftovers(soak, res)

@@ -98,8 +98,8 @@ class Soak:
         self.runs.append(run)
         return run
 
-    def run_due(self, agency):
-        args = ["run", "--due", "--sync", "--jobs", str(self.args.jobs), "--per-host", "4"]
+    def run_due(self, agency, extra=()):
+        args = ["run", "--due", "--sync", "--jobs", str(self.args.jobs), "--per-host", "4"] + list(extra)
         return self.record(agency.run(args, self.logs, self.tag("run-" + agency.name)))
 
     def log_hours(self, agency):
@@ -138,6 +138,7 @@ class Soak:
         started = time.monotonic()
         self.lab.start(a.store_mib, a.restic_every, a.drupal_every, a.db_every)
         self.clock = Clock(os.path.join(self.tmp, "clock"), START)
+        agency_mod.HEALTH_SCHEDULE = "every %dm" % a.health_every
         self.remote, self.a, self.b = agency_mod.make_agencies(self.lab, os.path.abspath(a.tma), self.env())
         print("lab ready in %.0f s: store %s (%s), restic %s, %d Drupal sites, %d sites on MariaDB" % (
             time.monotonic() - started, self.lab.store, "tmpfs %d MiB" % a.store_mib if self.lab.store_is_tmpfs
@@ -146,6 +147,7 @@ class Soak:
         self.faults = faults_mod.Injector(self, a.fault_rate)
         end = START + datetime.timedelta(days=a.days)
         step = datetime.timedelta(minutes=a.step)
+        between = datetime.timedelta(minutes=a.health_every)
         day_start = time.monotonic()
         i = 0
         week = 0
@@ -160,7 +162,16 @@ class Soak:
             runner = self.a if i % 2 == 0 else self.b
             self.faults.step(runner, self.b if runner is self.a else self.a)
             i += 1
-            self.faults.advance_clock(step)
+            # Between two runner steps, the health checks that fall due every --health-every
+            # minutes, on alternate runners; the other jobs and the faults keep the steps' pace.
+            moved = datetime.timedelta(0)
+            tick = 0
+            while moved + between < step:
+                self.faults.advance_clock(between)
+                moved += between
+                tick += 1
+                self.run_due(self.b if (i + tick) % 2 else self.a, ["--job", "health"])
+            self.faults.advance_clock(step - moved)
             if self.clock.now.date() != now.date():
                 wall = time.monotonic() - day_start
                 self.day_walls.append((now.date().isoformat(), wall))
@@ -190,6 +201,9 @@ def parse_args():
     p.add_argument("--keep", action="store_true", help="keep the temp dir for inspection")
     p.add_argument("--servers", type=int, default=4)
     p.add_argument("--step", type=int, default=60, help="simulated minutes between two runner ticks")
+    p.add_argument("--health-every", type=int, default=15,
+                   help="simulated minutes between two health checks (a divisor of --step): the steps in between run"
+                        " only the health checks")
     p.add_argument("--jobs", type=int, default=8)
     p.add_argument("--fault-rate", type=float, default=0.05)
     p.add_argument("--faults", default="", help="comma-separated classes to draw from (default: all): kill9,ssh_cut,"
@@ -205,6 +219,8 @@ def parse_args():
         a.sites, a.days = 50, 4
     if a.seed is None:
         a.seed = random.SystemRandom().randrange(1, 100000)
+    if a.health_every <= 0 or a.step % a.health_every:
+        p.error("--health-every must divide --step")
     if a.store_mib == 0:
         a.store_mib = max(64, a.sites * 2)
     return a
