@@ -15,6 +15,7 @@
 #include <tma/journal/journal.hpp>
 #include <tma/schedule/jobs.hpp>
 
+#include "support/job_history.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -67,16 +68,6 @@ void write(journal::Journal& store, const std::vector<Event>& events) {
   REQUIRE(store.write_run(events.front().run, events.front().at, events));
 }
 
-std::string show(const std::map<std::string, schedule::JobHistory>& history) {
-  std::string out;
-  for (const auto& [key, h] : history) {
-    out += fmt::format("{} {} {} {} {}\n", key, core::format_rfc3339_utc(*h.last_slot),
-                       core::format_rfc3339_utc(*h.last_claimed), h.last_run,
-                       h.last_exit_code ? std::to_string(*h.last_exit_code) : "-");
-  }
-  return out;
-}
-
 // What the scheduler read before it kept a fold: every `job.*` event of the horizon, folded.
 std::string plain(const journal::Journal& store, core::SysSeconds now) {
   journal::Filter filter;
@@ -84,13 +75,13 @@ std::string plain(const journal::Journal& store, core::SysSeconds now) {
   filter.since = now - std::chrono::duration_cast<std::chrono::seconds>(schedule::k_history_horizon);
   auto events = journal::read_events(store, filter);
   REQUIRE(events);
-  return show(schedule::fold_history(*events));
+  return test::show_history(schedule::fold_history(*events));
 }
 
 std::string kept(const journal::Journal& store, core::SysSeconds now) {
   auto history = schedule::read_job_history(store, now);
   REQUIRE(history);
-  return show(*history);
+  return test::show_history(*history);
 }
 
 std::filesystem::path cache_file(const std::string& repo) {

@@ -14,6 +14,8 @@
 #include <tma/schedule/history_fold.hpp>
 #include <tma/schedule/jobs.hpp>
 
+#include "support/job_history.hpp"
+
 using namespace tma;
 using journal::Event;
 using schedule::HistoryFold;
@@ -77,16 +79,6 @@ std::map<std::string, JobHistory> oracle(const std::vector<Event>& events, std::
   return out;
 }
 
-std::string show(const std::map<std::string, JobHistory>& history) {
-  std::string out;
-  for (const auto& [key, h] : history) {
-    out += fmt::format("{} slot={} at={} run={} exit={}\n", key, core::format_rfc3339_utc(*h.last_slot),
-                       core::format_rfc3339_utc(*h.last_claimed), h.last_run,
-                       h.last_exit_code ? std::to_string(*h.last_exit_code) : "-");
-  }
-  return out;
-}
-
 // Three days of two runners: hourly health claims, daily backups, a weekly update; now and then
 // both claim one slot and the later one releases it (a contest), some phases fail, one claim
 // carries no slot.
@@ -125,10 +117,10 @@ std::vector<Event> month_of_claims(unsigned seed) {
 TEST_CASE("schedule::HistoryFold gives what a plain reading gives whatever the order and chunks", "[schedule]") {
   for (unsigned seed = 1; seed <= 12; ++seed) {
     auto events = month_of_claims(seed);
-    auto expected = show(oracle(events, std::nullopt));
+    auto expected = test::show_history(oracle(events, std::nullopt));
     CAPTURE(seed);
     REQUIRE_FALSE(expected.empty());
-    CHECK(show(schedule::fold_history(events)) == expected);
+    CHECK(test::show_history(schedule::fold_history(events)) == expected);
 
     // As `tma run --due` reads it: a run's file at a time, the fold saved and loaded in between.
     HistoryFold fold;
@@ -140,15 +132,15 @@ TEST_CASE("schedule::HistoryFold gives what a plain reading gives whatever the o
       fold = std::move(*loaded);
     }
     CHECK(fold.complete());
-    CHECK(show(fold.history(std::nullopt)) == expected);
+    CHECK(test::show_history(fold.history(std::nullopt)) == expected);
 
     // As a whole read gives it: newest first, releases and finishes before their claims; then
     // every event again (a flushed run's file is read again whole).
     HistoryFold newest_first;
     for (auto it = events.rbegin(); it != events.rend(); ++it) newest_first.apply(*it);
-    CHECK(show(newest_first.history(std::nullopt)) == expected);
+    CHECK(test::show_history(newest_first.history(std::nullopt)) == expected);
     for (const auto& e : events) newest_first.apply(e);
-    CHECK(show(newest_first.history(std::nullopt)) == expected);
+    CHECK(test::show_history(newest_first.history(std::nullopt)) == expected);
 
     // Shuffled, releases first (as fold_history and a whole read do it).
     auto shuffled = events;
@@ -158,7 +150,7 @@ TEST_CASE("schedule::HistoryFold gives what a plain reading gives whatever the o
       if (e.type == "job.released") any.apply(e);
     }
     for (const auto& e : shuffled) any.apply(e);
-    CHECK(show(any.history(std::nullopt)) == expected);
+    CHECK(test::show_history(any.history(std::nullopt)) == expected);
   }
 }
 
@@ -169,12 +161,12 @@ TEST_CASE("schedule::HistoryFold history and prune honour the horizon", "[schedu
   for (int hours : {1, 20, 49, 60}) {
     auto horizon = at(hours * 60);
     CAPTURE(hours);
-    auto expected = show(oracle(events, horizon));
-    CHECK(show(fold.history(horizon)) == expected);
+    auto expected = test::show_history(oracle(events, horizon));
+    CHECK(test::show_history(fold.history(horizon)) == expected);
     auto pruned = HistoryFold::from_json(fold.to_json());
     REQUIRE(pruned);
     pruned->prune(horizon);
-    CHECK(show(pruned->history(horizon)) == expected);
+    CHECK(test::show_history(pruned->history(horizon)) == expected);
     CHECK(pruned->to_json().dump().size() <= fold.to_json().dump().size());
   }
   // Past every claim: nothing is left, and nothing waits for a claim.
@@ -214,7 +206,7 @@ TEST_CASE("schedule::HistoryFold refuses a saved form it does not know", "[sched
   auto back = HistoryFold::from_json(good);
   REQUIRE(back);
   CHECK(back->tip == "0123");
-  CHECK(show(back->history(std::nullopt)) == show(fold.history(std::nullopt)));
+  CHECK(test::show_history(back->history(std::nullopt)) == test::show_history(fold.history(std::nullopt)));
 
   auto other_schema = good;
   other_schema["schema"] = "tma.job-history/2";
