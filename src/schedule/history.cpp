@@ -28,6 +28,54 @@ std::optional<HistoryFold> load_fold(const std::filesystem::path& path) {
 
 } // namespace
 
+namespace {
+
+struct Folded {
+  HistoryFold fold;
+  std::string tip;
+};
+
+// The horizon read whole. Newest first, a release or a finish comes before its claim, so events
+// are folded as they stream by, never all held; a store reading in another order may leave the
+// fold incomplete, and then the events are folded again, releases first.
+core::Result<Folded> fold_whole(const journal::Journal& journal, const journal::Filter& filter) {
+  Folded out;
+  auto read = journal.scan_changed("", filter, [&](const journal::Event& e) {
+    out.fold.apply(e);
+    return true;
+  });
+  if (!read) return tl::unexpected(read.error());
+  out.tip = read->tip;
+  if (out.fold.complete()) return out;
+  std::vector<journal::Event> events;
+  read = journal.scan_changed("", filter, [&](const journal::Event& e) {
+    events.push_back(e);
+    return true;
+  });
+  if (!read) return tl::unexpected(read.error());
+  return Folded{HistoryFold::of(events), read->tip};
+}
+
+// The kept fold brought up to the journal's tip from the run files committed since, or nullopt
+// when that cannot be (history rewritten under it, a release that needs the claims it dropped).
+core::Result<std::optional<Folded>> fold_changes(const journal::Journal& journal, const journal::Filter& filter,
+                                                 HistoryFold kept) {
+  std::vector<journal::Event> events;
+  auto read = journal.scan_changed(kept.tip, filter, [&](const journal::Event& e) {
+    events.push_back(e);
+    return true;
+  });
+  if (!read) return tl::unexpected(read.error());
+  Folded out{read->whole ? HistoryFold::of(events) : std::move(kept), read->tip};
+  if (!read->whole) {
+    for (const auto& e : events) out.fold.apply(e);
+  }
+  if (!out.fold.complete()) return std::nullopt;
+  return std::optional<Folded>(std::move(out));
+}
+
+} // namespace
+
 core::Result<std::map<std::string, JobHistory>> read_job_history(const journal::Journal& journal, SysSeconds now) {
   auto horizon_start = now - std::chrono::duration_cast<std::chrono::seconds>(k_history_horizon);
   journal::Filter filter;
@@ -36,38 +84,22 @@ core::Result<std::map<std::string, JobHistory>> read_job_history(const journal::
   auto dir = journal.cache_directory();
   std::optional<HistoryFold> kept;
   if (dir) kept = load_fold(*dir / k_cache_file);
-  if (kept && !kept->complete()) kept.reset();
-  std::string since = kept ? kept->tip : std::string();
-  // Without a kept fold the read is whole and newest first, so a release or a finish comes before
-  // its claim: events are folded as they stream by, never all held. With one, the changes are
-  // few and kept until the read says whether they are all (rewritten history: fold them afresh).
-  HistoryFold fold;
-  std::vector<journal::Event> events;
-  auto read = journal.scan_changed(since, filter, [&](const journal::Event& e) {
-    if (kept) events.push_back(e);
-    else fold.apply(e);
-    return true;
-  });
-  if (!read) return tl::unexpected(read.error());
-  if (kept && !read->whole) {
-    fold = std::move(*kept);
-    for (const auto& e : events) fold.apply(e);
-  } else if (kept) {
-    fold = HistoryFold::of(events); // history rewritten under the kept fold: it is dropped
-  } else if (!fold.complete()) {
-    // Only a store that reads in another order gets here: fold again, releases first.
-    auto all = journal.scan_changed("", filter, [&](const journal::Event& e) {
-      events.push_back(e);
-      return true;
-    });
-    if (!all) return tl::unexpected(all.error());
-    read = all;
-    fold = HistoryFold::of(events);
+  std::optional<Folded> folded;
+  if (kept && kept->complete()) {
+    auto changed = fold_changes(journal, filter, std::move(*kept));
+    if (!changed) return tl::unexpected(changed.error());
+    folded = std::move(*changed);
   }
+  if (!folded) {
+    auto whole = fold_whole(journal, filter);
+    if (!whole) return tl::unexpected(whole.error());
+    folded = std::move(*whole);
+  }
+  auto& fold = folded->fold;
   auto history = fold.history(horizon_start);
-  if (dir && !read->tip.empty() && fold.complete()) {
+  if (dir && !folded->tip.empty() && fold.complete()) {
     fold.prune(horizon_start);
-    fold.tip = read->tip;
+    fold.tip = folded->tip;
     std::error_code ec;
     std::filesystem::create_directories(*dir, ec);
     auto saved = core::write_atomically(*dir / k_cache_file, fold.to_json().dump());

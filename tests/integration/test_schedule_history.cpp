@@ -211,3 +211,31 @@ TEST_CASE("schedule::read_job_history keeps a fold that gives what reading the h
     CHECK_FALSE(std::filesystem::exists(cache_file(repo)));
   }
 }
+
+TEST_CASE("schedule::read_job_history reads the horizon again when releases empty what the fold kept",
+          "[integration][schedule]") {
+  test::TempDir dir;
+  auto repo = dir.path().string();
+  REQUIRE(test::run_program({"git", "init", "-q", repo}).exit_code == 0);
+  auto store = open(repo);
+  // Five hours of claims of one job: the fold keeps the three latest.
+  for (int hour = 0; hour < 5; ++hour) write(*store, hour_of(hour, {"a"}, false, "r"));
+  auto now = k_start + std::chrono::hours(6);
+  REQUIRE(kept(*store, now) == plain(*store, now));
+  // Then the three kept claims are given back, each in a run of its own: only the journal still
+  // knows the claim of hour 1.
+  for (int hour = 4; hour >= 2; --hour) {
+    Event release;
+    release.run = fmt::format("g{:04}", hour);
+    release.id = release.run + "-1";
+    release.at = now + std::chrono::minutes(hour);
+    release.actor = "Runner <r@agency.example>";
+    release.type = "job.released";
+    release.site = "a";
+    release.data = {{"job", "health:a"}, {"claim", fmt::format("r{:04}-1", hour)},
+                    {"slot", core::format_rfc3339_utc(k_start + std::chrono::hours(hour))}};
+    write(*store, {release});
+    CHECK(kept(*store, now + std::chrono::minutes(10)) == plain(*store, now + std::chrono::minutes(10)));
+  }
+  CHECK(kept(*store, now + std::chrono::minutes(10)).find("r0001") != std::string::npos);
+}
