@@ -43,9 +43,11 @@ std::string tip(const std::string& repo) {
 class LabSshConfig {
 public:
   LabSshConfig(const test::LabSshd& sshd, const std::string& known_hosts) {
-    m_dir.write("ssh_config", fmt::format("Host *\n  IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile {}\n"
+    // `tma-lab`: an alias for scp-like URLs, which cannot carry a port.
+    m_dir.write("ssh_config", fmt::format("Host tma-lab\n  HostName 127.0.0.1\n  Port {}\n"
+                                          "Host *\n  IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile {}\n"
                                           "  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n",
-                                          sshd.identity(), known_hosts));
+                                          sshd.port(), sshd.identity(), known_hosts));
     if (const char* old = std::getenv("TMA_SSH_CONFIG")) m_previous = old;
     ::setenv("TMA_SSH_CONFIG", file().c_str(), 1);
   }
@@ -146,7 +148,7 @@ journal::SyncOptions silent_agency(const test::TempDir& dir, const SilentServer&
 
 } // namespace
 
-TEST_CASE("tma sync over ssh: two clones converge through an OpenSSH server", "[integration][journal]") {
+TEST_CASE("tma sync over ssh: two clones (ssh:// and scp-like) converge through an OpenSSH server", "[integration][journal]") {
   test::LabSshd sshd;
   LabSshConfig config(sshd, sshd.known_hosts());
   test::TempDir dir;
@@ -165,7 +167,9 @@ TEST_CASE("tma sync over ssh: two clones converge through an OpenSSH server", "[
   REQUIRE(test::git(a, {"push", "-q", remote, "HEAD:refs/heads/main"}).exit_code == 0);
   auto b = dir.file("b");
   REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
-  REQUIRE(test::git(b, {"remote", "set-url", "origin", url}).exit_code == 0);
+  // b names the same server scp-like, through the ssh config's alias: libgit2 sends such URLs to
+  // the transport registered for ssh:// too.
+  REQUIRE(test::git(b, {"remote", "set-url", "origin", fmt::format("{}@tma-lab:{}", sshd.user(), remote)}).exit_code == 0);
   write_events(a, "a");
   write_events(b, "b");
   for (const auto& repo : {a, b, a}) {
