@@ -35,6 +35,7 @@ void run_sync(Context& context, const SyncCliOptions& cli) {
   if (!result) {
     int code = result.error().kind == core::ErrorKind::config   ? core::exit_code::config
                : result.error().kind == core::ErrorKind::locked ? core::exit_code::locked
+               : result.error().kind == core::ErrorKind::interrupted ? core::exit_code::interrupted
                                                                 : core::exit_code::site_failed;
     throw core::TmaError(code, fmt::format("sync: {}", result.error().message));
   }

@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <tma/core/log.hpp>
+
+#include "journal/ssh_subtransport.hpp"
+
 namespace tma::journal::git {
 
 void ensure_initialised() {
@@ -13,6 +17,8 @@ void ensure_initialised() {
     git_libgit2_init(); // never shut down: handles may live in statics until exit
     // Durability: a journal event acknowledged must survive a power cut.
     git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+    // SSH remotes through the OpenSSH client (time-outs, Ctrl-C, known_hosts), before any remote.
+    if (auto registered = ssh::register_transport(); !registered) core::log::warning("{}", registered.error().message);
   });
 }
 

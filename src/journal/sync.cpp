@@ -10,9 +10,11 @@
 #include <tma/core/clock.hpp>
 #include <tma/core/log.hpp>
 #include <tma/core/redact.hpp>
+#include <tma/core/signals.hpp>
 
 #include "journal/git_handles.hpp"
 #include "journal/git_store.hpp"
+#include "journal/ssh_subtransport.hpp"
 
 namespace tma::journal {
 
@@ -20,20 +22,17 @@ namespace {
 
 struct CallbackState {
   int credential_calls = 0;
-  bool tried_agent = false;
   bool tried_token = false;
   std::vector<std::string> rejected; ///< "ref: reason" from push_update_reference
   std::vector<std::string> accepted;
 };
 
+// HTTPS remotes only: SSH remotes go through the OpenSSH client (ssh_subtransport.hpp), which
+// authenticates itself (agent, ~/.ssh/config identities) and never asks libgit2 for credentials.
 int acquire_credentials(git_credential** out, const char* url, const char* user_from_url, unsigned int allowed,
                         void* payload) {
   auto* state = static_cast<CallbackState*>(payload);
   ++state->credential_calls;
-  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0 && !state->tried_agent) {
-    state->tried_agent = true;
-    return git_credential_ssh_key_from_agent(out, user_from_url != nullptr ? user_from_url : "git");
-  }
   const char* token = std::getenv("TMA_GIT_TOKEN");
   if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && token != nullptr && *token != '\0' &&
       !state->tried_token) {
@@ -44,9 +43,7 @@ int acquire_credentials(git_credential** out, const char* url, const char* user_
     return git_credential_userpass_plaintext_new(out, user, token);
   }
   std::string message =
-      (allowed & GIT_CREDENTIAL_SSH_KEY) != 0
-          ? fmt::format("authentication to {} failed: no usable key in ssh-agent (is SSH_AUTH_SOCK set?)", url)
-          : fmt::format("authentication to {} failed: set TMA_GIT_TOKEN (and TMA_GIT_USERNAME if needed)", url);
+      fmt::format("authentication to {} failed: set TMA_GIT_TOKEN (and TMA_GIT_USERNAME if needed)", url);
   git_error_set_str(GIT_ERROR_NET, core::redact(message).c_str());
   return GIT_EAUTH;
 }
@@ -170,6 +167,15 @@ std::optional<std::filesystem::path> local_remote_dir(std::string url, const std
   return path;
 }
 
+// A failed fetch or push: the ssh transport's own kind (timeout, interrupted, unreachable) when it
+// was the cause, else a git error.
+tl::unexpected<core::Error> network_failure(int rc, std::string_view what) {
+  core::Error error = git::error(rc, what);
+  if (auto kind = ssh::take_failure_kind()) error.kind = *kind;
+  else if (core::interrupted()) error.kind = core::ErrorKind::interrupted;
+  return tl::unexpected(std::move(error));
+}
+
 } // namespace
 
 struct RepositoryLock::Held {
@@ -235,6 +241,7 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
       };
     }
   }
+  ssh::Scope ssh_scope(options.inactivity_limit);
   std::string tracking = tracking_ref(options.remote, options.ref);
   std::string fetch_spec = fmt::format("+{}:{}", options.ref, tracking);
   std::string push_spec = fmt::format("{}:{}", options.ref, options.ref);
@@ -251,7 +258,7 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
     const char* fetch_specs[] = {fetch_spec.c_str()};
     git_strarray fetch_array{const_cast<char**>(fetch_specs), 1};
     rc = git_remote_fetch(remote.get(), &fetch_array, &fetch_options, "tma sync: fetch");
-    if (rc < 0) return git::failure(rc, fmt::format("fetch from '{}' ({}) failed", options.remote, report.remote_url));
+    if (rc < 0) return network_failure(rc, fmt::format("fetch from '{}' ({}) failed", options.remote, report.remote_url));
     std::optional<git_oid> remote_tip;
     const git_remote_head** heads = nullptr;
     std::size_t head_count = 0;
@@ -353,7 +360,7 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
       git::backoff(attempt);
       continue;
     }
-    if (rc < 0) return git::failure(rc, fmt::format("push to '{}' ({}) failed", options.remote, report.remote_url));
+    if (rc < 0) return network_failure(rc, fmt::format("push to '{}' ({}) failed", options.remote, report.remote_url));
     if (!state.rejected.empty()) {
       return core::fail(core::ErrorKind::git, fmt::format("push to '{}' ({}) rejected: {}", options.remote,
                                                           report.remote_url, fmt::join(state.rejected, "; ")));

@@ -17,6 +17,9 @@ struct SyncOptions {
   std::string ref = "refs/heads/tma-journal";
   std::string remote = "origin";          ///< remote name in that repository's config
   int max_attempts = 8;                   ///< fetch-merge-push rounds when the remote moved or was busy
+  /// An SSH remote that sends or takes no byte for this long is given up (ssh is killed, the sync
+  /// fails with ErrorKind::timeout): a stalled git server cannot hang a nightly run.
+  std::chrono::milliseconds inactivity_limit = std::chrono::seconds(120);
   /// Called after each merge, before the push, on the merged journal: it may record events (they
   /// are pushed with the rest). `tma run --due --sync` releases there the claims another runner
   /// pushed first. An error stops the sync.
@@ -43,9 +46,12 @@ struct SyncReport {
 /// Fetch `options.ref` from `options.remote`, merge it into the local ref (fast-forward, or a
 /// merge commit without touching the work tree or index), and push the result, checking the
 /// remote's per-ref status. Retries the whole round on a non-fast-forward push. SSH remotes
-/// authenticate through ssh-agent; HTTPS remotes with $TMA_GIT_TOKEN (user $TMA_GIT_USERNAME,
-/// default `x-access-token`). Errors: a merge conflict (ErrorKind::git, naming the paths, local
-/// ref unchanged), a rejected push (ErrorKind::git, with the remote's reason), network failures.
+/// (`ssh://`, `user@host:path`) run the OpenSSH client, which checks the host key against
+/// known_hosts and authenticates with the agent or ~/.ssh/config; HTTPS remotes use
+/// $TMA_GIT_TOKEN (user $TMA_GIT_USERNAME, default `x-access-token`). Errors: a merge conflict
+/// (ErrorKind::git, naming the paths, local ref unchanged), a rejected push (ErrorKind::git, with
+/// the remote's reason), network failures (ErrorKind::unreachable, timeout or interrupted for SSH
+/// remotes; git otherwise).
 core::Result<SyncReport> sync_journal(const SyncOptions& options);
 
 /// An exclusive lock of this machine's tma processes on one repository, held for the object's
