@@ -1,8 +1,9 @@
 #pragma once
 // PRIVATE to src/journal: `ssh://` and scp-like (`user@host:path`) journal remotes go through the
 // OpenSSH client, as git's own CLI does, instead of libgit2's libssh2 transport. libssh2 in
-// libgit2 1.5 has no time-out, cannot be interrupted and checks no host key; `ssh` reads
-// ~/.ssh/known_hosts and ~/.ssh/config, uses the agent, and dies with its process group.
+// libgit2 1.5 has no time-out and cannot be interrupted (a silent server held `tma sync` forever),
+// and its host key check refused even the right key of a server pinned in a known_hosts file;
+// `ssh` reads ~/.ssh/known_hosts and ~/.ssh/config, uses the agent, and dies with its process group.
 
 #include <chrono>
 #include <optional>
