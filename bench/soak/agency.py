@@ -99,7 +99,12 @@ class Agency:
         """Popen of `tma args` in its own process group (a runner is killed as systemd would: the
         whole group); `extra_env` is added to the runner's environment for this process only."""
         env = dict(self.env, **extra_env) if extra_env else self.env
-        return subprocess.Popen(self.argv(args), cwd=self.root, env=env, stdin=subprocess.DEVNULL,
+        # GNU time between the driver and tma: a process's max RSS counts the memory it had before
+        # its exec, and a child forked from this driver starts as a copy of it (hundreds of MB while
+        # the end checks hold the journal), so wait4 on tma itself would report the driver's size.
+        # time is small; its child's peak, written to the .rss file, is tma's tree's own.
+        wrapped = ["/usr/bin/time", "-q", "-f", "%M", "-o", rss_path(out_path)] + self.argv(args)
+        return subprocess.Popen(wrapped, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
                                 stdout=open(out_path, "w"), stderr=open(err_path, "w"), start_new_session=True)
 
     def run(self, args, log_dir, tag):
@@ -116,15 +121,28 @@ def running(p):
     return os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
 
 
+def rss_path(out_path):
+    return out_path + ".rss"
+
+
 def finish(p, argv, start, out_path, err_path, killed=False):
-    """wait4 the process: its exit code and the max RSS of it and its waited descendants (tma run
-    --due runs each phase as a child tma, which it waits for)."""
-    _, status, usage = os.wait4(p.pid, 0)
+    """Wait for the process: its exit code (GNU time passes tma's on) and the max RSS of tma and its
+    waited descendants (tma run --due runs each phase as a child tma, which it waits for), as GNU
+    time read it with wait4; 0 for a run killed with its process group (time died with it)."""
+    _, status, _ = os.wait4(p.pid, 0)
     p.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - start
     out = open(out_path).read()
     err = open(err_path).read()
-    return TmaRun(argv, p.returncode, out, err, usage.ru_maxrss, wall, killed)
+    rss = 0
+    try:
+        with open(rss_path(out_path)) as f:
+            lines = [line for line in f.read().split("\n") if line.strip().isdigit()]
+            rss = int(lines[-1]) if lines else 0
+        os.unlink(rss_path(out_path))
+    except OSError:
+        pass
+    return TmaRun(argv, p.returncode, out, err, rss, wall, killed)
 
 
 def git(args, cwd=None, check=True):

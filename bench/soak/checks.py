@@ -445,8 +445,8 @@ def run_all(soak):
     failed = [r for r in runs if not r.killed and not 0 <= r.code <= 7]
     res.check(not failed, "tma run --due exit codes", "%d runs, %d killed, %d exited outside the bits 0-7%s"
               % (len(runs), killed, len(failed), (": " + ", ".join(str(r.code) for r in failed[:8])) if failed else ""))
-    # wait4's ru_maxrss is the largest process of the tree the run waited for: tma, or a tool it ran
-    # and waited for (restic, ssh, tar, mariadb-dump...), not tma's own peak alone.
+    # GNU time's wait4 (agency.py): the largest process of the tree the run waited for, tma or a tool
+    # it ran and waited for (restic, ssh, tar, mariadb-dump...), never the driver that started it.
     top = max(soak.runs, key=lambda r: r.rss_kib, default=None)
     peak = top.rss_kib if top else 0
     res.add("INFO", "peak memory of a tma run's tree (max RSS)", "%.1f MiB over %d tma processes (largest: tma %s)"
