@@ -106,14 +106,14 @@ struct StreamBox;
 
 // The subtransport of one remote connection. libgit2's smart protocol (rpc = 0) runs the listing
 // and the following fetch or push on one stream: the `*_LS` action starts ssh, the next action
-// reuses it (as libgit2's own ssh.c does).
-struct Subtransport {
-  git_smart_subtransport parent; // first member: libgit2 hands back a pointer to it
+// reuses it (as libgit2's own ssh.c does). libgit2 holds a pointer to the C base and hands it back:
+// static_cast down to the derived object, defined whatever the layout (a first member would need
+// standard layout, which clang refuses for std::unique_ptr and std::string members).
+struct Subtransport : git_smart_subtransport {
   StreamBox* current = nullptr;
 };
 
-struct StreamBox {
-  git_smart_subtransport_stream parent; // first member, as above
+struct StreamBox : git_smart_subtransport_stream {
   Subtransport* owner = nullptr;
   std::unique_ptr<Child> child;
   std::string label;
@@ -122,8 +122,6 @@ struct StreamBox {
   bool failed = false;
 };
 
-static_assert(std::is_standard_layout_v<Subtransport> && std::is_standard_layout_v<StreamBox>,
-              "libgit2 hands back a pointer to the first member");
 
 int fail_git(const core::Error& error) {
   t_failure = error.kind;
@@ -132,7 +130,7 @@ int fail_git(const core::Error& error) {
 }
 
 int stream_read(git_smart_subtransport_stream* stream, char* buffer, size_t size, size_t* bytes_read) {
-  auto* box = reinterpret_cast<StreamBox*>(stream);
+  auto* box = static_cast<StreamBox*>(stream);
   *bytes_read = 0;
   if (box->failed) return -1;
   auto n = box->child->read(buffer, size, t_inactivity);
@@ -150,7 +148,7 @@ int stream_read(git_smart_subtransport_stream* stream, char* buffer, size_t size
 }
 
 int stream_write(git_smart_subtransport_stream* stream, const char* buffer, size_t len) {
-  auto* box = reinterpret_cast<StreamBox*>(stream);
+  auto* box = static_cast<StreamBox*>(stream);
   if (box->failed) return -1;
   auto written = box->child->write(buffer, len, t_inactivity);
   box->failed = !written;
@@ -158,7 +156,7 @@ int stream_write(git_smart_subtransport_stream* stream, const char* buffer, size
 }
 
 void stream_free(git_smart_subtransport_stream* stream) {
-  std::unique_ptr<StreamBox> box(reinterpret_cast<StreamBox*>(stream));
+  std::unique_ptr<StreamBox> box(static_cast<StreamBox*>(stream));
   if (box->owner != nullptr && box->owner->current == box.get()) box->owner->current = nullptr;
   // The exchange is over: ssh gets EOF on its stdin and a moment to end before it is killed.
   if (box->child) box->child->finish(std::chrono::seconds(5));
@@ -173,10 +171,10 @@ int start_stream(StreamBox** out, Subtransport* owner, const char* url, std::str
   auto child = Child::spawn(argv, label);
   if (!child) return fail_git(child.error());
   auto box = std::make_unique<StreamBox>();
-  box->parent.subtransport = &owner->parent;
-  box->parent.read = stream_read;
-  box->parent.write = stream_write;
-  box->parent.free = stream_free;
+  box->subtransport = owner;
+  box->read = stream_read;
+  box->write = stream_write;
+  box->free = stream_free;
   box->owner = owner;
   box->child = std::make_unique<Child>(std::move(*child));
   box->label = std::move(label);
@@ -186,39 +184,39 @@ int start_stream(StreamBox** out, Subtransport* owner, const char* url, std::str
 
 int action(git_smart_subtransport_stream** out, git_smart_subtransport* transport, const char* url,
            git_smart_service_t service) {
-  auto* self = reinterpret_cast<Subtransport*>(transport);
+  auto* self = static_cast<Subtransport*>(transport);
   *out = nullptr;
   if (service == GIT_SERVICE_UPLOADPACK || service == GIT_SERVICE_RECEIVEPACK) {
     if (self->current == nullptr) {
       git_error_set_str(GIT_ERROR_NET, "ssh transport: the listing must come before the fetch or push");
       return -1;
     }
-    *out = &self->current->parent;
+    *out = self->current;
     return 0;
   }
-  if (self->current != nullptr) stream_free(&self->current->parent);
+  if (self->current != nullptr) stream_free(self->current);
   t_failure.reset(); // a new connection: what failed before is reported already
   const char* program = service == GIT_SERVICE_UPLOADPACK_LS ? "git-upload-pack" : "git-receive-pack";
   StreamBox* box = nullptr;
   if (int rc = start_stream(&box, self, url, program); rc < 0) return rc;
   self->current = box;
-  *out = &box->parent;
+  *out = box;
   return 0;
 }
 
 int close_transport(git_smart_subtransport*) { return 0; }
 
 void free_transport(git_smart_subtransport* transport) {
-  std::unique_ptr<Subtransport> self(reinterpret_cast<Subtransport*>(transport));
-  if (self->current != nullptr) stream_free(&self->current->parent);
+  std::unique_ptr<Subtransport> self(static_cast<Subtransport*>(transport));
+  if (self->current != nullptr) stream_free(self->current);
 }
 
 int create_subtransport(git_smart_subtransport** out, git_transport*, void*) {
   auto self = std::make_unique<Subtransport>();
-  self->parent.action = action;
-  self->parent.close = close_transport;
-  self->parent.free = free_transport;
-  *out = &self.release()->parent; // owned by libgit2 until free_transport
+  self->action = action;
+  self->close = close_transport;
+  self->free = free_transport;
+  *out = self.release(); // owned by libgit2 until free_transport
   return 0;
 }
 

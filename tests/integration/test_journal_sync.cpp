@@ -10,6 +10,7 @@
 #include <tma/journal/journal.hpp>
 #include <tma/journal/sync.hpp>
 
+#include "support/agency_repo.hpp"
 #include "support/process.hpp"
 #include "support/run_tma.hpp"
 #include "support/temp_dir.hpp"
@@ -32,16 +33,6 @@ std::vector<journal::Event> test_events(const std::string& repo) {
   return *events;
 }
 
-// An agency directory made by `tma init`, its inventory committed, pushed to `remote`.
-void make_agency(const std::string& dir, const std::string& remote) {
-  auto init = test::run_tma({"init", dir});
-  INFO(init.err);
-  REQUIRE(init.exit_code == 0);
-  REQUIRE(test::git(dir, {"add", "sites.yaml", ".gitignore"}).exit_code == 0);
-  REQUIRE(test::git(dir, {"commit", "-q", "-m", "agency"}).exit_code == 0);
-  REQUIRE(test::git(dir, {"remote", "add", "origin", remote}).exit_code == 0);
-}
-
 test::Output tma_sync(const std::string& dir) { return test::run_tma({"sync"}, {}, dir); }
 
 // A bare remote and agency `a` cloned to it, in `dir`; `synced`: `a` has pushed its journal once.
@@ -50,7 +41,7 @@ struct AgencyWithRemote {
   std::string a;
   AgencyWithRemote(const test::TempDir& dir, bool synced) : remote(dir.file("remote.git")), a(dir.file("a")) {
     REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
-    make_agency(a, remote);
+    test::make_agency(a, remote);
     if (synced) REQUIRE(tma_sync(a).exit_code == 0);
   }
 };

@@ -24,6 +24,7 @@
 #include <tma/journal/journal.hpp>
 #include <tma/journal/sync.hpp>
 
+#include "support/agency_repo.hpp"
 #include "support/lab.hpp"
 #include "support/proc_scan.hpp"
 #include "support/process.hpp"
@@ -69,16 +70,9 @@ private:
 class SilentServer {
 public:
   SilentServer() {
-    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(m_fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(m_fd, 16) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    m_port = ntohs(address.sin_port);
+    auto listener = test::listen_loopback(16);
+    m_fd = listener.fd;
+    m_port = listener.port;
   }
   ~SilentServer() { ::close(m_fd); }
   SilentServer(const SilentServer&) = delete;
@@ -89,15 +83,6 @@ private:
   int m_fd = -1;
   int m_port = 0;
 };
-
-void make_agency(const std::string& dir, const std::string& remote_url) {
-  auto init = test::run_tma({"init", dir});
-  INFO(init.err);
-  REQUIRE(init.exit_code == 0);
-  REQUIRE(test::git(dir, {"add", "sites.yaml", ".gitignore"}).exit_code == 0);
-  REQUIRE(test::git(dir, {"commit", "-q", "-m", "agency"}).exit_code == 0);
-  REQUIRE(test::git(dir, {"remote", "add", "origin", remote_url}).exit_code == 0);
-}
 
 void write_events(const std::string& repo, const std::string& tag) {
   auto pid = test::spawn_helper("journal test helper: writer",
@@ -140,7 +125,7 @@ int ssh_children() {
 // An agency whose origin is the silent server; `sync` of it in this process.
 journal::SyncOptions silent_agency(const test::TempDir& dir, const SilentServer& server) {
   auto agency = dir.file("agency");
-  make_agency(agency, fmt::format("ssh://git@127.0.0.1:{}/srv/silent-{}.git", server.port(), server.port()));
+  test::make_agency(agency, fmt::format("ssh://git@127.0.0.1:{}/srv/silent-{}.git", server.port(), server.port()));
   journal::SyncOptions options;
   options.repository = agency;
   return options;
@@ -156,7 +141,7 @@ TEST_CASE("tma sync over ssh: two clones (ssh:// and scp-like) converge through 
   REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
   auto url = fmt::format("ssh://{}@127.0.0.1:{}{}", sshd.user(), sshd.port(), remote);
   auto a = dir.file("a");
-  make_agency(a, url);
+  test::make_agency(a, url);
   std::map<std::string, std::optional<std::string>> env = {{"TMA_SSH_CONFIG", config.file()}};
   auto first = test::run_tma({"sync"}, env, a);
   INFO(first.out << first.err << sshd.log());
@@ -191,7 +176,7 @@ TEST_CASE("tma sync over ssh: a host key that does not match known_hosts is refu
   auto remote = dir.file("remote.git");
   REQUIRE(test::run_program({"git", "init", "-q", "--bare", remote}).exit_code == 0);
   auto agency = dir.file("agency");
-  make_agency(agency, fmt::format("ssh://{}@127.0.0.1:{}{}", sshd.user(), sshd.port(), remote));
+  test::make_agency(agency, fmt::format("ssh://{}@127.0.0.1:{}{}", sshd.user(), sshd.port(), remote));
   journal::SyncOptions options;
   options.repository = agency;
   auto synced = journal::sync_journal(options);

@@ -41,6 +41,14 @@ private:
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 
+/// A listening TCP socket (close-on-exec) on 127.0.0.1 at a port the kernel picks: `fd` is the
+/// caller's to close. Throws when it cannot be made.
+struct LoopbackListener {
+  int fd = -1;
+  int port = 0;
+};
+LoopbackListener listen_loopback(int backlog);
+
 /// Wait until something accepts TCP connections on 127.0.0.1:`port`; false after `timeout`.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
