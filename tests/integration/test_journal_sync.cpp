@@ -23,15 +23,7 @@ std::string tip(const std::string& repo) {
   return test::git(repo, {"rev-parse", "--verify", "-q", "refs/heads/tma-journal"}).out;
 }
 
-std::vector<journal::Event> test_events(const std::string& repo) {
-  auto store = journal::open_git_journal({repo, "refs/heads/tma-journal"});
-  REQUIRE(store);
-  journal::Filter filter;
-  filter.types = {"test.event"};
-  auto events = journal::read_events(**store, filter);
-  REQUIRE(events);
-  return *events;
-}
+using test::test_events;
 
 test::Output tma_sync(const std::string& dir) { return test::run_tma({"sync"}, {}, dir); }
 

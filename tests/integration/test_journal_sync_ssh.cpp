@@ -92,14 +92,8 @@ void write_events(const std::string& repo, const std::string& tag) {
 }
 
 std::set<std::string> event_tags(const std::string& repo) {
-  auto store = journal::open_git_journal({repo, "refs/heads/tma-journal"});
-  REQUIRE(store);
-  journal::Filter filter;
-  filter.types = {"test.event"};
-  auto events = journal::read_events(**store, filter);
-  REQUIRE(events);
   std::set<std::string> tags;
-  for (const auto& e : *events) tags.insert(e.data.value("tag", ""));
+  for (const auto& e : test::test_events(repo)) tags.insert(e.data.value("tag", ""));
   return tags;
 }
 
