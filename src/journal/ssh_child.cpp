@@ -1,6 +1,5 @@
 #include "journal/ssh_child.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -8,9 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
-#include <mutex>
 
 #include <fmt/format.h>
 
@@ -28,84 +25,26 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds slice(250);
 constexpr std::size_t stderr_keep = 4096;
 
-struct Pipe {
-  Fd read;
-  Fd write;
-};
-
-core::Result<Pipe> make_pipe() {
-  int fds[2];
-  // O_CLOEXEC: only the dup2'ed copies reach ssh, and no other child of tma inherits these.
-  if (::pipe2(fds, O_CLOEXEC) != 0) return core::fail(core::ErrorKind::io, fmt::format("pipe: {}", std::strerror(errno)));
-  return Pipe{Fd(fds[0]), Fd(fds[1])};
-}
-
-class SpawnAttributes {
-public:
-  SpawnAttributes() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnAttributes() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t actions;
-};
-
 } // namespace
-
-Fd& Fd::operator=(Fd&& other) noexcept {
-  if (this != &other) {
-    reset();
-    m_fd = other.release();
-  }
-  return *this;
-}
-
-int Fd::release() {
-  int fd = m_fd;
-  m_fd = -1;
-  return fd;
-}
-
-void Fd::reset() {
-  if (m_fd >= 0) ::close(m_fd);
-  m_fd = -1;
-}
 
 core::Result<Child> Child::spawn(const std::vector<std::string>& argv, std::string label) {
   // tma ignores SIGPIPE (core::install_signal_handlers); a library caller may not have: a write
   // to an ssh that died must be EPIPE, not the end of tma.
-  static std::once_flag once;
-  std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
-  auto in = make_pipe();
+  core::ignore_sigpipe_once();
+  auto in = core::make_pipe();
   if (!in) return tl::unexpected(in.error());
-  auto out = make_pipe();
+  auto out = core::make_pipe();
   if (!out) return tl::unexpected(out.error());
-  auto err = make_pipe();
+  auto err = core::make_pipe();
   if (!err) return tl::unexpected(err.error());
-  SpawnAttributes spawn;
+  // Its own process group, killed as a whole (a ProxyCommand too), with the signal dispositions
+  // and mask tma changed put back to the defaults (core::SpawnSetup).
+  core::SpawnSetup spawn;
   posix_spawn_file_actions_adddup2(&spawn.actions, in->read.get(), 0);
   posix_spawn_file_actions_adddup2(&spawn.actions, out->write.get(), 1);
   posix_spawn_file_actions_adddup2(&spawn.actions, err->write.get(), 2);
-  // Its own process group, killed as a whole (a ProxyCommand too); the signal dispositions and
-  // mask tma changed are put back to the defaults for ssh.
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&defaults, s);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigdefault(&spawn.attr, &defaults);
-  posix_spawnattr_setsigmask(&spawn.attr, &empty);
-  posix_spawnattr_setpgroup(&spawn.attr, 0);
-  posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  auto args = core::c_strings(argv_copy);
   Child child;
   child.m_label = std::move(label);
   int rc = posix_spawnp(&child.m_pid, args[0], &spawn.actions, &spawn.attr, args.data(), environ);
@@ -118,7 +57,7 @@ core::Result<Child> Child::spawn(const std::vector<std::string>& argv, std::stri
   child.m_stdin = std::move(in->write);
   child.m_stdout = std::move(out->read);
   child.m_stderr = std::move(err->read);
-  for (int fd : {child.m_stdin.get(), child.m_stdout.get(), child.m_stderr.get()}) ::fcntl(fd, F_SETFL, O_NONBLOCK);
+  for (int fd : {child.m_stdin.get(), child.m_stdout.get(), child.m_stderr.get()}) core::set_nonblocking(fd);
   return child;
 }
 

@@ -3,7 +3,8 @@
 // stdout and its stderr kept for the error message. Every wait is cut into short slices that check
 // core::interrupted() and an inactivity limit; the child runs in its own process group, which is
 // killed and reaped when the object goes (no zombie, no fd left open, also on an exception).
-// journal/ may not use transport/'s process runner (docs/architecture.md), hence this small one.
+// journal/ may not use transport/'s process runner (docs/architecture.md), hence this small one;
+// the descriptors, pipes and spawn attributes are core's (tma/core/spawn.hpp), as transport's are.
 
 #include <sys/types.h>
 
@@ -13,26 +14,11 @@
 #include <vector>
 
 #include <tma/core/error.hpp>
+#include <tma/core/spawn.hpp>
 
 namespace tma::journal::ssh {
 
-/// A file descriptor closed at scope exit.
-class Fd {
-public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(Fd&& other) noexcept : m_fd(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return m_fd; }
-  int release();
-  void reset();
-
-private:
-  int m_fd = -1;
-};
+using core::Fd;
 
 class Child {
 public:

@@ -16,11 +16,11 @@
 
 #include <fmt/format.h>
 
-#include "transport/spawn.hpp"
+#include <tma/core/spawn.hpp>
 
 namespace tma::transport {
 
-using detail::Fd;
+using core::Fd;
 using Clock = std::chrono::steady_clock;
 
 struct ChildProcess::State {
@@ -114,15 +114,15 @@ core::Result<ChildProcess> ChildProcess::start(const std::vector<std::string>& a
     }
     highest_child_fd = std::max(highest_child_fd, extra.child_fd);
   }
-  detail::ignore_sigpipe_once();
+  core::ignore_sigpipe_once();
 
-  auto err_pipe = detail::make_pipe();
+  auto err_pipe = core::make_pipe();
   if (!err_pipe) return tl::unexpected(err_pipe.error());
   auto state = std::make_unique<State>();
   state->stderr_tail = TailBuffer(options.stderr_keep);
   state->kill_grace = options.kill_grace;
 
-  detail::SpawnSetup setup;
+  core::SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&setup.actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&setup.actions, err_pipe->write.get(), 2);
@@ -132,7 +132,7 @@ core::Result<ChildProcess> ChildProcess::start(const std::vector<std::string>& a
   // target, so exactly these descriptors cross the exec (nothing is closed after the dup2s).
   std::vector<Fd> child_ends;
   for (const auto& extra : options.extra_pipes) {
-    auto pipe = detail::make_pipe();
+    auto pipe = core::make_pipe();
     if (!pipe) return tl::unexpected(pipe.error());
     bool to_child = extra.direction == PipeDirection::to_child;
     Fd& child_end = to_child ? pipe->read : pipe->write;
@@ -141,15 +141,15 @@ core::Result<ChildProcess> ChildProcess::start(const std::vector<std::string>& a
     posix_spawn_file_actions_adddup2(&setup.actions, high.get(), extra.child_fd);
     child_ends.push_back(std::move(high));
     Fd& own_end = to_child ? pipe->write : pipe->read;
-    detail::set_nonblocking(own_end.get());
+    core::set_nonblocking(own_end.get());
     state->pipes.push_back(std::move(own_end));
   }
   if (options.cwd) posix_spawn_file_actions_addchdir_np(&setup.actions, options.cwd->c_str());
 
   auto argv_copy = argv;
-  auto c_argv = detail::c_strings(argv_copy);
-  auto env_strings = detail::build_environment(options.env);
-  auto c_env = detail::c_strings(env_strings);
+  auto c_argv = core::c_strings(argv_copy);
+  auto env_strings = core::build_environment(options.env);
+  auto c_env = core::c_strings(env_strings);
   int rc = ::posix_spawnp(&state->pid, c_argv[0], &setup.actions, &setup.attr, c_argv.data(), c_env.data());
   if (rc != 0) {
     state->pid = -1;
@@ -159,7 +159,7 @@ core::Result<ChildProcess> ChildProcess::start(const std::vector<std::string>& a
   // The child has its copies; closing ours makes EOF visible when the child closes them.
   child_ends.clear();
   err_pipe->write.reset();
-  detail::set_nonblocking(err_pipe->read.get());
+  core::set_nonblocking(err_pipe->read.get());
   state->stderr_read = std::move(err_pipe->read);
   return ChildProcess(std::move(state));
 }

@@ -14,17 +14,17 @@
 #include <fmt/format.h>
 
 #include <tma/core/signals.hpp>
+#include <tma/core/spawn.hpp>
 #include <tma/core/units.hpp>
 
-#include "transport/spawn.hpp"
 
 namespace tma::transport {
 namespace {
 
-using detail::Fd;
-using detail::Pipe;
-using detail::make_pipe;
-using detail::set_nonblocking;
+using core::Fd;
+using core::Pipe;
+using core::make_pipe;
+using core::set_nonblocking;
 
 using Clock = std::chrono::steady_clock;
 
@@ -64,7 +64,7 @@ std::string ProcessResult::describe() const {
 
 core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   if (argv.empty() || argv[0].empty()) return core::fail(core::ErrorKind::internal, "run_process: empty argv");
-  detail::ignore_sigpipe_once();
+  core::ignore_sigpipe_once();
   auto started = Clock::now();
 
   auto out_pipe = make_pipe();
@@ -80,7 +80,7 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
     in_pipe = std::move(*p);
   }
 
-  detail::SpawnSetup setup;
+  core::SpawnSetup setup;
   if (options.stdin_source) {
     posix_spawn_file_actions_adddup2(&setup.actions, in_pipe.read.get(), 0);
   } else if (options.stdin_fd >= 0) {
@@ -95,9 +95,9 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
   // SpawnSetup: own process group (so a timeout kills grandchildren too), clean signal mask and
   // default dispositions.
   auto argv_copy = argv;
-  auto c_argv = detail::c_strings(argv_copy);
-  auto env_strings = detail::build_environment(options.env);
-  auto c_env = detail::c_strings(env_strings);
+  auto c_argv = core::c_strings(argv_copy);
+  auto env_strings = core::build_environment(options.env);
+  auto c_env = core::c_strings(env_strings);
 
   pid_t pid = -1;
   int rc = ::posix_spawnp(&pid, c_argv[0], &setup.actions, &setup.attr, c_argv.data(), c_env.data());

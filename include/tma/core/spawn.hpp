@@ -1,7 +1,8 @@
 #pragma once
-// PRIVATE to src/transport: what run_process() (process.cpp) and ChildProcess (child_process.cpp)
-// share to start a program: owned descriptors, close-on-exec pipes, the spawn attributes (own process
-// group, clean signal mask and dispositions) and the environment.
+// What every place that starts a program shares: transport's run_process() and ChildProcess, and
+// the journal's ssh child (src/journal/ssh_child.cpp): owned descriptors, close-on-exec pipes, the
+// spawn attributes (own process group, clean signal mask and dispositions) and the environment.
+// In core because journal/ may not depend on transport/ (docs/architecture.md).
 
 #include <spawn.h>
 
@@ -11,7 +12,7 @@
 
 #include <tma/core/error.hpp>
 
-namespace tma::transport::detail {
+namespace tma::core {
 
 // A file descriptor closed on scope exit.
 class Fd {
@@ -46,7 +47,7 @@ struct Pipe {
 
 /// A pipe whose both ends are close-on-exec, so that a child spawned concurrently by another thread
 /// never inherits them; a child gets its end through a dup2 file action.
-core::Result<Pipe> make_pipe();
+Result<Pipe> make_pipe();
 
 void set_nonblocking(int fd);
 
@@ -71,4 +72,4 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
 /// NULL-terminated pointers into `strings` (which must outlive them), as exec wants them.
 std::vector<char*> c_strings(std::vector<std::string>& strings);
 
-} // namespace tma::transport::detail
+} // namespace tma::core

@@ -1,4 +1,4 @@
-#include "transport/spawn.hpp"
+#include <tma/core/spawn.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,17 +14,17 @@
 
 extern char** environ;
 
-namespace tma::transport::detail {
+namespace tma::core {
 
 void Fd::reset(int fd) {
   if (m_fd >= 0) ::close(m_fd);
   m_fd = fd;
 }
 
-core::Result<Pipe> make_pipe() {
+Result<Pipe> make_pipe() {
   std::array<int, 2> fds{};
   if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
-    return core::fail(core::ErrorKind::io, fmt::format("pipe: {}", std::strerror(errno)));
+    return fail(ErrorKind::io, fmt::format("pipe: {}", std::strerror(errno)));
   }
   return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
@@ -74,4 +74,4 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return result;
 }
 
-} // namespace tma::transport::detail
+} // namespace tma::core
