@@ -1,5 +1,6 @@
 #include <tma/journal/sync.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <thread>
@@ -66,10 +67,23 @@ git_remote_callbacks callbacks(CallbackState& state) {
 
 std::string hex_or_empty(const std::optional<git_oid>& oid) { return oid ? git::to_hex(*oid) : std::string(); }
 
-// Where the fetched remote ref is kept: refs/remotes/<remote>/<name without refs/heads/>.
-std::string tracking_ref(const std::string& remote, const std::string& ref) {
-  std::string tail = ref.rfind("refs/heads/", 0) == 0 ? ref.substr(11) : ref.substr(5);
-  return fmt::format("refs/remotes/{}/{}", remote, tail);
+// A remote in memory for `url`, without the configured one's fetch refspecs: libgit2 1.5 then
+// writes no remote-tracking ref (refs/remotes/<remote>/...) on fetch or push. Those writes take a
+// ref lock in the clone outside the machine lock; a sync killed while holding it left
+// `<ref>.lock` behind, and every later fetch of that clone failed ("failed to lock file") until
+// someone deleted it by hand. The sync needs none of it: the remote's tip comes from the
+// advertisement (git_remote_ls) and the merge goes straight into the journal ref.
+core::Result<git::Remote> detached_remote(git_repository* repo, const char* url) {
+  git_remote_create_options options;
+  git_remote_create_options_init(&options, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  options.repository = repo;
+  // The named remote's URL already had url.<base>.insteadOf applied when it was looked up.
+  options.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+  git_remote* raw = nullptr;
+  int rc = git_remote_create_with_opts(&raw, url, &options);
+  git::Remote remote(raw);
+  if (rc < 0) return git::failure(rc, "cannot open the journal's remote");
+  return remote;
 }
 
 core::Result<git::Tree> commit_tree(git_repository* repo, const git_oid& id, git::Commit* keep = nullptr) {
@@ -219,12 +233,18 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
   }
   if (rc < 0) return git::failure(rc, fmt::format("cannot read remote '{}'", options.remote));
   SyncReport report;
-  report.remote_url = core::redact(git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "");
+  const char* url = git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "";
+  const char* push_url = git_remote_pushurl(remote.get()) ? git_remote_pushurl(remote.get()) : url;
+  report.remote_url = core::redact(url);
+  auto fetch_remote = detached_remote(r, url);
+  if (!fetch_remote) return tl::unexpected(fetch_remote.error());
+  auto push_remote = detached_remote(r, push_url);
+  if (!push_remote) return tl::unexpected(push_remote.error());
   // A push to a path (a bare repository on this machine or a shared file system) writes the remote
   // ref without comparing it to the tip the push was computed from, unlike a git server, so two
   // pushes at once could drop one another's commits: rounds on such a remote take turns.
   std::optional<git::MachineLock> remote_turn;
-  auto remote_dir = local_remote_dir(git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "", options.repository);
+  auto remote_dir = local_remote_dir(push_url, options.repository);
   if (remote_dir) {
     auto turn = git::MachineLock::acquire(*remote_dir, std::chrono::minutes(2), "tma-push.flock");
     if (!turn) return tl::unexpected(turn.error());
@@ -242,8 +262,8 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
     }
   }
   ssh::Scope ssh_scope(options.inactivity_limit);
-  std::string tracking = tracking_ref(options.remote, options.ref);
-  std::string fetch_spec = fmt::format("+{}:{}", options.ref, tracking);
+  // The ref alone, stored nowhere but in the object database until the merge (detached_remote).
+  const std::string& fetch_spec = options.ref;
   std::string push_spec = fmt::format("{}:{}", options.ref, options.ref);
   bool first_round = true;
 
@@ -257,12 +277,12 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
     fetch_options.update_fetchhead = 0;
     const char* fetch_specs[] = {fetch_spec.c_str()};
     git_strarray fetch_array{const_cast<char**>(fetch_specs), 1};
-    rc = git_remote_fetch(remote.get(), &fetch_array, &fetch_options, "tma sync: fetch");
+    rc = git_remote_fetch(fetch_remote->get(), &fetch_array, &fetch_options, "tma sync: fetch");
     if (rc < 0) return network_failure(rc, fmt::format("fetch from '{}' ({}) failed", options.remote, report.remote_url));
     std::optional<git_oid> remote_tip;
     const git_remote_head** heads = nullptr;
     std::size_t head_count = 0;
-    if (git_remote_ls(&heads, &head_count, remote.get()) == 0) {
+    if (git_remote_ls(&heads, &head_count, fetch_remote->get()) == 0) {
       for (std::size_t i = 0; i < head_count; ++i) {
         if (options.ref == heads[i]->name) remote_tip = heads[i]->oid;
       }
@@ -304,10 +324,14 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
         }
       }
       if (new_local) {
+        // Retried for longer than k_stale_lock_after, so that a ref lock left by a process killed
+        // while updating the journal is seen to outlive it and removed, rather than failing every
+        // later sync of this clone.
         git::StaleLockDetector stale(git::common_dir(r), options.ref);
+        auto give_up = std::chrono::steady_clock::now() + 2 * git::k_stale_lock_after;
         for (int tries = 0;; ++tries) {
           rc = git::compare_and_swap(r, options.ref, *local_tip, *new_local, "tma sync: merge");
-          if (rc == GIT_ELOCKED && tries < 20) {
+          if (rc == GIT_ELOCKED && std::chrono::steady_clock::now() < give_up) {
             if (!stale.check()) git::backoff(std::min(tries, 3));
             continue;
           }
@@ -343,7 +367,7 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
     push_options.callbacks = callbacks(state);
     const char* push_specs[] = {push_spec.c_str()};
     git_strarray push_array{const_cast<char**>(push_specs), 1};
-    rc = git_remote_push(remote.get(), &push_array, &push_options);
+    rc = git_remote_push(push_remote->get(), &push_array, &push_options);
     if (rc == GIT_ENONFASTFORWARD ||
         (rc == 0 && !state.rejected.empty() && non_fast_forward(state.rejected.front()))) {
       core::log::info("sync: '{}' moved during the sync; fetching again", options.remote);

@@ -209,3 +209,63 @@ TEST_CASE("journal::sync_journal: an unknown remote is a configuration error", "
   CHECK(result.error().kind == core::ErrorKind::config);
   CHECK(result.error().message.find("no git remote 'origin'") != std::string::npos);
 }
+
+TEST_CASE("tma sync: a ref lock a killed sync left on the remote-tracking ref stops no later sync", "[integration]") {
+  // A sync SIGKILLed while libgit2 updated refs/remotes/origin/tma-journal left its lock file, and
+  // every later sync of that clone failed to fetch ("failed to lock file"; found by the soak's kill9
+  // over SSH). tma's sync writes no remote-tracking ref, so the leftover is in nobody's way.
+  test::TempDir dir;
+  auto [remote, a] = AgencyWithRemote(dir, true);
+  REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
+  auto b = dir.file("b");
+  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
+  REQUIRE(tma_sync(b).exit_code == 0);
+  auto tracking_before = test::git(b, {"rev-parse", "-q", "--verify", "refs/remotes/origin/tma-journal"}).out;
+  dir.write("b/.git/refs/remotes/origin/tma-journal.lock", "");
+  // Both sides move: b must fetch a's commits, merge and push its own.
+  REQUIRE(test::run_tma({"init", a}).exit_code == 0);
+  REQUIRE(tma_sync(a).exit_code == 0);
+  REQUIRE(test::run_tma({"init", b}).exit_code == 0);
+  auto b_before = tip(b);
+  auto out = tma_sync(b);
+  INFO(out.out << out.err);
+  REQUIRE(out.exit_code == 0);
+  CHECK(out.out.find("pushed") != std::string::npos);
+  auto remote_tip = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
+  CHECK(remote_tip == tip(b));
+  CHECK(test::git(remote, {"merge-base", "--is-ancestor", b_before.substr(0, b_before.find('\n')),
+                           "refs/heads/tma-journal"})
+            .exit_code == 0);
+  REQUIRE(tma_sync(a).exit_code == 0);
+  CHECK(tip(a) == tip(b));
+  // The remote-tracking ref is git's, left as it was: tma neither wrote it nor took its lock.
+  CHECK(test::git(b, {"rev-parse", "-q", "--verify", "refs/remotes/origin/tma-journal"}).out == tracking_before);
+  CHECK(std::filesystem::exists(dir.file("b/.git/refs/remotes/origin/tma-journal.lock")));
+}
+
+TEST_CASE("journal::sync_journal: a journal ref lock left by a killed process is removed and the merge lands",
+          "[integration]") {
+  // A process killed while it moved refs/heads/tma-journal leaves its lock file. Under the machine
+  // lock that file can only be stale; the sync must outwait k_stale_lock_after and remove it
+  // instead of failing (it gave up after 20 quick retries before, under 2 s).
+  test::TempDir dir;
+  auto [remote, a] = AgencyWithRemote(dir, true);
+  REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
+  auto b = dir.file("b");
+  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
+  REQUIRE(tma_sync(b).exit_code == 0);
+  REQUIRE(test::run_tma({"init", a}).exit_code == 0);
+  REQUIRE(tma_sync(a).exit_code == 0);
+  REQUIRE(test::run_tma({"init", b}).exit_code == 0);
+  auto b_before = tip(b);
+  dir.write("b/.git/refs/heads/tma-journal.lock", "");
+  auto report = journal::sync_journal({b, "refs/heads/tma-journal", "origin", 8});
+  INFO((report ? std::string() : report.error().message));
+  REQUIRE(report);
+  CHECK(report->merge == journal::SyncReport::Merge::merge_commit);
+  CHECK(report->pushed);
+  CHECK_FALSE(std::filesystem::exists(dir.file("b/.git/refs/heads/tma-journal.lock")));
+  CHECK(test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out == tip(b));
+  CHECK(test::git(b, {"merge-base", "--is-ancestor", b_before.substr(0, b_before.find('\n')), "refs/heads/tma-journal"})
+            .exit_code == 0);
+}
