@@ -218,6 +218,14 @@ def check_git(soak, res):
         tips[name] = t.stdout.strip()
     res.check(len(set(tips.values())) == 1 and all(tips.values()), "journal ref the same on remote, A, B",
               ", ".join("%s %s" % (k, v[:10]) for k, v in tips.items()))
+    # The clones reached the remote the way --remote asked (ssh: the lab's git server, not the path).
+    urls = {}
+    for agency in (soak.a, soak.b):
+        u = subprocess.run(["git", "remote", "get-url", "origin"], cwd=agency.root, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        urls[agency.name] = u.stdout.strip()
+    res.check(all(u == soak.remote_url for u in urls.values()), "journal remote of A and B (--remote %s)"
+              % soak.args.remote, ", ".join("%s %s" % (k, v) for k, v in urls.items()))
 
 
 def held(path):
