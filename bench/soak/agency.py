@@ -2,6 +2,11 @@
 
 The inventory is committed on `main` in clone A and pushed; clone B is a `git clone` of the remote.
 Both share the journal through the remote (`tma run --due --sync`, `tma sync`: docs/journal.md).
+With `remote="ssh"` both clones' `origin` is `ssh://USER@127.0.0.1:PORT/.../remote.git` on the lab's
+git server (its own sshd), reached by tma's OpenSSH client with $TMA_SSH_CONFIG (the lab's ssh_config,
+in `env`); the driver's own git commands against the remote (the push of `main`, the clone of B) use
+the same URL through GIT_SSH_COMMAND="ssh -F <that config>", and the end checks read the bare
+repository by its path. With `remote="path"` the origin is the path itself.
 The backup store is one absolute path (the lab's tmpfs), shared by both runners as a NAS would be.
 """
 import os
@@ -145,17 +150,23 @@ def finish(p, argv, start, out_path, err_path, killed=False):
     return TmaRun(argv, p.returncode, out, err, rss, wall, killed)
 
 
-def git(args, cwd=None, check=True):
-    r = subprocess.run(["git"] + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def git(args, cwd=None, check=True, env=None):
+    r = subprocess.run(["git"] + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     if check and r.returncode != 0:
         raise SystemExit("git %s failed: %s" % (" ".join(args), r.stderr))
     return r
 
 
-def make_agencies(lab, tma, env):
-    """Clone A (tma init, inventory committed, journal pushed), the bare remote, clone B."""
+def make_agencies(lab, tma, env, remote_kind="path"):
+    """Clone A (tma init, inventory committed, journal pushed), the bare remote, clone B. Returns the
+    bare remote's path (what the end checks read), A and B. `remote_kind`: "ssh" (the clones' origin
+    is the remote on the lab's git server) or "path" (the origin is the path)."""
     remote = os.path.join(lab.tmp, "remote.git")
     git(["init", "-q", "--bare", "--initial-branch=main", remote])
+    url, git_env = remote, None
+    if remote_kind == "ssh":
+        url = lab.git_url(remote)
+        git_env = dict(os.environ, GIT_SSH_COMMAND="ssh -F %s -o BatchMode=yes" % lab.ssh_config)
     root_a = os.path.join(lab.tmp, "agency-a")
     root_b = os.path.join(lab.tmp, "agency-b")
     r = subprocess.run([tma, "init", root_a], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -173,12 +184,12 @@ def make_agencies(lab, tma, env):
     git(["checkout", "-q", "-B", "main"], cwd=root_a)
     git(["add", "sites.yaml", ".gitignore"], cwd=root_a)
     git(["commit", "-q", "-m", "soak inventory"], cwd=root_a)
-    git(["remote", "add", "origin", remote], cwd=root_a)
-    git(["push", "-q", "origin", "main"], cwd=root_a)
+    git(["remote", "add", "origin", url], cwd=root_a)
+    git(["push", "-q", "origin", "main"], cwd=root_a, env=git_env)
     r = subprocess.run(a.argv(["sync"]), env=a.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         raise SystemExit("tma sync (A) failed: " + r.stderr)
-    git(["clone", "-q", "-b", "main", remote, root_b])
+    git(["clone", "-q", "-b", "main", url, root_b], env=git_env)
     for k, v in (("user.name", "Soak"), ("user.email", "soak@agency.invalid")):
         git(["config", k, v], cwd=root_b)
     b = Agency("B", root_b, tma, dict(env, TMA_ACTOR="Runner B <b@agency.invalid>"))

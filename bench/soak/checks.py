@@ -218,6 +218,14 @@ def check_git(soak, res):
         tips[name] = t.stdout.strip()
     res.check(len(set(tips.values())) == 1 and all(tips.values()), "journal ref the same on remote, A, B",
               ", ".join("%s %s" % (k, v[:10]) for k, v in tips.items()))
+    # The clones reached the remote the way --remote asked (ssh: the lab's git server, not the path).
+    urls = {}
+    for agency in (soak.a, soak.b):
+        u = subprocess.run(["git", "remote", "get-url", "origin"], cwd=agency.root, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        urls[agency.name] = u.stdout.strip()
+    res.check(all(u == soak.remote_url for u in urls.values()), "journal remote of A and B (--remote %s)"
+              % soak.args.remote, ", ".join("%s %s" % (k, v) for k, v in urls.items()))
 
 
 def held(path):
@@ -257,6 +265,21 @@ def check_leftovers(soak, res):
             pass
     res.check(not left, "no leftover lock or temp file", "%d%s" % (len(left), (": " + ", ".join(left[:6])) if left else ""))
     res.check(not procs, "no tma process left running", "%d%s" % (len(procs), (": pids " + " ".join(procs)) if procs else ""))
+    if soak.lab.git_server is not None:
+        # The journal's ssh clients (their argv names the lab's ssh_config: -F) and the git server's
+        # sessions: tma waits for its ssh, and one a kill9 orphaned ends at its stdin's EOF.
+        ssh = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if os.path.basename(argv[0]) == b"ssh" and soak.lab.ssh_config.encode() in argv:
+                ssh.append(pid)
+        sessions = soak.lab.git_server.session_pids()
+        res.check(not ssh and not sessions, "no journal ssh left running", "%d ssh client(s), %d git server session(s)%s"
+                  % (len(ssh), len(sessions), (": pids " + " ".join(ssh + [str(p) for p in sessions])) if ssh or sessions else ""))
 
 
 def check_reports(soak, res):

@@ -6,7 +6,8 @@ server (tests/lab/http_server.py) answering like WordPress for the prod and prep
 sites it hosts (`wp_root` routes for WordPress, `drupal_root` for Drupal: 503 with the CMS's own
 maintenance page in maintenance, 500 when an installed version is listed in .tma-lab/breaks). One real MariaDB server holds the databases of
 the Drupal sites (dumped by the inventory's plain mariadb-dump) and of a sample of WordPress sites
-(their wp-config.php points the lab `wp` at it).
+(their wp-config.php points the lab `wp` at it). With `git_server`, one more sshd, of its own and outside
+`servers`, serves the agency's journal remote over SSH (soak.py --remote ssh).
 """
 import json
 import os
@@ -54,9 +55,9 @@ def run(argv, **kw):
 class Server:
     """One simulated server: an sshd on its own port and an HTTP server for its sites."""
 
-    def __init__(self, lab, index):
+    def __init__(self, lab, index, name=None):
         self.index = index
-        self.name = "srv%d" % index
+        self.name = name or "srv%d" % index
         self.dir = os.path.join(lab.tmp, "servers", self.name)
         os.makedirs(self.dir)
         self.sites = []
@@ -365,8 +366,12 @@ class Lab:
         self.drush = None
         self.composer = None
         self.mariadb = None
+        # The agency's git server (--remote ssh): an sshd of its own, outside `servers`, so that the
+        # faults that hit the sites' servers (server_down, ssh_cut) never pick it.
+        self.git_server = None
+        self.ssh_config = os.path.join(tmp, "ssh_config")
 
-    def start(self, store_mib, restic_every, drupal_every=5, db_every=10):
+    def start(self, store_mib, restic_every, drupal_every=5, db_every=10, git_server=False):
         tmp = self.tmp
         for name in ("host_key", "id_ed25519"):
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(tmp, name)])
@@ -409,9 +414,18 @@ class Lab:
         for server in self.servers:
             server.start_sshd(self)
             server.start_http()
+        if git_server:
+            self.git_server = Server(self, len(self.servers), name="git")
+            self.git_server.start_sshd(self)
         with open(self.known_hosts, "w") as f:
-            for server in self.servers:
+            for server in self.servers + ([self.git_server] if self.git_server else []):
                 f.write("[127.0.0.1]:%d %s\n" % (server.ssh_port, host_pub))
+        # The ssh_config tma's journal ssh reads ($TMA_SSH_CONFIG, `ssh -F`): the lab's key and
+        # known_hosts only, nothing from the account's ~/.ssh; an unknown host key fails (BatchMode).
+        with open(self.ssh_config, "w") as f:
+            f.write("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n"
+                    "  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n"
+                    % (self.identity, self.known_hosts))
         self.self_check_drupal()
         self.start_store(store_mib)
         self.start_smtp()
@@ -472,8 +486,12 @@ class Lab:
             time.sleep(0.05)
         self.smtp_port = int(open(port_file).read())
 
+    def git_url(self, path):
+        """The URL of a repository at `path` on the lab's git server, as an agency's clones name it."""
+        return "ssh://%s@127.0.0.1:%d%s" % (self.user, self.git_server.ssh_port, path)
+
     def stop(self, unmount=True):
-        for server in self.servers:
+        for server in self.servers + ([self.git_server] if self.git_server else []):
             server.stop()
         if self.mariadb is not None:
             self.mariadb.stop()

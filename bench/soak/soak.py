@@ -4,7 +4,10 @@
 Starts a lab (bench/soak/lab.py: one real sshd and one lab HTTP server per simulated server, WordPress
 and Drupal stand-in sites with prod and preprod, a real MariaDB for a sample of their databases, a local
 store on a tmpfs, a restic repository, an SMTP server),
-an agency of two clones sharing the journal through a bare remote (bench/soak/agency.py), then drives
+an agency of two clones sharing the journal through a bare remote (bench/soak/agency.py; --remote ssh, the
+default: over SSH, ssh://USER@127.0.0.1:PORT/<tmp>/remote.git on a lab sshd of its own that no fault stops or
+cuts, with tma's OpenSSH client reading $TMA_SSH_CONFIG=<tmp>/ssh_config; --remote path: the bare repository's
+path), then drives
 tma's simulated clock ($TMA_SIMULATED_CLOCK, only honoured by a -DTMA_SIMULATED_CLOCK=ON build) step
 by step: at each step one runner (A or B, alternating) runs `tma run --due --sync`; people log hours;
 a new release of a plugin (WordPress) and of a module (Drupal) is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
@@ -13,6 +16,7 @@ client reports for each fault, drupal_checks.py: the Drupal updates, and db_chec
 checks what was kept and prints a table; the exit code is 1 when any check fails.
 
 Usage: bench/soak/soak.py --tma build-soak/tma [--sites 200] [--days 31] [--seed S] [--quick] [--keep]
+                          [--remote ssh|path]
 """
 import argparse
 import datetime
@@ -88,6 +92,11 @@ class Soak:
         env["TMA_CACHE_DIR"] = os.path.join(self.tmp, "cache", "tma")
         env["RESTIC_CACHE_DIR"] = os.path.join(self.tmp, "restic-cache")
         env["NO_COLOR"] = "1"
+        if self.args.remote == "ssh":
+            # The journal's ssh (docs/journal.md, "Sharing") reads the lab's ssh_config, not ~/.ssh.
+            env["TMA_SSH_CONFIG"] = self.lab.ssh_config
+        else:
+            env.pop("TMA_SSH_CONFIG", None)
         return env
 
     def tag(self, what):
@@ -136,12 +145,13 @@ class Soak:
               % (a.sites, a.servers, a.days, rfc3339(START), a.step, a.seed, self.tmp), flush=True)
         self.lab = lab_mod.Lab(self.tmp, a.sites, a.servers)
         started = time.monotonic()
-        self.lab.start(a.store_mib, a.restic_every, a.drupal_every, a.db_every)
+        self.lab.start(a.store_mib, a.restic_every, a.drupal_every, a.db_every, git_server=a.remote == "ssh")
         self.clock = Clock(os.path.join(self.tmp, "clock"), START)
         agency_mod.HEALTH_SCHEDULE = "every %dm" % a.health_every
-        self.remote, self.a, self.b = agency_mod.make_agencies(self.lab, os.path.abspath(a.tma), self.env())
-        print("lab ready in %.0f s: store %s (%s), restic %s, %d Drupal sites, %d sites on MariaDB" % (
-            time.monotonic() - started, self.lab.store, "tmpfs %d MiB" % a.store_mib if self.lab.store_is_tmpfs
+        self.remote, self.a, self.b = agency_mod.make_agencies(self.lab, os.path.abspath(a.tma), self.env(), a.remote)
+        self.remote_url = self.lab.git_url(self.remote) if a.remote == "ssh" else self.remote
+        print("lab ready in %.0f s: journal remote %s, store %s (%s), restic %s, %d Drupal sites, %d sites on MariaDB" % (
+            time.monotonic() - started, self.remote_url, self.lab.store, "tmpfs %d MiB" % a.store_mib if self.lab.store_is_tmpfs
             else "no tmpfs", self.lab.restic_repo or "none", sum(1 for s in self.lab.sites if s.cms == "drupal"),
             sum(1 for s in self.lab.sites if s.databases)), flush=True)
         self.faults = faults_mod.Injector(self, a.fault_rate)
@@ -204,6 +214,10 @@ def parse_args():
     p.add_argument("--health-every", type=int, default=15,
                    help="simulated minutes between two health checks (a divisor of --step): the steps in between run"
                         " only the health checks")
+    p.add_argument("--remote", choices=("ssh", "path"), default="ssh",
+                   help="how the two clones reach the journal's bare remote: ssh (default, as an agency's git server:"
+                        " ssh://USER@127.0.0.1:PORT/.../remote.git on the lab's git sshd, which no fault stops or cuts;"
+                        " tma runs with TMA_SSH_CONFIG=<tmp>/ssh_config) or path (the bare repository's path)")
     p.add_argument("--jobs", type=int, default=8)
     p.add_argument("--fault-rate", type=float, default=0.05)
     p.add_argument("--faults", default="", help="comma-separated classes to draw from (default: all): kill9,ssh_cut,"
