@@ -2,7 +2,7 @@
 # The soak (issue 23, docs/reliability.md): builds build-soak/tma (a -DTMA_SIMULATED_CLOCK=ON build,
 # the only kind that honours $TMA_SIMULATED_CLOCK) unless --tma is given, then runs the driver.
 #   bench/soak/run.sh --quick            50 sites, 4 simulated days, a few minutes
-#   bench/soak/run.sh [--sites 200] [--days 31] [--seed S] [--keep] [--tma PATH] [--remote ssh|path]
+#   bench/soak/run.sh [--sites 200] [--days 31] [--seed S] [--keep] [--tma PATH] [--remote path|ssh]
 # Runs as root (sshd logs in as the current user; the store is a tmpfs mount).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
