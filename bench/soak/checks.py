@@ -269,12 +269,7 @@ def check_leftovers(soak, res):
         # The journal's ssh clients (their argv names the lab's ssh_config: -F) and the git server's
         # sessions: tma waits for its ssh, and one a kill9 orphaned ends at its stdin's EOF.
         ssh = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
+        for pid, argv in lab_mod.process_argvs():
             if os.path.basename(argv[0]) == b"ssh" and soak.lab.ssh_config.encode() in argv:
                 ssh.append(pid)
         sessions = soak.lab.git_server.session_pids()

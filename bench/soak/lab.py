@@ -298,6 +298,16 @@ def offer_plugin_version(site_root, version):
     offer_release(site_root, "plugins", WEEKLY_PLUGIN, version)
 
 
+def process_argvs():
+    """(pid, argv as a list of bytes) of every process whose command line can still be read."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                yield pid, f.read().split(b"\0")
+        except OSError:
+            continue
+
+
 def offer_drupal_version(project_root, version):
     """Add `version` of DRUPAL_MODULE to the Drupal project's update server (the lab composer's
     repository: `composer outdated` then lists it as `latest`)."""

@@ -246,12 +246,7 @@ def kill_tma_runs(tmp):
     mine = str(os.getpid())
     for _ in range(20):
         left = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
+        for pid, argv in lab_mod.process_argvs():
             if pid != mine and argv and argv[0].endswith(b"/tma") and any(tmp.encode() in a for a in argv):
                 left.append(int(pid))
         if not left:

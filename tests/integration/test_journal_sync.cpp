@@ -38,6 +38,15 @@ struct AgencyWithRemote {
   }
 };
 
+// Agency `b` in `dir`: a clone of the remote after `a` pushed its inventory, its journal synced.
+std::string second_clone(const test::TempDir& dir, const AgencyWithRemote& agency) {
+  REQUIRE(test::git(agency.a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
+  auto b = dir.file("b");
+  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", agency.remote, b}).exit_code == 0);
+  REQUIRE(tma_sync(b).exit_code == 0);
+  return b;
+}
+
 } // namespace
 
 TEST_CASE("tma init creates the repository, inventory, .gitignore and journal ref, idempotently", "[integration]") {
@@ -136,11 +145,9 @@ TEST_CASE("tma sync: a rejected push is an error, never success", "[integration]
 TEST_CASE("journal::sync_journal: a push rejected between fetch and push is fetched merged and pushed again",
           "[integration]") {
   test::TempDir dir;
-  auto [remote, a] = AgencyWithRemote(dir, true);
-  REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
-  auto b = dir.file("b");
-  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
-  REQUIRE(tma_sync(b).exit_code == 0);
+  AgencyWithRemote agency(dir, true);
+  const auto& [remote, a] = agency;
+  auto b = second_clone(dir, agency);
   // New events on both sides (each `tma init` records its run).
   REQUIRE(test::run_tma({"init", a}).exit_code == 0);
   REQUIRE(test::run_tma({"init", b}).exit_code == 0);
@@ -215,11 +222,9 @@ TEST_CASE("tma sync: a ref lock a killed sync left on the remote-tracking ref st
   // every later sync of that clone failed to fetch ("failed to lock file"; found by the soak's kill9
   // over SSH). tma's sync writes no remote-tracking ref, so the leftover is in nobody's way.
   test::TempDir dir;
-  auto [remote, a] = AgencyWithRemote(dir, true);
-  REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
-  auto b = dir.file("b");
-  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
-  REQUIRE(tma_sync(b).exit_code == 0);
+  AgencyWithRemote agency(dir, true);
+  const auto& [remote, a] = agency;
+  auto b = second_clone(dir, agency);
   auto tracking_before = test::git(b, {"rev-parse", "-q", "--verify", "refs/remotes/origin/tma-journal"}).out;
   dir.write("b/.git/refs/remotes/origin/tma-journal.lock", "");
   // Both sides move: b must fetch a's commits, merge and push its own.
@@ -249,11 +254,9 @@ TEST_CASE("journal::sync_journal: a journal ref lock left by a killed process is
   // lock that file can only be stale; the sync must outwait k_stale_lock_after and remove it
   // instead of failing (it gave up after 20 quick retries before, under 2 s).
   test::TempDir dir;
-  auto [remote, a] = AgencyWithRemote(dir, true);
-  REQUIRE(test::git(a, {"push", "-q", "origin", "HEAD:refs/heads/main"}).exit_code == 0);
-  auto b = dir.file("b");
-  REQUIRE(test::run_program({"git", "clone", "-q", "-b", "main", remote, b}).exit_code == 0);
-  REQUIRE(tma_sync(b).exit_code == 0);
+  AgencyWithRemote agency(dir, true);
+  const auto& [remote, a] = agency;
+  auto b = second_clone(dir, agency);
   REQUIRE(test::run_tma({"init", a}).exit_code == 0);
   REQUIRE(tma_sync(a).exit_code == 0);
   REQUIRE(test::run_tma({"init", b}).exit_code == 0);
