@@ -226,7 +226,7 @@ class Injector:
     def maybe_bad_release(self, version, drupal_version=None):
         """A bad release: on a few sites of each CMS (about the fault rate, at least one) the new version
         answers 500: the WordPress plugin's on WordPress sites, the Drupal module's on Drupal sites, and
-        Drupal core's on other Drupal sites (drawn apart) the weeks a core release is offered."""
+        Drupal core's on some Drupal sites (a draw of its own) the weeks a core release is offered."""
         self.break_sites(self.soak.lab.wordpress_sites(), "plugin:%s=%s" % (lab_mod.WEEKLY_PLUGIN, version),
                          version, self.soak.bad_versions)
         if drupal_version and self.soak.lab.drupal_sites():
