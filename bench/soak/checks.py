@@ -257,10 +257,19 @@ def check_leftovers(soak, res):
                     left.append(p + " (held)")
     procs = []
     tma = os.path.realpath(soak.args.tma)
+    # This soak's runs only: another soak may run the same binary meanwhile. Each of this soak's tma
+    # processes, children included, has the soak's temp dir in its environment (TMA_SIMULATED_CLOCK)
+    # or its command line (-i).
+    mine = os.fsencode(soak.tmp)
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             if os.path.realpath("/proc/%s/exe" % pid) == tma:
-                procs.append(pid)
+                seen = b""
+                for part in ("environ", "cmdline"):
+                    with open("/proc/%s/%s" % (pid, part), "rb") as f:
+                        seen += f.read()
+                if mine in seen:
+                    procs.append(pid)
         except OSError:
             pass
     res.check(not left, "no leftover lock or temp file", "%d%s" % (len(left), (": " + ", ".join(left[:6])) if left else ""))

@@ -1,51 +1,77 @@
-"""The soak's Drupal update checks (bench/soak/checks.py calls them): the weekly module release
-(lab.DRUPAL_MODULE, tma's step `package:drupal/token`) went to preprod then prod, a bad release never
-reached prod, each bad release has its rejected step in the journal and is held back in the client
-report, and every Drupal site answers over HTTP as Drupal does (200, not its 503 maintenance page).
+"""The soak's Drupal update checks (bench/soak/checks.py calls them), for each of the two components the
+soak offers releases of (Track): the weekly module release (lab.DRUPAL_MODULE, tma's step
+`package:drupal/token`) and the core release of every other week (lab.DRUPAL_CORE, tma's step
+`package:drupal/core-recommended`, the version `drush status` reports after it) went to preprod then
+prod, a bad release never reached prod, each bad release has its rejected step in the journal and is
+held back in the client report; and every Drupal site answers over HTTP as Drupal does (200, not its
+503 maintenance page).
 
 The WordPress counterparts are in fault_checks.py (plugin `forms`); these read the same journal and
 the same reports (fault_checks.render_reports), for the Drupal component.
 """
+import collections
 import datetime
 
 import fault_checks
 import lab as lab_mod
 
-COMPONENT = "package:" + lab_mod.DRUPAL_MODULE
 TYPES = ["update.finished", "update.install"]
+
+# One component the soak offers releases of: its journal step's component, what it is called in the
+# check names, its version installed at the start, the version a site's prod holds now, and the soak's
+# {version: time offered} and {site: bad versions}.
+Track = collections.namedtuple("Track", "component label first installed offered bad")
+
+
+def tracks(soak):
+    return [Track("package:" + lab_mod.DRUPAL_MODULE, "Drupal", lab_mod.DRUPAL_MODULE_FIRST,
+                  lab_mod.installed_drupal_version, soak.drupal_offered, soak.bad_drupal_versions),
+            Track("package:" + lab_mod.DRUPAL_CORE, "Drupal core", lab_mod.DRUPAL_CORE_FIRST,
+                  lab_mod.drupal_core_version, soak.core_offered, soak.bad_core_versions)]
 
 
 def parse_at(text):
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
 
 
-def steps_to(run, version):
-    return [s for s in run["data"].get("steps") or [] if isinstance(s, dict) and s.get("component") == COMPONENT
+def steps_to(run, version, component):
+    return [s for s in run["data"].get("steps") or [] if isinstance(s, dict) and s.get("component") == component
             and s.get("to") == version]
 
 
-def check_prod_versions(soak, res):
-    """No prod Drupal site on a version that failed preprod; how many moved, and preprod first."""
-    on_bad, moved = [], 0
+def check_prod_versions(soak, res, track):
+    """No prod Drupal site on a version that failed preprod; how many moved (an INFO line of the
+    versions prod holds)."""
+    on_bad, moved, held = [], 0, {}
     for site in soak.lab.drupal_sites():
-        version = lab_mod.installed_drupal_version(site.prod)
-        if version in soak.bad_drupal_versions.get(site.name, set()):
-            on_bad.append("%s prod on %s %s" % (site.name, lab_mod.DRUPAL_MODULE, version))
-        if version != lab_mod.DRUPAL_MODULE_FIRST:
+        version = track.installed(site.prod)
+        held[version] = held.get(version, 0) + 1
+        if version in track.bad.get(site.name, set()):
+            on_bad.append("%s prod on %s" % (site.name, version))
+        if version != track.first:
             moved += 1
-    pairs = sum(len(v) for v in soak.bad_drupal_versions.values())
-    res.check(not on_bad, "no prod Drupal site on a version that failed preprod",
+    pairs = sum(len(v) for v in track.bad.values())
+    core = "core " if track.label.endswith("core") else ""
+    res.check(not on_bad, "no prod Drupal site on a %sversion that failed preprod" % core,
               "%d bad (site, version) pairs injected, %d prod on one%s"
               % (pairs, len(on_bad), (": " + ", ".join(on_bad[:6])) if on_bad else ""))
+    res.add("INFO", "%s versions on prod" % track.label,
+            "%d/%d Drupal prod sites moved off %s %s: %s"
+            % (moved, len(soak.lab.drupal_sites()), track.component, track.first,
+               ", ".join("%s x %d" % (v, n) for v, n in sorted(held.items(), key=lambda i: version_key(i[0])))))
     return moved
 
 
-def check_preprod_first(soak, res, events, moved):
-    """Every `update.install` of the module on a Drupal prod has the same version installed on the
+def version_key(v):
+    return [int(x) for x in v.split(".")] if v else []
+
+
+def check_preprod_first(soak, res, events, moved, track):
+    """Every `update.install` of the component on a Drupal prod has the same version installed on the
     site's preprod before it (tma's order: preprod, smoke test, then prod)."""
     drupal = {s.name for s in soak.lab.drupal_sites()}
     installs = [e for e in events if e["type"] == "update.install" and e["site"] in drupal
-                and (e["data"].get("component") == COMPONENT)]
+                and (e["data"].get("component") == track.component)]
     bad = []
     prod = [e for e in installs if e["env"] == "prod"]
     for e in prod:
@@ -53,47 +79,48 @@ def check_preprod_first(soak, res, events, moved):
         if not any(p["env"] == "preprod" and p["site"] == e["site"] and p["data"].get("to") == v
                    and p["at"] <= e["at"] for p in installs):
             bad.append("%s %s" % (e["site"], v))
-    if not soak.drupal_offered:
-        res.add("SKIP", "Drupal updates: preprod then prod", "no Drupal release offered in this run")
+    name = "%s updates: preprod then prod" % track.label
+    if not track.offered:
+        res.add("SKIP", name, "no %s release offered in this run" % track.label)
         return
-    latest = max(soak.drupal_offered, key=lambda v: [int(x) for x in v.split(".")])
+    latest = max(track.offered, key=version_key)
     # Some Drupal prod must have moved when a site had no bad version, the weekly update step (Tuesday
     # 22:00) passed after the first offer, and no fault could have kept every update from running.
-    first = min(soak.drupal_offered.values())
+    first = min(track.offered.values())
     step = first + datetime.timedelta(days=(1 - first.weekday()) % 7)
     step = step.replace(hour=22, minute=0) + datetime.timedelta(hours=2)
-    good = [s for s in soak.lab.drupal_sites() if not soak.bad_drupal_versions.get(s.name)]
+    good = [s for s in soak.lab.drupal_sites() if not track.bad.get(s.name)]
     stoppers = [f for f in soak.faults.log
                 if f["what"] in ("kill9", "ssh_cut", "server_down", "store_full", "clock_jump")]
     required = bool(good) and soak.clock.now >= step and not stoppers
-    res.check(not bad and (moved > 0 or not required), "Drupal updates: preprod then prod",
+    res.check(not bad and (moved > 0 or not required), name,
               "%d/%d Drupal prod sites moved off %s %s (latest offered %s%s); %d prod installs of %s, %d without the "
               "same version installed on preprod first%s"
-              % (moved, len(soak.lab.drupal_sites()), lab_mod.DRUPAL_MODULE, lab_mod.DRUPAL_MODULE_FIRST, latest,
+              % (moved, len(soak.lab.drupal_sites()), track.component, track.first, latest,
                  "" if required else "; none required: no good site, no update step yet or a fault that stops updates",
-                 len(prod), COMPONENT, len(bad), (": " + ", ".join(bad[:6])) if bad else ""))
+                 len(prod), track.component, len(bad), (": " + ", ".join(bad[:6])) if bad else ""))
 
 
-def check_rejections(soak, res, events):
+def check_rejections(soak, res, events, track):
     """Each (Drupal site, bad version): the site's prod update run while that version was the newest
     offered has the step to it `rejected`. Returns [(site, version, at)] of the rejections found."""
-    pairs = [(site, v) for site, vs in sorted(soak.bad_drupal_versions.items()) for v in sorted(vs)]
-    name = "journal: a rejected step for each bad Drupal release"
+    pairs = [(site, v) for site, vs in sorted(track.bad.items()) for v in sorted(vs)]
+    name = "journal: a rejected step for each bad %s release" % track.label
     if not pairs:
-        res.add("SKIP", name, "no bad Drupal release in this run")
+        res.add("SKIP", name, "no bad %s release in this run" % track.label)
         return []
-    offered = soak.drupal_offered
+    offered = track.offered
     ok, not_run, wrong, found = 0, [], [], []
     for site, v in pairs:
         start = offered[v]
         later = [t for t in offered.values() if t > start]
         end = min(later) if later else soak.clock.now + datetime.timedelta(hours=1)
         runs = fault_checks.update_runs(events, site, start, end)
-        hits = [r for r in runs if any(s.get("status") == "rejected" for s in steps_to(r, v))]
+        hits = [r for r in runs if any(s.get("status") == "rejected" for s in steps_to(r, v, track.component))]
         if hits:
             ok += 1
             found.append((site, v, parse_at(hits[0]["at"])))
-        elif any(steps_to(r, v) for r in runs):
+        elif any(steps_to(r, v, track.component) for r in runs):
             wrong.append("%s %s: stepped without rejection" % (site, v))
         else:
             # No run planned it: only a fault that cut the update step may explain that.
@@ -109,14 +136,15 @@ def check_rejections(soak, res, events):
     res.check(not wrong, name,
               "%d bad (site, version) pairs: %d rejected on preprod (update.finished step %s status rejected), "
               "%d not updated yet or kept from it by a fault, %d otherwise%s"
-              % (len(pairs), ok, COMPONENT, len(not_run), len(wrong), (": " + ", ".join(wrong[:6])) if wrong else ""))
+              % (len(pairs), ok, track.component, len(not_run), len(wrong),
+                 (": " + ", ".join(wrong[:6])) if wrong else ""))
     return found
 
 
-def check_held_back(soak, res, rejections):
-    name = "reports: bad Drupal releases held back"
+def check_held_back(soak, res, rejections, track):
+    name = "reports: bad %s releases held back" % track.label
     if not rejections:
-        res.add("SKIP", name, "no Drupal version rejected on preprod in this run")
+        res.add("SKIP", name, "no %s version rejected on preprod in this run" % track.label)
         return
     docs, problems = fault_checks.render_reports(soak)
     client_of = {s.name: s.client for s in soak.lab.sites}
@@ -126,15 +154,16 @@ def check_held_back(soak, res, rejections):
         if doc is None:
             missing.append("%s %s (no report)" % (site, v))
             continue
-        held = any(h.get("site") == site and h.get("component") == COMPONENT and h.get("to") == v
+        held = any(h.get("site") == site and h.get("component") == track.component and h.get("to") == v
                    and h.get("status") == "rejected" for h in doc["updates"]["held_back"])
-        later = any(u.get("site") == site and u.get("component") == COMPONENT
+        later = any(u.get("site") == site and u.get("component") == track.component
                     and u.get("date", "") >= at.strftime("%Y-%m-%d") for u in doc["updates"]["applied"])
         if not held and not later:
             missing.append("%s %s" % (site, v))
     res.check(not missing and not problems, name,
-              "%d rejected (Drupal site, version): %d missing from updates.held_back (status rejected)%s"
-              % (len(rejections), len(missing), (": " + ", ".join((problems + missing)[:6])) if missing or problems else ""))
+              "%d rejected (%s site, version): %d missing from updates.held_back (status rejected)%s"
+              % (len(rejections), track.label, len(missing),
+                 (": " + ", ".join((problems + missing)[:6])) if missing or problems else ""))
 
 
 def check_http(soak, res):
@@ -158,8 +187,9 @@ def run(soak, res, journal):
         res.add("SKIP", "Drupal updates", "no Drupal site in this run (--drupal-every 0)")
         return
     events = journal(soak, TYPES)
-    moved = check_prod_versions(soak, res)
-    check_preprod_first(soak, res, events, moved)
-    rejections = check_rejections(soak, res, events)
-    check_held_back(soak, res, rejections)
+    for track in tracks(soak):
+        moved = check_prod_versions(soak, res, track)
+        check_preprod_first(soak, res, events, moved, track)
+        rejections = check_rejections(soak, res, events, track)
+        check_held_back(soak, res, rejections, track)
     check_http(soak, res)

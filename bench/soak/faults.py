@@ -11,7 +11,8 @@ Classes:
                  sshd processes): connections cut mid-stream.
 - server_down:   one server stops answering (its sshd and web server SIGSTOPped) for 2-4 steps.
 - bad_release:   (on a weekly release) the new plugin version answers 500 on some WordPress sites,
-                 the new module version on some Drupal sites (prod and preprod: .tma-lab/breaks);
+                 the new module version on some Drupal sites and, the weeks one is offered, the new
+                 Drupal core version on some Drupal sites (prod and preprod: .tma-lab/breaks);
                  preprod must reject it, prod must never get it.
 - push_race:     the step's runner pauses between its journal fetch and its push
                  ($TMA_SIMULATED_PAUSE_BEFORE_PUSH, honoured by the soak's build only); the other runner
@@ -224,12 +225,19 @@ class Injector:
 
     def maybe_bad_release(self, version, drupal_version=None):
         """A bad release: on a few sites of each CMS (about the fault rate, at least one) the new version
-        answers 500: the WordPress plugin's on WordPress sites, the Drupal module's on Drupal sites."""
+        answers 500: the WordPress plugin's on WordPress sites, the Drupal module's on Drupal sites, and
+        Drupal core's on some Drupal sites (a draw of its own) the weeks a core release is offered."""
         self.break_sites(self.soak.lab.wordpress_sites(), "plugin:%s=%s" % (lab_mod.WEEKLY_PLUGIN, version),
                          version, self.soak.bad_versions)
         if drupal_version and self.soak.lab.drupal_sites():
             self.break_sites(self.soak.lab.drupal_sites(), "package:%s=%s" % (lab_mod.DRUPAL_MODULE, drupal_version),
                              drupal_version, self.soak.bad_drupal_versions)
+        # A core release offered at this same step (every other week): some Drupal sites answer 500 with
+        # it, read from web/core/lib/Drupal.php as the lab's drupal_root route does ("core=10.3.3").
+        for core_version, at in self.soak.core_offered.items():
+            if at == self.soak.clock.now and self.soak.lab.drupal_sites():
+                self.break_sites(self.soak.lab.drupal_sites(), "core=%s" % core_version, core_version,
+                                 self.soak.bad_core_versions)
 
     def break_sites(self, candidates, rule, version, bad):
         sites = [s for s in candidates if self.rng.random() < max(self.rate, 0.02)]

@@ -29,6 +29,21 @@ WEEKLY_PLUGIN = "forms"
 # lists it; tma's step is `package:drupal/token`), from DRUPAL_MODULE_FIRST installed.
 DRUPAL_MODULE = "drupal/token"
 DRUPAL_MODULE_FIRST = "1.15.0"
+# Drupal core: the package a core update requires (tma's src/cms/drupal_actions.cpp runs `composer
+# require drupal/core-recommended:<version>`; `composer outdated --direct` lists it, not drupal/core, so
+# tma's step is `package:drupal/core-recommended`), from DRUPAL_CORE_FIRST installed. The lab composer
+# moves drupal/core and web/core/lib/Drupal.php (what `drush status` reports) with it.
+DRUPAL_CORE = "drupal/core-recommended"
+DRUPAL_CORE_FIRST = "10.3.2"
+
+
+def core_release(week):
+    """The Drupal core patch release offered on the Monday of `week` (1, 2, ...), or None: one every
+    other week (10.3.3 in week 1, 10.3.4 in week 3, ...), as core's patch releases come, not weekly."""
+    if week % 2 == 0:
+        return None
+    major, minor, patch = (int(x) for x in DRUPAL_CORE_FIRST.split("."))
+    return "%d.%d.%d" % (major, minor, patch + (week + 1) // 2)
 
 
 def free_port():
@@ -194,12 +209,14 @@ def make_template(tmp):
 
 
 def make_drupal_template(tmp):
-    """One Drupal stand-in project (composer, core 10.3.2, drush 12), copied for every Drupal site
-    environment. Its update server (.tma-lab/updates.json) knows DRUPAL_MODULE at the installed version;
-    the soak adds a release every week (offer_drupal_version)."""
+    """One Drupal stand-in project (composer, core DRUPAL_CORE_FIRST, drush 12), copied for every Drupal
+    site environment. Its update server (.tma-lab/updates.json) knows DRUPAL_MODULE and DRUPAL_CORE at
+    the installed versions (a revert requires them back); the soak adds a module release every week
+    (offer_drupal_version) and a core release every other week (offer_core_version)."""
     template = os.path.join(tmp, "template-drupal")
-    run([PYTHON, os.path.join(LAB, "make_drupal_site"), template, "--core", "10.3.2",
-         "--package", "%s=%s" % (DRUPAL_MODULE, DRUPAL_MODULE_FIRST), "--update", "%s=%s" % (DRUPAL_MODULE, DRUPAL_MODULE_FIRST)])
+    run([PYTHON, os.path.join(LAB, "make_drupal_site"), template, "--core", DRUPAL_CORE_FIRST,
+         "--package", "%s=%s" % (DRUPAL_MODULE, DRUPAL_MODULE_FIRST), "--update", "%s=%s" % (DRUPAL_MODULE, DRUPAL_MODULE_FIRST),
+         "--update", "%s=%s" % (DRUPAL_CORE, DRUPAL_CORE_FIRST)])
     return template
 
 
@@ -312,6 +329,20 @@ def offer_drupal_version(project_root, version):
     """Add `version` of DRUPAL_MODULE to the Drupal project's update server (the lab composer's
     repository: `composer outdated` then lists it as `latest`)."""
     offer_release(project_root, "packages", DRUPAL_MODULE, version)
+
+
+def offer_core_version(project_root, version):
+    """Add `version` of DRUPAL_CORE to the Drupal project's composer repository."""
+    offer_release(project_root, "packages", DRUPAL_CORE, version)
+
+
+def drupal_core_version(project_root):
+    """Drupal core's version as the site reports it (`drush status`: web/core/lib/Drupal.php's VERSION)."""
+    with open(os.path.join(project_root, "web", "core", "lib", "Drupal.php"), encoding="utf-8") as f:
+        for line in f:
+            if "const VERSION" in line:
+                return line.split("'")[1]
+    return None
 
 
 def installed_drupal_version(project_root, package=DRUPAL_MODULE):

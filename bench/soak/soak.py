@@ -10,7 +10,8 @@ lab sshd of its own that no fault stops or cuts, with tma's OpenSSH client readi
 $TMA_SSH_CONFIG=<tmp>/ssh_config, about 2.4 s more per tma run), then drives
 tma's simulated clock ($TMA_SIMULATED_CLOCK, only honoured by a -DTMA_SIMULATED_CLOCK=ON build) step
 by step: at each step one runner (A or B, alternating) runs `tma run --due --sync`; people log hours;
-a new release of a plugin (WordPress) and of a module (Drupal) is offered every Monday. A seeded fault injector (bench/soak/faults.py) hits
+a new release of a plugin (WordPress) and of a module (Drupal) is offered every Monday, and of Drupal core
+(drupal/core-recommended 10.3.3, 10.3.4, ...) every other Monday. A seeded fault injector (bench/soak/faults.py) hits
 about 5 % of the steps. At the end, bench/soak/checks.py (with fault_checks.py: the journal and the
 client reports for each fault, drupal_checks.py: the Drupal updates, and db_checks.py: the dumps)
 checks what was kept and prints a table; the exit code is 1 when any check fails.
@@ -79,6 +80,8 @@ class Soak:
         self.bad_versions = {}    # site name -> set of versions that break it
         self.drupal_offered = {}  # Drupal module version -> simulated time offered
         self.bad_drupal_versions = {}  # Drupal site name -> set of module versions that break it
+        self.core_offered = {}    # Drupal core version -> simulated time offered (every other week)
+        self.bad_core_versions = {}  # Drupal site name -> set of core versions that break it
         self.counter = 0
         self.start = START
 
@@ -137,6 +140,13 @@ class Soak:
                 lab_mod.offer_drupal_version(root, drupal_version)
         if self.lab.drupal_sites():
             self.drupal_offered[drupal_version] = self.clock.now
+        # Every other week a Drupal core patch release too (lab.core_release), on the same repositories.
+        core_version = lab_mod.core_release(week)
+        if core_version and self.lab.drupal_sites():
+            for site in self.lab.drupal_sites():
+                for root in (site.prod, site.pre):
+                    lab_mod.offer_core_version(root, core_version)
+            self.core_offered[core_version] = self.clock.now
         return version, drupal_version
 
     def main(self):
