@@ -48,8 +48,9 @@ class Injector:
         self.filler = None     # path of the file filling the store
         self.full_left = 0
         self.armed = []        # fault classes waiting for the next busy step
-        # The classes drawn from (--faults: a subset, to study one class; bad_release has its own draw).
-        self.classes = [c for c in CLASSES if not soak.args.faults or c in soak.args.faults.split(",")] or CLASSES
+        # The classes drawn from (--faults: a subset, to study one class; bad_release has its own draw,
+        # on every release, so `--faults bad_release` draws none of these).
+        self.classes = [c for c in CLASSES if not soak.args.faults or c in soak.args.faults.split(",")]
 
     def note(self, what, target="", detail="", **extra):
         entry = {"what": what, "at": self.soak.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -70,7 +71,7 @@ class Injector:
         if self.armed and self.busy_step():
             getattr(self, self.armed.pop(0))(runner, other)
             return
-        if self.rng.random() >= self.rate:
+        if self.rng.random() >= self.rate or not self.classes:
             self.soak.run_due(runner)
             return
         kind = self.rng.choice(self.classes)

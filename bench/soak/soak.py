@@ -232,7 +232,8 @@ def parse_args():
     p.add_argument("--jobs", type=int, default=8)
     p.add_argument("--fault-rate", type=float, default=0.05)
     p.add_argument("--faults", default="", help="comma-separated classes to draw from (default: all): kill9,ssh_cut,"
-                   "server_down,push_race,clock_jump,store_full")
+                   "server_down,push_race,clock_jump,store_full; bad_release is drawn on every release whatever this"
+                   " says, and --faults bad_release alone draws none of the others")
     p.add_argument("--hours-rate", type=float, default=0.3, help="chance per working-hour step that someone logs time")
     p.add_argument("--store-mib", type=int, default=0, help="tmpfs size for the store (0: from the site count)")
     p.add_argument("--restic-every", type=int, default=10, help="every Nth site also backs up to restic (0: none)")
@@ -244,6 +245,9 @@ def parse_args():
         a.sites, a.days = 50, 4
     if a.seed is None:
         a.seed = random.SystemRandom().randrange(1, 100000)
+    unknown = [c for c in a.faults.split(",") if c and c not in faults_mod.CLASSES + ["bad_release"]]
+    if unknown:
+        p.error("--faults: unknown class %s (%s, bad_release)" % (", ".join(unknown), ", ".join(faults_mod.CLASSES)))
     if a.health_every <= 0 or a.step % a.health_every:
         p.error("--health-every must divide --step")
     if a.store_mib == 0:
