@@ -47,6 +47,20 @@ std::string second_clone(const test::TempDir& dir, const AgencyWithRemote& agenc
   return b;
 }
 
+// Both sides move: `a` records a run and pushes it, `b` records one it has not pushed, so b's next
+// sync must fetch a's commit, merge and push its own. Returns b's commit before that sync.
+std::string both_sides_moved(const std::string& a, const std::string& b) {
+  REQUIRE(test::run_tma({"init", a}).exit_code == 0);
+  REQUIRE(tma_sync(a).exit_code == 0);
+  REQUIRE(test::run_tma({"init", b}).exit_code == 0);
+  auto b_tip = tip(b);
+  return b_tip.substr(0, b_tip.find('\n'));
+}
+
+bool in_remote_journal(const std::string& remote, const std::string& commit) {
+  return test::git(remote, {"merge-base", "--is-ancestor", commit, "refs/heads/tma-journal"}).exit_code == 0;
+}
+
 } // namespace
 
 TEST_CASE("tma init creates the repository, inventory, .gitignore and journal ref, idempotently", "[integration]") {
@@ -176,10 +190,7 @@ TEST_CASE("journal::sync_journal: a push rejected between fetch and push is fetc
   auto remote_tip = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
   CHECK(remote_tip == tip(a));
   // Nothing lost: both sides' commits are in the remote's journal.
-  for (const auto& before : {a_before, b_before}) {
-    auto commit = before.substr(0, before.find('\n'));
-    CHECK(test::git(remote, {"merge-base", "--is-ancestor", commit, "refs/heads/tma-journal"}).exit_code == 0);
-  }
+  for (const auto& before : {a_before, b_before}) CHECK(in_remote_journal(remote, before.substr(0, before.find('\n'))));
   REQUIRE(tma_sync(b).exit_code == 0);
   CHECK(tip(b) == tip(a));
 }
@@ -227,20 +238,14 @@ TEST_CASE("tma sync: a ref lock a killed sync left on the remote-tracking ref st
   auto b = second_clone(dir, agency);
   auto tracking_before = test::git(b, {"rev-parse", "-q", "--verify", "refs/remotes/origin/tma-journal"}).out;
   dir.write("b/.git/refs/remotes/origin/tma-journal.lock", "");
-  // Both sides move: b must fetch a's commits, merge and push its own.
-  REQUIRE(test::run_tma({"init", a}).exit_code == 0);
-  REQUIRE(tma_sync(a).exit_code == 0);
-  REQUIRE(test::run_tma({"init", b}).exit_code == 0);
-  auto b_before = tip(b);
+  auto b_before = both_sides_moved(a, b);
   auto out = tma_sync(b);
   INFO(out.out << out.err);
   REQUIRE(out.exit_code == 0);
   CHECK(out.out.find("pushed") != std::string::npos);
   auto remote_tip = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
   CHECK(remote_tip == tip(b));
-  CHECK(test::git(remote, {"merge-base", "--is-ancestor", b_before.substr(0, b_before.find('\n')),
-                           "refs/heads/tma-journal"})
-            .exit_code == 0);
+  CHECK(in_remote_journal(remote, b_before));
   REQUIRE(tma_sync(a).exit_code == 0);
   CHECK(tip(a) == tip(b));
   // The remote-tracking ref is git's, left as it was: tma neither wrote it nor took its lock.
@@ -257,10 +262,7 @@ TEST_CASE("journal::sync_journal: a journal ref lock left by a killed process is
   AgencyWithRemote agency(dir, true);
   const auto& [remote, a] = agency;
   auto b = second_clone(dir, agency);
-  REQUIRE(test::run_tma({"init", a}).exit_code == 0);
-  REQUIRE(tma_sync(a).exit_code == 0);
-  REQUIRE(test::run_tma({"init", b}).exit_code == 0);
-  auto b_before = tip(b);
+  auto b_before = both_sides_moved(a, b);
   dir.write("b/.git/refs/heads/tma-journal.lock", "");
   auto report = journal::sync_journal({b, "refs/heads/tma-journal", "origin", 8});
   INFO((report ? std::string() : report.error().message));
@@ -269,6 +271,5 @@ TEST_CASE("journal::sync_journal: a journal ref lock left by a killed process is
   CHECK(report->pushed);
   CHECK_FALSE(std::filesystem::exists(dir.file("b/.git/refs/heads/tma-journal.lock")));
   CHECK(test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out == tip(b));
-  CHECK(test::git(b, {"merge-base", "--is-ancestor", b_before.substr(0, b_before.find('\n')), "refs/heads/tma-journal"})
-            .exit_code == 0);
+  CHECK(in_remote_journal(remote, b_before));
 }
