@@ -49,7 +49,8 @@ void run_sync(Context& context, const SyncCliOptions& cli) {
                                             {"local_after", r.local_after},
                                             {"merge", journal::to_string(r.merge)},
                                             {"pushed", r.pushed},
-                                            {"attempts", r.attempts}}));
+                                            {"attempts", r.attempts},
+                                            {"fetched_objects", r.fetched_objects}}));
     return;
   }
   std::string pushed = r.pushed ? "pushed" : "nothing to push";

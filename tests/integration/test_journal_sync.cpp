@@ -273,3 +273,45 @@ TEST_CASE("journal::sync_journal: a journal ref lock left by a killed process is
   CHECK(test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out == tip(b));
   CHECK(in_remote_journal(remote, b_before));
 }
+
+TEST_CASE("journal::sync_journal: a fetch from a path remote copies only what the remote has new, not the journal",
+          "[integration]") {
+  // libgit2's transport for a path remote leaves out of the fetched pack only what the clone's refs
+  // point at. With the journal ref ahead of the remote (a run recorded since the last sync) nothing
+  // was left out: every fetch copied the whole journal again (the soak's month, 400 MB per clone by
+  // day 5). refs/tma/seen/<remote> keeps the remote's tip as last seen, so only the new part comes.
+  test::TempDir dir;
+  AgencyWithRemote agency(dir, true);
+  const auto& [remote, a] = agency;
+  auto b = second_clone(dir, agency);
+  for (int round = 0; round < 3; ++round) {
+    both_sides_moved(a, b);
+    REQUIRE(tma_sync(b).exit_code == 0);
+  }
+  auto seen_before = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
+  CHECK(test::git(b, {"rev-parse", "refs/tma/seen/origin"}).out == seen_before); // recorded by b's push
+
+  both_sides_moved(a, b);
+  auto remote_tip = test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out;
+  auto count_objects = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"rev-list", "--objects"});
+    auto listed = test::git(remote, args).out;
+    return static_cast<unsigned long long>(std::count(listed.begin(), listed.end(), '\n'));
+  };
+  auto trim = [](std::string s) { return s.substr(0, s.find('\n')); };
+  auto history = count_objects({"refs/heads/tma-journal"});
+  auto new_part = count_objects({trim(remote_tip), "^" + trim(seen_before)});
+  REQUIRE(new_part > 0);
+  REQUIRE(new_part * 4 < history);
+
+  auto report = journal::sync_journal({b, "refs/heads/tma-journal", "origin", 8});
+  INFO((report ? std::string() : report.error().message));
+  REQUIRE(report);
+  CHECK(report->merge == journal::SyncReport::Merge::merge_commit);
+  INFO("history " << history << " objects, new on the remote " << new_part);
+  CHECK(report->fetched_objects > 0);
+  CHECK(report->fetched_objects <= new_part);
+  // The remote's tip after b's push, seen for the next fetch.
+  CHECK(test::git(b, {"rev-parse", "refs/tma/seen/origin"}).out ==
+        test::git(remote, {"rev-parse", "refs/heads/tma-journal"}).out);
+}

@@ -41,6 +41,9 @@ struct SyncReport {
   enum class Merge { none, fast_forward, merge_commit } merge = Merge::none;
   bool pushed = false;       ///< the remote ref was updated and the remote accepted it
   int attempts = 0;          ///< rounds used (1 unless the remote moved during the sync)
+  /// Objects the fetches received (0 when the remote had nothing new): the remote's commits since
+  /// this clone last saw its tip (refs/tma/seen/<remote>), never the whole journal again.
+  unsigned long long fetched_objects = 0;
 };
 
 /// Fetch `options.ref` from `options.remote`, merge it into the local ref (fast-forward, or a
