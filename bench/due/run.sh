@@ -20,11 +20,9 @@ work=${3:-/tmp/tma-bench-due}
 rm -rf "$work"
 mkdir -p "$work/store"
 
-if [ -z "${TMA:-}" ]; then
-  cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DTMA_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$root/build-bench" -j2 --target tma >/dev/null
-  TMA="$root/build-bench/tma"
-fi
+# shellcheck source=bench/measure.sh
+source "$root/bench/measure.sh"
+TMA=$(bench_tma "$root")
 
 # The history ends with the previous hour; the current hour's run is the incremental step.
 now_hour=$(date -u +%Y-%m-%dT%H)

@@ -13,11 +13,9 @@ work=${1:-/tmp/tma-bench-journal}
 end=${BENCH_END:-2026-12-01}   # fixed, so that runs are comparable; events end the day before
 mkdir -p "$work"
 
-if [ -z "${TMA:-}" ]; then
-  cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DTMA_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$root/build-bench" -j2 --target tma >/dev/null
-  TMA="$root/build-bench/tma"
-fi
+# shellcheck source=bench/measure.sh
+source "$root/bench/measure.sh"
+TMA=$(bench_tma "$root")
 
 repo="$work/journal.git"
 if [ ! -d "$repo" ]; then

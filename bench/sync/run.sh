@@ -21,11 +21,9 @@ sites=200
 rm -rf "$work"
 mkdir -p "$work"
 
-if [ -z "${TMA:-}" ]; then
-  cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DTMA_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$root/build-bench" -j2 --target tma >/dev/null
-  TMA="$root/build-bench/tma"
-fi
+# shellcheck source=bench/measure.sh
+source "$root/bench/measure.sh"
+TMA=$(bench_tma "$root")
 
 remote="$work/remote.git"
 git init -q --bare "$remote"
