@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reproduction of a bug the soak's kill9 over SSH found (fixed, docs/reliability.md "What the soak found"):
 a tma sync killed with SIGKILL while libgit2 held a ref lock of the clone (refs/remotes/origin/tma-journal.lock,
-or refs/heads/tma-journal.lock during the merge) left that lock, and every later sync of the clone failed
+or refs/heads/tma-journal.lock during the merge; since, also refs/tma/seen/origin.lock) left that lock, and every later sync of the clone failed
 ("failed to lock file ... for writing"): `tma run --due --sync` ran nothing until someone deleted it by hand.
 
 Usage: bench/soak/repro_ref_lock.py --tma build/tma [--tries 200]   (a local-path remote: no sshd)
@@ -42,9 +42,11 @@ sh([tma, "sync"], cwd=ca)
 sh(["git", "clone", "-q", "-b", "main", remote, cb])
 sh([tma, "sync"], cwd=cb)
 locks = [os.path.join(cb, ".git", "refs", "remotes", "origin", "tma-journal.lock"),
-         os.path.join(cb, ".git", "refs", "heads", "tma-journal.lock")]
+         os.path.join(cb, ".git", "refs", "heads", "tma-journal.lock"),
+         os.path.join(cb, ".git", "refs", "tma", "seen", "origin.lock")]
 rng = random.Random(1)
 left = 0
+left_by = {}
 for i in range(a.tries):
     sh([tma, "hours", "log", "--site", "s1", "15m", "entry %d" % i], cwd=ca)
     sh([tma, "sync"], cwd=ca)
@@ -56,10 +58,14 @@ for i in range(a.tries):
     p.wait()
     found = [f for f in locks if os.path.exists(f)]
     left += bool(found)
+    for f in found:
+        name = os.path.relpath(f, os.path.join(cb, ".git"))
+        left_by[name] = left_by.get(name, 0) + 1
     r = sh([tma, "sync"], cwd=cb, check=False)
     if r.returncode != 0:
         print("try %d: SIGKILL left %s; the next `tma sync` of B exits %d: %s"
               % (i + 1, ", ".join(found) or "no lock", r.returncode, r.stdout.strip()))
         print("kept", tmp)
         sys.exit(1)
-print("%d tries: every sync after a kill succeeded; %d kill(s) left a ref lock file (%s)" % (a.tries, left, tmp))
+print("%d tries: every sync after a kill succeeded; %d kill(s) left a ref lock file (%s) (%s)"
+      % (a.tries, left, ", ".join("%s %d" % kv for kv in sorted(left_by.items())) or "none", tmp))
