@@ -271,8 +271,6 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
   const char* url = git_remote_url(remote.get()) ? git_remote_url(remote.get()) : "";
   const char* push_url = git_remote_pushurl(remote.get()) ? git_remote_pushurl(remote.get()) : url;
   report.remote_url = core::redact(url);
-  auto fetch_remote = detached_remote(r, url);
-  if (!fetch_remote) return tl::unexpected(fetch_remote.error());
   auto push_remote = detached_remote(r, push_url);
   if (!push_remote) return tl::unexpected(push_remote.error());
   // A push to a path (a bare repository on this machine or a shared file system) writes the remote
@@ -312,6 +310,10 @@ core::Result<SyncReport> sync_journal(const SyncOptions& options) {
     fetch_options.update_fetchhead = 0;
     const char* fetch_specs[] = {fetch_spec.c_str()};
     git_strarray fetch_array{const_cast<char**>(fetch_specs), 1};
+    // A remote per round: its transfer statistics then count this round's fetch alone (a round
+    // whose remote had nothing new downloads nothing and would leave the last round's figures).
+    auto fetch_remote = detached_remote(r, url);
+    if (!fetch_remote) return tl::unexpected(fetch_remote.error());
     rc = git_remote_fetch(fetch_remote->get(), &fetch_array, &fetch_options, "tma sync: fetch");
     if (rc < 0) return network_failure(rc, fmt::format("fetch from '{}' ({}) failed", options.remote, report.remote_url));
     if (const auto* stats = git_remote_stats(fetch_remote->get())) report.fetched_objects += stats->received_objects;
