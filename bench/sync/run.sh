@@ -5,7 +5,7 @@
 # for a path remote then leaves out of the fetched pack only what the clone's refs point at, and
 # the journal ref, ahead of the remote, hides nothing). Three runners take turns: A logs an hour and
 # syncs; then "seen" and "no seen ref" each log an hour and sync (their order alternates), timed.
-# Prints a Markdown table (docs/performance.md, "Journal sync").
+# Prints a Markdown table (docs/performance.md, "Journal sync with a path remote").
 #
 # usage: bench/sync/run.sh [WORKDIR]   (env: TMA=path/to/tma, default: a Release build in build-bench/;
 #                                       ROUNDS, default 20; MONTHS of generated journal, default 3)
