@@ -153,6 +153,12 @@ std::string mysql_option_file(const inventory::DatabaseDump& spec, const std::st
   return out;
 }
 
+core::Result<std::string> plain_dump_password(const inventory::Environment& env, const inventory::DatabaseDump& spec) {
+  const bool own = env.database && &*env.database == &spec;
+  return transport::resolve_secret(spec.password, own ? fmt::format("environments.{}.database.password", env.name)
+                                                      : std::string("backup.database.password"));
+}
+
 std::string option_file_prologue(std::size_t size) {
   // dd bs=1 reads byte by byte, so not one byte of what follows on stdin (a dump to import) is taken.
   return fmt::format("umask 077; f=$(mktemp) || exit 1; trap 'rm -f -- \"$f\"' EXIT; trap 'exit 1' HUP INT TERM; "
@@ -332,9 +338,9 @@ core::Result<std::vector<ArtifactInfo>> run_ssh_method(MethodContext& c) {
   };
 
   std::vector<ArtifactInfo> artifacts;
-  if (site.backup.database && site.backup.database_dump) {
-    const auto& spec = *site.backup.database_dump;
-    auto password = transport::resolve_secret(spec.password, "backup.database.password");
+  if (const auto* plain = site.backup.database ? site.plain_dump(env) : nullptr) {
+    const auto& spec = *plain;
+    auto password = plain_dump_password(env, spec);
     if (!password) return tl::unexpected(password.error());
     const std::string options = mysql_option_file(spec, *password);
     auto script = plain_dump_script(spec, options.size());

@@ -177,10 +177,11 @@ core::Result<RestoreOutcome> restore_locked(const inventory::Inventory& inventor
     command.timeout = timeout;
     std::string header; // the option file of a plain dump, sent before the dump itself
     std::size_t header_sent = 0;
-    if (site.backup.database_dump) {
-      // Plain mysqldump: `mysql`/`mariadb` reads its credentials from a 0600 file filled from stdin.
-      const auto& spec = *site.backup.database_dump;
-      auto password = transport::resolve_secret(spec.password, "backup.database.password");
+    if (const auto* plain = site.plain_dump(target)) {
+      // Plain mysqldump into the target environment's database (its own `database`, else the
+      // site's map): `mysql`/`mariadb` reads its credentials from a 0600 file filled from stdin.
+      const auto& spec = *plain;
+      auto password = plain_dump_password(target, spec);
       if (!password) return tl::unexpected(password.error());
       header = mysql_option_file(spec, *password);
       std::string client = spec.tool == "mariadb-dump" ? "mariadb" : "mysql";

@@ -257,6 +257,28 @@ void read_http_settings(LoadContext& ctx, const YAML::Node& node, const std::str
   map.finish();
 }
 
+DatabaseDump read_database_dump(LoadContext& ctx, const YAML::Node& node, const std::string& key) {
+  MapReader dump(ctx, node, key);
+  DatabaseDump spec;
+  if (auto v = dump.choice("tool", {"mysqldump", "mariadb-dump"})) spec.tool = *v;
+  if (auto v = dump.string("host")) {
+    if (!is_host(*v)) ctx.error(dump.get("host"), dump.sub("host"), fmt::format("'{}' is not a host name or address", *v));
+    spec.host = *v;
+  }
+  if (auto v = dump.integer("port", 1, 65535)) spec.port = *v;
+  if (auto v = dump.string("user", true)) spec.user = *v;
+  spec.password = dump.secret("password");
+  if (auto v = dump.string("name", true)) {
+    if (!is_database_name(*v)) {
+      ctx.error(dump.get("name"), dump.sub("name"),
+                fmt::format("'{}' is not a database name (letters, digits, '_', '$' and '-', not first; at most 64)", *v));
+    }
+    spec.name = *v;
+  }
+  dump.finish();
+  return spec;
+}
+
 void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, BackupPolicy& backup) {
   MapReader map(ctx, node, key);
   if (!map.ok()) return;
@@ -294,17 +316,8 @@ void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::str
     backup.compress_on = *v == "server" ? CompressOn::server : *v == "local" ? CompressOn::local : CompressOn::automatic;
   }
   if (auto db = map.get("database"); db.IsDefined() && db.IsMap()) {
-    MapReader dump(ctx, db, map.sub("database"));
-    DatabaseDump spec;
-    if (auto v = dump.choice("tool", {"mysqldump", "mariadb-dump"})) spec.tool = *v;
-    if (auto v = dump.string("host")) spec.host = *v;
-    if (auto v = dump.integer("port", 1, 65535)) spec.port = *v;
-    if (auto v = dump.string("user", true)) spec.user = *v;
-    spec.password = dump.secret("password");
-    if (auto v = dump.string("name", true)) spec.name = *v;
-    dump.finish();
     backup.database = true;
-    backup.database_dump = spec;
+    backup.database_dump = read_database_dump(ctx, db, map.sub("database"));
   } else if (auto v = map.boolean("database")) {
     backup.database = *v;
     backup.database_dump.reset();

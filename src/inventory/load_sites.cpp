@@ -1,5 +1,6 @@
 // `sites:` and their environments, with `defaults:` merged in.
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -62,13 +63,47 @@ Environment read_environment(LoadContext& ctx, const Entry& entry, const std::st
   }
   if (auto n = map.get("http"); n.IsDefined()) read_http_settings(ctx, n, map.sub("http"), env.http);
   if (auto v = map.duration("command_timeout", k_command_timeout_bounds)) env.command_timeout = *v;
+  auto database_node = map.get("database");
+  if (database_node.IsDefined()) env.database = read_database_dump(ctx, database_node, map.sub("database"));
   map.finish();
 
   const bool runs_commands = env.ssh || env.local;
   if (runs_commands && env.path.empty() && site.cms != Cms::static_site) {
     ctx.error(entry.value, map.sub("path"), "an environment reached over ssh or locally needs the site's 'path'");
   }
+  if (env.database && !runs_commands) {
+    ctx.error(database_node, map.sub("database"),
+              "the database is dumped and restored over the environment's ssh or transport: local, and it has neither");
+  }
   return env;
+}
+
+// Which database an environment's plain dump reaches. One on the environment's own server (no
+// host, or a loopback one) is told apart by that server; one on a network host by that host.
+std::string database_location(const Environment& env, const DatabaseDump& db) {
+  const bool on_server = db.host.empty() || db.host == "localhost" || db.host == "127.0.0.1" || db.host == "::1";
+  const int port = db.port == 0 ? 3306 : db.port;
+  if (!on_server) return fmt::format("{}:{}/{}", core::lower_ascii(db.host), port, db.name);
+  const std::string server = env.local ? "local" : fmt::format("{}:{}", env.ssh->host, env.ssh->port.value_or(22));
+  return fmt::format("{} {}/{}", server, port, db.name);
+}
+
+// Two environments whose plain dumps reach one database: a restore into either overwrites the
+// other's data, which nobody means for preprod and prod. Usually one `backup.database` map that
+// every environment inherits.
+void warn_shared_databases(LoadContext& ctx, const Site& site, const std::map<std::string, YAML::Node>& env_nodes,
+                           const std::string& envs_key) {
+  std::map<std::string, std::string> first_env_at; // location -> the first environment dumping it
+  for (const auto& env : site.environments) {
+    const auto* db = site.plain_dump(env);
+    if (!db || !(env.ssh || env.local)) continue;
+    auto [it, inserted] = first_env_at.emplace(database_location(env, *db), env.name);
+    if (inserted) continue;
+    ctx.warn(env_nodes.at(env.name), join_key(envs_key, env.name),
+             fmt::format("environments '{0}' and '{1}' dump the same database '{2}': a restore into '{1}' overwrites "
+                         "the data of '{0}'; give each environment its own 'database'",
+                         it->second, env.name, db->name));
+  }
 }
 
 } // namespace
@@ -159,10 +194,12 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
     if (!envs_node.IsDefined()) {
       ctx.error(entry.value, map.sub("environments"), "required key is missing (at least 'prod')");
     } else {
+      std::map<std::string, YAML::Node> env_nodes;
       for (const auto& env_entry : named_entries(ctx, envs_node, map.sub("environments"))) {
         auto env_key = join_key(map.sub("environments"), env_entry.name);
         if (!check_name(ctx, env_entry.key_node, env_key, env_entry.name)) continue;
         site.environments.push_back(read_environment(ctx, env_entry, env_key, site, site_ssh, defaults));
+        env_nodes[env_entry.name] = env_entry.key_node;
       }
       if (envs_node.IsMap() && !site.env("prod")) {
         ctx.error(envs_node, map.sub("environments"), "a site needs a 'prod' environment");
@@ -170,6 +207,7 @@ std::vector<Site> read_sites(LoadContext& ctx, const YAML::Node& node, const Def
       std::sort(site.environments.begin(), site.environments.end(), [](const Environment& a, const Environment& b) {
         return std::make_pair(env_rank(a.name), a.name) < std::make_pair(env_rank(b.name), b.name);
       });
+      warn_shared_databases(ctx, site, env_nodes, map.sub("environments"));
     }
     if (no_preprod_on_purpose && site.env("preprod")) {
       ctx.error(map.get("preprod"), map.sub("preprod"), "'preprod: none' but the site has a 'preprod' environment");

@@ -47,6 +47,9 @@ std::vector<Contact> read_contacts(LoadContext& ctx, const YAML::Node& node, con
 void read_ssh_settings(MapReader& map, SshTarget& ssh);
 void read_http_settings(LoadContext& ctx, const YAML::Node& node, const std::string& key, HttpSettings& http);
 void read_backup_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, BackupPolicy& backup);
+/// `{tool, host, port, user, password | password_command, name}`: `backup.database` as a map, or an
+/// environment's own `database`.
+DatabaseDump read_database_dump(LoadContext& ctx, const YAML::Node& node, const std::string& key);
 /// `map.<name>` parsed as a schedule (an error names file:line:col); nullopt when absent or bad.
 std::optional<core::Schedule> read_schedule_key(MapReader& map, const std::string& name);
 void read_check_policy(LoadContext& ctx, const YAML::Node& node, const std::string& key, CheckPolicy& check);

@@ -26,6 +26,11 @@ bool is_user_name(std::string_view text) {
   return !text.empty() && (is_alnum(text[0]) || text[0] == '_') && is_name_tail(text.substr(1));
 }
 
+bool is_database_name(std::string_view text) {
+  auto allowed = [](char c) { return is_alnum(c) || c == '_' || c == '$' || c == '-'; };
+  return !text.empty() && text.size() <= 64 && text.front() != '-' && all_of(text, allowed);
+}
+
 bool is_host(std::string_view text) {
   if (text.empty()) return false;
   if (text.front() == '[') {

@@ -14,6 +14,9 @@ bool is_name(std::string_view text);
 bool is_user_name(std::string_view text);
 /// A host name `[A-Za-z0-9_][A-Za-z0-9._-]*`, a bracketed address `[::1]` or a bare IPv6 address.
 bool is_host(std::string_view text);
+/// `[A-Za-z0-9_$][A-Za-z0-9_$-]{0,63}`: a MySQL/MariaDB database name as tma passes it to
+/// mysqldump and mysql (at most 64 characters, as the server allows; never an option).
+bool is_database_name(std::string_view text);
 /// `-?[0-9]{1,9}`, as an int.
 std::optional<int> parse_int(std::string_view text);
 /// `[0-9]{1,5}` from 1 to 65535.

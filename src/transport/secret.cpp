@@ -1,5 +1,8 @@
 #include <tma/transport/secret.hpp>
 
+#include <set>
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include <tma/core/redact.hpp>
@@ -26,8 +29,11 @@ core::Result<std::string> resolve_secret(const inventory::Secret& secret, const 
 
 std::vector<NamedSecret> inventory_secrets(const inventory::Inventory& inventory) {
   std::vector<NamedSecret> out;
+  // A secret of `defaults:` is copied into every site: listed once, where the file gives it.
+  std::set<std::tuple<std::string, int, int>> seen;
   auto add = [&](std::string key, const inventory::Secret& secret) {
-    if (!secret.empty()) out.push_back(NamedSecret{std::move(key), &secret});
+    if (secret.empty() || !seen.emplace(secret.mark.file, secret.mark.line, secret.mark.column).second) return;
+    out.push_back(NamedSecret{std::move(key), &secret});
   };
   for (const auto& [name, storage] : inventory.storage) add("storage." + name + ".password", storage.password);
   add("sources.vulnerabilities.api_key", inventory.sources.vulnerabilities_api_key);
@@ -43,6 +49,10 @@ std::vector<NamedSecret> inventory_secrets(const inventory::Inventory& inventory
     if (connector.type == "trello") add("connectors." + connector.name + ".key", connector.trello_key);
   }
   for (const auto& site : inventory.sites) {
+    if (site.backup.database_dump) add("sites." + site.name + ".backup.database.password", site.backup.database_dump->password);
+    for (const auto& env : site.environments) {
+      if (env.database) add("sites." + site.name + ".environments." + env.name + ".database.password", env.database->password);
+    }
     if (!site.backup.trigger) continue;
     for (const auto& [header, value] : site.backup.trigger->headers) {
       add("sites." + site.name + ".backup.trigger.headers." + header, value);

@@ -143,3 +143,75 @@ sites:
     CHECK(json::parse(after.out).at("backups").size() == 2); // the backup and restore's safety backup
   }
 }
+
+TEST_CASE("plain dump per environment: preprod backs up and restores its own database, prod's stays untouched",
+          "[integration][backup][mysqldump]") {
+  BackupLab lab;
+  lab.db.sql("CREATE DATABASE shop; CREATE DATABASE shop_pre;"
+             "CREATE USER 'shop'@'127.0.0.1' IDENTIFIED BY 'pw-shop';"
+             "GRANT ALL ON shop.* TO 'shop'@'127.0.0.1'; GRANT ALL ON shop_pre.* TO 'shop'@'127.0.0.1';"
+             "CREATE TABLE shop.items (id INT PRIMARY KEY, label TEXT) ENGINE=InnoDB;"
+             "CREATE TABLE shop_pre.items (id INT PRIMARY KEY, label TEXT) ENGINE=InnoDB;"
+             "INSERT INTO shop.items VALUES (1, 'prod chair'), (2, 'prod table');"
+             "INSERT INTO shop_pre.items VALUES (1, 'preprod stool');");
+  auto ssh = fmt::format("{{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}, connect_timeout: 5s}}",
+                         lab.sshd.user(), lab.sshd.port(), lab.sshd.identity(), lab.sshd.known_hosts());
+  // The site's map names prod's database; preprod has its own, dumped with the other tool.
+  lab.agency.write("sites.yaml", fmt::format(R"(version: 1
+agency: {{name: Lab, timezone: Europe/Paris}}
+clients:
+  lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
+storage:
+  local: {{type: local, path: backups}}
+sites:
+  shop:
+    client: lab
+    cms: static
+    backup:
+      keep: {{last: 3}}
+      paths: []
+      database: {{host: 127.0.0.1, port: {port}, user: shop, password: "${{SHOP_DB_PW}}", name: shop}}
+    environments:
+      prod: {{url: "http://127.0.0.1:9/", ssh: {ssh}, path: "{prod}"}}
+      preprod:
+        url: "http://127.0.0.1:9/"
+        ssh: {ssh}
+        path: "{preprod}"
+        database: {{tool: mariadb-dump, host: 127.0.0.1, port: {port}, user: shop, password: "${{SHOP_DB_PW}}", name: shop_pre}}
+)",
+                                             fmt::arg("port", lab.db.port()), fmt::arg("ssh", ssh),
+                                             fmt::arg("prod", lab.prod_root), fmt::arg("preprod", lab.preprod_root)));
+  auto tma = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-i", lab.agency.file("sites.yaml")});
+    return tma::test::run_tma(args, {{"TMA_ACTOR", "Lab <lab@tma.invalid>"}, {"SHOP_DB_PW", "pw-shop"}});
+  };
+  auto dump_of = [&](const std::string& env, const json& backup) {
+    const std::string id = backup.at("backup").at("id");
+    return tma::test::run_program({"gzip", "-dc", lab.backups_dir() + "/shop/" + env + "/" + id + "/database.sql.gz"}).out;
+  };
+
+  auto checked = tma({"inventory", "check"});
+  INFO(checked.out << checked.err);
+  CHECK(checked.exit_code == 0);
+  CHECK((checked.out + checked.err).find("dump the same database") == std::string::npos);
+
+  for (const std::string env : {"prod", "preprod"}) {
+    auto backup = tma({"backup", "--site", "shop", "--env", env, "--format", "json"});
+    INFO(backup.out << backup.err);
+    REQUIRE(backup.exit_code == 0);
+    auto result = json::parse(backup.out).at("backups").at(0);
+    REQUIRE(result.at("env") == env);
+    auto dump = dump_of(env, result);
+    CHECK(dump.find(env == "prod" ? "prod chair" : "preprod stool") != std::string::npos);
+    CHECK(dump.find(env == "prod" ? "preprod stool" : "prod chair") == std::string::npos);
+  }
+
+  // Prod moves on after its backup; its backup restored into preprod lands in preprod's database.
+  lab.db.sql("INSERT INTO shop.items VALUES (3, 'prod after the backup')");
+  const auto prod_now = lab.db.sql("SELECT id, label FROM shop.items ORDER BY id");
+  auto restore = tma({"restore", "--site", "shop", "--from", "prod", "--to", "preprod", "--db-only"});
+  INFO(restore.out << restore.err);
+  REQUIRE(restore.exit_code == 0);
+  CHECK(lab.db.sql("SELECT id, label FROM shop_pre.items ORDER BY id") == "1\tprod chair\n2\tprod table\n");
+  CHECK(lab.db.sql("SELECT id, label FROM shop.items ORDER BY id") == prod_now);
+}

@@ -70,3 +70,33 @@ TEST_CASE("tma inventory check --secrets runs every command secret", "[e2e]") {
   CHECK(failed.err.find("exit code 3") != std::string::npos);
   CHECK(failed.err.find("pass: no such entry") != std::string::npos);
 }
+
+TEST_CASE("inventory_secrets lists the database passwords, a secret of defaults once", "[unit][transport]") {
+  const std::string text = R"(clients:
+  a: {contract: {model: on_demand, rate: 1}}
+defaults:
+  backup: {paths: [], database: {user: u, password_command: [pass, show, db], name: shared}}
+sites:
+  s1:
+    client: a
+    cms: static
+    environments:
+      prod: {url: "https://s1.example", ssh: web1, path: /srv/s1}
+      preprod: {url: "https://pre.s1.example", ssh: web1, path: /srv/pre, database: {user: u, password: "${PRE_PW}", name: pre}}
+  s2:
+    client: a
+    cms: static
+    environments:
+      prod: {url: "https://s2.example", ssh: web2, path: /srv/s2}
+)";
+  auto loaded = inventory::load_inventory_text(text, "sites.yaml", [](const std::string& name) -> std::optional<std::string> {
+    if (name == "PRE_PW") return std::string("pre-secret");
+    return std::nullopt;
+  });
+  REQUIRE(loaded);
+  std::vector<std::string> keys;
+  for (const auto& named : transport::inventory_secrets(loaded->inventory)) keys.push_back(named.key);
+  CHECK(keys == std::vector<std::string>{"sites.s1.backup.database.password",
+                                         "sites.s1.environments.preprod.database.password"});
+  core::clear_secrets_for_testing();
+}

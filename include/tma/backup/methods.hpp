@@ -113,6 +113,10 @@ core::Result<std::vector<std::string>> dump_argv(const inventory::Site& site, co
 /// stdin (`[client]` user, password, host, port; values double-quoted and escaped). Pure, tested.
 std::string mysql_option_file(const inventory::DatabaseDump& spec, const std::string& password);
 
+/// The plain dump's password for `env`, resolved (a `password_command` runs); an error names the
+/// key it came from: the environment's own `database`, else the site's `backup.database`.
+core::Result<std::string> plain_dump_password(const inventory::Environment& env, const inventory::DatabaseDump& spec);
+
 /// The remote shell prologue that stores exactly `size` bytes of stdin (the option file) in a fresh
 /// temporary file `$f` created 0600 (umask 077, mktemp) and removed when the shell exits (trap).
 /// What follows it in the script can use `--defaults-extra-file="$f"`. Pure, tested.

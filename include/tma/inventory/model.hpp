@@ -105,7 +105,8 @@ struct BackupPolicy {
   Compression compression = Compression::gzip;
   CompressOn compress_on = CompressOn::automatic;
   bool database = true;                       ///< dump the CMS database (ssh method)
-  std::optional<DatabaseDump> database_dump;  ///< a plain mysqldump instead of the CMS's tool
+  std::optional<DatabaseDump> database_dump;  ///< a plain mysqldump instead of the CMS's tool,
+                                              ///< for environments without their own `database`
   std::optional<HttpRequestSpec> trigger;     ///< http method
   std::optional<std::string> status_url;      ///< http method, `{id}` replaced
   std::optional<std::string> done_field;      ///< http method: JSON field that says done
@@ -190,6 +191,9 @@ struct Environment {
   std::map<std::string, std::string> binaries; ///< wp, drush, php, composer overrides
   HttpSettings http;
   Seconds command_timeout{1800}; ///< wall-clock bound for one remote command
+  /// `database:` of this environment: its own plain dump, used instead of the site's
+  /// `backup.database` map, since prod and preprod rarely share one database.
+  std::optional<DatabaseDump> database;
   Mark mark;
   /// The binary to run for `tool` (`wp`, `drush`, ...), honouring overrides.
   std::string binary(const std::string& tool) const {
@@ -224,6 +228,12 @@ struct Site {
       if (e.name == env_name) return &e;
     }
     return nullptr;
+  }
+  /// The plain dump that backs up and restores `environment`'s database: its own `database`, else
+  /// the site's `backup.database` map; nullptr when the CMS's tool does it (or nothing does).
+  const DatabaseDump* plain_dump(const Environment& environment) const {
+    if (environment.database) return &*environment.database;
+    return backup.database_dump ? &*backup.database_dump : nullptr;
   }
 };
 
