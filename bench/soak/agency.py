@@ -65,19 +65,22 @@ def inventory_text(lab):
         backup = []
         if site.restic:
             backup.append("storage: [local, offsite]")
+        db = lab.mariadb
+        plain_dump = lambda env: ("{tool: mariadb-dump, host: 127.0.0.1, port: %d, user: %s, password: \"%s\", name: %s}"
+                                  % (db.port, db.USER, db.PASSWORD, site.databases[env]))
         if site.cms == "drupal":
             # The plain dump (docs/backup.md, "Plain dump"): the password goes to the server on stdin.
-            db = lab.mariadb
-            backup.append("database: {tool: mariadb-dump, host: 127.0.0.1, port: %d, user: %s, password: \"%s\", name: %s}"
-                          % (db.port, db.USER, db.PASSWORD, site.databases["prod"]))
+            # The site's map names prod's database; preprod names its own (below).
+            backup.append("database: %s" % plain_dump("prod"))
         if backup:
             lines.append("    backup: {%s}" % ", ".join(backup))
         lines.append("    environments:")
         for env, root, path in (("prod", site.prod, "prod"), ("preprod", site.pre, "pre")):
             tools = ("drush: \"%s\", composer: \"%s\"" % (lab.drush, lab.composer) if site.cms == "drupal"
                      else "wp: \"%s\"" % lab.wp)
-            lines.append("      %s: {url: \"%s\", path: \"%s\", %s, %s}"
-                         % (env, site.url(path), root, tools, ssh))
+            own_db = ", database: %s" % plain_dump(env) if site.cms == "drupal" and env == "preprod" else ""
+            lines.append("      %s: {url: \"%s\", path: \"%s\", %s, %s%s}"
+                         % (env, site.url(path), root, tools, ssh, own_db))
     return "\n".join(lines) + "\n"
 
 

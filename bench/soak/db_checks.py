@@ -51,7 +51,7 @@ def check_dumps(soak, res):
 
 def restore_round_trip(soak, site, damage):
     """Restore the latest prod backup of `site` into preprod, database only; True when preprod's database
-    then holds what prod's held. `damage` changes the preprod database first (shared with prod on Drupal)."""
+    then holds what prod's held and prod's is untouched. `damage` changes preprod's database first."""
     db = soak.lab.mariadb
     want = db.digest(site.databases["prod"])
     db.sql(damage)
@@ -62,6 +62,8 @@ def restore_round_trip(soak, site, damage):
     if run.code != 0:
         return False, "tma restore exited %d: %s" % (run.code, run.err.strip()[-200:])
     got = db.digest(site.databases["preprod"])
+    if db.digest(site.databases["prod"]) != want:
+        return False, "prod's database changed: the restore wrote it"
     return got == want, "%d rows back" % len(got.splitlines())
 
 
@@ -73,10 +75,8 @@ def check_restore(soak, res):
                      and listed_backups(store, s.name, "prod")), None)
         if site is None:
             continue
-        pre = site.databases["preprod"]
-        # WordPress: preprod has its own, different database; Drupal: one database, so rows are deleted.
-        damage = ("DELETE FROM `%s`.posts WHERE id > 5" % pre if cms == "drupal"
-                  else "UPDATE `%s`.posts SET title = 'changed on preprod'" % pre)
+        # Each environment has its own database (Drupal: preprod's own `database` in the inventory).
+        damage = "UPDATE `%s`.posts SET title = 'changed on preprod'" % site.databases["preprod"]
         ok, detail = restore_round_trip(soak, site, damage)
         (done if ok else bad).append("%s %s (%s)" % (cms, site.name, detail))
     if not done and not bad:

@@ -431,8 +431,8 @@ class Lab:
         base = os.path.join(tmp, "sites")
         for i in range(self.site_count):
             server = self.servers[i % len(self.servers)]
-            # Every drupal_every-th site is Drupal (its database dumped by a plain mariadb-dump over TCP,
-            # one database the site's environments share, as the inventory's plain dump is per site);
+            # Every drupal_every-th site is Drupal (its databases dumped by a plain mariadb-dump over TCP:
+            # prod's named by the site's backup.database, preprod's by its environment's own database);
             # every db_every-th site (offset 3) is WordPress on real databases, one per environment.
             drupal = drupal_every > 0 and i % drupal_every == drupal_every - 1
             site = Site("s%04d" % i, "c%d" % (i % 5), server, base, "drupal" if drupal else "wordpress")
@@ -440,9 +440,10 @@ class Lab:
             for root in (site.prod, site.pre):
                 shutil.copytree(drupal_template if drupal else template, root, symlinks=True)
             if drupal:
-                name = "drupal_%s" % site.name
-                self.mariadb.make_database(name, 40 + i % 20)
-                site.databases = {"prod": name, "preprod": name}
+                for env in ("prod", "preprod"):
+                    name = "drupal_%s_%s" % (site.name, env)
+                    self.mariadb.make_database(name, 40 + i % 20 + (5 if env == "preprod" else 0))
+                    site.databases[env] = name
             elif db_every > 0 and i % db_every == 3:
                 for env, root in (("prod", site.prod), ("preprod", site.pre)):
                     name = "wp_%s_%s" % (site.name, env)
