@@ -33,7 +33,8 @@ const std::map<std::string, std::vector<std::string>>& examples() {
       {"perf", {"tma perf --site acme-www", "tma perf --all --env prod --format json --fail-on never"}},
       {"backup", {"tma backup --site acme-www", "tma backup --all --due   # from cron, nightly"}},
       {"backups", {"tma backups --site acme-www", "tma backups --all --format json"}},
-      {"restore", {"tma restore --site acme-www --env preprod --from latest", "tma restore --site acme-www --env prod --yes"}},
+      {"restore", {"tma restore --site acme-www --from prod --to preprod --db-only",
+                   "tma restore --site acme-www --to prod --backup 20261102T023000Z --yes"}},
       {"update", {"tma update --site acme-www --dry-run", "tma update --env preprod --all --yes",
                   "tma update --promote --all --yes"}},
       {"hours log", {"tma hours log --client acme 1h30 \"plugin conflict on checkout\""}},
@@ -180,7 +181,9 @@ void setup_help(CLI::App& app) {
       target = next;
       path.push_back(word);
     }
-    report::print(target->help());
+    // Not target->help(): CLI11 hands that to the subcommand being parsed, which for `tma help`
+    // alone is `help` itself.
+    report::print(target->get_formatter()->make_help(target, target->get_name(), CLI::AppFormatMode::Normal));
   });
   for (const auto& node : command_tree(app)) {
     const_cast<CLI::App*>(node.app)->footer(footer_for(node.path));
