@@ -50,6 +50,38 @@ std::string shop_digest(const tma::test::LabMariadb& db) {
   return db.sql("SHOW TABLES FROM shop") + db.sql("SELECT id, MD5(label) FROM shop.items ORDER BY id");
 }
 
+// Site `shop` (static, no files) on the lab's sshd, its plain dump `database` given; `more` adds
+// lines under `environments:` after prod.
+std::string shop_inventory(const BackupLab& lab, const std::string& database, const std::string& more = "") {
+  auto ssh = fmt::format("{{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}, connect_timeout: 5s}}",
+                         lab.sshd.user(), lab.sshd.port(), lab.sshd.identity(), lab.sshd.known_hosts());
+  return fmt::format(R"(version: 1
+agency: {{name: Lab, timezone: Europe/Paris}}
+clients:
+  lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
+storage:
+  local: {{type: local, path: backups}}
+sites:
+  shop:
+    client: lab
+    cms: static
+    backup:
+      keep: {{last: 3}}
+      paths: []
+      database: {database}
+    environments:
+      prod: {{url: "http://127.0.0.1:9/", ssh: {ssh}, path: "{root}"}}
+{more})",
+                     fmt::arg("database", database), fmt::arg("ssh", ssh), fmt::arg("root", lab.prod_root),
+                     fmt::arg("more", more));
+}
+
+/// `tma -i sites.yaml args...` with the database password in SHOP_DB_PW.
+tma::test::Output shop_tma(const BackupLab& lab, const std::string& password, std::vector<std::string> args) {
+  args.insert(args.begin(), {"-i", lab.agency.file("sites.yaml")});
+  return tma::test::run_tma(args, {{"TMA_ACTOR", "Lab <lab@tma.invalid>"}, {"SHOP_DB_PW", password}});
+}
+
 } // namespace
 
 TEST_CASE("plain mysqldump with secret credentials: round trip, password never shown",
@@ -66,31 +98,10 @@ TEST_CASE("plain mysqldump with secret credentials: round trip, password never s
                          "CREATE TABLE shop.items (id INT PRIMARY KEY, label TEXT) ENGINE=InnoDB;"
                          "INSERT INTO shop.items VALUES (1, 'chair'), (2, 'table ☕'), (3, REPEAT('y', 3000));",
                          escaped_pw));
-  auto ssh = fmt::format("{{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}, connect_timeout: 5s}}",
-                         lab.sshd.user(), lab.sshd.port(), lab.sshd.identity(), lab.sshd.known_hosts());
-  lab.agency.write("sites.yaml", fmt::format(R"(version: 1
-agency: {{name: Lab, timezone: Europe/Paris}}
-clients:
-  lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
-storage:
-  local: {{type: local, path: backups}}
-sites:
-  shop:
-    client: lab
-    cms: static
-    backup:
-      keep: {{last: 3}}
-      paths: []
-      database: {{tool: mysqldump, host: 127.0.0.1, port: {port}, user: shop, password: "${{SHOP_DB_PW}}", name: shop}}
-    environments:
-      prod: {{url: "http://127.0.0.1:9/", ssh: {ssh}, path: "{root}"}}
-)",
-                                             fmt::arg("port", lab.db.port()), fmt::arg("ssh", ssh),
-                                             fmt::arg("root", lab.prod_root)));
-  auto tma = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"-i", lab.agency.file("sites.yaml")});
-    return tma::test::run_tma(args, {{"TMA_ACTOR", "Lab <lab@tma.invalid>"}, {"SHOP_DB_PW", k_db_password}});
-  };
+  lab.agency.write("sites.yaml",
+                   shop_inventory(lab, fmt::format("{{tool: mysqldump, host: 127.0.0.1, port: {}, user: shop, password: "
+                                                   "\"${{SHOP_DB_PW}}\", name: shop}}", lab.db.port())));
+  auto tma = [&](std::vector<std::string> args) { return shop_tma(lab, k_db_password, std::move(args)); };
   const auto before = shop_digest(lab.db);
 
   std::atomic<bool> stop{false}, seen{false};
@@ -134,8 +145,7 @@ sites:
   }
 
   SECTION("a wrong password fails the backup and lists nothing new") {
-    auto bad = tma::test::run_tma({"-i", lab.agency.file("sites.yaml"), "backup", "--site", "shop"},
-                                  {{"TMA_ACTOR", "Lab <lab@tma.invalid>"}, {"SHOP_DB_PW", "wrong-password-123"}});
+    auto bad = shop_tma(lab, "wrong-password-123", {"backup", "--site", "shop"});
     INFO(bad.out << bad.err);
     CHECK(bad.exit_code == 2);
     CHECK((bad.out + bad.err).find("wrong-password-123") == std::string::npos);
@@ -154,37 +164,19 @@ TEST_CASE("plain dump per environment: preprod backs up and restores its own dat
              "CREATE TABLE shop_pre.items (id INT PRIMARY KEY, label TEXT) ENGINE=InnoDB;"
              "INSERT INTO shop.items VALUES (1, 'prod chair'), (2, 'prod table');"
              "INSERT INTO shop_pre.items VALUES (1, 'preprod stool');");
-  auto ssh = fmt::format("{{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}, connect_timeout: 5s}}",
-                         lab.sshd.user(), lab.sshd.port(), lab.sshd.identity(), lab.sshd.known_hosts());
   // The site's map names prod's database; preprod has its own, dumped with the other tool.
-  lab.agency.write("sites.yaml", fmt::format(R"(version: 1
-agency: {{name: Lab, timezone: Europe/Paris}}
-clients:
-  lab: {{name: Lab, contract: {{model: on_demand, rate: 90}}}}
-storage:
-  local: {{type: local, path: backups}}
-sites:
-  shop:
-    client: lab
-    cms: static
-    backup:
-      keep: {{last: 3}}
-      paths: []
-      database: {{host: 127.0.0.1, port: {port}, user: shop, password: "${{SHOP_DB_PW}}", name: shop}}
-    environments:
-      prod: {{url: "http://127.0.0.1:9/", ssh: {ssh}, path: "{prod}"}}
-      preprod:
-        url: "http://127.0.0.1:9/"
-        ssh: {ssh}
-        path: "{preprod}"
-        database: {{tool: mariadb-dump, host: 127.0.0.1, port: {port}, user: shop, password: "${{SHOP_DB_PW}}", name: shop_pre}}
-)",
-                                             fmt::arg("port", lab.db.port()), fmt::arg("ssh", ssh),
-                                             fmt::arg("prod", lab.prod_root), fmt::arg("preprod", lab.preprod_root)));
-  auto tma = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"-i", lab.agency.file("sites.yaml")});
-    return tma::test::run_tma(args, {{"TMA_ACTOR", "Lab <lab@tma.invalid>"}, {"SHOP_DB_PW", "pw-shop"}});
+  const auto map = [&](const std::string& tool, const std::string& name) {
+    return fmt::format("{{tool: {}, host: 127.0.0.1, port: {}, user: shop, password: \"${{SHOP_DB_PW}}\", name: {}}}", tool,
+                       lab.db.port(), name);
   };
+  lab.agency.write("sites.yaml",
+                   shop_inventory(lab, map("mysqldump", "shop"),
+                                  fmt::format("      preprod:\n        url: \"http://127.0.0.1:9/\"\n"
+                                              "        ssh: {{target: {}@127.0.0.1:{}, identity_file: {}, known_hosts: {}}}\n"
+                                              "        path: \"{}\"\n        database: {}\n",
+                                              lab.sshd.user(), lab.sshd.port(), lab.sshd.identity(),
+                                              lab.sshd.known_hosts(), lab.preprod_root, map("mariadb-dump", "shop_pre"))));
+  auto tma = [&](std::vector<std::string> args) { return shop_tma(lab, "pw-shop", std::move(args)); };
   auto dump_of = [&](const std::string& env, const json& backup) {
     const std::string id = backup.at("backup").at("id");
     return tma::test::run_program({"gzip", "-dc", lab.backups_dir() + "/shop/" + env + "/" + id + "/database.sql.gz"}).out;
