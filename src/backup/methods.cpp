@@ -154,8 +154,8 @@ std::string mysql_option_file(const inventory::DatabaseDump& spec, const std::st
 }
 
 core::Result<std::string> plain_dump_password(const inventory::Environment& env, const inventory::DatabaseDump& spec) {
-  const bool own = env.database && &*env.database == &spec;
-  return transport::resolve_secret(spec.password, own ? fmt::format("environments.{}.database.password", env.name)
+  // Site::plain_dump gives the environment's own map whenever it has one.
+  return transport::resolve_secret(spec.password, env.database ? fmt::format("environments.{}.database.password", env.name)
                                                       : std::string("backup.database.password"));
 }
 

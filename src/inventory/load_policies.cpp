@@ -262,7 +262,13 @@ DatabaseDump read_database_dump(LoadContext& ctx, const YAML::Node& node, const 
   DatabaseDump spec;
   if (auto v = dump.choice("tool", {"mysqldump", "mariadb-dump"})) spec.tool = *v;
   if (auto v = dump.string("host")) {
-    if (!is_host(*v)) ctx.error(dump.get("host"), dump.sub("host"), fmt::format("'{}' is not a host name or address", *v));
+    if (!is_host(*v)) {
+      ctx.error(dump.get("host"), dump.sub("host"), fmt::format("'{}' is not a host name or address", *v));
+    } else if (v->front() == '[') {
+      // The mysql client takes an IPv6 address bare (its port is 'port'); brackets would reach it as part of the name.
+      ctx.error(dump.get("host"), dump.sub("host"),
+                fmt::format("'{}': write an IPv6 address without brackets (the port is 'port')", *v));
+    }
     spec.host = *v;
   }
   if (auto v = dump.integer("port", 1, 65535)) spec.port = *v;

@@ -2,6 +2,7 @@
 // environments whose plain dumps reach one database.
 #include <catch2/catch.hpp>
 
+#include <tma/backup/methods.hpp>
 #include <tma/inventory/load.hpp>
 
 #include "support/inventory_text.hpp"
@@ -56,6 +57,21 @@ TEST_CASE("an environment's own database replaces the site's backup.database map
   CHECK(preprod->port == 3307);
   CHECK(preprod->user == "pre");
   CHECK(loaded->warnings.size() == 0);
+}
+
+TEST_CASE("a plain dump's password_command that fails names the map it belongs to", "[unit][inventory]") {
+  auto loaded = tma::test::load_text(inventory("{paths: [], database: {user: shop, password_command: [false], name: shop}}", "",
+                                               ", database: {user: pre, password_command: [false], name: shop_pre}"));
+  REQUIRE(loaded);
+  const auto& site = *loaded->inventory.site("shop");
+  for (const auto& [env_name, key] : std::vector<std::pair<std::string, std::string>>{
+           {"prod", ": backup.database.password_command: "}, {"preprod", ": environments.preprod.database.password_command: "}}) {
+    INFO(env_name);
+    const auto& env = *site.env(env_name);
+    auto password = tma::backup::plain_dump_password(env, *site.plain_dump(env));
+    REQUIRE_FALSE(password);
+    CHECK(password.error().message.find(key) != std::string::npos);
+  }
 }
 
 TEST_CASE("an environment's database without a site map: that environment only; the CMS tool for the others",
@@ -133,4 +149,9 @@ TEST_CASE("a plain dump's database name and host are checked against their shape
   REQUIRE(host.size() == 1);
   CHECK(host[0].find("sites.shop.environments.prod.database.host: 'db host' is not a host name or address") !=
         std::string::npos);
+  auto bracketed = tma::test::inventory_errors(inventory("{paths: []}", ", database: {host: '[::1]', user: u, name: shop}", ""));
+  REQUIRE(bracketed.size() == 1);
+  CHECK(bracketed[0].find("sites.shop.environments.prod.database.host: '[::1]': write an IPv6 address without brackets") !=
+        std::string::npos);
+  CHECK(tma::test::inventory_errors(inventory("{paths: []}", ", database: {host: '::1', user: u, name: shop}", "")).empty());
 }
