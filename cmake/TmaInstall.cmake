@@ -28,9 +28,11 @@ install(FILES ${TMA_GENERATED}/tma.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bas
 install(FILES ${TMA_GENERATED}/tma.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 install(FILES README.md sites.example.yaml ${TMA_GENERATED}/changelog.Debian.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
-# The calendar's timer and service (installed, not enabled: docs/operations.md), and a cron example
-# to copy (an active /etc/cron.d entry would run on every machine the package lands on).
-install(FILES contrib/systemd/tma-run.service contrib/systemd/tma-run.timer DESTINATION lib/systemd/system)
+# The calendar's timer and service and the journal's daily `git gc --auto` (installed, not enabled:
+# docs/operations.md), and a cron example to copy (an active /etc/cron.d entry would run on every
+# machine the package lands on).
+install(FILES contrib/systemd/tma-run.service contrib/systemd/tma-run.timer contrib/systemd/tma-gc.service
+              contrib/systemd/tma-gc.timer DESTINATION lib/systemd/system)
 install(FILES contrib/cron/tma DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/cron.d)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
 
@@ -50,6 +52,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Shared libraries through dpkg-shlibdeps; the programs tma starts are named here.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "openssh-client, tar, gzip")
+# git: tma-gc.service repacks the journal's repository with it (tma itself writes through libgit2).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "git")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "restic, zstd, mariadb-client")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -16,6 +16,7 @@ echo "$info" | grep -q "^ Package: tma$" || { echo "$info"; exit 1; }
 echo "$info" | grep -q "^ Section: admin$" || { echo "no Section: admin"; exit 1; }
 echo "$info" | grep -Eq "^ Depends: .*libcurl.*" || { echo "dependencies not computed from the shared libraries: $info"; exit 1; }
 echo "$info" | grep -Eq "^ Depends: .*openssh-client" || { echo "openssh-client missing from Depends"; exit 1; }
+echo "$info" | grep -q "^ Recommends: git$" || { echo "git missing from Recommends (tma-gc.service)"; exit 1; }
 
 dpkg -x "$deb" "$root"
 bin="$root/usr/bin/tma"
@@ -29,6 +30,8 @@ grep -q "complete -F _tma tma" "$root/usr/share/bash-completion/completions/tma"
 [ -f "$root/usr/share/doc/tma/copyright" ] || { echo "no copyright"; exit 1; }
 [ -f "$root/usr/lib/systemd/system/tma-run.service" ] || { echo "no tma-run.service"; exit 1; }
 [ -f "$root/usr/lib/systemd/system/tma-run.timer" ] || { echo "no tma-run.timer"; exit 1; }
+[ -f "$root/usr/lib/systemd/system/tma-gc.service" ] || { echo "no tma-gc.service"; exit 1; }
+[ -f "$root/usr/lib/systemd/system/tma-gc.timer" ] || { echo "no tma-gc.timer"; exit 1; }
 [ -f "$root/usr/share/doc/tma/examples/cron.d/tma" ] || { echo "no cron example"; exit 1; }
 example="$root/usr/share/doc/tma/sites.example.yaml"
 out=$("$bin" inventory check -i "$example") || { echo "$out"; exit 1; }
