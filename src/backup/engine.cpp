@@ -248,10 +248,9 @@ BackupOutcome run_backup(const inventory::Inventory& inventory, const inventory:
   std::optional<SiteLock> lock;
   if (options.take_lock) {
     auto taken = SiteLock::acquire(store.site_dir(site.name), holder_text("backup " + site.name), options.lock_wait);
-    if (!taken) {
-      outcome.error = taken.error(); // not journaled: the holder is doing the work
-      return outcome;
-    }
+    // Journaled like any failure: the holder may be doing this backup, or may be a run that died
+    // half-way; either way the backup this run was asked for was not taken by it.
+    if (!taken) return fail(taken.error());
     lock.emplace(std::move(*taken));
   }
 

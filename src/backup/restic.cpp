@@ -189,6 +189,8 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
   options.env["RESTIC_PASSWORD_FILE"] = "";
   options.env["RESTIC_PASSWORD_COMMAND"] = "";
   options.env["RESTIC_REPOSITORY_FILE"] = "";
+  // restic removes its lock from the repository when it is stopped by SIGINT, not by SIGTERM.
+  options.stop_signal = SIGINT;
   std::vector<std::string> argv{"restic"};
   argv.insert(argv.end(), args.begin(), args.end());
   // The commands of this tma wait for each other (RepositoryLock); another program's lock
@@ -207,10 +209,13 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
       std::shared_lock held(repository);
       result = transport::run_process(argv, options);
     }
-    if (!result || result->ok() || !retryable || attempt >= k_lock_retries.size() ||
-        !is_lock_refusal(result->stderr_tail)) {
-      break;
-    }
+    if (!result || result->ok() || !is_lock_refusal(result->stderr_tail)) break;
+    // A restic killed with -9 (or by a kill of its tma) leaves its lock in the repository, and
+    // restic 0.14 never ignores one: every later command would be refused. `restic unlock` removes
+    // only stale locks (a dead process on this host, or none refreshed for 30 minutes), never a
+    // live one; once per command is enough.
+    if (attempt == 0) remove_stale_locks(options, what);
+    if (!retryable || attempt >= k_lock_retries.size()) break;
     core::log::info("{} ({}): the repository is locked by another program; trying again in {} s", what, location(),
                     k_lock_retries[attempt].count());
     if (!core::sleep_unless_interrupted(k_lock_retries[attempt])) break;
@@ -226,6 +231,18 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
                       core::redact(fmt::format("{} ({}): restic {}: {}", what, location(), result->describe(), tail)));
   }
   return result;
+}
+
+void ResticStore::remove_stale_locks(const transport::ProcessOptions& command_options, const std::string& what) const {
+  transport::ProcessOptions options;
+  options.env = command_options.env; // the repository and its password
+  options.stop_signal = SIGINT;
+  options.timeout = std::chrono::minutes(2);
+  auto unlocked = transport::run_process({"restic", "unlock"}, options);
+  if (!unlocked || !unlocked->ok()) {
+    core::log::warning("{} ({}): restic unlock: {}", what, location(),
+                       core::redact(unlocked ? std::string(core::trim(unlocked->stderr_tail)) : unlocked.error().message));
+  }
 }
 
 namespace {

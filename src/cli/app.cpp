@@ -72,6 +72,7 @@ int dispatch(CLI::App& app, int argc, char** argv, Context& context) {
 
 int run(int argc, char** argv) {
   core::install_signal_handlers();
+  core::stop_with_parent_if_asked();
   try {
     core::init_wall_clock();
   } catch (const core::TmaError& e) {

@@ -313,6 +313,9 @@ void run_due(Context& context, const RunCli& cli) {
     transport::ProcessOptions options;
     options.on_stdout = json ? transport::string_sink(out, 64 * 1024 * 1024) : transport::fd_sink(STDOUT_FILENO);
     options.on_stderr = transport::fd_sink(STDERR_FILENO);
+    // Each job runs in a process group of its own (so that a time-out stops it whole); this makes it
+    // stop with us too when we are killed (core/signals.hpp).
+    options.env[core::k_stop_with_parent_env] = std::to_string(::getpid());
     if (!json) report::print(fmt::format("== tma {}\n", core::join(phase.args, " ")));
     auto result = transport::run_process(argv, options);
     int code = result ? (result->ending == transport::Ending::exited ? result->exit_code : -1) : -1;

@@ -1,8 +1,14 @@
 #include <tma/core/signals.hpp>
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <csignal>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 
 namespace tma::core {
@@ -25,6 +31,20 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
   // A closed pipe (`tma sites | head`) must be an EPIPE error, not a silent death.
   std::signal(SIGPIPE, SIG_IGN);
+}
+
+void stop_with_parent_if_asked() {
+  const char* value = std::getenv(k_stop_with_parent_env);
+  if (value == nullptr) return;
+  const std::string_view text(value);
+  pid_t parent = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parent);
+  ::unsetenv(k_stop_with_parent_env); // `text` is not used past this point
+  if (ec != std::errc{} || end != text.data() + text.size() || parent <= 1) return;
+  // The death signal follows the thread that spawned us; tma spawns its jobs from its main thread.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // The parent may have died between our start and the prctl: we were then re-parented already.
+  if (::getppid() != parent) g_signal.store(SIGTERM);
 }
 
 bool interrupted() { return t_shields == 0 && g_signal.load() != 0; }

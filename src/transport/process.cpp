@@ -131,7 +131,7 @@ core::Result<ProcessResult> run_process(const std::vector<std::string>& argv, co
     if (stop_reason) return;
     stop_reason = why;
     if (options.on_stop) options.on_stop();
-    ::kill(-pid, SIGTERM);
+    ::kill(-pid, options.stop_signal);
     kill_at = Clock::now() + options.kill_grace;
   };
 

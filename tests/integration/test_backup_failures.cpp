@@ -215,6 +215,15 @@ TEST_CASE("per-site lock: a second tma exits 75 naming the holder", "[integratio
   CHECK(out.exit_code == 75);
   CHECK(out.err.find("pid 4242 on lab") != std::string::npos);
   CHECK(lab.listed().empty());
+  // Journaled: the holder may be a run killed half-way, and then nothing else would say that the
+  // night's backup was not taken (the soak's kill9, docs/reliability.md).
+  auto journal = lab.tma({"journal", "--type", "backup.failed", "--format", "json"});
+  REQUIRE(journal.exit_code == 0);
+  auto events = nlohmann::json::parse(journal.out)["events"];
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["site"] == "acme");
+  CHECK(events[0]["data"]["error_kind"] == "locked");
+  CHECK(events[0]["data"]["reason"].get<std::string>().find("pid 4242 on lab") != std::string::npos);
 }
 
 TEST_CASE("retention after each backup and tma backup prune", "[integration][backup]") {

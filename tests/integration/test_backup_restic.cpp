@@ -285,3 +285,49 @@ TEST_CASE("restic storage: retention waits for another program's lock instead of
   REQUIRE(list.exit_code == 0);
   CHECK(json::parse(list.out).at("backups").size() == 1); // retention `last: 1` done
 }
+
+// Found by the soak: a restic killed with -9 (with the tma that ran it) leaves its lock in the
+// repository, and restic 0.14 refuses an exclusive command (`forget`) for as long as it is there. tma
+// runs `restic unlock` after a refusal, which removes the locks of dead processes only.
+TEST_CASE("restic storage: the lock of a restic killed with -9 is removed and retention runs",
+          "[integration][backup][restic]") {
+  BackupLab lab;
+  ResticLab restic(lab);
+  lab.write_inventory(tma::test::lab_bin("wp"), "{last: 1}", restic.storage("restic-password"), "offsite");
+  auto first = restic.tma({"backup", "--site", "acme"});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+
+  auto locks = [&] {
+    std::size_t count = 0;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(restic.repo + "/locks", ec); !ec && it != fs::directory_iterator(); ++it) {
+      ++count;
+    }
+    return count;
+  };
+  std::string fifo = lab.agency.file("hold.fifo");
+  REQUIRE(tma::test::run_program({"mkfifo", fifo}).exit_code == 0);
+  int feed = -1;
+  {
+    tma::test::Background holder(
+        {"sh", "-c", fmt::format("exec restic backup -q --stdin --stdin-filename hold < '{}'", fifo)},
+        restic_env(restic.repo));
+    feed = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(feed >= 0);
+    REQUIRE(::write(feed, "held\n", 5) == 5);
+    for (int i = 0; i < 600 && locks() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(locks() == 1);
+  } // SIGKILL: restic has no chance to remove its lock
+  ::close(feed);
+  REQUIRE(locks() == 1);
+
+  auto second = restic.tma({"backup", "--site", "acme"});
+  INFO(second.out << second.err);
+  CHECK(second.exit_code == 0);
+  CHECK(restic.argv_text().find("unlock") != std::string::npos);
+  CHECK(locks() == 0);
+  auto list = restic.tma({"backups", "--site", "acme", "--format", "json"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(json::parse(list.out).at("backups").size() == 1); // retention `last: 1` done
+}

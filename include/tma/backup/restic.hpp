@@ -152,6 +152,9 @@ private:
   core::Result<transport::ProcessResult> restic(const std::vector<std::string> &args, transport::ProcessOptions options,
                                                 const std::string &what) const;
   core::Result<std::vector<ResticSnapshot>> snapshots(const std::string &site, const std::string &env) const;
+  /// `restic unlock` with the environment of `command_options`: removes the locks of dead restic
+  /// processes, after a refusal. A failure is logged, not returned: the refusal is the error.
+  void remove_stale_locks(const transport::ProcessOptions &command_options, const std::string &what) const;
   core::Result<std::string> dump_text(const std::string &snapshot, const std::string &file) const;
   void note_made(const std::string &site, const std::string &env, ResticSnapshot snapshot) const;
   void note_forgotten(const std::vector<std::string> &ids) const;

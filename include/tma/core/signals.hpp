@@ -9,6 +9,18 @@ namespace tma::core {
 /// Install SIGINT/SIGTERM handlers that set the interrupted flag (idempotent).
 void install_signal_handlers();
 
+/// The variable through which a tma that starts another tma (`tma run --due` runs each job as a child
+/// tma) names itself: the child then stops with it (`stop_with_parent_if_asked`).
+inline constexpr const char* k_stop_with_parent_env = "TMA_STOP_WITH_PARENT";
+
+/// When $TMA_STOP_WITH_PARENT holds the pid of our parent, ask the kernel for a SIGTERM when that
+/// parent dies, and take it as Ctrl-C: a job of a `tma run` killed with -9 then unwinds (locks
+/// released, maintenance mode off, its own children stopped) instead of running on, orphaned, and
+/// holding its site locks into the next night. A parent already gone counts as that signal. The
+/// variable is removed from the environment: our own children are stopped by us. Call it once, at
+/// start-up, after install_signal_handlers().
+void stop_with_parent_if_asked();
+
 /// True once SIGINT or SIGTERM has been received.
 bool interrupted();
 

@@ -4,6 +4,7 @@
 // through `run_process()`, so timeouts, Ctrl-C and memory bounds are handled in one place.
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,7 +38,10 @@ enum class Interruptible { yes, no };
 
 struct ProcessOptions {
   Milliseconds timeout{0};                ///< wall-clock limit; 0 means none
-  Milliseconds kill_grace = k_kill_grace; ///< SIGTERM to SIGKILL delay
+  Milliseconds kill_grace = k_kill_grace; ///< stop signal to SIGKILL delay
+  /// What asks the child to stop, before SIGKILL. restic cleans up (removes its repository lock)
+  /// on SIGINT only; on SIGTERM it dies leaving the lock behind.
+  int stop_signal = SIGTERM;
   OutputSink on_stdout;                   ///< empty: stdout is discarded (counted only)
   OutputSink on_stderr;                   ///< optional observer of stderr (the tail is kept regardless)
   InputSource stdin_source;               ///< empty: stdin is /dev/null (or `stdin_fd`)
