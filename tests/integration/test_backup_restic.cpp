@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -70,6 +71,54 @@ struct ResticLab {
   BackupLab& lab;
   std::string repo;
   std::string argv_log;
+};
+
+/// A lab site backed up once to restic with `keep: {last: 1}`: the next backup's retention has
+/// something to forget.
+void backed_up_once(BackupLab& lab, const ResticLab& restic) {
+  lab.write_inventory(tma::test::lab_bin("wp"), "{last: 1}", restic.storage("restic-password"), "offsite");
+  auto first = restic.tma({"backup", "--site", "acme"});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+}
+
+/// Another program's restic holding a shared lock on the repository: a backup reading a FIFO that
+/// only the test writes. `release()` ends its stream (restic finishes and removes its lock); the
+/// destructor kills it with -9 first, which leaves its lock behind.
+struct ResticLockHolder {
+  explicit ResticLockHolder(const ResticLab& restic) {
+    std::string fifo = restic.lab.agency.file("hold.fifo");
+    REQUIRE(tma::test::run_program({"mkfifo", fifo}).exit_code == 0);
+    process.emplace(std::vector<std::string>{"sh", "-c", fmt::format("exec restic backup -q --stdin --stdin-filename hold < '{}'", fifo)},
+                    restic_env(restic.repo));
+    // Close-on-exec: tma (and its restic) must not inherit the write end, or the holder never sees
+    // its end. Opens once the holder's shell opened the other end.
+    feed = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(feed >= 0);
+    REQUIRE(::write(feed, "held\n", 5) == 5);
+    for (int i = 0; i < 600 && locks(restic) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(locks(restic) == 1);
+  }
+  ~ResticLockHolder() {
+    process.reset(); // SIGKILL before the end of its stream
+    release();
+  }
+  ResticLockHolder(const ResticLockHolder&) = delete;
+  ResticLockHolder& operator=(const ResticLockHolder&) = delete;
+  void release() {
+    if (feed >= 0) ::close(feed);
+    feed = -1;
+  }
+  static std::size_t locks(const ResticLab& restic) {
+    std::size_t count = 0;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(restic.repo + "/locks", ec); !ec && it != fs::directory_iterator(); ++it) {
+      ++count;
+    }
+    return count;
+  }
+  std::optional<tma::test::Background> process;
+  int feed = -1;
 };
 
 bool has_tag(const json& snapshot, const std::string& tag) {
@@ -242,27 +291,8 @@ TEST_CASE("restic storage: retention waits for another program's lock instead of
           "[integration][backup][restic]") {
   BackupLab lab;
   ResticLab restic(lab);
-  lab.write_inventory(tma::test::lab_bin("wp"), "{last: 1}", restic.storage("restic-password"), "offsite");
-  auto first = restic.tma({"backup", "--site", "acme"});
-  INFO(first.out << first.err);
-  REQUIRE(first.exit_code == 0);
-
-  std::string fifo = lab.agency.file("hold.fifo");
-  REQUIRE(tma::test::run_program({"mkfifo", fifo}).exit_code == 0);
-  auto options = restic_env(restic.repo);
-  tma::test::Background holder({"sh", "-c", fmt::format("exec restic backup -q --stdin --stdin-filename hold < '{}'", fifo)},
-                               options);
-  // Close-on-exec: tma (and its restic) must not inherit the write end, or the holder never sees
-  // its end. Opens once the holder's shell opened the other end.
-  int feed = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
-  REQUIRE(feed >= 0);
-  REQUIRE(::write(feed, "held\n", 5) == 5);
-  auto locked = [&] {
-    std::error_code ec;
-    return fs::exists(restic.repo + "/locks", ec) && !fs::is_empty(restic.repo + "/locks", ec);
-  };
-  for (int i = 0; i < 600 && !locked(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  REQUIRE(locked());
+  backed_up_once(lab, restic);
+  ResticLockHolder holder(restic);
 
   tma::test::Output second;
   std::thread run([&] { second = restic.tma({"backup", "--site", "acme", "-v"}); });
@@ -275,7 +305,7 @@ TEST_CASE("restic storage: retention waits for another program's lock instead of
   // Released only once tma was refused and came back: without the retry, the second forget never comes.
   for (int i = 0; i < 1200 && forgets() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::size_t seen = forgets();
-  ::close(feed);
+  holder.release();
   run.join();
   INFO(second.out << second.err);
   CHECK(seen >= 2);
@@ -293,40 +323,16 @@ TEST_CASE("restic storage: the lock of a restic killed with -9 is removed and re
           "[integration][backup][restic]") {
   BackupLab lab;
   ResticLab restic(lab);
-  lab.write_inventory(tma::test::lab_bin("wp"), "{last: 1}", restic.storage("restic-password"), "offsite");
-  auto first = restic.tma({"backup", "--site", "acme"});
-  INFO(first.out << first.err);
-  REQUIRE(first.exit_code == 0);
-
-  auto locks = [&] {
-    std::size_t count = 0;
-    std::error_code ec;
-    for (auto it = fs::directory_iterator(restic.repo + "/locks", ec); !ec && it != fs::directory_iterator(); ++it) {
-      ++count;
-    }
-    return count;
-  };
-  std::string fifo = lab.agency.file("hold.fifo");
-  REQUIRE(tma::test::run_program({"mkfifo", fifo}).exit_code == 0);
-  int feed = -1;
-  {
-    tma::test::Background holder(
-        {"sh", "-c", fmt::format("exec restic backup -q --stdin --stdin-filename hold < '{}'", fifo)},
-        restic_env(restic.repo));
-    feed = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
-    REQUIRE(feed >= 0);
-    REQUIRE(::write(feed, "held\n", 5) == 5);
-    for (int i = 0; i < 600 && locks() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    REQUIRE(locks() == 1);
-  } // SIGKILL: restic has no chance to remove its lock
-  ::close(feed);
-  REQUIRE(locks() == 1);
+  backed_up_once(lab, restic);
+  std::optional<ResticLockHolder> holder(std::in_place, restic);
+  holder.reset(); // killed with -9: restic has no chance to remove its lock
+  REQUIRE(ResticLockHolder::locks(restic) == 1);
 
   auto second = restic.tma({"backup", "--site", "acme"});
   INFO(second.out << second.err);
   CHECK(second.exit_code == 0);
   CHECK(restic.argv_text().find("unlock") != std::string::npos);
-  CHECK(locks() == 0);
+  CHECK(ResticLockHolder::locks(restic) == 0);
   auto list = restic.tma({"backups", "--site", "acme", "--format", "json"});
   REQUIRE(list.exit_code == 0);
   CHECK(json::parse(list.out).at("backups").size() == 1); // retention `last: 1` done
