@@ -110,6 +110,7 @@ def check_rejections(soak, res, events, track):
         res.add("SKIP", name, "no bad %s release in this run" % track.label)
         return []
     offered = track.offered
+    kills = fault_checks.killed_runs(soak)
     ok, not_run, wrong, found = 0, [], [], []
     for site, v in pairs:
         start = offered[v]
@@ -120,6 +121,8 @@ def check_rejections(soak, res, events, track):
         if hits:
             ok += 1
             found.append((site, v, parse_at(hits[0]["at"])))
+        elif any(fault_checks.stopped_by_kill(r, v, kills, track.component) for r in runs):
+            not_run.append("%s %s" % (site, v))
         elif any(steps_to(r, v, track.component) for r in runs):
             wrong.append("%s %s: stepped without rejection" % (site, v))
         else:

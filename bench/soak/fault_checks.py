@@ -150,6 +150,17 @@ def rejected(run, version):
                and s.get("status") == "rejected" for s in run["data"].get("steps") or [])
 
 
+def stopped_by_kill(run, version, kills, component=COMPONENT):
+    """An update whose runner was killed: its job's tma stopped with it (SIGTERM from the kernel,
+    docs/cli.md `tma run`), reverted preprod and recorded the run with the version's step still
+    pending, an error 'interrupted by signal 15', in the hour of a kill of that runner."""
+    pending = any(isinstance(s, dict) and s.get("component") == component and s.get("to") == version
+                  and s.get("status") == "pending" for s in run["data"].get("steps") or [])
+    interrupted = "interrupted by signal" in (run["data"].get("error") or "")
+    killed = any(run.get("actor", "").startswith(a) and hour(parse_at(run["at"])) == t for a, t in kills)
+    return pending and interrupted and killed
+
+
 def check_bad_releases(soak, res, events):
     """Each (site, bad version): the site's update run while that version was the newest offered rejected it."""
     versions = sorted(soak.offered, key=lambda v: int(v.split(".")[1]))
@@ -158,6 +169,7 @@ def check_bad_releases(soak, res, events):
         res.add("SKIP", "journal: a rejected step for each bad release", "no bad_release in this run")
         return []
     ok, not_run, wrong, found = 0, [], [], []
+    kills = killed_runs(soak)
     for site, v in pairs:
         start = soak.offered[v]
         later = [soak.offered[x] for x in versions if soak.offered[x] > start]
@@ -167,6 +179,8 @@ def check_bad_releases(soak, res, events):
         if hits:
             ok += 1
             found.append((site, v, parse_at(hits[0]["at"])))
+        elif any(stopped_by_kill(r, v, kills) for r in runs):
+            not_run.append("%s %s" % (site, v))
         elif any(any(isinstance(s, dict) and s.get("component") == COMPONENT and s.get("to") == v
                      for s in r["data"].get("steps") or []) for r in runs):
             wrong.append("%s %s: stepped without rejection" % (site, v))
