@@ -30,6 +30,22 @@ using nlohmann::json;
 
 namespace {
 
+// restic clears its progress line with CSI sequences (`ESC [ 2 K`) even on a pipe; they are noise in
+// a journaled reason.
+std::string without_terminal_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+      i += 2;
+      while (i < text.size() && !(text[i] >= 0x40 && text[i] <= 0x7e)) ++i; // parameters, up to the final byte
+      continue;
+    }
+    out += text[i];
+  }
+  return out;
+}
+
 constexpr std::size_t k_max_listing = 64 * 1024 * 1024;
 constexpr std::size_t k_max_manifest = 4 * 1024 * 1024;
 // How long to wait before each new try of a command another program's lock refused: about a
@@ -180,6 +196,12 @@ core::Result<void> ResticStore::ensure_password() const {
 core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std::string> &args,
                                                            transport::ProcessOptions options,
                                                            const std::string &what) const {
+  // Nothing new starts once tma is stopping (the clean-up of a failed backup, say): it would be
+  // stopped at once, and a restic stopped before it has registered its new lock leaves that lock
+  // behind (restic 0.14). The next run does that work.
+  if (options.interruptible == transport::Interruptible::yes && core::interrupted()) {
+    return core::fail(ErrorKind::interrupted, core::redact(fmt::format("{} ({}): not started: tma is stopping", what, location())));
+  }
   if (auto password = ensure_password(); !password) return tl::unexpected(password.error());
   // Through the environment only: argv is world-readable in /proc. The other
   // password sources of restic are blanked so that a stray RESTIC_PASSWORD_FILE
@@ -225,10 +247,14 @@ core::Result<transport::ProcessResult> ResticStore::restic(const std::vector<std
                       core::redact(fmt::format("{}: cannot run restic: {}", what, result.error().message)));
   }
   if (!result->ok()) {
-    std::string tail(core::trim(result->stderr_tail));
+    std::string tail(core::trim(without_terminal_controls(result->stderr_tail)));
     if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
-    return core::fail(ErrorKind::io,
-                      core::redact(fmt::format("{} ({}): restic {}: {}", what, location(), result->describe(), tail)));
+    // A restic stopped because tma was (Ctrl-C, SIGTERM, its runner gone) is not a storage
+    // failure: the journal and the report tell the two apart.
+    auto kind = result->ending == transport::Ending::interrupted ? ErrorKind::interrupted
+                : result->ending == transport::Ending::timed_out ? ErrorKind::timeout
+                                                                 : ErrorKind::io;
+    return core::fail(kind, core::redact(fmt::format("{} ({}): restic {}: {}", what, location(), result->describe(), tail)));
   }
   return result;
 }

@@ -1,12 +1,14 @@
 // A backup to restic with no local store streams each artifact from the environment straight into
 // `restic backup --stdin` (Debian's restic, a repository in a temp dir), checked on the way
 // (issue 15): nothing is staged on disk, a refused artifact leaves no snapshot, a tma killed
-// mid-stream leaves nothing listed, and listing reads manifests from the cache, not `restic dump`.
+// mid-stream leaves nothing listed, one stopped by SIGTERM journals the backup as interrupted, and
+// listing reads manifests from the cache, not `restic dump`.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -43,10 +45,14 @@ struct StreamLab {
     REQUIRE(init.exit_code == 0);
     fs::create_directories(agency.file("bin"));
     fs::create_directories(site);
-    std::ofstream(agency.file("bin/restic"))
-        << fmt::format("#!/bin/sh\necho \"$$ $*\" >> '{}'\nexec /usr/bin/restic \"$@\"\n", log);
+    plain_restic();
     fs::permissions(agency.file("bin/restic"), fs::perms::owner_all);
     agency.write("password", std::string(k_password) + "\n");
+  }
+  /// `restic` logs each call and runs the real one.
+  void plain_restic() {
+    std::ofstream(agency.file("bin/restic"))
+        << fmt::format("#!/bin/sh\necho \"$$ $*\" >> '{}'\nexec /usr/bin/restic \"$@\"\n", log);
   }
   tma::test::ProgramOptions env() const {
     tma::test::ProgramOptions options;
@@ -101,13 +107,28 @@ sites:
         "exec /usr/bin/restic \"$@\"\n",
         log, file);
   }
-  /// The restic calls logged so far (`pid argv...` per line), and forget them.
-  std::vector<std::string> take_calls() {
+  /// From now on the `restic backup` of the manifest never ends on its own (a slow repository),
+  /// and the end of each other `restic backup` is logged as `done FILE`.
+  void manifest_held() {
+    std::ofstream(agency.file("bin/restic")) << fmt::format(
+        "#!/bin/sh\necho \"$$ $*\" >> '{0}'\n"
+        "if [ \"$1\" = backup ] && [ \"$5\" = manifest.json ]; then exec sleep 120; fi\n"
+        "if [ \"$1\" = backup ]; then /usr/bin/restic \"$@\"; rc=$?; echo \"done $5\" >> '{0}'; exit $rc; fi\n"
+        "exec /usr/bin/restic \"$@\"\n",
+        log);
+  }
+  /// The restic calls logged so far (`pid argv...` per line).
+  std::vector<std::string> calls() const {
     std::ifstream in(log);
     std::vector<std::string> calls;
     for (std::string line; std::getline(in, line);) calls.push_back(line);
-    fs::remove(log);
     return calls;
+  }
+  /// The restic calls logged so far, and forget them.
+  std::vector<std::string> take_calls() {
+    auto taken = calls();
+    fs::remove(log);
+    return taken;
   }
 };
 
@@ -298,4 +319,47 @@ TEST_CASE("restic streaming: tma killed mid-stream leaves nothing listed", "[int
   auto listed_again = lab.tma({"backups", "--site", "acme", "--format", "json"});
   REQUIRE(listed_again.exit_code == 0);
   CHECK(json::parse(listed_again.out).at("backups").size() == 1);
+}
+
+TEST_CASE("restic streaming: tma stopped by SIGTERM while restic runs journals the backup as interrupted",
+          "[integration][backup][restic]") {
+  StreamLab lab;
+  lab.manifest_held();
+  lab.inventory("{blob.bin: [sh, -c, 'head -c 300000 /dev/urandom']}");
+  pid_t tma = tma::test::spawn({TMA_BINARY, "-i", lab.agency.file("sites.yaml"), "backup", "--site", "acme"},
+                               lab.tma_env(), lab.agency.file("stopped.err"));
+  // Stopped once the artifact is in restic, while the manifest's restic runs: the error is that
+  // restic's, not the artifact command's.
+  auto waiting = [&lab] {
+    auto calls = lab.calls();
+    return std::find(calls.begin(), calls.end(), "done blob.bin") != calls.end();
+  };
+  for (int i = 0; i < 600 && !waiting(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(waiting());
+  ::kill(tma, SIGTERM);
+  CHECK(tma::test::wait_for(tma) == 130);
+  lab.plain_restic();
+
+  // Stopped, not broken: the journal says so (reports and the soak tell the two apart).
+  auto failed = lab.tma({"journal", "--type", "backup.failed", "--format", "json"});
+  INFO(failed.out << failed.err << tma::test::read_file(lab.agency.file("stopped.err")));
+  REQUIRE(failed.exit_code == 0);
+  auto events = json::parse(failed.out).at("events");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].at("data").at("error_kind") == "interrupted");
+  // No restic was started once tma was stopping, not even to forget the artifact's snapshot: it
+  // would be stopped at once, maybe before it registered its lock (restic 0.14 then leaves it).
+  CHECK(count_calls(lab.calls(), "forget") == 0);
+  CHECK(tma::test::read_file(lab.agency.file("stopped.err")).find("not started: tma is stopping") != std::string::npos);
+  auto listed = lab.tma({"backups", "--site", "acme", "--format", "json"});
+  REQUIRE(listed.exit_code == 0);
+  CHECK(json::parse(listed.out).at("backups").empty());
+
+  // The next backup forgets what the stopped one left and makes a whole one; no lock stays, even
+  // when a restic stopped with the run left one (the listing's, stopped as it started).
+  auto again = lab.tma({"backup", "--site", "acme"});
+  INFO(again.out << again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(lab.snapshots().size() == 2);
+  CHECK(fs::is_empty(lab.repo + "/locks"));
 }
